@@ -1,0 +1,132 @@
+"""Mentorbot's entry point: `create_app(settings)` and the `mentorbot` command line.
+
+Importing this module has no side effects; the app and its resources are built
+when `create_app` is called and opened when the aiohttp app starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.adapter import build_adapter
+from bot.delivery import DeliveryWorker
+from bot.handler import MentorBot, on_turn_error
+from bot.web import Routes
+from dialogs.router import Env
+from dialogs.routes import build_table
+from dialogs.types import Clock, system_clock
+from scheduler import Scheduler
+from settings import Settings, SettingsError
+from storage import Database
+
+log = logging.getLogger("mentorbot")
+DB_KEY: web.AppKey[Database] = web.AppKey("db", Database)
+DELIVERY_KEY: web.AppKey[DeliveryWorker] = web.AppKey("delivery", DeliveryWorker)
+
+
+def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Application:
+    app = web.Application(client_max_size=1024 * 1024)
+    db = Database(settings.database_url)
+    adapter = build_adapter(settings)
+    adapter.on_turn_error = on_turn_error
+    env = Env(admins=settings.admins, clock=clock, table=build_table())
+    delivery = DeliveryWorker(db, adapter, settings.app_id, clock, settings.delivery_poll_seconds)
+    bot = MentorBot(db, env, delivery, settings.allowed_tenants)
+    Routes(adapter, bot, db).install(app)
+    app[DB_KEY], app[DELIVERY_KEY] = db, delivery
+
+    async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
+        await db.migrate()
+        delivery.start()
+        scheduler = Scheduler()
+        scheduler.start()
+        yield
+        scheduler.stop()
+        await delivery.stop()
+        await adapter.bot_framework_authentication.close()  # type: ignore[attr-defined]
+        await db.dispose()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.logging_level, stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    # The SDK and HTTP libraries log request bodies at DEBUG/INFO; keep user text out.
+    for noisy in ("msrest", "botbuilder", "botframework", "aiohttp.access", "msal"):
+        logging.getLogger(noisy).setLevel(max(settings.logging_level, logging.WARNING))
+
+
+def serve(settings: Settings) -> None:
+    configure_logging(settings)
+    log.info("listening on http://%s:%d/api/messages", settings.host, settings.port)
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+
+
+def migrate(settings: Settings) -> None:
+    async def run() -> None:
+        db = Database(settings.database_url)
+        try:
+            await db.migrate()
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+    print(f"database is at the newest schema ({_redacted(settings.database_url)})")
+
+
+def build_manifest(settings: Settings, app_id: str | None, out: Path, base_url: str | None
+                   ) -> None:
+    from manifest.build import write_package
+
+    path = write_package(app_id or settings.app_id, out, build_table(), base_url=base_url)
+    print(f"wrote {path}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mentorbot", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+    serve_cmd = sub.add_parser("serve", help="run the bot (default)")
+    serve_cmd.add_argument("--port", type=int)
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    manifest_cmd = sub.add_parser("manifest", help="write the Teams app package (zip)")
+    manifest_cmd.add_argument("--app-id", help="Microsoft app id (default: MicrosoftAppId)")
+    manifest_cmd.add_argument("--out", type=Path, default=Path("mentorbot-app.zip"))
+    manifest_cmd.add_argument("--base-url", help="public https URL of the bot's website")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"mentorbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "migrate":
+        migrate(settings)
+    elif args.command == "manifest":
+        try:
+            build_manifest(settings, args.app_id, args.out, args.base_url)
+        except ValueError as exc:
+            print(f"mentorbot: {exc}", file=sys.stderr)
+            return 2
+    else:
+        port = getattr(args, "port", None)
+        serve(settings.with_(port=port) if port else settings)
+    return 0
+
+
+def _redacted(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme}{sep}{rest.rsplit('@', 1)[-1]}" if "@" in rest else url
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The Teams edge: botbuilder and aiohttp.web live here and only here."""

@@ -1,0 +1,160 @@
+"""Activity <-> Inbound/Reply translation, and the shape checks on raw activity JSON."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+from botbuilder.core import CardFactory, TurnContext
+from botbuilder.schema import Activity, ActivityTypes, Attachment, ChannelAccount
+
+from dialogs.types import Inbound, Kind, Person, Reply
+
+_AT_TAG = re.compile(r"<at>(.*?)</at>", re.IGNORECASE | re.DOTALL)
+
+
+class BadActivity(ValueError):
+    """The request body is not an activity we can process (answered with 400)."""
+
+
+def parse_body(body: bytes) -> Activity:
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadActivity(f"body is not valid JSON: {exc.__class__.__name__}") from None
+    if not isinstance(data, dict):
+        raise BadActivity("body must be a JSON object")
+    _require(data, "type", "channelId", "serviceUrl")
+    _require_object_id(data, "conversation")
+    if data["type"] in (ActivityTypes.message, ActivityTypes.conversation_update,
+                        ActivityTypes.invoke):
+        _require_object_id(data, "from")
+        _require_object_id(data, "recipient")
+    if not str(data["serviceUrl"]).startswith(("https://", "http://")):
+        raise BadActivity("serviceUrl must be an http(s) URL")
+    try:
+        return Activity().deserialize(data)
+    except Exception as exc:  # msrest raises several types for ill-typed fields
+        raise BadActivity(f"activity fields have the wrong types: {exc.__class__.__name__}") from None
+
+
+def _require(data: dict[str, Any], *names: str) -> None:
+    for name in names:
+        if not isinstance(data.get(name), str) or not data[name]:
+            raise BadActivity(f"activity is missing '{name}'")
+
+
+def _require_object_id(data: dict[str, Any], name: str) -> None:
+    value = data.get(name)
+    if not isinstance(value, dict) or not isinstance(value.get("id"), str) or not value["id"]:
+        raise BadActivity(f"activity is missing '{name}.id'")
+
+
+def tenant_of(activity: Activity) -> str | None:
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = channel_data.get("tenant")
+    if isinstance(tenant, dict) and tenant.get("id"):
+        return str(tenant["id"])
+    return activity.conversation.tenant_id if activity.conversation else None
+
+
+def team_of(activity: Activity) -> dict[str, Any]:
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    team = channel_data.get("team")
+    return team if isinstance(team, dict) else {}
+
+
+def kind_of(activity: Activity) -> Kind | None:
+    """What happened, in Mentorbot's terms; None for activities we ignore."""
+    bot_id = activity.recipient.id if activity.recipient else None
+    if activity.type == ActivityTypes.message:
+        return "submit" if activity.value is not None and not (activity.text or "").strip() \
+            else "message"
+    if activity.type != ActivityTypes.conversation_update:
+        return None
+    added = [m.id for m in activity.members_added or []]
+    removed = [m.id for m in activity.members_removed or []]
+    in_team = bool(team_of(activity).get("id"))
+    conversation_type = activity.conversation.conversation_type if activity.conversation else None
+    if bot_id in added:
+        if conversation_type == "personal":
+            return "personal_install"
+        return "team_install" if in_team else None
+    if bot_id in removed:
+        return "team_uninstall" if in_team else None
+    if in_team and added:
+        return "members_added"
+    if in_team and removed:
+        return "members_removed"
+    return None
+
+
+def to_inbound(activity: Activity, kind: Kind, members: tuple[Person, ...] = ()) -> Inbound:
+    team = team_of(activity)
+    conversation = activity.conversation
+    sender = activity.from_property or ChannelAccount(id="")
+    reference = TurnContext.get_conversation_reference(activity)
+    text = _clean_text(activity) if kind == "message" else ""
+    return Inbound(
+        kind=kind,
+        tenant_id=tenant_of(activity),
+        service_url=activity.service_url,
+        conversation_id=conversation.id,
+        conversation_type=conversation.conversation_type or "personal",
+        sender=person_of(sender),
+        conversation_ref=json.dumps(reference.serialize()),
+        text=text,
+        value=activity.value if kind == "submit" else None,
+        mentions=_mentions(activity),
+        team_id=team.get("id"),
+        team_name=team.get("name"),
+        aad_group_id=team.get("aadGroupId"),
+        members=members,
+        local_timezone=activity.local_timezone,
+        locale=activity.locale,
+    )
+
+
+def changed_members(activity: Activity, kind: Kind) -> tuple[Person, ...]:
+    bot_id = activity.recipient.id if activity.recipient else None
+    accounts = activity.members_added if kind == "members_added" else activity.members_removed
+    return tuple(person_of(a) for a in accounts or [] if a.id and a.id != bot_id)
+
+
+def person_of(account: Any) -> Person:
+    """A Person from a ChannelAccount or a TeamsChannelAccount."""
+    return Person(
+        id=account.id,
+        name=getattr(account, "name", None) or None,
+        aad_object_id=getattr(account, "aad_object_id", None) or None,
+        email=getattr(account, "email", None) or None,
+        upn=getattr(account, "user_principal_name", None) or None,
+    )
+
+
+def _clean_text(activity: Activity) -> str:
+    """The text without the bot's @mention; other mentions read '@Name'."""
+    text = TurnContext.remove_recipient_mention(activity) or ""
+    text = _AT_TAG.sub(lambda m: "@" + m.group(1).strip(), text)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    return " ".join(text.replace("\u00a0", " ").split())
+
+
+def _mentions(activity: Activity) -> tuple[Person, ...]:
+    bot_id = activity.recipient.id if activity.recipient else None
+    people = []
+    for entity in activity.entities or []:
+        props = entity.additional_properties or {}
+        mentioned = props.get("mentioned") if entity.type == "mention" else None
+        if isinstance(mentioned, dict) and mentioned.get("id") and mentioned["id"] != bot_id:
+            people.append(Person(id=mentioned["id"], name=mentioned.get("name")))
+    return tuple(people)
+
+
+def to_activity(reply: Reply) -> Activity:
+    attachments: list[Attachment] = []
+    if reply.card is not None:
+        attachments.append(CardFactory.adaptive_card(reply.card))
+    return Activity(type=ActivityTypes.message, text=reply.text, attachments=attachments or None)

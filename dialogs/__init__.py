@@ -1,0 +1,1 @@
+"""Conversation logic: pure async functions from Inbound + repositories to replies."""

@@ -1,0 +1,195 @@
+"""What every user can do 1:1: onboarding, profile, help, pause, opt out, their data."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dialogs import profile as profile_mod
+from dialogs.cards import render
+from dialogs.router import Turn
+from storage.models import User
+
+# A card's text stays well under Teams' 80 KB message limit.
+MAX_EXPORT_CHARS = 60_000
+
+
+async def start_onboarding(turn: Turn) -> None:
+    turn.user.onboarding_sent_at = turn.now
+    name = turn.user.name.split()[0] if turn.user.name else "there"
+    turn.say(f"Hi {name}! I'm Mentorbot. I connect people for mentoring and coffee chats. "
+             "Tell me a little about yourself to get started (type `help` any time).")
+    turn.result.show(profile_mod.form_card(None, turn.user.timezone_hint, "Your profile"))
+
+
+async def show_help(turn: Turn) -> None:
+    table = turn.env.table
+    lines = ["Here's what you can say to me 1:1:"]
+    lines += [f"- **{c.title}**: {c.summary}" for c in table.visible("anyone", "personal")
+              if not c.slash]
+    lines.append("Team admins: type **/help** for admin commands.")
+    turn.say("\n".join(lines))
+
+
+async def show_admin_help(turn: Turn) -> None:
+    table = turn.env.table
+    lines = ["Admin commands (1:1 with me, or @mention me in a team channel):"]
+    lines += [f"- **{c.title}**: {c.summary}" for c in table.visible("admin")]
+    lines.append("In a 1:1 chat, add `team=\"Team name\"` when you admin more than one team.")
+    turn.say("\n".join(lines))
+
+
+async def show_profile(turn: Turn) -> None:
+    current = await turn.repos.profiles.get(turn.user.id)
+    if current is None:
+        turn.say("You haven't set up your profile yet. Here's the form:")
+        turn.result.show(profile_mod.form_card(None, turn.user.timezone_hint, "Your profile"))
+        return
+    turn.result.show(profile_mod.view_card(current, turn.user.timezone_hint))
+
+
+async def save_profile(turn: Turn) -> None:
+    values, errors = profile_mod.validate(turn.inbound.value)
+    if errors:
+        turn.say("I couldn't save your profile. Please fix:\n"
+                 + "\n".join(f"- {e}" for e in errors) + "\n\nNothing was saved.")
+        return
+    existed = await turn.repos.profiles.get(turn.user.id) is not None
+    await turn.repos.profiles.save(turn.user.id, values, turn.now)
+    turn.say("Profile updated." if existed else
+             "Thanks, your profile is saved! Type `profile` to see or change it, "
+             "`help` for everything else.")
+
+
+async def pause(turn: Turn) -> None:
+    words = turn.rest.split()
+    if not words:
+        turn.user.paused, turn.user.paused_until = True, None
+        turn.say("Paused. I won't pair you or send you check-ins until you type `resume`.")
+        return
+    if len(words) != 2 or words[0].lower() != "until":
+        turn.say("To pause for a while, type `pause` or `pause until YYYY-MM-DD` "
+                 "(for example `pause until 2026-12-31`).")
+        return
+    until = _parse_date(words[1])
+    today = _today(turn)
+    if until is None:
+        turn.say(f"'{words[1]}' isn't a date I can read. Use YYYY-MM-DD, "
+                 "for example `pause until 2026-12-31`. Nothing changed.")
+    elif until <= today:
+        turn.say(f"{until.isoformat()} is not in the future (today is {today.isoformat()}). "
+                 "Pick a later date. Nothing changed.")
+    else:
+        turn.user.paused, turn.user.paused_until = True, until
+        turn.say(f"Paused until {until.isoformat()}. I'll pick up again the day after; "
+                 "type `resume` to come back sooner.")
+
+
+async def resume(turn: Turn) -> None:
+    was_paused = is_paused(turn.user, _today(turn))
+    turn.user.paused, turn.user.paused_until = False, None
+    turn.say("Welcome back! You're active again." if was_paused else "You're already active.")
+
+
+async def opt_out(turn: Turn) -> None:
+    turn.user.opted_out = True
+    turn.say("You're opted out: no pairings, check-ins or nudges from me. "
+             "Your profile stays; type `opt in` to come back or `delete my data` to remove it.")
+
+
+async def opt_in(turn: Turn) -> None:
+    already = not turn.user.opted_out
+    turn.user.opted_out = False
+    turn.say("You're already in." if already else "You're back in. Welcome!")
+
+
+async def my_data(turn: Turn) -> None:
+    export = await export_user(turn)
+    text = json.dumps(export, indent=2, ensure_ascii=False, default=str)
+    if len(text) > MAX_EXPORT_CHARS:
+        text = text[:MAX_EXPORT_CHARS] + "\n… (cut here to fit a Teams message)"
+    summary = [
+        {"title": "Profile", "value": "yes" if export["profile"] else "not set up"},
+        {"title": "Teams", "value": str(len(export["teams"]))},
+        {"title": "Status", "value": export["account"]["status"]},
+    ]
+    turn.result.show(render("my_data", summary=summary, json=f"```\n{text}\n```"))
+
+
+async def export_user(turn: Turn) -> dict[str, Any]:
+    user, repos = turn.user, turn.repos
+    current = await repos.profiles.get(user.id)
+    memberships = await repos.members.of_user(user.id)
+    admin_of = {t.id for t in await repos.admins.teams_of(user.id)}
+    return {
+        "account": {
+            "name": user.name, "email": user.email, "user_principal_name": user.upn,
+            "teams_user_id": user.teams_id, "aad_object_id": user.aad_object_id,
+            "tenant_id": user.tenant_id, "time_zone_from_teams": user.timezone_hint,
+            "locale": user.locale, "status": status(user, _today(turn)),
+            "paused_until": user.paused_until, "first_seen": user.first_seen_at,
+            "last_seen": user.last_seen_at,
+        },
+        "profile": profile_mod.as_dict(current) if current else None,
+        "teams": [
+            {"team": t.name, "member": m.active, "joined": m.joined_at, "left": m.left_at,
+             "admin": t.id in admin_of or t.installer_id == user.id}
+            for m, t in memberships
+        ],
+    }
+
+
+async def ask_delete(turn: Turn) -> None:
+    turn.result.show(render("delete_confirm"))
+
+
+async def confirm_delete(turn: Turn) -> None:
+    await erase(turn)
+    turn.say("Done. I've deleted your profile and personal data and won't message you again. "
+             "If you ever write to me again, we'll start fresh.")
+
+
+async def cancel_delete(turn: Turn) -> None:
+    turn.say("Okay, nothing was deleted.")
+
+
+async def erase(turn: Turn) -> None:
+    """Remove personal data; the row stays, anonymous, so team counts stay true."""
+    user, repos = turn.user, turn.repos
+    await repos.profiles.delete(user.id)
+    await repos.admins.remove_user(user.id)
+    await repos.outbox.drop_for_user(user.id)
+    for attr in ("teams_id", "aad_object_id", "name", "email", "upn", "personal_ref",
+                 "timezone_hint", "locale", "paused_until", "service_url", "last_seen_at"):
+        setattr(user, attr, None)
+    user.opted_out, user.paused, user.erased_at = True, False, turn.now
+
+
+def is_paused(user: User, today: date) -> bool:
+    return user.paused and (user.paused_until is None or today <= user.paused_until)
+
+
+def status(user: User, today: date) -> str:
+    if user.opted_out:
+        return "opted out"
+    if is_paused(user, today):
+        return f"paused until {user.paused_until}" if user.paused_until else "paused"
+    return "active"
+
+
+def _today(turn: Turn) -> date:
+    tz = turn.user.timezone_hint
+    try:
+        zone = ZoneInfo(tz) if tz else None
+    except (KeyError, ValueError):
+        zone = None
+    return turn.now.astimezone(zone).date() if zone else turn.now.date()
+
+
+def _parse_date(text: str) -> date | None:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        return None

@@ -1,0 +1,110 @@
+"""Admin commands of this issue: /admin add|remove|list and /team.
+
+The dispatcher has already resolved `turn.team` and checked that the sender is an
+admin of it before any handler here runs.
+"""
+
+from __future__ import annotations
+
+from dialogs.people import display
+from dialogs.router import Turn
+from storage.models import Team, User
+
+
+async def is_admin(turn: Turn, team: Team, user: User) -> bool:
+    if user.teams_id in turn.env.admins or (user.aad_object_id or "") in turn.env.admins:
+        return True
+    if team.installer_id == user.id:
+        return True
+    return await turn.repos.admins.is_admin(team.id, user.id)
+
+
+async def admin_add(turn: Turn) -> None:
+    target = await _target(turn, "add")
+    if target is None:
+        return
+    assert turn.team is not None
+    if await is_admin(turn, turn.team, target):
+        turn.say(f"{display(target)} is already an admin of {turn.team.name}.")
+        return
+    await turn.repos.admins.add(turn.team.id, target.id, turn.user.id, turn.now)
+    turn.say(f"{display(target)} is now an admin of {turn.team.name}.")
+
+
+async def admin_remove(turn: Turn) -> None:
+    target = await _target(turn, "remove")
+    if target is None:
+        return
+    team = turn.team
+    assert team is not None
+    if team.installer_id == target.id:
+        turn.say(f"{display(target)} installed me in {team.name} and stays an admin there.")
+    elif target.teams_id in turn.env.admins or (target.aad_object_id or "") in turn.env.admins:
+        turn.say(f"{display(target)} is a global admin (the ADMINS setting); "
+                 "change that setting to remove them.")
+    elif await turn.repos.admins.remove(team.id, target.id):
+        turn.say(f"{display(target)} is no longer an admin of {team.name}.")
+    else:
+        turn.say(f"{display(target)} wasn't an admin of {team.name}. Nothing changed.")
+
+
+async def admin_list(turn: Turn) -> None:
+    team = turn.team
+    assert team is not None
+    lines = [f"Admins of {team.name}:"]
+    installer = await turn.repos.users.get(team.installer_id) if team.installer_id else None
+    if installer is not None:
+        lines.append(f"- {display(installer)} (installed the app)")
+    lines += [f"- {display(u)}" for u in await turn.repos.admins.of_team(team.id)
+              if u.id != team.installer_id]
+    if turn.env.admins:
+        lines.append(f"- plus {len(turn.env.admins)} global admin id(s) from the ADMINS setting")
+    turn.say("\n".join(lines))
+
+
+async def team_info(turn: Turn) -> None:
+    team = turn.team
+    assert team is not None
+    counts = await turn.repos.members.team_counts(team.id)
+    admins = await turn.repos.admins.of_team(team.id)
+    installer = await turn.repos.users.get(team.installer_id) if team.installer_id else None
+    admin_count = len({u.id for u in admins} | ({installer.id} if installer else set()))
+    turn.say("\n".join([
+        f"**{team.name}**",
+        f"- Installed {team.installed_at:%Y-%m-%d} by {display(installer)}",
+        f"- Status: {'active' if team.active else 'removed'}",
+        f"- Members: {counts['active']} active, {counts['inactive']} left",
+        f"- Profiles set up: {counts['profiles']}",
+        f"- Paused: {counts['paused']}, opted out: {counts['opted_out']}",
+        f"- Admins: {admin_count}",
+    ]))
+
+
+async def _target(turn: Turn, verb: str) -> User | None:
+    """The user a command names: an @mention, or user=<name or email> / free text."""
+    team = turn.team
+    assert team is not None
+    mentions = turn.inbound.mentions
+    if len(mentions) > 1:
+        turn.say(f"Please name one person at a time: `/admin {verb} @name`.")
+        return None
+    if mentions:
+        user = await turn.repos.users.by_teams_id(mentions[0].id)
+        if user is None:
+            turn.say(f"I don't know {mentions[0].name or 'that person'} yet; "
+                     f"are they a member of {team.name}?")
+        return user
+    query = (turn.args.get("user") or turn.rest).strip().lstrip("@")
+    if not query:
+        turn.say(f"Who? Try `/admin {verb} @name` in the team channel, "
+                 f"or `/admin {verb} user=name@example.com` here.")
+        return None
+    matches = await turn.repos.users.in_team_matching(team.id, query)
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        turn.say(f"No member of {team.name} matches '{query}'. Nothing changed.")
+    else:
+        names = ", ".join(display(u) for u in matches[:5])
+        turn.say(f"'{query}' matches several members ({names}); please be more specific.")
+    return None

@@ -1,0 +1,259 @@
+"""Repositories: the only code that writes SQL. One `Repos` per unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Membership, OutboxMessage, Profile, Team, TeamAdmin, User
+
+
+class Repos:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.users = UserRepo(session)
+        self.teams = TeamRepo(session)
+        self.members = MembershipRepo(session)
+        self.admins = AdminRepo(session)
+        self.profiles = ProfileRepo(session)
+        self.outbox = OutboxRepo(session)
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+
+class UserRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def get(self, user_id: int) -> User | None:
+        return await self.s.get(User, user_id)
+
+    async def by_teams_id(self, teams_id: str) -> User | None:
+        return await self.s.scalar(select(User).where(User.teams_id == teams_id))
+
+    async def by_teams_ids(self, teams_ids: Iterable[str]) -> dict[str, User]:
+        ids = list(teams_ids)
+        rows = await self.s.scalars(select(User).where(User.teams_id.in_(ids))) if ids else []
+        return {u.teams_id: u for u in rows if u.teams_id}
+
+    async def add(self, user: User) -> User:
+        self.s.add(user)
+        await self.s.flush()
+        return user
+
+    async def in_team_matching(self, team_id: int, query: str) -> list[User]:
+        """Active members of a team whose name, email or UPN matches the query."""
+        pattern = f"%{query.lower()}%"
+        stmt = (
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.team_id == team_id, Membership.active.is_(True))
+            .where(or_(func.lower(User.name).like(pattern), func.lower(User.email).like(pattern),
+                       func.lower(User.upn).like(pattern)))
+            .order_by(User.name)
+        )
+        return list(await self.s.scalars(stmt))
+
+
+class TeamRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def get(self, team_pk: int) -> Team | None:
+        return await self.s.get(Team, team_pk)
+
+    async def by_team_id(self, team_id: str) -> Team | None:
+        return await self.s.scalar(select(Team).where(Team.team_id == team_id))
+
+    async def add(self, team: Team) -> Team:
+        self.s.add(team)
+        await self.s.flush()
+        return team
+
+    async def active(self) -> list[Team]:
+        return list(await self.s.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.id)))
+
+    async def of_member(self, user_id: int) -> list[Team]:
+        stmt = (
+            select(Team)
+            .join(Membership, Membership.team_id == Team.id)
+            .where(Membership.user_id == user_id, Membership.active.is_(True), Team.active.is_(True))
+            .order_by(Team.id)
+        )
+        return list(await self.s.scalars(stmt))
+
+    async def installed_by(self, user_id: int) -> list[Team]:
+        stmt = select(Team).where(Team.installer_id == user_id, Team.active.is_(True))
+        return list(await self.s.scalars(stmt.order_by(Team.id)))
+
+
+class MembershipRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def for_team(self, team_id: int) -> dict[int, Membership]:
+        rows = await self.s.scalars(select(Membership).where(Membership.team_id == team_id))
+        return {m.user_id: m for m in rows}
+
+    async def get(self, team_id: int, user_id: int) -> Membership | None:
+        stmt = select(Membership).where(Membership.team_id == team_id, Membership.user_id == user_id)
+        return await self.s.scalar(stmt)
+
+    def add(self, membership: Membership) -> None:
+        self.s.add(membership)
+
+    async def of_user(self, user_id: int) -> list[tuple[Membership, Team]]:
+        stmt = (
+            select(Membership, Team)
+            .join(Team, Team.id == Membership.team_id)
+            .where(Membership.user_id == user_id)
+            .order_by(Team.id)
+        )
+        return [(m, t) for m, t in (await self.s.execute(stmt)).all()]
+
+    async def team_counts(self, team_id: int) -> dict[str, int]:
+        """Counts of a team's members by state: no names, no content."""
+        active = Membership.active.is_(True)
+        stmt = (
+            select(
+                func.count().filter(active),
+                func.count().filter(~active),
+                func.count(Profile.user_id).filter(active),
+                func.count().filter(active, User.paused.is_(True)),
+                func.count().filter(active, User.opted_out.is_(True)),
+            )
+            .select_from(Membership)
+            .join(User, User.id == Membership.user_id)
+            .outerjoin(Profile, Profile.user_id == Membership.user_id)
+            .where(Membership.team_id == team_id)
+        )
+        row = (await self.s.execute(stmt)).one()
+        keys = ("active", "inactive", "profiles", "paused", "opted_out")
+        return dict(zip(keys, (int(v) for v in row), strict=True))
+
+
+class AdminRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def is_admin(self, team_id: int, user_id: int) -> bool:
+        stmt = select(TeamAdmin.id).where(TeamAdmin.team_id == team_id, TeamAdmin.user_id == user_id)
+        return await self.s.scalar(stmt) is not None
+
+    async def add(self, team_id: int, user_id: int, added_by: int | None, now: datetime) -> bool:
+        if await self.is_admin(team_id, user_id):
+            return False
+        self.s.add(TeamAdmin(team_id=team_id, user_id=user_id, added_by_id=added_by, added_at=now))
+        await self.s.flush()
+        return True
+
+    async def remove(self, team_id: int, user_id: int) -> bool:
+        stmt = delete(TeamAdmin).where(TeamAdmin.team_id == team_id, TeamAdmin.user_id == user_id)
+        result = await self.s.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def of_team(self, team_id: int) -> list[User]:
+        stmt = (
+            select(User)
+            .join(TeamAdmin, TeamAdmin.user_id == User.id)
+            .where(TeamAdmin.team_id == team_id)
+            .order_by(User.name)
+        )
+        return list(await self.s.scalars(stmt))
+
+    async def teams_of(self, user_id: int) -> list[Team]:
+        stmt = (
+            select(Team)
+            .join(TeamAdmin, TeamAdmin.team_id == Team.id)
+            .where(TeamAdmin.user_id == user_id, Team.active.is_(True))
+            .order_by(Team.id)
+        )
+        return list(await self.s.scalars(stmt))
+
+    async def remove_user(self, user_id: int) -> None:
+        await self.s.execute(delete(TeamAdmin).where(TeamAdmin.user_id == user_id))
+
+
+class ProfileRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def get(self, user_id: int) -> Profile | None:
+        return await self.s.get(Profile, user_id)
+
+    async def save(self, user_id: int, values: dict[str, Any], now: datetime) -> Profile:
+        profile = await self.get(user_id)
+        if profile is None:
+            profile = Profile(user_id=user_id, created_at=now)
+            self.s.add(profile)
+        for key, value in values.items():
+            setattr(profile, key, value)
+        profile.updated_at = now
+        await self.s.flush()
+        return profile
+
+    async def delete(self, user_id: int) -> None:
+        await self.s.execute(delete(Profile).where(Profile.user_id == user_id))
+
+
+class OutboxRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def enqueue(
+        self, key: str, payload: dict[str, Any], now: datetime,
+        user_id: int | None = None, team_id: int | None = None,
+    ) -> bool:
+        """Queue a message once per idempotency key; False when it was queued before."""
+        values = dict(idempotency_key=key, payload=payload, user_id=user_id, team_id=team_id,
+                      status="pending", attempts=0, created_at=now)
+        dialect = postgresql if self.s.bind.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(OutboxMessage).values(**values).on_conflict_do_nothing()
+        result = await self.s.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def pending(self, limit: int) -> Sequence[OutboxMessage]:
+        stmt = (
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "pending")
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        return list(await self.s.scalars(stmt))
+
+    async def claim(self, message_id: int) -> bool:
+        """Move one row from pending to sending; False when another worker took it."""
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+            .values(status="sending", attempts=OutboxMessage.attempts + 1)
+        )
+        return bool((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+
+    async def finish(self, message_id: int, status: str, now: datetime,
+                     activity_id: str | None = None, error: str | None = None) -> None:
+        values: dict[str, Any] = {"status": status, "last_error": error}
+        if status == "sent":
+            values |= {"sent_at": now, "activity_id": activity_id}
+        await self.s.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
+        )
+
+    async def drop_for_user(self, user_id: int) -> None:
+        await self.s.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.user_id == user_id, OutboxMessage.status != "sent"
+            )
+        )
+        await self.s.execute(
+            update(OutboxMessage).where(OutboxMessage.user_id == user_id).values(payload={})
+        )
+
+    async def all(self) -> list[OutboxMessage]:
+        return list(await self.s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))

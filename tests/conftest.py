@@ -1,0 +1,224 @@
+"""Fixtures: the network guard, both databases, the fake connector, and the bot over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import os
+import socket
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import ClientSession, ClientTimeout
+from aiohttp.test_utils import TestServer
+
+from app import create_app
+from settings import Settings
+from storage import Database
+from tests.fakes.connector import FakeConnector
+
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = os.environ.get("MENTORBOT_REQUIRE_POSTGRES") == "1"
+
+
+# --- no traffic off this machine ---------------------------------------------------
+def _loopback(address: Any) -> bool:
+    if isinstance(address, (str, bytes)):  # AF_UNIX path
+        return True
+    host = address[0]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def network_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+    """Fails the test on any connection to a non-loopback address, even a swallowed one."""
+    attempts: list[Any] = []
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def guard(address: Any) -> None:
+        if not _loopback(address):
+            attempts.append(address)
+            raise ConnectionRefusedError(f"test tried to reach {address!r}: not loopback")
+
+    def connect(self: socket.socket, address: Any) -> Any:
+        guard(address)
+        return real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> Any:
+        guard(address)
+        return real_connect_ex(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    yield attempts
+    assert not attempts, f"non-loopback connections attempted: {attempts}"
+
+
+# --- databases --------------------------------------------------------------------
+def _pg_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+async def _recreate_pg(name: str) -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(PG_ADMIN_URL.replace("+asyncpg", ""))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    db = Database(_pg_url(name))
+    await db.migrate()
+    await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> str:
+    name = f"mentorbot_test_{os.getpid()}"
+    try:
+        # Its own thread and loop: it may be first needed from inside a running test loop.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, _recreate_pg(name)).result()
+    except (OSError, ConnectionError) as exc:
+        if REQUIRE_PG:
+            raise
+        pytest.skip(f"PostgreSQL is not reachable: {exc}")
+    return _pg_url(name)
+
+
+async def _truncate(url: str) -> None:
+    from storage.models import Base
+
+    db = Database(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    async with db.engine.begin() as conn:
+        await conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    await db.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'mentorbot.db'}"
+    url = request.getfixturevalue("postgres_database")
+    await _truncate(url)
+    return url
+
+
+# --- time ---------------------------------------------------------------------------
+class Clock:
+    """A clock tests move by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 21, 9, 0, tzinfo=UTC))
+
+
+# --- the fake connector and the bot ----------------------------------------------
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    fake = FakeConnector()
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+class BotUnderTest:
+    """The real aiohttp app on a loopback port, driven over HTTP."""
+
+    def __init__(self, server: TestServer, connector: FakeConnector, settings: Settings,
+                 session: ClientSession) -> None:
+        self.server, self.connector, self.settings = server, connector, settings
+        self.session = session
+        self.db: Database = _db_of(server)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}"
+
+    @property
+    def service_url(self) -> str:
+        return self.connector.url
+
+    async def post(self, activity: Any, headers: dict[str, str] | None = None,
+                   raw: bytes | None = None) -> tuple[int, Any]:
+        data = raw if raw is not None else None
+        kwargs: dict[str, Any] = {"data": data} if raw is not None else {"json": activity}
+        async with self.session.post(f"{self.url}/api/messages", headers=headers,
+                                     **kwargs) as resp:
+            body = await resp.text()
+            return resp.status, body
+
+    async def send(self, activity: dict[str, Any]) -> list[str]:
+        """POST an activity; returns the texts the bot sent back during the turn."""
+        before = len(self.connector.calls)
+        status, body = await self.post(activity)
+        assert status == 200, (status, body)
+        return [c.text or "" for c in self.connector.calls[before:]
+                if c in self.connector.messages()]
+
+    async def settle(self, timeout: float = 5.0) -> None:
+        """Wait until the outbox has nothing pending or sending."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            async with self.db.unit() as repos:
+                rows = await repos.outbox.all()
+            if all(r.status in ("sent", "failed") for r in rows):
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"outbox did not settle: {[r.status for r in rows]}")
+            await asyncio.sleep(0.02)
+
+
+def _db_of(server: TestServer) -> Database:
+    from app import DB_KEY
+
+    return server.app[DB_KEY]
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, delivery_poll_seconds=0.05)
+
+
+@pytest.fixture
+async def bot(settings: Settings, connector: FakeConnector, clock: Clock
+              ) -> AsyncIterator[BotUnderTest]:
+    async with start_bot(settings, connector, clock) as running:
+        yield running
+
+
+class start_bot:  # noqa: N801 - used as `async with start_bot(...)`
+    def __init__(self, settings: Settings, connector: FakeConnector, clock: Clock) -> None:
+        self.settings, self.connector, self.clock = settings, connector, clock
+
+    async def __aenter__(self) -> BotUnderTest:
+        app = create_app(self.settings, clock=self.clock)
+        self.server = TestServer(app, host="127.0.0.1", port=0)
+        await self.server.start_server()
+        self.session = ClientSession(timeout=ClientTimeout(total=30))
+        return BotUnderTest(self.server, self.connector, self.settings, self.session)
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.session.close()
+        await self.server.close()
