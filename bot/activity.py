@@ -95,7 +95,6 @@ def to_inbound(activity: Activity, kind: Kind, members: tuple[Person, ...] = ())
     team = team_of(activity)
     conversation = activity.conversation
     sender = activity.from_property or ChannelAccount(id="")
-    reference = TurnContext.get_conversation_reference(activity)
     text = _clean_text(activity) if kind == "message" else ""
     return Inbound(
         kind=kind,
@@ -104,7 +103,7 @@ def to_inbound(activity: Activity, kind: Kind, members: tuple[Person, ...] = ())
         conversation_id=conversation.id,
         conversation_type=conversation.conversation_type or "personal",
         sender=person_of(sender),
-        conversation_ref=json.dumps(reference.serialize()),
+        conversation_ref=reference_json(activity),
         text=text,
         value=activity.value if kind == "submit" else None,
         mentions=_mentions(activity),
@@ -115,6 +114,36 @@ def to_inbound(activity: Activity, kind: Kind, members: tuple[Person, ...] = ())
         local_timezone=activity.local_timezone,
         locale=activity.locale,
     )
+
+
+def reference_json(activity: Activity) -> str:
+    """The conversation reference to store, as ConversationReference JSON.
+
+    Built by hand (msrest's serializer is a large share of a turn) and without the
+    message id, which changes every turn and would make every turn a write.
+    """
+    conversation = activity.conversation
+    return json.dumps(_compact({
+        "user": _account(activity.from_property),
+        "bot": _account(activity.recipient),
+        "conversation": {"id": conversation.id, "conversationType": conversation.conversation_type,
+                         "tenantId": conversation.tenant_id, "isGroup": conversation.is_group},
+        "channelId": activity.channel_id,
+        "locale": activity.locale,
+        "serviceUrl": activity.service_url,
+    }))
+
+
+def _account(account: Any) -> dict[str, Any] | None:
+    if account is None:
+        return None
+    return {"id": account.id, "name": account.name, "aadObjectId": account.aad_object_id}
+
+
+def _compact(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _compact(v) for k, v in value.items() if v is not None}
+    return value
 
 
 def changed_members(activity: Activity, kind: Kind) -> tuple[Person, ...]:

@@ -16,16 +16,20 @@ from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, CallerIdConstants
+from botframework.connector import AsyncBfPipeline
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
     AuthenticateRequestResult,
+    AuthenticationConstants,
     BotFrameworkAuthentication,
     ClaimsIdentity,
     ConnectorFactory,
     UserTokenClient,
 )
+from botframework.connector.auth._connector_factory_impl import USER_AGENT
 
+from bot.transport import AiohttpSender, SharedSession
 from settings import Settings
 
 log = logging.getLogger("mentorbot.adapter")
@@ -39,7 +43,18 @@ def build_adapter(settings: Settings) -> CloudAdapter:
         APP_TENANTID=settings.app_tenant_id,
     )
     if settings.openid_metadata_url:
+        # Any one parameterized value switches the SDK to its parameterized mode, which
+        # then needs them all: the public cloud's values, with only the key source moved.
         config.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.openid_metadata_url
+        config.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+        config.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = (
+            AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL)
+        config.TO_CHANNEL_FROM_BOT_LOGIN_URL = (
+            AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX
+            + (settings.app_tenant_id or AuthenticationConstants.DEFAULT_CHANNEL_AUTH_TENANT))
+        config.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+        config.OAUTH_URL = AuthenticationConstants.OAUTH_URL
+        config.CALLER_ID = CallerIdConstants.public_azure_channel
     inner = ConfigurationBotFrameworkAuthentication(config)
     return CloudAdapter(ReusingAuthentication(inner))
 
@@ -49,6 +64,7 @@ class ReusingAuthentication(BotFrameworkAuthentication):
 
     def __init__(self, inner: BotFrameworkAuthentication) -> None:
         self._inner = inner
+        self.http = SharedSession()
         self._factories: dict[str, ReusingConnectorFactory] = {}
         self._token_clients: dict[str, UserTokenClient] = {}
 
@@ -86,37 +102,32 @@ class ReusingAuthentication(BotFrameworkAuthentication):
     def _factory(self, inner: ConnectorFactory, identity: ClaimsIdentity) -> ConnectorFactory:
         key = _app_id(identity)
         if key not in self._factories:
-            self._factories[key] = ReusingConnectorFactory(inner)
+            self._factories[key] = ReusingConnectorFactory(inner, self.http)
         return self._factories[key]
 
     async def close(self) -> None:
-        for factory in self._factories.values():
-            await factory.close()
+        await self.http.close()
 
 
 class ReusingConnectorFactory(ConnectorFactory):
-    def __init__(self, inner: ConnectorFactory) -> None:
-        self._inner = inner
+    def __init__(self, inner: ConnectorFactory, shared: SharedSession) -> None:
+        self._inner, self._shared = inner, shared
         self._clients: dict[tuple[str, str | None], ConnectorClient] = {}
 
     async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
         key = (service_url, audience)
-        client = self._clients.get(key)
-        if client is None:
-            client = await self._inner.create(service_url, audience)
-            # Retries are the outbox's job (it honours Retry-After and backs off);
-            # msrest's own retries would hide 429s and multiply sends.
-            client.config.retry_policy.retries = 0
-            self._clients[key] = client
-        return client
+        if key not in self._clients:
+            self._clients[key] = await self._build(service_url, audience)
+        return self._clients[key]
 
-    async def close(self) -> None:
-        for client in self._clients.values():
-            try:
-                await client.close()
-            except Exception:  # a client that never sent has nothing to close
-                log.debug("closing a connector client failed", exc_info=True)
-        self._clients.clear()
+    async def _build(self, service_url: str, audience: str | None) -> ConnectorClient:
+        # The SDK's factory picks the credentials for this cloud, app and audience.
+        credentials = (await self._inner.create(service_url, audience)).config.credentials
+        client = ConnectorClient(credentials, base_url=service_url,
+                                 pipeline_type=AsyncBfPipeline,
+                                 sender=AiohttpSender(self._shared))
+        client.config.add_user_agent(USER_AGENT)
+        return client
 
 
 def _app_id(identity: ClaimsIdentity | None) -> str:

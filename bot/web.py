@@ -37,7 +37,7 @@ class Routes:
             auth = await self.adapter.bot_framework_authentication.authenticate_request(
                 activity, request.headers.get("Authorization", ""))
         except Exception as exc:  # bad, expired or unverifiable token: all are 401
-            log.info("rejected an activity: %s", exc.__class__.__name__)
+            log.info("rejected an activity: %s", exc.__class__.__name__, exc_info=True)
             return _problem(401, "a valid Bot Framework token is required")
         route = ["-"]
 

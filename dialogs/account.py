@@ -56,9 +56,8 @@ async def save_profile(turn: Turn) -> None:
         turn.say("I couldn't save your profile. Please fix:\n"
                  + "\n".join(f"- {e}" for e in errors) + "\n\nNothing was saved.")
         return
-    existed = await turn.repos.profiles.get(turn.user.id) is not None
-    await turn.repos.profiles.save(turn.user.id, values, turn.now)
-    turn.say("Profile updated." if existed else
+    created = await turn.repos.profiles.save(turn.user.id, values, turn.now)
+    turn.say("Profile updated." if not created else
              "Thanks, your profile is saved! Type `profile` to see or change it, "
              "`help` for everything else.")
 

@@ -73,18 +73,21 @@ async def _on_message(turn: Turn) -> None:
 async def _unknown(turn: Turn) -> None:
     turn.result.route = "unknown"
     text = turn.inbound.text.strip()
-    if turn.inbound.is_personal and not text.startswith("/") and await _needs_onboarding(turn):
+    suggestion = turn.env.table.suggest(text) if text else None
+    if await _greet_instead(turn, text, suggestion):
         turn.result.route = "onboarding.start"
         await account.start_onboarding(turn)
         return
-    suggestion = turn.env.table.suggest(text) if text else None
     hint = f" Did you mean `{suggestion}`?" if suggestion else ""
     turn.say(f"Sorry, I don't know that command.{hint} Type `help` to see what I can do.")
 
 
-async def _needs_onboarding(turn: Turn) -> bool:
-    if turn.user.onboarding_sent_at is None:
-        return True
+async def _greet_instead(turn: Turn, text: str, suggestion: str | None) -> bool:
+    """A first message, or chatter from someone without a profile, starts onboarding."""
+    if not turn.inbound.is_personal or text.startswith("/"):
+        return False
+    if turn.user.onboarding_sent_at is not None and suggestion is not None:
+        return False
     return await turn.repos.profiles.get(turn.user.id) is None
 
 

@@ -51,6 +51,13 @@ class Database:
 def _make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
+        # SQLite has one writer at a time; one pooled connection makes turns queue in
+        # the event loop (FIFO) instead of spinning in SQLite's busy handler.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
+        # Every unit ends in an explicit commit or rollback, so the pool's extra
+        # rollback on check-in is only a wasted round trip to aiosqlite's thread.
+        kwargs.setdefault("pool_reset_on_return", None)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

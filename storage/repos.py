@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from datetime import datetime
 from typing import Any
 
@@ -187,16 +188,12 @@ class ProfileRepo:
     async def get(self, user_id: int) -> Profile | None:
         return await self.s.get(Profile, user_id)
 
-    async def save(self, user_id: int, values: dict[str, Any], now: datetime) -> Profile:
-        profile = await self.get(user_id)
-        if profile is None:
-            profile = Profile(user_id=user_id, created_at=now)
-            self.s.add(profile)
-        for key, value in values.items():
-            setattr(profile, key, value)
-        profile.updated_at = now
-        await self.s.flush()
-        return profile
+    async def save(self, user_id: int, values: dict[str, Any], now: datetime) -> bool:
+        """Create or update in one statement; True when the profile is new."""
+        params = {**dict.fromkeys(_PROFILE_FIELDS), **values,
+                  "user_id": user_id, "created_at": now, "updated_at": now}
+        created_at = await self.s.scalar(_profile_upsert(self.s.bind.dialect.name), params)
+        return created_at == now
 
     async def delete(self, user_id: int) -> None:
         await self.s.execute(delete(Profile).where(Profile.user_id == user_id))
@@ -213,8 +210,7 @@ class OutboxRepo:
         """Queue a message once per idempotency key; False when it was queued before."""
         values = dict(idempotency_key=key, payload=payload, user_id=user_id, team_id=team_id,
                       status="pending", attempts=0, created_at=now)
-        dialect = postgresql if self.s.bind.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(OutboxMessage).values(**values).on_conflict_do_nothing()
+        stmt = _dialect(self.s).insert(OutboxMessage).values(**values).on_conflict_do_nothing()
         result = await self.s.execute(stmt)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -257,3 +253,23 @@ class OutboxRepo:
 
     async def all(self) -> list[OutboxMessage]:
         return list(await self.s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def _dialect(session: AsyncSession) -> Any:
+    """The dialect module whose insert() knows ON CONFLICT."""
+    return postgresql if session.bind.dialect.name == "postgresql" else sqlite
+
+
+_PROFILE_FIELDS = tuple(c.name for c in Profile.__table__.columns
+                        if c.name not in ("user_id", "created_at"))
+
+
+@cache
+def _profile_upsert(dialect_name: str) -> Any:
+    """Built once per dialect so SQLAlchemy compiles it once; values come as parameters."""
+    module = postgresql if dialect_name == "postgresql" else sqlite
+    stmt = module.insert(Profile)
+    return stmt.on_conflict_do_update(
+        index_elements=[Profile.user_id],
+        set_={name: stmt.excluded[name] for name in _PROFILE_FIELDS},
+    ).returning(Profile.created_at)

@@ -1,0 +1,67 @@
+"""An msrest transport that sends on one shared aiohttp session.
+
+The SDK's default transport runs `requests` on a thread pool: a thread hop, a
+PreparedRequest and urllib3 bookkeeping for every message. This sender keeps the
+SDK's pipeline (serialization, its credentials policy that signs each request, its
+error handling) and replaces only the last step: the bytes go out on aiohttp.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+import requests
+from msrest.pipeline import Request, Response
+from msrest.pipeline.async_abc import AsyncHTTPSender
+from msrest.universal_http.aiohttp import AioHttpClientResponse
+
+TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
+
+
+class SharedSession:
+    """One aiohttp session for all connector clients, opened on first use."""
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    def get(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=100, ttl_dns_cache=300)
+            self._session = aiohttp.ClientSession(connector=connector, timeout=TIMEOUT)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+class AiohttpSender(AsyncHTTPSender):
+    def __init__(self, shared: SharedSession) -> None:
+        self._shared = shared
+        # msrest's credentials policy signs a requests.Session by setting its
+        # Authorization header; this one only carries that header to aiohttp.
+        self._signed = requests.Session()
+
+    async def __aenter__(self) -> AiohttpSender:
+        return self
+
+    async def __aexit__(self, *exc_details: Any) -> None:
+        return None
+
+    def build_context(self) -> Any:
+        return SimpleNamespace(session=self._signed)
+
+    async def send(self, request: Request, **config: Any) -> Response:
+        http_request = request.http_request
+        headers = dict(http_request.headers)
+        signed = getattr(request.context, "session", None) or self._signed
+        if "Authorization" in signed.headers:
+            headers["Authorization"] = signed.headers["Authorization"]
+        async with self._shared.get().request(
+            http_request.method, http_request.url, headers=headers, data=http_request.data
+        ) as raw:
+            response = AioHttpClientResponse(http_request, raw)
+            await response.load_body()
+        return Response(request, response)
