@@ -64,4 +64,23 @@ class AiohttpSender(AsyncHTTPSender):
         ) as raw:
             response = AioHttpClientResponse(http_request, raw)
             await response.load_body()
+        response.internal_response = RawResponse(raw.status, raw.reason, raw.headers,
+                                                 response.body())
         return Response(request, response)
+
+
+class RawResponse:
+    """What msrest exposes as `error.response`, shaped like requests.Response, as with
+    the SDK's default transport: `status_code`, `headers["Retry-After"]`, `text`."""
+
+    def __init__(self, status: int, reason: str | None, headers: Any, content: bytes) -> None:
+        self.status_code, self.reason, self.headers = status, reason or "", headers
+        self.content = content
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def raise_for_status(self) -> None:
+        if self.status_code >= 400:
+            raise requests.HTTPError(f"{self.status_code} {self.reason}", response=None)

@@ -156,7 +156,7 @@ def _args(raw_words: list[str]) -> tuple[dict[str, str], str]:
     for token in tokens:
         key, sep, value = token.partition("=")
         if sep and re.fullmatch(r"[A-Za-z_][\w-]*", key):
-            args[key.lower()] = value
+            args[key.lower()] = value.strip("\"'")
         else:
             free.append(token)
     return args, " ".join(free)

@@ -1,0 +1,357 @@
+"""Turns per second: Mentorbot against the plainest botbuilder echo bot, same load.
+
+    python -m bench.turns [--users 16] [--seconds 5] [--scenarios help,profile]
+
+Starts, each in its own process on 127.0.0.1: a counting fake Bot Connector (the
+activities' serviceUrl), the echo bot (bench/echo_bot.py) and Mentorbot
+(`python -m app serve` on a temp SQLite file). N simulated Teams users each send their
+next message as soon as the previous POST returned. Every scenario is measured for
+both bots in interleaved slices (echo, mentorbot, echo, mentorbot) so drift on a noisy
+machine hits both. Also measures Mentorbot's start-up time (spawn to /healthz 200,
+median of 3) and idle resident memory.
+
+Progress goes to stderr; stdout gets exactly one JSON line at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import shutil
+import signal
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench.common import (
+    HOST,
+    Proc,
+    Procs,
+    bench_env,
+    cpu_seconds,
+    free_port,
+    info,
+    make_tmpdir,
+    percentile,
+    rss_mb,
+    wait_until,
+)
+from tests.fakes.teams import TeamsUser, card_submit, personal_message
+
+GOALS = {"help_ratio": 3, "profile_ratio": 2, "startup_s": 2, "idle_rss_mb": 150}
+PROFILE = {"action": "profile_save", "role": "mentee", "skills_offer": "SQL",
+           "skills_want": "leadership", "goals": "grow", "interests": "chess",
+           "department": "Data", "location": "Berlin", "timezone": "Europe/Berlin",
+           "languages": "English", "meeting_format": "video", "meetings_per_month": 2,
+           "max_mentees": 2}
+Builder = Callable[[str, TeamsUser], dict[str, Any]]
+SCENARIOS: dict[str, Builder] = {
+    "help": lambda url, user: personal_message(url, user, "help"),
+    "profile": lambda url, user: card_submit(url, user, dict(PROFILE)),
+}
+BOTS = ("echo", "mentorbot")
+JSON_HEADERS = {"Content-Type": "application/json"}
+READY_TIMEOUT = 60.0
+STARTUP_RUNS = 3
+
+
+@dataclass
+class Tally:
+    """What one bot did in one scenario, summed over its slices."""
+
+    turns: int = 0
+    errors: int = 0
+    wall: float = 0.0
+    replies: int = 0
+    other_calls: int = 0
+    bot_cpu: float = 0.0           # CPU seconds the bot process used while measured
+    latencies: list[float] = field(default_factory=list)
+    texts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: Tally) -> None:
+        self.turns += other.turns
+        self.errors += other.errors
+        self.wall += other.wall
+        self.replies += other.replies
+        self.other_calls += other.other_calls
+        self.bot_cpu += other.bot_cpu
+        self.latencies += other.latencies
+        for text, n in other.texts.items():
+            self.texts[text] = self.texts.get(text, 0) + n
+
+    def summary(self) -> dict[str, Any]:
+        ordered = sorted(self.latencies)
+        return {
+            "turns_per_s": round(self.turns / self.wall, 1) if self.wall else 0.0,
+            "p50_ms": round(percentile(ordered, 50) * 1000, 2),
+            "p99_ms": round(percentile(ordered, 99) * 1000, 2),
+            "errors": self.errors,
+            "turns": self.turns,
+            "replies_per_turn": round(self.replies / self.turns, 3) if self.turns else 0.0,
+            "cpu_ms_per_turn": round(self.bot_cpu * 1000 / self.turns, 2) if self.turns else 0.0,
+        }
+
+
+class Driver:
+    def __init__(self, session: aiohttp.ClientSession, connector_url: str,
+                 users: list[TeamsUser]) -> None:
+        self.session, self.connector_url, self.users = session, connector_url, users
+        self.service_url = connector_url + "/"
+
+    async def load(self, bot_url: str, build: Builder, seconds: float,
+                   min_turns_each: int = 0) -> Tally:
+        """Every user sends its next message when the previous POST returned.
+
+        Runs for `seconds` (and until each user completed `min_turns_each` turns, at
+        most READY_TIMEOUT more); in-flight turns finish and count, so wall time runs
+        from the start until the last user stopped.
+        """
+        tally = Tally()
+        url = bot_url + "/api/messages"
+        started = time.perf_counter()
+        deadline = started + seconds
+        hard_deadline = deadline + READY_TIMEOUT
+
+        async def user_loop(user: TeamsUser) -> None:
+            done = 0
+            while True:
+                now = time.perf_counter()
+                if now >= hard_deadline or (now >= deadline and done >= min_turns_each):
+                    return
+                body = json.dumps(build(self.service_url, user)).encode()
+                sent = time.perf_counter()
+                try:
+                    async with self.session.post(url, data=body, headers=JSON_HEADERS) as resp:
+                        await resp.read()
+                        ok = resp.status in (200, 201)
+                except (aiohttp.ClientError, OSError, TimeoutError):
+                    ok = False
+                if ok:
+                    tally.latencies.append(time.perf_counter() - sent)
+                    tally.turns += 1
+                    done += 1
+                else:
+                    tally.errors += 1
+                    await asyncio.sleep(0.01)  # no hot loop against a broken bot
+
+        await asyncio.gather(*(user_loop(u) for u in self.users))
+        tally.wall = time.perf_counter() - started
+        return tally
+
+    async def connector_stats(self, reset: bool = False) -> dict[str, Any]:
+        async with self.session.get(self.connector_url + "/_bench/stats") as resp:
+            stats = await resp.json()
+        if reset:
+            async with self.session.post(self.connector_url + "/_bench/reset") as resp:
+                await resp.read()
+        return stats
+
+    async def measure(self, bot: Proc, build: Builder, seconds: float, warmup: float,
+                      min_warmup_turns: int) -> Tally:
+        await self.load(bot.url, build, warmup, min_turns_each=min_warmup_turns)
+        await self.connector_stats(reset=True)
+        cpu_before = cpu_seconds(bot.pid)
+        tally = await self.load(bot.url, build, seconds)
+        cpu_after = cpu_seconds(bot.pid)
+        if cpu_before is not None and cpu_after is not None:
+            tally.bot_cpu = cpu_after - cpu_before
+        stats = await self.connector_stats(reset=True)
+        tally.replies, tally.other_calls = stats["replies"], stats["other_calls"]
+        tally.texts = stats["texts"]
+        return tally
+
+
+async def post_ok(session: aiohttp.ClientSession, url: str, payload: dict[str, Any]) -> bool:
+    async with session.post(url + "/api/messages", data=json.dumps(payload).encode(),
+                            headers=JSON_HEADERS) as resp:
+        await resp.read()
+        return resp.status in (200, 201)
+
+
+async def get_ok(session: aiohttp.ClientSession, url: str) -> bool:
+    async with session.get(url) as resp:
+        await resp.read()
+        return resp.status == 200
+
+
+async def spawn_mentorbot(procs: Procs, tmpdir: Path, name: str) -> Proc:
+    port = free_port()
+    db = tmpdir / f"{name}.db"
+    env = bench_env(DATABASE_URL=f"sqlite+aiosqlite:///{db}")
+    return await procs.spawn(name, ["-m", "app", "serve", "--port", str(port)], port, env)
+
+
+async def measure_startup(procs: Procs, session: aiohttp.ClientSession, tmpdir: Path
+                          ) -> list[float]:
+    """Spawn to GET /healthz 200, on a fresh SQLite file each time."""
+    times = []
+    for i in range(STARTUP_RUNS):
+        proc = await spawn_mentorbot(procs, tmpdir, f"startup-{i}")
+        try:
+            seconds = await wait_until(proc, lambda p=proc: get_ok(session, p.url + "/healthz"),
+                                       timeout=READY_TIMEOUT, interval=0.01)
+        finally:
+            await procs.stop(proc)
+        info(f"mentorbot start-up {i + 1}/{STARTUP_RUNS}: {seconds:.2f} s")
+        times.append(seconds)
+    return times
+
+
+async def idle_rss(proc: Proc, driver: Driver, turns_each: int = 2) -> float | None:
+    """RSS after a few turns of each scenario and 1 s of idling."""
+    for build in SCENARIOS.values():
+        await driver.load(proc.url, build, 0.0, min_turns_each=turns_each)
+    await asyncio.sleep(1.0)
+    return rss_mb(proc.pid)
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    tmpdir = make_tmpdir()
+    procs = Procs(tmpdir)
+    users = [TeamsUser(f"bench-{i:03d}", f"Bench User {i}") for i in range(args.users)]
+    timeout = aiohttp.ClientTimeout(total=30)
+    pool = aiohttp.TCPConnector(limit=4 * args.users + 8)
+    try:
+        async with aiohttp.ClientSession(timeout=timeout, connector=pool) as session:
+            port = free_port()
+            fake = await procs.spawn("connector", ["-m", "bench.common", "connector",
+                                                   "--port", str(port)], port)
+            await wait_until(fake, lambda: get_ok(session, fake.url + "/_bench/stats"),
+                             timeout=READY_TIMEOUT)
+            driver = Driver(session, fake.url, users)
+            info(f"fake connector on {fake.url} (pid {fake.pid})")
+
+            startup = await measure_startup(procs, session, tmpdir)
+
+            port = free_port()
+            echo = await procs.spawn("echo", ["-m", "bench.echo_bot", "--port", str(port)],
+                                     port)
+            mentorbot = await spawn_mentorbot(procs, tmpdir, "bench")
+            probe_msg = personal_message(driver.service_url, TeamsUser("probe", "Probe"), "help")
+            await wait_until(echo, lambda: post_ok(session, echo.url, probe_msg),
+                             timeout=READY_TIMEOUT)
+            await wait_until(mentorbot, lambda: get_ok(session, mentorbot.url + "/healthz"),
+                             timeout=READY_TIMEOUT)
+            bots = {"echo": echo, "mentorbot": mentorbot}
+            info(f"echo bot on {echo.url} (pid {echo.pid}), "
+                 f"mentorbot on {mentorbot.url} (pid {mentorbot.pid})")
+
+            rss = {name: await idle_rss(proc, driver) for name, proc in bots.items()}
+            info(f"idle RSS after a few turns: {rss}")
+
+            result: dict[str, Any] = {"users": args.users, "seconds": args.seconds}
+            slice_s = args.seconds / args.rounds
+            for scenario in args.scenarios:
+                build = SCENARIOS[scenario]
+                tallies = {name: Tally() for name in BOTS}
+                for round_no in range(args.rounds):
+                    for name in BOTS:
+                        first = round_no == 0
+                        tally = await driver.measure(
+                            bots[name], build, slice_s,
+                            warmup=args.warmup if first else min(args.warmup, 0.3),
+                            min_warmup_turns=2 if first else 0)
+                        tallies[name].add(tally)
+                        s = tally.summary()
+                        info(f"{scenario} {name} slice {round_no + 1}/{args.rounds}: "
+                             f"{s['turns_per_s']} turns/s p50 {s['p50_ms']} ms "
+                             f"p99 {s['p99_ms']} ms errors {s['errors']} "
+                             f"replies/turn {s['replies_per_turn']} "
+                             f"bot CPU {s['cpu_ms_per_turn']} ms/turn")
+                block: dict[str, Any] = {name: tallies[name].summary() for name in BOTS}
+                for name in BOTS:
+                    info(f"{scenario} {name} reply texts: {tallies[name].texts}")
+                    if tallies[name].other_calls:
+                        info(f"{scenario} {name}: {tallies[name].other_calls} other "
+                             "connector calls")
+                echo_tps = block["echo"]["turns_per_s"]
+                block["ratio"] = round(block["mentorbot"]["turns_per_s"] / echo_tps, 2) \
+                    if echo_tps else None
+                result[scenario] = block
+
+            result["startup_s"] = round(statistics.median(startup), 3)
+            result["startup_runs_s"] = [round(t, 3) for t in startup]
+            result["idle_rss_mb"] = rss["mentorbot"]
+            result["echo_idle_rss_mb"] = rss["echo"]
+            result["rss_after_load_mb"] = {name: rss_mb(proc.pid) for name, proc in bots.items()}
+            result["goals"] = GOALS
+            result["meets_goals"] = meets_goals(result)
+            for name, proc in bots.items():
+                if proc.process.returncode is not None:
+                    info(f"{name} exited early:\n{proc.log_tail()}")
+            return result
+    finally:
+        await procs.stop_all()
+        if args.keep_tmp:
+            info(f"kept {tmpdir}")
+        else:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def meets_goals(result: dict[str, Any]) -> dict[str, bool | None]:
+    def ratio(scenario: str) -> float | None:
+        return (result.get(scenario) or {}).get("ratio")
+
+    checks: dict[str, bool | None] = {}
+    for scenario in ("help", "profile"):
+        value = ratio(scenario)
+        checks[f"{scenario}_ratio"] = None if value is None else \
+            value >= GOALS[f"{scenario}_ratio"]
+    checks["startup_s"] = result["startup_s"] <= GOALS["startup_s"]
+    rss = result["idle_rss_mb"]
+    checks["idle_rss_mb"] = None if rss is None else rss <= GOALS["idle_rss_mb"]
+    return checks
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.turns",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=16, help="concurrent simulated users")
+    parser.add_argument("--seconds", type=float, default=5.0,
+                        help="measured seconds per bot per scenario")
+    parser.add_argument("--scenarios", default="help,profile",
+                        help=f"comma-separated, from: {', '.join(SCENARIOS)}")
+    parser.add_argument("--warmup", type=float, default=1.0,
+                        help="warm-up seconds before a bot's first slice (not counted)")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="interleaved slices per bot per scenario")
+    parser.add_argument("--keep-tmp", action="store_true",
+                        help="keep the temp dir (databases, subprocess logs)")
+    args = parser.parse_args(argv)
+    args.scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
+    unknown = [s for s in args.scenarios if s not in SCENARIOS]
+    if unknown or not args.scenarios:
+        parser.error(f"unknown scenario(s) {unknown}; choose from {', '.join(SCENARIOS)}")
+    if args.users < 1 or args.seconds <= 0 or args.rounds < 1 or args.warmup < 0:
+        parser.error("--users and --rounds must be >= 1, --seconds > 0, --warmup >= 0")
+    return args
+
+
+async def _main(args: argparse.Namespace) -> dict[str, Any]:
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    if task is not None:
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    return await run(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    info(f"{args.users} users, {args.seconds:g} s per bot per scenario, "
+         f"scenarios {','.join(args.scenarios)}; all traffic on {HOST}")
+    result = asyncio.run(_main(args))
+    print(json.dumps(result, separators=(",", ":")), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
