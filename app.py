@@ -59,7 +59,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Applic
 
 def configure_logging(settings: Settings) -> None:
     logging.basicConfig(
-        level=settings.logging_level, stream=sys.stderr,
+        level=settings.logging_level,
+        stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     # The SDK and HTTP libraries log request bodies at DEBUG/INFO; keep user text out.
@@ -85,8 +86,7 @@ def migrate(settings: Settings) -> None:
     print(f"database is at the newest schema ({_redacted(settings.database_url)})")
 
 
-def build_manifest(settings: Settings, app_id: str | None, out: Path, base_url: str | None
-                   ) -> None:
+def build_manifest(settings: Settings, app_id: str | None, out: Path, base_url: str | None) -> None:
     from manifest.build import write_package
 
     path = write_package(app_id or settings.app_id, out, build_table(), base_url=base_url)

@@ -91,11 +91,13 @@ def _choice(
 def _database_url(raw: str) -> str:
     if not raw:
         return DEFAULT_DATABASE_URL
-    for plain, driver in (("postgresql://", "postgresql+asyncpg://"),
-                          ("postgres://", "postgresql+asyncpg://"),
-                          ("sqlite://", "sqlite+aiosqlite://")):
+    for plain, driver in (
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
         if raw.startswith(plain):
-            return driver + raw[len(plain):]
+            return driver + raw[len(plain) :]
     if raw.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
         return raw
     raise SettingsError(

@@ -75,9 +75,12 @@ def cpu_seconds(pid: int) -> float | None:
 
 def bench_env(**extra: str) -> dict[str, str]:
     """The environment for a bot subprocess: no app id (auth off), quiet logs."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("MicrosoftApp") and k not in
-           ("ADMINS", "ALLOWED_TENANTS", "BOT_OPENID_METADATA_URL", "PORT", "HOST")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("MicrosoftApp")
+        and k not in ("ADMINS", "ALLOWED_TENANTS", "BOT_OPENID_METADATA_URL", "PORT", "HOST")
+    }
     env["LOG_LEVEL"] = "WARNING"
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra)
@@ -127,15 +130,21 @@ class Procs:
     tmpdir: Path
     items: list[Proc] = field(default_factory=list)
 
-    async def spawn(self, name: str, args: list[str], port: int,
-                    env: dict[str, str] | None = None) -> Proc:
+    async def spawn(
+        self, name: str, args: list[str], port: int, env: dict[str, str] | None = None
+    ) -> Proc:
         log_path = self.tmpdir / f"{name}.log"
         started = time.perf_counter()
         with open(log_path, "wb") as log_file:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, *args, cwd=str(ROOT), env=env or bench_env(),
-                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-                stderr=log_file, preexec_fn=_die_with_parent,
+                sys.executable,
+                *args,
+                cwd=str(ROOT),
+                env=env or bench_env(),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=log_file,
+                preexec_fn=_die_with_parent,
             )
         proc = Proc(name, process, log_path, started, port)
         self.items.append(proc)
@@ -169,14 +178,14 @@ class NotReady(RuntimeError):
     pass
 
 
-async def wait_until(proc: Proc, probe: Any, timeout: float = 30.0, interval: float = 0.02
-                     ) -> float:
+async def wait_until(
+    proc: Proc, probe: Any, timeout: float = 30.0, interval: float = 0.02
+) -> float:
     """Poll `probe()` (async, True when ready) until it is; seconds since the spawn."""
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
         if proc.process.returncode is not None:
-            raise NotReady(f"{proc.name} exited with {proc.process.returncode}:\n"
-                           f"{proc.log_tail()}")
+            raise NotReady(f"{proc.name} exited with {proc.process.returncode}:\n{proc.log_tail()}")
         with contextlib.suppress(aiohttp.ClientError, OSError, asyncio.TimeoutError):
             if await probe():
                 return time.perf_counter() - proc.started
@@ -189,6 +198,7 @@ def make_tmpdir() -> Path:
 
 
 # --- the counting connector (its own process) ---------------------------------------
+
 
 class CountingConnector(FakeConnector):
     """FakeConnector that counts calls instead of keeping them (a run makes many)."""
@@ -217,8 +227,11 @@ class CountingConnector(FakeConnector):
         return f"http://{HOST}:{self.port}/"
 
     def stats(self) -> dict[str, Any]:
-        return {"replies": self.replies, "other_calls": self.other_calls,
-                "texts": dict(self.texts.most_common(5))}
+        return {
+            "replies": self.replies,
+            "other_calls": self.other_calls,
+            "texts": dict(self.texts.most_common(5)),
+        }
 
     def reset(self) -> None:
         self.replies = self.other_calls = 0

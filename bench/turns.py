@@ -47,11 +47,21 @@ from bench.common import (
 from tests.fakes.teams import TeamsUser, card_submit, personal_message
 
 GOALS = {"help_ratio": 3, "profile_ratio": 2, "startup_s": 2, "idle_rss_mb": 150}
-PROFILE = {"action": "profile_save", "role": "mentee", "skills_offer": "SQL",
-           "skills_want": "leadership", "goals": "grow", "interests": "chess",
-           "department": "Data", "location": "Berlin", "timezone": "Europe/Berlin",
-           "languages": "English", "meeting_format": "video", "meetings_per_month": 2,
-           "max_mentees": 2}
+PROFILE = {
+    "action": "profile_save",
+    "role": "mentee",
+    "skills_offer": "SQL",
+    "skills_want": "leadership",
+    "goals": "grow",
+    "interests": "chess",
+    "department": "Data",
+    "location": "Berlin",
+    "timezone": "Europe/Berlin",
+    "languages": "English",
+    "meeting_format": "video",
+    "meetings_per_month": 2,
+    "max_mentees": 2,
+}
 Builder = Callable[[str, TeamsUser], dict[str, Any]]
 SCENARIOS: dict[str, Builder] = {
     "help": lambda url, user: personal_message(url, user, "help"),
@@ -72,7 +82,7 @@ class Tally:
     wall: float = 0.0
     replies: int = 0
     other_calls: int = 0
-    bot_cpu: float = 0.0           # CPU seconds the bot process used while measured
+    bot_cpu: float = 0.0  # CPU seconds the bot process used while measured
     latencies: list[float] = field(default_factory=list)
     texts: dict[str, int] = field(default_factory=dict)
 
@@ -101,13 +111,15 @@ class Tally:
 
 
 class Driver:
-    def __init__(self, session: aiohttp.ClientSession, connector_url: str,
-                 users: list[TeamsUser]) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, connector_url: str, users: list[TeamsUser]
+    ) -> None:
         self.session, self.connector_url, self.users = session, connector_url, users
         self.service_url = connector_url + "/"
 
-    async def load(self, bot_url: str, build: Builder, seconds: float,
-                   min_turns_each: int = 0) -> Tally:
+    async def load(
+        self, bot_url: str, build: Builder, seconds: float, min_turns_each: int = 0
+    ) -> Tally:
         """Every user sends its next message when the previous POST returned.
 
         Runs for `seconds` (and until each user completed `min_turns_each` turns, at
@@ -154,8 +166,9 @@ class Driver:
                 await resp.read()
         return stats
 
-    async def measure(self, bot: Proc, build: Builder, seconds: float, warmup: float,
-                      min_warmup_turns: int) -> Tally:
+    async def measure(
+        self, bot: Proc, build: Builder, seconds: float, warmup: float, min_warmup_turns: int
+    ) -> Tally:
         await self.load(bot.url, build, warmup, min_turns_each=min_warmup_turns)
         await self.connector_stats(reset=True)
         cpu_before = cpu_seconds(bot.pid)
@@ -170,8 +183,9 @@ class Driver:
 
 
 async def post_ok(session: aiohttp.ClientSession, url: str, payload: dict[str, Any]) -> bool:
-    async with session.post(url + "/api/messages", data=json.dumps(payload).encode(),
-                            headers=JSON_HEADERS) as resp:
+    async with session.post(
+        url + "/api/messages", data=json.dumps(payload).encode(), headers=JSON_HEADERS
+    ) as resp:
         await resp.read()
         return resp.status in (200, 201)
 
@@ -189,15 +203,20 @@ async def spawn_mentorbot(procs: Procs, tmpdir: Path, name: str) -> Proc:
     return await procs.spawn(name, ["-m", "app", "serve", "--port", str(port)], port, env)
 
 
-async def measure_startup(procs: Procs, session: aiohttp.ClientSession, tmpdir: Path
-                          ) -> list[float]:
+async def measure_startup(
+    procs: Procs, session: aiohttp.ClientSession, tmpdir: Path
+) -> list[float]:
     """Spawn to GET /healthz 200, on a fresh SQLite file each time."""
     times = []
     for i in range(STARTUP_RUNS):
         proc = await spawn_mentorbot(procs, tmpdir, f"startup-{i}")
         try:
-            seconds = await wait_until(proc, lambda p=proc: get_ok(session, p.url + "/healthz"),
-                                       timeout=READY_TIMEOUT, interval=0.01)
+            seconds = await wait_until(
+                proc,
+                lambda p=proc: get_ok(session, p.url + "/healthz"),
+                timeout=READY_TIMEOUT,
+                interval=0.01,
+            )
         finally:
             await procs.stop(proc)
         info(f"mentorbot start-up {i + 1}/{STARTUP_RUNS}: {seconds:.2f} s")
@@ -222,27 +241,34 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         async with aiohttp.ClientSession(timeout=timeout, connector=pool) as session:
             port = free_port()
-            fake = await procs.spawn("connector", ["-m", "bench.common", "connector",
-                                                   "--port", str(port)], port)
-            await wait_until(fake, lambda: get_ok(session, fake.url + "/_bench/stats"),
-                             timeout=READY_TIMEOUT)
+            fake = await procs.spawn(
+                "connector", ["-m", "bench.common", "connector", "--port", str(port)], port
+            )
+            await wait_until(
+                fake, lambda: get_ok(session, fake.url + "/_bench/stats"), timeout=READY_TIMEOUT
+            )
             driver = Driver(session, fake.url, users)
             info(f"fake connector on {fake.url} (pid {fake.pid})")
 
             startup = await measure_startup(procs, session, tmpdir)
 
             port = free_port()
-            echo = await procs.spawn("echo", ["-m", "bench.echo_bot", "--port", str(port)],
-                                     port)
+            echo = await procs.spawn("echo", ["-m", "bench.echo_bot", "--port", str(port)], port)
             mentorbot = await spawn_mentorbot(procs, tmpdir, "bench")
             probe_msg = personal_message(driver.service_url, TeamsUser("probe", "Probe"), "help")
-            await wait_until(echo, lambda: post_ok(session, echo.url, probe_msg),
-                             timeout=READY_TIMEOUT)
-            await wait_until(mentorbot, lambda: get_ok(session, mentorbot.url + "/healthz"),
-                             timeout=READY_TIMEOUT)
+            await wait_until(
+                echo, lambda: post_ok(session, echo.url, probe_msg), timeout=READY_TIMEOUT
+            )
+            await wait_until(
+                mentorbot,
+                lambda: get_ok(session, mentorbot.url + "/healthz"),
+                timeout=READY_TIMEOUT,
+            )
             bots = {"echo": echo, "mentorbot": mentorbot}
-            info(f"echo bot on {echo.url} (pid {echo.pid}), "
-                 f"mentorbot on {mentorbot.url} (pid {mentorbot.pid})")
+            info(
+                f"echo bot on {echo.url} (pid {echo.pid}), "
+                f"mentorbot on {mentorbot.url} (pid {mentorbot.pid})"
+            )
 
             rss = {name: await idle_rss(proc, driver) for name, proc in bots.items()}
             info(f"idle RSS after a few turns: {rss}")
@@ -256,25 +282,32 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     for name in BOTS:
                         first = round_no == 0
                         tally = await driver.measure(
-                            bots[name], build, slice_s,
+                            bots[name],
+                            build,
+                            slice_s,
                             warmup=args.warmup if first else min(args.warmup, 0.3),
-                            min_warmup_turns=2 if first else 0)
+                            min_warmup_turns=2 if first else 0,
+                        )
                         tallies[name].add(tally)
                         s = tally.summary()
-                        info(f"{scenario} {name} slice {round_no + 1}/{args.rounds}: "
-                             f"{s['turns_per_s']} turns/s p50 {s['p50_ms']} ms "
-                             f"p99 {s['p99_ms']} ms errors {s['errors']} "
-                             f"replies/turn {s['replies_per_turn']} "
-                             f"bot CPU {s['cpu_ms_per_turn']} ms/turn")
+                        info(
+                            f"{scenario} {name} slice {round_no + 1}/{args.rounds}: "
+                            f"{s['turns_per_s']} turns/s p50 {s['p50_ms']} ms "
+                            f"p99 {s['p99_ms']} ms errors {s['errors']} "
+                            f"replies/turn {s['replies_per_turn']} "
+                            f"bot CPU {s['cpu_ms_per_turn']} ms/turn"
+                        )
                 block: dict[str, Any] = {name: tallies[name].summary() for name in BOTS}
                 for name in BOTS:
                     info(f"{scenario} {name} reply texts: {tallies[name].texts}")
                     if tallies[name].other_calls:
-                        info(f"{scenario} {name}: {tallies[name].other_calls} other "
-                             "connector calls")
+                        info(
+                            f"{scenario} {name}: {tallies[name].other_calls} other connector calls"
+                        )
                 echo_tps = block["echo"]["turns_per_s"]
-                block["ratio"] = round(block["mentorbot"]["turns_per_s"] / echo_tps, 2) \
-                    if echo_tps else None
+                block["ratio"] = (
+                    round(block["mentorbot"]["turns_per_s"] / echo_tps, 2) if echo_tps else None
+                )
                 result[scenario] = block
 
             result["startup_s"] = round(statistics.median(startup), 3)
@@ -303,8 +336,7 @@ def meets_goals(result: dict[str, Any]) -> dict[str, bool | None]:
     checks: dict[str, bool | None] = {}
     for scenario in ("help", "profile"):
         value = ratio(scenario)
-        checks[f"{scenario}_ratio"] = None if value is None else \
-            value >= GOALS[f"{scenario}_ratio"]
+        checks[f"{scenario}_ratio"] = None if value is None else value >= GOALS[f"{scenario}_ratio"]
     checks["startup_s"] = result["startup_s"] <= GOALS["startup_s"]
     rss = result["idle_rss_mb"]
     checks["idle_rss_mb"] = None if rss is None else rss <= GOALS["idle_rss_mb"]
@@ -312,19 +344,28 @@ def meets_goals(result: dict[str, Any]) -> dict[str, bool | None]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.turns",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.turns", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--users", type=int, default=16, help="concurrent simulated users")
-    parser.add_argument("--seconds", type=float, default=5.0,
-                        help="measured seconds per bot per scenario")
-    parser.add_argument("--scenarios", default="help,profile",
-                        help=f"comma-separated, from: {', '.join(SCENARIOS)}")
-    parser.add_argument("--warmup", type=float, default=1.0,
-                        help="warm-up seconds before a bot's first slice (not counted)")
-    parser.add_argument("--rounds", type=int, default=2,
-                        help="interleaved slices per bot per scenario")
-    parser.add_argument("--keep-tmp", action="store_true",
-                        help="keep the temp dir (databases, subprocess logs)")
+    parser.add_argument(
+        "--seconds", type=float, default=5.0, help="measured seconds per bot per scenario"
+    )
+    parser.add_argument(
+        "--scenarios", default="help,profile", help=f"comma-separated, from: {', '.join(SCENARIOS)}"
+    )
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=1.0,
+        help="warm-up seconds before a bot's first slice (not counted)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="interleaved slices per bot per scenario"
+    )
+    parser.add_argument(
+        "--keep-tmp", action="store_true", help="keep the temp dir (databases, subprocess logs)"
+    )
     args = parser.parse_args(argv)
     args.scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     unknown = [s for s in args.scenarios if s not in SCENARIOS]
@@ -346,8 +387,10 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    info(f"{args.users} users, {args.seconds:g} s per bot per scenario, "
-         f"scenarios {','.join(args.scenarios)}; all traffic on {HOST}")
+    info(
+        f"{args.users} users, {args.seconds:g} s per bot per scenario, "
+        f"scenarios {','.join(args.scenarios)}; all traffic on {HOST}"
+    )
     result = asyncio.run(_main(args))
     print(json.dumps(result, separators=(",", ":")), flush=True)
     return 0

@@ -28,8 +28,11 @@ def parse_body(body: bytes) -> Activity:
         raise BadActivity("body must be a JSON object")
     _require(data, "type", "channelId", "serviceUrl")
     _require_object_id(data, "conversation")
-    if data["type"] in (ActivityTypes.message, ActivityTypes.conversation_update,
-                        ActivityTypes.invoke):
+    if data["type"] in (
+        ActivityTypes.message,
+        ActivityTypes.conversation_update,
+        ActivityTypes.invoke,
+    ):
         _require_object_id(data, "from")
         _require_object_id(data, "recipient")
     if not str(data["serviceUrl"]).startswith(("https://", "http://")):
@@ -37,7 +40,9 @@ def parse_body(body: bytes) -> Activity:
     try:
         return Activity().deserialize(data)
     except Exception as exc:  # msrest raises several types for ill-typed fields
-        raise BadActivity(f"activity fields have the wrong types: {exc.__class__.__name__}") from None
+        raise BadActivity(
+            f"activity fields have the wrong types: {exc.__class__.__name__}"
+        ) from None
 
 
 def _require(data: dict[str, Any], *names: str) -> None:
@@ -70,8 +75,11 @@ def kind_of(activity: Activity) -> Kind | None:
     """What happened, in Mentorbot's terms; None for activities we ignore."""
     bot_id = activity.recipient.id if activity.recipient else None
     if activity.type == ActivityTypes.message:
-        return "submit" if activity.value is not None and not (activity.text or "").strip() \
+        return (
+            "submit"
+            if activity.value is not None and not (activity.text or "").strip()
             else "message"
+        )
     if activity.type != ActivityTypes.conversation_update:
         return None
     added = [m.id for m in activity.members_added or []]
@@ -123,15 +131,23 @@ def reference_json(activity: Activity) -> str:
     message id, which changes every turn and would make every turn a write.
     """
     conversation = activity.conversation
-    return json.dumps(_compact({
-        "user": _account(activity.from_property),
-        "bot": _account(activity.recipient),
-        "conversation": {"id": conversation.id, "conversationType": conversation.conversation_type,
-                         "tenantId": conversation.tenant_id, "isGroup": conversation.is_group},
-        "channelId": activity.channel_id,
-        "locale": activity.locale,
-        "serviceUrl": activity.service_url,
-    }))
+    return json.dumps(
+        _compact(
+            {
+                "user": _account(activity.from_property),
+                "bot": _account(activity.recipient),
+                "conversation": {
+                    "id": conversation.id,
+                    "conversationType": conversation.conversation_type,
+                    "tenantId": conversation.tenant_id,
+                    "isGroup": conversation.is_group,
+                },
+                "channelId": activity.channel_id,
+                "locale": activity.locale,
+                "serviceUrl": activity.service_url,
+            }
+        )
+    )
 
 
 def _account(account: Any) -> dict[str, Any] | None:

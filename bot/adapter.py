@@ -46,13 +46,19 @@ def build_adapter(settings: Settings) -> CloudAdapter:
         # Any one parameterized value switches the SDK to its parameterized mode, which
         # then needs them all: the public cloud's values, with only the key source moved.
         config.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.openid_metadata_url
-        config.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+        config.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = (
+            AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+        )
         config.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = (
-            AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL)
+            AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL
+        )
         config.TO_CHANNEL_FROM_BOT_LOGIN_URL = (
             AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX
-            + (settings.app_tenant_id or AuthenticationConstants.DEFAULT_CHANNEL_AUTH_TENANT))
-        config.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+            + (settings.app_tenant_id or AuthenticationConstants.DEFAULT_CHANNEL_AUTH_TENANT)
+        )
+        config.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = (
+            AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+        )
         config.OAUTH_URL = AuthenticationConstants.OAUTH_URL
         config.CALLER_ID = CallerIdConstants.public_azure_channel
     inner = ConfigurationBotFrameworkAuthentication(config)
@@ -68,21 +74,23 @@ class ReusingAuthentication(BotFrameworkAuthentication):
         self._factories: dict[str, ReusingConnectorFactory] = {}
         self._token_clients: dict[str, UserTokenClient] = {}
 
-    async def authenticate_request(self, activity: Activity, auth_header: str
-                                   ) -> AuthenticateRequestResult:
+    async def authenticate_request(
+        self, activity: Activity, auth_header: str
+    ) -> AuthenticateRequestResult:
         result = await self._inner.authenticate_request(activity, auth_header)
         if result.connector_factory is not None:
-            result.connector_factory = self._factory(result.connector_factory,
-                                                     result.claims_identity)
+            result.connector_factory = self._factory(
+                result.connector_factory, result.claims_identity
+            )
         return result
 
-    async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str
-                                             ) -> AuthenticateRequestResult:
+    async def authenticate_streaming_request(
+        self, auth_header: str, channel_id_header: str
+    ) -> AuthenticateRequestResult:
         return await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
-        return self._factory(self._inner.create_connector_factory(claims_identity),
-                             claims_identity)
+        return self._factory(self._inner.create_connector_factory(claims_identity), claims_identity)
 
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
         key = _app_id(claims_identity)
@@ -123,9 +131,12 @@ class ReusingConnectorFactory(ConnectorFactory):
     async def _build(self, service_url: str, audience: str | None) -> ConnectorClient:
         # The SDK's factory picks the credentials for this cloud, app and audience.
         credentials = (await self._inner.create(service_url, audience)).config.credentials
-        client = ConnectorClient(credentials, base_url=service_url,
-                                 pipeline_type=AsyncBfPipeline,
-                                 sender=AiohttpSender(self._shared))
+        client = ConnectorClient(
+            credentials,
+            base_url=service_url,
+            pipeline_type=AsyncBfPipeline,
+            sender=AiohttpSender(self._shared),
+        )
         client.config.add_user_agent(USER_AGENT)
         return client
 

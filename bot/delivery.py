@@ -33,8 +33,9 @@ MAX_ATTEMPTS = 5
 
 
 class DeliveryWorker:
-    def __init__(self, db: Database, adapter: CloudAdapter, app_id: str, clock: Clock,
-                 poll_seconds: float) -> None:
+    def __init__(
+        self, db: Database, adapter: CloudAdapter, app_id: str, clock: Clock, poll_seconds: float
+    ) -> None:
         self.db, self.adapter, self.app_id, self.clock = db, adapter, app_id, clock
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
@@ -80,8 +81,9 @@ class DeliveryWorker:
         try:
             activity_id = await self._send(row.payload, user, team)
         except Exception as exc:
-            log.warning("send failed id=%s attempt=%s: %s", row.id, row.attempts + 1,
-                        exc.__class__.__name__)
+            log.warning(
+                "send failed id=%s attempt=%s: %s", row.id, row.attempts + 1, exc.__class__.__name__
+            )
             status = "failed" if row.attempts + 1 >= MAX_ATTEMPTS else "pending"
             async with self.db.unit() as repos:
                 await repos.outbox.finish(row.id, status, self.clock(), error=repr(exc)[:500])
@@ -89,8 +91,9 @@ class DeliveryWorker:
         async with self.db.unit() as repos:
             await repos.outbox.finish(row.id, "sent", self.clock(), activity_id=activity_id)
 
-    async def _send(self, payload: dict[str, Any], user: User | None, team: Team | None
-                    ) -> str | None:
+    async def _send(
+        self, payload: dict[str, Any], user: User | None, team: Team | None
+    ) -> str | None:
         reply = Reply(text=payload.get("text"), card=payload.get("card"))
         if payload.get("to") == "team" and team is not None:
             return await self._continue(team.general_ref, reply)

@@ -20,8 +20,9 @@ ROUTE_KEY = "mentorbot.route"
 
 
 class MentorBot:
-    def __init__(self, db: Database, env: Env, delivery: DeliveryWorker,
-                 allowed_tenants: frozenset[str]) -> None:
+    def __init__(
+        self, db: Database, env: Env, delivery: DeliveryWorker, allowed_tenants: frozenset[str]
+    ) -> None:
         self.db, self.env, self.delivery = db, env, delivery
         self.allowed_tenants = allowed_tenants
 
@@ -33,8 +34,9 @@ class MentorBot:
             return
         if not self._tenant_allowed(activity):
             context.turn_state[ROUTE_KEY] = "tenant-not-allowed"
-            log.warning("ignored an activity from a tenant not in ALLOWED_TENANTS: %s",
-                        tenant_of(activity))
+            log.warning(
+                "ignored an activity from a tenant not in ALLOWED_TENANTS: %s", tenant_of(activity)
+            )
             return
         members = await self._members(context, kind)
         inbound = to_inbound(activity, kind, members)
@@ -64,13 +66,19 @@ class MentorBot:
 async def on_turn_error(context: TurnContext, error: Exception) -> None:
     """Any fault in a turn: log it with context and tell the user, never crash."""
     activity = context.activity
-    log.error("turn failed type=%s route=%s error=%s", activity.type,
-              context.turn_state.get(ROUTE_KEY, "-"), error.__class__.__name__,
-              exc_info=error)
+    log.error(
+        "turn failed type=%s route=%s error=%s",
+        activity.type,
+        context.turn_state.get(ROUTE_KEY, "-"),
+        error.__class__.__name__,
+        exc_info=error,
+    )
     context.turn_state[ROUTE_KEY] = "error"
     if activity.type == "message":
         try:
-            await context.send_activity("Sorry, something went wrong on my side and nothing "
-                                        "was changed. Please try again in a moment.")
+            await context.send_activity(
+                "Sorry, something went wrong on my side and nothing "
+                "was changed. Please try again in a moment."
+            )
         except Exception:
             log.warning("could not tell the user about the failure", exc_info=True)

@@ -26,8 +26,9 @@ async def full_roster(context: TurnContext, team_id: str) -> tuple[Person, ...]:
             return tuple(people)
 
 
-async def with_details(context: TurnContext, team_id: str,
-                       people: tuple[Person, ...]) -> tuple[Person, ...]:
+async def with_details(
+    context: TurnContext, team_id: str, people: tuple[Person, ...]
+) -> tuple[Person, ...]:
     """Added members arrive as bare ids; look each up for a name and email."""
     detailed = []
     for person in people:

@@ -64,8 +64,9 @@ class AiohttpSender(AsyncHTTPSender):
         ) as raw:
             response = AioHttpClientResponse(http_request, raw)
             await response.load_body()
-        response.internal_response = RawResponse(raw.status, raw.reason, raw.headers,
-                                                 response.body())
+        response.internal_response = RawResponse(
+            raw.status, raw.reason, raw.headers, response.body()
+        )
         return Response(request, response)
 
 

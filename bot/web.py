@@ -35,7 +35,8 @@ class Routes:
             return _problem(400, str(exc))
         try:
             auth = await self.adapter.bot_framework_authentication.authenticate_request(
-                activity, request.headers.get("Authorization", ""))
+                activity, request.headers.get("Authorization", "")
+            )
         except Exception as exc:  # bad, expired or unverifiable token: all are 401
             log.info("rejected an activity: %s", exc.__class__.__name__, exc_info=True)
             return _problem(401, "a valid Bot Framework token is required")
@@ -48,8 +49,12 @@ class Routes:
                 route[0] = context.turn_state.get(ROUTE_KEY, "-")
 
         invoke = await self.adapter.process_activity(auth, activity, logic)
-        log.info("turn type=%s route=%s ms=%.1f", activity.type, route[0],
-                 (time.perf_counter() - started) * 1000)
+        log.info(
+            "turn type=%s route=%s ms=%.1f",
+            activity.type,
+            route[0],
+            (time.perf_counter() - started) * 1000,
+        )
         if invoke is not None:
             return web.json_response(serializer_helper(invoke.body), status=invoke.status)
         return web.Response(status=200)

@@ -19,16 +19,19 @@ MAX_EXPORT_CHARS = 60_000
 async def start_onboarding(turn: Turn) -> None:
     turn.user.onboarding_sent_at = turn.now
     name = turn.user.name.split()[0] if turn.user.name else "there"
-    turn.say(f"Hi {name}! I'm Mentorbot. I connect people for mentoring and coffee chats. "
-             "Tell me a little about yourself to get started (type `help` any time).")
+    turn.say(
+        f"Hi {name}! I'm Mentorbot. I connect people for mentoring and coffee chats. "
+        "Tell me a little about yourself to get started (type `help` any time)."
+    )
     turn.result.show(profile_mod.form_card(None, turn.user.timezone_hint, "Your profile"))
 
 
 async def show_help(turn: Turn) -> None:
     table = turn.env.table
     lines = ["Here's what you can say to me 1:1:"]
-    lines += [f"- **{c.title}**: {c.summary}" for c in table.visible("anyone", "personal")
-              if not c.slash]
+    lines += [
+        f"- **{c.title}**: {c.summary}" for c in table.visible("anyone", "personal") if not c.slash
+    ]
     lines.append("Team admins: type **/help** for admin commands.")
     turn.say("\n".join(lines))
 
@@ -37,7 +40,7 @@ async def show_admin_help(turn: Turn) -> None:
     table = turn.env.table
     lines = ["Admin commands (1:1 with me, or @mention me in a team channel):"]
     lines += [f"- **{c.title}**: {c.summary}" for c in table.visible("admin")]
-    lines.append("In a 1:1 chat, add `team=\"Team name\"` when you admin more than one team.")
+    lines.append('In a 1:1 chat, add `team="Team name"` when you admin more than one team.')
     turn.say("\n".join(lines))
 
 
@@ -53,13 +56,19 @@ async def show_profile(turn: Turn) -> None:
 async def save_profile(turn: Turn) -> None:
     values, errors = profile_mod.validate(turn.inbound.value)
     if errors:
-        turn.say("I couldn't save your profile. Please fix:\n"
-                 + "\n".join(f"- {e}" for e in errors) + "\n\nNothing was saved.")
+        turn.say(
+            "I couldn't save your profile. Please fix:\n"
+            + "\n".join(f"- {e}" for e in errors)
+            + "\n\nNothing was saved."
+        )
         return
     created = await turn.repos.profiles.save(turn.user.id, values, turn.now)
-    turn.say("Profile updated." if not created else
-             "Thanks, your profile is saved! Type `profile` to see or change it, "
-             "`help` for everything else.")
+    turn.say(
+        "Profile updated."
+        if not created
+        else "Thanks, your profile is saved! Type `profile` to see or change it, "
+        "`help` for everything else."
+    )
 
 
 async def pause(turn: Turn) -> None:
@@ -69,21 +78,29 @@ async def pause(turn: Turn) -> None:
         turn.say("Paused. I won't pair you or send you check-ins until you type `resume`.")
         return
     if len(words) != 2 or words[0].lower() != "until":
-        turn.say("To pause for a while, type `pause` or `pause until YYYY-MM-DD` "
-                 "(for example `pause until 2026-12-31`).")
+        turn.say(
+            "To pause for a while, type `pause` or `pause until YYYY-MM-DD` "
+            "(for example `pause until 2026-12-31`)."
+        )
         return
     until = _parse_date(words[1])
     today = _today(turn)
     if until is None:
-        turn.say(f"'{words[1]}' isn't a date I can read. Use YYYY-MM-DD, "
-                 "for example `pause until 2026-12-31`. Nothing changed.")
+        turn.say(
+            f"'{words[1]}' isn't a date I can read. Use YYYY-MM-DD, "
+            "for example `pause until 2026-12-31`. Nothing changed."
+        )
     elif until <= today:
-        turn.say(f"{until.isoformat()} is not in the future (today is {today.isoformat()}). "
-                 "Pick a later date. Nothing changed.")
+        turn.say(
+            f"{until.isoformat()} is not in the future (today is {today.isoformat()}). "
+            "Pick a later date. Nothing changed."
+        )
     else:
         turn.user.paused, turn.user.paused_until = True, until
-        turn.say(f"Paused until {until.isoformat()}. I'll pick up again the day after; "
-                 "type `resume` to come back sooner.")
+        turn.say(
+            f"Paused until {until.isoformat()}. I'll pick up again the day after; "
+            "type `resume` to come back sooner."
+        )
 
 
 async def resume(turn: Turn) -> None:
@@ -94,8 +111,10 @@ async def resume(turn: Turn) -> None:
 
 async def opt_out(turn: Turn) -> None:
     turn.user.opted_out = True
-    turn.say("You're opted out: no pairings, check-ins or nudges from me. "
-             "Your profile stays; type `opt in` to come back or `delete my data` to remove it.")
+    turn.say(
+        "You're opted out: no pairings, check-ins or nudges from me. "
+        "Your profile stays; type `opt in` to come back or `delete my data` to remove it."
+    )
 
 
 async def opt_in(turn: Turn) -> None:
@@ -124,17 +143,28 @@ async def export_user(turn: Turn) -> dict[str, Any]:
     admin_of = {t.id for t in await repos.admins.teams_of(user.id)}
     return {
         "account": {
-            "name": user.name, "email": user.email, "user_principal_name": user.upn,
-            "teams_user_id": user.teams_id, "aad_object_id": user.aad_object_id,
-            "tenant_id": user.tenant_id, "time_zone_from_teams": user.timezone_hint,
-            "locale": user.locale, "status": status(user, _today(turn)),
-            "paused_until": user.paused_until, "first_seen": user.first_seen_at,
+            "name": user.name,
+            "email": user.email,
+            "user_principal_name": user.upn,
+            "teams_user_id": user.teams_id,
+            "aad_object_id": user.aad_object_id,
+            "tenant_id": user.tenant_id,
+            "time_zone_from_teams": user.timezone_hint,
+            "locale": user.locale,
+            "status": status(user, _today(turn)),
+            "paused_until": user.paused_until,
+            "first_seen": user.first_seen_at,
             "last_seen": user.last_seen_at,
         },
         "profile": profile_mod.as_dict(current) if current else None,
         "teams": [
-            {"team": t.name, "member": m.active, "joined": m.joined_at, "left": m.left_at,
-             "admin": t.id in admin_of or t.installer_id == user.id}
+            {
+                "team": t.name,
+                "member": m.active,
+                "joined": m.joined_at,
+                "left": m.left_at,
+                "admin": t.id in admin_of or t.installer_id == user.id,
+            }
             for m, t in memberships
         ],
     }
@@ -146,8 +176,10 @@ async def ask_delete(turn: Turn) -> None:
 
 async def confirm_delete(turn: Turn) -> None:
     await erase(turn)
-    turn.say("Done. I've deleted your profile and personal data and won't message you again. "
-             "If you ever write to me again, we'll start fresh.")
+    turn.say(
+        "Done. I've deleted your profile and personal data and won't message you again. "
+        "If you ever write to me again, we'll start fresh."
+    )
 
 
 async def cancel_delete(turn: Turn) -> None:
@@ -160,8 +192,19 @@ async def erase(turn: Turn) -> None:
     await repos.profiles.delete(user.id)
     await repos.admins.remove_user(user.id)
     await repos.outbox.drop_for_user(user.id)
-    for attr in ("teams_id", "aad_object_id", "name", "email", "upn", "personal_ref",
-                 "timezone_hint", "locale", "paused_until", "service_url", "last_seen_at"):
+    for attr in (
+        "teams_id",
+        "aad_object_id",
+        "name",
+        "email",
+        "upn",
+        "personal_ref",
+        "timezone_hint",
+        "locale",
+        "paused_until",
+        "service_url",
+        "last_seen_at",
+    ):
         setattr(user, attr, None)
     user.opted_out, user.paused, user.erased_at = True, False, turn.now
 

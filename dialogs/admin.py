@@ -40,8 +40,10 @@ async def admin_remove(turn: Turn) -> None:
     if team.installer_id == target.id:
         turn.say(f"{display(target)} installed me in {team.name} and stays an admin there.")
     elif target.teams_id in turn.env.admins or (target.aad_object_id or "") in turn.env.admins:
-        turn.say(f"{display(target)} is a global admin (the ADMINS setting); "
-                 "change that setting to remove them.")
+        turn.say(
+            f"{display(target)} is a global admin (the ADMINS setting); "
+            "change that setting to remove them."
+        )
     elif await turn.repos.admins.remove(team.id, target.id):
         turn.say(f"{display(target)} is no longer an admin of {team.name}.")
     else:
@@ -55,8 +57,11 @@ async def admin_list(turn: Turn) -> None:
     installer = await turn.repos.users.get(team.installer_id) if team.installer_id else None
     if installer is not None:
         lines.append(f"- {display(installer)} (installed the app)")
-    lines += [f"- {display(u)}" for u in await turn.repos.admins.of_team(team.id)
-              if u.id != team.installer_id]
+    lines += [
+        f"- {display(u)}"
+        for u in await turn.repos.admins.of_team(team.id)
+        if u.id != team.installer_id
+    ]
     if turn.env.admins:
         lines.append(f"- plus {len(turn.env.admins)} global admin id(s) from the ADMINS setting")
     turn.say("\n".join(lines))
@@ -69,15 +74,19 @@ async def team_info(turn: Turn) -> None:
     admins = await turn.repos.admins.of_team(team.id)
     installer = await turn.repos.users.get(team.installer_id) if team.installer_id else None
     admin_count = len({u.id for u in admins} | ({installer.id} if installer else set()))
-    turn.say("\n".join([
-        f"**{team.name}**",
-        f"- Installed {team.installed_at:%Y-%m-%d} by {display(installer)}",
-        f"- Status: {'active' if team.active else 'removed'}",
-        f"- Members: {counts['active']} active, {counts['inactive']} left",
-        f"- Profiles set up: {counts['profiles']}",
-        f"- Paused: {counts['paused']}, opted out: {counts['opted_out']}",
-        f"- Admins: {admin_count}",
-    ]))
+    turn.say(
+        "\n".join(
+            [
+                f"**{team.name}**",
+                f"- Installed {team.installed_at:%Y-%m-%d} by {display(installer)}",
+                f"- Status: {'active' if team.active else 'removed'}",
+                f"- Members: {counts['active']} active, {counts['inactive']} left",
+                f"- Profiles set up: {counts['profiles']}",
+                f"- Paused: {counts['paused']}, opted out: {counts['opted_out']}",
+                f"- Admins: {admin_count}",
+            ]
+        )
+    )
 
 
 async def _target(turn: Turn, verb: str) -> User | None:
@@ -91,13 +100,17 @@ async def _target(turn: Turn, verb: str) -> User | None:
     if mentions:
         user = await turn.repos.users.by_teams_id(mentions[0].id)
         if user is None:
-            turn.say(f"I don't know {mentions[0].name or 'that person'} yet; "
-                     f"are they a member of {team.name}?")
+            turn.say(
+                f"I don't know {mentions[0].name or 'that person'} yet; "
+                f"are they a member of {team.name}?"
+            )
         return user
     query = (turn.args.get("user") or turn.rest).strip().lstrip("@")
     if not query:
-        turn.say(f"Who? Try `/admin {verb} @name` in the team channel, "
-                 f"or `/admin {verb} user=name@example.com` here.")
+        turn.say(
+            f"Who? Try `/admin {verb} @name` in the team channel, "
+            f"or `/admin {verb} user=name@example.com` here."
+        )
         return None
     matches = await turn.repos.users.in_team_matching(team.id, query)
     if len(matches) == 1:

@@ -34,8 +34,11 @@ def _fill(node: Any, values: dict[str, Any]) -> Any:
     if isinstance(node, dict):
         if "$when" in node and not values.get(node["$when"]):
             return _DROP
-        return {k: v for k, v in ((k, _fill(v, values)) for k, v in node.items() if k != "$when")
-                if v is not _DROP}
+        return {
+            k: v
+            for k, v in ((k, _fill(v, values)) for k, v in node.items() if k != "$when")
+            if v is not _DROP
+        }
     if isinstance(node, list):
         return [v for v in (_fill(item, values) for item in node) if v is not _DROP]
     if isinstance(node, str):

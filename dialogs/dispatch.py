@@ -43,8 +43,10 @@ async def _on_submit(turn: Turn) -> None:
     action = turn.env.table.actions.get(name) if isinstance(name, str) else None
     turn.result.route = f"action:{name}" if action else "action:unknown"
     if action is None:
-        turn.say("Sorry, I didn't understand that card. It may be from an older version; "
-                 "type `help` to start again. Nothing was changed.")
+        turn.say(
+            "Sorry, I didn't understand that card. It may be from an older version; "
+            "type `help` to start again. Nothing was changed."
+        )
         return
     if not turn.inbound.is_personal:
         turn.say("Please use that card in our 1:1 chat.")
@@ -98,8 +100,10 @@ async def _authorize(turn: Turn, command: Command) -> bool:
     turn.team = team
     if await is_admin(turn, team, turn.user):
         return True
-    turn.say(f"Sorry, `{command.name}` is for admins of {team.name}. "
-             "Ask one of them (or the person who installed me) to run it. Nothing changed.")
+    turn.say(
+        f"Sorry, `{command.name}` is for admins of {team.name}. "
+        "Ask one of them (or the person who installed me) to run it. Nothing changed."
+    )
     return False
 
 
@@ -117,16 +121,21 @@ async def _resolve_team(turn: Turn) -> Team | None:
         named = [t for t in candidates if (t.name or "").lower() == wanted.lower()]
         if named:
             return named[0]
-        turn.say(f"You don't admin a team called '{wanted}'."
-                 + _team_list(candidates) + " Nothing changed.")
+        turn.say(
+            f"You don't admin a team called '{wanted}'."
+            + _team_list(candidates)
+            + " Nothing changed."
+        )
         return None
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
-        turn.say(f"Sorry, `{turn.command.name if turn.command else ''}` is for team admins, "
-                 "and you don't admin any team I'm in. Nothing changed.")
+        turn.say(
+            f"Sorry, `{turn.command.name if turn.command else ''}` is for team admins, "
+            "and you don't admin any team I'm in. Nothing changed."
+        )
     else:
-        turn.say("Which team? Add `team=\"Team name\"`." + _team_list(candidates))
+        turn.say('Which team? Add `team="Team name"`.' + _team_list(candidates))
     return None
 
 

@@ -27,8 +27,9 @@ async def touch_sender(repos: Repos, inbound: Inbound, now: datetime) -> User:
     return user
 
 
-async def upsert_people(repos: Repos, people: tuple[Person, ...], inbound: Inbound,
-                        now: datetime) -> list[User]:
+async def upsert_people(
+    repos: Repos, people: tuple[Person, ...], inbound: Inbound, now: datetime
+) -> list[User]:
     known = await repos.users.by_teams_ids(p.id for p in people)
     users = []
     for person in people:
@@ -50,8 +51,9 @@ async def join(repos: Repos, team: Team, users: list[User], now: datetime) -> li
     for user in users:
         membership = memberships.get(user.id)
         if membership is None:
-            repos.members.add(Membership(team_id=team.id, user_id=user.id, active=True,
-                                         joined_at=now))
+            repos.members.add(
+                Membership(team_id=team.id, user_id=user.id, active=True, joined_at=now)
+            )
             joined.append(user)
         elif not membership.active:
             membership.active, membership.left_at = True, None
@@ -73,20 +75,32 @@ async def leave(repos: Repos, team: Team, user_ids: set[int], now: datetime) -> 
 def _new_user(person: Person, inbound: Inbound, now: datetime, seen: bool) -> User:
     personal = seen and inbound.is_personal
     return User(
-        tenant_id=inbound.tenant_id, teams_id=person.id, aad_object_id=person.aad_object_id,
-        name=person.name, email=person.email, upn=person.upn,
+        tenant_id=inbound.tenant_id,
+        teams_id=person.id,
+        aad_object_id=person.aad_object_id,
+        name=person.name,
+        email=person.email,
+        upn=person.upn,
         service_url=inbound.service_url,
         personal_ref=inbound.conversation_ref if personal else None,
         timezone_hint=inbound.local_timezone if personal else None,
         locale=inbound.locale if personal else None,
-        paused=False, opted_out=False, first_seen_at=now, last_seen_at=now if seen else None,
+        paused=False,
+        opted_out=False,
+        first_seen_at=now,
+        last_seen_at=now if seen else None,
     )
 
 
 def _refresh(user: User, person: Person, inbound: Inbound) -> None:
-    for attr, value in (("name", person.name), ("aad_object_id", person.aad_object_id),
-                        ("email", person.email), ("upn", person.upn),
-                        ("tenant_id", inbound.tenant_id), ("service_url", inbound.service_url)):
+    for attr, value in (
+        ("name", person.name),
+        ("aad_object_id", person.aad_object_id),
+        ("email", person.email),
+        ("upn", person.upn),
+        ("tenant_id", inbound.tenant_id),
+        ("service_url", inbound.service_url),
+    ):
         if value:
             _set_if_changed(user, attr, value)
 

@@ -161,15 +161,20 @@ def form_card(profile: Profile | None, timezone_hint: str | None, title: str) ->
         format_choices=_choices(FORMATS),
         meetings_per_month=p.meetings_per_month if p else 2,
         max_mentees=(p.max_mentees or 2) if p else 2,
-        meetings_min=MEETINGS_RANGE[0], meetings_max=MEETINGS_RANGE[1],
-        mentees_min=MENTEES_RANGE[0], mentees_max=MENTEES_RANGE[1],
+        meetings_min=MEETINGS_RANGE[0],
+        meetings_max=MEETINGS_RANGE[1],
+        mentees_min=MENTEES_RANGE[0],
+        mentees_max=MENTEES_RANGE[1],
         max_items=MAX_ITEMS,
     )
 
 
 def view_card(profile: Profile, timezone_hint: str | None) -> dict[str, Any]:
-    facts = [{"title": LABELS[name], "value": shown(profile, name)} for name in LABELS
-             if name != "max_mentees" or profile.role in ("mentor", "both")]
+    facts = [
+        {"title": LABELS[name], "value": shown(profile, name)}
+        for name in LABELS
+        if name != "max_mentees" or profile.role in ("mentor", "both")
+    ]
     form = form_card(profile, timezone_hint, "Edit your profile")
     return render("profile_view", facts=facts, form=form)
 

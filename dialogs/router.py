@@ -32,14 +32,14 @@ class Arg:
 
 @dataclass(frozen=True)
 class Command:
-    name: str                      # the words typed: "help", "opt out", "/admin add"
-    summary: str                   # one line for help and the manifest
+    name: str  # the words typed: "help", "opt out", "/admin add"
+    summary: str  # one line for help and the manifest
     handler: Handler
     who: Who = "anyone"
     scopes: tuple[str, ...] = ("personal",)  # personal, team (channel), groupChat
-    usage: str = ""                # what follows the name, e.g. "@user" or "[until YYYY-MM-DD]"
+    usage: str = ""  # what follows the name, e.g. "@user" or "[until YYYY-MM-DD]"
     args: tuple[Arg, ...] = ()
-    menu: bool = True              # listed in the manifest's command lists
+    menu: bool = True  # listed in the manifest's command lists
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -81,8 +81,8 @@ class Turn:
     result: TurnResult = field(default_factory=TurnResult)
     command: Command | None = None
     args: dict[str, str] = field(default_factory=dict)
-    rest: str = ""                 # free text after the command and its key=value args
-    team: Team | None = None       # the team an admin command acts on
+    rest: str = ""  # free text after the command and its key=value args
+    team: Team | None = None  # the team an admin command acts on
     now: datetime = field(init=False)
 
     def __post_init__(self) -> None:
@@ -130,8 +130,7 @@ class RouteTable:
         return best.name if best and best_score >= 0.6 else None
 
     def visible(self, who: Who, scope: str | None = None) -> list[Command]:
-        return [c for c in self.commands
-                if c.who == who and (scope is None or scope in c.scopes)]
+        return [c for c in self.commands if c.who == who and (scope is None or scope in c.scopes)]
 
 
 _TOKEN = re.compile(r"\s+")

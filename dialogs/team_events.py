@@ -73,8 +73,9 @@ async def _greet(repos: Repos, team: Team, user: User, now) -> int:  # type: ign
         return 0
     first = user.name.split()[0] if user.name else "there"
     payload = {"to": "user", "text": GREETING.format(name=first, team=team.name or "the team")}
-    queued = await repos.outbox.enqueue(f"welcome:team{team.id}:user{user.id}", payload, now,
-                                        user_id=user.id, team_id=team.id)
+    queued = await repos.outbox.enqueue(
+        f"welcome:team{team.id}:user{user.id}", payload, now, user_id=user.id, team_id=team.id
+    )
     return int(queued)
 
 
@@ -87,9 +88,14 @@ async def _known_team(repos: Repos, inbound: Inbound) -> Team | None:
 
 def _new_team(inbound: Inbound, installer: User, now) -> Team:  # type: ignore[no-untyped-def]
     return Team(
-        tenant_id=inbound.tenant_id, team_id=inbound.team_id, aad_group_id=inbound.aad_group_id,
-        name=inbound.team_name, service_url=inbound.service_url,
-        general_ref=inbound.conversation_ref, installer_id=installer.id, active=True,
+        tenant_id=inbound.tenant_id,
+        team_id=inbound.team_id,
+        aad_group_id=inbound.aad_group_id,
+        name=inbound.team_name,
+        service_url=inbound.service_url,
+        general_ref=inbound.conversation_ref,
+        installer_id=installer.id,
+        active=True,
         installed_at=now,
     )
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 Kind = Literal[
-    "message",        # a typed message (1:1, channel with @mention, group chat)
-    "submit",         # an Adaptive Card Action.Submit (value carries the inputs)
+    "message",  # a typed message (1:1, channel with @mention, group chat)
+    "submit",  # an Adaptive Card Action.Submit (value carries the inputs)
     "personal_install",
     "team_install",
     "members_added",
@@ -43,9 +43,9 @@ class Inbound:
     conversation_id: str
     conversation_type: str  # personal | channel | groupChat
     sender: Person
-    conversation_ref: str   # serialized ConversationReference of this conversation
-    text: str = ""          # without the bot's @mention; other mentions as "@Name"
-    value: Any = None       # card submit payload
+    conversation_ref: str  # serialized ConversationReference of this conversation
+    text: str = ""  # without the bot's @mention; other mentions as "@Name"
+    value: Any = None  # card submit payload
     mentions: tuple[Person, ...] = ()
     team_id: str | None = None
     team_name: str | None = None

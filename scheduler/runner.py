@@ -18,9 +18,16 @@ class Scheduler:
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)
         for job in jobs:
-            self._scheduler.add_job(job.run, job.trigger, id=job.name, name=job.name,
-                                    kwargs=job_kwargs, coalesce=True, max_instances=1,
-                                    **job.trigger_args)
+            self._scheduler.add_job(
+                job.run,
+                job.trigger,
+                id=job.name,
+                name=job.name,
+                kwargs=job_kwargs,
+                coalesce=True,
+                max_instances=1,
+                **job.trigger_args,
+            )
 
     def start(self) -> None:
         self._scheduler.start()
@@ -38,5 +45,4 @@ class Scheduler:
 
     @staticmethod
     def _on_error(event: JobExecutionEvent) -> None:
-        log.error("job %s failed: %r", event.job_id, event.exception,
-                  exc_info=event.exception)
+        log.error("job %s failed: %r", event.job_id, event.exception, exc_info=event.exception)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import cache
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
@@ -55,8 +55,13 @@ class UserRepo:
             select(User)
             .join(Membership, Membership.user_id == User.id)
             .where(Membership.team_id == team_id, Membership.active.is_(True))
-            .where(or_(func.lower(User.name).like(pattern), func.lower(User.email).like(pattern),
-                       func.lower(User.upn).like(pattern)))
+            .where(
+                or_(
+                    func.lower(User.name).like(pattern),
+                    func.lower(User.email).like(pattern),
+                    func.lower(User.upn).like(pattern),
+                )
+            )
             .order_by(User.name)
         )
         return list(await self.s.scalars(stmt))
@@ -78,13 +83,17 @@ class TeamRepo:
         return team
 
     async def active(self) -> list[Team]:
-        return list(await self.s.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.id)))
+        return list(
+            await self.s.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.id))
+        )
 
     async def of_member(self, user_id: int) -> list[Team]:
         stmt = (
             select(Team)
             .join(Membership, Membership.team_id == Team.id)
-            .where(Membership.user_id == user_id, Membership.active.is_(True), Team.active.is_(True))
+            .where(
+                Membership.user_id == user_id, Membership.active.is_(True), Team.active.is_(True)
+            )
             .order_by(Team.id)
         )
         return list(await self.s.scalars(stmt))
@@ -103,7 +112,9 @@ class MembershipRepo:
         return {m.user_id: m for m in rows}
 
     async def get(self, team_id: int, user_id: int) -> Membership | None:
-        stmt = select(Membership).where(Membership.team_id == team_id, Membership.user_id == user_id)
+        stmt = select(Membership).where(
+            Membership.team_id == team_id, Membership.user_id == user_id
+        )
         return await self.s.scalar(stmt)
 
     def add(self, membership: Membership) -> None:
@@ -144,7 +155,9 @@ class AdminRepo:
         self.s = session
 
     async def is_admin(self, team_id: int, user_id: int) -> bool:
-        stmt = select(TeamAdmin.id).where(TeamAdmin.team_id == team_id, TeamAdmin.user_id == user_id)
+        stmt = select(TeamAdmin.id).where(
+            TeamAdmin.team_id == team_id, TeamAdmin.user_id == user_id
+        )
         return await self.s.scalar(stmt) is not None
 
     async def add(self, team_id: int, user_id: int, added_by: int | None, now: datetime) -> bool:
@@ -190,8 +203,13 @@ class ProfileRepo:
 
     async def save(self, user_id: int, values: dict[str, Any], now: datetime) -> bool:
         """Create or update in one statement; True when the profile is new."""
-        params = {**dict.fromkeys(_PROFILE_FIELDS), **values,
-                  "user_id": user_id, "created_at": now, "updated_at": now}
+        params = {
+            **dict.fromkeys(_PROFILE_FIELDS),
+            **values,
+            "user_id": user_id,
+            "created_at": now,
+            "updated_at": now,
+        }
         created_at = await self.s.scalar(_profile_upsert(self.s.bind.dialect.name), params)
         return created_at == now
 
@@ -204,12 +222,23 @@ class OutboxRepo:
         self.s = session
 
     async def enqueue(
-        self, key: str, payload: dict[str, Any], now: datetime,
-        user_id: int | None = None, team_id: int | None = None,
+        self,
+        key: str,
+        payload: dict[str, Any],
+        now: datetime,
+        user_id: int | None = None,
+        team_id: int | None = None,
     ) -> bool:
         """Queue a message once per idempotency key; False when it was queued before."""
-        values = dict(idempotency_key=key, payload=payload, user_id=user_id, team_id=team_id,
-                      status="pending", attempts=0, created_at=now)
+        values = dict(
+            idempotency_key=key,
+            payload=payload,
+            user_id=user_id,
+            team_id=team_id,
+            status="pending",
+            attempts=0,
+            created_at=now,
+        )
         stmt = _dialect(self.s).insert(OutboxMessage).values(**values).on_conflict_do_nothing()
         result = await self.s.execute(stmt)
         return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -232,8 +261,14 @@ class OutboxRepo:
         )
         return bool((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
 
-    async def finish(self, message_id: int, status: str, now: datetime,
-                     activity_id: str | None = None, error: str | None = None) -> None:
+    async def finish(
+        self,
+        message_id: int,
+        status: str,
+        now: datetime,
+        activity_id: str | None = None,
+        error: str | None = None,
+    ) -> None:
         values: dict[str, Any] = {"status": status, "last_error": error}
         if status == "sent":
             values |= {"sent_at": now, "activity_id": activity_id}
@@ -260,8 +295,9 @@ def _dialect(session: AsyncSession) -> Any:
     return postgresql if session.bind.dialect.name == "postgresql" else sqlite
 
 
-_PROFILE_FIELDS = tuple(c.name for c in Profile.__table__.columns
-                        if c.name not in ("user_id", "created_at"))
+_PROFILE_FIELDS = tuple(
+    c.name for c in Profile.__table__.columns if c.name not in ("user_id", "created_at")
+)
 
 
 @cache

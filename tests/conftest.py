@@ -6,8 +6,8 @@ import asyncio
 import ipaddress
 import os
 import socket
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,9 @@ from settings import Settings
 from storage import Database
 from tests.fakes.connector import FakeConnector
 
-PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
 REQUIRE_PG = os.environ.get("MENTORBOT_REQUIRE_POSTGRES") == "1"
 
 
@@ -146,8 +148,13 @@ async def connector() -> AsyncIterator[FakeConnector]:
 class BotUnderTest:
     """The real aiohttp app on a loopback port, driven over HTTP."""
 
-    def __init__(self, server: TestServer, connector: FakeConnector, settings: Settings,
-                 session: ClientSession) -> None:
+    def __init__(
+        self,
+        server: TestServer,
+        connector: FakeConnector,
+        settings: Settings,
+        session: ClientSession,
+    ) -> None:
         self.server, self.connector, self.settings = server, connector, settings
         self.session = session
         self.db: Database = _db_of(server)
@@ -160,12 +167,12 @@ class BotUnderTest:
     def service_url(self) -> str:
         return self.connector.url
 
-    async def post(self, activity: Any, headers: dict[str, str] | None = None,
-                   raw: bytes | None = None) -> tuple[int, Any]:
+    async def post(
+        self, activity: Any, headers: dict[str, str] | None = None, raw: bytes | None = None
+    ) -> tuple[int, Any]:
         data = raw if raw is not None else None
         kwargs: dict[str, Any] = {"data": data} if raw is not None else {"json": activity}
-        async with self.session.post(f"{self.url}/api/messages", headers=headers,
-                                     **kwargs) as resp:
+        async with self.session.post(f"{self.url}/api/messages", headers=headers, **kwargs) as resp:
             body = await resp.text()
             return resp.status, body
 
@@ -174,8 +181,9 @@ class BotUnderTest:
         before = len(self.connector.calls)
         status, body = await self.post(activity)
         assert status == 200, (status, body)
-        return [c.text or "" for c in self.connector.calls[before:]
-                if c in self.connector.messages()]
+        return [
+            c.text or "" for c in self.connector.calls[before:] if c in self.connector.messages()
+        ]
 
     async def settle(self, timeout: float = 5.0) -> None:
         """Wait until the outbox has nothing pending or sending."""
@@ -202,13 +210,14 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def bot(settings: Settings, connector: FakeConnector, clock: Clock
-              ) -> AsyncIterator[BotUnderTest]:
+async def bot(
+    settings: Settings, connector: FakeConnector, clock: Clock
+) -> AsyncIterator[BotUnderTest]:
     async with start_bot(settings, connector, clock) as running:
         yield running
 
 
-class start_bot:  # noqa: N801 - used as `async with start_bot(...)`
+class start_bot:
     def __init__(self, settings: Settings, connector: FakeConnector, clock: Clock) -> None:
         self.settings, self.connector, self.clock = settings, connector, clock
 

@@ -11,8 +11,8 @@ from tests.conftest import start_bot
 from tests.fakes import teams
 from tests.fakes.teams import TeamsTeam, TeamsUser
 
-ANA = TeamsUser("ana", "Ana Lee")        # installs the bot: an admin
-BEN = TeamsUser("ben", "Ben Okafor")     # a member
+ANA = TeamsUser("ana", "Ana Lee")  # installs the bot: an admin
+BEN = TeamsUser("ben", "Ben Okafor")  # a member
 CHLOE = TeamsUser("chloe", "Chloe Martin")
 DATA = TeamsTeam("data", "Data Guild")
 OPS = TeamsTeam("ops", "Ops Crew")
@@ -80,9 +80,20 @@ async def test_admin_commands_1on1_pick_the_team_by_name_when_needed(bot):
 
 async def test_team_shows_settings_and_counts_without_personal_content(bot):
     await install(bot)
-    await bot.send(teams.card_submit(bot.service_url, BEN, {
-        "action": "profile_save", "role": "mentee", "timezone": "UTC",
-        "meeting_format": "any", "meetings_per_month": 1, "goals": "a private goal"}))
+    await bot.send(
+        teams.card_submit(
+            bot.service_url,
+            BEN,
+            {
+                "action": "profile_save",
+                "role": "mentee",
+                "timezone": "UTC",
+                "meeting_format": "any",
+                "meetings_per_month": 1,
+                "goals": "a private goal",
+            },
+        )
+    )
     await direct(bot, CHLOE, "pause")
     text = await channel(bot, ANA, "/team")
     assert "**Data Guild**" in text
@@ -97,8 +108,7 @@ async def test_global_admins_from_settings(settings, connector, clock):
         await install(bot)
         text = await channel(bot, CHLOE, "/admin add @ben", mentions=(BEN,))
         assert "Ben Okafor is now an admin" in text
-        assert "global admin" in await channel(bot, ANA, "/admin remove @chloe",
-                                               mentions=(CHLOE,))
+        assert "global admin" in await channel(bot, ANA, "/admin remove @chloe", mentions=(CHLOE,))
 
 
 @pytest.mark.parametrize("text", ["/admin add", "/admin add @ben @chloe"])

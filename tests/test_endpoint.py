@@ -21,19 +21,31 @@ ANA = TeamsUser("ana", "Ana Lee")
 APP_ID = "11111111-2222-3333-4444-555555555555"
 
 
-@pytest.mark.parametrize(("raw", "status"), [
-    (b"{not json", 400),
-    (b"[1, 2, 3]", 400),
-    (b'{"type": "message"}', 400),
-    (b'{"type": "message", "channelId": "msteams", "serviceUrl": "http://127.0.0.1:1/",'
-     b' "conversation": {"id": "a"}}', 400),
-    (b'{"type": "message", "channelId": "msteams", "serviceUrl": "ftp://x",'
-     b' "conversation": {"id": "a"}, "from": {"id": "29:a"}, "recipient": {"id": "28:b"}}', 400),
-    (b'{"type": "message", "channelId": "msteams", "serviceUrl": "http://127.0.0.1:1/",'
-     b' "conversation": {"id": "a"}, "from": {"id": "29:a"}, "recipient": {"id": "28:b"},'
-     b' "entities": "oops"}', 400),
-    (b"\xff\xfe\x00", 400),
-])
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        (b"{not json", 400),
+        (b"[1, 2, 3]", 400),
+        (b'{"type": "message"}', 400),
+        (
+            b'{"type": "message", "channelId": "msteams", "serviceUrl": "http://127.0.0.1:1/",'
+            b' "conversation": {"id": "a"}}',
+            400,
+        ),
+        (
+            b'{"type": "message", "channelId": "msteams", "serviceUrl": "ftp://x",'
+            b' "conversation": {"id": "a"}, "from": {"id": "29:a"}, "recipient": {"id": "28:b"}}',
+            400,
+        ),
+        (
+            b'{"type": "message", "channelId": "msteams", "serviceUrl": "http://127.0.0.1:1/",'
+            b' "conversation": {"id": "a"}, "from": {"id": "29:a"}, "recipient": {"id": "28:b"},'
+            b' "entities": "oops"}',
+            400,
+        ),
+        (b"\xff\xfe\x00", 400),
+    ],
+)
 async def test_malformed_bodies_get_400_not_500(bot, raw, status):
     code, body = await bot.post(None, raw=raw, headers={"Content-Type": "application/json"})
     assert code == status, body
@@ -94,7 +106,7 @@ class OpenIdServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the http.server hook name
+            def do_GET(self) -> None:
                 if self.path not in documents:
                     self.send_error(404)
                     return
@@ -130,13 +142,28 @@ class OpenIdServer:
             raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
             return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
-        return {"keys": [{"kty": "RSA", "use": "sig", "kid": self.kid, "n": b64(numbers.n),
-                          "e": b64(numbers.e), "endorsements": ["msteams"]}]}
+        return {
+            "keys": [
+                {
+                    "kty": "RSA",
+                    "use": "sig",
+                    "kid": self.kid,
+                    "n": b64(numbers.n),
+                    "e": b64(numbers.e),
+                    "endorsements": ["msteams"],
+                }
+            ]
+        }
 
     def token(self, service_url: str, audience: str = APP_ID, **overrides) -> str:
         now = int(time.time())
-        claims = {"iss": "https://api.botframework.com", "aud": audience, "nbf": now - 10,
-                  "exp": now + 600, "serviceurl": service_url} | overrides
+        claims = {
+            "iss": "https://api.botframework.com",
+            "aud": audience,
+            "nbf": now - 10,
+            "exp": now + 600,
+            "serviceurl": service_url,
+        } | overrides
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
 
 
@@ -144,8 +171,14 @@ class OpenIdServer:
 async def secured(settings, connector, clock):
     openid = OpenIdServer()
     url = openid.start()
-    secure = Settings(**{**settings.__dict__, "app_id": APP_ID, "app_password": "secret",
-                         "openid_metadata_url": url})
+    secure = Settings(
+        **{
+            **settings.__dict__,
+            "app_id": APP_ID,
+            "app_password": "secret",
+            "openid_metadata_url": url,
+        }
+    )
     async with start_bot(secure, connector, clock) as bot:
         yield bot, openid
     openid.stop()
@@ -154,11 +187,14 @@ async def secured(settings, connector, clock):
 async def test_missing_or_bad_tokens_get_401(secured):
     bot, openid = secured
     activity = teams.personal_message(bot.service_url, ANA, "help")
-    for headers in (None, {"Authorization": "Bearer not.a.jwt"},
-                    {"Authorization": "garbage"},
-                    {"Authorization": "Bearer " + openid.token(bot.service_url, audience="x")},
-                    {"Authorization": "Bearer " + openid.token(bot.service_url, exp=1)},
-                    {"Authorization": "Bearer " + openid.token("https://evil.example/")}):
+    for headers in (
+        None,
+        {"Authorization": "Bearer not.a.jwt"},
+        {"Authorization": "garbage"},
+        {"Authorization": "Bearer " + openid.token(bot.service_url, audience="x")},
+        {"Authorization": "Bearer " + openid.token(bot.service_url, exp=1)},
+        {"Authorization": "Bearer " + openid.token("https://evil.example/")},
+    ):
         code, _ = await bot.post(activity, headers=headers)
         assert code == 401, headers
     assert bot.connector.calls == []
@@ -168,6 +204,7 @@ async def test_valid_token_is_accepted(secured):
     bot, openid = secured
     # A member-removed event for an unknown team: accepted, processed, needs no reply.
     event = teams.members_removed(bot.service_url, teams.TeamsTeam("x", "X"), ANA)
-    code, _ = await bot.post(event, headers={
-        "Authorization": "Bearer " + openid.token(bot.service_url)})
+    code, _ = await bot.post(
+        event, headers={"Authorization": "Bearer " + openid.token(bot.service_url)}
+    )
     assert code == 200

@@ -14,9 +14,20 @@ SECRET = "my private goal is to leave this company"
 async def test_one_line_per_turn_and_no_content(bot, caplog):
     caplog.set_level(logging.INFO)
     await bot.send(teams.personal_message(bot.service_url, ANA, "help"))
-    await bot.send(teams.card_submit(bot.service_url, ANA, {
-        "action": "profile_save", "role": "mentee", "timezone": "UTC", "meeting_format": "any",
-        "meetings_per_month": 1, "goals": SECRET}))
+    await bot.send(
+        teams.card_submit(
+            bot.service_url,
+            ANA,
+            {
+                "action": "profile_save",
+                "role": "mentee",
+                "timezone": "UTC",
+                "meeting_format": "any",
+                "meetings_per_month": 1,
+                "goals": SECRET,
+            },
+        )
+    )
     await bot.send(teams.personal_message(bot.service_url, ANA, SECRET))
     turns = [r.getMessage() for r in caplog.records if r.name == "mentorbot.http"]
     assert len(turns) == 3

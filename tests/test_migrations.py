@@ -14,7 +14,8 @@ async def test_migrated_schema_matches_the_models(database_url):
     await db.migrate()
     async with db.engine.connect() as conn:
         diff = await conn.run_sync(
-            lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata))
+            lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+        )
     await db.dispose()
     assert diff == []
 

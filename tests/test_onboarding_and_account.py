@@ -15,10 +15,18 @@ ANA = TeamsUser("ana", "Ana Lee")
 BEN = TeamsUser("ben", "Ben Okafor")
 
 GOOD = {
-    "action": "profile_save", "role": "mentor", "skills_offer": "SQL, public speaking, sql",
-    "skills_want": "leadership", "goals": "Lead a team next year", "interests": "chess, jazz",
-    "department": "Data", "location": "Berlin", "timezone": "Europe/Berlin",
-    "languages": "English, German", "meeting_format": "video", "meetings_per_month": "2",
+    "action": "profile_save",
+    "role": "mentor",
+    "skills_offer": "SQL, public speaking, sql",
+    "skills_want": "leadership",
+    "goals": "Lead a team next year",
+    "interests": "chess, jazz",
+    "department": "Data",
+    "location": "Berlin",
+    "timezone": "Europe/Berlin",
+    "languages": "English, German",
+    "meeting_format": "video",
+    "meetings_per_month": "2",
     "max_mentees": "3",
 }
 
@@ -58,29 +66,44 @@ async def test_first_message_starts_onboarding_and_submit_saves(bot):
     assert profile.meetings_per_month == 2 and profile.max_mentees == 3
 
 
-@pytest.mark.parametrize(("field", "value", "named"), [
-    ("role", "overlord", "Role"),
-    ("timezone", "Mars/Olympus", "Time zone"),
-    ("meetings_per_month", "12", "Meetings per month"),
-    ("meetings_per_month", "two", "Meetings per month"),
-    ("max_mentees", "0", "Most mentees at once"),
-    ("meeting_format", "", "Preferred meeting format"),
-    ("goals", "x" * 1001, "Goals"),
-    ("interests", ",".join(f"i{n}" for n in range(16)), "Interests"),
-    ("department", 42, "Department"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("role", "overlord", "Role"),
+        ("timezone", "Mars/Olympus", "Time zone"),
+        ("meetings_per_month", "12", "Meetings per month"),
+        ("meetings_per_month", "two", "Meetings per month"),
+        ("max_mentees", "0", "Most mentees at once"),
+        ("meeting_format", "", "Preferred meeting format"),
+        ("goals", "x" * 1001, "Goals"),
+        ("interests", ",".join(f"i{n}" for n in range(16)), "Interests"),
+        ("department", 42, "Department"),
+    ],
+)
 async def test_bad_profile_value_names_the_field_and_saves_nothing(bot, field, value, named):
     await submit(bot, ANA, GOOD)
-    texts = await submit(bot, ANA, GOOD | {field: value, "department": "Changed"}
-                         if field != "department" else GOOD | {field: value})
+    texts = await submit(
+        bot,
+        ANA,
+        GOOD | {field: value, "department": "Changed"}
+        if field != "department"
+        else GOOD | {field: value},
+    )
     assert named in texts[0] and "Nothing was saved" in texts[0]
     profile = await stored_profile(bot, ANA)
     assert profile.department == "Data"
 
 
-@pytest.mark.parametrize("value", [
-    "just a string", ["a", "list"], {"no": "action"}, {"action": "launch_rockets"}, {"action": 7},
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "just a string",
+        ["a", "list"],
+        {"no": "action"},
+        {"action": "launch_rockets"},
+        {"action": 7},
+    ],
+)
 async def test_malformed_card_submit_gets_a_friendly_message_and_changes_nothing(bot, value):
     texts = await submit(bot, ANA, value)
     assert "didn't understand that card" in texts[0]
@@ -154,7 +177,9 @@ async def test_delete_my_data_asks_then_erases_but_keeps_counts(bot):
     await say(bot, ANA, "delete my data")
     confirm = bot.connector.messages(ANA.personal_conversation)[-1].cards[0]
     assert [a["data"]["action"] for a in confirm["actions"]] == [
-        "delete_data_confirm", "delete_data_cancel"]
+        "delete_data_confirm",
+        "delete_data_cancel",
+    ]
     assert await stored_profile(bot, ANA) is not None  # nothing happens before confirming
 
     assert "nothing was deleted" in (await submit(bot, ANA, {"action": "delete_data_cancel"}))[0]
@@ -165,7 +190,9 @@ async def test_delete_my_data_asks_then_erases_but_keeps_counts(bot):
     async with bot.db.unit() as repos:
         assert await repos.users.by_teams_id(ANA.id) is None
         assert (await repos.session.scalars(select(Profile))).all() == []
-        erased = (await repos.session.scalars(select(User).where(User.erased_at.is_not(None)))).one()
+        erased = (
+            await repos.session.scalars(select(User).where(User.erased_at.is_not(None)))
+        ).one()
         assert erased.name is None and erased.email is None and erased.personal_ref is None
         counts = await repos.members.team_counts((await repos.teams.by_team_id(team.id)).id)
         assert counts["active"] == 2  # anonymous aggregates stay true

@@ -10,18 +10,25 @@ from dialogs.routes import build_table
 TABLE = build_table()
 
 
-@pytest.mark.parametrize(("text", "name", "args", "rest"), [
-    ("help", "help", {}, ""),
-    ("  HELP  ", "help", {}, ""),
-    ("delete my data", "delete my data", {}, ""),
-    ("my data", "my data", {}, ""),
-    ("pause until 2026-12-31", "pause", {}, "until 2026-12-31"),
-    ("/admin add @Ana Lee", "/admin add", {}, "@Ana Lee"),
-    ('/admin add user=ana@contoso.com team="Data Guild"', "/admin add",
-     {"user": "ana@contoso.com", "team": "Data Guild"}, ""),
-    ("/TEAM", "/team", {}, ""),
-    ('/admin list team="unbalanced', "/admin list", {"team": "unbalanced"}, ""),
-])
+@pytest.mark.parametrize(
+    ("text", "name", "args", "rest"),
+    [
+        ("help", "help", {}, ""),
+        ("  HELP  ", "help", {}, ""),
+        ("delete my data", "delete my data", {}, ""),
+        ("my data", "my data", {}, ""),
+        ("pause until 2026-12-31", "pause", {}, "until 2026-12-31"),
+        ("/admin add @Ana Lee", "/admin add", {}, "@Ana Lee"),
+        (
+            '/admin add user=ana@contoso.com team="Data Guild"',
+            "/admin add",
+            {"user": "ana@contoso.com", "team": "Data Guild"},
+            "",
+        ),
+        ("/TEAM", "/team", {}, ""),
+        ('/admin list team="unbalanced', "/admin list", {"team": "unbalanced"}, ""),
+    ],
+)
 def test_parse(text, name, args, rest):
     parsed = TABLE.parse(text)
     assert parsed is not None and parsed.command.name == name
@@ -33,10 +40,16 @@ def test_no_match(text):
     assert TABLE.parse(text) is None
 
 
-@pytest.mark.parametrize(("typed", "expected"), [
-    ("hlep", "help"), ("/admn list", "/admin list"), ("opt-out", "opt out"),
-    ("/tema", "/team"), ("banana bread recipe", None),
-])
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("hlep", "help"),
+        ("/admn list", "/admin list"),
+        ("opt-out", "opt out"),
+        ("/tema", "/team"),
+        ("banana bread recipe", None),
+    ],
+)
 def test_suggest(typed, expected):
     assert TABLE.suggest(typed) == expected
 

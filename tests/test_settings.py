@@ -15,27 +15,44 @@ def test_defaults_need_nothing_set():
 
 
 def test_values_are_read_and_normalised():
-    s = Settings.from_env({
-        "MicrosoftAppId": "app", "MicrosoftAppPassword": "pw", "MicrosoftAppType": "singletenant",
-        "MicrosoftAppTenantId": "tid", "DATABASE_URL": "postgresql://u@h/db", "PORT": "8080",
-        "ADMINS": "29:a, aad-b;", "ALLOWED_TENANTS": "t1,t2", "LOG_LEVEL": "debug",
-    })
+    s = Settings.from_env(
+        {
+            "MicrosoftAppId": "app",
+            "MicrosoftAppPassword": "pw",
+            "MicrosoftAppType": "singletenant",
+            "MicrosoftAppTenantId": "tid",
+            "DATABASE_URL": "postgresql://u@h/db",
+            "PORT": "8080",
+            "ADMINS": "29:a, aad-b;",
+            "ALLOWED_TENANTS": "t1,t2",
+            "LOG_LEVEL": "debug",
+        }
+    )
     assert s.app_type == "SingleTenant" and s.database_url == "postgresql+asyncpg://u@h/db"
     assert s.port == 8080 and s.admins == {"29:a", "aad-b"} and s.allowed_tenants == {"t1", "t2"}
     assert s.log_level == "DEBUG" and s.auth_enabled
 
 
-@pytest.mark.parametrize(("env", "variable"), [
-    ({"PORT": "eighty"}, "PORT"),
-    ({"PORT": "70000"}, "PORT"),
-    ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
-    ({"MicrosoftAppType": "Sometimes"}, "MicrosoftAppType"),
-    ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
-    ({"MicrosoftAppId": "app"}, "MicrosoftAppPassword"),
-    ({"MicrosoftAppId": "a", "MicrosoftAppPassword": "p", "MicrosoftAppType": "SingleTenant"},
-     "MicrosoftAppTenantId"),
-    ({"DELIVERY_POLL_SECONDS": "-1"}, "DELIVERY_POLL_SECONDS"),
-])
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"PORT": "eighty"}, "PORT"),
+        ({"PORT": "70000"}, "PORT"),
+        ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({"MicrosoftAppType": "Sometimes"}, "MicrosoftAppType"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"MicrosoftAppId": "app"}, "MicrosoftAppPassword"),
+        (
+            {
+                "MicrosoftAppId": "a",
+                "MicrosoftAppPassword": "p",
+                "MicrosoftAppType": "SingleTenant",
+            },
+            "MicrosoftAppTenantId",
+        ),
+        ({"DELIVERY_POLL_SECONDS": "-1"}, "DELIVERY_POLL_SECONDS"),
+    ],
+)
 def test_a_wrong_value_names_the_variable(env, variable):
     with pytest.raises(SettingsError, match=variable):
         Settings.from_env(env)
@@ -62,9 +79,13 @@ def test_importing_app_has_no_side_effects(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     code = "import app, bot.handler, dialogs.routes, storage, scheduler; print('ok')"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=tmp_path, env={"PYTHONPATH": str(importlib.import_module("app")
-                                                             .__file__).rsplit("/", 1)[0]})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(importlib.import_module("app").__file__).rsplit("/", 1)[0]},
+    )
     assert out.stdout.strip() == "ok", out.stderr
     assert list(tmp_path.iterdir()) == []  # no database file, nothing written
 
@@ -75,8 +96,9 @@ def test_env_example_documents_every_setting():
 
     root = Path(__file__).resolve().parent.parent
     read = set(re.findall(r'env\.get\("(\w+)"', (root / "settings.py").read_text()))
-    read |= set(re.findall(r'_(?:choice|positive_float)\(env, "(\w+)"', (root / "settings.py")
-                           .read_text()))
+    read |= set(
+        re.findall(r'_(?:choice|positive_float)\(env, "(\w+)"', (root / "settings.py").read_text())
+    )
     example = (root / "infra" / ".env.example").read_text()
     documented = set(re.findall(r"^#?\s*(\w+)=", example, re.MULTILINE))
     assert read and read <= documented, read - documented
@@ -84,6 +106,7 @@ def test_env_example_documents_every_setting():
 
 
 def _example_values(text: str) -> dict[str, str]:
-    pairs = (line.split("=", 1) for line in text.splitlines()
-             if "=" in line and not line.startswith("#"))
+    pairs = (
+        line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#")
+    )
     return {k.strip(): v.strip() for k, v in pairs}

@@ -23,6 +23,7 @@ class StubFactory:
     async def create(self, service_url, audience=None):
         self.created += 1
         from botframework.connector.aio import ConnectorClient
+
         return ConnectorClient(self.credentials, base_url=service_url)
 
 
@@ -39,7 +40,8 @@ async def test_requests_are_signed_and_clients_reused(connector, shared):
     client = await factory.create(connector.url, "aud")
     assert await factory.create(connector.url, "aud") is client and inner.created == 1
     await client.conversations.send_to_conversation(
-        "a:chat", Activity(type="message", text="hello"))
+        "a:chat", Activity(type="message", text="hello")
+    )
     call = connector.messages("a:chat")[0]
     assert call.headers["Authorization"] == "Bearer token-123"
     assert call.text == "hello" and "BotBuilder" in call.headers["User-Agent"]

@@ -16,7 +16,6 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-
 _ACTIVITIES = re.compile(r"/v3/conversations/[^/]+/activities(/[^/]+)?")
 
 
@@ -41,8 +40,11 @@ class Call:
     def cards(self) -> list[dict[str, Any]]:
         if not isinstance(self.body, dict):
             return []
-        return [a["content"] for a in self.body.get("attachments") or []
-                if a.get("contentType") == "application/vnd.microsoft.card.adaptive"]
+        return [
+            a["content"]
+            for a in self.body.get("attachments") or []
+            if a.get("contentType") == "application/vnd.microsoft.card.adaptive"
+        ]
 
 
 @dataclass
@@ -64,9 +66,14 @@ class Member:
     upn: str | None = None
 
     def json(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "aadObjectId": self.aad_object_id,
-                "email": self.email, "userPrincipalName": self.upn or self.email,
-                "userRole": "user"}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "aadObjectId": self.aad_object_id,
+            "email": self.email,
+            "userPrincipalName": self.upn or self.email,
+            "userRole": "user",
+        }
 
 
 class FakeConnector:
@@ -83,8 +90,16 @@ class FakeConnector:
         self.rosters[team_id] = list(members)
         self.team_names[team_id] = name
 
-    def fail(self, pattern: str, status: int = 500, *, times: int = 1, method: str | None = None,
-             headers: dict[str, str] | None = None, delay: float = 0.0) -> None:
+    def fail(
+        self,
+        pattern: str,
+        status: int = 500,
+        *,
+        times: int = 1,
+        method: str | None = None,
+        headers: dict[str, str] | None = None,
+        delay: float = 0.0,
+    ) -> None:
         self.faults.append(Fault(re.compile(pattern), status, headers or {}, times, delay, method))
 
     async def start(self) -> str:
@@ -106,9 +121,13 @@ class FakeConnector:
     # --- what was sent ---------------------------------------------------------
     def messages(self, conversation_id: str | None = None) -> list[Call]:
         """Messages sent or replied (POST .../activities), optionally to one conversation."""
-        return [c for c in self.calls
-                if c.method == "POST" and _ACTIVITIES.fullmatch(c.path)
-                and (conversation_id is None or c.conversation_id == conversation_id)]
+        return [
+            c
+            for c in self.calls
+            if c.method == "POST"
+            and _ACTIVITIES.fullmatch(c.path)
+            and (conversation_id is None or c.conversation_id == conversation_id)
+        ]
 
     def texts(self, conversation_id: str | None = None) -> list[str]:
         return [c.text or "" for c in self.messages(conversation_id)]
@@ -130,14 +149,20 @@ class FakeConnector:
                 await asyncio.sleep(fault.delay)
             if fault.status == 0:
                 raise ConnectionResetError("fault injected: connection dropped")
-            return web.json_response({"error": {"code": "Injected", "message": "fault"}},
-                                     status=fault.status, headers=fault.headers)
+            return web.json_response(
+                {"error": {"code": "Injected", "message": "fault"}},
+                status=fault.status,
+                headers=fault.headers,
+            )
         return await self._answer(call)
 
     def _take_fault(self, call: Call) -> Fault | None:
         for fault in self.faults:
-            if fault.times > 0 and fault.pattern.search(call.path) and \
-                    (fault.method is None or fault.method == call.method):
+            if (
+                fault.times > 0
+                and fault.pattern.search(call.path)
+                and (fault.method is None or fault.method == call.method)
+            ):
                 fault.times -= 1
                 return fault
         return None
@@ -146,8 +171,9 @@ class FakeConnector:
         path = call.path
         if call.method == "POST" and path == "/v3/conversations":
             member = (call.body or {}).get("members", [{}])[0].get("id", "unknown")
-            return web.json_response({"id": f"a:1on1-{member}", "activityId": None,
-                                      "serviceUrl": self.url}, status=201)
+            return web.json_response(
+                {"id": f"a:1on1-{member}", "activityId": None, "serviceUrl": self.url}, status=201
+            )
         paged = re.fullmatch(r"/v3/conversations/([^/]+)/pagedmembers", path)
         if paged:
             return self._page(paged.group(1), call.query)
@@ -156,21 +182,27 @@ class FakeConnector:
             return self._member(member.group(1), member.group(2))
         team = re.fullmatch(r"/v3/teams/([^/]+)", path)
         if team:
-            return web.json_response({"id": team.group(1),
-                                      "name": self.team_names.get(team.group(1), "Team")})
+            return web.json_response(
+                {"id": team.group(1), "name": self.team_names.get(team.group(1), "Team")}
+            )
         if call.method in ("POST", "PUT") and "/activities" in path:
-            return web.json_response({"id": f"activity-{next(self._ids)}"},
-                                     status=200 if call.method == "PUT" else 201)
+            return web.json_response(
+                {"id": f"activity-{next(self._ids)}"}, status=200 if call.method == "PUT" else 201
+            )
         return web.json_response({"error": {"code": "NotFound", "message": path}}, status=404)
 
     def _page(self, team_id: str, query: dict[str, str]) -> web.Response:
         members = self.rosters.get(team_id, [])
         size = int(query.get("pageSize", "100"))
         start = int(query.get("continuationToken") or 0)
-        page = members[start:start + size]
+        page = members[start : start + size]
         more = start + size < len(members)
-        return web.json_response({"members": [m.json() for m in page],
-                                  "continuationToken": str(start + size) if more else None})
+        return web.json_response(
+            {
+                "members": [m.json() for m in page],
+                "continuationToken": str(start + size) if more else None,
+            }
+        )
 
     def _member(self, team_id: str, member_id: str) -> web.Response:
         for member in self.rosters.get(team_id, []):

@@ -51,20 +51,28 @@ class TeamsTeam:
         return f"19:{self.key}@thread.tacv2"
 
     def channel_data(self, event: str | None = None) -> dict[str, Any]:
-        data: dict[str, Any] = {"tenant": {"id": TENANT},
-                                "team": {"id": self.id, "name": self.name,
-                                         "aadGroupId": f"group-{self.key}"}}
+        data: dict[str, Any] = {
+            "tenant": {"id": TENANT},
+            "team": {"id": self.id, "name": self.name, "aadGroupId": f"group-{self.key}"},
+        }
         if event:
             data["eventType"] = event
         return data
 
 
-def _base(service_url: str, kind: str, sender: dict[str, Any], conversation: dict[str, Any],
-          **extra: Any) -> dict[str, Any]:
+def _base(
+    service_url: str, kind: str, sender: dict[str, Any], conversation: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
     return {
-        "type": kind, "id": f"activity-in-{next(_ids)}", "timestamp": "2026-11-21T10:00:00Z",
-        "channelId": "msteams", "serviceUrl": service_url, "from": sender,
-        "recipient": dict(BOT), "conversation": conversation, **extra,
+        "type": kind,
+        "id": f"activity-in-{next(_ids)}",
+        "timestamp": "2026-11-21T10:00:00Z",
+        "channelId": "msteams",
+        "serviceUrl": service_url,
+        "from": sender,
+        "recipient": dict(BOT),
+        "conversation": conversation,
+        **extra,
     }
 
 
@@ -72,21 +80,42 @@ def _personal_conversation(user: TeamsUser) -> dict[str, Any]:
     return {"id": user.personal_conversation, "conversationType": "personal", "tenantId": TENANT}
 
 
-def personal_message(service_url: str, user: TeamsUser, text: str,
-                     timezone: str | None = "Europe/Berlin") -> dict[str, Any]:
-    return _base(service_url, "message", user.account(), _personal_conversation(user),
-                 text=text, textFormat="plain", locale="en-US", localTimezone=timezone,
-                 channelData={"tenant": {"id": TENANT}})
+def personal_message(
+    service_url: str, user: TeamsUser, text: str, timezone: str | None = "Europe/Berlin"
+) -> dict[str, Any]:
+    return _base(
+        service_url,
+        "message",
+        user.account(),
+        _personal_conversation(user),
+        text=text,
+        textFormat="plain",
+        locale="en-US",
+        localTimezone=timezone,
+        channelData={"tenant": {"id": TENANT}},
+    )
 
 
 def card_submit(service_url: str, user: TeamsUser, value: Any) -> dict[str, Any]:
-    return _base(service_url, "message", user.account(), _personal_conversation(user),
-                 value=value, locale="en-US", localTimezone="Europe/Berlin",
-                 channelData={"tenant": {"id": TENANT}, "source": {"name": "message"}})
+    return _base(
+        service_url,
+        "message",
+        user.account(),
+        _personal_conversation(user),
+        value=value,
+        locale="en-US",
+        localTimezone="Europe/Berlin",
+        channelData={"tenant": {"id": TENANT}, "source": {"name": "message"}},
+    )
 
 
-def channel_message(service_url: str, user: TeamsUser, team: TeamsTeam, text: str,
-                    mentions: tuple[TeamsUser, ...] = ()) -> dict[str, Any]:
+def channel_message(
+    service_url: str,
+    user: TeamsUser,
+    team: TeamsTeam,
+    text: str,
+    mentions: tuple[TeamsUser, ...] = (),
+) -> dict[str, Any]:
     """A message in the team's General channel that @mentions the bot (and maybe others)."""
     bot_tag = f"<at>{BOT['name']}</at>"
     entities = [{"type": "mention", "text": bot_tag, "mentioned": dict(BOT)}]
@@ -94,44 +123,86 @@ def channel_message(service_url: str, user: TeamsUser, team: TeamsTeam, text: st
     for person in mentions:
         tag = f"<at>{person.name}</at>"
         body = body.replace(f"@{person.key}", tag)
-        entities.append({"type": "mention", "text": tag,
-                         "mentioned": {"id": person.id, "name": person.name}})
-    conversation = {"id": f"{team.id};messageid=1", "conversationType": "channel",
-                    "isGroup": True, "tenantId": TENANT}
-    return _base(service_url, "message", user.account(), conversation,
-                 text=f"{bot_tag} {body}", entities=entities, channelData=team.channel_data())
+        entities.append(
+            {"type": "mention", "text": tag, "mentioned": {"id": person.id, "name": person.name}}
+        )
+    conversation = {
+        "id": f"{team.id};messageid=1",
+        "conversationType": "channel",
+        "isGroup": True,
+        "tenantId": TENANT,
+    }
+    return _base(
+        service_url,
+        "message",
+        user.account(),
+        conversation,
+        text=f"{bot_tag} {body}",
+        entities=entities,
+        channelData=team.channel_data(),
+    )
 
 
 def team_conversation(team: TeamsTeam) -> dict[str, Any]:
     return {"id": team.id, "conversationType": "channel", "isGroup": True, "tenantId": TENANT}
 
 
-def bot_installed_in_team(service_url: str, installer: TeamsUser, team: TeamsTeam
-                          ) -> dict[str, Any]:
-    return _base(service_url, "conversationUpdate", installer.account(), team_conversation(team),
-                 membersAdded=[{"id": BOT["id"]}], channelData=team.channel_data("teamMemberAdded"))
+def bot_installed_in_team(
+    service_url: str, installer: TeamsUser, team: TeamsTeam
+) -> dict[str, Any]:
+    return _base(
+        service_url,
+        "conversationUpdate",
+        installer.account(),
+        team_conversation(team),
+        membersAdded=[{"id": BOT["id"]}],
+        channelData=team.channel_data("teamMemberAdded"),
+    )
 
 
-def members_added(service_url: str, team: TeamsTeam, *people: TeamsUser,
-                  by: TeamsUser | None = None) -> dict[str, Any]:
+def members_added(
+    service_url: str, team: TeamsTeam, *people: TeamsUser, by: TeamsUser | None = None
+) -> dict[str, Any]:
     sender = (by or people[0]).account()
-    return _base(service_url, "conversationUpdate", sender, team_conversation(team),
-                 membersAdded=[{"id": p.id, "aadObjectId": p.aad} for p in people],
-                 channelData=team.channel_data("teamMemberAdded"))
+    return _base(
+        service_url,
+        "conversationUpdate",
+        sender,
+        team_conversation(team),
+        membersAdded=[{"id": p.id, "aadObjectId": p.aad} for p in people],
+        channelData=team.channel_data("teamMemberAdded"),
+    )
 
 
 def members_removed(service_url: str, team: TeamsTeam, *people: TeamsUser) -> dict[str, Any]:
-    return _base(service_url, "conversationUpdate", people[0].account(), team_conversation(team),
-                 membersRemoved=[{"id": p.id, "aadObjectId": p.aad} for p in people],
-                 channelData=team.channel_data("teamMemberRemoved"))
+    return _base(
+        service_url,
+        "conversationUpdate",
+        people[0].account(),
+        team_conversation(team),
+        membersRemoved=[{"id": p.id, "aadObjectId": p.aad} for p in people],
+        channelData=team.channel_data("teamMemberRemoved"),
+    )
 
 
 def bot_removed_from_team(service_url: str, by: TeamsUser, team: TeamsTeam) -> dict[str, Any]:
-    return _base(service_url, "conversationUpdate", by.account(), team_conversation(team),
-                 membersRemoved=[{"id": BOT["id"]}], channelData=team.channel_data("teamMemberRemoved"))
+    return _base(
+        service_url,
+        "conversationUpdate",
+        by.account(),
+        team_conversation(team),
+        membersRemoved=[{"id": BOT["id"]}],
+        channelData=team.channel_data("teamMemberRemoved"),
+    )
 
 
 def personal_install(service_url: str, user: TeamsUser) -> dict[str, Any]:
-    return _base(service_url, "conversationUpdate", user.account(), _personal_conversation(user),
-                 membersAdded=[{"id": BOT["id"]}], channelData={"tenant": {"id": TENANT}},
-                 localTimezone="America/New_York")
+    return _base(
+        service_url,
+        "conversationUpdate",
+        user.account(),
+        _personal_conversation(user),
+        membersAdded=[{"id": BOT["id"]}],
+        channelData={"tenant": {"id": TENANT}},
+        localTimezone="America/New_York",
+    )
