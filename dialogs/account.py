@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from dialogs import profile as profile_mod
 from dialogs.cards import render
-from dialogs.router import Turn
+from dialogs.router import Command, Turn
 from storage.models import User
 
 # A card's text stays well under Teams' 80 KB message limit.
@@ -39,9 +39,15 @@ async def show_help(turn: Turn) -> None:
 async def show_admin_help(turn: Turn) -> None:
     table = turn.env.table
     lines = ["Admin commands (1:1 with me, or @mention me in a team channel):"]
-    lines += [f"- **{c.title}**: {c.summary}" for c in table.visible("admin")]
+    lines += [f"- **{c.title}**: {c.summary}" + _options(c) for c in table.visible("admin")]
     lines.append('In a 1:1 chat, add `team="Team name"` when you admin more than one team.')
     turn.say("\n".join(lines))
+
+
+def _options(command: Command) -> str:
+    if not command.args:
+        return ""
+    return " (options: " + "; ".join(f"`{a.name}=` {a.help}" for a in command.args) + ")"
 
 
 async def show_profile(turn: Turn) -> None:

@@ -67,9 +67,20 @@ async def _on_message(turn: Turn) -> None:
     if scope not in command.scopes:
         turn.say(f"`{command.name}` is private; please send it to me in our 1:1 chat.")
         return
+    unknown = sorted(set(parsed.args) - {a.name for a in command.args})
+    if unknown:
+        turn.say(_unknown_options(command, unknown))
+        return
     if command.who == "admin" and not await _authorize(turn, command):
         return
     await command.handler(turn)
+
+
+def _unknown_options(command: Command, unknown: list[str]) -> str:
+    named = ", ".join(f"`{k}=`" for k in unknown)
+    takes = ", ".join(f"`{a.name}=` ({a.help})" for a in command.args)
+    options = f" It takes {takes}." if takes else " It takes no options."
+    return f"`{command.name}` doesn't know {named}.{options} Nothing changed."
 
 
 async def _unknown(turn: Turn) -> None:

@@ -123,3 +123,13 @@ async def test_admin_add_needs_exactly_one_person(bot, text):
 async def test_admin_command_in_an_unregistered_team(bot):
     text = await channel(bot, ANA, "/team", team=TeamsTeam("ghost", "Ghost"))
     assert "don't have this team registered" in text
+
+
+async def test_unknown_options_are_refused_and_listed(bot):
+    await install(bot)
+    text = await channel(bot, ANA, "/admin list colour=blue")
+    assert "doesn't know `colour=`" in text and "`team=`" in text and "Nothing changed" in text
+    text = await channel(bot, ANA, "/admin add @ben role=boss", mentions=(BEN,))
+    assert "doesn't know `role=`" in text
+    assert await admin_rows(bot) == 1
+    assert "(options: `team=`" in await channel(bot, ANA, "/help")
