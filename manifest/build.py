@@ -1,0 +1,120 @@
+"""Build the Teams app package (manifest.json + icons, zipped) from the template and route table.
+
+The command lists come from the route table (dialogs/routes.py), so the commands Teams
+suggests are exactly the ones the bot understands.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import zipfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from dialogs.router import Command, RouteTable
+
+PACKAGE = "manifest"  # where the template and icons live, read as package data
+DEFAULT_BASE_URL = "https://mentorbot.example.com"
+ICONS = ("color.png", "outline.png")
+# Teams limits (bots[].commandLists): 10 commands a list is the limit before manifest
+# v1.24 (12 from then); 10 keeps the package valid for older clients and validators.
+MAX_COMMANDS = 10
+MAX_TITLE, MAX_DESCRIPTION = 32, 128
+# (scopes of the list, the scope a command must have to be in it)
+LISTS: tuple[tuple[list[str], str], ...] = (
+    (["personal"], "personal"),
+    (["team", "groupChat"], "team"),
+)
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def manifest_dict(app_id: str, table: RouteTable, base_url: str | None = None) -> dict[str, Any]:
+    app_id = _checked_app_id(app_id)
+    base = _checked_base_url(base_url or DEFAULT_BASE_URL)
+    # The package's own files, never the working directory's.
+    manifest: dict[str, Any] = json.loads(
+        resources.files(PACKAGE).joinpath("manifest.template.json").read_text("utf-8")
+    )
+    manifest["id"] = app_id
+    bot = manifest["bots"][0]
+    bot["botId"] = app_id
+    developer = manifest["developer"]
+    for key in ("websiteUrl", "privacyUrl", "termsOfUseUrl"):
+        developer[key] = developer[key].replace("{{baseUrl}}", base)
+    bot["commandLists"] = command_lists(table)
+    return manifest
+
+
+def command_lists(table: RouteTable) -> list[dict[str, Any]]:
+    """One list per scope group; commands in table order, only the first MAX_COMMANDS.
+
+    Commands past the limit are still understood by the bot, just not suggested by
+    Teams; keep the most useful ones early in dialogs/routes.py.
+    """
+    lists = []
+    for scopes, needed in LISTS:
+        chosen = [c for c in table.commands if c.menu and needed in c.scopes][:MAX_COMMANDS]
+        if chosen:
+            lists.append({"scopes": scopes, "commands": [_entry(c) for c in chosen]})
+    return lists
+
+
+def write_package(app_id: str, out: Path, table: RouteTable, base_url: str | None = None) -> Path:
+    # Build (and validate) everything before touching the disk, so errors write nothing.
+    manifest = json.dumps(manifest_dict(app_id, table, base_url), indent=2, ensure_ascii=False)
+    icons = {name: resources.files(PACKAGE).joinpath(name).read_bytes() for name in ICONS}
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Write beside the target and rename, so a failure never leaves a half-written zip.
+    fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".zip", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("manifest.json", manifest)
+            for name, data in icons.items():
+                zf.writestr(name, data)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
+
+
+def _entry(command: Command) -> dict[str, str]:
+    # The title is what Teams types for the user, so it must stay the exact command name:
+    # cutting it would make the bot not understand it. The description may be shortened.
+    if len(command.name) > MAX_TITLE:
+        raise ValueError(
+            f"command {command.name!r} is longer than {MAX_TITLE} characters; "
+            "Teams cannot list it (set menu=False or shorten it)"
+        )
+    summary = command.summary
+    if len(summary) > MAX_DESCRIPTION:
+        summary = summary[: MAX_DESCRIPTION - 1] + "…"
+    return {"title": command.name, "description": summary}
+
+
+def _checked_app_id(app_id: str) -> str:
+    app_id = (app_id or "").strip()
+    if not _GUID.fullmatch(app_id):
+        got = f" (got {app_id!r})" if app_id else ""
+        raise ValueError(
+            "the Teams app package needs the bot's Microsoft app id, a GUID like "
+            f"00000000-0000-0000-0000-000000000000{got}: set MicrosoftAppId or pass --app-id"
+        )
+    return app_id
+
+
+def _checked_base_url(base_url: str) -> str:
+    parts = urlsplit(base_url.strip())
+    if parts.scheme != "https" or not parts.netloc:
+        raise ValueError(
+            f"--base-url must be an https:// URL (got {base_url!r}); Teams "
+            "requires https for the developer website, privacy and terms links"
+        )
+    return base_url.strip().rstrip("/")
