@@ -210,8 +210,11 @@ class ProfileRepo:
             "created_at": now,
             "updated_at": now,
         }
-        created_at = await self.s.scalar(_profile_upsert(self.s.bind.dialect.name), params)
-        return created_at == now
+        # On the connection, not the session: a plain Core statement skips the ORM's
+        # bulk-insert machinery (no Profile object of this user is in the session).
+        connection = await self.s.connection()
+        result = await connection.execute(_profile_upsert(connection.dialect.name), params)
+        return result.scalar_one() == now
 
     async def delete(self, user_id: int) -> None:
         await self.s.execute(delete(Profile).where(Profile.user_id == user_id))
