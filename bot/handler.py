@@ -11,6 +11,7 @@ from bot.activity import changed_members, kind_of, tenant_of, to_activity, to_in
 from bot.delivery import DeliveryWorker
 from bot.roster import full_roster, with_details
 from dialogs import dispatch
+from dialogs.errors import report
 from dialogs.router import Env
 from dialogs.types import Kind, Person
 from storage import Database
@@ -66,13 +67,7 @@ class MentorBot:
 async def on_turn_error(context: TurnContext, error: Exception) -> None:
     """Any fault in a turn: log it with context and tell the user, never crash."""
     activity = context.activity
-    log.error(
-        "turn failed type=%s route=%s error=%s",
-        activity.type,
-        context.turn_state.get(ROUTE_KEY, "-"),
-        error.__class__.__name__,
-        exc_info=error,
-    )
+    report("turn", error, type=activity.type, route=context.turn_state.get(ROUTE_KEY, "-"))
     context.turn_state[ROUTE_KEY] = "error"
     if activity.type == "message":
         try:

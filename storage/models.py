@@ -64,6 +64,8 @@ class User(Base):
     paused_until: Mapped[date | None] = mapped_column(Date)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     onboarding_sent_at: Mapped[datetime | None] = mapped_column()
+    # Set when a 1:1 send got 403/404 (app removed or blocked); cleared when they write.
+    unreachable_at: Mapped[datetime | None] = mapped_column()
     first_seen_at: Mapped[datetime] = mapped_column()
     last_seen_at: Mapped[datetime | None] = mapped_column()
     erased_at: Mapped[datetime | None] = mapped_column()
@@ -143,5 +145,49 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     activity_id: Mapped[str | None] = mapped_column(String(200))
+    # Where it went (so an update can find the conversation of the original post).
+    conversation_id: Mapped[str | None] = mapped_column(String(300))
+    # Not to be tried before this (backoff, Retry-After); wall-clock UTC.
+    not_before: Mapped[datetime | None] = mapped_column()
+    # The worker that claimed it, and until when its claim holds.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class Schedule(Base):
+    """When a team's recurring job runs: cadence, weekday and local time in a zone."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (UniqueConstraint("team_id", "job"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    job: Mapped[str] = mapped_column(String(100))
+    cadence: Mapped[str] = mapped_column(String(20))  # weekly | biweekly | monthly
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    local_time: Mapped[str] = mapped_column(String(5))  # HH:MM
+    timezone: Mapped[str] = mapped_column(String(64))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Periods before this moment are never run (a new or changed schedule does not
+    # reach back in time).
+    effective_from: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class JobRun(Base):
+    """One claimed period of one job: the unique key is what makes a run happen once."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "scope", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[str] = mapped_column(String(100))  # "team:<id>" or "global"
+    period: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20))  # done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()

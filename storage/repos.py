@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Membership, OutboxMessage, Profile, Team, TeamAdmin, User
+from storage.schedules import JobRunRepo, ScheduleRepo
 
 
 class Repos:
@@ -23,6 +24,8 @@ class Repos:
         self.admins = AdminRepo(session)
         self.profiles = ProfileRepo(session)
         self.outbox = OutboxRepo(session)
+        self.schedules = ScheduleRepo(session)
+        self.job_runs = JobRunRepo(session)
 
     async def flush(self) -> None:
         await self.session.flush()
