@@ -22,33 +22,36 @@ from bot.web import Routes
 from dialogs.router import Env
 from dialogs.routes import build_table
 from dialogs.types import Clock, system_clock
-from scheduler import Scheduler
+from scheduler import JOBS, Job, Scheduler
 from settings import Settings, SettingsError
 from storage import Database
 
 log = logging.getLogger("mentorbot")
 DB_KEY: web.AppKey[Database] = web.AppKey("db", Database)
+SCHEDULER_KEY: web.AppKey[Scheduler] = web.AppKey("scheduler", Scheduler)
 DELIVERY_KEY: web.AppKey[DeliveryWorker] = web.AppKey("delivery", DeliveryWorker)
 
 
-def create_app(settings: Settings, *, clock: Clock = system_clock) -> web.Application:
+def create_app(
+    settings: Settings, *, clock: Clock = system_clock, jobs: tuple[Job, ...] = JOBS
+) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     db = Database(settings.database_url)
     adapter = build_adapter(settings)
     adapter.on_turn_error = on_turn_error
     env = Env(admins=settings.admins, clock=clock, table=build_table())
-    delivery = DeliveryWorker(db, adapter, settings.app_id, clock, settings.delivery_poll_seconds)
+    delivery = DeliveryWorker(db, adapter, settings.app_id, settings.delivery)
     bot = MentorBot(db, env, delivery, settings.allowed_tenants)
     Routes(adapter, bot, db).install(app)
     app[DB_KEY], app[DELIVERY_KEY] = db, delivery
+    scheduler = app[SCHEDULER_KEY] = Scheduler(db, clock, jobs)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await db.migrate()
         delivery.start()
-        scheduler = Scheduler()
         scheduler.start()
         yield
-        scheduler.stop()
+        await scheduler.stop()
         await delivery.stop()
         await adapter.bot_framework_authentication.close()  # type: ignore[attr-defined]
         await db.dispose()

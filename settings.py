@@ -21,6 +21,25 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class DeliverySettings:
+    """How the outbox is drained: Teams' rate limits, retries and claims."""
+
+    # Seconds between outbox polls when nothing woke the worker.
+    poll_seconds: float = 2.0
+    # Per conversation: (messages, seconds) windows (Teams: 7/1 s, 8/2 s, 60/30 s).
+    conversation_limits: tuple[tuple[int, float], ...] = ((7, 1.0), (8, 2.0), (60, 30.0))
+    # Per tenant, all conversations together (Teams: 50 requests a second per app).
+    tenant_per_second: int = 50
+    max_attempts: int = 6
+    # First retry delay; doubles each try, with jitter, when no Retry-After is given.
+    backoff_seconds: float = 1.0
+    concurrency: int = 16
+    # A claimed row whose worker has not finished it by then is taken over (crash).
+    lease_seconds: float = 60.0
+    timeout_seconds: float = 20.0
+
+
+@dataclass(frozen=True)
 class Settings:
     app_id: str = ""
     app_password: str = field(default="", repr=False)
@@ -35,8 +54,7 @@ class Settings:
     # Where inbound Bot Framework tokens' signing keys are published. Only tests
     # and sovereign clouds change it; empty means the SDK's public-cloud default.
     openid_metadata_url: str = ""
-    # Seconds between outbox polls when nothing woke the delivery worker.
-    delivery_poll_seconds: float = 2.0
+    delivery: DeliverySettings = field(default_factory=lambda: DeliverySettings())
 
     @property
     def auth_enabled(self) -> bool:
@@ -60,7 +78,7 @@ class Settings:
             allowed_tenants=_id_set(env.get("ALLOWED_TENANTS", "")),
             log_level=_choice(env, "LOG_LEVEL", LOG_LEVELS, "INFO", upper=True),
             openid_metadata_url=env.get("BOT_OPENID_METADATA_URL", "").strip(),
-            delivery_poll_seconds=_positive_float(env, "DELIVERY_POLL_SECONDS", 2.0),
+            delivery=_delivery(env),
         )._checked()
 
     def _checked(self) -> Settings:
@@ -127,6 +145,41 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise SettingsError(f"{name} must be a positive number of seconds (got {raw!r})")
     return value
+
+
+def _delivery(env: Mapping[str, str]) -> DeliverySettings:
+    d = DeliverySettings()
+    return DeliverySettings(
+        poll_seconds=_positive_float(env, "DELIVERY_POLL_SECONDS", d.poll_seconds),
+        conversation_limits=_windows(env, "DELIVERY_CONVERSATION_LIMITS", d.conversation_limits),
+        tenant_per_second=int(_positive_float(env, "DELIVERY_TENANT_RPS", d.tenant_per_second)),
+        max_attempts=int(_positive_float(env, "DELIVERY_MAX_ATTEMPTS", d.max_attempts)),
+        backoff_seconds=_positive_float(env, "DELIVERY_BACKOFF_SECONDS", d.backoff_seconds),
+        concurrency=int(_positive_float(env, "DELIVERY_CONCURRENCY", d.concurrency)),
+        lease_seconds=_positive_float(env, "DELIVERY_LEASE_SECONDS", d.lease_seconds),
+        timeout_seconds=_positive_float(env, "DELIVERY_TIMEOUT_SECONDS", d.timeout_seconds),
+    )
+
+
+def _windows(
+    env: Mapping[str, str], name: str, default: tuple[tuple[int, float], ...]
+) -> tuple[tuple[int, float], ...]:
+    """'7/1,8/2,60/30' -> ((7, 1.0), (8, 2.0), (60, 30.0))."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        windows = tuple(
+            (int(count), float(seconds))
+            for count, seconds in (part.split("/") for part in raw.split(","))
+        )
+    except ValueError:
+        windows = ()
+    if not windows or any(c < 1 or s <= 0 for c, s in windows):
+        raise SettingsError(
+            f"{name} must be windows like 7/1,8/2,60/30 (messages/seconds), got {raw!r}"
+        )
+    return windows
 
 
 def _id_set(raw: str) -> frozenset[str]:

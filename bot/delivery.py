@@ -1,9 +1,9 @@
-"""The delivery worker: drains the outbox into Teams.
+"""The delivery worker: drains the outbox into Teams, within Teams' rate limits.
 
-A row is claimed (pending -> sending, committed) before it is sent and marked sent
-with the returned activity id afterwards. This first version sends each row at most
-as often as it is claimed; rate limits, Retry-After and crash recovery of rows left
-in `sending` belong to the delivery issue (see docs/architecture.md).
+Each row is claimed (pending -> sending, with this worker's id and a lease) before it
+is sent, and its outcome is written back afterwards. The row's idempotency key travels
+as the activity id, so a send whose outcome was lost (a crash, a timeout) is repeated
+with the same id. See docs/architecture.md for the guarantee this gives and why.
 """
 
 from __future__ import annotations
@@ -12,35 +12,107 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
     ChannelAccount,
+    ConversationAccount,
     ConversationParameters,
     ConversationReference,
 )
+from botframework.connector.aio import ConnectorClient
+from msrest.exceptions import HttpOperationError
 
 from bot.activity import to_activity
-from dialogs.types import Clock, Reply
+from bot.ratelimit import TeamsLimits
+from dialogs.errors import report
+from dialogs.types import Reply
+from settings import DeliverySettings
 from storage import Database
 from storage.models import OutboxMessage, Team, User
+from storage.repos import Outcome
 
 log = logging.getLogger("mentorbot.delivery")
-BATCH = 50
-MAX_ATTEMPTS = 5
+RETRY_STATUSES = frozenset({412, 429, 502, 503, 504})
+UNREACHABLE_STATUSES = frozenset({403, 404})
+FLUSH_EVERY = 0.05  # seconds: outcomes are written in small batches
+WallClock = Callable[[], datetime]
+
+
+class Retry(Exception):
+    """Try again later: after `delay` seconds (Retry-After) or the backoff."""
+
+    def __init__(self, reason: str, delay: float | None = None) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+class Fail(Exception):
+    """Do not try again; the row is marked failed with this reason."""
+
+    def __init__(self, reason: str, unreachable: bool = False) -> None:
+        super().__init__(reason)
+        self.unreachable = unreachable
+
+
+@dataclass
+class Target:
+    conversation_id: str
+    service_url: str
+    tenant_id: str
+    bot: ChannelAccount | None
+    user: ChannelAccount | None = None
+    created_ref: str | None = None  # a 1:1 chat opened for this send
+    one_on_one: bool = False
+
+
+@dataclass
+class Claimed:
+    row: OutboxMessage
+    user: User | None
+    team: Team | None
+    original: OutboxMessage | None = None  # for updates: the message being updated
+
+
+@dataclass
+class Pending:
+    """Outcomes waiting to be written (in one transaction, every FLUSH_EVERY seconds)."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    since: float = 0.0
 
 
 class DeliveryWorker:
     def __init__(
-        self, db: Database, adapter: CloudAdapter, app_id: str, clock: Clock, poll_seconds: float
+        self,
+        db: Database,
+        adapter: CloudAdapter,
+        app_id: str,
+        config: DeliverySettings,
+        wall_clock: WallClock | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.db, self.adapter, self.app_id, self.clock = db, adapter, app_id, clock
-        self.poll_seconds = poll_seconds
+        self.db, self.adapter, self.app_id, self.config = db, adapter, app_id, config
+        self.wall_clock = wall_clock or (lambda: datetime.now(UTC))
+        self.monotonic = monotonic
+        self.worker_id = uuid.uuid4().hex
+        self.limits = TeamsLimits(config.conversation_limits, config.tenant_per_second)
+        self._http_slots = asyncio.Semaphore(config.concurrency)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._pending = Pending()
+        self._inflight: set[asyncio.Task[None]] = set()
 
+    # --- lifecycle ----------------------------------------------------------------
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="mentorbot-delivery")
 
@@ -49,101 +121,355 @@ class DeliveryWorker:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        for task in self._inflight:
+            task.cancel()
+        await asyncio.gather(*self._inflight, return_exceptions=True)
+        await self._flush()
 
     def wake(self) -> None:
         self._wake.set()
 
+    # --- the loop -----------------------------------------------------------------
     async def _run(self) -> None:
+        next_recovery = 0.0
         while True:
             try:
-                while await self.drain_once():
-                    pass
-            except Exception:  # a fault must never stop the worker
-                log.exception("delivery pass failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-            self._wake.clear()
+                if self.monotonic() >= next_recovery:
+                    await self._recover()
+                    next_recovery = self.monotonic() + self.config.lease_seconds / 2
+                await self._fill()
+                await self._wait()
+                await self._flush(force=False)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # no fault may stop the worker
+                report("delivery", exc, worker=self.worker_id)
+                await asyncio.sleep(self.config.poll_seconds)
 
-    async def drain_once(self) -> int:
-        """Send one batch of pending rows; returns how many were tried."""
-        async with self.db.unit() as repos:
-            rows = await repos.outbox.pending(BATCH)
-        for row in rows:
-            await self._deliver(row)
-        return len(rows)
-
-    async def _deliver(self, row: OutboxMessage) -> None:
-        async with self.db.unit() as repos:
-            if not await repos.outbox.claim(row.id):
-                return
-            user = await repos.users.get(row.user_id) if row.user_id else None
-            team = await repos.teams.get(row.team_id) if row.team_id else None
-        try:
-            activity_id = await self._send(row.payload, user, team)
-        except Exception as exc:
-            log.warning(
-                "send failed id=%s attempt=%s: %s", row.id, row.attempts + 1, exc.__class__.__name__
-            )
-            status = "failed" if row.attempts + 1 >= MAX_ATTEMPTS else "pending"
-            async with self.db.unit() as repos:
-                await repos.outbox.finish(row.id, status, self.clock(), error=repr(exc)[:500])
+    async def _fill(self) -> None:
+        room = self.config.concurrency * 2 - len(self._inflight)
+        if room <= 0:
             return
+        for claimed in await self._claim(room):
+            task = asyncio.create_task(self._deliver(claimed))
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+
+    async def _wait(self) -> None:
+        """Until a send finishes, something new is queued, or it is time to poll."""
+        timeout = (
+            FLUSH_EVERY if self._inflight or self._pending.outcomes else await self._idle_seconds()
+        )
+        waiters = [asyncio.ensure_future(self._wake.wait()), *self._inflight]
+        try:
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiters[0].cancel()
+        self._wake.clear()
+
+    async def _idle_seconds(self) -> float:
+        """Poll interval, or sooner when a retry comes due before it."""
         async with self.db.unit() as repos:
-            await repos.outbox.finish(row.id, "sent", self.clock(), activity_id=activity_id)
+            due = await repos.outbox.next_retry_at()
+        if due is None:
+            return self.config.poll_seconds
+        seconds = (due - self.wall_clock()).total_seconds()
+        return min(max(seconds, 0.0), self.config.poll_seconds)
 
-    async def _send(
-        self, payload: dict[str, Any], user: User | None, team: Team | None
-    ) -> str | None:
-        reply = Reply(text=payload.get("text"), card=payload.get("card"))
-        if payload.get("to") == "team" and team is not None:
-            return await self._continue(team.general_ref, reply)
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait until nothing is pending, sending or unflushed (tests, shutdown)."""
+        deadline = self.monotonic() + timeout
+        while self.monotonic() < deadline:
+            async with self.db.unit() as repos:
+                busy = await repos.outbox.unfinished_count()
+            if not busy and not self._inflight and not self._pending.outcomes:
+                return
+            self.wake()
+            await asyncio.sleep(0.02)
+        raise TimeoutError("the outbox did not drain")
+
+    # --- claims and outcomes ------------------------------------------------------
+    async def _recover(self) -> None:
+        async with self.db.unit() as repos:
+            count = await repos.outbox.release_expired(self.wall_clock())
+        if count:
+            log.warning("took over %d message(s) whose worker stopped mid-send", count)
+
+    async def _claim(self, limit: int) -> list[Claimed]:
+        now = self.wall_clock()
+        lease = now + timedelta(seconds=self.config.lease_seconds)
+        async with self.db.unit() as repos:
+            rows = await repos.outbox.claim_due(self.worker_id, now, lease, limit)
+            users = await repos.users.by_ids({r.user_id for r in rows if r.user_id})
+            teams = await repos.teams.by_ids({r.team_id for r in rows if r.team_id})
+            originals = await repos.outbox.by_keys(
+                {r.payload["update"] for r in rows if r.payload.get("update")}
+            )
+        return [
+            Claimed(
+                row,
+                users.get(row.user_id or 0),
+                teams.get(row.team_id or 0),
+                originals.get(row.payload.get("update", "")),
+            )
+            for row in rows
+        ]
+
+    def _record(self, outcome: Outcome) -> None:
+        if not self._pending.outcomes:
+            self._pending.since = self.monotonic()
+        self._pending.outcomes.append(outcome)
+
+    async def _flush(self, force: bool = True) -> None:
+        pending = self._pending
+        if not pending.outcomes:
+            return
+        if (
+            not force
+            and self.monotonic() - pending.since < FLUSH_EVERY
+            and len(pending.outcomes) < 100
+        ):
+            return
+        self._pending = Pending()
+        async with self.db.unit() as repos:
+            await repos.outbox.apply(self.worker_id, pending.outcomes)
+
+    # --- one message --------------------------------------------------------------
+    async def _deliver(self, claimed: Claimed) -> None:
+        row = claimed.row
+        try:
+            target, activity_id = await self._attempt(claimed)
+        except Retry as retry:
+            self._record(self._retry_or_fail(row, retry))
+        except Fail as fail:
+            self._record(
+                Outcome(
+                    row.id,
+                    "failed",
+                    error=str(fail),
+                    unreachable_user=row.user_id if fail.unreachable else None,
+                    at=self.wall_clock(),
+                )
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug or an unknown fault: retried, then failed
+            report("delivery", exc, message=row.id)
+            self._record(self._retry_or_fail(row, Retry(f"{exc.__class__.__name__}: {exc}")))
+        else:
+            self._record(
+                Outcome(
+                    row.id,
+                    "sent",
+                    activity_id=activity_id,
+                    conversation_id=target.conversation_id,
+                    personal_ref=target.created_ref,
+                    ref_user=row.user_id if target.created_ref else None,
+                    at=self.wall_clock(),
+                )
+            )
+
+    def _retry_or_fail(self, row: OutboxMessage, retry: Retry) -> Outcome:
+        if row.attempts >= self.config.max_attempts:
+            return Outcome(
+                row.id,
+                "failed",
+                at=self.wall_clock(),
+                error=f"gave up after {row.attempts} tries: {retry}",
+            )
+        delay = retry.delay if retry.delay is not None else self._backoff(row.attempts)
+        return Outcome(
+            row.id,
+            "pending",
+            error=str(retry),
+            at=self.wall_clock(),
+            not_before=self.wall_clock() + timedelta(seconds=delay),
+        )
+
+    def _backoff(self, attempts: int) -> float:
+        # Exponential with full jitter: spreads a burst of retries over the window.
+        ceiling = self.config.backoff_seconds * (2 ** max(attempts - 1, 0))
+        return random.uniform(ceiling / 2, ceiling)
+
+    async def _attempt(self, claimed: Claimed) -> tuple[Target, str | None]:
+        payload = claimed.row.payload
+        client = await self._client(self._service_url(claimed))
+        if payload.get("update"):
+            return await self._update(client, claimed)
+        target = await self._target(client, claimed)
+        activity = self._activity(payload, target, claimed.row.idempotency_key)
+        response = await self._call(
+            target,
+            lambda: client.conversations.send_to_conversation(target.conversation_id, activity),
+        )
+        return target, getattr(response, "id", None)
+
+    async def _update(self, client: ConnectorClient, claimed: Claimed) -> tuple[Target, str | None]:
+        original = claimed.original
+        if original is None:
+            raise Fail("the message to update was never queued")
+        if original.status != "sent" or not original.activity_id:
+            raise Retry("the message to update is not sent yet")
+        target = (
+            self._team_target(claimed.team)
+            if claimed.team and original.payload.get("to") == "team"
+            else await self._target(client, claimed)
+        )
+        target.conversation_id = original.conversation_id or target.conversation_id
+        activity = self._activity(claimed.row.payload, target, None)
+        activity.id = original.activity_id
+        await self._call(
+            target,
+            lambda: client.conversations.update_activity(
+                target.conversation_id, original.activity_id, activity
+            ),
+        )
+        return target, original.activity_id
+
+    async def _target(self, client: ConnectorClient, claimed: Claimed) -> Target:
+        payload, user, team = claimed.row.payload, claimed.user, claimed.team
+        if payload.get("to") == "team":
+            if team is None or not team.active:
+                raise Fail("the team is gone or removed the app")
+            return self._team_target(team)
         if user is None or not user.teams_id:
-            raise LookupError("recipient no longer exists")
+            raise Fail("the recipient deleted their data or is unknown")
+        if user.unreachable_at is not None:
+            raise Fail(
+                "the recipient is unreachable (removed or blocked the app)", unreachable=True
+            )
         if user.personal_ref:
-            return await self._continue(user.personal_ref, reply)
-        return await self._open_and_send(user, team, reply)
+            return self._ref_target(user.personal_ref, user, one_on_one=True)
+        return await self._open_chat(client, user, team)
 
-    async def _continue(self, reference_json: str, reply: Reply) -> str | None:
-        reference = ConversationReference().deserialize(json.loads(reference_json))
-        sent: list[str | None] = []
+    def _team_target(self, team: Team) -> Target:
+        return self._ref_target(team.general_ref, None, one_on_one=False)
 
-        async def callback(context: TurnContext) -> None:
-            response = await context.send_activity(to_activity(reply))
-            sent.append(response.id if response else None)
+    def _ref_target(self, reference_json: str, user: User | None, one_on_one: bool) -> Target:
+        ref = ConversationReference().deserialize(json.loads(reference_json))
+        tenant = ref.conversation.tenant_id or (user.tenant_id if user else None) or "-"
+        return Target(
+            ref.conversation.id,
+            ref.service_url,
+            tenant,
+            ref.bot,
+            ref.user if one_on_one else None,
+            one_on_one=one_on_one,
+        )
 
-        await self.adapter.continue_conversation(reference, callback, bot_app_id=self.app_id)
-        return sent[0] if sent else None
-
-    async def _open_and_send(self, user: User, team: Team | None, reply: Reply) -> str | None:
-        """First 1:1 message to someone who never wrote to the bot."""
+    async def _open_chat(self, client: ConnectorClient, user: User, team: Team | None) -> Target:
+        """First 1:1 message to someone who never wrote: create the chat (tenant id)."""
         if team is None:
-            raise LookupError("no team to reach this user through")
+            raise Fail("no team to reach this user through")
         team_ref = ConversationReference().deserialize(json.loads(team.general_ref))
+        tenant = user.tenant_id or team.tenant_id or "-"
+        account = ChannelAccount(id=user.teams_id, name=user.name)
         parameters = ConversationParameters(
             is_group=False,
             bot=team_ref.bot,
-            members=[ChannelAccount(id=user.teams_id)],
-            tenant_id=user.tenant_id,
-            channel_data={"tenant": {"id": user.tenant_id}},
+            members=[account],
+            tenant_id=tenant,
+            channel_data={"tenant": {"id": tenant}},
         )
-        sent: list[str | None] = []
-        references: list[str] = []
-
-        async def callback(context: TurnContext) -> None:
-            reference = TurnContext.get_conversation_reference(context.activity)
-            references.append(json.dumps(reference.serialize()))
-            response = await context.send_activity(to_activity(reply))
-            sent.append(response.id if response else None)
-
-        await self.adapter.create_conversation(
-            self.app_id, callback, parameters, "msteams", user.service_url or team.service_url
+        probe = Target(
+            f"create:{user.teams_id}",
+            team_ref.service_url,
+            tenant,
+            team_ref.bot,
+            account,
+            one_on_one=True,
         )
-        if references:
-            await self._remember_chat(user.id, references[0])
-        return sent[0] if sent else None
+        created = await self._call(
+            probe, lambda: client.conversations.create_conversation(parameters)
+        )
+        service_url = (
+            getattr(created, "service_url", None) or user.service_url or team_ref.service_url
+        )
+        target = Target(created.id, service_url, tenant, team_ref.bot, account, one_on_one=True)
+        target.created_ref = json.dumps(
+            {
+                "bot": team_ref.bot.serialize() if team_ref.bot else None,
+                "user": {"id": user.teams_id, "name": user.name},
+                "conversation": {
+                    "id": created.id,
+                    "conversationType": "personal",
+                    "tenantId": tenant,
+                },
+                "channelId": "msteams",
+                "serviceUrl": service_url,
+            }
+        )
+        return target
 
-    async def _remember_chat(self, user_id: int, reference: str) -> None:
-        async with self.db.unit() as repos:
-            user = await repos.users.get(user_id)
-            if user is not None and not user.personal_ref:
-                user.personal_ref = reference
+    def _activity(self, payload: dict[str, Any], target: Target, key: str | None) -> Activity:
+        activity = to_activity(Reply(text=payload.get("text"), card=payload.get("card")))
+        activity.type = ActivityTypes.message
+        activity.id = key  # the idempotency key travels as the activity id
+        activity.from_property = target.bot
+        activity.recipient = target.user
+        activity.conversation = ConversationAccount(
+            id=target.conversation_id, tenant_id=target.tenant_id
+        )
+        activity.service_url = target.service_url
+        activity.channel_id = "msteams"
+        return activity
+
+    async def _call(self, target: Target, send: Callable[[], Any]) -> Any:
+        await self._take_slot(target)
+        try:
+            async with self._http_slots:
+                return await asyncio.wait_for(send(), self.config.timeout_seconds)
+        except HttpOperationError as exc:
+            raise self._classify(exc, target) from None
+        except (TimeoutError, OSError) as exc:
+            # The connector may have acted on it; the same id goes again.
+            raise Retry(f"no answer from Teams ({exc.__class__.__name__})") from None
+        except Exception as exc:
+            if exc.__class__.__module__.startswith("aiohttp"):
+                raise Retry(f"connection failed ({exc.__class__.__name__})") from None
+            raise
+
+    async def _take_slot(self, target: Target) -> None:
+        while True:
+            now = self.monotonic()
+            wait = self.limits.wait_time(target.conversation_id, target.tenant_id, now)
+            if wait <= 0:
+                self.limits.record(target.conversation_id, target.tenant_id, now)
+                return
+            await asyncio.sleep(wait)
+
+    def _classify(self, exc: HttpOperationError, target: Target) -> Exception:
+        response = exc.response
+        status = getattr(response, "status_code", 0)
+        if status == 429:
+            delay = _retry_after(response)
+            pause = delay if delay is not None else self.config.backoff_seconds
+            self.limits.block(target.conversation_id, target.tenant_id, self.monotonic() + pause)
+            return Retry("throttled by Teams (429)", delay)
+        if status in RETRY_STATUSES:
+            return Retry(f"Teams could not take it now ({status})")
+        if status in UNREACHABLE_STATUSES and target.one_on_one:
+            return Fail(f"the recipient is unreachable ({status})", unreachable=True)
+        return Fail(f"Teams refused it ({status})")
+
+    def _service_url(self, claimed: Claimed) -> str:
+        if claimed.row.payload.get("to") == "team" and claimed.team is not None:
+            return claimed.team.service_url
+        if claimed.user is not None and claimed.user.service_url:
+            return claimed.user.service_url
+        if claimed.team is not None:
+            return claimed.team.service_url
+        raise Fail("no service URL for the recipient")
+
+    async def _client(self, service_url: str) -> ConnectorClient:
+        auth = self.adapter.bot_framework_authentication
+        identity = self.adapter.create_claims_identity(self.app_id)
+        return await auth.create_connector_factory(identity).create(service_url, None)
+
+
+def _retry_after(response: Any) -> float | None:
+    raw = (getattr(response, "headers", None) or {}).get("Retry-After")
+    try:
+        return max(float(raw), 0.0) if raw is not None else None
+    except ValueError:
+        return None

@@ -16,6 +16,7 @@ import requests
 from msrest.pipeline import Request, Response
 from msrest.pipeline.async_abc import AsyncHTTPSender
 from msrest.universal_http.aiohttp import AioHttpClientResponse
+from multidict import CIMultiDict
 
 TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
 
@@ -64,10 +65,20 @@ class AiohttpSender(AsyncHTTPSender):
         ) as raw:
             response = AioHttpClientResponse(http_request, raw)
             await response.load_body()
+        if raw.status >= 400 and not _is_json(raw.headers.get("Content-Type", "")):
+            # A gateway's HTML or text error page: msrest would fail parsing it before
+            # anyone saw the status. Without a content type it keeps it as plain text.
+            response.headers = CIMultiDict(
+                (k, v) for k, v in raw.headers.items() if k.lower() != "content-type"
+            )
         response.internal_response = RawResponse(
             raw.status, raw.reason, raw.headers, response.body()
         )
         return Response(request, response)
+
+
+def _is_json(content_type: str) -> bool:
+    return "json" in content_type.lower()
 
 
 class RawResponse:

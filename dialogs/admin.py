@@ -121,3 +121,41 @@ async def _target(turn: Turn, verb: str) -> User | None:
         names = ", ".join(display(u) for u in matches[:5])
         turn.say(f"'{query}' matches several members ({names}); please be more specific.")
     return None
+
+
+async def delivery_status(turn: Turn) -> None:
+    team = turn.team
+    assert team is not None
+    counts = await turn.repos.outbox.team_counts(team.id)
+    unreachable = await turn.repos.users.unreachable_in_team(team.id)
+    lines = [
+        f"**Delivery in {team.name}**",
+        f"- Waiting: {counts['pending'] + counts['sending']}",
+        f"- Sent: {counts['sent']}",
+        f"- Failed: {counts['failed']}",
+        f"- Unreachable members (removed or blocked the app): {unreachable}",
+    ]
+    failures = await turn.repos.outbox.last_failures(team.id, 5)
+    if failures:
+        lines.append("Last failures:")
+        lines += [
+            f"- {_purpose(m.idempotency_key)} to {display(u)}: {m.last_error}" for m, u in failures
+        ]
+        lines.append("`/delivery retry` queues the failed ones again.")
+    turn.say("\n".join(lines))
+
+
+async def delivery_retry(turn: Turn) -> None:
+    team = turn.team
+    assert team is not None
+    count = await turn.repos.outbox.requeue_failed(team.id)
+    turn.result.queued += count
+    turn.say(
+        f"Queued {count} failed message(s) again."
+        if count
+        else "Nothing has failed, so nothing was queued."
+    )
+
+
+def _purpose(key: str) -> str:
+    return key.split(":", 1)[0]

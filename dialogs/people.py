@@ -22,6 +22,8 @@ async def touch_sender(repos: Repos, inbound: Inbound, now: datetime) -> User:
         _set_if_changed(user, "personal_ref", inbound.conversation_ref)
         _set_if_changed(user, "timezone_hint", inbound.local_timezone or user.timezone_hint)
         _set_if_changed(user, "locale", inbound.locale or user.locale)
+    if user.unreachable_at is not None:
+        user.unreachable_at = None  # they wrote to us: the app is back
     if user.last_seen_at is None or now - user.last_seen_at > SEEN_RESOLUTION:
         user.last_seen_at = now
     return user

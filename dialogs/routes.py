@@ -56,6 +56,22 @@ def build_table() -> RouteTable:
                 args=(TEAM_ARG,),
             ),
             Command(
+                "/delivery",
+                "messages waiting, sent, failed and unreachable members",
+                admin.delivery_status,
+                who="admin",
+                scopes=TEAM,
+                args=(TEAM_ARG,),
+            ),
+            Command(
+                "/delivery retry",
+                "send the failed messages again",
+                admin.delivery_retry,
+                who="admin",
+                scopes=TEAM,
+                args=(TEAM_ARG,),
+            ),
+            Command(
                 "/team",
                 "team settings and counts",
                 admin.team_info,

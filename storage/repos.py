@@ -3,16 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Membership, OutboxMessage, Profile, Team, TeamAdmin, User
 from storage.schedules import JobRunRepo, ScheduleRepo
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one claimed outbox row."""
+
+    row_id: int
+    status: str  # sent | pending (retry later) | failed
+    at: datetime
+    activity_id: str | None = None
+    conversation_id: str | None = None
+    error: str | None = None
+    not_before: datetime | None = None
+    unreachable_user: int | None = None
+    personal_ref: str | None = None  # a 1:1 chat opened for this send
+    ref_user: int | None = None
+
+    def params(self, worker: str) -> dict[str, Any]:
+        return {
+            "row_id": self.row_id,
+            "worker": worker,
+            "new_status": self.status,
+            "new_activity_id": self.activity_id,
+            "new_conversation_id": self.conversation_id,
+            "new_sent_at": self.at if self.status == "sent" else None,
+            "new_error": self.error,
+            "new_not_before": self.not_before,
+        }
 
 
 class Repos:
@@ -45,6 +74,21 @@ class UserRepo:
         ids = list(teams_ids)
         rows = await self.s.scalars(select(User).where(User.teams_id.in_(ids))) if ids else []
         return {u.teams_id: u for u in rows if u.teams_id}
+
+    async def by_ids(self, ids: Iterable[int]) -> dict[int, User]:
+        wanted = list(ids)
+        rows = await self.s.scalars(select(User).where(User.id.in_(wanted))) if wanted else []
+        return {u.id: u for u in rows}
+
+    async def unreachable_in_team(self, team_id: int) -> int:
+        stmt = (
+            select(func.count())
+            .select_from(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.team_id == team_id, Membership.active.is_(True))
+            .where(User.unreachable_at.is_not(None))
+        )
+        return int(await self.s.scalar(stmt) or 0)
 
     async def add(self, user: User) -> User:
         self.s.add(user)
@@ -79,6 +123,11 @@ class TeamRepo:
 
     async def by_team_id(self, team_id: str) -> Team | None:
         return await self.s.scalar(select(Team).where(Team.team_id == team_id))
+
+    async def by_ids(self, ids: Iterable[int]) -> dict[int, Team]:
+        wanted = list(ids)
+        rows = await self.s.scalars(select(Team).where(Team.id.in_(wanted))) if wanted else []
+        return {t.id: t for t in rows}
 
     async def add(self, team: Team) -> Team:
         self.s.add(team)
@@ -249,38 +298,144 @@ class OutboxRepo:
         result = await self.s.execute(stmt)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def pending(self, limit: int) -> Sequence[OutboxMessage]:
-        stmt = (
-            select(OutboxMessage)
+    async def claim_due(
+        self, worker: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[OutboxMessage]:
+        """Claim up to `limit` due rows for one worker (pending -> sending, with a lease)."""
+        due = (
+            select(OutboxMessage.id)
             .where(OutboxMessage.status == "pending")
+            .where(or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now))
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
-        return list(await self.s.scalars(stmt))
+        if self.s.bind.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)  # replicas take different rows
+        ids = list(await self.s.scalars(due))
+        if not ids:
+            return []
+        await self.s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending")
+            .values(
+                status="sending",
+                claimed_by=worker,
+                lease_until=lease_until,
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        mine = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.claimed_by == worker,
+                OutboxMessage.status == "sending",
+            )
+            .order_by(OutboxMessage.id)
+        )
+        return list(await self.s.scalars(mine))
 
-    async def claim(self, message_id: int) -> bool:
-        """Move one row from pending to sending; False when another worker took it."""
+    async def release_expired(self, now: datetime) -> int:
+        """Rows whose worker died mid-send go back to pending (sent again, same key)."""
         stmt = (
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
-            .values(status="sending", attempts=OutboxMessage.attempts + 1)
+            .where(OutboxMessage.status == "sending")
+            .where(or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now))
+            .values(status="pending", claimed_by=None, lease_until=None)
         )
-        return bool((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+        return int((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
 
-    async def finish(
-        self,
-        message_id: int,
-        status: str,
-        now: datetime,
-        activity_id: str | None = None,
-        error: str | None = None,
-    ) -> None:
-        values: dict[str, Any] = {"status": status, "last_error": error}
-        if status == "sent":
-            values |= {"sent_at": now, "activity_id": activity_id}
-        await self.s.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
+    async def apply(self, worker: str, outcomes: Sequence[Outcome]) -> None:
+        """Write send outcomes, only for rows this worker still holds."""
+        table = OutboxMessage.__table__
+        stmt = (
+            table.update()
+            .where(
+                table.c.id == bindparam("row_id"),
+                table.c.claimed_by == bindparam("worker"),
+                table.c.status == "sending",
+            )
+            .values(
+                status=bindparam("new_status"),
+                activity_id=bindparam("new_activity_id"),
+                conversation_id=bindparam("new_conversation_id"),
+                sent_at=bindparam("new_sent_at"),
+                last_error=bindparam("new_error"),
+                not_before=bindparam("new_not_before"),
+                claimed_by=None,
+                lease_until=None,
+            )
         )
+        connection = await self.s.connection()
+        await connection.execute(stmt, [o.params(worker) for o in outcomes])
+        for outcome in outcomes:
+            await self._apply_to_user(outcome)
+
+    async def _apply_to_user(self, outcome: Outcome) -> None:
+        if outcome.unreachable_user is not None:
+            await self.s.execute(
+                update(User)
+                .where(User.id == outcome.unreachable_user)
+                .values(unreachable_at=outcome.at)
+            )
+        if outcome.ref_user is not None and outcome.personal_ref:
+            await self.s.execute(
+                update(User)
+                .where(User.id == outcome.ref_user, User.personal_ref.is_(None))
+                .values(personal_ref=outcome.personal_ref)
+            )
+
+    async def next_retry_at(self) -> datetime | None:
+        stmt = select(func.min(OutboxMessage.not_before)).where(OutboxMessage.status == "pending")
+        return await self.s.scalar(stmt)
+
+    async def unfinished_count(self) -> int:
+        stmt = (
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status.in_(("pending", "sending")))
+        )
+        return int(await self.s.scalar(stmt) or 0)
+
+    async def by_keys(self, keys: Iterable[str]) -> dict[str, OutboxMessage]:
+        wanted = list(keys)
+        if not wanted:
+            return {}
+        rows = await self.s.scalars(
+            select(OutboxMessage).where(OutboxMessage.idempotency_key.in_(wanted))
+        )
+        return {r.idempotency_key: r for r in rows}
+
+    async def team_counts(self, team_id: int) -> dict[str, int]:
+        stmt = (
+            select(OutboxMessage.status, func.count())
+            .where(OutboxMessage.team_id == team_id)
+            .group_by(OutboxMessage.status)
+        )
+        counts = {"pending": 0, "sending": 0, "sent": 0, "failed": 0}
+        counts |= {status: int(n) for status, n in (await self.s.execute(stmt)).all()}
+        return counts
+
+    async def last_failures(
+        self, team_id: int, limit: int
+    ) -> list[tuple[OutboxMessage, User | None]]:
+        stmt = (
+            select(OutboxMessage, User)
+            .outerjoin(User, User.id == OutboxMessage.user_id)
+            .where(OutboxMessage.team_id == team_id, OutboxMessage.status == "failed")
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+        return [(m, u) for m, u in (await self.s.execute(stmt)).all()]
+
+    async def requeue_failed(self, team_id: int) -> int:
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.team_id == team_id, OutboxMessage.status == "failed")
+            .values(status="pending", attempts=0, not_before=None, last_error=None)
+        )
+        return int((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
 
     async def drop_for_user(self, user_id: int) -> None:
         await self.s.execute(

@@ -17,7 +17,8 @@ from aiohttp import ClientSession, ClientTimeout
 from aiohttp.test_utils import TestServer
 
 from app import create_app
-from settings import Settings
+from bot.delivery import DeliveryWorker
+from settings import DeliverySettings, Settings
 from storage import Database
 from tests.fakes.connector import FakeConnector
 
@@ -117,6 +118,12 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+# Delivery for tests: quick polls and retries; Teams' limits as configured in production.
+FAST_DELIVERY = DeliverySettings(
+    poll_seconds=0.05, backoff_seconds=0.02, lease_seconds=2.0, timeout_seconds=2.0
+)
+
+
 # --- time ---------------------------------------------------------------------------
 class Clock:
     """A clock tests move by hand."""
@@ -164,6 +171,15 @@ class BotUnderTest:
         return f"http://127.0.0.1:{self.server.port}"
 
     @property
+    def delivery(self) -> DeliveryWorker:
+        from app import DELIVERY_KEY
+
+        return self.server.app[DELIVERY_KEY]
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @property
     def service_url(self) -> str:
         return self.connector.url
 
@@ -206,7 +222,7 @@ def _db_of(server: TestServer) -> Database:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, delivery_poll_seconds=0.05)
+    return Settings(database_url=database_url, delivery=FAST_DELIVERY)
 
 
 @pytest.fixture
@@ -226,7 +242,9 @@ class start_bot:
         self.server = TestServer(app, host="127.0.0.1", port=0)
         await self.server.start_server()
         self.session = ClientSession(timeout=ClientTimeout(total=30))
-        return BotUnderTest(self.server, self.connector, self.settings, self.session)
+        running = BotUnderTest(self.server, self.connector, self.settings, self.session)
+        running.clock = self.clock
+        return running
 
     async def __aexit__(self, *exc: object) -> None:
         await self.session.close()

@@ -58,7 +58,7 @@ async def test_members_added_later_are_stored_and_greeted_once_1on1(bot):
 
     created = bot.connector.created_conversations()
     assert len(created) == 1
-    assert created[0].body["members"] == [{"id": CHLOE.id}]
+    assert [m["id"] for m in created[0].body["members"]] == [CHLOE.id]
     assert created[0].body["channelData"]["tenant"]["id"] == teams.TENANT
     assert created[0].body["tenantID"] == teams.TENANT
     greeting = bot.connector.messages(f"a:1on1-{CHLOE.id}")

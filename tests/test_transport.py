@@ -62,4 +62,4 @@ async def test_throttling_surfaces_status_and_retry_after_without_retrying(conne
         await client.conversations.send_to_conversation("a:chat", Activity(type="message"))
     assert caught.value.response.status_code == 429
     assert caught.value.response.headers["Retry-After"] == "3"
-    assert len(connector.messages("a:chat")) == 1  # exactly one try: retries are ours
+    assert len(connector.attempts("a:chat")) == 1  # exactly one try: retries are ours

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,13 @@ class Call:
     query: dict[str, str]
     body: Any
     headers: dict[str, str]
+    status: int = 0  # what the fake answered
+    duplicate: bool = False  # a repeat of an activity id it had already delivered
+    at: float = field(default_factory=time.monotonic)  # when it arrived
+
+    @property
+    def delivered(self) -> bool:
+        return 200 <= self.status < 300 and not self.duplicate
 
     @property
     def conversation_id(self) -> str | None:
@@ -84,6 +92,11 @@ class FakeConnector:
         self.team_names: dict[str, str] = {}
         self._ids = itertools.count(1)
         self._server: TestServer | None = None
+        # Seconds each request takes (to make a fan-out last long enough to crash it).
+        self.latency = 0.0
+        # Activity ids already delivered, per conversation: a repeat is answered with
+        # the first response and not delivered again (recorded as a duplicate).
+        self._seen: dict[tuple[str, str], str] = {}
 
     # --- setup -----------------------------------------------------------------
     def set_roster(self, team_id: str, members: list[Member], name: str = "Team") -> None:
@@ -121,6 +134,10 @@ class FakeConnector:
     # --- what was sent ---------------------------------------------------------
     def messages(self, conversation_id: str | None = None) -> list[Call]:
         """Messages sent or replied (POST .../activities), optionally to one conversation."""
+        return [c for c in self.attempts(conversation_id) if c.delivered]
+
+    def attempts(self, conversation_id: str | None = None) -> list[Call]:
+        """Every POST of an activity, including failed ones and repeats."""
         return [
             c
             for c in self.calls
@@ -131,6 +148,14 @@ class FakeConnector:
 
     def texts(self, conversation_id: str | None = None) -> list[str]:
         return [c.text or "" for c in self.messages(conversation_id)]
+
+    async def quiet(self, timeout: float = 10.0) -> None:
+        """Wait until every request received so far has been answered."""
+        for _ in range(int(timeout / 0.02)):
+            if all(call.status for call in self.calls):
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError("the fake connector still has requests in progress")
 
     def created_conversations(self) -> list[Call]:
         return [c for c in self.calls if c.method == "POST" and c.path == "/v3/conversations"]
@@ -143,18 +168,35 @@ class FakeConnector:
         body = await request.json() if request.can_read_body else None
         call = Call(request.method, request.path, dict(request.query), body, dict(request.headers))
         self.calls.append(call)
+        try:
+            response = await self._respond(call, request)
+        finally:
+            call.status = call.status or 499  # the client gave up before the answer
+        call.status = response.status
+        return response
+
+    async def _respond(self, call: Call, request: web.Request) -> web.Response:
+        if self.latency:
+            await asyncio.sleep(self.latency)
         fault = self._take_fault(call)
-        if fault is not None:
-            if fault.delay:
-                await asyncio.sleep(fault.delay)
-            if fault.status == 0:
-                raise ConnectionResetError("fault injected: connection dropped")
-            return web.json_response(
-                {"error": {"code": "Injected", "message": "fault"}},
-                status=fault.status,
-                headers=fault.headers,
-            )
-        return await self._answer(call)
+        if fault is None:
+            return await self._answer(call)
+        if 200 <= fault.status < 300:  # it acts on the request; the answer comes late
+            response = await self._answer(call)
+            call.status = response.status
+            await asyncio.sleep(fault.delay)
+            return response
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault.status == 0:  # drop the connection without an answer
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=599)
+        return web.json_response(
+            {"error": {"code": "Injected", "message": "fault"}},
+            status=fault.status,
+            headers=fault.headers,
+        )
 
     def _take_fault(self, call: Call) -> Fault | None:
         for fault in self.faults:
@@ -185,11 +227,24 @@ class FakeConnector:
             return web.json_response(
                 {"id": team.group(1), "name": self.team_names.get(team.group(1), "Team")}
             )
+        if call.method == "POST" and _ACTIVITIES.fullmatch(path):
+            return self._post_activity(call)
         if call.method in ("POST", "PUT") and "/activities" in path:
             return web.json_response(
                 {"id": f"activity-{next(self._ids)}"}, status=200 if call.method == "PUT" else 201
             )
         return web.json_response({"error": {"code": "NotFound", "message": path}}, status=404)
+
+    def _post_activity(self, call: Call) -> web.Response:
+        client_id = (call.body or {}).get("id")
+        key = (call.conversation_id or "", client_id) if client_id else None
+        if key is not None and key in self._seen:
+            call.duplicate = True
+            return web.json_response({"id": self._seen[key]}, status=201)
+        activity_id = f"activity-{next(self._ids)}"
+        if key is not None:
+            self._seen[key] = activity_id
+        return web.json_response({"id": activity_id}, status=201)
 
     def _page(self, team_id: str, query: dict[str, str]) -> web.Response:
         members = self.rosters.get(team_id, [])
