@@ -44,7 +44,8 @@ from storage.repos import Outcome
 log = logging.getLogger("mentorbot.delivery")
 RETRY_STATUSES = frozenset({412, 429, 502, 503, 504})
 UNREACHABLE_STATUSES = frozenset({403, 404})
-FLUSH_EVERY = 0.05  # seconds: outcomes are written in small batches
+FLUSH_EVERY = 0.05  # seconds: outcomes are written in small batches...
+FLUSH_BATCH = 32  # ...of at most this many rows (what a crash could leave unrecorded)
 WallClock = Callable[[], datetime]
 
 
@@ -131,12 +132,16 @@ class DeliveryWorker:
 
     # --- the loop -----------------------------------------------------------------
     async def _run(self) -> None:
-        next_recovery = 0.0
+        next_recovery = next_renewal = 0.0
         while True:
             try:
                 if self.monotonic() >= next_recovery:
                     await self._recover()
                     next_recovery = self.monotonic() + self.config.lease_seconds / 2
+                if self._inflight and self.monotonic() >= next_renewal:
+                    # Rows can wait in the rate limiter longer than a lease; keep them.
+                    await self._renew()
+                    next_renewal = self.monotonic() + self.config.lease_seconds / 3
                 await self._fill()
                 await self._wait()
                 await self._flush(force=False)
@@ -194,6 +199,11 @@ class DeliveryWorker:
             count = await repos.outbox.release_expired(self.wall_clock())
         if count:
             log.warning("took over %d message(s) whose worker stopped mid-send", count)
+
+    async def _renew(self) -> None:
+        lease = self.wall_clock() + timedelta(seconds=self.config.lease_seconds)
+        async with self.db.unit() as repos:
+            await repos.outbox.renew(self.worker_id, lease)
 
     async def _claim(self, limit: int) -> list[Claimed]:
         now = self.wall_clock()

@@ -336,6 +336,13 @@ class OutboxRepo:
         )
         return list(await self.s.scalars(mine))
 
+    async def renew(self, worker: str, lease_until: datetime) -> None:
+        await self.s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.claimed_by == worker, OutboxMessage.status == "sending")
+            .values(lease_until=lease_until)
+        )
+
     async def release_expired(self, now: datetime) -> int:
         """Rows whose worker died mid-send go back to pending (sent again, same key)."""
         stmt = (

@@ -262,3 +262,23 @@ async def test_worker_survives_a_broken_row(bot):
     statuses = {r.idempotency_key: r.status for r in await rows(bot)}
     assert statuses == {"bad:1": "failed", "good:1": "sent"}
     assert (await rows(bot))[0].last_error == "the recipient deleted their data or is unknown"
+
+
+async def test_a_lease_outlives_waiting_for_the_rate_limit(settings, connector, clock):
+    """Claimed rows may wait longer than a lease; they must not be sent twice."""
+    slow = DeliverySettings(
+        **{**FAST_DELIVERY.__dict__, "tenant_per_second": 8, "lease_seconds": 0.3}
+    )
+    async with start_bot(
+        Settings(**{**settings.__dict__, "delivery": slow}), connector, clock
+    ) as bot:
+        newcomers = people(12)
+        await install(bot, [])
+        connector.set_roster(TEAM.id, [p.member() for p in (ANA, *newcomers)], TEAM.name)
+        await add_members(bot, newcomers)
+        await bot.settle(timeout=20)
+        await connector.quiet()
+    attempts = Counter(
+        c.conversation_id for c in connector.attempts() if c.conversation_id != TEAM.id
+    )
+    assert attempts == {chat(u): 1 for u in newcomers}
