@@ -44,7 +44,7 @@ def create_app(
     bot = MentorBot(db, env, delivery, settings.allowed_tenants)
     Routes(adapter, bot, db).install(app)
     app[DB_KEY], app[DELIVERY_KEY] = db, delivery
-    scheduler = app[SCHEDULER_KEY] = Scheduler(db, clock, jobs)
+    scheduler = app[SCHEDULER_KEY] = Scheduler(db, clock, jobs, on_ran=delivery.wake)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await db.migrate()
@@ -67,7 +67,7 @@ def configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     # The SDK and HTTP libraries log request bodies at DEBUG/INFO; keep user text out.
-    for noisy in ("msrest", "botbuilder", "botframework", "aiohttp.access", "msal"):
+    for noisy in ("msrest", "botbuilder", "botframework", "aiohttp.access", "msal", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(settings.logging_level, logging.WARNING))
 
 

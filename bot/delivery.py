@@ -196,7 +196,7 @@ class DeliveryWorker:
     # --- claims and outcomes ------------------------------------------------------
     async def _recover(self) -> None:
         async with self.db.unit() as repos:
-            count = await repos.outbox.release_expired(self.wall_clock())
+            count = await repos.outbox.release_expired(self.wall_clock(), self.worker_id)
         if count:
             log.warning("took over %d message(s) whose worker stopped mid-send", count)
 

@@ -59,7 +59,13 @@ def command_lists(table: RouteTable) -> list[dict[str, Any]]:
     """
     lists = []
     for scopes, needed in LISTS:
-        chosen = [c for c in table.commands if c.menu and needed in c.scopes][:MAX_COMMANDS]
+        # Teams shows one menu to everyone: the 1:1 menu offers what anyone can do; the
+        # channel menu (after an @mention) is where admins steer.
+        chosen = [
+            c
+            for c in table.commands
+            if c.menu and needed in c.scopes and (needed != "personal" or c.who == "anyone")
+        ][:MAX_COMMANDS]
         if chosen:
             lists.append({"scopes": scopes, "commands": [_entry(c) for c in chosen]})
     return lists

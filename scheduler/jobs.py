@@ -1,22 +1,15 @@
-"""The registry of scheduled jobs: name -> (async function, trigger arguments).
+"""THE registry of scheduled jobs: one place keeps the whole schedule readable.
 
-Empty until the features that need it (delivery, pairing, icebreakers, check-ins)
-register their jobs here; one place keeps the whole schedule readable.
+Empty until the features that need it (pairing, icebreakers, check-ins) register their
+jobs here, e.g. `Job("pairing", pairing.run)` (a team job; each team's timing comes from
+its `schedules` row with job="pairing") or `Job("cleanup", cleanup.run, "global",
+every=timedelta(days=1))`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
+from scheduler.types import Job, JobContext
 
-
-@dataclass(frozen=True)
-class Job:
-    name: str
-    run: Callable[..., Awaitable[None]]
-    trigger: str
-    trigger_args: dict[str, Any]
-
+__all__ = ["JOBS", "Job", "JobContext"]
 
 JOBS: tuple[Job, ...] = ()

@@ -1,48 +1,195 @@
-"""Starts and stops an AsyncIOScheduler with the app; job errors are logged, never fatal."""
+"""The scheduler: each tick runs every job's latest due period that nobody has claimed.
+
+APScheduler is only the heartbeat (real time, every `tick_seconds`, plus one tick at
+start-up). Which period is due comes from the injected clock and the `schedules` rows
+read at every tick, so tests move a clock and call `tick()`, and a changed schedule
+counts from the next tick on.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from scheduler.jobs import JOBS, Job
+from dialogs.errors import report
+from dialogs.types import Clock
+from scheduler.jobs import JOBS, Job, JobContext
+from scheduler.periods import Occurrence, ScheduleSpec, interval_bucket, latest_due
+from storage import Database, Repos
+from storage.models import Schedule
 
 log = logging.getLogger("mentorbot.scheduler")
 
+DEFAULT_TICK_SECONDS = 30.0
+MAX_ATTEMPTS = 3  # a failing period is tried on this many ticks, then left "failed"
+STOP_TIMEOUT_SECONDS = 30.0  # how long stop() lets a running tick finish
+_TICK_ID = "tick"
+
+Ran = tuple[str, str, str]  # (job, scope, period)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One period of one job for one scope, due and not yet settled."""
+
+    scope: str  # "team:<teams.id>" or "global"
+    team_id: int | None
+    due: Occurrence
+
 
 class Scheduler:
-    def __init__(self, jobs: tuple[Job, ...] = JOBS, **job_kwargs: Any) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        jobs: tuple[Job, ...] = JOBS,
+        tick_seconds: float = DEFAULT_TICK_SECONDS,
+        on_ran: Callable[[], None] | None = None,
+    ) -> None:
+        names = [job.name for job in jobs]
+        if len(set(names)) != len(names):
+            raise ValueError(f"job names must be unique: {names}")
+        self._db, self._clock, self._jobs = db, clock, jobs
+        self._tick_seconds = tick_seconds
+        # Called after a run commits (the app wakes the delivery worker for its messages).
+        self._on_ran = on_ran
         self._scheduler = AsyncIOScheduler(timezone="UTC")
-        self._scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)
-        for job in jobs:
-            self._scheduler.add_job(
-                job.run,
-                job.trigger,
-                id=job.name,
-                name=job.name,
-                kwargs=job_kwargs,
-                coalesce=True,
-                max_instances=1,
-                **job.trigger_args,
-            )
+        # One tick at a time in this process; other replicas are kept out by the claim.
+        self._lock = asyncio.Lock()
+        self._inflight: set[asyncio.Future[Any]] = set()
 
-    def start(self) -> None:
-        self._scheduler.start()
-
-    def stop(self) -> None:
-        if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+    @property
+    def jobs(self) -> tuple[Job, ...]:
+        return self._jobs
 
     @property
     def running(self) -> bool:
         return bool(self._scheduler.running)
 
-    def job_names(self) -> list[str]:
-        return [job.id for job in self._scheduler.get_jobs()]
+    def start(self) -> None:
+        """Tick now (the catch-up after downtime), then every `tick_seconds`."""
+        self._scheduler.add_job(
+            self._scheduled_tick,
+            "interval",
+            seconds=self._tick_seconds,
+            id=_TICK_ID,
+            next_run_time=datetime.now(UTC),
+            coalesce=True,
+            max_instances=2,  # so a wake() during a tick queues one more, not a warning
+            misfire_grace_time=None,
+            replace_existing=True,
+        )
+        self._scheduler.start()
 
-    @staticmethod
-    def _on_error(event: JobExecutionEvent) -> None:
-        log.error("job %s failed: %r", event.job_id, event.exception, exc_info=event.exception)
+    def wake(self) -> None:
+        """Tick as soon as possible (e.g. after an admin changed a schedule)."""
+        if self.running:
+            self._scheduler.modify_job(_TICK_ID, next_run_time=datetime.now(UTC))
+
+    async def stop(self) -> None:
+        """Stop ticking; a tick under way may finish (bounded), so its run commits."""
+        if self.running:
+            self._scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)  # AsyncIOScheduler shuts down in a loop callback
+        if self._inflight:
+            _done, late = await asyncio.wait(self._inflight, timeout=STOP_TIMEOUT_SECONDS)
+            for task in late:
+                task.cancel()  # rolls its unit back: the period is retried at the next start
+            await asyncio.gather(*late, return_exceptions=True)
+
+    async def tick(self) -> list[Ran]:
+        """Run every due, unsettled period of every job at clock(); never raises.
+
+        Returns (job, scope, period) of each run that committed in this tick.
+        """
+        if not self._jobs:
+            return []
+        async with self._lock:
+            now = self._clock()
+            ran: list[Ran] = []
+            for job, targets in await self._plan(now):
+                for target in targets:
+                    if await self._run(job, target, now):
+                        ran.append((job.name, target.scope, target.due.period))
+                        log.info("job ran job=%s %s period=%s", *ran[-1])
+            if ran and self._on_ran is not None:
+                self._on_ran()
+            return ran
+
+    async def _scheduled_tick(self) -> None:
+        task = asyncio.ensure_future(self.tick())
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+        # APScheduler's shutdown cancels running jobs; the tick goes on and stop() awaits it.
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(task)
+
+    async def _plan(self, now: datetime) -> list[tuple[Job, list[_Target]]]:
+        """What each job has due, in one read-only unit (closed before any run opens one)."""
+        try:
+            async with self._db.unit() as repos:
+                return [(job, await self._due(job, repos, now)) for job in self._jobs]
+        except Exception as exc:
+            report("scheduler", exc, stage="plan")
+            return []
+
+    async def _due(self, job: Job, repos: Repos, now: datetime) -> list[_Target]:
+        if job.every is not None:
+            targets = [_Target("global", None, interval_bucket(job.every, now))]
+        else:
+            rows = await repos.schedules.enabled_for(job.name)
+            targets = [t for row in rows if (t := _team_target(job, row, now))]
+        if not targets:
+            return []
+        # Only a filter to spare writes on quiet ticks; the claim is what guarantees once.
+        periods = {t.due.period for t in targets}
+        settled = await repos.job_runs.settled(job.name, periods, MAX_ATTEMPTS)
+        return [t for t in targets if (t.scope, t.due.period) not in settled]
+
+    async def _run(self, job: Job, target: _Target, now: datetime) -> bool:
+        """Claim and run one period in one transaction; True when it committed."""
+        key = (job.name, target.scope, target.due.period)
+        try:
+            async with self._db.unit() as repos:
+                # The claim comes first: a replica that loses it waits here, then skips.
+                if not await repos.job_runs.claim(*key, now, MAX_ATTEMPTS):
+                    return False
+                due = target.due
+                await job.run(JobContext(repos, target.team_id, due.period, due.due_at, now))
+                await repos.job_runs.finish(*key, self._clock())
+        except Exception as exc:
+            await self._failed(job, target, exc)
+            return False
+        return True
+
+    async def _failed(self, job: Job, target: _Target, exc: Exception) -> None:
+        """Report, then count the attempt in a new unit (the run's unit was rolled back)."""
+        where, period = f"job:{job.name}", target.due.period
+        report(where, exc, team=target.team_id, period=period)
+        error = f"{exc.__class__.__name__}: {exc}"[:1000]
+        try:
+            async with self._db.unit() as repos:
+                await repos.job_runs.record_failure(
+                    job.name, target.scope, period, error, self._clock()
+                )
+        except Exception as record_exc:
+            report(where, record_exc, team=target.team_id, period=period, stage="record")
+
+
+def _team_target(job: Job, row: Schedule, now: datetime) -> _Target | None:
+    try:
+        spec = ScheduleSpec(
+            row.cadence, row.weekday, row.local_time, row.timezone, row.effective_from
+        )
+    except ValueError as exc:  # a row written around the validator; the others still run
+        report(f"job:{job.name}", exc, team=row.team_id, stage="schedule")
+        return None
+    due = latest_due(spec, now)
+    return _Target(f"team:{row.team_id}", row.team_id, due) if due else None

@@ -343,11 +343,14 @@ class OutboxRepo:
             .values(lease_until=lease_until)
         )
 
-    async def release_expired(self, now: datetime) -> int:
-        """Rows whose worker died mid-send go back to pending (sent again, same key)."""
+    async def release_expired(self, now: datetime, worker: str) -> int:
+        """Rows whose worker died mid-send go back to pending (sent again, same key).
+
+        Never the caller's own rows: it is alive, however late its lease renewal."""
         stmt = (
             update(OutboxMessage)
             .where(OutboxMessage.status == "sending")
+            .where(or_(OutboxMessage.claimed_by.is_(None), OutboxMessage.claimed_by != worker))
             .where(or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now))
             .values(status="pending", claimed_by=None, lease_until=None)
         )

@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestServer
 
 from app import create_app
 from bot.delivery import DeliveryWorker
+from scheduler import Job
 from settings import DeliverySettings, Settings
 from storage import Database
 from tests.fakes.connector import FakeConnector
@@ -234,11 +235,18 @@ async def bot(
 
 
 class start_bot:
-    def __init__(self, settings: Settings, connector: FakeConnector, clock: Clock) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        connector: FakeConnector,
+        clock: Clock,
+        jobs: tuple[Job, ...] = (),
+    ) -> None:
         self.settings, self.connector, self.clock = settings, connector, clock
+        self.jobs = jobs
 
     async def __aenter__(self) -> BotUnderTest:
-        app = create_app(self.settings, clock=self.clock)
+        app = create_app(self.settings, clock=self.clock, jobs=self.jobs)
         self.server = TestServer(app, host="127.0.0.1", port=0)
         await self.server.start_server()
         self.session = ClientSession(timeout=ClientTimeout(total=30))

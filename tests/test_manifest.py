@@ -16,6 +16,20 @@ from dialogs.routes import build_table
 GUID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 
 
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    # app.main reads settings from the environment: a MicrosoftAppId in the developer's
+    # shell would fill in for the empty --app-id below (and demand a password).
+    for name in (
+        "MicrosoftAppId",
+        "MicrosoftAppPassword",
+        "MicrosoftAppType",
+        "MicrosoftAppTenantId",
+        "DATABASE_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
 def build(tmp_path, *extra: str) -> tuple[int, zipfile.ZipFile | None]:
     out = tmp_path / "pkg.zip"
     code = app.main(["manifest", "--app-id", GUID, "--out", str(out), *extra])
