@@ -181,18 +181,6 @@ class DeliveryWorker:
         seconds = (due - self.wall_clock()).total_seconds()
         return min(max(seconds, 0.0), self.config.poll_seconds)
 
-    async def drain(self, timeout: float = 30.0) -> None:
-        """Wait until nothing is pending, sending or unflushed (tests, shutdown)."""
-        deadline = self.monotonic() + timeout
-        while self.monotonic() < deadline:
-            async with self.db.unit() as repos:
-                busy = await repos.outbox.unfinished_count()
-            if not busy and not self._inflight and not self._pending.outcomes:
-                return
-            self.wake()
-            await asyncio.sleep(0.02)
-        raise TimeoutError("the outbox did not drain")
-
     # --- claims and outcomes ------------------------------------------------------
     async def _recover(self) -> None:
         async with self.db.unit() as repos:

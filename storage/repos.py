@@ -400,14 +400,6 @@ class OutboxRepo:
         stmt = select(func.min(OutboxMessage.not_before)).where(OutboxMessage.status == "pending")
         return await self.s.scalar(stmt)
 
-    async def unfinished_count(self) -> int:
-        stmt = (
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(OutboxMessage.status.in_(("pending", "sending")))
-        )
-        return int(await self.s.scalar(stmt) or 0)
-
     async def by_keys(self, keys: Iterable[str]) -> dict[str, OutboxMessage]:
         wanted = list(keys)
         if not wanted:
