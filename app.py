@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -96,6 +97,47 @@ def build_manifest(settings: Settings, app_id: str | None, out: Path, base_url: 
     print(f"wrote {path}")
 
 
+def pair(args: argparse.Namespace) -> int:
+    """`mentorbot pair`: the pairing algorithm on JSON files, for planning and review."""
+    from dialogs import pairing_algorithm as pairing
+
+    try:
+        members = pairing.parse_members(_read_json(args.members, "members"))
+        history = pairing.parse_history(
+            _read_json(args.history, "history") if args.history else [], members
+        )
+        result = pairing.make_groups(
+            members,
+            history,
+            group_size=args.group_size,
+            seed=args.seed,
+            window=args.window,
+            prefer_cross_department=args.cross_department,
+        )
+    except ValueError as exc:
+        print(f"mentorbot pair: {exc}", file=sys.stderr)
+        return 2
+    text = json.dumps({"groups": result.groups, "summary": result.summary.to_dict()}, indent=1)
+    try:
+        if args.out:
+            args.out.write_text(text + "\n")
+        else:
+            print(text)
+    except OSError as exc:
+        print(f"mentorbot pair: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _read_json(path: Path, what: str) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"cannot read the {what} file {path}: {exc.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"the {what} file {path} is not valid JSON: {exc}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mentorbot", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command")
@@ -106,7 +148,17 @@ def main(argv: list[str] | None = None) -> int:
     manifest_cmd.add_argument("--app-id", help="Microsoft app id (default: MicrosoftAppId)")
     manifest_cmd.add_argument("--out", type=Path, default=Path("mentorbot-app.zip"))
     manifest_cmd.add_argument("--base-url", help="public https URL of the bot's website")
+    pair_cmd = sub.add_parser("pair", help="make coffee-chat groups offline (JSON in and out)")
+    pair_cmd.add_argument("--members", type=Path, required=True, help="JSON list of members")
+    pair_cmd.add_argument("--history", type=Path, help="JSON list of past rounds, oldest first")
+    pair_cmd.add_argument("--group-size", type=int, default=2, help="2 to 4 (default 2)")
+    pair_cmd.add_argument("--seed", type=int, default=0, help="same seed, same groups")
+    pair_cmd.add_argument("--window", type=int, default=12, help="rounds that count as recent")
+    pair_cmd.add_argument("--cross-department", action="store_true", help="prefer mixing")
+    pair_cmd.add_argument("--out", type=Path, help="write here instead of stdout")
     args = parser.parse_args(argv)
+    if args.command == "pair":  # offline: needs no settings
+        return pair(args)
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
