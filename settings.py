@@ -33,7 +33,7 @@ class DeliverySettings:
     max_attempts: int = 6
     # First retry delay; doubles each try, with jitter, when no Retry-After is given.
     backoff_seconds: float = 1.0
-    concurrency: int = 16
+    concurrency: int = 48
     # A claimed row whose worker has not finished it by then is taken over (crash).
     lease_seconds: float = 60.0
     timeout_seconds: float = 20.0

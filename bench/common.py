@@ -3,6 +3,11 @@
 `python -m bench.common connector --port N` serves the test suite's FakeConnector on
 127.0.0.1:N, counting what it is sent instead of keeping every call, with two extra
 routes for the driver: GET /_bench/stats and POST /_bench/reset.
+
+With `--tenant-cap N` it also enforces Teams' per-tenant cap (at most N accepted
+requests in any rolling 1-second window per tenant; over it: 429 with Retry-After: 1)
+and counts per conversation (delivered messages, attempts, 429s, dropped repeats of an
+activity id); see CappedConnector.
 """
 
 from __future__ import annotations
@@ -238,8 +243,154 @@ class CountingConnector(FakeConnector):
         self.texts.clear()
 
 
-async def serve_connector(port: int) -> None:
-    connector = CountingConnector(port)
+class CappedConnector(CountingConnector):
+    """CountingConnector that enforces a per-tenant request cap and counts per conversation.
+
+    The cap is a sliding window, as Teams counts it: a request is accepted when fewer
+    than `cap` requests of its tenant were accepted in the last 1.0 s, else answered 429
+    with `Retry-After: retry_after` (and not acted on). Every request counts against its
+    tenant (the activity's conversation.tenantId, else channelData.tenant.id, else "-").
+
+    Per conversation it counts POSTed activities: attempts (everything that arrived,
+    throttled or not), 429s, deliveries (2xx and not a repeat of an activity id already
+    delivered there: the FakeConnector answers a repeat with the first response and
+    does not deliver it again) and dropped repeats.
+    """
+
+    def __init__(self, port: int, cap: int, retry_after: float = 1.0, window: float = 1.0) -> None:
+        super().__init__(port)
+        self.cap, self.retry_after, self.window = cap, retry_after, window
+        self._accepted: dict[str, collections.deque[float]] = {}
+        self._clear()
+
+    def _clear(self) -> None:
+        self.attempts: collections.Counter[str] = collections.Counter()
+        self.throttled: collections.Counter[str] = collections.Counter()
+        self.delivered: collections.Counter[str] = collections.Counter()
+        self.repeats: collections.Counter[str] = collections.Counter()
+        self.multi = 0  # conversations with more than one delivered message
+        self.first_delivery: float | None = None  # time.monotonic() of this process
+        self.last_new_recipient: float | None = None  # when the latest 1st delivery came
+        self.per_second: collections.Counter[int] = collections.Counter()  # since the first
+        self.max_in_window = 0
+        self.throttled_at: list[float] = []  # monotonic times of the first 429s
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        body = None
+        if request.can_read_body:
+            with contextlib.suppress(ValueError):
+                body = await request.json()
+        conversation = None
+        if request.method == "POST":
+            match = _SENDS.fullmatch(request.path)
+            if match and match.group(1) is None:
+                conversation = request.path.split("/")[3]
+                self.attempts[conversation] += 1
+        if not self._admit(_tenant_of(body), time.monotonic()):
+            if len(self.throttled_at) < 1000:
+                self.throttled_at.append(time.monotonic())
+            if conversation is not None:
+                self.throttled[conversation] += 1
+            else:
+                self.other_calls += 1
+            return web.json_response(
+                {"error": {"code": "TooManyRequests", "message": "tenant cap"}},
+                status=429,
+                headers={"Retry-After": f"{self.retry_after:g}"},
+            )
+        # The body is read now: hand it on (FakeConnector skips reading a read body).
+        return await super()._handle(_BodyRead(request, body))  # type: ignore[arg-type]
+
+    def _admit(self, tenant: str, now: float) -> bool:
+        accepted = self._accepted.setdefault(tenant, collections.deque())
+        while accepted and accepted[0] <= now - self.window:
+            accepted.popleft()
+        if len(accepted) >= self.cap:
+            return False
+        accepted.append(now)
+        self.max_in_window = max(self.max_in_window, len(accepted))
+        return True
+
+    def _post_activity(self, call: Any) -> web.Response:
+        response = super()._post_activity(call)
+        conversation = call.conversation_id or ""
+        if call.duplicate:
+            self.repeats[conversation] += 1
+            return response
+        now = time.monotonic()
+        if self.first_delivery is None:
+            self.first_delivery = now
+        self.per_second[int(now - self.first_delivery)] += 1
+        self.delivered[conversation] += 1
+        if self.delivered[conversation] == 1:
+            self.last_new_recipient = now
+        elif self.delivered[conversation] == 2:
+            self.multi += 1
+        return response
+
+    def stats(self) -> dict[str, Any]:
+        base = super().stats()
+        first = self.first_delivery
+        seconds = range(max(self.per_second) + 1) if self.per_second else range(0)
+        return {
+            **base,
+            "tenant_cap": self.cap,
+            "window": f"sliding {self.window:g} s",
+            "recipients_delivered": len(self.delivered),
+            "recipients_with_more_than_one": self.multi,
+            "delivered": sum(self.delivered.values()),
+            "repeats_dropped": sum(self.repeats.values()),
+            "attempts": sum(self.attempts.values()),
+            "conversations_attempted": len(self.attempts),
+            "throttled_429": sum(self.throttled.values()),
+            "max_attempts_per_conversation": max(self.attempts.values(), default=0),
+            "max_accepted_in_window": self.max_in_window,
+            "now": time.monotonic(),
+            "first_delivery_at": first,
+            "last_new_recipient_at": self.last_new_recipient,
+            "delivered_per_second": [self.per_second[i] for i in seconds],
+            # When the first 429s came, in seconds since the first delivery.
+            "throttled_at": [round(t - first, 3) for t in self.throttled_at] if first else [],
+        }
+
+    def reset(self) -> None:
+        super().reset()
+        self._clear()
+
+
+class _BodyRead:
+    """A request whose JSON body was already read: FakeConnector gets it from json()."""
+
+    can_read_body = True
+
+    def __init__(self, request: web.Request, body: Any) -> None:
+        self._request, self._body = request, body
+
+    async def json(self) -> Any:
+        return self._body
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._request, name)
+
+
+def _tenant_of(body: Any) -> str:
+    if not isinstance(body, dict):
+        return "-"
+    conversation = body.get("conversation")
+    if isinstance(conversation, dict) and conversation.get("tenantId"):
+        return str(conversation["tenantId"])
+    tenant = (
+        (body.get("channelData") or {}).get("tenant")
+        if isinstance(body.get("channelData"), dict)
+        else None
+    )
+    if isinstance(tenant, dict) and tenant.get("id"):
+        return str(tenant["id"])
+    return "-"
+
+
+async def serve_connector(port: int, tenant_cap: int | None = None) -> None:
+    connector = CountingConnector(port) if tenant_cap is None else CappedConnector(port, tenant_cap)
 
     async def stats(_request: web.Request) -> web.Response:
         return web.json_response(connector.stats())
@@ -271,10 +422,18 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     connector = sub.add_parser("connector", help="serve a counting fake Bot Connector")
     connector.add_argument("--port", type=int, required=True)
+    connector.add_argument(
+        "--tenant-cap",
+        type=int,
+        default=None,
+        help="enforce at most N accepted requests per tenant in any rolling 1 s (else 429)",
+    )
     args = parser.parse_args(argv)
+    if args.command == "connector" and args.tenant_cap is not None and args.tenant_cap < 1:
+        parser.error("--tenant-cap must be >= 1")
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     if args.command == "connector":
-        asyncio.run(serve_connector(args.port))
+        asyncio.run(serve_connector(args.port, args.tenant_cap))
     return 0
 
 

@@ -15,27 +15,17 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import (
-    Activity,
-    ActivityTypes,
-    ChannelAccount,
-    ConversationAccount,
-    ConversationParameters,
-    ConversationReference,
-)
-from botframework.connector.aio import ConnectorClient
-from msrest.exceptions import HttpOperationError
 
-from bot.activity import to_activity
+from bot.connector_rest import ConnectorError, ConnectorRest
 from bot.ratelimit import TeamsLimits
 from dialogs.errors import report
-from dialogs.types import Reply
 from settings import DeliverySettings
 from storage import Database
 from storage.models import OutboxMessage, Team, User
@@ -44,6 +34,7 @@ from storage.repos import Outcome
 log = logging.getLogger("mentorbot.delivery")
 RETRY_STATUSES = frozenset({412, 429, 502, 503, 504})
 UNREACHABLE_STATUSES = frozenset({403, 404})
+CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 FLUSH_EVERY = 0.05  # seconds: outcomes are written in small batches...
 FLUSH_BATCH = 32  # ...of at most this many rows (what a crash could leave unrecorded)
 WallClock = Callable[[], datetime]
@@ -70,8 +61,8 @@ class Target:
     conversation_id: str
     service_url: str
     tenant_id: str
-    bot: ChannelAccount | None
-    user: ChannelAccount | None = None
+    bot: dict[str, Any] | None
+    user: dict[str, Any] | None = None
     created_ref: str | None = None  # a 1:1 chat opened for this send
     one_on_one: bool = False
 
@@ -107,6 +98,8 @@ class DeliveryWorker:
         self.monotonic = monotonic
         self.worker_id = uuid.uuid4().hex
         self.limits = TeamsLimits(config.conversation_limits, config.tenant_per_second)
+        http = adapter.bot_framework_authentication.http  # type: ignore[attr-defined]
+        self.rest = ConnectorRest(http, self._credentials, config.timeout_seconds)
         self._http_slots = asyncio.Semaphore(config.concurrency)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -153,8 +146,8 @@ class DeliveryWorker:
 
     async def _fill(self) -> None:
         room = self.config.concurrency * 2 - len(self._inflight)
-        if room <= 0:
-            return
+        if room < self.config.concurrency:
+            return  # claim in batches (half the window), not one row per finished send
         for claimed in await self._claim(room):
             task = asyncio.create_task(self._deliver(claimed))
             self._inflight.add(task)
@@ -291,45 +284,42 @@ class DeliveryWorker:
 
     async def _attempt(self, claimed: Claimed) -> tuple[Target, str | None]:
         payload = claimed.row.payload
-        client = await self._client(self._service_url(claimed))
+        service_url = self._service_url(claimed)
         if payload.get("update"):
-            return await self._update(client, claimed)
-        target = await self._target(client, claimed)
-        activity = self._activity(payload, target, claimed.row.idempotency_key)
-        response = await self._call(
-            target,
-            lambda: client.conversations.send_to_conversation(target.conversation_id, activity),
+            return await self._update(claimed)
+        target = await self._target(claimed, service_url)
+        activity = _activity(payload, target, claimed.row.idempotency_key)
+        answer = await self._call(
+            target, lambda: self.rest.send(target.service_url, target.conversation_id, activity)
         )
-        return target, getattr(response, "id", None)
+        return target, answer.get("id")
 
-    async def _update(self, client: ConnectorClient, claimed: Claimed) -> tuple[Target, str | None]:
+    async def _update(self, claimed: Claimed) -> tuple[Target, str | None]:
         original = claimed.original
         if original is None:
             raise Fail("the message to update was never queued")
         if original.status != "sent" or not original.activity_id:
             raise Retry("the message to update is not sent yet")
-        target = (
-            self._team_target(claimed.team)
-            if claimed.team and original.payload.get("to") == "team"
-            else await self._target(client, claimed)
-        )
+        if original.payload.get("to") == "team" and claimed.team is not None:
+            target = _team_target(claimed.team)
+        else:
+            target = await self._target(claimed, self._service_url(claimed))
         target.conversation_id = original.conversation_id or target.conversation_id
-        activity = self._activity(claimed.row.payload, target, None)
-        activity.id = original.activity_id
+        activity = _activity(claimed.row.payload, target, original.activity_id)
         await self._call(
             target,
-            lambda: client.conversations.update_activity(
-                target.conversation_id, original.activity_id, activity
+            lambda: self.rest.update(
+                target.service_url, target.conversation_id, original.activity_id, activity
             ),
         )
         return target, original.activity_id
 
-    async def _target(self, client: ConnectorClient, claimed: Claimed) -> Target:
+    async def _target(self, claimed: Claimed, service_url: str) -> Target:
         payload, user, team = claimed.row.payload, claimed.user, claimed.team
         if payload.get("to") == "team":
             if team is None or not team.active:
                 raise Fail("the team is gone or removed the app")
-            return self._team_target(team)
+            return _team_target(team)
         if user is None or not user.teams_id:
             raise Fail("the recipient deleted their data or is unknown")
         if user.unreachable_at is not None:
@@ -337,59 +327,37 @@ class DeliveryWorker:
                 "the recipient is unreachable (removed or blocked the app)", unreachable=True
             )
         if user.personal_ref:
-            return self._ref_target(user.personal_ref, user, one_on_one=True)
-        return await self._open_chat(client, user, team)
+            return _ref_target(user.personal_ref, user.tenant_id, one_on_one=True)
+        return await self._open_chat(user, team, service_url)
 
-    def _team_target(self, team: Team) -> Target:
-        return self._ref_target(team.general_ref, None, one_on_one=False)
-
-    def _ref_target(self, reference_json: str, user: User | None, one_on_one: bool) -> Target:
-        ref = ConversationReference().deserialize(json.loads(reference_json))
-        tenant = ref.conversation.tenant_id or (user.tenant_id if user else None) or "-"
-        return Target(
-            ref.conversation.id,
-            ref.service_url,
-            tenant,
-            ref.bot,
-            ref.user if one_on_one else None,
-            one_on_one=one_on_one,
-        )
-
-    async def _open_chat(self, client: ConnectorClient, user: User, team: Team | None) -> Target:
+    async def _open_chat(self, user: User, team: Team | None, service_url: str) -> Target:
         """First 1:1 message to someone who never wrote: create the chat (tenant id)."""
         if team is None:
             raise Fail("no team to reach this user through")
-        team_ref = ConversationReference().deserialize(json.loads(team.general_ref))
+        bot = json.loads(team.general_ref).get("bot")
         tenant = user.tenant_id or team.tenant_id or "-"
-        account = ChannelAccount(id=user.teams_id, name=user.name)
-        parameters = ConversationParameters(
-            is_group=False,
-            bot=team_ref.bot,
-            members=[account],
-            tenant_id=tenant,
-            channel_data={"tenant": {"id": tenant}},
-        )
-        probe = Target(
-            f"create:{user.teams_id}",
-            team_ref.service_url,
-            tenant,
-            team_ref.bot,
-            account,
-            one_on_one=True,
-        )
+        member = {"id": user.teams_id, "name": user.name}
+        parameters = {
+            "isGroup": False,
+            "bot": bot,
+            "members": [member],
+            "tenantId": tenant,
+            "channelData": {"tenant": {"id": tenant}},
+        }
+        probe = Target(f"create:{user.teams_id}", service_url, tenant, bot, member, True)
         created = await self._call(
-            probe, lambda: client.conversations.create_conversation(parameters)
+            probe, lambda: self.rest.create_conversation(service_url, parameters)
         )
-        service_url = (
-            getattr(created, "service_url", None) or user.service_url or team_ref.service_url
-        )
-        target = Target(created.id, service_url, tenant, team_ref.bot, account, one_on_one=True)
+        if not created.get("id"):
+            raise Retry("Teams did not return the new chat's id")
+        service_url = created.get("serviceUrl") or service_url
+        target = Target(created["id"], service_url, tenant, bot, member, one_on_one=True)
         target.created_ref = json.dumps(
             {
-                "bot": team_ref.bot.serialize() if team_ref.bot else None,
-                "user": {"id": user.teams_id, "name": user.name},
+                "bot": bot,
+                "user": member,
                 "conversation": {
-                    "id": created.id,
+                    "id": created["id"],
                     "conversationType": "personal",
                     "tenantId": tenant,
                 },
@@ -399,51 +367,36 @@ class DeliveryWorker:
         )
         return target
 
-    def _activity(self, payload: dict[str, Any], target: Target, key: str | None) -> Activity:
-        activity = to_activity(Reply(text=payload.get("text"), card=payload.get("card")))
-        activity.type = ActivityTypes.message
-        activity.id = key  # the idempotency key travels as the activity id
-        activity.from_property = target.bot
-        activity.recipient = target.user
-        activity.conversation = ConversationAccount(
-            id=target.conversation_id, tenant_id=target.tenant_id
-        )
-        activity.service_url = target.service_url
-        activity.channel_id = "msteams"
-        return activity
-
-    async def _call(self, target: Target, send: Callable[[], Any]) -> Any:
+    async def _call(
+        self, target: Target, send: Callable[[], Awaitable[dict[str, Any]]]
+    ) -> dict[str, Any]:
         await self._take_slot(target)
         try:
             async with self._http_slots:
-                return await asyncio.wait_for(send(), self.config.timeout_seconds)
-        except HttpOperationError as exc:
+                return await send()
+        except ConnectorError as exc:
             raise self._classify(exc, target) from None
-        except (TimeoutError, OSError) as exc:
+        except (TimeoutError, OSError, aiohttp.ClientError) as exc:
             # The connector may have acted on it; the same id goes again.
             raise Retry(f"no answer from Teams ({exc.__class__.__name__})") from None
-        except Exception as exc:
-            if exc.__class__.__module__.startswith("aiohttp"):
-                raise Retry(f"connection failed ({exc.__class__.__name__})") from None
-            raise
+        finally:
+            self.limits.end(target.conversation_id, target.tenant_id, self.monotonic())
 
     async def _take_slot(self, target: Target) -> None:
         while True:
             now = self.monotonic()
             wait = self.limits.wait_time(target.conversation_id, target.tenant_id, now)
             if wait <= 0:
-                self.limits.record(target.conversation_id, target.tenant_id, now)
+                self.limits.begin(target.conversation_id, target.tenant_id)
                 return
             await asyncio.sleep(wait)
 
-    def _classify(self, exc: HttpOperationError, target: Target) -> Exception:
-        response = exc.response
-        status = getattr(response, "status_code", 0)
+    def _classify(self, exc: ConnectorError, target: Target) -> Exception:
+        status = exc.status
         if status == 429:
-            delay = _retry_after(response)
-            pause = delay if delay is not None else self.config.backoff_seconds
+            pause = exc.retry_after if exc.retry_after is not None else self.config.backoff_seconds
             self.limits.block(target.conversation_id, target.tenant_id, self.monotonic() + pause)
-            return Retry("throttled by Teams (429)", delay)
+            return Retry("throttled by Teams (429)", exc.retry_after)
         if status in RETRY_STATUSES:
             return Retry(f"Teams could not take it now ({status})")
         if status in UNREACHABLE_STATUSES and target.one_on_one:
@@ -459,15 +412,48 @@ class DeliveryWorker:
             return claimed.team.service_url
         raise Fail("no service URL for the recipient")
 
-    async def _client(self, service_url: str) -> ConnectorClient:
+    async def _credentials(self, service_url: str) -> Any:
+        """The SDK's credentials for this service URL (its factory picks the cloud)."""
         auth = self.adapter.bot_framework_authentication
         identity = self.adapter.create_claims_identity(self.app_id)
-        return await auth.create_connector_factory(identity).create(service_url, None)
+        client = await auth.create_connector_factory(identity).create(service_url, None)
+        return client.config.credentials
 
 
-def _retry_after(response: Any) -> float | None:
-    raw = (getattr(response, "headers", None) or {}).get("Retry-After")
-    try:
-        return max(float(raw), 0.0) if raw is not None else None
-    except ValueError:
-        return None
+def _team_target(team: Team) -> Target:
+    return _ref_target(team.general_ref, team.tenant_id, one_on_one=False)
+
+
+def _ref_target(reference_json: str, tenant: str | None, one_on_one: bool) -> Target:
+    ref = json.loads(reference_json)
+    conversation = ref.get("conversation") or {}
+    tenant_id = conversation.get("tenantId") or tenant or "-"
+    return Target(
+        conversation["id"],
+        ref["serviceUrl"],
+        tenant_id,
+        ref.get("bot"),
+        ref.get("user") if one_on_one else None,
+        one_on_one=one_on_one,
+    )
+
+
+def _activity(payload: dict[str, Any], target: Target, activity_id: str | None) -> dict[str, Any]:
+    """A message as Bot Connector JSON; a new message's id is its idempotency key."""
+    activity: dict[str, Any] = {
+        "type": "message",
+        "channelId": "msteams",
+        "serviceUrl": target.service_url,
+        "conversation": {"id": target.conversation_id, "tenantId": target.tenant_id},
+    }
+    if activity_id:
+        activity["id"] = activity_id
+    if target.bot:
+        activity["from"] = target.bot
+    if target.user:
+        activity["recipient"] = target.user
+    if payload.get("text"):
+        activity["text"] = payload["text"]
+    if payload.get("card"):
+        activity["attachments"] = [{"contentType": CARD_TYPE, "content": payload["card"]}]
+    return activity

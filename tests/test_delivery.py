@@ -210,6 +210,19 @@ def test_sliding_windows_follow_every_window():
     assert times[7] >= 1.0 and times[8] >= 2.0 and times[60] >= 30.0
 
 
+def test_requests_in_flight_fill_the_window_until_they_finish():
+    limits = SlidingWindows(((2, 1.0),))
+    limits.begin("t")
+    limits.begin("t")
+    assert limits.wait_time("t", 0.0) > 0  # two in flight: no third, however long ago
+    assert limits.wait_time("t", 5.0) > 0
+    limits.end("t", 5.0)  # answered at 5.0: counts from then, for a second
+    assert limits.wait_time("t", 5.1) == pytest.approx(0.9)  # one in flight + one = full
+    limits.end("t", 5.2)
+    assert limits.wait_time("t", 5.3) == pytest.approx(0.7)  # until the 5.0 event leaves
+    assert limits.wait_time("t", 6.05) == 0.0
+
+
 def test_block_pauses_a_key():
     limits = SlidingWindows(((50, 1.0),))
     limits.block("tenant", until=5.0)

@@ -60,7 +60,7 @@ async def test_members_added_later_are_stored_and_greeted_once_1on1(bot):
     assert len(created) == 1
     assert [m["id"] for m in created[0].body["members"]] == [CHLOE.id]
     assert created[0].body["channelData"]["tenant"]["id"] == teams.TENANT
-    assert created[0].body["tenantID"] == teams.TENANT
+    assert created[0].body["tenantId"] == teams.TENANT
     greeting = bot.connector.messages(f"a:1on1-{CHLOE.id}")
     assert len(greeting) == 1 and "Chloe" in greeting[0].text and "Data Guild" in greeting[0].text
     async with bot.db.unit() as repos:
