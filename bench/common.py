@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import json
 import logging
 import math
 import os
@@ -25,7 +26,7 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -439,3 +440,23 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def run_and_print(
+    run: Callable[[argparse.Namespace], Awaitable[dict[str, Any]]],
+    args: argparse.Namespace,
+    intro: str,
+) -> int:
+    """Run a benchmark (SIGTERM cancels it cleanly) and print its one JSON line."""
+    info(intro)
+
+    async def guarded() -> dict[str, Any]:
+        task = asyncio.current_task()
+        if task is not None:
+            with contextlib.suppress(NotImplementedError):
+                asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        return await run(args)
+
+    result = asyncio.run(guarded())
+    print(json.dumps(result, separators=(",", ":")), flush=True)
+    return 0

@@ -32,7 +32,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import sys
 import time
 from datetime import UTC, datetime
@@ -52,6 +51,7 @@ from bench.common import (
     free_port,
     info,
     make_tmpdir,
+    run_and_print,
     wait_until,
 )
 from settings import DeliverySettings
@@ -462,24 +462,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-async def _main(args: argparse.Namespace) -> dict[str, Any]:
-    task = asyncio.current_task()
-    loop = asyncio.get_running_loop()
-    if task is not None:
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signal.SIGTERM, task.cancel)
-    return await run(args)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    info(
+    return run_and_print(
+        run,
+        args,
         f"{args.recipients} recipients, cap {args.tenant_rps}/s per tenant, "
-        f"concurrency {args.concurrency}; all traffic on {HOST}"
+        f"concurrency {args.concurrency}; all traffic on {HOST}",
     )
-    result = asyncio.run(_main(args))
-    print(json.dumps(result, separators=(",", ":")), flush=True)
-    return 0
 
 
 if __name__ == "__main__":

@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import shutil
-import signal
 import statistics
 import sys
 import time
@@ -42,6 +40,7 @@ from bench.common import (
     make_tmpdir,
     percentile,
     rss_mb,
+    run_and_print,
     wait_until,
 )
 from tests.fakes.teams import TeamsUser, card_submit, personal_message
@@ -388,24 +387,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-async def _main(args: argparse.Namespace) -> dict[str, Any]:
-    task = asyncio.current_task()
-    loop = asyncio.get_running_loop()
-    if task is not None:
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signal.SIGTERM, task.cancel)
-    return await run(args)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    info(
+    return run_and_print(
+        run,
+        args,
         f"{args.users} users, {args.seconds:g} s per bot per scenario, "
-        f"scenarios {','.join(args.scenarios)}; all traffic on {HOST}"
+        f"scenarios {','.join(args.scenarios)}; all traffic on {HOST}",
     )
-    result = asyncio.run(_main(args))
-    print(json.dumps(result, separators=(",", ":")), flush=True)
-    return 0
 
 
 if __name__ == "__main__":
