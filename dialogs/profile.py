@@ -128,16 +128,21 @@ def _timezone(value: Any) -> str:
 
 
 def _whole(value: Any, low: int, high: int) -> int:
-    try:
-        number = float(value)
-        if number != int(number):
-            raise ValueError
-    except (TypeError, ValueError):
-        number = None  # type: ignore[assignment]
+    number = _as_whole(value)
     if number is None or not low <= number <= high:
         shown = "nothing" if value in (None, "") else repr(value)
         raise ValueError(f"must be a whole number from {low} to {high} (you entered {shown})")
-    return int(number)
+    return number
+
+
+def _as_whole(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number.is_integer() else None  # also rules out inf and nan
 
 
 def form_card(profile: Profile | None, timezone_hint: str | None, title: str) -> dict[str, Any]:

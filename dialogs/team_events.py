@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from dialogs.people import join, leave, touch_sender, upsert_people
 from dialogs.router import Env
@@ -68,7 +69,7 @@ async def uninstalled(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
     return TurnResult(route="team.uninstalled")
 
 
-async def _greet(repos: Repos, team: Team, user: User, now) -> int:  # type: ignore[no-untyped-def]
+async def _greet(repos: Repos, team: Team, user: User, now: datetime) -> int:
     if user.opted_out:
         return 0
     first = user.name.split()[0] if user.name else "there"
@@ -86,7 +87,7 @@ async def _known_team(repos: Repos, inbound: Inbound) -> Team | None:
     return team
 
 
-def _new_team(inbound: Inbound, installer: User, now) -> Team:  # type: ignore[no-untyped-def]
+def _new_team(inbound: Inbound, installer: User, now: datetime) -> Team:
     return Team(
         tenant_id=inbound.tenant_id,
         team_id=inbound.team_id,
