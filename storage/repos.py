@@ -139,17 +139,6 @@ class TeamRepo:
             await self.s.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.id))
         )
 
-    async def of_member(self, user_id: int) -> list[Team]:
-        stmt = (
-            select(Team)
-            .join(Membership, Membership.team_id == Team.id)
-            .where(
-                Membership.user_id == user_id, Membership.active.is_(True), Team.active.is_(True)
-            )
-            .order_by(Team.id)
-        )
-        return list(await self.s.scalars(stmt))
-
     async def installed_by(self, user_id: int) -> list[Team]:
         stmt = select(Team).where(Team.installer_id == user_id, Team.active.is_(True))
         return list(await self.s.scalars(stmt.order_by(Team.id)))
