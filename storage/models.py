@@ -126,6 +126,8 @@ class Profile(Base):
     meeting_format: Mapped[str] = mapped_column(String(20))
     meetings_per_month: Mapped[int] = mapped_column(Integer)
     max_mentees: Mapped[int | None] = mapped_column(Integer)
+    # Which fields coffee partners see on an intro; None = the default set.
+    shared_fields: Mapped[list[str] | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
 
@@ -191,3 +193,96 @@ class JobRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()
+
+
+class PairPool(Base):
+    """A team's coffee-chat pool: who takes part and how groups are made.
+
+    When the rounds run lives in the team's `schedules` row with job="pairing"."""
+
+    __tablename__ = "pair_pools"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), primary_key=True)
+    opt_in: Mapped[bool] = mapped_column(Boolean, default=False)  # else everyone is in
+    group_size: Mapped[int] = mapped_column(Integer, default=2)
+    history_rounds: Mapped[int] = mapped_column(Integer, default=12)
+    cross_department: Mapped[bool] = mapped_column(Boolean, default=False)
+    followup_days: Mapped[int] = mapped_column(Integer, default=5)
+    # The channel chosen for round notices (serialized ConversationReference), if any.
+    channel_ref: Mapped[str | None] = mapped_column(Text)
+    channel_name: Mapped[str | None] = mapped_column(String(300))
+    lottery_host_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    lottery_winners: Mapped[int] = mapped_column(Integer, default=0)  # 0 = no lottery
+    # Draws count toward "everyone gets a turn" from here (a new host starts afresh).
+    lottery_since: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class PairChoice(Base):
+    """A member's own choice about one team's pool, and their ghost pause."""
+
+    __tablename__ = "pair_choices"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    joined: Mapped[bool] = mapped_column(Boolean)  # False = left this pool
+    # Paused for not answering follow-ups; unanswered ones before `misses_from` don't count.
+    ghost_paused_at: Mapped[datetime | None] = mapped_column()
+    misses_from: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class DontPair(Base):
+    """`user` never wants to be grouped with `other`. Private to `user`; never expires."""
+
+    __tablename__ = "dont_pair"
+    __table_args__ = (UniqueConstraint("user_id", "other_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    other_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class PairRound(Base):
+    """One round of coffee groups in a team; (team, period) makes a round happen once."""
+
+    __tablename__ = "pair_rounds"
+    __table_args__ = (UniqueConstraint("team_id", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    period: Mapped[str] = mapped_column(String(100))
+    trigger: Mapped[str] = mapped_column(String(20))  # schedule | admin
+    seed: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class PairGroup(Base):
+    __tablename__ = "pair_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("pair_rounds.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    lottery: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PairSeat(Base):
+    """One member of one group, and their answer to the follow-up."""
+
+    __tablename__ = "pair_seats"
+    __table_args__ = (UniqueConstraint("group_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("pair_groups.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("pair_rounds.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    followup_at: Mapped[datetime | None] = mapped_column()  # when the follow-up was queued
+    met: Mapped[str | None] = mapped_column(String(10))  # yes | not_yet | no
+    rating: Mapped[int | None] = mapped_column(Integer)  # 1 to 5
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column()
