@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from dialogs import profile as profile_mod
 from dialogs.cards import render
+from dialogs.people import display
 from dialogs.router import Command, Turn
 from storage.models import User
 
@@ -112,6 +113,7 @@ async def pause(turn: Turn) -> None:
 async def resume(turn: Turn) -> None:
     was_paused = is_paused(turn.user, _today(turn))
     turn.user.paused, turn.user.paused_until = False, None
+    was_paused |= bool(await turn.repos.pairing.clear_ghost_pauses(turn.user.id, turn.now))
     turn.say("Welcome back! You're active again." if was_paused else "You're already active.")
 
 
@@ -147,6 +149,7 @@ async def export_user(turn: Turn) -> dict[str, Any]:
     current = await repos.profiles.get(user.id)
     memberships = await repos.members.of_user(user.id)
     admin_of = {t.id for t in await repos.admins.teams_of(user.id)}
+    coffee = await _coffee_export(turn)
     return {
         "account": {
             "name": user.name,
@@ -173,6 +176,41 @@ async def export_user(turn: Turn) -> dict[str, Any]:
             }
             for m, t in memberships
         ],
+        "coffee": coffee,
+    }
+
+
+async def _coffee_export(turn: Turn) -> dict[str, Any]:
+    """Their own coffee data: choices, don't-pair list, groups and their own answers."""
+    repos, user = turn.repos, turn.user
+    choices = await repos.pairing.choices_of(user.id)
+    teams = await repos.teams.by_ids(choices)
+    seats = await repos.pairing.seats_of(user.id)
+    members = await repos.pairing.group_members(s.group_id for s, _, _ in seats)
+    people = await repos.users.by_ids({u for ids in members.values() for u in ids})
+    return {
+        "dont_pair_with": [display(u) for u in await repos.pairing.dont_pair_of(user.id)],
+        "choices": [
+            {
+                "team": teams[team_id].name if team_id in teams else None,
+                "joined": c.joined,
+                "paused_for_unanswered_followups": c.ghost_paused_at is not None,
+            }
+            for team_id, c in choices.items()
+        ],
+        "rounds": [
+            {
+                "team": team.name,
+                "date": pair_round.created_at,
+                "partners": [
+                    display(people.get(u)) for u in members[seat.group_id] if u != user.id
+                ],
+                "met": seat.met,
+                "rating": seat.rating,
+                "comment": seat.comment,
+            }
+            for seat, pair_round, team in seats
+        ],
     }
 
 
@@ -196,6 +234,7 @@ async def erase(turn: Turn) -> None:
     """Remove personal data; the row stays, anonymous, so team counts stay true."""
     user, repos = turn.user, turn.repos
     await repos.profiles.delete(user.id)
+    await repos.pairing.erase_user(user.id)
     await repos.admins.remove_user(user.id)
     await repos.outbox.drop_for_user(user.id)
     for attr in (
@@ -228,12 +267,17 @@ def status(user: User, today: date) -> str:
 
 
 def _today(turn: Turn) -> date:
-    tz = turn.user.timezone_hint
+    return local_date(turn.user, turn.now)
+
+
+def local_date(user: User, now: datetime) -> date:
+    """The date where the user is (Teams' time zone hint), else the UTC date."""
+    tz = user.timezone_hint
     try:
         zone = ZoneInfo(tz) if tz else None
     except (KeyError, ValueError):
         zone = None
-    return turn.now.astimezone(zone).date() if zone else turn.now.date()
+    return now.astimezone(zone).date() if zone else now.date()
 
 
 def _parse_date(text: str) -> date | None:

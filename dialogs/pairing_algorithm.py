@@ -78,6 +78,9 @@ OVERSIZED = 1  # times the member's recent oversized groups, weighted by recency
 LOOKAHEAD = 48  # candidates the construction looks at for each seat
 SMALL = 400  # up to this many members: full neighbourhoods, restarts, the exact step
 RESTARTS = 6
+# Groups of 3 or 4 on small teams that still have repeats: iterated local search, with
+# at most this much work (kicks times members), e.g. 400 kicks for 100 members.
+KICK_WORK, MAX_KICKS = 40_000, 400
 SAMPLES = 24  # swap partners tried per costly member on a large team
 MAX_PASSES = 60
 ODD_ALL, ODD_SAMPLE = 80, 24  # odd counts: extras tried in the exact step
@@ -433,6 +436,30 @@ class Problem:
                 self.improve(exact, k, rng)
                 if self.total(exact, k) < best_cost:
                     best = exact
+        elif small and best_cost >= REPEAT:
+            best = self.kick(best, k, rng, min(MAX_KICKS, KICK_WORK // len(people)))
+        return best
+
+    def kick(
+        self, best: list[list[int]], k: int, rng: random.Random, kicks: int
+    ) -> list[list[int]]:
+        """Iterated local search: swap two random members (one from a costly group),
+        improve, keep the result when it costs no more; stop once repeat-free."""
+        best_cost = self.total(best, k)
+        for _ in range(kicks):
+            if best_cost < REPEAT or len(best) < 2:
+                break
+            groups = [list(g) for g in best]
+            costly = self.costly_groups(groups, k) or list(range(len(groups)))
+            for _ in range(2):
+                gi, gj = rng.choice(costly), rng.randrange(len(groups))
+                if gi != gj:
+                    i, j = rng.randrange(len(groups[gi])), rng.randrange(len(groups[gj]))
+                    groups[gi][i], groups[gj][j] = groups[gj][j], groups[gi][i]
+            self.improve(groups, k, rng)
+            cost = self.total(groups, k)
+            if cost <= best_cost:  # equal cost too: walking a plateau finds the way out
+                best, best_cost = groups, cost
         return best
 
     def construct(
@@ -704,3 +731,39 @@ def _augmenting_path(
                 used.add(match[to])
                 queue.append(match[to])
     return None, parent
+
+
+def draw_lottery(
+    eligible: Sequence[str],
+    wins: dict[str, int],
+    winners: int,
+    seed: int,
+    dont_pair: dict[str, frozenset[str]] | None = None,
+    recent: dict[str, frozenset[str]] | None = None,
+) -> list[str]:
+    """This round's lottery winners: fewest past wins first, ties broken by the seed.
+
+    Nobody wins twice before everyone eligible has won once (in a stable pool): a member
+    with more wins is only taken when nobody with fewer is left. Winners meet each other
+    too, so a candidate in a don't-pair conflict with one already drawn is skipped, and
+    among equally due candidates one who met no drawn winner recently (`recent`: each
+    member's partners within the history window) goes first.
+    """
+    rng = random.Random(seed)
+    order = sorted(eligible, key=lambda m: (wins.get(m, 0), rng.random()))
+    rules, met = dont_pair or {}, recent or {}
+    drawn: list[str] = []
+    while len(drawn) < winners:
+        open_ = [m for m in order if not any(_excludes(rules, m, d) for d in drawn)]
+        open_ = [m for m in open_ if m not in drawn]
+        if not open_:
+            break
+        level = wins.get(open_[0], 0)
+        due = [m for m in open_ if wins.get(m, 0) == level]
+        fresh = [m for m in due if not any(_excludes(met, m, d) for d in drawn)]
+        drawn.append((fresh or due)[0])
+    return drawn
+
+
+def _excludes(rules: dict[str, frozenset[str]], a: str, b: str) -> bool:
+    return b in rules.get(a, frozenset()) or a in rules.get(b, frozenset())

@@ -31,7 +31,17 @@ LABELS = {
     "meeting_format": "Preferred meeting format",
     "meetings_per_month": "Meetings per month",
     "max_mentees": "Most mentees at once",
+    "shared_fields": "Coffee partners see",
 }
+# What a coffee partner may see on an intro card; each person chooses on their profile.
+SHAREABLE = {
+    "interests": "Interests",
+    "skills": "Skills",
+    "goals": "Goals",
+    "department": "Department",
+    "location": "Location",
+}
+DEFAULT_SHARED = ("interests", "skills", "department")
 MAX_ITEMS, MAX_ITEM_LEN = 15, 60
 MAX_GOALS_LEN, MAX_SHORT_LEN = 1000, 100
 MEETINGS_RANGE, MENTEES_RANGE = (1, 8), (1, 5)
@@ -72,6 +82,7 @@ def validate(raw: dict[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
     check("timezone", _timezone)
     check("meeting_format", lambda v: _choice(v, FORMATS))
     check("meetings_per_month", lambda v: _whole(v, *MEETINGS_RANGE))
+    check("shared_fields", _shared)
     if out.get("role") in ("mentor", "both"):
         check("max_mentees", lambda v: _whole(v, *MENTEES_RANGE))
     else:
@@ -115,6 +126,27 @@ def _list(value: Any) -> list[str]:
     if any(len(i) > MAX_ITEM_LEN for i in items):
         raise ValueError(f"each item must be at most {MAX_ITEM_LEN} characters")
     return items
+
+
+def _shared(value: Any) -> list[str]:
+    """A multi-select arrives as "a,b"; absent means the defaults, "" means nothing."""
+    if value is None:
+        return list(DEFAULT_SHARED)
+    if not isinstance(value, str):
+        raise ValueError("must be a comma-separated choice of " + ", ".join(SHAREABLE))
+    picked = [part.strip().lower() for part in value.split(",") if part.strip()]
+    unknown = [p for p in picked if p not in SHAREABLE]
+    if unknown:
+        raise ValueError(
+            f"can only be {', '.join(SHAREABLE)} (you sent {', '.join(map(repr, unknown))})"
+        )
+    return [key for key in SHAREABLE if key in picked]
+
+
+def shared_fields(profile: Profile | None) -> list[str]:
+    if profile is None:
+        return []
+    return list(DEFAULT_SHARED) if profile.shared_fields is None else profile.shared_fields
 
 
 def _timezone(value: Any) -> str:
@@ -171,6 +203,8 @@ def form_card(profile: Profile | None, timezone_hint: str | None, title: str) ->
         mentees_min=MENTEES_RANGE[0],
         mentees_max=MENTEES_RANGE[1],
         max_items=MAX_ITEMS,
+        shared=",".join(shared_fields(p) if p else DEFAULT_SHARED),
+        share_choices=_choices(SHAREABLE),
     )
 
 
@@ -190,6 +224,8 @@ def shown(profile: Profile, name: str) -> str:
         return ROLES[value]
     if name == "meeting_format":
         return FORMATS[value]
+    if name == "shared_fields":
+        return ", ".join(SHAREABLE[f] for f in shared_fields(profile)) or "only my name"
     if isinstance(value, list):
         return ", ".join(value) or "—"
     return str(value) if value not in (None, "") else "—"
@@ -197,7 +233,8 @@ def shown(profile: Profile, name: str) -> str:
 
 def as_dict(profile: Profile) -> dict[str, Any]:
     return {name: getattr(profile, name) for name in LABELS} | {
-        "updated_at": profile.updated_at.isoformat()
+        "shared_fields": shared_fields(profile),
+        "updated_at": profile.updated_at.isoformat(),
     }
 
 

@@ -137,7 +137,7 @@ _TOKEN = re.compile(r"\s+")
 
 
 def _split(text: str) -> tuple[bool, list[str], list[str]]:
-    stripped = text.strip()
+    stripped = text.strip().replace("\u2019", "'")  # Teams may type a curly apostrophe
     slash = stripped.startswith("/")
     raw = [w for w in _TOKEN.split(stripped.lstrip("/").strip()) if w]
     return slash, [w.lower() for w in raw], raw

@@ -5,11 +5,25 @@ Help texts (`help`, `/help`) and the manifest's command lists are generated from
 
 from __future__ import annotations
 
-from dialogs import account, admin
+from dialogs import account, admin, coffee, pairing_admin
 from dialogs.router import Action, Arg, Command, RouteTable
 
 TEAM = ("personal", "team", "groupChat")
 TEAM_ARG = Arg("team", "which team, when you admin more than one (1:1 only)")
+PAIR_SETTINGS_ARGS = (
+    Arg("pairing", "on or off"),
+    Arg("cadence", "weekly, biweekly or monthly"),
+    Arg("day", "weekday of the round"),
+    Arg("time", "local time HH:MM"),
+    Arg("timezone", "IANA zone, e.g. Europe/Berlin"),
+    Arg("size", "group size 2 to 4"),
+    Arg("history", "rounds without repeats (default 12)"),
+    Arg("cross_department", "prefer other departments: on or off"),
+    Arg("mode", "everyone or opt-in"),
+    Arg("followup", 'days until "did you meet?" (default 5)'),
+    Arg("channel", "here (this channel gets round notices) or none"),
+    TEAM_ARG,
+)
 
 
 def build_table() -> RouteTable:
@@ -26,6 +40,37 @@ def build_table() -> RouteTable:
             Command("resume", "end a pause", account.resume),
             Command("opt out", "stop all pairings and messages", account.opt_out),
             Command("opt in", "join again after opting out", account.opt_in),
+            Command("coffee", "your coffee chats: where you're in, next round", coffee.status),
+            Command(
+                "join coffee",
+                "get coffee partners (again)",
+                coffee.join,
+                args=(Arg("team", "only this team"),),
+                menu=False,
+            ),
+            Command(
+                "leave coffee",
+                "no more coffee partners",
+                coffee.leave,
+                args=(Arg("team", "only this team"),),
+                menu=False,
+            ),
+            Command(
+                "don't pair me with",
+                "never group me with someone (private)",
+                coffee.dont_pair,
+                usage="@user",
+                args=(Arg("user", "name or email, instead of an @mention"),),
+                menu=False,
+            ),
+            Command(
+                "pair me again with",
+                "undo a don't-pair",
+                coffee.allow_pair,
+                usage="@user",
+                args=(Arg("user", "name or email, instead of an @mention"),),
+                menu=False,
+            ),
             Command("my data", "everything I store about you", account.my_data),
             Command("delete my data", "remove your personal data (asks first)", account.ask_delete),
             Command("/help", "admin commands", account.show_admin_help, scopes=TEAM),
@@ -46,6 +91,7 @@ def build_table() -> RouteTable:
                 scopes=TEAM,
                 usage="@user",
                 args=(Arg("user", "name or email, instead of an @mention"), TEAM_ARG),
+                menu=False,
             ),
             Command(
                 "/admin list",
@@ -54,6 +100,7 @@ def build_table() -> RouteTable:
                 who="admin",
                 scopes=TEAM,
                 args=(TEAM_ARG,),
+                menu=False,
             ),
             Command(
                 "/delivery",
@@ -70,6 +117,7 @@ def build_table() -> RouteTable:
                 who="admin",
                 scopes=TEAM,
                 args=(TEAM_ARG,),
+                menu=False,
             ),
             Command(
                 "/team",
@@ -79,10 +127,57 @@ def build_table() -> RouteTable:
                 scopes=TEAM,
                 args=(TEAM_ARG,),
             ),
+            Command(
+                "/pair settings",
+                "coffee pairing: show or change when and how",
+                pairing_admin.settings,
+                who="admin",
+                scopes=TEAM,
+                usage="[key=value ...]",
+                args=PAIR_SETTINGS_ARGS,
+            ),
+            Command(
+                "/pair preview",
+                "who would be paired now (sends nothing)",
+                pairing_admin.preview,
+                who="admin",
+                scopes=TEAM,
+                args=(TEAM_ARG,),
+            ),
+            Command(
+                "/pair now",
+                "run a coffee round at once",
+                pairing_admin.run_now,
+                who="admin",
+                scopes=TEAM,
+                args=(TEAM_ARG,),
+            ),
+            Command(
+                "/pair history",
+                "recent rounds with met and rating counts",
+                pairing_admin.history,
+                who="admin",
+                scopes=TEAM,
+                args=(TEAM_ARG,),
+            ),
+            Command(
+                "/lottery",
+                "coffee lottery: winners meet a host each round",
+                pairing_admin.lottery,
+                who="admin",
+                scopes=TEAM,
+                usage="host=@user winners=2 | off",
+                args=(
+                    Arg("host", "who the winners meet (@mention, name or email)"),
+                    Arg("winners", "1 to 3 a round"),
+                    TEAM_ARG,
+                ),
+            ),
         ],
         actions=[
             Action("profile_save", account.save_profile),
             Action("delete_data_confirm", account.confirm_delete),
             Action("delete_data_cancel", account.cancel_delete),
+            Action("pair_followup", coffee.answer_followup),
         ],
     )

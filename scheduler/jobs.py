@@ -1,15 +1,21 @@
 """THE registry of scheduled jobs: one place keeps the whole schedule readable.
 
-Empty until the features that need it (pairing, icebreakers, check-ins) register their
-jobs here, e.g. `Job("pairing", pairing.run)` (a team job; each team's timing comes from
-its `schedules` row with job="pairing") or `Job("cleanup", cleanup.run, "global",
-every=timedelta(days=1))`.
+A team job runs per team with an enabled `schedules` row named like the job (its
+timing comes from that row); a global job runs once per `every`-long UTC interval.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from dialogs import pairing
 from scheduler.types import Job, JobContext
 
 __all__ = ["JOBS", "Job", "JobContext"]
 
-JOBS: tuple[Job, ...] = ()
+JOBS: tuple[Job, ...] = (
+    # Coffee rounds, at each team's `/pair settings` time.
+    Job(pairing.ROUND_JOB, pairing.scheduled_round),
+    # "Did you meet?" once a round's follow-up delay has passed (hourly is precise enough).
+    Job(pairing.FOLLOWUP_JOB, pairing.send_followups, "global", every=timedelta(hours=1)),
+)

@@ -208,7 +208,7 @@ class PairPool(Base):
     history_rounds: Mapped[int] = mapped_column(Integer, default=12)
     cross_department: Mapped[bool] = mapped_column(Boolean, default=False)
     followup_days: Mapped[int] = mapped_column(Integer, default=5)
-    # The channel chosen for round notices (serialized ConversationReference), if any.
+    # The channel chosen for round notices (its conversation id), if any.
     channel_ref: Mapped[str | None] = mapped_column(Text)
     channel_name: Mapped[str | None] = mapped_column(String(300))
     lottery_host_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

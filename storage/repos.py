@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Membership, OutboxMessage, Profile, Team, TeamAdmin, User
+from storage.pairing import PairingRepo
 from storage.schedules import JobRunRepo, ScheduleRepo
 
 
@@ -55,6 +56,7 @@ class Repos:
         self.outbox = OutboxRepo(session)
         self.schedules = ScheduleRepo(session)
         self.job_runs = JobRunRepo(session)
+        self.pairing = PairingRepo(session)
 
     async def flush(self) -> None:
         await self.session.flush()
@@ -241,6 +243,11 @@ class ProfileRepo:
 
     async def get(self, user_id: int) -> Profile | None:
         return await self.s.get(Profile, user_id)
+
+    async def of_users(self, user_ids: Iterable[int]) -> dict[int, Profile]:
+        ids = list(user_ids)
+        rows = await self.s.scalars(select(Profile).where(Profile.user_id.in_(ids))) if ids else []
+        return {p.user_id: p for p in rows}
 
     async def save(self, user_id: int, values: dict[str, Any], now: datetime) -> bool:
         """Create or update in one statement; True when the profile is new."""

@@ -1,0 +1,458 @@
+"""Admins steer coffee pairing: /pair settings|preview|now|history and /lottery.
+
+The dispatcher has resolved `turn.team` and checked the sender is its admin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from statistics import mean
+from typing import Any
+
+from dialogs import pairing
+from dialogs.people import display
+from dialogs.router import Turn
+from scheduler.periods import (
+    WEEKDAYS,
+    ScheduleError,
+    ScheduleSpec,
+    next_due,
+    validate,
+)
+from storage.models import PairPool, Schedule, Team, User
+
+RECENT_ROUND = timedelta(hours=12)  # `/pair now` asks for "again" inside this
+HISTORY_ROUNDS = 8
+PREVIEW_GROUPS = 40  # groups listed by /pair preview before "and N more"
+MAX_LOTTERY_WINNERS = 3  # the host plus winners make one group of at most 4
+ON, OFF = ("on", "yes", "true", "1"), ("off", "no", "false", "0")
+CADENCE_WORDS = {
+    "weekly": "weekly",
+    "biweekly": "biweekly",
+    "fortnightly": "biweekly",
+    "every-2-weeks": "biweekly",
+    "2weeks": "biweekly",
+    "monthly": "monthly",
+}
+CADENCE_NAMES = {"weekly": "every week", "biweekly": "every 2 weeks", "monthly": "every month"}
+MODES = {"everyone": False, "opt-in": True, "optin": True}
+
+SETTINGS_HELP = (
+    "Change with `/pair settings` and any of: `pairing=on|off`, "
+    "`cadence=weekly|biweekly|monthly`, `day=monday`, `time=09:00`, "
+    "`timezone=Europe/Berlin`, `size=2` (2 to 4), `history=12` (rounds without repeats, "
+    "0 to 52), `cross_department=on|off`, `mode=everyone|opt-in`, "
+    "`followup=5` (days, 1 to 14), `channel=here|none`."
+)
+
+
+@dataclass
+class Timing:
+    enabled: bool
+    cadence: str
+    weekday: int
+    local_time: str
+    timezone: str
+
+
+# --- /pair settings ---------------------------------------------------------------------
+async def settings(turn: Turn) -> None:
+    team = _team(turn)
+    pool = await turn.repos.pairing.ensure_pool(team.id, turn.now)
+    schedule = await turn.repos.schedules.get(team.id, pairing.ROUND_JOB)
+    timing = _timing(schedule, turn.user)
+    changes = {k: v for k, v in turn.args.items() if k != "team"}
+    if changes:
+        errors = _apply(turn, pool, timing, changes)
+        if errors:
+            turn.say(
+                "I couldn't change the settings:\n"
+                + "\n".join(f"- {e}" for e in errors)
+                + "\nNothing changed."
+            )
+            return
+        pool.updated_at = turn.now
+        schedule = await turn.repos.schedules.upsert(
+            team.id,
+            pairing.ROUND_JOB,
+            timing.cadence,
+            timing.weekday,
+            timing.local_time,
+            timing.timezone,
+            timing.enabled,
+            turn.now,
+        )
+        turn.say(
+            "Saved. Changes apply from the next round.\n" + _describe(turn, team, pool, schedule)
+        )
+        return
+    turn.say(_describe(turn, team, pool, schedule))
+
+
+def _timing(schedule: Schedule | None, admin: User) -> Timing:
+    if schedule is None:
+        zone = admin.timezone_hint or "UTC"
+        try:
+            validate("weekly", 0, "09:00", zone)
+        except ScheduleError:
+            zone = "UTC"
+        return Timing(False, "weekly", 0, "09:00", zone)
+    return Timing(
+        schedule.enabled,
+        schedule.cadence,
+        schedule.weekday,
+        schedule.local_time,
+        schedule.timezone,
+    )
+
+
+def _apply(turn: Turn, pool: PairPool, timing: Timing, changes: dict[str, str]) -> list[str]:
+    """Validate every change first; apply only when all are valid."""
+    setters: list[Any] = []
+    errors: list[str] = []
+    for key, raw in changes.items():
+        parse = _PARSERS.get(key)
+        if parse is None:
+            errors.append(f"`{key}=` is not a setting. {SETTINGS_HELP}")
+            continue
+        try:
+            setters.append(parse(turn, raw.strip()))
+        except ValueError as exc:
+            errors.append(f"`{key}=`: {exc}")
+    if not errors:
+        for setter in setters:
+            setter(pool, timing)
+        try:
+            validate(timing.cadence, timing.weekday, timing.local_time, timing.timezone)
+        except ScheduleError as exc:
+            errors.append(str(exc))
+    return errors
+
+
+def _on_off(raw: str) -> bool:
+    word = raw.lower()
+    if word in ON:
+        return True
+    if word in OFF:
+        return False
+    raise ValueError(f"use on or off, not '{raw}'")
+
+
+def _number(raw: str, low: int, high: int, what: str) -> int:
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ValueError(f"{what} must be a whole number from {low} to {high}, not '{raw}'")
+    return int(raw)
+
+
+def _set_pairing(turn: Turn, raw: str) -> Any:
+    on = _on_off(raw)
+    return lambda pool, t: setattr(t, "enabled", on)
+
+
+def _set_cadence(turn: Turn, raw: str) -> Any:
+    cadence = CADENCE_WORDS.get(raw.lower())
+    if cadence is None:
+        raise ValueError(f"use weekly, biweekly (every 2 weeks) or monthly, not '{raw}'")
+    return lambda pool, t: setattr(t, "cadence", cadence)
+
+
+def _set_day(turn: Turn, raw: str) -> Any:
+    names = [d.lower() for d in WEEKDAYS]
+    matches = [i for i, d in enumerate(names) if len(raw) >= 3 and d.startswith(raw.lower())]
+    if len(matches) != 1:
+        raise ValueError(f"use a weekday such as monday or tue, not '{raw}'")
+    return lambda pool, t: setattr(t, "weekday", matches[0])
+
+
+def _set_time(turn: Turn, raw: str) -> Any:
+    text = raw if len(raw) != 4 else "0" + raw  # 9:30 -> 09:30
+    try:
+        validate("weekly", 0, text, "UTC")
+    except ScheduleError:
+        raise ValueError(f"use a 24-hour time such as 09:30, not '{raw}'") from None
+    return lambda pool, t: setattr(t, "local_time", text)
+
+
+def _set_timezone(turn: Turn, raw: str) -> Any:
+    try:
+        validate("weekly", 0, "09:00", raw)
+    except ScheduleError:
+        raise ValueError(
+            f"use an IANA time zone such as Europe/Berlin or America/New_York, not '{raw}'"
+        ) from None
+    return lambda pool, t: setattr(t, "timezone", raw)
+
+
+def _set_size(turn: Turn, raw: str) -> Any:
+    size = _number(raw, 2, 4, "group size")
+    return lambda pool, t: setattr(pool, "group_size", size)
+
+
+def _set_history(turn: Turn, raw: str) -> Any:
+    rounds = _number(raw, 0, 52, "history")
+    return lambda pool, t: setattr(pool, "history_rounds", rounds)
+
+
+def _set_cross(turn: Turn, raw: str) -> Any:
+    on = _on_off(raw)
+    return lambda pool, t: setattr(pool, "cross_department", on)
+
+
+def _set_mode(turn: Turn, raw: str) -> Any:
+    if raw.lower() not in MODES:
+        raise ValueError(f"use everyone (members are in unless they leave) or opt-in, not '{raw}'")
+    opt_in = MODES[raw.lower()]
+    return lambda pool, t: setattr(pool, "opt_in", opt_in)
+
+
+def _set_followup(turn: Turn, raw: str) -> Any:
+    days = _number(raw, 1, 14, "follow-up delay (days)")
+    return lambda pool, t: setattr(pool, "followup_days", days)
+
+
+def _set_channel(turn: Turn, raw: str) -> Any:
+    word = raw.lower()
+    if word in ("none", "off"):
+        return lambda pool, t: setattr(pool, "channel_ref", None)
+    if word != "here":
+        raise ValueError("use `channel=here` (in the channel, @mentioning me) or `channel=none`")
+    inbound = turn.inbound
+    if inbound.conversation_type != "channel" or inbound.team_id is None:
+        raise ValueError("`channel=here` only works in a team channel, @mentioning me")
+    conversation = inbound.conversation_id.split(";", 1)[0]
+    return lambda pool, t: setattr(pool, "channel_ref", conversation)
+
+
+_PARSERS = {
+    "pairing": _set_pairing,
+    "cadence": _set_cadence,
+    "day": _set_day,
+    "time": _set_time,
+    "timezone": _set_timezone,
+    "size": _set_size,
+    "history": _set_history,
+    "cross_department": _set_cross,
+    "mode": _set_mode,
+    "followup": _set_followup,
+    "channel": _set_channel,
+}
+
+
+def _describe(turn: Turn, team: Team, pool: PairPool, schedule: Schedule | None) -> str:
+    on = schedule is not None and schedule.enabled
+    lines = [f"**Coffee pairing in {team.name}: {'on' if on else 'off'}**"]
+    if schedule is not None:
+        spec = ScheduleSpec(
+            schedule.cadence,
+            schedule.weekday,
+            schedule.local_time,
+            schedule.timezone,
+            schedule.effective_from,
+        )
+        when = (
+            f"{CADENCE_NAMES[schedule.cadence]} on {WEEKDAYS[schedule.weekday]} at "
+            f"{schedule.local_time} ({schedule.timezone})"
+        )
+        upcoming = f"; next round {next_due(spec, turn.now).period}" if on else ""
+        lines.append(f"- When: {when}{upcoming}")
+    mode = "opt-in (members type `join coffee`)" if pool.opt_in else "everyone, unless they leave"
+    lines += [
+        f"- Group size: {pool.group_size}",
+        f"- No repeats within the last {pool.history_rounds} rounds",
+        f"- Prefer other departments: {'on' if pool.cross_department else 'off'}",
+        f"- Who takes part: {mode}",
+        f"- Follow-up: {pool.followup_days} days after each round",
+        f"- Round notices: {'the chosen channel' if pool.channel_ref else 'none'}",
+        f"- Lottery: {_lottery_line(pool)}",
+    ]
+    if not on:
+        lines.append("Turn it on with `/pair settings pairing=on`.")
+    lines.append(SETTINGS_HELP)
+    return "\n".join(lines)
+
+
+def _lottery_line(pool: PairPool) -> str:
+    if not pool.lottery_winners or pool.lottery_host_id is None:
+        return "off"
+    return f"on, {pool.lottery_winners} winner(s) a round meet the host"
+
+
+# --- /pair preview, /pair now ------------------------------------------------------------
+async def preview(turn: Turn) -> None:
+    team = _team(turn)
+    pool = await turn.repos.pairing.ensure_pool(team.id, turn.now)
+    schedule = await turn.repos.schedules.get(team.id, pairing.ROUND_JOB)
+    period = _next_period(schedule, turn) or f"preview:{turn.now:%Y-%m-%d}"
+    plan = await pairing.plan_round(
+        turn.repos, team, pool, turn.now, pairing.round_seed(team.id, period)
+    )
+    turn.say(_plan_text(plan, f"Preview for {team.name} (nothing was sent)"))
+
+
+def _next_period(schedule: Schedule | None, turn: Turn) -> str | None:
+    if schedule is None or not schedule.enabled:
+        return None
+    spec = ScheduleSpec(
+        schedule.cadence,
+        schedule.weekday,
+        schedule.local_time,
+        schedule.timezone,
+        schedule.effective_from,
+    )
+    return next_due(spec, turn.now).period
+
+
+async def run_now(turn: Turn) -> None:
+    team = _team(turn)
+    pool = await turn.repos.pairing.ensure_pool(team.id, turn.now)
+    last = await turn.repos.pairing.last_round(team.id)
+    if last is not None and turn.now - last.created_at < RECENT_ROUND and turn.rest != "again":
+        hours = max(int((turn.now - last.created_at).total_seconds() // 3600), 0)
+        turn.say(
+            f"A round ran in {team.name} {hours} hour(s) ago. To make another one anyway, "
+            "type `/pair now again`. Nothing was sent."
+        )
+        return
+    period = f"now:{turn.now:%Y-%m-%dT%H:%M:%S}"
+    if await turn.repos.pairing.round_by_period(team.id, period) is not None:
+        turn.say("A round was made this very second. Nothing more was sent.")
+        return
+    plan = await pairing.plan_round(
+        turn.repos, team, pool, turn.now, pairing.round_seed(team.id, period)
+    )
+    await pairing.commit_round(turn.repos, plan, turn.now, period, "admin")
+    turn.result.queued += plan.placed + len(plan.unplaced) + len(plan.ghosts)
+    turn.say(_plan_text(plan, f"New round in {team.name}: intros are on their way"))
+
+
+def _plan_text(plan: pairing.Plan, heading: str) -> str:
+    lines = [f"**{heading}**"]
+    if plan.lottery:
+        host, *winners = plan.lottery
+        lines.append(f"- Lottery: {display(host)} meets {_names(winners)}")
+    for group in plan.groups[:PREVIEW_GROUPS]:
+        lines.append("- " + _names(group))
+    if len(plan.groups) > PREVIEW_GROUPS:
+        lines.append(f"- … and {len(plan.groups) - PREVIEW_GROUPS} more groups")
+    if not plan.groups and not plan.lottery:
+        lines.append("- No groups: fewer than two members can take part.")
+    lines.append(_counts(plan))
+    if plan.unplaced:
+        names = _names([u for u, _ in plan.unplaced])
+        lines.append(f"Can't be placed this round: {names} (each gets a message saying why).")
+    if plan.ghosts:
+        lines.append(
+            f"Paused for {pairing.GHOST_ROUNDS} unanswered follow-ups in a row: "
+            f"{len(plan.ghosts)} (they get a friendly message)."
+        )
+    return "\n".join(lines)
+
+
+def _counts(plan: pairing.Plan) -> str:
+    skipped = ", ".join(
+        f"{n} {pairing.SKIP_REASONS.get(reason, reason)}"
+        for reason, n in sorted(plan.skipped.items())
+        if reason in pairing.SKIP_REASONS
+    )
+    text = f"{plan.placed} people in {len(plan.groups) + bool(plan.lottery)} groups"
+    text += f"; repeats within the history window: {plan.repeats}"
+    return text + (f"; not taking part: {skipped}" if skipped else "")
+
+
+# --- /pair history ------------------------------------------------------------------------
+async def history(turn: Turn) -> None:
+    team = _team(turn)
+    stats = await turn.repos.pairing.recent_stats(team.id, HISTORY_ROUNDS)
+    if not stats:
+        turn.say(f"No coffee rounds in {team.name} yet. `/pair now` makes one.")
+        return
+    lines = [f"**Recent coffee rounds in {team.name}** (answers are counts only)"]
+    for s in stats:
+        r = s.round
+        how = "scheduled" if r.trigger == "schedule" else "by an admin"
+        rating = f"; rating {mean(s.ratings):.1f} from {len(s.ratings)}" if s.ratings else ""
+        unplaced = r.summary.get("unplaced", 0)
+        lines.append(
+            f"- {r.created_at:%Y-%m-%d} ({how}): {s.groups} groups, {s.seats} people; "
+            f"met: {s.met['yes']} yes, {s.met['not_yet']} not yet, {s.met['no']} no"
+            f"{rating}; repeats {r.summary.get('repeats', 0)}; unplaced {unplaced}"
+        )
+    turn.say("\n".join(lines))
+
+
+# --- /lottery -----------------------------------------------------------------------------
+async def lottery(turn: Turn) -> None:
+    team = _team(turn)
+    pool = await turn.repos.pairing.ensure_pool(team.id, turn.now)
+    if turn.rest.lower() == "off" and not turn.args.get("host"):
+        pool.lottery_winners, pool.updated_at = 0, turn.now
+        turn.say(f"The coffee lottery in {team.name} is off.")
+        return
+    if not turn.args and not turn.rest:
+        await _lottery_status(turn, team, pool)
+        return
+    winners_raw = turn.args.get("winners", "1")
+    try:
+        winners = _number(winners_raw, 1, MAX_LOTTERY_WINNERS, "winners")
+    except ValueError as exc:
+        turn.say(f"{exc}. Nothing changed.")
+        return
+    host = await _host(turn, team)
+    if host is None:
+        return
+    if pool.lottery_host_id != host.id or pool.lottery_since is None:
+        pool.lottery_since = turn.now  # a new host: everyone gets a fresh turn
+    pool.lottery_host_id, pool.lottery_winners, pool.updated_at = host.id, winners, turn.now
+    turn.say(
+        f"Coffee lottery on in {team.name}: each round {winners} member(s) are drawn to meet "
+        f"{display(host)}. Nobody wins twice before everyone taking part has had a turn. "
+        "`/lottery off` stops it."
+    )
+
+
+async def _lottery_status(turn: Turn, team: Team, pool: PairPool) -> None:
+    if not pool.lottery_winners or pool.lottery_host_id is None:
+        turn.say(
+            f"No coffee lottery in {team.name}. Start one with `/lottery host=@name winners=2`."
+        )
+        return
+    host = await turn.repos.users.get(pool.lottery_host_id)
+    since = pool.lottery_since or turn.now
+    wins = await turn.repos.pairing.lottery_wins(team.id, pool.lottery_host_id, since)
+    turn.say(
+        f"Coffee lottery in {team.name}: {pool.lottery_winners} winner(s) a round meet "
+        f"{display(host)}; {len(wins)} member(s) have had a turn so far. `/lottery off` stops it."
+    )
+
+
+async def _host(turn: Turn, team: Team) -> User | None:
+    mentions = turn.inbound.mentions
+    if len(mentions) == 1:
+        user = await turn.repos.users.by_teams_id(mentions[0].id)
+        if user is None:
+            turn.say(f"I don't know {mentions[0].name or 'that person'} yet. Nothing changed.")
+        return user
+    query = (turn.args.get("host") or "").strip().lstrip("@")
+    if not query:
+        turn.say("Who hosts? Try `/lottery host=@name winners=2`. Nothing changed.")
+        return None
+    matches = await turn.repos.users.in_team_matching(team.id, query)
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        turn.say(f"No member of {team.name} matches '{query}'. Nothing changed.")
+    else:
+        names = ", ".join(display(u) for u in matches[:5])
+        turn.say(f"'{query}' matches several members ({names}); please be more specific.")
+    return None
+
+
+# --- helpers --------------------------------------------------------------------------------
+def _team(turn: Turn) -> Team:
+    assert turn.team is not None  # the dispatcher resolved it for an admin command
+    return turn.team
+
+
+def _names(users: list[User]) -> str:
+    return ", ".join(display(u) for u in users)
