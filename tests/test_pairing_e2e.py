@@ -184,6 +184,7 @@ async def test_thirty_members_over_twenty_scheduled_weeks(settings, connector, c
             # Don't-pair lists hold; no pair repeats within the window.
             for _, g in groups:
                 assert not {"p02", "p03"} <= set(g) and not {"p04", "p05"} <= set(g)
+
             # (The lottery host meets every winner by design; that pair is exempt.)
             def pairs(groups):
                 for lottery, g in groups:
