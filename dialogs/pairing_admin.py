@@ -314,7 +314,8 @@ async def run_now(turn: Turn) -> None:
             "type `/pair now again`. Nothing was sent."
         )
         return
-    period = f"now:{turn.now:%Y-%m-%dT%H:%M:%S}"
+    # Keyed by the round it follows: two admins pressing at once make one round, not two.
+    period = f"now:{turn.now:%Y-%m-%dT%H:%M:%S}:after{last.id if last else 0}"
     if await turn.repos.pairing.round_by_period(team.id, period) is not None:
         turn.say("A round was made this very second. Nothing more was sent.")
         return
