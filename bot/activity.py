@@ -7,12 +7,13 @@ import json
 import re
 from typing import Any
 
-from botbuilder.core import CardFactory, TurnContext
+from botbuilder.core import CardFactory, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, Attachment, ChannelAccount
 
 from dialogs.types import Inbound, Kind, Person, Reply
 
 _AT_TAG = re.compile(r"<at>(.*?)</at>", re.IGNORECASE | re.DOTALL)
+CARD_ACTION = "adaptiveCard/action"  # an Action.Execute on a card (Universal Actions)
 
 
 class BadActivity(ValueError):
@@ -80,6 +81,8 @@ def kind_of(activity: Activity) -> Kind | None:
             if activity.value is not None and not (activity.text or "").strip()
             else "message"
         )
+    if activity.type == ActivityTypes.invoke:
+        return "submit" if is_card_action(activity) else None
     if activity.type != ActivityTypes.conversation_update:
         return None
     added = [m.id for m in activity.members_added or []]
@@ -99,11 +102,16 @@ def kind_of(activity: Activity) -> Kind | None:
     return None
 
 
+def is_card_action(activity: Activity) -> bool:
+    return activity.type == ActivityTypes.invoke and activity.name == CARD_ACTION
+
+
 def to_inbound(activity: Activity, kind: Kind, members: tuple[Person, ...] = ()) -> Inbound:
     team = team_of(activity)
     conversation = activity.conversation
     sender = activity.from_property or ChannelAccount(id="")
     text = _clean_text(activity) if kind == "message" else ""
+    channel_id, channel_name = _channel(activity)
     return Inbound(
         kind=kind,
         tenant_id=tenant_of(activity),
@@ -113,7 +121,7 @@ def to_inbound(activity: Activity, kind: Kind, members: tuple[Person, ...] = ())
         sender=person_of(sender),
         conversation_ref=reference_json(activity),
         text=text,
-        value=activity.value if kind == "submit" else None,
+        value=_submitted(activity) if kind == "submit" else None,
         mentions=_mentions(activity),
         team_id=team.get("id"),
         team_name=team.get("name"),
@@ -121,7 +129,41 @@ def to_inbound(activity: Activity, kind: Kind, members: tuple[Person, ...] = ())
         members=members,
         local_timezone=activity.local_timezone,
         locale=activity.locale,
+        channel_id=channel_id,
+        channel_name=channel_name,
+        thread_root_id=_thread_root(activity),
     )
+
+
+def _submitted(activity: Activity) -> Any:
+    """A card's submitted values: Action.Submit's `value`, or Action.Execute's `data`
+    (Teams merges the card's inputs into it)."""
+    if not is_card_action(activity):
+        return activity.value
+    action = activity.value.get("action") if isinstance(activity.value, dict) else None
+    return action.get("data") if isinstance(action, dict) else None
+
+
+def _channel(activity: Activity) -> tuple[str | None, str | None]:
+    conversation = activity.conversation
+    if conversation is None or conversation.conversation_type != "channel":
+        return None, None
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    channel = channel_data.get("channel")
+    channel = channel if isinstance(channel, dict) else {}
+    channel_id = channel.get("id") or conversation.id.split(";", 1)[0]
+    return str(channel_id), channel.get("name") or None
+
+
+def _thread_root(activity: Activity) -> str | None:
+    """In a channel, a reply's conversation id is "<channel>;messageid=<root id>"."""
+    conversation = activity.conversation
+    if conversation is None or conversation.conversation_type != "channel":
+        return None
+    if not activity.reply_to_id:
+        return None
+    _, _, root = conversation.id.partition(";messageid=")
+    return root or activity.reply_to_id
 
 
 def reference_json(activity: Activity) -> str:
@@ -196,6 +238,13 @@ def _mentions(activity: Activity) -> tuple[Person, ...]:
         if isinstance(mentioned, dict) and mentioned.get("id") and mentioned["id"] != bot_id:
             people.append(Person(id=mentioned["id"], name=mentioned.get("name")))
     return tuple(people)
+
+
+def invoke_reply(replies: list[Reply]) -> Activity:
+    """The answer to a card action: a message only the person who clicked sees."""
+    text = "\n\n".join(r.text for r in replies if r.text) or "Done."
+    body = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}
+    return Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body))
 
 
 def to_activity(reply: Reply) -> Activity:

@@ -37,6 +37,9 @@ UNREACHABLE_STATUSES = frozenset({403, 404})
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 FLUSH_EVERY = 0.05  # seconds: outcomes are written in small batches...
 FLUSH_BATCH = 32  # ...of at most this many rows (what a crash could leave unrecorded)
+# Payload keys that name an earlier message by its idempotency key.
+REFERENCES = ("update", "thread_of", "after")
+SPACING_POLL_SECONDS = 5.0  # how soon to look again while the message to space from is out
 WallClock = Callable[[], datetime]
 
 
@@ -46,6 +49,14 @@ class Retry(Exception):
     def __init__(self, reason: str, delay: float | None = None) -> None:
         super().__init__(reason)
         self.delay = delay
+
+
+class Later(Exception):
+    """Not yet, and not a failure: try at `until` (wall clock); no attempt is counted."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(f"not before {until.isoformat()}")
+        self.until = until
 
 
 class Fail(Exception):
@@ -66,13 +77,28 @@ class Target:
     created_ref: str | None = None  # a 1:1 chat opened for this send
     one_on_one: bool = False
 
+    @property
+    def limit_key(self) -> str:
+        """What Teams' per-conversation limits count: a channel's threads count as it."""
+        return self.conversation_id.split(";", 1)[0]
+
 
 @dataclass
 class Claimed:
     row: OutboxMessage
     user: User | None
     team: Team | None
-    original: OutboxMessage | None = None  # for updates: the message being updated
+    # Earlier messages the payload names by key ("update", "thread_of", "after").
+    related: dict[str, OutboxMessage] = field(default_factory=dict)
+
+    def refers(self, name: str) -> OutboxMessage | None:
+        key = self.row.payload.get(name)
+        return self.related.get(key) if isinstance(key, str) else None
+
+    @property
+    def original(self) -> OutboxMessage | None:
+        """For updates: the message being updated."""
+        return self.refers("update")
 
 
 @dataclass
@@ -193,16 +219,16 @@ class DeliveryWorker:
             rows = await repos.outbox.claim_due(self.worker_id, now, lease, limit)
             users = await repos.users.by_ids({r.user_id for r in rows if r.user_id})
             teams = await repos.teams.by_ids({r.team_id for r in rows if r.team_id})
-            originals = await repos.outbox.by_keys(
-                {r.payload["update"] for r in rows if r.payload.get("update")}
+            related = await repos.outbox.by_keys(
+                {
+                    key
+                    for r in rows
+                    for name in REFERENCES
+                    if isinstance(key := r.payload.get(name), str)
+                }
             )
         return [
-            Claimed(
-                row,
-                users.get(row.user_id or 0),
-                teams.get(row.team_id or 0),
-                originals.get(row.payload.get("update", "")),
-            )
+            Claimed(row, users.get(row.user_id or 0), teams.get(row.team_id or 0), related)
             for row in rows
         ]
 
@@ -230,6 +256,17 @@ class DeliveryWorker:
         row = claimed.row
         try:
             target, activity_id = await self._attempt(claimed)
+        except Later as later:
+            # The claim counted an attempt; waiting on purpose is not one.
+            self._record(
+                Outcome(
+                    row.id,
+                    "pending",
+                    at=self.wall_clock(),
+                    not_before=later.until,
+                    attempts=row.attempts - 1,
+                )
+            )
         except Retry as retry:
             self._record(self._retry_or_fail(row, retry))
         except Fail as fail:
@@ -284,10 +321,13 @@ class DeliveryWorker:
 
     async def _attempt(self, claimed: Claimed) -> tuple[Target, str | None]:
         payload = claimed.row.payload
+        self._check_spacing(claimed)
         service_url = self._service_url(claimed)
         if payload.get("update"):
             return await self._update(claimed)
         target = await self._target(claimed, service_url)
+        if payload.get("thread_of"):
+            target.conversation_id = _thread(claimed.refers("thread_of"))
         activity = _activity(payload, target, claimed.row.idempotency_key)
         answer = await self._call(
             target, lambda: self.rest.send(target.service_url, target.conversation_id, activity)
@@ -314,12 +354,29 @@ class DeliveryWorker:
         )
         return target, original.activity_id
 
+    def _check_spacing(self, claimed: Claimed) -> None:
+        """ "after" + "gap_seconds": not sooner than that long after the message "after" was
+        sent (e.g. a card's count updates), timed on this worker's wall clock as sent_at is."""
+        gap, earlier = claimed.row.payload.get("gap_seconds"), claimed.refers("after")
+        if earlier is None or not isinstance(gap, int | float) or earlier.status == "failed":
+            return
+        now = self.wall_clock()
+        if earlier.status != "sent" or earlier.sent_at is None:
+            raise Later(now + timedelta(seconds=min(gap, SPACING_POLL_SECONDS)))
+        until = earlier.sent_at + timedelta(seconds=gap)
+        if until > now:
+            raise Later(until)
+
     async def _target(self, claimed: Claimed, service_url: str) -> Target:
         payload, user, team = claimed.row.payload, claimed.user, claimed.team
         if payload.get("to") == "team":
             if team is None or not team.active:
                 raise Fail("the team is gone or removed the app")
-            return _team_target(team)
+            target = _team_target(team)
+            if isinstance(payload.get("channel"), str) and payload["channel"]:
+                # Another channel of the team: same service URL, bot and tenant.
+                target.conversation_id = payload["channel"]
+            return target
         if user is None or not user.teams_id:
             raise Fail("the recipient deleted their data or is unknown")
         if user.unreachable_at is not None:
@@ -380,14 +437,14 @@ class DeliveryWorker:
             # The connector may have acted on it; the same id goes again.
             raise Retry(f"no answer from Teams ({exc.__class__.__name__})") from None
         finally:
-            self.limits.end(target.conversation_id, target.tenant_id, self.monotonic())
+            self.limits.end(target.limit_key, target.tenant_id, self.monotonic())
 
     async def _take_slot(self, target: Target) -> None:
         while True:
             now = self.monotonic()
-            wait = self.limits.wait_time(target.conversation_id, target.tenant_id, now)
+            wait = self.limits.wait_time(target.limit_key, target.tenant_id, now)
             if wait <= 0:
-                self.limits.begin(target.conversation_id, target.tenant_id)
+                self.limits.begin(target.limit_key, target.tenant_id)
                 return
             await asyncio.sleep(wait)
 
@@ -395,7 +452,7 @@ class DeliveryWorker:
         status = exc.status
         if status == 429:
             pause = exc.retry_after if exc.retry_after is not None else self.config.backoff_seconds
-            self.limits.block(target.conversation_id, target.tenant_id, self.monotonic() + pause)
+            self.limits.block(target.limit_key, target.tenant_id, self.monotonic() + pause)
             return Retry("throttled by Teams (429)", exc.retry_after)
         if status in RETRY_STATUSES:
             return Retry(f"Teams could not take it now ({status})")
@@ -418,6 +475,15 @@ class DeliveryWorker:
         identity = self.adapter.create_claims_identity(self.app_id)
         client = await auth.create_connector_factory(identity).create(service_url, None)
         return client.config.credentials
+
+
+def _thread(root: OutboxMessage | None) -> str:
+    """The conversation id of the thread under an earlier channel post."""
+    if root is None:
+        raise Fail("the message to reply to was never queued")
+    if root.status != "sent" or not root.activity_id or not root.conversation_id:
+        raise Retry("the message to reply to is not sent yet")
+    return f"{root.conversation_id.split(';', 1)[0]};messageid={root.activity_id}"
 
 
 def _team_target(team: Team) -> Target:

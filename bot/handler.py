@@ -7,13 +7,21 @@ import logging
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
-from bot.activity import changed_members, kind_of, tenant_of, to_activity, to_inbound
+from bot.activity import (
+    changed_members,
+    invoke_reply,
+    is_card_action,
+    kind_of,
+    tenant_of,
+    to_activity,
+    to_inbound,
+)
 from bot.delivery import DeliveryWorker
 from bot.roster import full_roster, with_details
 from dialogs import dispatch
 from dialogs.errors import report
 from dialogs.router import Env
-from dialogs.types import Kind, Person
+from dialogs.types import Kind, Person, Reply
 from storage import Database
 
 log = logging.getLogger("mentorbot.turn")
@@ -45,7 +53,9 @@ class MentorBot:
             result = await dispatch.handle(inbound, repos, self.env)
         # Committed: only now is anyone told.
         context.turn_state[ROUTE_KEY] = result.route
-        if result.replies:
+        if is_card_action(activity):  # Teams waits for this answer; only the clicker sees it
+            await context.send_activity(invoke_reply(result.replies))
+        elif result.replies:
             await context.send_activities([to_activity(r) for r in result.replies])
         if result.queued:
             self.delivery.wake()
@@ -69,11 +79,14 @@ async def on_turn_error(context: TurnContext, error: Exception) -> None:
     activity = context.activity
     report("turn", error, type=activity.type, route=context.turn_state.get(ROUTE_KEY, "-"))
     context.turn_state[ROUTE_KEY] = "error"
-    if activity.type == "message":
+    sorry = (
+        "Sorry, something went wrong on my side and nothing "
+        "was changed. Please try again in a moment."
+    )
+    if is_card_action(activity):
+        await context.send_activity(invoke_reply([Reply(text=sorry)]))
+    elif activity.type == "message":
         try:
-            await context.send_activity(
-                "Sorry, something went wrong on my side and nothing "
-                "was changed. Please try again in a moment."
-            )
+            await context.send_activity(sorry)
         except Exception:
             log.warning("could not tell the user about the failure", exc_info=True)

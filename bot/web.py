@@ -56,7 +56,9 @@ class Routes:
             (time.perf_counter() - started) * 1000,
         )
         if invoke is not None:
-            return web.json_response(serializer_helper(invoke.body), status=invoke.status)
+            # A plain dict body (a card action's answer) needs no msrest serializing.
+            body = invoke.body if isinstance(invoke.body, dict) else serializer_helper(invoke.body)
+            return web.json_response(body, status=invoke.status)
         return web.Response(status=200)
 
     async def healthz(self, _request: web.Request) -> web.Response:

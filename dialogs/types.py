@@ -53,6 +53,12 @@ class Inbound:
     members: tuple[Person, ...] = ()  # members added or removed (never the bot)
     local_timezone: str | None = None
     locale: str | None = None
+    # In a channel: the channel's conversation id (without ";messageid=...") and its name.
+    channel_id: str | None = None
+    channel_name: str | None = None
+    # A reply in a channel thread, or an action on a card in a channel: the thread's root
+    # message id (Teams' activity id of the post the thread hangs under).
+    thread_root_id: str | None = None
 
     @property
     def is_personal(self) -> bool:

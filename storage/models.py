@@ -286,3 +286,77 @@ class PairSeat(Base):
     rating: Mapped[int | None] = mapped_column(Integer)  # 1 to 5
     comment: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column()
+
+
+class IcebreakerSettings(Base):
+    """A team's icebreaker choices. When they are posted lives in the team's `schedules`
+    row with job="icebreaker" (cadence, weekday, local time, zone, on/off)."""
+
+    __tablename__ = "icebreaker_settings"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), primary_key=True)
+    # The channel to post in (its conversation id); None = the team's General channel.
+    channel_id: Mapped[str | None] = mapped_column(String(300))
+    channel_name: Mapped[str | None] = mapped_column(String(300))
+    categories_off: Mapped[list[str]] = mapped_column(default=list)
+    questions_off: Mapped[list[str]] = mapped_column(default=list)  # bank ids removed
+    skip_next: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class IcebreakerQuestion(Base):
+    """A team's own question (added by an admin) or a member's suggestion."""
+
+    __tablename__ = "icebreaker_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))  # suggested | active | removed | rejected
+    suggested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column()
+    # When it joined the rotation (added or approved): the team's own go first, oldest first.
+    active_since: Mapped[datetime | None] = mapped_column()
+
+
+class IcebreakerPost(Base):
+    """One question posted in a team; (team, period) makes a scheduled post happen once."""
+
+    __tablename__ = "icebreaker_posts"
+    __table_args__ = (UniqueConstraint("team_id", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    period: Mapped[str] = mapped_column(String(100))  # the schedule's, or "now:<time>"
+    trigger: Mapped[str] = mapped_column(String(20))  # schedule | now
+    question_key: Mapped[str] = mapped_column(String(40))  # bank id or "c<question id>"
+    question_text: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(20))
+    cycle: Mapped[int] = mapped_column(Integer)  # no repeats within a cycle
+    # The outbox row of the card: its key finds the sent message (updates, thread, digest).
+    outbox_key: Mapped[str] = mapped_column(String(300), unique=True)
+    channel_id: Mapped[str | None] = mapped_column(String(300))  # None = General
+    due_at: Mapped[datetime] = mapped_column()
+    posted_at: Mapped[datetime] = mapped_column()
+    # Count updates of the card: how many were queued and the latest one's outbox key.
+    update_seq: Mapped[int] = mapped_column(Integer, default=0)
+    update_key: Mapped[str | None] = mapped_column(String(300))
+    digested_at: Mapped[datetime | None] = mapped_column()  # the digest was queued
+
+
+class IcebreakerAnswer(Base):
+    """One member's answer to one post; answering again replaces it."""
+
+    __tablename__ = "icebreaker_answers"
+    __table_args__ = (UniqueConstraint("post_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("icebreaker_posts.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    share: Mapped[bool] = mapped_column(Boolean)  # may appear in the digest
+    source: Mapped[str] = mapped_column(String(10))  # card | thread
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()

@@ -8,10 +8,11 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import Integer, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.icebreakers import IcebreakerRepo
 from storage.models import Membership, OutboxMessage, Profile, Team, TeamAdmin, User
 from storage.pairing import PairingRepo
 from storage.schedules import JobRunRepo, ScheduleRepo
@@ -31,6 +32,7 @@ class Outcome:
     unreachable_user: int | None = None
     personal_ref: str | None = None  # a 1:1 chat opened for this send
     ref_user: int | None = None
+    attempts: int | None = None  # a new attempt count (None: as the claim left it)
 
     def params(self, worker: str) -> dict[str, Any]:
         return {
@@ -42,6 +44,7 @@ class Outcome:
             "new_sent_at": self.at if self.status == "sent" else None,
             "new_error": self.error,
             "new_not_before": self.not_before,
+            "new_attempts": self.attempts,
         }
 
 
@@ -57,6 +60,7 @@ class Repos:
         self.schedules = ScheduleRepo(session)
         self.job_runs = JobRunRepo(session)
         self.pairing = PairingRepo(session)
+        self.icebreakers = IcebreakerRepo(session)
 
     async def flush(self) -> None:
         await self.session.flush()
@@ -279,8 +283,12 @@ class OutboxRepo:
         now: datetime,
         user_id: int | None = None,
         team_id: int | None = None,
+        not_before: datetime | None = None,
     ) -> bool:
-        """Queue a message once per idempotency key; False when it was queued before."""
+        """Queue a message once per idempotency key; False when it was queued before.
+
+        `not_before` is compared with the delivery worker's wall clock, never with the
+        injected clock: derive it from a time the worker wrote (e.g. a row's `sent_at`)."""
         values = dict(
             idempotency_key=key,
             payload=payload,
@@ -289,10 +297,21 @@ class OutboxRepo:
             status="pending",
             attempts=0,
             created_at=now,
+            not_before=not_before,
         )
         stmt = _dialect(self.s).insert(OutboxMessage).values(**values).on_conflict_do_nothing()
         result = await self.s.execute(stmt)
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def replace_pending(self, key: str, payload: dict[str, Any]) -> bool:
+        """New content for a message still waiting to be sent; False once it was claimed
+        (on PostgreSQL this waits for a concurrent claim and then sees it)."""
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.idempotency_key == key, OutboxMessage.status == "pending")
+            .values(payload=payload)
+        )
+        return bool((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
 
     async def claim_due(
         self, worker: str, now: datetime, lease_until: datetime, limit: int
@@ -369,6 +388,7 @@ class OutboxRepo:
                 sent_at=bindparam("new_sent_at"),
                 last_error=bindparam("new_error"),
                 not_before=bindparam("new_not_before"),
+                attempts=func.coalesce(bindparam("new_attempts", type_=Integer), table.c.attempts),
                 claimed_by=None,
                 lease_until=None,
             )

@@ -115,8 +115,11 @@ def channel_message(
     team: TeamsTeam,
     text: str,
     mentions: tuple[TeamsUser, ...] = (),
+    channel: str | None = None,
+    reply_to: str | None = None,
 ) -> dict[str, Any]:
-    """A message in the team's General channel that @mentions the bot (and maybe others)."""
+    """A message in a team channel (General unless `channel` is given) that @mentions the
+    bot (and maybe others); with `reply_to`, a reply in the thread under that message."""
     bot_tag = f"<at>{BOT['name']}</at>"
     entities = [{"type": "mention", "text": bot_tag, "mentioned": dict(BOT)}]
     body = text
@@ -126,20 +129,67 @@ def channel_message(
         entities.append(
             {"type": "mention", "text": tag, "mentioned": {"id": person.id, "name": person.name}}
         )
-    conversation = {
-        "id": f"{team.id};messageid=1",
-        "conversationType": "channel",
-        "isGroup": True,
-        "tenantId": TENANT,
-    }
+    extra: dict[str, Any] = {"replyToId": reply_to} if reply_to else {}
+    channel_data = team.channel_data()
+    if channel is not None:
+        channel_data["channel"] = {"id": channel, "name": _channel_name(team, channel)}
     return _base(
         service_url,
         "message",
         user.account(),
-        conversation,
+        _channel_conversation(team, channel, reply_to or "1"),
         text=f"{bot_tag} {body}",
         entities=entities,
-        channelData=team.channel_data(),
+        channelData=channel_data,
+        **extra,
+    )
+
+
+def channel_of(team: TeamsTeam, key: str) -> str:
+    """The conversation id of another channel of the team."""
+    return f"19:{team.key}-{key}@thread.tacv2"
+
+
+def _channel_name(team: TeamsTeam, channel: str) -> str:
+    if channel == team.id:
+        return "General"
+    return channel.removeprefix(f"19:{team.key}-").split("@")[0].title()
+
+
+def _channel_conversation(team: TeamsTeam, channel: str | None, root: str) -> dict[str, Any]:
+    return {
+        "id": f"{channel or team.id};messageid={root}",
+        "conversationType": "channel",
+        "isGroup": True,
+        "tenantId": TENANT,
+    }
+
+
+def card_action(
+    service_url: str,
+    user: TeamsUser,
+    team: TeamsTeam,
+    data: Any,
+    card_id: str,
+    channel: str | None = None,
+    verb: str = "icebreaker_answer",
+) -> dict[str, Any]:
+    """An Action.Execute on a card the bot posted in a channel: Teams sends an invoke,
+    with the card's inputs merged into the action's data."""
+    channel_data = team.channel_data()
+    channel_data["channel"] = {"id": channel or team.id}
+    return _base(
+        service_url,
+        "invoke",
+        user.account(),
+        _channel_conversation(team, channel, card_id),
+        name="adaptiveCard/action",
+        replyToId=card_id,
+        value={
+            "action": {"type": "Action.Execute", "id": "answer", "verb": verb, "data": data},
+            "trigger": "manual",
+        },
+        channelData=channel_data,
     )
 
 
