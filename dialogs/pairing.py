@@ -261,7 +261,28 @@ async def commit_round(
         await _tell_unplaced(repos, team, pair_round, user, code, now)
     for user in plan.ghosts:
         await _ghost_pause(repos, team, pair_round, user, now)
+    await _notice(repos, plan, pair_round, now)
     return pair_round
+
+
+async def _notice(repos: Repos, plan: Plan, pair_round: PairRound, now: datetime) -> None:
+    """A short post in the pool's chosen channel, when an admin chose one."""
+    channel = plan.pool.channel_ref
+    if not channel or not plan.placed:
+        return
+    groups = len(plan.groups) + bool(plan.lottery)
+    text = (
+        f"☕ A new coffee round in {plan.team.name}: {plan.placed} people in {groups} groups. "
+        "Your partners are in your chat with me."
+    )
+    if plan.pool.opt_in:
+        text += " Want in next time? Chat with me and type `join coffee`."
+    await repos.outbox.enqueue(
+        f"pairnotice:round{pair_round.id}",
+        {"to": "team", "channel": channel, "text": text},
+        now,
+        team_id=plan.team.id,
+    )
 
 
 async def _introduce(

@@ -214,14 +214,19 @@ def _set_followup(turn: Turn, raw: str) -> Any:
 def _set_channel(turn: Turn, raw: str) -> Any:
     word = raw.lower()
     if word in ("none", "off"):
-        return lambda pool, t: setattr(pool, "channel_ref", None)
+        return lambda pool, t: _set_notice_channel(pool, None, None)
     if word != "here":
         raise ValueError("use `channel=here` (in the channel, @mentioning me) or `channel=none`")
     inbound = turn.inbound
     if inbound.conversation_type != "channel" or inbound.team_id is None:
         raise ValueError("`channel=here` only works in a team channel, @mentioning me")
-    conversation = inbound.conversation_id.split(";", 1)[0]
-    return lambda pool, t: setattr(pool, "channel_ref", conversation)
+    conversation = inbound.channel_id or inbound.conversation_id.split(";", 1)[0]
+    name = inbound.channel_name or "this channel"
+    return lambda pool, t: _set_notice_channel(pool, conversation, name)
+
+
+def _set_notice_channel(pool: PairPool, conversation: str | None, name: str | None) -> None:
+    pool.channel_ref, pool.channel_name = conversation, name
 
 
 _PARSERS = {
@@ -263,13 +268,19 @@ def _describe(turn: Turn, team: Team, pool: PairPool, schedule: Schedule | None)
         f"- Prefer other departments: {'on' if pool.cross_department else 'off'}",
         f"- Who takes part: {mode}",
         f"- Follow-up: {pool.followup_days} days after each round",
-        f"- Round notices: {'the chosen channel' if pool.channel_ref else 'none'}",
+        f"- Round notices: {_notice_line(pool)}",
         f"- Lottery: {_lottery_line(pool)}",
     ]
     if not on:
         lines.append("Turn it on with `/pair settings pairing=on`.")
     lines.append(SETTINGS_HELP)
     return "\n".join(lines)
+
+
+def _notice_line(pool: PairPool) -> str:
+    if not pool.channel_ref:
+        return "none (`channel=here` in a channel posts a short notice there each round)"
+    return f"posted in {pool.channel_name or 'the chosen channel'}"
 
 
 def _lottery_line(pool: PairPool) -> str:
@@ -323,7 +334,7 @@ async def run_now(turn: Turn) -> None:
         turn.repos, team, pool, turn.now, pairing.round_seed(team.id, period)
     )
     await pairing.commit_round(turn.repos, plan, turn.now, period, "admin")
-    turn.result.queued += plan.placed + len(plan.unplaced) + len(plan.ghosts)
+    turn.result.queued += plan.placed + len(plan.unplaced) + len(plan.ghosts) + 1
     turn.say(_plan_text(plan, f"New round in {team.name}: intros are on their way"))
 
 

@@ -314,3 +314,25 @@ async def test_followups_skip_people_who_opted_out(bot):
         await pairing.send_followups(JobContext(repos, None, "q", bot.now(), bot.now()))
     await bot.settle()
     assert len(cards_with_id(bot, ANA, "pairfollow:")) == 1
+
+
+async def test_a_chosen_channel_gets_a_short_notice_each_round(bot):
+    await install(bot)
+    lounge = teams.channel_of(TEAM, "lounge")
+    activity = teams.channel_message(
+        bot.service_url, ANA, TEAM, "/pair settings channel=here mode=opt-in", channel=lounge
+    )
+    (text,) = await bot.send(activity)
+    assert "Round notices: posted in Lounge" in text
+    await direct(bot, BEN, "join coffee")
+    await direct(bot, CHLOE, "join coffee")
+    await channel(bot, ANA, "/pair now")
+    await bot.settle()
+    (notice,) = [m for m in bot.connector.messages(lounge) if "coffee round" in (m.text or "")]
+    assert "2 people in 1 groups" in notice.text and "join coffee" in notice.text
+    assert "Ben" not in notice.text  # who met whom is not posted
+    assert not [m for m in bot.connector.messages(TEAM.id) if "coffee round" in (m.text or "")]
+    text = await channel(bot, ANA, "/pair settings channel=none")
+    assert "Round notices: none" in text
+    text = await direct(bot, ANA, "/pair settings channel=here")
+    assert "only works in a team channel" in text and "Nothing changed" in text
