@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
@@ -129,6 +130,47 @@ def pair(args: argparse.Namespace) -> int:
     return 0
 
 
+def match_mentors(args: argparse.Namespace) -> int:
+    """`mentorbot match`: mentor matching on JSON files, for planning and review."""
+    from dialogs import matching_algorithm as matching
+
+    try:
+        mentors = matching.parse_people(
+            _read_json(args.mentors, "mentors"), "mentors", default_capacity=args.default_capacity
+        )
+        mentees = matching.parse_people(_read_json(args.mentees, "mentees"), "mentees")
+        weights = matching.parse_weights(
+            _read_json(args.weights, "weights") if args.weights else None
+        )
+        result = matching.match(mentors, mentees, weights, at=_instant(args.at))
+    except ValueError as exc:
+        print(f"mentorbot match: {exc}", file=sys.stderr)
+        return 2
+    text = json.dumps(result.to_dict(), indent=1, ensure_ascii=False)
+    try:
+        if args.out:
+            args.out.write_text(text + "\n", encoding="utf-8")
+        else:
+            print(text)
+    except OSError as exc:
+        print(f"mentorbot match: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _instant(text: str | None) -> datetime:
+    """--at: an ISO 8601 date or time (UTC unless it says otherwise); default now."""
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"--at must be an ISO 8601 date or time, e.g. 2025-03-01T09:00Z ({text!r})"
+        ) from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
 def _read_json(path: Path, what: str) -> object:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -156,9 +198,20 @@ def main(argv: list[str] | None = None) -> int:
     pair_cmd.add_argument("--window", type=int, default=12, help="rounds that count as recent")
     pair_cmd.add_argument("--cross-department", action="store_true", help="prefer mixing")
     pair_cmd.add_argument("--out", type=Path, help="write here instead of stdout")
+    match_cmd = sub.add_parser("match", help="match mentees with mentors offline (JSON in and out)")
+    match_cmd.add_argument("--mentors", type=Path, required=True, help="JSON list of mentors")
+    match_cmd.add_argument("--mentees", type=Path, required=True, help="JSON list of mentees")
+    match_cmd.add_argument("--weights", type=Path, help="JSON object: criterion -> 0 to 10")
+    match_cmd.add_argument(
+        "--default-capacity", type=int, default=2, help="mentees per mentor without one (1-5)"
+    )
+    match_cmd.add_argument("--at", help="instant for time-zone offsets, ISO 8601 (default: now)")
+    match_cmd.add_argument("--out", type=Path, help="write here instead of stdout")
     args = parser.parse_args(argv)
     if args.command == "pair":  # offline: needs no settings
         return pair(args)
+    if args.command == "match":  # offline: needs no settings
+        return match_mentors(args)
     try:
         settings = Settings.from_env()
     except SettingsError as exc:

@@ -1,0 +1,219 @@
+"""Mentor matching: Mentorbot's solver against a greedy baseline and an independent optimum.
+
+    python -m bench.matching [--sizes 1000x200,10000x2000] [--seed 1] [--repeat 1]
+
+For each size (mentees x mentors): seeded synthetic profiles (skills with popular and rare
+ones, goals texts, interests, languages, 16 time zones, meeting formats, departments,
+seniority, managers, a few people who are both mentor and mentee) and capacities 1 to 5.
+The weights are the defaults plus languages as a must-have and a cross-department
+preference (`WEIGHTS`). Then, on the same score matrix:
+
+- mentorbot: `dialogs.matching_algorithm.match`, the whole call (scores, HiGHS with
+  pricing, the fairness guard, explanations); the best of `--repeat` timed runs.
+- greedy: all pairs by score, best first; a pair is taken when both still can be.
+- exact: `scipy.optimize.linear_sum_assignment` on the full matrix with one column per
+  mentor seat (a different algorithm on every pair, no pricing), timed without scoring.
+
+Totals and lowest pair scores are percentage points (0.1 steps). Progress goes to stderr;
+stdout gets exactly one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from bench.common import info
+from dialogs.matching_algorithm import UNITS, Person, match, parse_people, score_matrix
+
+GOALS = {"seconds_at_10000x2000": 10.0, "total": "equal to the exact optimum"}
+WEIGHTS = {"languages": 10, "cross_department": 2}
+AT = datetime(2025, 3, 3, 12, tzinfo=UTC)  # a fixed instant: offsets never depend on the day
+ZONES = [
+    "America/Los_Angeles",
+    "America/Denver",
+    "America/Chicago",
+    "America/New_York",
+    "America/Sao_Paulo",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Warsaw",
+    "Africa/Lagos",
+    "Europe/Istanbul",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "UTC",
+]
+LANGUAGES = ["German", "French", "Spanish", "Portuguese", "Polish", "Hindi", "Japanese"]
+FORMATS = (["video", "any", "chat", "in_person"], [40, 30, 15, 15])
+_GOAL_TEXT = (
+    "leadership public speaking data engineering cloud architecture product management "
+    "negotiation career promotion design security analytics machine learning writing "
+    "stakeholder management hiring coaching strategy finance operations testing "
+    "mobile frontend backend infrastructure research presentation"
+)
+GOAL_WORDS = _GOAL_TEXT.split()
+
+
+def synthetic(mentees: int, mentors: int, seed: int) -> tuple[list[Person], list[Person]]:
+    """Seeded mentor and mentee profiles, parsed like the CLI's files."""
+    rng = random.Random(seed)
+    skills = [f"skill {k}" for k in range(80)]
+    popularity = [1 / (k + 1) ** 0.7 for k in range(len(skills))]  # a few skills are popular
+    interests = [f"interest {k}" for k in range(40)]
+    mentor_dicts = [
+        _profile(f"mentor-{k:05d}", rng, skills, popularity, interests, mentor=True)
+        for k in range(mentors)
+    ]
+    mentee_dicts = [
+        _profile(f"mentee-{k:05d}", rng, skills, popularity, interests, mentor=False)
+        for k in range(mentees)
+    ]
+    for person in mentee_dicts:
+        if rng.random() < 0.1:  # their manager mentors in the program
+            person["manager_id"] = rng.choice(mentor_dicts)["id"]
+    for mentor in rng.sample(mentor_dicts, max(1, mentors // 50)):  # both mentor and mentee
+        mentee_dicts[rng.randrange(mentees)] = {**mentor, "role": "both", "seniority": 2}
+    return parse_people(mentor_dicts, "mentors"), parse_people(mentee_dicts, "mentees")
+
+
+def _profile(
+    person_id: str,
+    rng: random.Random,
+    skills: list[str],
+    popularity: list[float],
+    interests: list[str],
+    *,
+    mentor: bool,
+) -> dict[str, Any]:
+    languages = ["English"] if rng.random() < 0.9 else []
+    languages += rng.sample(LANGUAGES, rng.choice([0, 0, 1, 2]))
+    profile: dict[str, Any] = {
+        "id": person_id,
+        "name": person_id.replace("-", " ").title(),
+        "role": "mentor" if mentor else "mentee",
+        "goals": "I want to grow in " + " and ".join(rng.sample(GOAL_WORDS, rng.randint(2, 5))),
+        "interests": rng.sample(interests, rng.randint(0, 4)),
+        "languages": languages or ["Spanish"],
+        "timezone": rng.choice(ZONES),
+        "meeting_format": rng.choices(*FORMATS)[0],
+        "location": f"city {rng.randrange(12)}",
+        "department": f"dept {rng.randrange(20)}",
+        "seniority": rng.randint(3, 30) if mentor else rng.randint(0, 10),
+    }
+    if mentor:
+        profile["skills_offer"] = list(set(rng.choices(skills, popularity, k=rng.randint(2, 6))))
+        profile["capacity"] = rng.randint(1, 5)
+    else:
+        profile["skills_want"] = list(set(rng.choices(skills, popularity, k=rng.randint(1, 4))))
+    return profile
+
+
+def greedy(units: np.ndarray, seats: list[int]) -> list[tuple[int, int]]:
+    """Best pair first: take it when the mentee is free and the mentor has a seat."""
+    n, m = units.shape
+    flat = units.ravel()
+    order = np.argsort(-flat, kind="stable")[: np.count_nonzero(flat)]  # 0 = not allowed
+    left, free, pairs = list(seats), [True] * n, []
+    open_seats, open_mentees = sum(seats), n
+    for start in range(0, len(order), 100_000):  # a chunk at a time: most runs stop early
+        for key in order[start : start + 100_000].tolist():
+            mentee, mentor = divmod(key, m)
+            if left[mentor] and free[mentee]:
+                left[mentor] -= 1
+                free[mentee] = False
+                pairs.append((mentee, mentor))
+                open_seats, open_mentees = open_seats - 1, open_mentees - 1
+                if not open_seats or not open_mentees:
+                    return pairs
+    return pairs
+
+
+def exact(units: np.ndarray, seats: list[int]) -> list[tuple[int, int]]:
+    """The optimum by the Hungarian-type method on every pair: one column per seat."""
+    owner = np.repeat(np.arange(units.shape[1]), seats)
+    rows, cols = linear_sum_assignment(units[:, owner], maximize=True)
+    pairs = [(int(i), int(owner[c])) for i, c in zip(rows, cols, strict=True)]
+    return [(i, j) for i, j in pairs if units[i, j] > 0]  # a 0 is "not matched"
+
+
+def quality(units: np.ndarray, pairs: list[tuple[int, int]], seconds: float) -> dict[str, Any]:
+    scores = [int(units[i, j]) for i, j in pairs]
+    return {
+        "seconds": round(seconds, 3),
+        "total": _points(sum(scores)),
+        "lowest": _points(min(scores)) if scores else None,
+        "matched": len(pairs),
+    }
+
+
+def _points(units: int) -> float:
+    return round(units * 100 / UNITS, 1)
+
+
+def measure(size: str, args: argparse.Namespace) -> dict[str, Any]:
+    mentees_n, mentors_n = map(int, size.split("x"))
+    mentors, mentees = synthetic(mentees_n, mentors_n, args.seed)
+    seats = [p.capacity for p in mentors]
+    info(f"{size}: {len(mentees)} mentees, {len(mentors)} mentors, {sum(seats)} seats")
+    block: dict[str, Any] = {"seats": sum(seats)}
+
+    times, result = [], None
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        result = match(mentors, mentees, WEIGHTS, at=AT)
+        times.append(time.perf_counter() - started)
+    assert result is not None
+    started = time.perf_counter()
+    units = score_matrix(mentors, mentees, WEIGHTS, at=AT).units
+    scoring = time.perf_counter() - started
+    index = {p.id: i for i, p in enumerate(mentees)}, {p.id: j for j, p in enumerate(mentors)}
+    ours = [(index[0][m.mentee], index[1][m.mentor]) for m in result.matches]
+    block["mentorbot"] = quality(units, ours, min(times))
+    block["mentorbot"]["scoring_seconds"] = round(scoring, 3)
+    block["mentorbot"]["lowest_without_guard"] = result.summary.lowest_without_guard
+    info(f"{size} mentorbot: {block['mentorbot']}")
+
+    for name, method in (("greedy", greedy), ("exact_lsa", exact)):
+        started = time.perf_counter()
+        pairs = method(units, seats)
+        block[name] = quality(units, pairs, time.perf_counter() - started)
+        info(f"{size} {name}: {block[name]}")
+    return block
+
+
+def meets_goal(sizes: dict[str, dict[str, Any]]) -> dict[str, bool]:
+    checks = {
+        f"total_equals_exact_{n}": b["mentorbot"]["total"] == b["exact_lsa"]["total"]
+        for n, b in sizes.items()
+    }
+    if "10000x2000" in sizes:
+        checks["seconds_at_10000x2000"] = sizes["10000x2000"]["mentorbot"]["seconds"] < 10.0
+    return checks
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.matching", description=__doc__)
+    parser.add_argument("--sizes", default="1000x200,10000x2000", help="mentees x mentors, ...")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=1, help="timed runs of mentorbot (best)")
+    args = parser.parse_args(argv)
+    sizes = {size: measure(size, args) for size in args.sizes.split(",")}
+    result = {"sizes": sizes, "weights": WEIGHTS, "goal": GOALS, "meets_goal": meets_goal(sizes)}
+    print(json.dumps(result, separators=(",", ":")), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
