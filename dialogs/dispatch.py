@@ -48,7 +48,7 @@ async def _on_submit(turn: Turn) -> None:
             "type `help` to start again. Nothing was changed."
         )
         return
-    if not turn.inbound.is_personal:
+    if not turn.inbound.is_personal and not action.in_channels:
         turn.say("Please use that card in our 1:1 chat.")
         return
     await action.handler(turn)

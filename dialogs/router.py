@@ -61,6 +61,9 @@ class Action:
     name: str
     handler: Handler
     who: Who = "anyone"
+    # Usable on a card posted in a channel (e.g. a program's Join button); most card
+    # actions belong in the 1:1 chat, where what they show stays private.
+    in_channels: bool = False
 
 
 @dataclass

@@ -5,7 +5,10 @@ Help texts (`help`, `/help`) and the manifest's command lists are generated from
 
 from __future__ import annotations
 
-from dialogs import account, admin, coffee, pairing_admin
+from typing import Any
+
+from dialogs import account, admin, coffee, mentoring, pairing_admin, programs
+from dialogs.matching_algorithm import CRITERIA
 from dialogs.router import Action, Arg, Command, RouteTable
 
 TEAM = ("personal", "team", "groupChat")
@@ -37,9 +40,19 @@ def build_table() -> RouteTable:
                 account.pause,
                 usage="[until YYYY-MM-DD]",
             ),
-            Command("resume", "end a pause", account.resume),
+            Command("resume", "end a pause", account.resume, menu=False),
             Command("opt out", "stop all pairings and messages", account.opt_out),
-            Command("opt in", "join again after opting out", account.opt_in),
+            Command("opt in", "join again after opting out", account.opt_in, menu=False),
+            Command("join", "enrol in a mentoring program", programs.join, usage="<program>"),
+            Command("mentoring", "your mentor or mentees, and how it goes", mentoring.my_mentoring),
+            Command(
+                "end mentoring",
+                "end a mentorship (the reason stays private)",
+                mentoring.end_mentoring,
+                usage="[name]",
+                args=(Arg("reason", "why, for me only (optional)"),),
+                menu=False,
+            ),
             Command("coffee", "your coffee chats: where you're in, next round", coffee.status),
             Command(
                 "join coffee",
@@ -173,11 +186,75 @@ def build_table() -> RouteTable:
                     TEAM_ARG,
                 ),
             ),
+            *_program_commands(),
         ],
         actions=[
             Action("profile_save", account.save_profile),
             Action("delete_data_confirm", account.confirm_delete),
             Action("delete_data_cancel", account.cancel_delete),
             Action("pair_followup", coffee.answer_followup),
+            Action("program_save", programs.save),
+            Action("program_join", programs.join_from_card, in_channels=True),
+            Action("enrol_save", programs.save_enrolment),
+            Action("agreement_confirm", mentoring.confirm_agreement),
+            Action("match_request", mentoring.request_mentor),
+            Action("match_answer", mentoring.answer_request),
+            Action("mentorship_not_fit", mentoring.not_a_good_fit),
         ],
     )
+
+
+PROGRAM_ARG = Arg("name", "the program's name (or type it after the command)")
+
+
+def _program_commands() -> list[Command]:
+    """Admin commands of mentoring programs; listed by /help, not in the manifest's menu."""
+
+    def admin(
+        name: str, summary: str, handler: Any, usage: str = "<program>", *more: Arg
+    ) -> Command:
+        return Command(
+            name,
+            summary,
+            handler,
+            who="admin",
+            scopes=TEAM,
+            usage=usage,
+            args=(PROGRAM_ARG, *more, TEAM_ARG),
+            menu=False,
+        )
+
+    weights = tuple(Arg(c, "0 to 10 (10 = must-have)") for c in CRITERIA)
+    return [
+        admin(
+            "/program new", "start a mentoring program (then a form)", programs.new, 'name="..."'
+        ),
+        admin("/program list", "programs of this team", programs.list_programs, ""),
+        admin("/program show", "a program's settings and counts", programs.show),
+        admin("/program edit", "change a program (the form again)", programs.edit),
+        admin("/program invite", "post a join card in the channel", programs.invite),
+        admin("/program close", "end a program and all its mentorships", programs.close),
+        admin(
+            "/match run", "match waiting mentees now (in the program's mode)", mentoring.admin_run
+        ),
+        admin("/match review", "proposals waiting for your approval", mentoring.review),
+        admin(
+            "/match approve",
+            "approve a proposal: <#> or all <program>",
+            mentoring.approve,
+            "<#> | all <program>",
+        ),
+        admin(
+            "/match reject",
+            "reject a proposal: <#> or all <program>",
+            mentoring.reject,
+            "<#> | all <program>",
+        ),
+        admin(
+            "/match weights",
+            "show or set matching weights",
+            mentoring.set_weights,
+            "<program> [skills=8 ...]",
+            *weights,
+        ),
+    ]

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -360,3 +361,93 @@ class IcebreakerAnswer(Base):
     source: Mapped[str] = mapped_column(String(10))  # card | thread
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
+
+
+class Program(Base):
+    """A mentoring program in a team: its goals, dates, rules and how people are matched."""
+
+    __tablename__ = "programs"
+    __table_args__ = (UniqueConstraint("team_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20))  # draft | open | closed
+    objectives: Mapped[list[str]] = mapped_column(default=list)
+    focus_areas: Mapped[list[str]] = mapped_column(default=list)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    cadence: Mapped[str] = mapped_column(String(20))  # weekly | biweekly | monthly
+    capacity: Mapped[int] = mapped_column(Integer)  # a mentor's default, 1 to 5
+    mode: Mapped[str] = mapped_column(String(20))  # automatic | choose | approve
+    enrol_by: Mapped[date | None] = mapped_column(Date)
+    agreement: Mapped[str] = mapped_column(Text, default="")
+    # [{"title": ..., "url": ...}] for each side
+    resources_mentors: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    resources_mentees: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    weights: Mapped[dict[str, Any] | None] = mapped_column()  # None = the defaults
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    matched_at: Mapped[datetime | None] = mapped_column()  # the deadline's automatic run
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+
+
+class Enrolment(Base):
+    """A member in a program, with the program's own questions answered."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("program_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(10))  # mentor | mentee
+    wants: Mapped[str] = mapped_column(Text, default="")  # what I want from this program
+    capacity: Mapped[int | None] = mapped_column(Integer)  # mentors
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)  # re-match first
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class MatchProposal(Base):
+    """A possible pair: a suggestion to a mentee, a request to a mentor, or an admin's
+    review item, with its score and reasons."""
+
+    __tablename__ = "match_proposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # suggested | requested | declined | expired | proposed | rejected | accepted | closed
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    rank: Mapped[int] = mapped_column(Integer, default=0)  # a suggestion's place, 1 = best
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column(default=list)
+    expires_at: Mapped[datetime | None] = mapped_column()  # a request's answer deadline
+    created_at: Mapped[datetime] = mapped_column()
+    decided_at: Mapped[datetime | None] = mapped_column()
+
+
+class Mentorship(Base):
+    """A mentor and a mentee in a program: agreeing, then active, then ended."""
+
+    __tablename__ = "mentorships"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # agreeing | active | ended
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column(default=list)
+    # Each side's confirmation: {"mentor": {"at": iso, "channel": ...}, "mentee": {...}}
+    agreement: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column()
+    started_at: Mapped[datetime | None] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    end_kind: Mapped[str | None] = mapped_column(String(20))  # not_fit | ended | closed
+    end_reason: Mapped[str | None] = mapped_column(Text)  # private to whoever ended it

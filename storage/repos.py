@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.icebreakers import IcebreakerRepo
 from storage.models import Membership, OutboxMessage, Profile, Team, TeamAdmin, User
 from storage.pairing import PairingRepo
+from storage.programs import ProgramRepo
 from storage.schedules import JobRunRepo, ScheduleRepo
 
 
@@ -61,6 +62,7 @@ class Repos:
         self.job_runs = JobRunRepo(session)
         self.pairing = PairingRepo(session)
         self.icebreakers = IcebreakerRepo(session)
+        self.programs = ProgramRepo(session)
 
     async def flush(self) -> None:
         await self.session.flush()

@@ -1,0 +1,174 @@
+"""Mentoring-program storage: programs, enrolments, proposals and mentorships."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Enrolment, MatchProposal, Mentorship, Program
+
+LIVE = ("agreeing", "active")  # mentorships that hold a mentor's seat
+OPEN_PROPOSALS = ("suggested", "requested", "proposed")
+
+
+class ProgramRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    # --- programs ---------------------------------------------------------------------
+    async def get(self, program_id: int) -> Program | None:
+        return await self.s.get(Program, program_id)
+
+    async def by_name(self, team_ids: Iterable[int], name: str) -> list[Program]:
+        stmt = select(Program).where(
+            Program.team_id.in_(list(team_ids)), func.lower(Program.name) == name.lower()
+        )
+        return list(await self.s.scalars(stmt))
+
+    async def of_team(self, team_id: int) -> list[Program]:
+        stmt = select(Program).where(Program.team_id == team_id).order_by(Program.created_at)
+        return list(await self.s.scalars(stmt))
+
+    async def add(self, program: Program) -> Program:
+        self.s.add(program)
+        await self.s.flush()
+        return program
+
+    async def deadline_passed(self, today: date) -> list[Program]:
+        """Open programs whose enrolment deadline is over and that were not matched yet."""
+        stmt = select(Program).where(
+            Program.status == "open",
+            Program.enrol_by.is_not(None),
+            Program.enrol_by < today,
+            Program.matched_at.is_(None),
+        )
+        return list(await self.s.scalars(stmt))
+
+    # --- enrolments ---------------------------------------------------------------------
+    async def enrolment(self, program_id: int, user_id: int) -> Enrolment | None:
+        return await self.s.scalar(
+            select(Enrolment).where(
+                Enrolment.program_id == program_id, Enrolment.user_id == user_id
+            )
+        )
+
+    async def enrolments(self, program_id: int) -> list[Enrolment]:
+        stmt = (
+            select(Enrolment)
+            .where(Enrolment.program_id == program_id, Enrolment.active.is_(True))
+            .order_by(Enrolment.priority.desc(), Enrolment.id)
+        )
+        return list(await self.s.scalars(stmt))
+
+    async def enrolments_of(self, user_id: int) -> list[Enrolment]:
+        return list(await self.s.scalars(select(Enrolment).where(Enrolment.user_id == user_id)))
+
+    def add_enrolment(self, enrolment: Enrolment) -> None:
+        self.s.add(enrolment)
+
+    # --- mentorships --------------------------------------------------------------------
+    async def mentorship(self, mentorship_id: int) -> Mentorship | None:
+        return await self.s.get(Mentorship, mentorship_id)
+
+    async def live_mentorships(self, program_id: int) -> list[Mentorship]:
+        stmt = select(Mentorship).where(
+            Mentorship.program_id == program_id, Mentorship.status.in_(LIVE)
+        )
+        return list(await self.s.scalars(stmt))
+
+    async def mentorships_of(self, user_id: int, live_only: bool = True) -> list[Mentorship]:
+        stmt = select(Mentorship).where(
+            or_(Mentorship.mentor_id == user_id, Mentorship.mentee_id == user_id)
+        )
+        if live_only:
+            stmt = stmt.where(Mentorship.status.in_(LIVE))
+        return list(await self.s.scalars(stmt.order_by(Mentorship.id)))
+
+    async def ended_pairs(self, program_id: int) -> set[tuple[int, int]]:
+        """(mentor, mentee) pairs that ended in this program: never proposed again."""
+        rows = await self.s.execute(
+            select(Mentorship.mentor_id, Mentorship.mentee_id).where(
+                Mentorship.program_id == program_id, Mentorship.status == "ended"
+            )
+        )
+        return {(a, b) for a, b in rows}
+
+    async def add_mentorship(self, mentorship: Mentorship) -> Mentorship:
+        self.s.add(mentorship)
+        await self.s.flush()
+        return mentorship
+
+    # --- proposals ----------------------------------------------------------------------
+    async def proposal(self, proposal_id: int) -> MatchProposal | None:
+        return await self.s.get(MatchProposal, proposal_id)
+
+    async def open_proposals(self, program_id: int) -> list[MatchProposal]:
+        stmt = (
+            select(MatchProposal)
+            .where(
+                MatchProposal.program_id == program_id,
+                MatchProposal.status.in_(OPEN_PROPOSALS),
+            )
+            .order_by(MatchProposal.mentee_id, MatchProposal.rank, MatchProposal.id)
+        )
+        return list(await self.s.scalars(stmt))
+
+    async def suggestions_of(self, program_id: int, mentee_id: int) -> list[MatchProposal]:
+        stmt = (
+            select(MatchProposal)
+            .where(
+                MatchProposal.program_id == program_id,
+                MatchProposal.mentee_id == mentee_id,
+                MatchProposal.status == "suggested",
+            )
+            .order_by(MatchProposal.rank)
+        )
+        return list(await self.s.scalars(stmt))
+
+    async def expired_requests(self, now: datetime) -> list[MatchProposal]:
+        stmt = select(MatchProposal).where(
+            MatchProposal.status == "requested", MatchProposal.expires_at <= now
+        )
+        return list(await self.s.scalars(stmt.order_by(MatchProposal.id)))
+
+    def add_proposal(self, proposal: MatchProposal) -> None:
+        self.s.add(proposal)
+
+    async def close_proposals(
+        self, program_id: int, mentee_id: int | None, now: datetime
+    ) -> None:
+        """Retire open proposals of a program (of one mentee, when given)."""
+        stmt = update(MatchProposal).where(
+            MatchProposal.program_id == program_id,
+            MatchProposal.status.in_(OPEN_PROPOSALS),
+        )
+        if mentee_id is not None:
+            stmt = stmt.where(MatchProposal.mentee_id == mentee_id)
+        await self.s.execute(stmt.values(status="closed", decided_at=now))
+
+    async def counts(self, program_id: int) -> Counter[str]:
+        """Enrolled mentors and mentees, live and ended mentorships, open proposals."""
+        counts: Counter[str] = Counter()
+        rows = await self.s.execute(
+            select(Enrolment.role, func.count())
+            .where(Enrolment.program_id == program_id, Enrolment.active.is_(True))
+            .group_by(Enrolment.role)
+        )
+        counts.update({f"{role}s": n for role, n in rows})
+        rows = await self.s.execute(
+            select(Mentorship.status, func.count())
+            .where(Mentorship.program_id == program_id)
+            .group_by(Mentorship.status)
+        )
+        counts.update(dict(rows.tuples()))
+        rows = await self.s.execute(
+            select(MatchProposal.status, func.count())
+            .where(MatchProposal.program_id == program_id)
+            .group_by(MatchProposal.status)
+        )
+        counts.update({f"proposals_{status}": n for status, n in rows})
+        return counts
