@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
+
 from dialogs import matching_algorithm as algo
 from dialogs.cards import render
 from dialogs.people import display
@@ -41,7 +43,7 @@ class RunResult:
     total: float = 0.0
 
 
-# --- reading a program's people ----------------------------------------------------------------
+# --- reading a program's people ------------------------------------------------------------------
 @dataclass
 class Pool:
     program: Program
@@ -124,36 +126,53 @@ async def _run(
     if program.mode == "choose":
         await _suggest(repos, pool, now, result)
         return
+    weights = weights_of(program)
     mentors = [person(u, e, pool.profiles.get(u.id), s) for u, e, s in pool.mentors]
     people = [person(u, e, pool.profiles.get(u.id), 0) for u, e in pool.mentees]
-    if not mentors or not people:
-        await _tell_unmatched(
-            repos, pool, [(u, "no mentor has a free seat") for u, _ in pool.mentees], now, result
-        )
-        return
-    outcome = algo.match(mentors, people, weights_of(program), at=now)
-    users = {str(u.id): u for u, _, _ in pool.mentors} | {str(u.id): u for u, _ in pool.mentees}
-    unmatched = [(users[u.id], u.reason) for u in outcome.unmatched]
-    for m in outcome.matches:
-        mentor, mentee = users[m.mentor], users[m.mentee]
-        if (mentor.id, mentee.id) in pool.ended:
-            unmatched.append((mentee, "your earlier mentor was the only good fit"))
+    units = _allowed_units(pool, mentors, people, weights, now)
+    assignment = algo.assign(units, [p.capacity for p in mentors]) if units.size else None
+    unmatched = []
+    for i, (mentee, _) in enumerate(pool.mentees):
+        j = int(assignment.mentor_of[i]) if assignment is not None else -1
+        if j < 0:
+            fits = units.size and bool((units[i] > 0).any())
+            why = "the mentors who fit you are full" if fits else "no mentor fits you yet"
+            unmatched.append((mentee, why))
             continue
-        result.total += m.score
-        result.lowest = m.score if result.lowest is None else min(result.lowest, m.score)
+        mentor, score = pool.mentors[j][0], int(units[i, j]) / 10
+        reasons = reasons_for(mentors[j], people[i], weights, now)
+        result.total += score
+        result.lowest = score if result.lowest is None else min(result.lowest, score)
         if program.mode == "automatic":
-            await start_agreement(repos, program, mentor, mentee, m.score, list(m.reasons), now)
+            await start_agreement(repos, program, mentor, mentee, score, reasons, now)
             result.matched += 1
             result.messages += 2
         else:
-            repos.programs.add_proposal(
-                _proposal(program, mentor, mentee, m.score, m.reasons, "proposed", now)
-            )
+            proposal = _proposal(program, mentor, mentee, score, reasons, "proposed", now)
+            repos.programs.add_proposal(proposal)
             result.proposed += 1
     if program.mode == "automatic":
         await _tell_unmatched(repos, pool, unmatched, now, result)
     else:
         result.unmatched += unmatched  # told nothing until an admin decides
+
+
+def _allowed_units(
+    pool: Pool,
+    mentors: list[algo.Person],
+    people: list[algo.Person],
+    weights: dict[str, float],
+    now: datetime,
+) -> Any:
+    """Pair scores (0.1 % units; 0 = never) with pairs that ended before ruled out."""
+    if not mentors or not people:
+        return np.zeros((len(people), len(mentors)), dtype=np.int32)
+    units = algo.score_matrix(mentors, people, weights, at=now).units.copy()
+    for i, (mentee, _) in enumerate(pool.mentees):
+        for j, (mentor, _, _) in enumerate(pool.mentors):
+            if (mentor.id, mentee.id) in pool.ended:
+                units[i, j] = 0
+    return units
 
 
 async def _suggest(repos: Repos, pool: Pool, now: datetime, result: RunResult) -> None:
@@ -249,7 +268,7 @@ def _lower(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-# --- the agreement ----------------------------------------------------------------------------
+# --- the agreement -------------------------------------------------------------------------------
 async def start_agreement(
     repos: Repos,
     program: Program,
@@ -349,7 +368,7 @@ async def confirm_agreement(turn: Turn) -> None:
     turn.say(f"You've both agreed: your mentorship with {display(other)} starts now. 🎉")
 
 
-# --- mode "choose": suggestions, requests, answers ----------------------------------------------
+# --- mode "choose": suggestions, requests, answers -----------------------------------------------
 async def _send_suggestions(
     repos: Repos,
     program: Program,
@@ -388,7 +407,7 @@ async def _send_suggestions(
                 ],
             }
         )
-    card = render("match_suggestions", name=program.name, suggestions=blocks, days=REQUEST_DAYS)
+    card = render("match_suggestions", pname=program.name, suggestions=blocks, days=REQUEST_DAYS)
     await repos.outbox.enqueue(
         f"suggestions:program{program.id}:user{mentee.id}:{now.isoformat()}",
         {"to": "user", "card": card},
@@ -566,7 +585,7 @@ async def match_at_deadline(ctx: JobContext) -> None:
         await run_matching(ctx.repos, program, ctx.now)
 
 
-# --- living with a mentorship ------------------------------------------------------------------
+# --- living with a mentorship --------------------------------------------------------------------
 async def my_mentoring(turn: Turn) -> None:
     mine = await turn.repos.programs.mentorships_of(turn.user.id)
     if not mine:
@@ -700,7 +719,7 @@ async def end_mentoring(turn: Turn) -> None:
     )
 
 
-# --- admin: /match run|review|approve|reject|weights --------------------------------------------
+# --- admin: /match run|review|approve|reject|weights ---------------------------------------------
 async def admin_run(turn: Turn) -> None:
     from dialogs.programs import _named
 
@@ -860,7 +879,7 @@ def _name(program: Program | None) -> str:
     return program.name if program else "a closed program"
 
 
-# --- helpers --------------------------------------------------------------------------------------
+# --- helpers -------------------------------------------------------------------------------------
 async def _my_mentorship(turn: Turn) -> Mentorship | None:
     raw = turn.inbound.value.get("mentorship")
     mentorship_id = raw if isinstance(raw, int) and not isinstance(raw, bool) else None

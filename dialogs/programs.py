@@ -45,7 +45,7 @@ ClosedHook = Callable[[Any, Program, list[User], datetime], Awaitable[None]]
 CLOSED_HOOKS: list[ClosedHook] = []
 
 
-# --- /program new, the form, saving ---------------------------------------------------------
+# --- /program new, the form, saving --------------------------------------------------------------
 async def new(turn: Turn) -> None:
     team = _team(turn)
     name = " ".join((turn.args.get("name") or turn.rest).split())
@@ -112,7 +112,7 @@ def form_card(program: Program, team: Team, title: str) -> dict[str, Any]:
         title=title,
         team=team.name or "your team",
         program=program.id,
-        name=program.name,
+        pname=program.name,
         objectives=",".join(known),
         objective_choices=_choices(OBJECTIVES),
         objectives_other=", ".join(other),
@@ -281,7 +281,7 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-# --- /program list|show|close|invite ----------------------------------------------------------
+# --- /program list|show|close|invite -------------------------------------------------------------
 async def list_programs(turn: Turn) -> None:
     team = _team(turn)
     programs = await turn.repos.programs.of_team(team.id)
@@ -431,14 +431,14 @@ def invite_card(program: Program) -> dict[str, Any]:
     objectives = ", ".join(OBJECTIVES.get(o, o) for o in program.objectives)
     return render(
         "program_invite",
-        name=program.name,
+        pname=program.name,
         program=program.id,
         objectives=objectives,
         facts=facts,
     )
 
 
-# --- enrolment --------------------------------------------------------------------------------
+# --- enrolment -----------------------------------------------------------------------------------
 async def join(turn: Turn) -> None:
     """`join <program>` 1:1: the program's questions as a card."""
     name = " ".join(turn.rest.split())
@@ -500,7 +500,7 @@ async def _enrol_card_or_reason(
     )
     return render(
         "enrol_form",
-        name=program.name,
+        pname=program.name,
         program=program.id,
         about=about,
         role=current.role if current and current.active else "",
@@ -561,7 +561,7 @@ async def _enrol(turn: Turn, program: Program, role: str, wants: str, capacity: 
     turn.say(f"You're in '{program.name}' as a {role}. Matching happens {when}; I'll message you.")
 
 
-# --- helpers ----------------------------------------------------------------------------------
+# --- helpers -------------------------------------------------------------------------------------
 async def _named(turn: Turn) -> Program | None:
     team = _team(turn)
     name = " ".join((turn.args.get("name") or turn.rest).split())

@@ -164,7 +164,7 @@ class ProgramRepo:
             .where(Mentorship.program_id == program_id)
             .group_by(Mentorship.status)
         )
-        counts.update(dict(rows.tuples()))
+        counts.update({status: n for status, n in rows})
         rows = await self.s.execute(
             select(MatchProposal.status, func.count())
             .where(MatchProposal.program_id == program_id)
