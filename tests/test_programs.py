@@ -120,7 +120,7 @@ async def setup(bot, mode="automatic", capacity="2", mentors=MENTORS, mentees=ME
     await bot.send(
         teams.personal_message(bot.service_url, ADMIN, '/program new name="Spring mentoring"')
     )
-    (form_card,) = [
+    (_form_card,) = [
         m for m in inbox(bot, ADMIN) if m.cards and "New program" in json.dumps(m.cards)
     ]
     reply = await submit(bot, ADMIN, form(mode=mode))
