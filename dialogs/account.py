@@ -177,6 +177,49 @@ async def export_user(turn: Turn) -> dict[str, Any]:
             for m, t in memberships
         ],
         "coffee": coffee,
+        "mentoring": await _mentoring_export(turn),
+    }
+
+
+async def _mentoring_export(turn: Turn) -> dict[str, Any]:
+    """Their enrolments and mentorships, with their own private end reasons only."""
+    repos, user = turn.repos, turn.user
+    enrolments = await repos.programs.enrolments_of(user.id)
+    mentorships = await repos.programs.mentorships_of(user.id, live_only=False)
+    programs = {
+        p.id: p
+        for p in [
+            await repos.programs.get(i)
+            for i in {e.program_id for e in enrolments} | {m.program_id for m in mentorships}
+        ]
+        if p
+    }
+    people = await repos.users.by_ids(
+        {m.mentor_id for m in mentorships} | {m.mentee_id for m in mentorships}
+    )
+    return {
+        "enrolments": [
+            {
+                "program": programs[e.program_id].name if e.program_id in programs else None,
+                "role": e.role,
+                "what_i_want": e.wants,
+                "capacity": e.capacity,
+                "active": e.active,
+            }
+            for e in enrolments
+        ],
+        "mentorships": [
+            {
+                "program": programs[m.program_id].name if m.program_id in programs else None,
+                "mentor": display(people.get(m.mentor_id)),
+                "mentee": display(people.get(m.mentee_id)),
+                "status": m.status,
+                "started": m.started_at,
+                "ended": m.ended_at,
+                "my_reason_for_ending": m.end_reason if m.ended_by_id == user.id else None,
+            }
+            for m in mentorships
+        ],
     }
 
 
@@ -235,6 +278,7 @@ async def erase(turn: Turn) -> None:
     user, repos = turn.user, turn.repos
     await repos.profiles.delete(user.id)
     await repos.pairing.erase_user(user.id)
+    await repos.programs.erase_user(user.id, turn.now)
     await repos.admins.remove_user(user.id)
     await repos.outbox.drop_for_user(user.id)
     for attr in (

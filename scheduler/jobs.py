@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from dialogs import pairing
+from dialogs import mentoring, pairing
 from scheduler.types import Job, JobContext
 
 __all__ = ["JOBS", "Job", "JobContext"]
@@ -18,4 +18,7 @@ JOBS: tuple[Job, ...] = (
     Job(pairing.ROUND_JOB, pairing.scheduled_round),
     # "Did you meet?" once a round's follow-up delay has passed (hourly is precise enough).
     Job(pairing.FOLLOWUP_JOB, pairing.send_followups, "global", every=timedelta(hours=1)),
+    # Mentoring: unanswered requests pass on after 3 days; programs match at their deadline.
+    Job("mentoring_requests", mentoring.expire_requests, "global", every=timedelta(hours=1)),
+    Job("program_matching", mentoring.match_at_deadline, "global", every=timedelta(hours=1)),
 )

@@ -70,6 +70,32 @@ class ProgramRepo:
     def add_enrolment(self, enrolment: Enrolment) -> None:
         self.s.add(enrolment)
 
+    async def erase_user(self, user_id: int, now: datetime) -> None:
+        """Leave every program: enrolments off and their words gone, open proposals closed,
+        live mentorships ended; their private end reasons are blanked."""
+        await self.s.execute(
+            update(Enrolment).where(Enrolment.user_id == user_id).values(active=False, wants="")
+        )
+        await self.s.execute(
+            update(MatchProposal)
+            .where(
+                or_(MatchProposal.mentor_id == user_id, MatchProposal.mentee_id == user_id),
+                MatchProposal.status.in_(OPEN_PROPOSALS),
+            )
+            .values(status="closed", decided_at=now)
+        )
+        await self.s.execute(
+            update(Mentorship)
+            .where(
+                or_(Mentorship.mentor_id == user_id, Mentorship.mentee_id == user_id),
+                Mentorship.status.in_(LIVE),
+            )
+            .values(status="ended", ended_at=now, end_kind="erased")
+        )
+        await self.s.execute(
+            update(Mentorship).where(Mentorship.ended_by_id == user_id).values(end_reason=None)
+        )
+
     # --- mentorships --------------------------------------------------------------------
     async def mentorship(self, mentorship_id: int) -> Mentorship | None:
         return await self.s.get(Mentorship, mentorship_id)
@@ -138,9 +164,7 @@ class ProgramRepo:
     def add_proposal(self, proposal: MatchProposal) -> None:
         self.s.add(proposal)
 
-    async def close_proposals(
-        self, program_id: int, mentee_id: int | None, now: datetime
-    ) -> None:
+    async def close_proposals(self, program_id: int, mentee_id: int | None, now: datetime) -> None:
         """Retire open proposals of a program (of one mentee, when given)."""
         stmt = update(MatchProposal).where(
             MatchProposal.program_id == program_id,

@@ -398,3 +398,29 @@ async def test_end_mentoring_keeps_the_reason_private_and_close_ends_everything(
         assert cards(bot, user, "programclosed:")
     assert "already closed" in await channel(bot, ADMIN, "/program close Spring mentoring")
     assert "isn't open" in await direct(bot, MENTEES[1], "join Spring mentoring")
+
+
+async def test_matching_runs_by_itself_at_the_enrolment_deadline_once(bot):
+    await setup(bot, mentees=MENTEES[:1])
+    async with bot.db.unit() as repos:
+        program = await repos.programs.get(1)
+        program.enrol_by = bot.now().date()
+    async with bot.db.unit() as repos:  # the deadline day itself: not yet
+        await mentoring.match_at_deadline(JobContext(repos, None, "a", bot.now(), bot.now()))
+    assert await count(bot, Mentorship) == 0
+    bot.clock.advance(days=1)
+    for period in ("b", "c"):  # the next day, twice: one run
+        async with bot.db.unit() as repos:
+            await mentoring.match_at_deadline(JobContext(repos, None, period, bot.now(), bot.now()))
+    assert await count(bot, Mentorship) == 1
+    assert "closed on" in await direct(bot, MENTEES[1], "join Spring mentoring")
+
+
+async def test_my_data_shows_my_mentoring_and_delete_ends_it(bot):
+    tom, mentor = await start_pair(bot)
+    await direct(bot, tom, "my data")
+    export = json.dumps(inbox(bot, tom)[-1].cards)
+    assert "what_i_want" in export and mentor.name in export
+    await submit(bot, tom, {"action": "delete_data_confirm"})
+    assert await count(bot, Mentorship, Mentorship.status != "ended") == 0
+    assert await count(bot, Enrolment, Enrolment.active.is_(True), Enrolment.wants != "") == 2
