@@ -12,4 +12,16 @@ from scheduler.types import Job, JobContext
 
 __all__ = ["JOBS", "Job", "JobContext"]
 
-JOBS: tuple[Job, ...] = ()
+
+async def _icebreaker(ctx: JobContext) -> None:
+    # Imported when it runs: dialogs.icebreakers imports scheduler.periods, and importing
+    # that runs this package's __init__, which imports this module.
+    from dialogs import icebreakers
+
+    await icebreakers.run_job(ctx)
+
+
+JOBS: tuple[Job, ...] = (
+    # Weekly icebreaker questions: timing from each team's schedules row job="icebreaker".
+    Job("icebreaker", _icebreaker),
+)

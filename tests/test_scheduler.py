@@ -346,7 +346,7 @@ async def test_stop_lets_a_running_tick_commit(db, clock, caplog):
 
 
 async def test_the_app_starts_and_stops_its_scheduler(settings, connector, clock):
-    async with start_bot(settings, connector, clock) as bot:
+    async with start_bot(settings, connector, clock, jobs=JOBS) as bot:
         scheduler = bot.server.app[SCHEDULER_KEY]
         assert scheduler.running and scheduler.jobs == JOBS
     assert not scheduler.running
