@@ -67,6 +67,7 @@ async def post_question(
     repos: Repos, team: Team, period: str, trigger: str, due_at: datetime, now: datetime
 ) -> IcebreakerPost | None:
     """Queue the next question's card and the previous post's digest; None if none is on."""
+    await repos.icebreakers.lock_team(team.id)
     previous = await repos.icebreakers.latest_post(team.id)
     chosen = await _choose(repos, team.id, previous)
     if chosen is None:
@@ -303,10 +304,10 @@ async def queue_count_update(repos: Repos, post: IcebreakerPost, now: datetime) 
             return 0
     previous = post.update_key
     post.update_seq += 1
-    post.update_key = _update_key(post, post.update_seq)
+    key = post.update_key = f"icebreaker:count:post{post.id}:{post.update_seq}"
     not_before = await _spacing(repos, previous)
     await repos.outbox.enqueue(
-        post.update_key,
+        key,
         _update_payload(post, card, previous),
         now,
         team_id=post.team_id,
@@ -548,6 +549,7 @@ async def now_command(turn: Turn) -> None:
     team = turn.team
     assert team is not None
     period = f"now:{turn.now:%Y-%m-%dT%H:%M:%SZ}"
+    await turn.repos.icebreakers.lock_team(team.id)  # a double click waits, then sees the first
     if await turn.repos.icebreakers.post_in_period(team.id, period) is not None:
         turn.say("I've just posted one. Nothing more was posted.")
         return

@@ -6,9 +6,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -345,7 +345,7 @@ class OutboxRepo:
     async def defer(self, worker: str, until: dict[int, datetime]) -> None:
         """Hand claimed rows back unsent, not before `until[id]` (call in the claim's own
         transaction: nobody ever sees them claimed, and the claim's attempt is undone)."""
-        table = OutboxMessage.__table__
+        table = cast(Table, OutboxMessage.__table__)
         stmt = (
             table.update()
             .where(table.c.id == bindparam("row_id"), table.c.claimed_by == worker)

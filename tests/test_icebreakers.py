@@ -643,3 +643,32 @@ async def test_posts_follow_the_chosen_channel_and_back_to_general(bot):
     assert bot.connector.messages(DATA.id)[-1].cards  # the card went to General
     digest = bot.connector.messages(f"{random};messageid={thread}")[-1]
     assert "In random" in digest.text and "Also here" in digest.text
+
+
+# --- at the same time ---------------------------------------------------------------------------
+async def test_answers_at_the_same_moment_are_all_counted(bot):
+    crowd = [TeamsUser(f"m{n:02d}", f"Member {n}") for n in range(10)]
+    await install(bot, members=(ANA, *crowd))
+    post = await posted_now(bot)
+    card = await card_id(bot, post)
+    data = {"action": "icebreaker_answer", "post": post.id, "answer": "hi", "share": "true"}
+    results = await asyncio.gather(*(click(bot, user, data, card) for user in crowd))
+    assert all(status == 200 and "saved" in body["value"] for status, body in results)
+    await quiet(bot)
+    assert len(await answers(bot)) == 10
+    async with bot.db.unit() as repos:
+        row = await repos.icebreakers.post(post.id)
+        last = (await repos.outbox.by_keys([row.update_key]))[row.update_key]
+    # Whatever the interleaving, the newest update carries every answer.
+    assert count_text(last.payload["card"]) == "10 answers so far"
+
+
+async def test_a_double_click_on_now_posts_once(bot):
+    await install(bot)
+    before = len(bot.connector.calls)
+    clicks = [teams.channel_message(bot.service_url, ANA, DATA, "/icebreaker now") for _ in "ab"]
+    await asyncio.gather(*(bot.post(activity) for activity in clicks))
+    said = [c.text or "" for c in bot.connector.calls[before:] if c.text]
+    assert len([t for t in said if t.startswith("Posting this one now")]) == 1
+    assert len([t for t in said if t.startswith("I've just posted one")]) == 1
+    assert len(await posts(bot)) == 1
