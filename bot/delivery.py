@@ -51,14 +51,6 @@ class Retry(Exception):
         self.delay = delay
 
 
-class Later(Exception):
-    """Not yet, and not a failure: try at `until` (wall clock); no attempt is counted."""
-
-    def __init__(self, until: datetime) -> None:
-        super().__init__(f"not before {until.isoformat()}")
-        self.until = until
-
-
 class Fail(Exception):
     """Do not try again; the row is marked failed with this reason."""
 
@@ -227,9 +219,15 @@ class DeliveryWorker:
                     if isinstance(key := r.payload.get(name), str)
                 }
             )
+            # Too soon after the message they are spaced from: back before anyone sees
+            # them claimed (a dialog may still give a waiting row newer content).
+            waiting = {r.id: t for r in rows if (t := _spaced_until(r, related, now))}
+            if waiting:
+                await repos.outbox.defer(self.worker_id, waiting)
         return [
             Claimed(row, users.get(row.user_id or 0), teams.get(row.team_id or 0), related)
             for row in rows
+            if row.id not in waiting
         ]
 
     def _record(self, outcome: Outcome) -> None:
@@ -256,17 +254,6 @@ class DeliveryWorker:
         row = claimed.row
         try:
             target, activity_id = await self._attempt(claimed)
-        except Later as later:
-            # The claim counted an attempt; waiting on purpose is not one.
-            self._record(
-                Outcome(
-                    row.id,
-                    "pending",
-                    at=self.wall_clock(),
-                    not_before=later.until,
-                    attempts=row.attempts - 1,
-                )
-            )
         except Retry as retry:
             self._record(self._retry_or_fail(row, retry))
         except Fail as fail:
@@ -321,7 +308,6 @@ class DeliveryWorker:
 
     async def _attempt(self, claimed: Claimed) -> tuple[Target, str | None]:
         payload = claimed.row.payload
-        self._check_spacing(claimed)
         service_url = self._service_url(claimed)
         if payload.get("update"):
             return await self._update(claimed)
@@ -353,19 +339,6 @@ class DeliveryWorker:
             ),
         )
         return target, original.activity_id
-
-    def _check_spacing(self, claimed: Claimed) -> None:
-        """ "after" + "gap_seconds": not sooner than that long after the message "after" was
-        sent (e.g. a card's count updates), timed on this worker's wall clock as sent_at is."""
-        gap, earlier = claimed.row.payload.get("gap_seconds"), claimed.refers("after")
-        if earlier is None or not isinstance(gap, int | float) or earlier.status == "failed":
-            return
-        now = self.wall_clock()
-        if earlier.status != "sent" or earlier.sent_at is None:
-            raise Later(now + timedelta(seconds=min(gap, SPACING_POLL_SECONDS)))
-        until = earlier.sent_at + timedelta(seconds=gap)
-        if until > now:
-            raise Later(until)
 
     async def _target(self, claimed: Claimed, service_url: str) -> Target:
         payload, user, team = claimed.row.payload, claimed.user, claimed.team
@@ -475,6 +448,21 @@ class DeliveryWorker:
         identity = self.adapter.create_claims_identity(self.app_id)
         client = await auth.create_connector_factory(identity).create(service_url, None)
         return client.config.credentials
+
+
+def _spaced_until(
+    row: OutboxMessage, related: dict[str, OutboxMessage], now: datetime
+) -> datetime | None:
+    """ "after" + "gap_seconds": not sooner than that long after the message "after" was
+    sent (a card's count updates), timed on the worker's wall clock, as sent_at is."""
+    gap, key = row.payload.get("gap_seconds"), row.payload.get("after")
+    earlier = related.get(key) if isinstance(key, str) else None
+    if earlier is None or not isinstance(gap, int | float) or earlier.status == "failed":
+        return None
+    if earlier.status != "sent" or earlier.sent_at is None:  # still on its way: look again
+        return now + timedelta(seconds=min(gap, SPACING_POLL_SECONDS))
+    until = earlier.sent_at + timedelta(seconds=gap)
+    return until if until > now else None
 
 
 def _thread(root: OutboxMessage | None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from dialogs import account, team_events
+from dialogs import account, icebreakers, team_events
 from dialogs.admin import is_admin
 from dialogs.people import touch_sender
 from dialogs.router import Command, Env, Turn
@@ -48,14 +48,21 @@ async def _on_submit(turn: Turn) -> None:
             "type `help` to start again. Nothing was changed."
         )
         return
-    if not turn.inbound.is_personal and not action.in_channels:
-        turn.say("Please use that card in our 1:1 chat.")
+    scope = "personal" if turn.inbound.is_personal else _scope(turn.inbound)
+    if scope not in action.scopes:
+        turn.say(
+            "Please use that card in our 1:1 chat."
+            if "personal" in action.scopes
+            else "That card only works where I posted it. Nothing was changed."
+        )
         return
     await action.handler(turn)
 
 
 async def _on_message(turn: Turn) -> None:
     table, inbound = turn.env.table, turn.inbound
+    if await icebreakers.thread_reply(turn):  # a reply under an icebreaker is an answer
+        return
     parsed = table.parse(inbound.text)
     if parsed is None:
         await _unknown(turn)

@@ -40,6 +40,9 @@ class Command:
     usage: str = ""  # what follows the name, e.g. "@user" or "[until YYYY-MM-DD]"
     args: tuple[Arg, ...] = ()
     menu: bool = True  # listed in the manifest's command lists
+    # The text after the command is prose (a question, an answer): only the declared
+    # args are taken out of it, and `rest` keeps quotes, apostrophes and "=" as typed.
+    free_text: bool = False
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -61,9 +64,7 @@ class Action:
     name: str
     handler: Handler
     who: Who = "anyone"
-    # Usable on a card posted in a channel (e.g. a program's Join button); most card
-    # actions belong in the 1:1 chat, where what they show stays private.
-    in_channels: bool = False
+    scopes: tuple[str, ...] = ("personal",)  # where its card may be used
 
 
 @dataclass
@@ -117,7 +118,10 @@ class RouteTable:
         for command in self._by_length:
             n = len(command.words)
             if command.slash == slash and tuple(words[:n]) == command.words:
-                args, rest = _args(raw_words[n:])
+                if command.free_text:
+                    args, rest = _declared_args(raw_words[n:], [a.name for a in command.args])
+                else:
+                    args, rest = _args(raw_words[n:])
                 return Parsed(command, args, rest)
         return None
 
@@ -162,3 +166,15 @@ def _args(raw_words: list[str]) -> tuple[dict[str, str], str]:
         else:
             free.append(token)
     return args, " ".join(free)
+
+
+def _declared_args(raw_words: list[str], names: list[str]) -> tuple[dict[str, str], str]:
+    """Only `name=value` options the command declares; everything else stays prose."""
+    text, args = " ".join(raw_words), dict[str, str]()
+    for name in names:
+        option = re.compile(rf"(?:^|\s){re.escape(name)}=(\"[^\"]*\"|'[^']*'|\S+)", re.IGNORECASE)
+        found = option.search(text)
+        if found:
+            args[name] = found.group(1).strip("\"'")
+            text = text[: found.start()] + text[found.end() :]
+    return args, " ".join(text.split())

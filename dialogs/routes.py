@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogs import account, admin, coffee, mentoring, pairing_admin, programs
+from dialogs import account, admin, coffee, icebreakers, mentoring, pairing_admin, programs
 from dialogs.matching_algorithm import CRITERIA
-from dialogs.router import Action, Arg, Command, RouteTable
+from dialogs.router import Action, Arg, Command, Handler, RouteTable
 
 TEAM = ("personal", "team", "groupChat")
 TEAM_ARG = Arg("team", "which team, when you admin more than one (1:1 only)")
@@ -86,6 +86,16 @@ def build_table() -> RouteTable:
             ),
             Command("my data", "everything I store about you", account.my_data),
             Command("delete my data", "remove your personal data (asks first)", account.ask_delete),
+            Command(
+                "suggest",
+                "suggest an icebreaker question to your team's admins",
+                icebreakers.suggest_command,
+                scopes=TEAM,
+                usage="<question>",
+                args=(Arg("team", "which team, when you're in more than one (1:1 only)"),),
+                menu=False,
+                free_text=True,
+            ),
             Command("/help", "admin commands", account.show_admin_help, scopes=TEAM),
             Command(
                 "/admin add",
@@ -132,6 +142,7 @@ def build_table() -> RouteTable:
                 args=(TEAM_ARG,),
                 menu=False,
             ),
+            *_icebreaker_commands(),
             Command(
                 "/team",
                 "team settings and counts",
@@ -189,12 +200,13 @@ def build_table() -> RouteTable:
             *_program_commands(),
         ],
         actions=[
+            Action(icebreakers.ANSWER_ACTION, icebreakers.answer_from_card, scopes=("team",)),
             Action("profile_save", account.save_profile),
             Action("delete_data_confirm", account.confirm_delete),
             Action("delete_data_cancel", account.cancel_delete),
             Action("pair_followup", coffee.answer_followup),
             Action("program_save", programs.save),
-            Action("program_join", programs.join_from_card, in_channels=True),
+            Action("program_join", programs.join_from_card, scopes=("personal", "team")),
             Action("enrol_save", programs.save_enrolment),
             Action("agreement_confirm", mentoring.confirm_agreement),
             Action("match_request", mentoring.request_mentor),
@@ -256,5 +268,72 @@ def _program_commands() -> list[Command]:
             mentoring.set_weights,
             "<program> [skills=8 ...]",
             *weights,
+        ),
+    ]
+
+
+def _icebreaker_commands() -> list[Command]:
+    """Admins steer a team's weekly icebreakers (dialogs/icebreakers.py); not in the menus."""
+
+    def admin(name: str, summary: str, handler: Handler, usage: str = "", **kw: Any) -> Command:
+        kw.setdefault("args", (TEAM_ARG,))
+        return Command(
+            name, summary, handler, who="admin", scopes=TEAM, usage=usage, menu=False, **kw
+        )
+
+    return [
+        admin("/icebreaker", "icebreaker settings and commands", icebreakers.overview),
+        admin(
+            "/icebreaker settings",
+            "when and where icebreakers are posted; on or off",
+            icebreakers.settings_command,
+            "[on|off] [day=monday] [time=10:00] [timezone=Europe/Berlin] "
+            "[cadence=weekly] [channel=here|general]",
+            args=(
+                Arg("day", "weekday, e.g. monday"),
+                Arg("time", "local time, HH:MM"),
+                Arg("timezone", "IANA time zone, e.g. Europe/Berlin"),
+                Arg("cadence", "weekly, biweekly or monthly"),
+                Arg("channel", "`here` (say it in that channel) or `general`"),
+                TEAM_ARG,
+            ),
+        ),
+        admin(
+            "/icebreaker add",
+            "add your team's own question (asked before the built-in ones)",
+            icebreakers.add_command,
+            "<question>",
+            free_text=True,
+        ),
+        admin(
+            "/icebreaker list",
+            "your questions, suggestions waiting, what's in rotation",
+            icebreakers.list_command,
+            "[bank]",
+        ),
+        admin(
+            "/icebreaker remove",
+            "take a question out of rotation, or decline a suggestion",
+            icebreakers.remove_command,
+            "<id>",
+        ),
+        admin(
+            "/icebreaker approve",
+            "approve a member's suggested question",
+            icebreakers.approve_command,
+            "<id>",
+        ),
+        admin("/icebreaker now", "post the next question right away", icebreakers.now_command),
+        admin(
+            "/icebreaker skip",
+            "skip the next scheduled question",
+            icebreakers.skip_command,
+            "[undo]",
+        ),
+        admin(
+            "/icebreaker categories",
+            "turn question categories on or off",
+            icebreakers.categories_command,
+            "[<category> on|off]",
         ),
     ]

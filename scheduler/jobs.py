@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from dialogs import mentoring, pairing
+from dialogs import icebreakers, mentoring, pairing
 from scheduler.types import Job, JobContext
 
 __all__ = ["JOBS", "Job", "JobContext"]
 
+
 JOBS: tuple[Job, ...] = (
+    # Weekly icebreaker questions: timing from each team's schedules row job="icebreaker".
+    Job("icebreaker", icebreakers.run_job),
     # Coffee rounds, at each team's `/pair settings` time.
     Job(pairing.ROUND_JOB, pairing.scheduled_round),
     # "Did you meet?" once a round's follow-up delay has passed (hourly is precise enough).

@@ -67,6 +67,11 @@ class IcebreakerRepo:
         return int(await self.s.scalar(stmt) or 0)
 
     # --- posts ------------------------------------------------------------------------
+    async def lock_team(self, team_id: int) -> None:
+        """Hold the team's row to the end of the unit (PostgreSQL; SQLite has one writer
+        anyway), so two posts at once cannot both pick the same next question."""
+        await self.s.execute(select(Team.id).where(Team.id == team_id).with_for_update())
+
     async def add_post(self, post: IcebreakerPost) -> IcebreakerPost:
         self.s.add(post)
         await self.s.flush()

@@ -6,9 +6,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Integer, bindparam, delete, func, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,7 +33,6 @@ class Outcome:
     unreachable_user: int | None = None
     personal_ref: str | None = None  # a 1:1 chat opened for this send
     ref_user: int | None = None
-    attempts: int | None = None  # a new attempt count (None: as the claim left it)
 
     def params(self, worker: str) -> dict[str, Any]:
         return {
@@ -45,7 +44,6 @@ class Outcome:
             "new_sent_at": self.at if self.status == "sent" else None,
             "new_error": self.error,
             "new_not_before": self.not_before,
-            "new_attempts": self.attempts,
         }
 
 
@@ -353,6 +351,24 @@ class OutboxRepo:
         )
         return list(await self.s.scalars(mine))
 
+    async def defer(self, worker: str, until: dict[int, datetime]) -> None:
+        """Hand claimed rows back unsent, not before `until[id]` (call in the claim's own
+        transaction: nobody ever sees them claimed, and the claim's attempt is undone)."""
+        table = cast(Table, OutboxMessage.__table__)
+        stmt = (
+            table.update()
+            .where(table.c.id == bindparam("row_id"), table.c.claimed_by == worker)
+            .values(
+                status="pending",
+                not_before=bindparam("until"),
+                attempts=table.c.attempts - 1,
+                claimed_by=None,
+                lease_until=None,
+            )
+        )
+        connection = await self.s.connection()
+        await connection.execute(stmt, [{"row_id": i, "until": t} for i, t in until.items()])
+
     async def renew(self, worker: str, lease_until: datetime) -> None:
         await self.s.execute(
             update(OutboxMessage)
@@ -390,7 +406,6 @@ class OutboxRepo:
                 sent_at=bindparam("new_sent_at"),
                 last_error=bindparam("new_error"),
                 not_before=bindparam("new_not_before"),
-                attempts=func.coalesce(bindparam("new_attempts", type_=Integer), table.c.attempts),
                 claimed_by=None,
                 lease_until=None,
             )

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from bot.activity import parse_body, to_inbound
 from storage.models import OutboxMessage
-from tests.fakes.wallclock import JumpingWallClock
 from tests.fakes import teams
 from tests.fakes.teams import TeamsTeam, TeamsUser
+from tests.fakes.wallclock import JumpingWallClock
 
 ANA = TeamsUser("ana", "Ana Lee")
 TEAM = TeamsTeam("guild", "Guild")
