@@ -1042,10 +1042,8 @@ def _why_unmatched(i: int, mentee: Person, scores: ScoreMatrix, mentors: int) ->
         return Unmatched(mentee.id, "no_capacity", f"the {who} full")
     if mentors == 0:
         return Unmatched(mentee.id, "no_eligible_mentor", "there are no mentors")
-    counts = sorted(
-        ((int(c[i]), rule) for rule, c in scores.ruled_out.items() if c[i]), reverse=True
-    )
-    rules = ", ".join(f"{rule} rules out {count}" for count, rule in counts)
+    counts = sorted((-int(c[i]), rule) for rule, c in scores.ruled_out.items() if c[i])
+    rules = ", ".join(f"{rule} rules out {-count}" for count, rule in counts)
     who = "the only mentor does not fit" if mentors == 1 else f"none of the {mentors} mentors fits"
     return Unmatched(mentee.id, "no_eligible_mentor", f"{who}: {rules}")
 
