@@ -196,11 +196,11 @@ def parse_weights(data: object) -> dict[str, float]:
 
     Criteria left out keep their default (`DEFAULT_WEIGHTS`); 10 means must-have.
     """
+    weights = {name: float(weight) for name, weight in DEFAULT_WEIGHTS.items()}
     if data is None:
-        return dict(DEFAULT_WEIGHTS)
+        return weights
     if not isinstance(data, Mapping):
         raise ValueError("weights must be a JSON object of criterion: weight (0 to 10)")
-    weights = dict(DEFAULT_WEIGHTS)
     for name, value in data.items():
         if name not in DEFAULT_WEIGHTS:
             raise ValueError(f'weights: unknown criterion "{name}"; known: {", ".join(CRITERIA)}')
