@@ -81,7 +81,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, TypeGuard
 
 import highspy
 import numpy as np
@@ -116,7 +116,7 @@ UNITS = 1000  # score units per 100 %: the solver works on whole numbers, 0.1 % 
 FORMATS = ("video", "in_person", "chat", "any")
 SIDES = {"mentors": ("mentor", "both"), "mentees": ("mentee", "both")}
 
-# Where each criterion reaches its full score (see the *_score functions).
+# Where each criterion reaches its full score (see the formulas in the module docstring).
 SKILLS_ENOUGH = 3  # wanted skills the mentor offers
 GOALS_ENOUGH = 3  # shared goal words
 INTERESTS_ENOUGH = 2  # shared interests
@@ -128,7 +128,7 @@ MENTEE_CANDIDATES = 3  # best mentors per mentee in the first linear program
 MENTOR_CANDIDATES = 4  # best mentees per mentor, on top of the most seats anyone has
 PRICE_ADD = 8  # most priced-out pairs added per mentee per round
 PRICE_TOL = 1e-6  # reduced costs are whole numbers in theory: this only absorbs rounding
-TIGHT_TOL = 1e-6
+TIGHT_TOL = 1e-6  # the same, for "reduced cost 0"
 BLOCK = 1024  # mentee rows priced at a time (bounds the memory of one step)
 
 _STOPWORDS = """
@@ -253,7 +253,9 @@ class _Reader:
         value = self.item.get(name)
         if value is not None and not isinstance(value, str):
             raise self.fail(name, f"must be text or null (got {value!r})")
-        return " ".join(value.split()) or None if value is not None else None
+        if value is None:
+            return None
+        return " ".join(value.split()) or None  # blank counts as not given
 
     def items(self, name: str) -> tuple[str, ...]:
         value = self.item.get(name)
@@ -297,12 +299,12 @@ class _Reader:
 
 def _check_capacity(value: object, what: str) -> int:
     low, high = CAPACITY_RANGE
-    if not _is_number(value) or not float(value).is_integer() or not low <= value <= high:  # type: ignore[arg-type]
-        raise ValueError(f"{what} must be a whole number from {low} to {high} (got {value!r})")
-    return int(value)  # type: ignore[call-overload]
+    if _is_number(value) and float(value).is_integer() and low <= value <= high:
+        return int(value)
+    raise ValueError(f"{what} must be a whole number from {low} to {high} (got {value!r})")
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     # bool is an int in Python, and JSON may carry inf or nan from non-standard writers.
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
