@@ -1,62 +1,75 @@
 """Mentor-mentee matching: who mentors whom in a program. Pure: plain data in, plain data out.
 
-No I/O and no clock: time-zone offsets are taken at the instant `at` the caller passes in.
-Nothing is random, so the same input always gives the same matches (ties are broken by
-the order of the input lists).
+No I/O and no clock: time-zone offsets are taken at the instant `at` the caller passes in
+(the zone rules come from the system's tz database). Nothing is random: the same input
+always gives the same matches.
 
 Contract
 --------
 `match(mentors, mentees, weights, at=...)` (people from `parse_people`, weights from
-`parse_weights` or None for the defaults):
+`parse_weights` or None for `DEFAULT_WEIGHTS`):
 
-- Every mentor-mentee pair gets a score from 0 to 1 per criterion (`CRITERIA`): skills
-  the mentor offers that the mentee wants to grow, shared meaningful words in their goals,
-  shared interests, the mentor's extra seniority, a language in common, working hours in
-  common (time zones), compatible meeting formats, and different departments. Missing data
-  scores 0 for that criterion. The pair's score is the weighted mean of the criteria with
-  a weight above 0, as a percentage in steps of 0.1 %.
+- Every mentor-mentee pair gets a score from 0 to 1 per criterion (`CRITERIA`); items
+  are compared ignoring case, and missing data scores 0:
+    skills            wanted skills the mentor offers / min(wanted, 3), at most 1
+    goals             shared meaningful words of the goals texts (filler words dropped,
+                      plurals merged) / min(either side's words, 3), at most 1
+    interests         shared interests / min(either side's, 2), at most 1
+    experience        (mentor's seniority - mentee's) / 3, from 0 to 1
+    languages         1 with a language in common
+    timezone          1 - hours apart / 8 (around the clock, UTC offsets at `at`), >= 0
+    meeting_format    1 when equal or either is "any", 0.5 for video and chat, else 0;
+                      meeting in person also needs the same location when both are known
+    cross_department  1 when both departments are known and differ
+  The pair's score is the weighted mean of the criteria with a weight above 0, as a
+  percentage in steps of 0.1 %.
 - Weights are 0 to 10 per criterion. 10 means must-have: a pair whose score on that
-  criterion is 0 is never matched. A pair is never matched either when it is one person
-  (someone who is both mentor and mentee), when one is the other's manager (either
-  direction, where `manager_id` is known), or when its score is 0 (nothing in common).
+  criterion is 0 is never matched. Nor is a pair that is one person (someone who is both
+  mentor and mentee), a manager and their report (either direction, where `manager_id`
+  is known), or a pair whose score is 0 (nothing in common).
 - Each mentor takes at most `capacity` mentees (1 to 5); each mentee gets at most one
-  mentor. Whoever is not matched is returned in `unmatched` with a code and a reason:
-  `no_eligible_mentor` (every mentor is ruled out) or `no_capacity` (the mentors they
-  could have are full).
+  mentor. Whoever is not matched is in `unmatched` with a code and a reason:
+  `no_eligible_mentor` (every mentor is ruled out, and by what) or `no_capacity` (the
+  mentors they could have are all full).
+- Each match carries its score and the three criteria that add the most to it, in plain
+  words addressed to the mentee ("Ana offers SQL, which you want to grow").
 
 Objective, in strict order:
 
-1. The total score of all pairs is the highest possible (exact, over all pairs).
+1. The total score of all pairs is the highest possible: exact, over every pair, for the
+   scores as rounded to 0.1 %.
 2. Fairness guard: among the assignments with that same total, the lowest pair score is
-   the highest possible. Only the lowest is lifted (not the second lowest, and so on),
-   and the number of matched mentees is not part of the objective: it may differ between
-   assignments with the same total, although an optimal one never leaves a mentee
-   unmatched while a mentor they could have has a free seat.
+   the highest possible (also exact). Only the lowest is lifted, not the second lowest
+   and so on, and the number of matched mentees is not part of the objective (an
+   optimal assignment never leaves a mentee unmatched while a mentor they could have has
+   a free seat, but two with the same total may match different numbers).
 
 How
 ---
-1. Scores: all pairs at once with numpy and sparse products (skills, goals, interests and
-   languages are sets; the products count shared items), giving a matrix of whole numbers
-   (0.1 % units) where 0 means "may not be matched".
-2. Total: the assignment problem with capacities is a transportation linear program whose
-   constraint matrix is totally unimodular, so a simplex vertex is a whole assignment.
-   HiGHS' dual simplex (`scipy.optimize.linprog`) solves it on candidate pairs (each
-   mentee's best `CANDIDATES`), then its dual values price every other pair: a pair with a
-   positive reduced cost joins the candidates and the program is solved again. When no
-   pair prices out the duals are feasible for the full problem, which proves the
-   candidate optimum optimal over all pairs (LP duality). Scores are whole numbers, so
-   the total is exact.
+1. Scores: every pair at once with numpy (float32, in place) and sparse or dense
+   products that count shared items, giving a matrix of whole numbers (0.1 % units)
+   where 0 means "may not be matched".
+2. Total: capacitated assignment is a transportation linear program whose constraint
+   matrix is totally unimodular, so a simplex vertex is a whole assignment. HiGHS (its
+   own Python interface, `highspy`) solves it on candidate pairs: each mentee's best
+   `MENTEE_CANDIDATES` mentors and each mentor's best mentees (most seats +
+   `MENTOR_CANDIDATES`). The duals then price every other pair; pairs with a positive
+   reduced cost join as columns and HiGHS re-solves from its last basis. When no pair
+   prices out, the duals are feasible for the whole problem, which proves the candidates'
+   optimum optimal over all pairs (LP duality; the tolerances are far below one unit).
 3. Guard: every optimal assignment uses only pairs whose reduced cost is 0 under those
-   duals (complementary slackness). Restricted to them, "keep the optimal total and use
-   only pairs scoring at least t" is one more linear program; a search over the scores t
-   finds the highest feasible t. Each step is checked to reach the same total, so the
-   guard can never lose optimality.
-4. Explanations: per matched pair, the criteria are recomputed on the pair with plain sets
-   to name the shared things; the three that add the most to the score are its reasons.
+   duals (complementary slackness). With only those open, pairs scoring at the current
+   lowest are closed and the program re-solved: if it still reaches the optimal total,
+   the lowest has risen, and again; the first time it does not proves that no optimal
+   assignment has a higher lowest. Every accepted step has the optimal total, so the
+   guard never costs any total.
+4. Explanations: per match, the criteria are recomputed on the pair with plain sets, which
+   also names the shared things (the tests check both paths agree).
 
-At 10,000 mentees x 2,000 mentors (capacities 1 to 5) the whole call takes a few seconds;
-`python -m bench.matching` compares it with a greedy baseline and with an independent
-exact optimum (`scipy.optimize.linear_sum_assignment` on the seat-expanded matrix).
+At 10,000 mentees x 2,000 mentors (capacities 1 to 5) the call takes about 3 to 6 s here,
+about half of it scoring; `python -m bench.matching` compares it with a greedy baseline
+and with an independent optimum (`scipy.optimize.linear_sum_assignment` on the matrix
+with one column per seat).
 """
 
 from __future__ import annotations
@@ -68,7 +81,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, TypeGuard
 
 import highspy
 import numpy as np
@@ -103,7 +116,7 @@ UNITS = 1000  # score units per 100 %: the solver works on whole numbers, 0.1 % 
 FORMATS = ("video", "in_person", "chat", "any")
 SIDES = {"mentors": ("mentor", "both"), "mentees": ("mentee", "both")}
 
-# Where each criterion reaches its full score (see the *_score functions).
+# Where each criterion reaches its full score (see the formulas in the module docstring).
 SKILLS_ENOUGH = 3  # wanted skills the mentor offers
 GOALS_ENOUGH = 3  # shared goal words
 INTERESTS_ENOUGH = 2  # shared interests
@@ -115,7 +128,7 @@ MENTEE_CANDIDATES = 3  # best mentors per mentee in the first linear program
 MENTOR_CANDIDATES = 4  # best mentees per mentor, on top of the most seats anyone has
 PRICE_ADD = 8  # most priced-out pairs added per mentee per round
 PRICE_TOL = 1e-6  # reduced costs are whole numbers in theory: this only absorbs rounding
-TIGHT_TOL = 1e-6
+TIGHT_TOL = 1e-6  # the same, for "reduced cost 0"
 BLOCK = 1024  # mentee rows priced at a time (bounds the memory of one step)
 
 _STOPWORDS = """
@@ -183,11 +196,11 @@ def parse_weights(data: object) -> dict[str, float]:
 
     Criteria left out keep their default (`DEFAULT_WEIGHTS`); 10 means must-have.
     """
+    weights = {name: float(weight) for name, weight in DEFAULT_WEIGHTS.items()}
     if data is None:
-        return dict(DEFAULT_WEIGHTS)
+        return weights
     if not isinstance(data, Mapping):
         raise ValueError("weights must be a JSON object of criterion: weight (0 to 10)")
-    weights = dict(DEFAULT_WEIGHTS)
     for name, value in data.items():
         if name not in DEFAULT_WEIGHTS:
             raise ValueError(f'weights: unknown criterion "{name}"; known: {", ".join(CRITERIA)}')
@@ -240,7 +253,9 @@ class _Reader:
         value = self.item.get(name)
         if value is not None and not isinstance(value, str):
             raise self.fail(name, f"must be text or null (got {value!r})")
-        return " ".join(value.split()) or None if value is not None else None
+        if value is None:
+            return None
+        return " ".join(value.split()) or None  # blank counts as not given
 
     def items(self, name: str) -> tuple[str, ...]:
         value = self.item.get(name)
@@ -284,12 +299,12 @@ class _Reader:
 
 def _check_capacity(value: object, what: str) -> int:
     low, high = CAPACITY_RANGE
-    if not _is_number(value) or not float(value).is_integer() or not low <= value <= high:  # type: ignore[arg-type]
-        raise ValueError(f"{what} must be a whole number from {low} to {high} (got {value!r})")
-    return int(value)  # type: ignore[call-overload]
+    if _is_number(value) and float(value).is_integer() and low <= value <= high:
+        return int(value)
+    raise ValueError(f"{what} must be a whole number from {low} to {high} (got {value!r})")
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     # bool is an int in Python, and JSON may carry inf or nan from non-standard writers.
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -1029,13 +1044,10 @@ def _why_unmatched(i: int, mentee: Person, scores: ScoreMatrix, mentors: int) ->
         return Unmatched(mentee.id, "no_capacity", f"the {who} full")
     if mentors == 0:
         return Unmatched(mentee.id, "no_eligible_mentor", "there are no mentors")
-    counts = sorted(
-        ((int(c[i]), rule) for rule, c in scores.ruled_out.items() if c[i]), reverse=True
-    )
-    rules = ", ".join(f"{rule} rules out {count}" for count, rule in counts)
-    return Unmatched(
-        mentee.id, "no_eligible_mentor", f"none of the {mentors} mentors fits: {rules}"
-    )
+    counts = sorted((-int(c[i]), rule) for rule, c in scores.ruled_out.items() if c[i])
+    rules = ", ".join(f"{rule} rules out {-count}" for count, rule in counts)
+    who = "the only mentor does not fit" if mentors == 1 else f"none of the {mentors} mentors fits"
+    return Unmatched(mentee.id, "no_eligible_mentor", f"{who}: {rules}")
 
 
 def _summary(
