@@ -374,7 +374,7 @@ class DeliveryWorker:
             "tenantId": tenant,
             "channelData": {"tenant": {"id": tenant}},
         }
-        probe = Target(f"create:{user.teams_id}", service_url, tenant, bot, member, True)
+        probe = Target(f"create:{user.teams_id}", service_url, tenant, bot, member, one_on_one=True)
         created = await self._call(
             probe, lambda: self.rest.create_conversation(service_url, parameters)
         )

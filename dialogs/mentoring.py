@@ -90,6 +90,7 @@ def person(user: User, enrolment: Enrolment, profile: Profile | None, seats: int
         location=(p.location or None) if p else None,
         timezone=(p.timezone if p else None) or user.timezone_hint,
         meeting_format=p.meeting_format if p else "any",
+        seniority=enrolment.experience_years,
         capacity=seats,
     )
 

@@ -36,6 +36,7 @@ MODES = {
 CAPACITY_RANGE = (1, 5)
 MAX_NAME, MAX_AGREEMENT, MAX_WANTS = 100, 2000, 1000
 MAX_RESOURCES = 10
+MAX_YEARS = 60
 DEFAULT_MONTHS = 6
 _LINK = re.compile(r"https://[^\s|]+")
 
@@ -506,6 +507,9 @@ async def _enrol_card_or_reason(
         role=current.role if current and current.active else "",
         wants=current.wants if current else "",
         capacity=(current.capacity if current and current.capacity else program.capacity),
+        experience_years=(
+            current.experience_years if current and current.experience_years is not None else ""
+        ),
     )
 
 
@@ -544,18 +548,30 @@ async def save_enrolment(turn: Turn) -> None:
             capacity = _capacity(value.get("capacity") or program.capacity)
         except ValueError as exc:
             errors.append(f"mentees at once must be {exc}")
+    raw_years = value.get("experience_years")
+    years = None if raw_years in (None, "") else profile_mod._as_whole(raw_years)
+    if raw_years not in (None, "") and (years is None or not 0 <= years <= MAX_YEARS):
+        errors.append(f"years of experience must be a whole number from 0 to {MAX_YEARS}")
     if errors:
         turn.say("I couldn't enrol you: " + "; ".join(errors) + ". Nothing was saved.")
         return
-    await _enrol(turn, program, str(role), str(wants).strip(), capacity)
+    await _enrol(turn, program, str(role), str(wants).strip(), capacity, years)
 
 
-async def _enrol(turn: Turn, program: Program, role: str, wants: str, capacity: int | None) -> None:
+async def _enrol(
+    turn: Turn,
+    program: Program,
+    role: str,
+    wants: str,
+    capacity: int | None,
+    years: int | None,
+) -> None:
     current = await turn.repos.programs.enrolment(program.id, turn.user.id)
     if current is None:
         current = Enrolment(program_id=program.id, user_id=turn.user.id, created_at=turn.now)
         turn.repos.programs.add_enrolment(current)
     current.role, current.wants, current.capacity = role, wants, capacity
+    current.experience_years = years
     current.active, current.priority, current.updated_at = True, False, turn.now
     when = f"after {program.enrol_by}" if program.enrol_by else "when an admin starts matching"
     turn.say(f"You're in '{program.name}' as a {role}. Matching happens {when}; I'll message you.")

@@ -405,6 +405,7 @@ class Enrolment(Base):
     role: Mapped[str] = mapped_column(String(10))  # mentor | mentee
     wants: Mapped[str] = mapped_column(Text, default="")  # what I want from this program
     capacity: Mapped[int | None] = mapped_column(Integer)  # mentors
+    experience_years: Mapped[int | None] = mapped_column(Integer)  # for the experience gap
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     priority: Mapped[bool] = mapped_column(Boolean, default=False)  # re-match first
     created_at: Mapped[datetime] = mapped_column()

@@ -147,6 +147,20 @@ async def test_unreachable_user_gets_nothing_until_they_write_again(bot):
     assert bot.connector.messages(user.personal_conversation)[-1].text == "third"
 
 
+async def test_a_refused_new_chat_marks_the_user_unreachable(bot):
+    """403 when opening the 1:1 chat means the same as on a send: the app was blocked."""
+    user = people(1)[0]
+    await install(bot, [])
+    bot.connector.set_roster(TEAM.id, [ANA.member(), user.member()], TEAM.name)
+    bot.connector.fail("/v3/conversations$", 403, method="POST")
+    await add_members(bot, [user])
+    await bot.settle()
+    (row,) = await rows(bot)
+    assert row.status == "failed" and "unreachable" in row.last_error
+    async with bot.db.unit() as repos:
+        assert (await repos.users.by_teams_id(user.id)).unreachable_at is not None
+
+
 async def test_channel_post_then_card_update_through_the_outbox(bot):
     await install(bot, [])
     async with bot.db.unit() as repos:

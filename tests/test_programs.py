@@ -145,6 +145,7 @@ async def setup(bot, mode="automatic", capacity="2", mentors=MENTORS, mentees=ME
                 "role": role,
                 "wants": "grow",
                 "capacity": capacity,
+                "experience_years": "12" if role == "mentor" else "2",
             },
         )
         assert f"You're in 'Spring mentoring' as a {role}" in reply, reply
@@ -215,6 +216,12 @@ async def test_invite_card_in_the_channel_sends_the_questions_1on1(bot):
     assert card_data(questions, "enrol_save")
     reply = await submit(bot, MENTEES[1], {"action": "enrol_save", "program": 1, "role": "boss"})
     assert "choose mentor or mentee" in reply and "Nothing was saved" in reply
+    reply = await submit(
+        bot,
+        MENTEES[1],
+        {"action": "enrol_save", "program": 1, "role": "mentee", "experience_years": "-2"},
+    )
+    assert "years of experience must be" in reply and "Nothing was saved" in reply
     assert "as a mentee" in await submit(
         bot, MENTEES[1], {"action": "enrol_save", "program": 1, "role": "mentee", "wants": "x"}
     )

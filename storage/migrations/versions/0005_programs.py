@@ -60,6 +60,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(10), nullable=False),
         sa.Column("wants", sa.Text(), nullable=False),
         sa.Column("capacity", sa.Integer()),
+        sa.Column("experience_years", sa.Integer()),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("priority", sa.Boolean(), nullable=False),
         _at("created_at", nullable=False),
