@@ -50,6 +50,8 @@ class Pool:
     mentors: list[tuple[User, Enrolment, int]]  # with seats left
     mentees: list[tuple[User, Enrolment]]  # without a mentor or an open proposal
     profiles: dict[int, Profile]
+    # (mentor, mentee) pairs never proposed again: ended before, declined, let run out,
+    # or rejected by an admin.
     ended: set[tuple[int, int]]
 
 
@@ -73,7 +75,9 @@ async def read_pool(repos: Repos, program: Program) -> Pool:
         elif user.id not in busy:
             mentees.append((user, e))
     profiles = await repos.profiles.of_users(users)
-    return Pool(program, mentors, mentees, profiles, await repos.programs.ended_pairs(program.id))
+    ruled_out = await repos.programs.ended_pairs(program.id)
+    ruled_out |= await repos.programs.refused_pairs(program.id)
+    return Pool(program, mentors, mentees, profiles, ruled_out)
 
 
 def person(user: User, enrolment: Enrolment, profile: Profile | None, seats: int) -> algo.Person:
@@ -547,6 +551,8 @@ async def pass_on(repos: Repos, proposal: MatchProposal, now: datetime, what: st
         )
         sent = 2
     else:
+        # Back in the pool: the next run suggests again (without the mentors who said no).
+        await repos.programs.close_proposals(program.id, proposal.mentee_id, now)
         text = (
             f"{display(mentor)} {what}, and none of your other suggestions has a free "
             "seat. You stay enrolled; I'll suggest mentors again when matching runs next."

@@ -123,6 +123,16 @@ class ProgramRepo:
         )
         return {(a, b) for a, b in rows}
 
+    async def refused_pairs(self, program_id: int) -> set[tuple[int, int]]:
+        """(mentor, mentee) pairs a mentor declined or let run out, or an admin rejected."""
+        rows = await self.s.execute(
+            select(MatchProposal.mentor_id, MatchProposal.mentee_id).where(
+                MatchProposal.program_id == program_id,
+                MatchProposal.status.in_(("declined", "expired", "rejected")),
+            )
+        )
+        return {(a, b) for a, b in rows}
+
     async def add_mentorship(self, mentorship: Mentorship) -> Mentorship:
         self.s.add(mentorship)
         await self.s.flush()

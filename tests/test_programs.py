@@ -311,6 +311,10 @@ async def test_mentee_chooses_and_declines_and_timeouts_pass_on(bot):
     accept = next(d for d in card_data(request, "match_answer") if d["answer"] == "accept")
     assert "answered or ran out already" in await submit(bot, MENTORS[1], accept)
     assert await count(bot, Mentorship) == 0
+    # Tom is back in the pool, but neither mentor who said no (or nothing) is offered again.
+    assert "0 mentees got suggestions" in await channel(bot, ADMIN, "/match run Spring mentoring")
+    await bot.settle()
+    assert "no mentor in the program fits you yet" in cards(bot, tom, "unmatched:")[-1].text
 
 
 async def test_mentee_request_accepted_starts_the_agreement(bot):
