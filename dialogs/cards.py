@@ -50,3 +50,16 @@ def _fill(node: Any, values: dict[str, Any]) -> Any:
 
 
 _DROP = object()
+
+
+MAX_ID = 2**31 - 1  # database ids are INTEGER columns
+
+
+def card_id(raw: Any) -> int | None:
+    """A row id a card sent back, or None when it can't be one (never trust the card:
+    a bool, a fraction, a negative or an id too big for the column is no id)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, str) and raw.strip().isdigit():
+        raw = int(raw.strip())
+    return raw if isinstance(raw, int) and 0 < raw <= MAX_ID else None

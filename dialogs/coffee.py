@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialogs.cards import card_id
 from dialogs.pairing import ROUND_JOB, SKIP_REASONS, skip_reason
 from dialogs.people import display
 from dialogs.router import Turn
@@ -99,7 +100,7 @@ async def allow_pair(turn: Turn) -> None:
 async def answer_followup(turn: Turn) -> None:
     """The follow-up card's submit: validated here, since a card is no trust boundary."""
     value = turn.inbound.value
-    group = _whole(value.get("group"))
+    group = card_id(value.get("group"))
     seat = await turn.repos.pairing.seat(group, turn.user.id) if group is not None else None
     if seat is None:
         turn.say("I can't find that coffee chat of yours. Nothing was saved.")

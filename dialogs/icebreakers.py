@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from dialogs.cards import render
+from dialogs.cards import card_id, render
 from dialogs.icebreaker_bank import BY_ID, CATEGORIES, CUSTOM, QUESTIONS, category_key
 from dialogs.icebreaker_bank import near_duplicate as _alike
 from dialogs.icebreaker_rotation import Candidate, pick
@@ -769,13 +769,7 @@ def _key(question: IcebreakerQuestion) -> str:
 
 
 def _whole(raw: Any) -> int | None:
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw.strip())
-    return None
+    return card_id(raw)
 
 
 def _flag(raw: Any) -> bool | None:

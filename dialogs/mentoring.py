@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from dialogs import matching_algorithm as algo
-from dialogs.cards import render
+from dialogs.cards import card_id, render
 from dialogs.people import display
 from dialogs.programs import CADENCES, end_politely
 from dialogs.router import Turn
@@ -844,7 +844,8 @@ async def _chosen_proposals(turn: Turn, words: list[str], verb: str) -> list[Mat
             if p.status == "proposed"
         ]
     number = words[0].lstrip("#")
-    proposal = await turn.repos.programs.proposal(int(number)) if number.isdigit() else None
+    wanted = card_id(number)
+    proposal = await turn.repos.programs.proposal(wanted) if wanted else None
     program = await turn.repos.programs.get(proposal.program_id) if proposal else None
     if (
         proposal is None
@@ -888,8 +889,7 @@ def _name(program: Program | None) -> str:
 
 # --- helpers -------------------------------------------------------------------------------------
 async def _my_mentorship(turn: Turn) -> Mentorship | None:
-    raw = turn.inbound.value.get("mentorship")
-    mentorship_id = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+    mentorship_id = card_id(turn.inbound.value.get("mentorship"))
     mentorship = await turn.repos.programs.mentorship(mentorship_id) if mentorship_id else None
     if mentorship is None or turn.user.id not in (mentorship.mentor_id, mentorship.mentee_id):
         turn.say("I can't find that mentorship of yours. Nothing changed.")
@@ -898,6 +898,5 @@ async def _my_mentorship(turn: Turn) -> Mentorship | None:
 
 
 async def _proposal_from_card(turn: Turn) -> MatchProposal | None:
-    raw = turn.inbound.value.get("proposal")
-    proposal_id = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+    proposal_id = card_id(turn.inbound.value.get("proposal"))
     return await turn.repos.programs.proposal(proposal_id) if proposal_id else None

@@ -15,7 +15,7 @@ from typing import Any
 from dialogs import profile as profile_mod
 from dialogs.account import local_date
 from dialogs.admin import is_admin
-from dialogs.cards import render
+from dialogs.cards import card_id, render
 from dialogs.people import display
 from dialogs.router import Turn
 from storage.models import Enrolment, Mentorship, Program, Team, User
@@ -599,8 +599,7 @@ async def _named(turn: Turn) -> Program | None:
 
 
 async def _program_from_card(turn: Turn) -> Program | None:
-    raw = turn.inbound.value.get("program")
-    program_id = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+    program_id = card_id(turn.inbound.value.get("program"))
     program = await turn.repos.programs.get(program_id) if program_id is not None else None
     if program is None:
         turn.say("I can't find that program any more. Nothing was saved.")
