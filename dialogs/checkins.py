@@ -96,11 +96,13 @@ async def checkin_now(turn: Turn) -> None:
     if not open_goals:
         turn.say("You have no open goals to check in on. Add one with `goal add`.")
         return
-    period = f"now:{turn.now:%Y-%m-%dT%H:%M:%S.%fZ}"
+    # Numbered, so two `checkin`s in one second (or a test's frozen clock) are two cards.
+    number = await repos.goals.count_checkins(user.id) + 1
+    period = f"now:{turn.now:%Y-%m-%dT%H:%M:%SZ}:{number}"
     checkin = await repos.goals.add_checkin(
         user.id, period, "manual", [g.id for g in open_goals], turn.now, turn.now
     )
-    if checkin is None:
+    if checkin is None:  # the same message twice at once: one card is enough
         turn.say("I've just sent you one; it's right above. Nothing more was sent.")
         return
     turn.result.show(await checkin_card(repos, user, checkin, open_goals, turn.now))

@@ -179,6 +179,10 @@ class GoalRepo:
         )
         return {(u, p) for u, p in rows} & wanted
 
+    async def count_checkins(self, user_id: int) -> int:
+        stmt = select(func.count()).select_from(Checkin).where(Checkin.user_id == user_id)
+        return int(await self.s.scalar(stmt) or 0)
+
     async def checkins_of(self, user_id: int) -> list[Checkin]:
         stmt = select(Checkin).where(Checkin.user_id == user_id).order_by(Checkin.id)
         return list(await self.s.scalars(stmt))

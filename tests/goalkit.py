@@ -81,6 +81,14 @@ def inputs(message: Any) -> dict[str, Any]:
     return found
 
 
+def filled(message: Any, action: str, **changes: Any) -> dict[str, Any]:
+    """What Teams sends when the card's submit is pressed: the action's data and every
+    input's value (as pre-filled, numbers as text), with the changes typed in."""
+    (data,) = submits(message, action)
+    values = {k: str(v) for k, v in inputs(message).items() if v is not None}
+    return data | values | changes
+
+
 async def say(bot: Any, user: TeamsUser, text: str, timezone: str = "Europe/Berlin") -> str:
     """A 1:1 message; the bot's reply (queued messages go out first)."""
     await bot.settle()
