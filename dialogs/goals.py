@@ -149,7 +149,7 @@ async def add_goal(turn: Turn) -> None:
     """`goal add`: the form; or `goal add <title> target=YYYY-MM-DD [why=...] [measure=...]`."""
     if not await _room_for_one_more(turn):
         return
-    title = turn.rest.strip()
+    title = (turn.args.get("title") or turn.rest).strip()
     if not title or "target" not in turn.args:
         turn.result.show(form_card(None, title=title, **_form_args(turn.args)))
         return

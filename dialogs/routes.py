@@ -374,6 +374,7 @@ def _goal_commands() -> list[Command]:
             goals.add_goal,
             "[title] [target=YYYY-MM-DD] [why=...] [measure=...]",
             args=(
+                Arg("title", "the goal, instead of typing it after the command"),
                 Arg("target", "target date, YYYY-MM-DD (today or later)"),
                 Arg("why", "why it matters to you"),
                 Arg("measure", "how you'll know you succeeded"),

@@ -67,10 +67,16 @@ def reachable(user: User, today: date) -> bool:
     """Someone proactive messages may go to: not erased, opted out, paused or unreachable."""
     if user.teams_id is None or user.erased_at is not None or user.opted_out:
         return False
-    if user.unreachable_at is not None:
-        return False
-    paused = user.paused and (user.paused_until is None or today <= user.paused_until)
-    return not paused
+    return user.unreachable_at is None and not _paused(user, today)
+
+
+def _paused(user: User, today: date) -> bool:
+    return user.paused and (user.paused_until is None or today <= user.paused_until)
+
+
+def on_break(user: User, now: datetime) -> bool:
+    """Opted out, or paused (until a date where they are)."""
+    return user.opted_out or _paused(user, local_day(zone_name(user.timezone_hint), now))
 
 
 # --- pairs -------------------------------------------------------------------------------
@@ -462,6 +468,8 @@ class _Quiet:
 async def nudge_pairs(ctx: JobContext) -> None:
     """The "pair_nudges" job: one nudge per quiet stretch, one escalation for programs."""
     for quiet in await _quiet_pairs(ctx.repos):
+        if any(on_break(m, ctx.now) for m in quiet.members):
+            continue  # a pause is a break from nudges too; the stretch counts on after it
         idle = ctx.now - quiet.since
         stretch = quiet.since.replace(microsecond=0).isoformat()
         if idle >= NUDGE_AFTER and await ctx.repos.goals.nudge_once(

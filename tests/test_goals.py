@@ -192,6 +192,15 @@ async def test_bad_commands_and_forged_goal_ids_change_nothing(bot):
     assert len(bot.connector.messages(TEAM.id)) == posts
 
 
+async def test_quick_add_takes_the_title_as_typed_or_as_an_option(bot):
+    reply = await say(bot, TOM, "goal add Don't panic: ship v2 target=2027-01-04")
+    assert "Added goal #1: **Don't panic: ship v2**" in reply
+    typed = 'goal add title="Mentor\'s pick" target=2027-01-04 measure="3 talks"'
+    reply = await say(bot, TOM, typed)
+    assert "Added goal #2: **Mentor's pick**" in reply
+    assert "How I'll know: 3 talks" in await say(bot, TOM, "goal 2")
+
+
 async def test_ten_open_goals_at_most(bot):
     await say(bot, TOM, "hello")
     for n in range(10):

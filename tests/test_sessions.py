@@ -188,7 +188,7 @@ async def test_nobody_outside_the_pair_reads_or_writes_its_sessions(bot):
             assert "can't find that pair of yours" in reply and "Nothing" in reply, (pair, reply)
     for text in ("agenda", "notes", "agenda Tom", "notes Mia"):
         assert "you don't have one right now" in await say(bot, EVE, text)
-    assert "with Mia Mentor" not in await say(bot, TOM, "agenda Eve")
+    assert "With whom? Type `agenda <name>`: Mia Mentor" in await say(bot, TOM, "agenda Eve")
     reply = await submit(bot, EVE, {"action": "action_item_done", "item": item.id})
     assert "can't find that action item of yours" in reply
     await say(bot, EVE, "my data")
@@ -332,3 +332,20 @@ async def test_my_data_shows_and_delete_my_data_erases_goals_checkins_and_sessio
     async with bot.db.unit() as repos:
         items = (await repos.session.scalars(select(ActionItem))).all()
     assert [i.text for i in items] == ["Send the reading list"]
+
+
+async def test_a_pause_holds_nudges_back_until_it_ends(settings, connector, clock):
+    clock.now = T0
+    async with start_bot(settings, connector, clock, jobs=JOBS) as bot:
+        scheduler = bot.server.app[SCHEDULER_KEY]
+        await pair_up(bot)
+        assert "Paused until 2026-12-21" in await say(bot, TOM, "pause until 2026-12-21")
+        # (mentor's nudges, admin's escalations) as the days pass; the pause ends on day 30.
+        for days, expected in [(21, (0, 0)), (30, (0, 0)), (31, (1, 0)), (35, (1, 1))]:
+            clock.now = T0 + timedelta(days=days)
+            await scheduler.tick()
+            await bot.settle()
+            got = (len(keyed(bot, MIA, "pairnudge:")), len(keyed(bot, ADMIN, "pairescalation:")))
+            assert got == expected, (days, got)
+        (nudge,) = keyed(bot, MIA, "pairnudge:")
+        assert "(31 days)" in nudge.text
