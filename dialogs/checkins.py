@@ -29,7 +29,15 @@ from dialogs.cards import render
 from dialogs.errors import report
 from dialogs.people import display
 from dialogs.router import Turn
-from dialogs.sessions import Pair, local_day, pairs_of, reachable, user_zone, zone_name
+from dialogs.sessions import (
+    Pair,
+    local_day,
+    pairs_of,
+    reachable,
+    row_id,
+    user_zone,
+    zone_name,
+)
 from scheduler.periods import ScheduleError, latest_due
 from storage.goals import OPEN
 from storage.models import Checkin, CheckinEntry, Goal, User
@@ -181,7 +189,7 @@ async def save(turn: Turn) -> None:
     """`checkin_save`. The card is no trust boundary: every id and value is checked."""
     repos, user = turn.repos, turn.user
     value = turn.inbound.value
-    checkin_id = goals.whole_number(value.get("checkin"))
+    checkin_id = row_id(value.get("checkin"))
     checkin = await repos.goals.checkin(checkin_id, lock=True) if checkin_id else None
     if checkin is None or checkin.user_id != user.id:
         turn.say("I can't find that check-in of yours. Nothing was saved.")

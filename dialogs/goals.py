@@ -18,7 +18,7 @@ from dialogs import checkin_settings
 from dialogs.cards import render
 from dialogs.people import display
 from dialogs.router import Turn
-from dialogs.sessions import Pair, choose_pair, local_day, pairs_of, user_zone
+from dialogs.sessions import Pair, choose_pair, local_day, pairs_of, row_id, user_zone
 from storage.goals import OPEN
 from storage.models import Goal, Team, User
 from storage.repos import Repos
@@ -268,7 +268,7 @@ def validate(raw: Any, today: date, goal: Goal | None) -> tuple[Fields | None, l
     if not isinstance(raw, dict):
         return None, ["that form was not filled in"]
     problems: list[str] = []
-    title = _text(raw.get("title"), MAX_TITLE, "The title", problems)
+    title = " ".join(_text(raw.get("title"), MAX_TITLE, "The title", problems).split())
     if not title and not problems:
         problems.append("Please give your goal a title.")
     why = _text(raw.get("why"), MAX_TEXT, "Why it matters", problems)
@@ -295,7 +295,7 @@ def _text(raw: Any, limit: int, label: str, problems: list[str]) -> str:
     if not isinstance(raw, str):
         problems.append(f"{label} must be text.")
         return ""
-    text = " ".join(raw.split()) if label == "The title" else raw.strip()
+    text = raw.strip()
     if len(text) > limit:
         problems.append(f"{label} is {len(text):,} characters; at most {limit:,} fit.")
     return text
@@ -313,22 +313,12 @@ def _date(raw: Any) -> date | None:
 async def _goal_from_card(turn: Turn) -> Goal | None:
     value = turn.inbound.value if isinstance(turn.inbound.value, dict) else {}
     raw = value.get("goal")
-    goal_id = whole_number(raw)
+    goal_id = row_id(raw)
     goal = await turn.repos.goals.goal(goal_id) if goal_id else None
     if goal is None or goal.user_id != turn.user.id:
         turn.say("I can't find that goal of yours. Nothing was saved.")
         return None
     return goal
-
-
-def whole_number(raw: Any) -> int | None:
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) < 12:
-        return int(raw.strip())
-    return None
 
 
 # --- done, dropped ------------------------------------------------------------------------

@@ -86,8 +86,7 @@ class Pair:
     partner: User
     kind: str  # mentorship | coffee
     role: str  # the partner seen from me: "your mentor", "your mentee", "your coffee partner"
-    team_id: int | None
-    program: str | None = None
+    team_id: int | None  # the team of the program or coffee round (for the outbox)
 
 
 def coffee_key(a: int, b: int) -> str:
@@ -99,7 +98,7 @@ async def pairs_of(repos: Repos, user: User) -> list[Pair]:
     mentorships = [m for m in await repos.programs.mentorships_of(user.id) if m.status == "active"]
     coffee = await repos.goals.coffee_partners(user.id)
     people = await repos.users.by_ids(
-        {_other(m, user.id) for m in mentorships} | {partner for partner, _, _ in coffee}
+        {_other(m, user.id) for m in mentorships} | {partner for partner, _ in coffee}
     )
     pairs, seen = [], set()
     for m in mentorships:
@@ -108,9 +107,9 @@ async def pairs_of(repos: Repos, user: User) -> list[Pair]:
         if other is None or other.teams_id is None or program is None or other.id in seen:
             continue
         role = "your mentee" if m.mentor_id == user.id else "your mentor"
-        pairs.append(Pair(f"m{m.id}", other, "mentorship", role, program.team_id, program.name))
+        pairs.append(Pair(f"m{m.id}", other, "mentorship", role, program.team_id))
         seen.add(other.id)
-    for partner_id, team_id, _ in coffee:
+    for partner_id, team_id in coffee:
         other = people.get(partner_id)
         if other is None or other.teams_id is None or other.id in seen:
             continue
@@ -419,8 +418,7 @@ def _items(
 
 async def item_done(turn: Turn) -> None:
     value = turn.inbound.value if isinstance(turn.inbound.value, dict) else {}
-    raw = value.get("item")
-    item_id = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+    item_id = row_id(value.get("item"))
     item = await turn.repos.goals.item(item_id) if item_id else None
     if item is None or item.owner_id != turn.user.id:
         turn.say("I can't find that action item of yours. Nothing changed.")
@@ -580,6 +578,15 @@ def _text(raw: Any, limit: int, label: str) -> tuple[str, str | None]:
     if len(text) > limit:
         return "", f"{label} is {len(text):,} characters; at most {limit:,} fit"
     return text, None
+
+
+def row_id(raw: Any) -> int | None:
+    """A positive whole number that fits an INTEGER column (a forged one may not)."""
+    if isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) < 12:
+        raw = int(raw.strip())
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        return None
+    return raw if 0 < raw < 2**31 else None
 
 
 def _date(raw: Any) -> date | None:

@@ -348,19 +348,19 @@ class GoalRepo:
         return bool((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
 
     # --- coffee partners -----------------------------------------------------------------
-    async def coffee_partners(self, user_id: int) -> list[tuple[int, int, datetime | None]]:
-        """(partner id, team id, their latest answer) for everyone who shared a coffee group
-        with `user_id` where both answered "yes, we met"."""
+    async def coffee_partners(self, user_id: int) -> list[tuple[int, int]]:
+        """(partner id, team id) for everyone who shared a coffee group with `user_id`
+        where both answered "yes, we met"."""
         mine, theirs = aliased(PairSeat), aliased(PairSeat)
         stmt = (
-            select(theirs.user_id, theirs.team_id, func.max(theirs.answered_at))
+            select(theirs.user_id, theirs.team_id)
             .join(mine, mine.group_id == theirs.group_id)
             .where(mine.user_id == user_id, theirs.user_id != user_id)
             .where(mine.met == "yes", theirs.met == "yes")
-            .group_by(theirs.user_id, theirs.team_id)
+            .distinct()
             .order_by(theirs.user_id, theirs.team_id)
         )
-        return [(u, t, _aware(at) if at else None) for u, t, at in await self.s.execute(stmt)]
+        return [(u, t) for u, t in await self.s.execute(stmt)]
 
     async def last_coffee_answer(self, a: int, b: int) -> datetime | None:
         """The latest follow-up answer either of two members gave about a group of both."""

@@ -311,6 +311,7 @@ async def test_forged_checkins_and_goal_ids_are_refused(bot):
         (EVE, {"action": "checkin_save", "checkin": "x"}, "can't find that check-in"),
         (EVE, {"action": "checkin_save"}, "can't find that check-in"),
         (EVE, {"action": "checkin_save", "checkin": [1]}, "can't find that check-in"),
+        (EVE, {"action": "checkin_save", "checkin": 10**20}, "can't find that check-in"),
         (TOM, eves_checkin, "can't find that check-in"),
     ]
     for person, value, message in cases:

@@ -176,6 +176,8 @@ async def test_bad_commands_and_forged_goal_ids_change_nothing(bot):
         {"action": "goal_save", "goal": "abc", "title": "Hijacked", "target": "2027-01-01"},
         {"action": "goal_save", "goal": [toms.id], "title": "Hijacked", "target": "2027-01-01"},
         {"action": "goal_save", "goal": 99999, "title": "Hijacked", "target": "2027-01-01"},
+        {"action": "goal_save", "goal": 10**20, "title": "Hijacked", "target": "2027-01-01"},
+        {"action": "goal_save", "goal": -1, "title": "Hijacked", "target": "2027-01-01"},
         {"action": "goal_shoutout", "goal": toms.id, "team": "1"},
     ]
     for value in forged:

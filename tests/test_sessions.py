@@ -189,8 +189,9 @@ async def test_nobody_outside_the_pair_reads_or_writes_its_sessions(bot):
     for text in ("agenda", "notes", "agenda Tom", "notes Mia"):
         assert "you don't have one right now" in await say(bot, EVE, text)
     assert "With whom? Type `agenda <name>`: Mia Mentor" in await say(bot, TOM, "agenda Eve")
-    reply = await submit(bot, EVE, {"action": "action_item_done", "item": item.id})
-    assert "can't find that action item of yours" in reply
+    for forged in (item.id, str(item.id), 10**20, None, "all"):
+        reply = await submit(bot, EVE, {"action": "action_item_done", "item": forged})
+        assert "can't find that action item of yours" in reply, forged
     await say(bot, EVE, "my data")
     seen = json.dumps([[m.text, m.cards] for m in inbox(bot, EVE)])
     assert "private plans" not in seen and "confidential" not in seen
