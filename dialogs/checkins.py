@@ -235,12 +235,12 @@ def _answers(value: dict[str, Any], open_goals: list[Goal]) -> tuple[list[_Answe
                 f"(you entered {raw!r})."
             )
         status = value.get(f"status_{goal.id}") or goal.status
-        if status not in goals.STATUSES:
+        if not isinstance(status, str) or status not in goals.STATUSES:
             problems.append(f"Status of “{goal.title}” must be on track, at risk, blocked or done.")
         moved = _text(value.get(f"moved_{goal.id}"), MAX_TEXT, "What moved", goal, problems)
         next_step = _text(value.get(f"next_{goal.id}"), MAX_TEXT, "Next step", goal, problems)
-        if progress is not None and status in goals.STATUSES:
-            answers.append(_Answer(goal, progress, str(status), moved, next_step))
+        if progress is not None and isinstance(status, str) and status in goals.STATUSES:
+            answers.append(_Answer(goal, progress, status, moved, next_step))
     return answers, problems
 
 

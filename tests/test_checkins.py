@@ -270,6 +270,7 @@ BAD_ANSWERS = [
     ({"progress": "lots"}, "must be a whole number from 0 to 100"),
     ({"progress": True}, "must be a whole number from 0 to 100"),
     ({"status": "great"}, "must be on track, at risk, blocked or done"),
+    ({"status": ["done"]}, "must be on track, at risk, blocked or done"),
     ({"moved": "m" * 501}, "What moved of “Goal A” is 501 characters"),
     ({"next": ["a"]}, "Next step of “Goal A” must be text"),
     ({"blocker": "b" * 1001}, "Anything blocking you is 1,001 characters"),
