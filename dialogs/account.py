@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dialogs import icebreakers
+from dialogs import goals, icebreakers
 from dialogs import profile as profile_mod
 from dialogs.cards import render
 from dialogs.people import display
@@ -141,6 +141,7 @@ async def my_data(turn: Turn) -> None:
         {"title": "Profile", "value": "yes" if export["profile"] else "not set up"},
         {"title": "Teams", "value": str(len(export["teams"]))},
         {"title": "Icebreaker answers", "value": str(len(export["icebreakers"]["answers"]))},
+        {"title": "Goals", "value": str(len(export["goals_and_checkins"]["goals"]))},
         {"title": "Status", "value": export["account"]["status"]},
     ]
     turn.result.show(render("my_data", summary=summary, json=f"```\n{text}\n```"))
@@ -181,6 +182,7 @@ async def export_user(turn: Turn) -> dict[str, Any]:
         "coffee": coffee,
         "mentoring": await _mentoring_export(turn),
         "icebreakers": await icebreakers.export(repos, user.id),
+        "goals_and_checkins": await goals.export(repos, user.id),
     }
 
 
@@ -285,6 +287,7 @@ async def erase(turn: Turn) -> None:
     await repos.admins.remove_user(user.id)
     await repos.outbox.drop_for_user(user.id)
     await icebreakers.erase_user(turn)
+    await goals.erase_user(turn)
     for attr in (
         "teams_id",
         "aad_object_id",

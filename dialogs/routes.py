@@ -7,7 +7,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogs import account, admin, coffee, icebreakers, mentoring, pairing_admin, programs
+from dialogs import (
+    account,
+    admin,
+    checkin_settings,
+    checkins,
+    coffee,
+    goals,
+    icebreakers,
+    mentoring,
+    pairing_admin,
+    programs,
+    sessions,
+)
 from dialogs.matching_algorithm import CRITERIA
 from dialogs.router import Action, Arg, Command, Handler, RouteTable
 
@@ -198,6 +210,7 @@ def build_table() -> RouteTable:
                 ),
             ),
             *_program_commands(),
+            *_goal_commands(),
         ],
         actions=[
             Action(icebreakers.ANSWER_ACTION, icebreakers.answer_from_card, scopes=("team",)),
@@ -212,6 +225,12 @@ def build_table() -> RouteTable:
             Action("match_request", mentoring.request_mentor),
             Action("match_answer", mentoring.answer_request),
             Action("mentorship_not_fit", mentoring.not_a_good_fit),
+            Action(goals.SAVE_ACTION, goals.save_goal),
+            Action(goals.SHOUTOUT_ACTION, goals.shoutout),
+            Action(checkins.SAVE_ACTION, checkins.save),
+            Action(sessions.AGENDA_ACTION, sessions.save_agenda),
+            Action(sessions.NOTES_ACTION, sessions.save_notes),
+            Action(sessions.ITEM_DONE_ACTION, sessions.item_done),
         ],
     )
 
@@ -336,4 +355,61 @@ def _icebreaker_commands() -> list[Command]:
             icebreakers.categories_command,
             "[<category> on|off]",
         ),
+    ]
+
+
+def _goal_commands() -> list[Command]:
+    """Goals, check-ins and sessions between pairs (dialogs/goals.py, checkins.py,
+    checkin_settings.py, sessions.py): 1:1 only, not in the manifest's full menus."""
+
+    def mine(name: str, summary: str, handler: Handler, usage: str = "", **kw: Any) -> Command:
+        return Command(name, summary, handler, usage=usage, menu=False, **kw)
+
+    return [
+        mine("goals", "your goals, and the ones partners shared with you", goals.list_goals),
+        mine("goal", "one of your goals in full", goals.show_goal, "<#>"),
+        mine(
+            "goal add",
+            "add a goal (a form, or the title with target=)",
+            goals.add_goal,
+            "[title] [target=YYYY-MM-DD] [why=...] [measure=...]",
+            args=(
+                Arg("title", "the goal, instead of typing it after the command"),
+                Arg("target", "target date, YYYY-MM-DD (today or later)"),
+                Arg("why", "why it matters to you"),
+                Arg("measure", "how you'll know you succeeded"),
+            ),
+            free_text=True,
+        ),
+        mine("goal edit", "change one of your goals (a form)", goals.edit_goal, "<#>"),
+        mine("goal done", "mark a goal done, and celebrate", goals.mark_done, "<#>"),
+        mine("goal drop", "drop a goal you no longer pursue", goals.drop_goal, "<#>"),
+        mine(
+            "goal share",
+            "share a goal with your mentor, mentee or coffee partner",
+            goals.share_goal,
+            "<#> [name]",
+        ),
+        mine("goal unshare", "stop sharing a goal", goals.unshare_goal, "<#> [name]"),
+        mine("checkin", "check in on your goals now", checkins.checkin_now),
+        mine("checkins", "your check-ins, per goal", checkins.history, "[#]"),
+        mine(
+            "checkin settings",
+            "when your check-ins come (your own day, time and zone)",
+            checkin_settings.settings_command,
+            "[on|off] [cadence=weekly] [day=monday] [time=09:00] [timezone=Europe/Berlin]",
+            args=(
+                Arg("cadence", "weekly, biweekly, monthly or off"),
+                Arg("day", "weekday, e.g. monday"),
+                Arg("time", "your local time, HH:MM"),
+                Arg("timezone", "IANA zone, or `profile` to follow your profile"),
+            ),
+        ),
+        mine(
+            "agenda",
+            "plan your next meeting with your mentor or partner",
+            sessions.agenda_command,
+            "[name]",
+        ),
+        mine("notes", "notes and action items after a meeting", sessions.notes_command, "[name]"),
     ]

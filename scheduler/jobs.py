@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from dialogs import icebreakers, mentoring, pairing
+from dialogs import checkins, icebreakers, mentoring, pairing, sessions
 from scheduler.types import Job, JobContext
 
 __all__ = ["JOBS", "Job", "JobContext"]
@@ -24,4 +24,11 @@ JOBS: tuple[Job, ...] = (
     # Mentoring: unanswered requests pass on after 3 days; programs match at their deadline.
     Job("mentoring_requests", mentoring.expire_requests, "global", every=timedelta(hours=1)),
     Job("program_matching", mentoring.match_at_deadline, "global", every=timedelta(hours=1)),
+    # Goal check-ins at each member's own local time; one reminder 2 days after an
+    # unanswered one; action items at 09:00 local on their due date.
+    Job(checkins.JOB, checkins.send_due, "global", every=timedelta(minutes=15)),
+    Job(checkins.REMINDER_JOB, checkins.send_reminders, "global", every=timedelta(minutes=15)),
+    Job(sessions.ITEMS_JOB, sessions.remind_items, "global", every=timedelta(minutes=15)),
+    # Pairs quiet for 21 days get a nudge; mentorships quiet for 35, their admins a word.
+    Job(sessions.NUDGE_JOB, sessions.nudge_pairs, "global", every=timedelta(hours=1)),
 )

@@ -452,3 +452,148 @@ class Mentorship(Base):
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     end_kind: Mapped[str | None] = mapped_column(String(20))  # not_fit | ended | closed
     end_reason: Mapped[str | None] = mapped_column(Text)  # private to whoever ended it
+
+
+class Goal(Base):
+    """A member's own goal. Private unless shared (`goal_shares`) with a partner."""
+
+    __tablename__ = "goals"
+    __table_args__ = (UniqueConstraint("user_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # the owner's own numbering: goal 1, 2, ...
+    title: Mapped[str] = mapped_column(String(200))
+    why: Mapped[str] = mapped_column(Text, default="")
+    measure: Mapped[str] = mapped_column(Text, default="")  # how success is measured
+    target_on: Mapped[date] = mapped_column(Date)
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # 0 to 100
+    # on_track | at_risk | blocked (open) | done | dropped
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()  # the last change or check-in
+    closed_at: Mapped[datetime | None] = mapped_column()  # done or dropped
+    shoutout_at: Mapped[datetime | None] = mapped_column()  # celebrated in a channel
+
+
+class GoalShare(Base):
+    """The goal's owner shares it with a partner (their mentor, mentee or coffee partner)."""
+
+    __tablename__ = "goal_shares"
+    __table_args__ = (UniqueConstraint("goal_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class CheckinSettings(Base):
+    """When a member's check-ins come: cadence, weekday and local time in their zone."""
+
+    __tablename__ = "checkin_settings"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    cadence: Mapped[str] = mapped_column(String(20))  # weekly | biweekly | monthly
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    local_time: Mapped[str] = mapped_column(String(5))  # HH:MM
+    # None: the profile's time zone, else Teams' hint, else UTC (read at every run).
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    # Occurrences before this never count: a change never reaches back.
+    effective_from: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class Checkin(Base):
+    """One check-in card sent to a member; (user, period) makes a scheduled one happen once."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("user_id", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    period: Mapped[str] = mapped_column(String(100))  # local date, or "now:<time>"
+    trigger: Mapped[str] = mapped_column(String(20))  # schedule | manual
+    goal_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # the goals it asked about
+    due_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column()
+    answered_at: Mapped[datetime | None] = mapped_column(index=True)
+    reminded_at: Mapped[datetime | None] = mapped_column()
+    blocker: Mapped[str | None] = mapped_column(Text)  # "anything blocking you?"
+
+
+class CheckinEntry(Base):
+    """One goal's answer in one check-in: the goal's history."""
+
+    __tablename__ = "checkin_entries"
+    __table_args__ = (UniqueConstraint("checkin_id", "goal_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), index=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
+    progress: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    moved: Mapped[str] = mapped_column(Text, default="")  # what moved
+    next_step: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class SessionAgenda(Base):
+    """Before a meeting: what one side wants to achieve and the questions to cover."""
+
+    __tablename__ = "session_agendas"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "m<mentorship id>" or "c<lower user id>-<higher user id>" (coffee partners)
+    pair_key: Mapped[str] = mapped_column(String(40), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    achieve: Mapped[str] = mapped_column(Text, default="")
+    questions: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class SessionNotes(Base):
+    """After a meeting: a summary and key points; action items hang off it."""
+
+    __tablename__ = "session_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pair_key: Mapped[str] = mapped_column(String(40), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    key_points: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class ActionItem(Base):
+    """A to-do from meeting notes: reminded to its owner on the due date, listed in the
+    pair's next agenda until done."""
+
+    __tablename__ = "action_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notes_id: Mapped[int] = mapped_column(ForeignKey("session_notes.id"), index=True)
+    pair_key: Mapped[str] = mapped_column(String(40), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column()
+    reminded_at: Mapped[datetime | None] = mapped_column()
+    done_at: Mapped[datetime | None] = mapped_column()
+
+
+class PairNudge(Base):
+    """A nudge (21 days) or an admin escalation (35 days) for one inactivity stretch of a
+    pair; the stretch is named by the time of the pair's last activity."""
+
+    __tablename__ = "pair_nudges"
+    __table_args__ = (UniqueConstraint("pair_key", "kind", "stretch"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pair_key: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # nudge | escalation
+    stretch: Mapped[str] = mapped_column(String(40))  # last activity, ISO 8601 UTC
+    created_at: Mapped[datetime] = mapped_column()

@@ -12,6 +12,7 @@ from sqlalchemy import Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.goals import GoalRepo
 from storage.icebreakers import IcebreakerRepo
 from storage.models import Membership, OutboxMessage, Profile, Team, TeamAdmin, User
 from storage.pairing import PairingRepo
@@ -61,6 +62,7 @@ class Repos:
         self.pairing = PairingRepo(session)
         self.icebreakers = IcebreakerRepo(session)
         self.programs = ProgramRepo(session)
+        self.goals = GoalRepo(session)
 
     async def flush(self) -> None:
         await self.session.flush()
