@@ -15,12 +15,14 @@ from typing import Any
 import pytest
 from aiohttp import ClientSession, ClientTimeout
 from aiohttp.test_utils import TestServer
+from sqlalchemy import select
 
 from app import create_app
 from bot.delivery import DeliveryWorker
 from scheduler import Job
 from settings import DeliverySettings, Settings
 from storage import Database
+from storage.models import OutboxMessage
 from tests.fakes.connector import FakeConnector
 
 PG_ADMIN_URL = os.environ.get(
@@ -199,7 +201,9 @@ class BotUnderTest:
         status, body = await self.post(activity)
         assert status == 200, (status, body)
         return [
-            c.text or "" for c in self.connector.calls[before:] if c in self.connector.messages()
+            c.text or ""
+            for c in self.connector.calls[before:]
+            if c.is_activity_post and c.delivered
         ]
 
     async def settle(self, timeout: float = 5.0) -> None:
@@ -207,11 +211,12 @@ class BotUnderTest:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             async with self.db.unit() as repos:
-                rows = await repos.outbox.all()
-            if all(r.status in ("sent", "failed") for r in rows):
+                # Statuses only: loading every payload on each poll made long tests slow.
+                statuses = list(await repos.session.scalars(select(OutboxMessage.status)))
+            if all(s in ("sent", "failed") for s in statuses):
                 return
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"outbox did not settle: {[r.status for r in rows]}")
+                raise AssertionError(f"outbox did not settle: {statuses}")
             await asyncio.sleep(0.02)
 
 

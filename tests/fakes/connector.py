@@ -18,6 +18,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 _ACTIVITIES = re.compile(r"/v3/conversations/[^/]+/activities(/[^/]+)?")
+_CONVERSATION = re.compile(r"/v3/conversations/([^/]+)")
 
 
 @dataclass
@@ -37,8 +38,13 @@ class Call:
 
     @property
     def conversation_id(self) -> str | None:
-        match = re.match(r"/v3/conversations/([^/]+)", self.path)
+        match = _CONVERSATION.match(self.path)
         return match.group(1) if match else None
+
+    @property
+    def is_activity_post(self) -> bool:
+        """A message sent or replied (POST .../activities)."""
+        return self.method == "POST" and _ACTIVITIES.fullmatch(self.path) is not None
 
     @property
     def text(self) -> str | None:
@@ -141,8 +147,7 @@ class FakeConnector:
         return [
             c
             for c in self.calls
-            if c.method == "POST"
-            and _ACTIVITIES.fullmatch(c.path)
+            if c.is_activity_post
             and (conversation_id is None or c.conversation_id == conversation_id)
         ]
 
