@@ -669,19 +669,14 @@ async def not_a_good_fit(turn: Turn) -> None:
 
 
 async def _tell_admins(turn: Turn, program: Program, mentorship: Mentorship) -> int:
-    team = await turn.repos.teams.get(program.team_id)
-    admins = {u.id: u for u in await turn.repos.admins.of_team(program.team_id)}
-    if team is not None and team.installer_id:
-        installer = await turn.repos.users.get(team.installer_id)
-        if installer is not None:
-            admins[installer.id] = installer
+    admins = await turn.repos.admins.reachable_of_team(program.team_id)
     people = await turn.repos.users.by_ids([mentorship.mentor_id, mentorship.mentee_id])
     text = (
         f"In '{program.name}', the mentorship of {display(people.get(mentorship.mentor_id))} "
         f"(mentor) and {display(people.get(mentorship.mentee_id))} (mentee) ended as not a good "
         "fit. The mentee is being re-matched first."
     )
-    for admin in admins.values():
+    for admin in admins:
         await turn.repos.outbox.enqueue(
             f"notfit:{mentorship.id}:admin{admin.id}",
             {"to": "user", "text": text},

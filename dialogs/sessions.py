@@ -539,21 +539,14 @@ async def _escalate(repos: Repos, quiet: _Quiet, stretch: str, days: int, now: d
     """Tell the program's team admins: names and days only, never any content."""
     program = quiet.program
     assert program is not None
-    admins = {u.id: u for u in await repos.admins.of_team(program.team_id)}
-    team = await repos.teams.get(program.team_id)
-    if team is not None and team.installer_id and team.installer_id not in admins:
-        installer = await repos.users.get(team.installer_id)
-        if installer is not None:
-            admins[installer.id] = installer
+    admins = await repos.admins.reachable_of_team(program.team_id)
     mentor, mentee = quiet.members
     text = (
         f"Mentoring in '{program.name}': {display(mentor)} (mentor) and {display(mentee)} "
         f"(mentee) have had no meeting notes, check-ins or answers for {days} days. "
         "They might welcome a friendly word."
     )
-    for admin in admins.values():
-        if admin.teams_id is None or admin.opted_out:
-            continue
+    for admin in admins:
         await repos.outbox.enqueue(
             f"pairescalation:{quiet.key}:{stretch}:admin{admin.id}",
             {"to": "user", "text": text},

@@ -230,6 +230,17 @@ class AdminRepo:
         )
         return list(await self.s.scalars(stmt))
 
+    async def reachable_of_team(self, team_id: int) -> list[User]:
+        """Who to tell as the team's admins: the rows plus the installer, minus anyone
+        who deleted their data or opted out."""
+        admins = {u.id: u for u in await self.of_team(team_id)}
+        team = await self.s.get(Team, team_id)
+        if team is not None and team.installer_id and team.installer_id not in admins:
+            installer = await self.s.get(User, team.installer_id)
+            if installer is not None:
+                admins[installer.id] = installer
+        return [u for u in admins.values() if u.teams_id is not None and not u.opted_out]
+
     async def teams_of(self, user_id: int) -> list[Team]:
         stmt = (
             select(Team)
