@@ -17,6 +17,7 @@ from storage.models import (
 )
 from tests.fakes import teams
 from tests.fakes.teams import TeamsTeam, TeamsUser
+from tests.inbox import inbox, submits
 
 TEAM = TeamsTeam("grow", "Growth Guild")
 ADMIN = TeamsUser("ada", "Ada Admin")
@@ -26,41 +27,12 @@ OTHER = TeamsUser("eve", "Eve Elsewhere")  # in the team, paired with nobody
 PARTNER = TeamsUser("cal", "Cal Coffee")  # Tom's coffee partner in some tests
 
 
-def inbox(bot: Any, user: TeamsUser) -> list[Any]:
-    """Everything delivered to the user's 1:1 chat (opened by the bot or by them)."""
-    c = bot.connector
-    return c.messages(f"a:1on1-{user.id}") + c.messages(user.personal_conversation)
-
-
 def texts(bot: Any, user: TeamsUser) -> list[str]:
     return [m.text or "" for m in inbox(bot, user)]
 
 
 def dump(messages: list[Any]) -> str:
     return json.dumps([[m.text, m.cards] for m in messages], ensure_ascii=False)
-
-
-def keyed(bot: Any, user: TeamsUser, prefix: str) -> list[Any]:
-    """Proactive messages whose idempotency key (the activity id) starts with prefix."""
-    return [m for m in inbox(bot, user) if str(m.body.get("id", "")).startswith(prefix)]
-
-
-def submits(message: Any, action: str) -> list[dict[str, Any]]:
-    """The data of every Action.Submit with this action anywhere in the message's cards."""
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Submit" and node.get("data", {}).get("action") == action:
-                found.append(node["data"])
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(message.cards)
-    return found
 
 
 def inputs(message: Any) -> dict[str, Any]:
@@ -216,11 +188,3 @@ async def users(bot: Any) -> dict[str, User]:
     async with bot.db.unit() as repos:
         rows = await repos.session.scalars(select(User))
         return {u.teams_id[3:]: u for u in rows if u.teams_id}
-
-
-async def count(bot: Any, model: Any, *where: Any) -> int:
-    async with bot.db.unit() as repos:
-        stmt = select(func.count()).select_from(model)
-        for clause in where:
-            stmt = stmt.where(clause)
-        return int(await repos.session.scalar(stmt) or 0)

@@ -22,19 +22,16 @@ from tests.goalkit import (
     MENTEE,
     MENTOR,
     OTHER,
-    count,
     filled,
-    inbox,
     inputs,
     install,
-    keyed,
     last_card,
     mentorship,
     say,
     submit,
-    submits,
     user_id,
 )
+from tests.inbox import count, inbox, keyed, submits
 
 BEA = TeamsUser("bea", "Bea Berlin")  # zone from her profile (Teams says Kolkata)
 NAT = TeamsUser("nat", "Nat Newyork")  # no profile: zone from Teams' hint

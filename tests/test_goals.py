@@ -19,18 +19,15 @@ from tests.goalkit import (
     PARTNER,
     TEAM,
     coffee_group,
-    count,
-    inbox,
     inputs,
     install,
-    keyed,
     last_card,
     mentorship,
     met,
     say,
     submit,
-    submits,
 )
+from tests.inbox import count, inbox, keyed, submits
 
 TOM, MIA, EVE, CAL = MENTEE, MENTOR, OTHER, PARTNER
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qs, urlparse
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from storage.models import DontPair, PairPool, PairRound, PairSeat, Schedule
 from tests.fakes import teams
 from tests.fakes.connector import Member
 from tests.fakes.teams import TeamsTeam, TeamsUser
+from tests.inbox import count, keyed
 
 ANA = TeamsUser("ana", "Ana Lee")  # installs: an admin
 BEN = TeamsUser("ben", "Ben Okafor")
@@ -54,20 +55,6 @@ async def direct(bot, user, text):
 
 async def submit(bot, user, value):
     return await bot.send(teams.card_submit(bot.service_url, user, value))
-
-
-def inbox(bot, user):
-    c = bot.connector
-    return c.messages(f"a:1on1-{user.id}") + c.messages(user.personal_conversation)
-
-
-def cards_with_id(bot, user, prefix):
-    return [m for m in inbox(bot, user) if str(m.body.get("id", "")).startswith(prefix)]
-
-
-async def count(bot, model) -> int:
-    async with bot.db.unit() as repos:
-        return await repos.session.scalar(select(func.count()).select_from(model))
 
 
 async def seats(bot) -> list[PairSeat]:
@@ -144,7 +131,7 @@ async def test_preview_sends_nothing_and_now_introduces_everyone(bot):
     assert "New round in Data Guild" in text
     await bot.settle()
     for user in (ANA, BEN, CHLOE, DAN):
-        assert len(cards_with_id(bot, user, "pairintro:")) == 1
+        assert len(keyed(bot, user, "pairintro:")) == 1
     assert "A round ran in Data Guild 0 hour(s) ago" in await channel(bot, ANA, "/pair now")
     assert await count(bot, PairRound) == 1
     assert "New round" in await channel(bot, ANA, "/pair now again")
@@ -157,7 +144,7 @@ async def test_intro_card_shows_only_shared_fields_and_links_everyone(bot):
     await submit(bot, BEN, PROFILE | {"interests": "jazz, chess", "skills_want": "SQL"})
     await channel(bot, ANA, "/pair now")
     await bot.settle()
-    (to_ben,) = cards_with_id(bot, BEN, "pairintro:")
+    (to_ben,) = keyed(bot, BEN, "pairintro:")
     card = to_ben.cards[0]
     text = json.dumps(card)
     assert "Ana Lee" in text and "climbing, jazz" in text  # Ana shares interests
@@ -170,7 +157,7 @@ async def test_intro_card_shows_only_shared_fields_and_links_everyone(bot):
     assert parse_qs(urlparse(chat["url"]).query)["users"] == ["ana@contoso.onmicrosoft.com"]
     assert urlparse(meeting["url"]).path == "/l/meeting/new"
     assert parse_qs(urlparse(meeting["url"]).query)["attendees"] == ["ana@contoso.onmicrosoft.com"]
-    (to_ana,) = cards_with_id(bot, ANA, "pairintro:")
+    (to_ana,) = keyed(bot, ANA, "pairintro:")
     text = json.dumps(to_ana.cards[0])  # Ben shares the defaults: interests, skills, dept
     assert "Can help with" in text and "Data" in text and "Lead a team" not in text
     assert "Ben can help with SQL" not in text  # Ana wants Python; Ben offers SQL, Python
@@ -183,12 +170,12 @@ async def test_someone_everyone_excludes_is_told_why(bot):
     await direct(bot, CHLOE, "don't pair me with @ana")  # text, not a mention: matched by name
     await channel(bot, ANA, "/pair now")
     await bot.settle()
-    assert not cards_with_id(bot, ANA, "pairintro:")
-    (told,) = cards_with_id(bot, ANA, "pairunplaced:")
+    assert not keyed(bot, ANA, "pairintro:")
+    (told,) = keyed(bot, ANA, "pairunplaced:")
     assert "No coffee partner for you in Data Guild this round" in told.text
     assert "don't-pair preferences, yours or theirs" in told.text
     assert "Ben" not in told.text and "Chloe" not in told.text  # whose list stays private
-    assert len(cards_with_id(bot, BEN, "pairintro:")) == 1
+    assert len(keyed(bot, BEN, "pairintro:")) == 1
 
 
 async def test_opt_in_mode_pairs_only_those_who_joined(bot):
@@ -199,7 +186,7 @@ async def test_opt_in_mode_pairs_only_those_who_joined(bot):
     text = await channel(bot, ANA, "/pair now")
     assert "2 people in 1 groups" in text and "2 not joined (opt-in mode)" in text
     await bot.settle()
-    assert not cards_with_id(bot, ANA, "pairintro:") and not cards_with_id(bot, DAN, "pairintro:")
+    assert not keyed(bot, ANA, "pairintro:") and not keyed(bot, DAN, "pairintro:")
     assert "leave coffee" not in await direct(bot, BEN, "leave coffee team=Nope")
     status = await direct(bot, BEN, "coffee")
     assert "Data Guild: coffee chats are not running there" in status  # no schedule yet
@@ -218,7 +205,7 @@ async def test_followup_answers_are_validated_and_private_to_their_seat(bot):
         await pairing.send_followups(JobContext(repos, None, "p", bot.now(), bot.now()))
     bot.delivery.wake()
     await bot.settle()
-    (ask,) = cards_with_id(bot, BEN, "pairfollow:")
+    (ask,) = keyed(bot, BEN, "pairfollow:")
     group = ask.cards[0]["actions"][0]["data"]["group"]
     ben_seat = next(s for s in await seats(bot) if s.group_id == group and s.user_id == 2)
     other_group = next(s.group_id for s in await seats(bot) if s.group_id != group)
@@ -307,13 +294,13 @@ async def test_followups_skip_people_who_opted_out(bot):
         await pairing.send_followups(JobContext(repos, None, "p", bot.now(), bot.now()))
     bot.delivery.wake()
     await bot.settle()
-    assert len(cards_with_id(bot, ANA, "pairfollow:")) == 1
-    assert not cards_with_id(bot, BEN, "pairfollow:")
+    assert len(keyed(bot, ANA, "pairfollow:")) == 1
+    assert not keyed(bot, BEN, "pairfollow:")
     bot.clock.advance(days=1)
     async with bot.db.unit() as repos:  # a second run sends nothing more
         await pairing.send_followups(JobContext(repos, None, "q", bot.now(), bot.now()))
     await bot.settle()
-    assert len(cards_with_id(bot, ANA, "pairfollow:")) == 1
+    assert len(keyed(bot, ANA, "pairfollow:")) == 1
 
 
 async def test_a_chosen_channel_gets_a_short_notice_each_round(bot):

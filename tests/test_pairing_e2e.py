@@ -24,6 +24,7 @@ from storage.models import PairGroup, PairRound, PairSeat, User
 from tests.conftest import start_bot
 from tests.fakes import teams
 from tests.fakes.teams import TeamsTeam, TeamsUser
+from tests.inbox import inbox
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TEAM = TeamsTeam("coffee", "Coffee Club")
@@ -42,12 +43,6 @@ def monday_0900(week: int) -> datetime:
     """Monday 09:00 in Berlin of the given week (week 0 = 2026-11-23), as UTC."""
     day = date(2026, 11, 23) + timedelta(weeks=week)
     return datetime(day.year, day.month, day.day, 9, 0, tzinfo=BERLIN).astimezone(ZoneInfo("UTC"))
-
-
-def inbox(bot, user: TeamsUser) -> list:
-    """Everything delivered to the user's 1:1 chat (opened by the bot or by them)."""
-    c = bot.connector
-    return c.messages(f"a:1on1-{user.id}") + c.messages(user.personal_conversation)
 
 
 async def say(bot, user: TeamsUser, text: str) -> str:

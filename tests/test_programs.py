@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select
-
 from dialogs import mentoring
 from scheduler import JobContext
 from storage.models import Enrolment, MatchProposal, Mentorship, Program
 from tests.fakes import teams
 from tests.fakes.teams import TeamsTeam, TeamsUser
+from tests.inbox import count, inbox, keyed, submits
 
 ADMIN = TeamsUser("ada", "Ada Admin")
 MENTORS = [TeamsUser("mia", "Mia Mentor"), TeamsUser("max", "Max Mentor")]
@@ -79,41 +78,6 @@ def in_team(bot):
     return [c for c in bot.connector.messages() if (c.conversation_id or "").startswith("19:")]
 
 
-def inbox(bot, user):
-    c = bot.connector
-    return c.messages(f"a:1on1-{user.id}") + c.messages(user.personal_conversation)
-
-
-def cards(bot, user, prefix):
-    return [m for m in inbox(bot, user) if str(m.body.get("id", "")).startswith(prefix)]
-
-
-def card_data(message, action):
-    """The data of the first submit with this action anywhere in the card."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Submit" and node.get("data", {}).get("action") == action:
-                found.append(node["data"])
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(message.cards)
-    return found
-
-
-async def count(bot, model, *where) -> int:
-    async with bot.db.unit() as repos:
-        stmt = select(func.count()).select_from(model)
-        for clause in where:
-            stmt = stmt.where(clause)
-        return await repos.session.scalar(stmt)
-
-
 async def setup(bot, mode="automatic", capacity="2", mentors=MENTORS, mentees=MENTEES):
     bot.connector.set_roster(TEAM.id, [m.member() for m in EVERYONE], TEAM.name)
     await bot.send(teams.bot_installed_in_team(bot.service_url, ADMIN, TEAM))
@@ -152,8 +116,8 @@ async def setup(bot, mode="automatic", capacity="2", mentors=MENTORS, mentees=ME
 
 
 async def confirm(bot, user, channel_choice="video"):
-    (agreement,) = cards(bot, user, "agreement:")
-    (data,) = card_data(agreement, "agreement_confirm")
+    (agreement,) = keyed(bot, user, "agreement:")
+    (data,) = submits(agreement, "agreement_confirm")
     return await submit(bot, user, data | {"channel": channel_choice})
 
 
@@ -164,8 +128,8 @@ async def test_admin_sets_up_a_program_with_the_form_and_bad_values_change_nothi
     text = await channel(bot, ADMIN, '/program new name="Spring mentoring"')
     assert "I've sent you the form for 'Spring mentoring' in our 1:1 chat" in text
     await bot.settle()
-    (sent,) = cards(bot, ADMIN, "programform:")
-    assert card_data(sent, "program_save") == [{"action": "program_save", "program": 1}]
+    (sent,) = keyed(bot, ADMIN, "programform:")
+    assert submits(sent, "program_save") == [{"action": "program_save", "program": 1}]
 
     bad = [
         ({"capacity": "0"}, "Mentees per mentor"),
@@ -204,7 +168,7 @@ async def test_invite_card_in_the_channel_sends_the_questions_1on1(bot):
     )
     invite = [c for c in in_team(bot) if c.cards and "Join Spring" in json.dumps(c.cards)]
     assert invite and reply is not None
-    (data,) = card_data(invite[-1], "program_join")
+    (data,) = submits(invite[-1], "program_join")
     # Tia presses Join on the channel card: the questions come to her 1:1, nothing in the channel.
     before = len(in_team(bot))
     activity = teams.channel_message(bot.service_url, MENTEES[1], TEAM, "")
@@ -212,8 +176,8 @@ async def test_invite_card_in_the_channel_sends_the_questions_1on1(bot):
     await bot.send(activity)
     await bot.settle()
     assert len(in_team(bot)) == before
-    (questions,) = cards(bot, MENTEES[1], "enrolform:")
-    assert card_data(questions, "enrol_save")
+    (questions,) = keyed(bot, MENTEES[1], "enrolform:")
+    assert submits(questions, "enrol_save")
     reply = await submit(bot, MENTEES[1], {"action": "enrol_save", "program": 1, "role": "boss"})
     assert "choose mentor or mentee" in reply and "Nothing was saved" in reply
     reply = await submit(
@@ -242,22 +206,22 @@ async def test_automatic_mode_respects_capacity_and_needs_both_to_agree(bot):
         for m in await repos.programs.live_mentorships(1):
             pairs[m.mentor_id] = m.mentee_id
     assert len(pairs) == 2  # each mentor exactly one mentee
-    told = [u for u in MENTEES if cards(bot, u, "unmatched:")]
+    told = [u for u in MENTEES if keyed(bot, u, "unmatched:")]
     assert len(told) == 2 and all(
-        "No mentor for you" in cards(bot, u, "unmatched:")[0].text for u in told
+        "No mentor for you" in keyed(bot, u, "unmatched:")[0].text for u in told
     )
-    matched = [u for u in MENTEES if cards(bot, u, "agreement:")]
+    matched = [u for u in MENTEES if keyed(bot, u, "agreement:")]
     mentee, mentor = matched[0], None
     for m in MENTORS:
-        if cards(bot, m, "agreement:"):
-            text = json.dumps(cards(bot, m, "agreement:")[0].cards)
+        if keyed(bot, m, "agreement:"):
+            text = json.dumps(keyed(bot, m, "agreement:")[0].cards)
             if mentee.name in text:
                 mentor = m
     assert mentor is not None
-    agreement = json.dumps(cards(bot, mentee, "agreement:")[0].cards)
+    agreement = json.dumps(keyed(bot, mentee, "agreement:")[0].cards)
     assert "% match" in agreement and "keep it confidential" in agreement
     assert "Mentor guide" not in agreement  # mentors' resources go to mentors
-    assert "Mentor guide" in json.dumps(cards(bot, mentor, "agreement:")[0].cards)
+    assert "Mentor guide" in json.dumps(keyed(bot, mentor, "agreement:")[0].cards)
     reply = await submit(
         bot, mentee, {"action": "agreement_confirm", "mentorship": 99, "channel": "video"}
     )
@@ -278,43 +242,43 @@ async def test_mentee_chooses_and_declines_and_timeouts_pass_on(bot):
     assert "2 mentees got suggestions" in text
     await bot.settle()
     tom = MENTEES[0]
-    (suggestions,) = cards(bot, tom, "suggestions:")
-    choices = card_data(suggestions, "match_request")
+    (suggestions,) = keyed(bot, tom, "suggestions:")
+    choices = submits(suggestions, "match_request")
     assert len(choices) == 2  # both mentors fit Tom somewhat; best first
     assert "Mia Mentor" in json.dumps(suggestions.cards).split("Max Mentor")[0]
     # A forged proposal id (Tia's suggestion) is refused.
-    (tia_suggestions,) = cards(bot, MENTEES[1], "suggestions:")
-    forged = card_data(tia_suggestions, "match_request")[0]
+    (tia_suggestions,) = keyed(bot, MENTEES[1], "suggestions:")
+    forged = submits(tia_suggestions, "match_request")[0]
     assert "isn't among your current suggestions" in await submit(bot, tom, forged)
     assert await count(bot, MatchProposal, MatchProposal.status == "requested") == 0
     # Tom asks Mia, who declines: the request passes to Max.
     assert "I've asked Mia Mentor" in await submit(bot, tom, choices[0])
     await bot.settle()
-    (request,) = cards(bot, MENTORS[0], "request:")
-    decline = next(d for d in card_data(request, "match_answer") if d["answer"] == "decline")
+    (request,) = keyed(bot, MENTORS[0], "request:")
+    decline = next(d for d in submits(request, "match_answer") if d["answer"] == "decline")
     await submit(bot, MENTORS[0], decline)
     await bot.settle()
-    (passed,) = cards(bot, tom, "passedon:")
+    (passed,) = keyed(bot, tom, "passedon:")
     assert (
         "Mia Mentor couldn't take you on, so I've asked your next choice, Max Mentor" in passed.text
     )
-    (request,) = cards(bot, MENTORS[1], "request:")
+    (request,) = keyed(bot, MENTORS[1], "request:")
     # Max does not answer: after 3 days the request runs out; no suggestion is left.
     bot.clock.advance(days=3, minutes=1)
     async with bot.db.unit() as repos:
         await mentoring.expire_requests(JobContext(repos, None, "p", bot.now(), bot.now()))
     bot.delivery.wake()
     await bot.settle()
-    texts = [m.text or "" for m in cards(bot, tom, "passedon:")]
+    texts = [m.text or "" for m in keyed(bot, tom, "passedon:")]
     assert any("didn't answer within 3 days" in t and "none of your other" in t for t in texts)
-    assert "ran out" in cards(bot, MENTORS[1], "requestexpired:")[0].text
-    accept = next(d for d in card_data(request, "match_answer") if d["answer"] == "accept")
+    assert "ran out" in keyed(bot, MENTORS[1], "requestexpired:")[0].text
+    accept = next(d for d in submits(request, "match_answer") if d["answer"] == "accept")
     assert "answered or ran out already" in await submit(bot, MENTORS[1], accept)
     assert await count(bot, Mentorship) == 0
     # Tom is back in the pool, but neither mentor who said no (or nothing) is offered again.
     assert "0 mentees got suggestions" in await channel(bot, ADMIN, "/match run Spring mentoring")
     await bot.settle()
-    assert "no mentor in the program fits you yet" in cards(bot, tom, "unmatched:")[-1].text
+    assert "no mentor in the program fits you yet" in keyed(bot, tom, "unmatched:")[-1].text
 
 
 async def test_mentee_request_accepted_starts_the_agreement(bot):
@@ -322,18 +286,18 @@ async def test_mentee_request_accepted_starts_the_agreement(bot):
     await channel(bot, ADMIN, "/match run Spring mentoring")
     await bot.settle()
     tom = MENTEES[0]
-    (suggestions,) = cards(bot, tom, "suggestions:")
-    await submit(bot, tom, card_data(suggestions, "match_request")[0])
+    (suggestions,) = keyed(bot, tom, "suggestions:")
+    await submit(bot, tom, submits(suggestions, "match_request")[0])
     assert "asked Mia Mentor already" in await submit(
-        bot, tom, card_data(suggestions, "match_request")[1]
+        bot, tom, submits(suggestions, "match_request")[1]
     )
     await bot.settle()
-    (request,) = cards(bot, MENTORS[0], "request:")
+    (request,) = keyed(bot, MENTORS[0], "request:")
     assert "What they want from the program:** grow" in json.dumps(request.cards)
-    accept = next(d for d in card_data(request, "match_answer") if d["answer"] == "accept")
+    accept = next(d for d in submits(request, "match_answer") if d["answer"] == "accept")
     assert "Wonderful" in await submit(bot, MENTORS[0], accept)
     await bot.settle()
-    assert cards(bot, tom, "agreement:") and cards(bot, MENTORS[0], "agreement:")
+    assert keyed(bot, tom, "agreement:") and keyed(bot, MENTORS[0], "agreement:")
     assert await count(bot, Mentorship, Mentorship.status == "agreeing") == 1
 
 
@@ -356,7 +320,7 @@ async def test_admin_approves_before_anyone_is_told(bot):
     )
     await bot.settle()
     assert await count(bot, Mentorship) == 1
-    told = [u for u in (*MENTORS, *MENTEES) if cards(bot, u, "agreement:")]
+    told = [u for u in (*MENTORS, *MENTEES) if keyed(bot, u, "agreement:")]
     assert len(told) == 2
 
 
@@ -366,7 +330,7 @@ async def start_pair(bot):
     await channel(bot, ADMIN, "/match run Spring mentoring")
     await bot.settle()
     tom = MENTEES[0]
-    mentor = next(m for m in MENTORS if cards(bot, m, "agreement:"))
+    mentor = next(m for m in MENTORS if keyed(bot, m, "agreement:"))
     await confirm(bot, tom)
     await confirm(bot, mentor)
     return tom, mentor
@@ -376,16 +340,16 @@ async def test_not_a_good_fit_tells_admins_and_rematches_the_mentee_first(bot):
     tom, mentor = await start_pair(bot)
     await direct(bot, tom, "mentoring")
     view = inbox(bot, tom)[-1]
-    (data,) = card_data(view, "mentorship_not_fit")
+    (data,) = submits(view, "mentorship_not_fit")
     assert "can't find that mentorship" in await submit(bot, MENTEES[1], data)
     reply = await submit(bot, tom, data)
     assert "only the program's admins know" in reply and "new mentor" in reply
     await bot.settle()
-    (to_admin,) = cards(bot, ADMIN, "notfit:")
+    (to_admin,) = keyed(bot, ADMIN, "notfit:")
     assert "ended as not a good fit" in to_admin.text and "Tom Mentee" in to_admin.text
-    (to_mentor,) = cards(bot, mentor, "mentorshipended:")
+    (to_mentor,) = keyed(bot, mentor, "mentorshipended:")
     assert "not a good fit" not in to_mentor.text and "has ended" in to_mentor.text
-    agreements = cards(bot, tom, "agreement:")
+    agreements = keyed(bot, tom, "agreement:")
     assert len(agreements) == 2  # re-matched at once...
     other = next(m for m in MENTORS if m != mentor)
     assert other.name in json.dumps(agreements[-1].cards)  # ...never with the same mentor
@@ -406,7 +370,7 @@ async def test_end_mentoring_keeps_the_reason_private_and_close_ends_everything(
     await bot.settle()
     assert await count(bot, Mentorship, Mentorship.status != "ended") == 0
     for user in (*MENTORS, tom):
-        assert cards(bot, user, "programclosed:")
+        assert keyed(bot, user, "programclosed:")
     assert "already closed" in await channel(bot, ADMIN, "/program close Spring mentoring")
     assert "isn't open" in await direct(bot, MENTEES[1], "join Spring mentoring")
 

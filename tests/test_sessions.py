@@ -31,18 +31,15 @@ from tests.goalkit import (
     OTHER,
     PARTNER,
     coffee_group,
-    count,
     filled,
-    inbox,
     install,
-    keyed,
     last_card,
     mentorship,
     met,
     say,
     submit,
-    submits,
 )
+from tests.inbox import count, inbox, keyed, submits
 
 TOM, MIA, EVE, CAL = MENTEE, MENTOR, OTHER, PARTNER
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)  # Saturday 10:00 in Berlin
