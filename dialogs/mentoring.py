@@ -18,7 +18,7 @@ import numpy as np
 from dialogs import matching_algorithm as algo
 from dialogs.cards import card_id, render
 from dialogs.people import display
-from dialogs.programs import CADENCES, end_politely
+from dialogs.programs import CADENCES, end_politely, named_program
 from dialogs.router import Turn
 from scheduler.types import JobContext
 from storage.models import Enrolment, MatchProposal, Mentorship, Profile, Program, User
@@ -112,22 +112,20 @@ async def run_matching(repos: Repos, program: Program, now: datetime) -> RunResu
     result = RunResult()
     pool = await read_pool(repos, program)
     first = [m for m in pool.mentees if m[1].priority]
-    for mentees in (first, [m for m in pool.mentees if not m[1].priority]):
-        if mentees:
-            await _run(repos, program, now, mentees, result)
+    if first:
+        rest = {u.id for u, e in pool.mentees if not e.priority}
+        pool.mentees = first
+        await _run(repos, program, now, pool, result)
+        pool = await read_pool(repos, program)  # seats as the first pass left them
+        pool.mentees = [m for m in pool.mentees if m[0].id in rest]
+    if pool.mentees:
+        await _run(repos, program, now, pool, result)
     return result
 
 
 async def _run(
-    repos: Repos,
-    program: Program,
-    now: datetime,
-    mentees: list[tuple[User, Enrolment]],
-    result: RunResult,
+    repos: Repos, program: Program, now: datetime, pool: Pool, result: RunResult
 ) -> None:
-    pool = await read_pool(repos, program)  # seats as they are now (after a first pass)
-    wanted = {u.id for u, _ in mentees}
-    pool.mentees = [m for m in pool.mentees if m[0].id in wanted]
     if program.mode == "choose":
         await _suggest(repos, pool, now, result)
         return
@@ -723,9 +721,7 @@ async def end_mentoring(turn: Turn) -> None:
 
 # --- admin: /match run|review|approve|reject|weights ---------------------------------------------
 async def admin_run(turn: Turn) -> None:
-    from dialogs.programs import _named
-
-    program = await _named(turn)
+    program = await named_program(turn)
     if program is None:
         return
     if program.status != "open":
@@ -752,9 +748,7 @@ async def admin_run(turn: Turn) -> None:
 
 
 async def review(turn: Turn) -> None:
-    from dialogs.programs import _named
-
-    program = await _named(turn)
+    program = await named_program(turn)
     if program is None:
         return
     waiting = [
@@ -794,18 +788,17 @@ async def _decide(turn: Turn, approve: bool) -> None:
     if proposals is None:
         return
     done = 0
+    # All of them belong to one program: the one named, or the single proposal's.
+    program = await turn.repos.programs.get(proposals[0].program_id) if proposals else None
+    live = await turn.repos.programs.live_mentorships(program.id) if program else []
+    busy = {m.mentee_id for m in live}
     for proposal in proposals:
-        program = await turn.repos.programs.get(proposal.program_id)
         assert program is not None
         if not approve:
             proposal.status, proposal.decided_at = "rejected", turn.now
             done += 1
             continue
-        mentee_busy = any(
-            m.mentee_id == proposal.mentee_id
-            for m in await turn.repos.programs.live_mentorships(program.id)
-        )
-        if mentee_busy or program.status != "open":
+        if proposal.mentee_id in busy or program.status != "open":
             proposal.status, proposal.decided_at = "closed", turn.now
             continue
         # A proposed proposal has held its mentor's seat since the run: no seat check.
@@ -816,6 +809,7 @@ async def _decide(turn: Turn, approve: bool) -> None:
         await start_agreement(
             turn.repos, program, mentor, mentee, proposal.score, proposal.reasons, turn.now
         )
+        busy.add(mentee.id)
         turn.result.queued += 2
         done += 1
     turn.say(
@@ -854,9 +848,7 @@ async def _chosen_proposals(turn: Turn, words: list[str], verb: str) -> list[Mat
 
 
 async def set_weights(turn: Turn) -> None:
-    from dialogs.programs import _named
-
-    program = await _named(turn)
+    program = await named_program(turn)
     if program is None:
         return
     changes = {k: v for k, v in turn.args.items() if k in algo.CRITERIA}

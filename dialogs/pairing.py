@@ -127,9 +127,10 @@ async def plan_round(repos: Repos, team: Team, pool: PairPool, now: datetime, se
     eligible = [u for u in eligible if u.id not in ghost_ids]
     plan.profiles = await repos.profiles.of_users(u.id for u in eligible)
     rules = await repos.pairing.dont_pair_among(u.id for u in eligible)
-    plan.lottery = await _draw(repos, plan, eligible, rules)
+    history = await repos.pairing.history(team.id, pool.history_rounds)
+    plan.lottery = await _draw(repos, plan, eligible, rules, history)
     drawn = {u.id for u in plan.lottery}
-    await _group(repos, plan, [u for u in eligible if u.id not in drawn], rules)
+    _group(plan, [u for u in eligible if u.id not in drawn], rules, history)
     return plan
 
 
@@ -168,7 +169,11 @@ async def _ghosts(
 
 
 async def _draw(
-    repos: Repos, plan: Plan, eligible: list[User], rules: dict[int, set[int]]
+    repos: Repos,
+    plan: Plan,
+    eligible: list[User],
+    rules: dict[int, set[int]],
+    history: list[list[list[int]]],
 ) -> list[User]:
     pool = plan.pool
     host_id = pool.lottery_host_id
@@ -189,7 +194,7 @@ async def _draw(
         pool.lottery_winners,
         plan.seed,
         _as_str(rules),
-        _as_str(_partners(await repos.pairing.history(plan.team.id, pool.history_rounds))),
+        _as_str(_partners(history)),
     )
     return [host, *(by_id[int(i)] for i in drawn)] if drawn else []
 
@@ -207,9 +212,10 @@ def _as_str(links: dict[int, set[int]]) -> dict[str, frozenset[str]]:
     return {str(k): frozenset(str(v) for v in vs) for k, vs in links.items()}
 
 
-async def _group(repos: Repos, plan: Plan, people: list[User], rules: dict[int, set[int]]) -> None:
+def _group(
+    plan: Plan, people: list[User], rules: dict[int, set[int]], history: list[list[list[int]]]
+) -> None:
     pool = plan.pool
-    history = await repos.pairing.history(plan.team.id, pool.history_rounds)
     members = [
         algo.Member(
             str(u.id),

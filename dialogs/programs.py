@@ -84,7 +84,7 @@ async def new(turn: Turn) -> None:
 
 
 async def edit(turn: Turn) -> None:
-    program = await _named(turn)
+    program = await named_program(turn)
     if program is not None:
         await _send_form(turn, program, _team(turn), f"Edit {program.name}")
 
@@ -301,7 +301,7 @@ async def list_programs(turn: Turn) -> None:
 
 
 async def show(turn: Turn) -> None:
-    program = await _named(turn)
+    program = await named_program(turn)
     if program is None:
         return
     counts = await turn.repos.programs.counts(program.id)
@@ -325,7 +325,7 @@ async def show(turn: Turn) -> None:
 
 
 async def close(turn: Turn) -> None:
-    program = await _named(turn)
+    program = await named_program(turn)
     if program is None:
         return
     if program.status == "closed":
@@ -400,7 +400,7 @@ async def end_politely(
 
 
 async def invite(turn: Turn) -> None:
-    program = await _named(turn)
+    program = await named_program(turn)
     if program is None:
         return
     if program.status != "open":
@@ -578,7 +578,8 @@ async def _enrol(
 
 
 # --- helpers -------------------------------------------------------------------------------------
-async def _named(turn: Turn) -> Program | None:
+async def named_program(turn: Turn) -> Program | None:
+    """The program an admin command names (`name=` or the words after it) in its team."""
     team = _team(turn)
     name = " ".join((turn.args.get("name") or turn.rest).split())
     if not name:
