@@ -21,10 +21,12 @@ from bot.adapter import build_adapter
 from bot.delivery import DeliveryWorker
 from bot.handler import MentorBot, on_turn_error
 from bot.web import Routes
-from dialogs.router import Env
+from dialogs.core import errors
+from dialogs.core.router import Env
+from dialogs.core.types import Clock, system_clock
+from dialogs.jobs import JOBS
 from dialogs.routes import build_table
-from dialogs.types import Clock, system_clock
-from scheduler import JOBS, Job, Scheduler
+from scheduler import Job, Scheduler
 from settings import Settings, SettingsError
 from storage import Database
 
@@ -46,7 +48,9 @@ def create_app(
     bot = MentorBot(db, env, delivery, settings.allowed_tenants)
     Routes(adapter, bot, db).install(app)
     app[DB_KEY], app[DELIVERY_KEY] = db, delivery
-    scheduler = app[SCHEDULER_KEY] = Scheduler(db, clock, jobs, on_ran=delivery.wake)
+    scheduler = app[SCHEDULER_KEY] = Scheduler(
+        db, clock, jobs, report=errors.report, on_ran=delivery.wake
+    )
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await db.migrate()
@@ -55,7 +59,7 @@ def create_app(
         yield
         await scheduler.stop()
         await delivery.stop()
-        await adapter.bot_framework_authentication.close()  # type: ignore[attr-defined]
+        await adapter.bot_framework_authentication.close()
         await db.dispose()
 
     app.cleanup_ctx.append(lifecycle)
@@ -100,7 +104,7 @@ def build_manifest(settings: Settings, app_id: str | None, out: Path, base_url: 
 
 def pair(args: argparse.Namespace) -> int:
     """`mentorbot pair`: the pairing algorithm on JSON files, for planning and review."""
-    from dialogs import pairing_algorithm as pairing
+    from dialogs.coffee import grouping as pairing
 
     try:
         members = pairing.parse_members(_read_json(args.members, "members"))
@@ -132,7 +136,7 @@ def pair(args: argparse.Namespace) -> int:
 
 def match_mentors(args: argparse.Namespace) -> int:
     """`mentorbot match`: mentor matching on JSON files, for planning and review."""
-    from dialogs import matching_algorithm as matching
+    from dialogs.mentoring import matching
 
     try:
         mentors = matching.parse_people(

@@ -8,7 +8,7 @@ seniority, managers, a few people who are both mentor and mentee) and capacities
 The weights are the defaults plus languages as a must-have and a cross-department
 preference (`WEIGHTS`). Then, on the same score matrix:
 
-- mentorbot: `dialogs.matching_algorithm.match`, the whole call (scores, HiGHS with
+- mentorbot: `dialogs.mentoring.matching.match`, the whole call (scores, HiGHS with
   pricing, the fairness guard, explanations); the best of `--repeat` timed runs.
 - greedy: all pairs by score, best first; a pair is taken when both still can be.
 - exact: `scipy.optimize.linear_sum_assignment` on the full matrix with one column per
@@ -32,7 +32,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from bench.common import info
-from dialogs.matching_algorithm import UNITS, Person, match, parse_people, score_matrix
+from dialogs.mentoring.matching import UNITS, Person, match, parse_people, score_matrix
 
 GOALS = {"seconds_at_10000x2000": 10.0, "total": "equal to the exact optimum"}
 WEIGHTS = {"languages": 10, "cross_department": 2}

@@ -4,7 +4,7 @@
 
 For each size: synthetic members (about 20 departments, a few don't-pair entries) and
 `--rounds` rounds of history made by random shuffles. Then, on the same input:
-Mentorbot (`dialogs.pairing_algorithm.make_groups`, median of 3 timed runs), a plain
+Mentorbot (`dialogs.coffee.grouping.make_groups`, median of 3 timed runs), a plain
 random shuffle, greedy first-fit that avoids only the previous round, and an exact
 maximum weight matching (networkx; weights 2 for a fresh pair, 1 for a repeat, don't-pairs
 absent, maximum cardinality) in a child process killed after `--exact-limit` seconds.
@@ -26,7 +26,7 @@ import sys
 import time
 from typing import Any
 
-from dialogs.pairing_algorithm import Member, evaluate, make_groups
+from dialogs.coffee.grouping import Member, evaluate, make_groups
 
 GOALS = {"seconds_at_100000": 2.0, "repeats": "equal to the exact method's where it finished"}
 DEPARTMENTS = 20

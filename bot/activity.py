@@ -10,7 +10,7 @@ from typing import Any
 from botbuilder.core import CardFactory, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, Attachment, ChannelAccount
 
-from dialogs.types import Inbound, Kind, Person, Reply
+from dialogs.core.types import Inbound, Kind, Person, Reply
 
 _AT_TAG = re.compile(r"<at>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 CARD_ACTION = "adaptiveCard/action"  # an Action.Execute on a card (Universal Actions)

@@ -25,7 +25,8 @@ from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.connector_rest import ConnectorError, ConnectorRest
 from bot.ratelimit import TeamsLimits
-from dialogs.errors import report
+from dialogs.core.errors import report
+from dialogs.core.outbox import Message
 from settings import DeliverySettings
 from storage import Database
 from storage.models import OutboxMessage, Team, User
@@ -37,8 +38,6 @@ UNREACHABLE_STATUSES = frozenset({403, 404})
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 FLUSH_EVERY = 0.05  # seconds: outcomes are written in small batches...
 FLUSH_BATCH = 32  # ...of at most this many rows (what a crash could leave unrecorded)
-# Payload keys that name an earlier message by its idempotency key.
-REFERENCES = ("update", "thread_of", "after")
 SPACING_POLL_SECONDS = 5.0  # how soon to look again while the message to space from is out
 WallClock = Callable[[], datetime]
 
@@ -78,19 +77,19 @@ class Target:
 @dataclass
 class Claimed:
     row: OutboxMessage
+    message: Message  # what the row holds, in the one format dialogs write
     user: User | None
     team: Team | None
-    # Earlier messages the payload names by key ("update", "thread_of", "after").
+    # Earlier messages this one names by key ("update", "thread_of", "after").
     related: dict[str, OutboxMessage] = field(default_factory=dict)
 
-    def refers(self, name: str) -> OutboxMessage | None:
-        key = self.row.payload.get(name)
-        return self.related.get(key) if isinstance(key, str) else None
+    def refers(self, key: str | None) -> OutboxMessage | None:
+        return self.related.get(key) if key else None
 
     @property
     def original(self) -> OutboxMessage | None:
         """For updates: the message being updated."""
-        return self.refers("update")
+        return self.refers(self.message.update)
 
 
 @dataclass
@@ -116,7 +115,7 @@ class DeliveryWorker:
         self.monotonic = monotonic
         self.worker_id = uuid.uuid4().hex
         self.limits = TeamsLimits(config.conversation_limits, config.tenant_per_second)
-        http = adapter.bot_framework_authentication.http  # type: ignore[attr-defined]
+        http = adapter.bot_framework_authentication.http
         self.rest = ConnectorRest(http, self._credentials, config.timeout_seconds)
         self._http_slots = asyncio.Semaphore(config.concurrency)
         self._wake = asyncio.Event()
@@ -163,7 +162,9 @@ class DeliveryWorker:
                 await asyncio.sleep(self.config.poll_seconds)
 
     async def _fill(self) -> None:
-        room = self.config.concurrency * 2 - len(self._inflight)
+        # Rows claimed but not yet recorded (in flight, or sent and waiting for the flush):
+        # bounding both bounds what a crash can send twice.
+        room = self.config.concurrency * 2 - len(self._inflight) - len(self._pending.outcomes)
         if room < self.config.concurrency:
             return  # claim in batches (half the window), not one row per finished send
         for claimed in await self._claim(room):
@@ -209,23 +210,25 @@ class DeliveryWorker:
         lease = now + timedelta(seconds=self.config.lease_seconds)
         async with self.db.unit() as repos:
             rows = await repos.outbox.claim_due(self.worker_id, now, lease, limit)
+            messages = {r.id: Message.of_row(r) for r in rows}
             users = await repos.users.by_ids({r.user_id for r in rows if r.user_id})
             teams = await repos.teams.by_ids({r.team_id for r in rows if r.team_id})
             related = await repos.outbox.by_keys(
-                {
-                    key
-                    for r in rows
-                    for name in REFERENCES
-                    if isinstance(key := r.payload.get(name), str)
-                }
+                {key for m in messages.values() for key in m.references()}
             )
             # Too soon after the message they are spaced from: back before anyone sees
             # them claimed (a dialog may still give a waiting row newer content).
-            waiting = {r.id: t for r in rows if (t := _spaced_until(r, related, now))}
+            waiting = {r.id: t for r in rows if (t := _spaced_until(messages[r.id], related, now))}
             if waiting:
                 await repos.outbox.defer(self.worker_id, waiting)
         return [
-            Claimed(row, users.get(row.user_id or 0), teams.get(row.team_id or 0), related)
+            Claimed(
+                row,
+                messages[row.id],
+                users.get(row.user_id or 0),
+                teams.get(row.team_id or 0),
+                related,
+            )
             for row in rows
             if row.id not in waiting
         ]
@@ -242,7 +245,7 @@ class DeliveryWorker:
         if (
             not force
             and self.monotonic() - pending.since < FLUSH_EVERY
-            and len(pending.outcomes) < 100
+            and len(pending.outcomes) < FLUSH_BATCH
         ):
             return
         self._pending = Pending()
@@ -307,14 +310,14 @@ class DeliveryWorker:
         return random.uniform(ceiling / 2, ceiling)
 
     async def _attempt(self, claimed: Claimed) -> tuple[Target, str | None]:
-        payload = claimed.row.payload
+        message = claimed.message
         service_url = self._service_url(claimed)
-        if payload.get("update"):
+        if message.update:
             return await self._update(claimed)
         target = await self._target(claimed, service_url)
-        if payload.get("thread_of"):
-            target.conversation_id = _thread(claimed.refers("thread_of"))
-        activity = _activity(payload, target, claimed.row.idempotency_key)
+        if message.thread_of:
+            target.conversation_id = _thread(claimed.refers(message.thread_of))
+        activity = _activity(message, target, claimed.row.idempotency_key)
         answer = await self._call(
             target, lambda: self.rest.send(target.service_url, target.conversation_id, activity)
         )
@@ -326,29 +329,30 @@ class DeliveryWorker:
             raise Fail("the message to update was never queued")
         if original.status != "sent" or not original.activity_id:
             raise Retry("the message to update is not sent yet")
-        if original.payload.get("to") == "team" and claimed.team is not None:
+        activity_id = original.activity_id
+        if Message.of_row(original).to == "team" and claimed.team is not None:
             target = _team_target(claimed.team)
         else:
             target = await self._target(claimed, self._service_url(claimed))
         target.conversation_id = original.conversation_id or target.conversation_id
-        activity = _activity(claimed.row.payload, target, original.activity_id)
+        activity = _activity(claimed.message, target, activity_id)
         await self._call(
             target,
             lambda: self.rest.update(
-                target.service_url, target.conversation_id, original.activity_id, activity
+                target.service_url, target.conversation_id, activity_id, activity
             ),
         )
-        return target, original.activity_id
+        return target, activity_id
 
     async def _target(self, claimed: Claimed, service_url: str) -> Target:
-        payload, user, team = claimed.row.payload, claimed.user, claimed.team
-        if payload.get("to") == "team":
+        message, user, team = claimed.message, claimed.user, claimed.team
+        if message.to == "team":
             if team is None or not team.active:
                 raise Fail("the team is gone or removed the app")
             target = _team_target(team)
-            if isinstance(payload.get("channel"), str) and payload["channel"]:
+            if message.channel:
                 # Another channel of the team: same service URL, bot and tenant.
-                target.conversation_id = payload["channel"]
+                target.conversation_id = message.channel
             return target
         if user is None or not user.teams_id:
             raise Fail("the recipient deleted their data or is unknown")
@@ -434,7 +438,7 @@ class DeliveryWorker:
         return Fail(f"Teams refused it ({status})")
 
     def _service_url(self, claimed: Claimed) -> str:
-        if claimed.row.payload.get("to") == "team" and claimed.team is not None:
+        if claimed.message.to == "team" and claimed.team is not None:
             return claimed.team.service_url
         if claimed.user is not None and claimed.user.service_url:
             return claimed.user.service_url
@@ -451,13 +455,13 @@ class DeliveryWorker:
 
 
 def _spaced_until(
-    row: OutboxMessage, related: dict[str, OutboxMessage], now: datetime
+    message: Message, related: dict[str, OutboxMessage], now: datetime
 ) -> datetime | None:
     """ "after" + "gap_seconds": not sooner than that long after the message "after" was
     sent (a card's count updates), timed on the worker's wall clock, as sent_at is."""
-    gap, key = row.payload.get("gap_seconds"), row.payload.get("after")
-    earlier = related.get(key) if isinstance(key, str) else None
-    if earlier is None or not isinstance(gap, int | float) or earlier.status == "failed":
+    gap = message.gap_seconds
+    earlier = related.get(message.after) if message.after else None
+    if earlier is None or gap is None or earlier.status == "failed":
         return None
     if earlier.status != "sent" or earlier.sent_at is None:  # still on its way: look again
         return now + timedelta(seconds=min(gap, SPACING_POLL_SECONDS))
@@ -492,7 +496,7 @@ def _ref_target(reference_json: str, tenant: str | None, one_on_one: bool) -> Ta
     )
 
 
-def _activity(payload: dict[str, Any], target: Target, activity_id: str | None) -> dict[str, Any]:
+def _activity(message: Message, target: Target, activity_id: str | None) -> dict[str, Any]:
     """A message as Bot Connector JSON; a new message's id is its idempotency key."""
     activity: dict[str, Any] = {
         "type": "message",
@@ -506,8 +510,8 @@ def _activity(payload: dict[str, Any], target: Target, activity_id: str | None) 
         activity["from"] = target.bot
     if target.user:
         activity["recipient"] = target.user
-    if payload.get("text"):
-        activity["text"] = payload["text"]
-    if payload.get("card"):
-        activity["attachments"] = [{"contentType": CARD_TYPE, "content": payload["card"]}]
+    if message.text:
+        activity["text"] = message.text
+    if message.card:
+        activity["attachments"] = [{"contentType": CARD_TYPE, "content": message.card}]
     return activity

@@ -18,10 +18,10 @@ from bot.activity import (
 )
 from bot.delivery import DeliveryWorker
 from bot.roster import full_roster, with_details
-from dialogs import dispatch
-from dialogs.errors import report
-from dialogs.router import Env
-from dialogs.types import Kind, Person, Reply
+from dialogs.core import dispatch
+from dialogs.core.errors import report
+from dialogs.core.router import Env
+from dialogs.core.types import Kind, Person, Reply
 from storage import Database
 
 log = logging.getLogger("mentorbot.turn")

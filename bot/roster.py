@@ -8,7 +8,7 @@ from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 
 from bot.activity import person_of
-from dialogs.types import Person
+from dialogs.core.types import Person
 
 log = logging.getLogger("mentorbot.roster")
 PAGE_SIZE = 500

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from dialogs.router import Command, RouteTable
+from dialogs.core.router import Command, RouteTable
 
 PACKAGE = "manifest"  # where the template and icons live, read as package data
 DEFAULT_BASE_URL = "https://mentorbot.example.com"

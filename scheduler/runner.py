@@ -18,10 +18,8 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from dialogs.errors import report
-from dialogs.types import Clock
-from scheduler.jobs import JOBS, Job, JobContext
 from scheduler.periods import Occurrence, ScheduleSpec, interval_bucket, latest_due
+from scheduler.types import Clock, Job, JobContext, Reporter
 from storage import Database, Repos
 from storage.models import Schedule
 
@@ -49,7 +47,9 @@ class Scheduler:
         self,
         db: Database,
         clock: Clock,
-        jobs: tuple[Job, ...] = JOBS,
+        jobs: tuple[Job, ...],
+        *,
+        report: Reporter,
         tick_seconds: float = DEFAULT_TICK_SECONDS,
         on_ran: Callable[[], None] | None = None,
     ) -> None:
@@ -57,6 +57,8 @@ class Scheduler:
         if len(set(names)) != len(names):
             raise ValueError(f"job names must be unique: {names}")
         self._db, self._clock, self._jobs = db, clock, jobs
+        # Failures go where turn errors go (the app passes its one error path in).
+        self._report = report
         self._tick_seconds = tick_seconds
         # Called after a run commits (the app wakes the delivery worker for its messages).
         self._on_ran = on_ran
@@ -137,7 +139,7 @@ class Scheduler:
             async with self._db.unit() as repos:
                 return [(job, await self._due(job, repos, now)) for job in self._jobs]
         except Exception as exc:
-            report("scheduler", exc, stage="plan")
+            self._report("scheduler", exc, stage="plan")
             return []
 
     async def _due(self, job: Job, repos: Repos, now: datetime) -> list[_Target]:
@@ -145,7 +147,7 @@ class Scheduler:
             targets = [_Target("global", None, interval_bucket(job.every, now))]
         else:
             rows = await repos.schedules.enabled_for(job.name)
-            targets = [t for row in rows if (t := _team_target(job, row, now))]
+            targets = [t for row in rows if (t := self._team_target(job, row, now))]
         if not targets:
             return []
         # Only a filter to spare writes on quiet ticks; the claim is what guarantees once.
@@ -172,7 +174,7 @@ class Scheduler:
     async def _failed(self, job: Job, target: _Target, exc: Exception) -> None:
         """Report, then count the attempt in a new unit (the run's unit was rolled back)."""
         where, period = f"job:{job.name}", target.due.period
-        report(where, exc, team=target.team_id, period=period)
+        self._report(where, exc, team=target.team_id, period=period)
         error = f"{exc.__class__.__name__}: {exc}"[:1000]
         try:
             async with self._db.unit() as repos:
@@ -180,16 +182,15 @@ class Scheduler:
                     job.name, target.scope, period, error, self._clock()
                 )
         except Exception as record_exc:
-            report(where, record_exc, team=target.team_id, period=period, stage="record")
+            self._report(where, record_exc, team=target.team_id, period=period, stage="record")
 
-
-def _team_target(job: Job, row: Schedule, now: datetime) -> _Target | None:
-    try:
-        spec = ScheduleSpec(
-            row.cadence, row.weekday, row.local_time, row.timezone, row.effective_from
-        )
-    except ValueError as exc:  # a row written around the validator; the others still run
-        report(f"job:{job.name}", exc, team=row.team_id, stage="schedule")
-        return None
-    due = latest_due(spec, now)
-    return _Target(f"team:{row.team_id}", row.team_id, due) if due else None
+    def _team_target(self, job: Job, row: Schedule, now: datetime) -> _Target | None:
+        try:
+            spec = ScheduleSpec(
+                row.cadence, row.weekday, row.local_time, row.timezone, row.effective_from
+            )
+        except ValueError as exc:  # a row written around the validator; the others still run
+            self._report(f"job:{job.name}", exc, team=row.team_id, stage="schedule")
+            return None
+        due = latest_due(spec, now)
+        return _Target(f"team:{row.team_id}", row.team_id, due) if due else None

@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 
 from storage import Repos
 
 Scope = Literal["team", "global"]
+Clock = Callable[[], datetime]
+
+
+class Reporter(Protocol):
+    """Where unexpected errors go: (where, error, **context of ids and names)."""
+
+    def __call__(self, where: str, error: BaseException, **context: object) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -132,4 +132,6 @@ async def test_unknown_options_are_refused_and_listed(bot):
     text = await channel(bot, ANA, "/admin add @ben role=boss", mentions=(BEN,))
     assert "doesn't know `role=`" in text
     assert await admin_rows(bot) == 1
-    assert "(options: `team=`" in await channel(bot, ANA, "/help")
+    # The options are in `/help <area>`; /help in a channel is answered 1:1 (issue 11).
+    assert "(options: `pairing=`" in await direct(bot, ANA, "/help pair")
+    assert "1:1 chat" in await channel(bot, ANA, "/help")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialogs.cards import card_id
+from dialogs.core.forms import row_id as card_id
 from tests.fakes import teams
 from tests.fakes.teams import TeamsUser
 

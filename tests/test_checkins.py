@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from app import SCHEDULER_KEY
-from dialogs import checkins
-from scheduler import JOBS, Job, JobContext
+from dialogs.goals import checkins
+from dialogs.jobs import JOBS
+from scheduler import Job, JobContext
 from storage.models import Checkin, CheckinEntry, CheckinSettings, Goal
 from tests.conftest import start_bot
 from tests.fakes.teams import TeamsUser

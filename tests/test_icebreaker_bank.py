@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from dialogs.icebreaker_bank import (
+from dialogs.icebreakers.bank import (
     BY_ID,
     CATEGORIES,
     JACCARD_LIMIT,
@@ -18,7 +18,7 @@ from dialogs.icebreaker_bank import (
     near_duplicate,
     similarity,
 )
-from dialogs.icebreaker_rotation import Candidate, pick
+from dialogs.icebreakers.rotation import Candidate, pick
 
 
 def test_the_bank_has_enough_questions_in_every_category():

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app import SCHEDULER_KEY
-from dialogs.icebreaker_bank import BY_ID, CATEGORIES
-from dialogs.icebreakers import MAX_ANSWER
-from scheduler import JOBS
+from dialogs.icebreakers.answers import MAX_ANSWER
+from dialogs.icebreakers.bank import BY_ID, CATEGORIES
+from dialogs.jobs import JOBS
 from storage.models import IcebreakerAnswer, IcebreakerPost, IcebreakerQuestion, Schedule
 from tests.conftest import start_bot
 from tests.fakes import teams
@@ -245,7 +245,8 @@ async def test_answers_from_the_card_and_the_thread_are_stored_and_replaced(bot)
     assert "Thanks, your answer is saved!" in reply
     # A bare @mention in the thread asks for text; a slash command stays a command.
     assert "empty" in await say(bot, "", user=DAN, reply_to=thread)
-    assert "Admin commands" in await say(bot, "/help", user=ANA, reply_to=thread)
+    # /help stays a command in the thread, answered 1:1 to the admin (issue 11).
+    assert "1:1 chat" in await say(bot, "/help", user=ANA, reply_to=thread)
 
     assert await answers(bot) == [
         (BEN.id, "Climbing, actually", False, "card"),

@@ -13,8 +13,8 @@ import pytest
 from scipy.optimize import linear_sum_assignment
 
 import app
-from dialogs import matching_algorithm as matching
-from dialogs.matching_algorithm import (
+from dialogs.mentoring import matching
+from dialogs.mentoring.matching import (
     CRITERIA,
     CRITERION_MATRIX,
     DEFAULT_WEIGHTS,

@@ -220,12 +220,21 @@ async def test_unknown_command_suggests_the_closest(bot):
 
 
 async def test_help_is_generated_from_the_route_table(bot):
+    """`help` is short: one line per area, each naming `help <area>`; every command is in
+    exactly one area's detail (issue 11 made help short)."""
     from dialogs.routes import build_table
 
-    text = (await say(bot, ANA, "help"))[0]
-    for command in build_table().visible("anyone", "personal"):
-        if not command.slash:
-            assert f"**{command.title}**" in text
-    admin_text = (await say(bot, ANA, "/help"))[0]
-    for command in build_table().visible("admin"):
-        assert f"**{command.title}**" in admin_text
+    table = build_table()
+    for who, word in (("anyone", "help"), ("admin", "/help")):
+        overview = (await say(bot, ANA, word))[0]
+        assert len(overview.splitlines()) <= 10 and "options:" not in overview
+        areas = [f for f in table.features if (f.help if who == "anyone" else f.admin_help)]
+        details = {}
+        for feature in areas:
+            topic = feature.help if who == "anyone" else feature.admin_help
+            assert f"`{word} {topic.words[0]}`" in overview
+            details[feature.name] = (await say(bot, ANA, f"{word} {topic.words[0]}"))[0]
+        for command in table.visible(who):
+            shown_in = [name for name, text in details.items() if f"**{command.title}**" in text]
+            assert shown_in == [table.feature_of(command).name], command.name
+    assert "no help about" in (await say(bot, ANA, "help astrology"))[0]

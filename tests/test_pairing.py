@@ -194,7 +194,7 @@ async def test_opt_in_mode_pairs_only_those_who_joined(bot):
 
 # --- follow-ups ---------------------------------------------------------------------------------
 async def test_followup_answers_are_validated_and_private_to_their_seat(bot):
-    from dialogs import pairing
+    from dialogs.coffee import rounds as pairing
     from scheduler import JobContext
 
     await install(bot, members=(ANA, BEN, CHLOE, DAN))
@@ -283,7 +283,7 @@ async def test_the_profile_says_what_partners_may_see(bot):
 
 
 async def test_followups_skip_people_who_opted_out(bot):
-    from dialogs import pairing
+    from dialogs.coffee import rounds as pairing
     from scheduler import JobContext
 
     await install(bot, members=(ANA, BEN))

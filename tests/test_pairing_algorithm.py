@@ -11,7 +11,7 @@ import networkx as nx
 import pytest
 
 import app
-from dialogs.pairing_algorithm import Member, evaluate, group_sizes, make_groups, max_matching
+from dialogs.coffee.grouping import Member, evaluate, group_sizes, make_groups, max_matching
 
 
 def random_history(ids: list[str], rounds: int, rng: random.Random, k: int = 2) -> list:

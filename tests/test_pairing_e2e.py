@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from scheduler import JOBS
+from dialogs.jobs import JOBS
 from storage.models import PairGroup, PairRound, PairSeat, User
 from tests.conftest import start_bot
 from tests.fakes import teams

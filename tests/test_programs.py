@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from dialogs import mentoring
+from dialogs.mentoring import runs as mentoring
 from scheduler import JobContext
 from storage.models import Enrolment, MatchProposal, Mentorship, Program
 from tests.fakes import teams

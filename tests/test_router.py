@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dialogs.router import Command, RouteTable
+from dialogs.core.router import Command, RouteTable
 from dialogs.routes import build_table
 
 TABLE = build_table()

@@ -12,8 +12,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from app import SCHEDULER_KEY, create_app
-from dialogs import errors
-from scheduler import JOBS, Job, JobContext, Scheduler
+from dialogs.core import errors
+from dialogs.jobs import JOBS
+from scheduler import Job, JobContext, Scheduler
 from storage import Database
 from storage.models import Team
 from tests.conftest import start_bot
@@ -89,7 +90,7 @@ async def test_a_team_job_runs_once_per_period(db, clock):
     team = await add_team(db, 1, clock())
     await set_schedule(db, team, clock())
     digest = Recorder()
-    scheduler = Scheduler(db, clock, (digest.job,))
+    scheduler = Scheduler(db, clock, (digest.job,), report=errors.report)
     assert await scheduler.tick() == []  # Saturday: nothing due since the schedule began
     clock.now = MONDAY_0900
     for _ in range(3 * 7 * 24):  # hourly ticks for three weeks
@@ -109,7 +110,7 @@ async def test_tick_reports_what_it_ran_and_passes_the_period(db, clock):
     async def remember(ctx: JobContext) -> None:
         seen.append(ctx)
 
-    scheduler = Scheduler(db, clock, (Job("digest", remember),))
+    scheduler = Scheduler(db, clock, (Job("digest", remember),), report=errors.report)
     clock.now = MONDAY_0900 + timedelta(minutes=5)
     assert await scheduler.tick() == [("digest", f"team:{team}", "2026-11-23")]
     (ctx,) = seen
@@ -131,7 +132,7 @@ async def test_only_enabled_schedules_of_active_teams_run(db, clock):
         (await repos.teams.get(teams[3])).active = False  # type: ignore[union-attr]
     digest = Recorder()
     clock.now = MONDAY_0900
-    assert await Scheduler(db, clock, (digest.job,)).tick() == [
+    assert await Scheduler(db, clock, (digest.job,), report=errors.report).tick() == [
         ("digest", f"team:{teams[0]}", "2026-11-23")
     ]
 
@@ -140,7 +141,7 @@ async def test_a_schedule_change_applies_at_once_and_never_reaches_back(db, cloc
     team = await add_team(db, 1, clock())
     await set_schedule(db, team, clock())
     digest = Recorder()
-    scheduler = Scheduler(db, clock, (digest.job,))
+    scheduler = Scheduler(db, clock, (digest.job,), report=errors.report)
     clock.now = MONDAY_0900
     await scheduler.tick()
     # Tuesday: move it to Wednesdays 10:00. Last Wednesday is before the change.
@@ -181,7 +182,7 @@ async def test_catch_up_runs_the_latest_missed_period_once(db, clock):
     team = await add_team(db, 1, clock())
     await set_schedule(db, team, clock())
     digest = Recorder()
-    scheduler = Scheduler(db, clock, (digest.job,))
+    scheduler = Scheduler(db, clock, (digest.job,), report=errors.report)
     clock.now = MONDAY_0900
     await scheduler.tick()
     clock.advance(weeks=5, hours=3)  # down for five periods
@@ -197,7 +198,7 @@ async def test_a_failing_job_is_reported_rolled_back_and_retried_three_times(db,
         await set_schedule(db, team, clock(), job="broken")
         await set_schedule(db, team, clock())
     broken, digest = Recorder("broken", fail=True), Recorder()
-    scheduler = Scheduler(db, clock, (broken.job, digest.job))
+    scheduler = Scheduler(db, clock, (broken.job, digest.job), report=errors.report)
     before = errors.counts["job:broken"]
     clock.now = MONDAY_0900
     ran = await scheduler.tick()
@@ -222,7 +223,7 @@ async def test_a_failure_is_logged_with_its_context(db, clock, caplog):
     team = await add_team(db, 1, clock())
     await set_schedule(db, team, clock(), job="broken")
     clock.now = MONDAY_0900
-    await Scheduler(db, clock, (Recorder("broken", fail=True).job,)).tick()
+    await Scheduler(db, clock, (Recorder("broken", fail=True).job,), report=errors.report).tick()
     (record,) = [r for r in caplog.records if r.name == "mentorbot.errors"]
     assert record.getMessage() == f"job:broken failed: RuntimeError team={team} period=2026-11-23"
     assert record.exc_info is not None
@@ -237,7 +238,7 @@ async def test_a_bad_schedule_row_is_reported_and_the_others_run(db, clock):
     await set_schedule(db, teams[1], clock())
     before = errors.counts["job:digest"]
     clock.now = MONDAY_0900
-    ran = await Scheduler(db, clock, (Recorder().job,)).tick()
+    ran = await Scheduler(db, clock, (Recorder().job,), report=errors.report).tick()
     assert ran == [("digest", f"team:{teams[1]}", "2026-11-23")]
     assert errors.counts["job:digest"] == before + 1
 
@@ -245,7 +246,7 @@ async def test_a_bad_schedule_row_is_reported_and_the_others_run(db, clock):
 async def test_tick_never_raises_when_the_database_is_unreachable(clock):
     before = errors.counts["scheduler"]
     db = Database("sqlite+aiosqlite:////nonexistent/dir/mentorbot.db")
-    assert await Scheduler(db, clock, (Recorder().job,)).tick() == []
+    assert await Scheduler(db, clock, (Recorder().job,), report=errors.report).tick() == []
     assert errors.counts["scheduler"] == before + 1
     await db.dispose()
 
@@ -256,7 +257,9 @@ async def test_a_global_job_runs_once_per_interval(db, clock):
     async def sweep(ctx: JobContext) -> None:
         calls.append((ctx.team_id, ctx.period))
 
-    scheduler = Scheduler(db, clock, (Job("sweep", sweep, "global", timedelta(hours=6)),))
+    scheduler = Scheduler(
+        db, clock, (Job("sweep", sweep, "global", timedelta(hours=6)),), report=errors.report
+    )
     for _ in range(24):
         await scheduler.tick()
         clock.advance(minutes=30)
@@ -299,7 +302,7 @@ async def test_two_replicas_run_each_period_exactly_once(database_url, clock):
     for team in teams:
         await set_schedule(replicas[0], team, clock())
     digest = Recorder()
-    schedulers = [Scheduler(db, clock, (digest.job,)) for db in replicas]
+    schedulers = [Scheduler(db, clock, (digest.job,), report=errors.report) for db in replicas]
     clock.now = MONDAY_0900
     ran = []
     for _ in range(50):
@@ -332,7 +335,9 @@ async def test_stop_lets_a_running_tick_commit(db, clock, caplog):
         await release.wait()
         await ctx.repos.outbox.enqueue(f"slow:{ctx.period}", {}, ctx.now)
 
-    scheduler = Scheduler(db, clock, (Job("slow", slow, "global", timedelta(days=1)),))
+    scheduler = Scheduler(
+        db, clock, (Job("slow", slow, "global", timedelta(days=1)),), report=errors.report
+    )
     scheduler.start()
     await asyncio.wait_for(started.wait(), 5)  # the start-up tick, not a schedule
     stopping = asyncio.ensure_future(scheduler.stop())

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from app import SCHEDULER_KEY
-from scheduler import JOBS
+from dialogs.jobs import JOBS
 from storage.models import (
     ActionItem,
     Checkin,

@@ -1,0 +1,102 @@
+"""What every member has, whatever else they use: onboarding and the profile, help,
+pauses and opting out, their data; and for admins the team itself (admins, counts,
+delivery). The bot's life in a team (installed, members come and go) lives here too."""
+
+from __future__ import annotations
+
+from dialogs.account import admin, data, guide, profile, status, team_events
+from dialogs.core.router import (
+    EVERYWHERE,
+    TEAM_ARG,
+    USER_ARG,
+    Action,
+    Command,
+    Feature,
+    Topic,
+)
+from dialogs.core.router import admin_command as _admin
+
+DELETE_CONFIRM, DELETE_CANCEL = "delete_data_confirm", "delete_data_cancel"
+
+
+FEATURE = Feature(
+    "account",
+    commands=(
+        Command(
+            "help",
+            "what I can do for you",
+            guide.show_help,
+            scopes=EVERYWHERE,
+            usage="[coffee|programs|goals|icebreakers|account]",
+        ),
+        Command("profile", "see and edit your profile", profile.show_profile),
+        Command(
+            "pause",
+            "take a break from pairings and check-ins",
+            status.pause,
+            usage="[until YYYY-MM-DD]",
+        ),
+        Command("resume", "end a pause", status.resume, menu=False),
+        Command("opt out", "stop all pairings and messages", status.opt_out),
+        Command("opt in", "join again after opting out", status.opt_in, menu=False),
+        Command("my data", "everything I store about you", data.my_data),
+        Command("delete my data", "remove your personal data (asks first)", data.ask_delete),
+        Command(
+            "/help",
+            "admin commands",
+            guide.show_admin_help,
+            scopes=EVERYWHERE,
+            usage="[pair|program|icebreaker|team]",
+        ),
+        _admin(
+            "/admin add",
+            "make someone an admin of this team",
+            admin.admin_add,
+            usage="@user",
+            args=(USER_ARG, TEAM_ARG),
+        ),
+        _admin(
+            "/admin remove",
+            "remove an admin of this team",
+            admin.admin_remove,
+            usage="@user",
+            args=(USER_ARG, TEAM_ARG),
+            menu=False,
+        ),
+        _admin("/admin list", "who administers this team", admin.admin_list, menu=False),
+        _admin(
+            "/delivery",
+            "messages waiting, sent, failed and unreachable members",
+            admin.delivery_status,
+        ),
+        _admin(
+            "/delivery retry", "send the failed messages again", admin.delivery_retry, menu=False
+        ),
+        _admin("/team", "team settings and counts", admin.team_info),
+    ),
+    actions=(
+        Action(profile.SAVE_ACTION, profile.save_profile),
+        Action(DELETE_CONFIRM, data.confirm_delete),
+        Action(DELETE_CANCEL, data.cancel_delete),
+    ),
+    help=Topic(
+        ("account", "profile", "me"),
+        "You",
+        "your profile (`profile`), a break (`pause`, `resume`, `opt out`) and "
+        "what I store about you (`my data`).",
+    ),
+    admin_help=Topic(
+        ("team", "admin", "delivery"),
+        "The team",
+        "who administers it (`/admin add @name`), counts (`/team`) and messages that "
+        "could not be delivered (`/delivery`).",
+    ),
+    data=(data.ACCOUNT, data.PROFILE, data.TEAMS),
+    team_events={
+        "team_install": team_events.installed,
+        "members_added": team_events.members_added,
+        "members_removed": team_events.members_removed,
+        "team_uninstall": team_events.uninstalled,
+    },
+    welcome=profile.start_onboarding,
+)

@@ -1,0 +1,216 @@
+"""The profile: what each field allows, server-side validation, its cards, onboarding,
+and the `profile` command with its form's submit."""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from dialogs.core import forms
+from dialogs.core.cards import Cards
+from dialogs.core.profiles import DEFAULT_SHARED, SHAREABLE, shared_fields
+from dialogs.core.router import Turn
+from storage.models import Profile
+
+CARDS = Cards("dialogs.account")
+SAVE_ACTION = "profile_save"
+
+ROLES = {
+    "mentor": "Mentor",
+    "mentee": "Mentee",
+    "both": "Mentor and mentee",
+    "coffee": "Coffee chats only",
+}
+FORMATS = {"video": "Video call", "in_person": "In person", "chat": "Chat", "any": "No preference"}
+LIST_FIELDS = ("skills_offer", "skills_want", "interests", "languages")
+LABELS = {
+    "role": "Role",
+    "skills_offer": "Skills I can offer",
+    "skills_want": "Skills I want to grow",
+    "goals": "Goals",
+    "interests": "Interests",
+    "department": "Department",
+    "location": "Location",
+    "timezone": "Time zone",
+    "languages": "Languages",
+    "meeting_format": "Preferred meeting format",
+    "meetings_per_month": "Meetings per month",
+    "max_mentees": "Most mentees at once",
+    "shared_fields": "Coffee partners see",
+}
+MAX_ITEMS, MAX_ITEM_LEN = 15, 60
+MAX_GOALS_LEN, MAX_SHORT_LEN = 1000, 100
+MEETINGS_RANGE, MENTEES_RANGE = (1, 8), (1, 5)
+DEFAULT_TIMEZONE = "UTC"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"**{LABELS[self.field]}** {self.message}"
+
+
+@cache
+def known_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate(raw: dict[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
+    """Clean a submitted profile; any error means nothing may be saved."""
+    out: dict[str, Any] = {}
+    errors: list[FieldError] = []
+
+    def check(name: str, parse: Any) -> None:
+        try:
+            out[name] = parse(raw.get(name))
+        except forms.FormError as exc:
+            errors.append(FieldError(name, str(exc)))
+
+    check("role", lambda v: forms.choice(v, ROLES))
+    for name in LIST_FIELDS:
+        check(name, lambda v: forms.items(v, MAX_ITEMS, MAX_ITEM_LEN))
+    check("goals", lambda v: forms.text(v, MAX_GOALS_LEN))
+    check("department", lambda v: forms.text(v, MAX_SHORT_LEN, one_line=True))
+    check("location", lambda v: forms.text(v, MAX_SHORT_LEN, one_line=True))
+    check("timezone", _timezone)
+    check("meeting_format", lambda v: forms.choice(v, FORMATS))
+    check("meetings_per_month", lambda v: forms.whole_in(v, *MEETINGS_RANGE))
+    check("shared_fields", _shared)
+    if out.get("role") in ("mentor", "both"):
+        check("max_mentees", lambda v: forms.whole_in(v, *MENTEES_RANGE))
+    else:
+        out["max_mentees"] = None
+    return out, errors
+
+
+def _shared(value: Any) -> list[str]:
+    """A multi-select arrives as "a,b"; absent means the defaults, "" means nothing."""
+    if value is None:
+        return list(DEFAULT_SHARED)
+    if not isinstance(value, str):
+        raise forms.FormError("must be a comma-separated choice of " + ", ".join(SHAREABLE))
+    picked = [part.strip().lower() for part in value.split(",") if part.strip()]
+    unknown = [p for p in picked if p not in SHAREABLE]
+    if unknown:
+        raise forms.FormError(
+            f"can only be {', '.join(SHAREABLE)} (you sent {', '.join(map(repr, unknown))})"
+        )
+    return [key for key in SHAREABLE if key in picked]
+
+
+def _timezone(value: Any) -> str:
+    name = value.strip() if isinstance(value, str) else ""
+    if name in known_timezones():
+        return name
+    raise forms.FormError(
+        "must be an IANA time zone name such as Europe/Berlin, America/New_York or UTC"
+        + (f" (you entered {name!r})" if name else "")
+    )
+
+
+def form_card(profile: Profile | None, timezone_hint: str | None, title: str) -> dict[str, Any]:
+    """The onboarding / edit form, prefilled from the profile when there is one."""
+    p = profile
+    default_tz = timezone_hint if timezone_hint in known_timezones() else DEFAULT_TIMEZONE
+    return CARDS.render(
+        "profile_form",
+        title=title,
+        role=p.role if p else "",
+        role_choices=_choices(ROLES),
+        skills_offer=", ".join(p.skills_offer) if p else "",
+        skills_want=", ".join(p.skills_want) if p else "",
+        goals=p.goals if p else "",
+        interests=", ".join(p.interests) if p else "",
+        department=p.department if p else "",
+        location=p.location if p else "",
+        timezone=p.timezone if p else default_tz,
+        languages=", ".join(p.languages) if p else "",
+        meeting_format=p.meeting_format if p else "any",
+        format_choices=_choices(FORMATS),
+        meetings_per_month=p.meetings_per_month if p else 2,
+        max_mentees=(p.max_mentees or 2) if p else 2,
+        meetings_min=MEETINGS_RANGE[0],
+        meetings_max=MEETINGS_RANGE[1],
+        mentees_min=MENTEES_RANGE[0],
+        mentees_max=MENTEES_RANGE[1],
+        max_items=MAX_ITEMS,
+        shared=",".join(shared_fields(p) if p else DEFAULT_SHARED),
+        share_choices=_choices(SHAREABLE),
+    )
+
+
+def view_card(profile: Profile, timezone_hint: str | None) -> dict[str, Any]:
+    facts = [
+        {"title": LABELS[name], "value": shown(profile, name)}
+        for name in LABELS
+        if name != "max_mentees" or profile.role in ("mentor", "both")
+    ]
+    form = form_card(profile, timezone_hint, "Edit your profile")
+    return CARDS.render("profile_view", facts=facts, form=form)
+
+
+def shown(profile: Profile, name: str) -> str:
+    value = getattr(profile, name)
+    if name == "role":
+        return ROLES[value]
+    if name == "meeting_format":
+        return FORMATS[value]
+    if name == "shared_fields":
+        return ", ".join(SHAREABLE[f] for f in shared_fields(profile)) or "only my name"
+    if isinstance(value, list):
+        return ", ".join(value) or "—"
+    return str(value) if value not in (None, "") else "—"
+
+
+def as_dict(profile: Profile) -> dict[str, Any]:
+    return {name: getattr(profile, name) for name in LABELS} | {
+        "shared_fields": shared_fields(profile),
+        "updated_at": profile.updated_at.isoformat(),
+    }
+
+
+def _choices(options: dict[str, str]) -> list[dict[str, str]]:
+    return [{"title": label, "value": key} for key, label in options.items()]
+
+
+# --- onboarding and the profile command ------------------------------------------------
+async def start_onboarding(turn: Turn) -> None:
+    turn.user.onboarding_sent_at = turn.now
+    name = turn.user.name.split()[0] if turn.user.name else "there"
+    turn.say(
+        f"Hi {name}! I'm Mentorbot. I connect people for mentoring and coffee chats. "
+        "Tell me a little about yourself to get started (type `help` any time)."
+    )
+    turn.result.show(form_card(None, turn.user.timezone_hint, "Your profile"))
+
+
+async def show_profile(turn: Turn) -> None:
+    current = await turn.repos.profiles.get(turn.user.id)
+    if current is None:
+        turn.say("You haven't set up your profile yet. Here's the form:")
+        turn.result.show(form_card(None, turn.user.timezone_hint, "Your profile"))
+        return
+    turn.result.show(view_card(current, turn.user.timezone_hint))
+
+
+async def save_profile(turn: Turn) -> None:
+    values, errors = validate(turn.inbound.value)
+    if errors:
+        turn.say(
+            "I couldn't save your profile. Please fix:\n"
+            + "\n".join(f"- {e}" for e in errors)
+            + "\n\nNothing was saved."
+        )
+        return
+    created = await turn.repos.profiles.save(turn.user.id, values, turn.now)
+    turn.say(
+        "Profile updated."
+        if not created
+        else "Thanks, your profile is saved! Type `profile` to see or change it, "
+        "`help` for everything else."
+    )

@@ -1,0 +1,61 @@
+"""Taking a break and coming back: pause (for good or until a date), resume, opt out, opt in."""
+
+from __future__ import annotations
+
+from dialogs.core import forms
+from dialogs.core.local_time import is_paused, today_of
+from dialogs.core.router import Turn
+
+
+async def pause(turn: Turn) -> None:
+    words = turn.rest.split()
+    if not words:
+        turn.user.paused, turn.user.paused_until = True, None
+        turn.say("Paused. I won't pair you or send you check-ins until you type `resume`.")
+        return
+    if len(words) != 2 or words[0].lower() != "until":
+        turn.say(
+            "To pause for a while, type `pause` or `pause until YYYY-MM-DD` "
+            "(for example `pause until 2026-12-31`)."
+        )
+        return
+    until = forms.iso_date(words[1])
+    today = await today_of(turn.repos, turn.user, turn.now)
+    if until is None:
+        turn.say(
+            f"'{words[1]}' isn't a date I can read. Use YYYY-MM-DD, "
+            "for example `pause until 2026-12-31`. Nothing changed."
+        )
+    elif until <= today:
+        turn.say(
+            f"{until.isoformat()} is not in the future (today is {today.isoformat()}). "
+            "Pick a later date. Nothing changed."
+        )
+    else:
+        turn.user.paused, turn.user.paused_until = True, until
+        turn.say(
+            f"Paused until {until.isoformat()}. I'll pick up again the day after; "
+            "type `resume` to come back sooner."
+        )
+
+
+async def resume(turn: Turn) -> None:
+    was_paused = is_paused(turn.user, await today_of(turn.repos, turn.user, turn.now))
+    turn.user.paused, turn.user.paused_until = False, None
+    # A coffee ghost pause ends too: `resume` means "I'm back" everywhere.
+    was_paused |= bool(await turn.repos.pairing.clear_ghost_pauses(turn.user.id, turn.now))
+    turn.say("Welcome back! You're active again." if was_paused else "You're already active.")
+
+
+async def opt_out(turn: Turn) -> None:
+    turn.user.opted_out = True
+    turn.say(
+        "You're opted out: no pairings, check-ins or nudges from me. "
+        "Your profile stays; type `opt in` to come back or `delete my data` to remove it."
+    )
+
+
+async def opt_in(turn: Turn) -> None:
+    already = not turn.user.opted_out
+    turn.user.opted_out = False
+    turn.say("You're already in." if already else "You're back in. Welcome!")

@@ -1,0 +1,524 @@
+"""Coffee chats in a team: one round (who takes part, lottery, groups, intros, people who
+could not be placed, ghost pauses) and the follow-ups after it.
+
+A round is planned (pure reads plus the algorithm) and then committed: the round, its
+groups and every message it sends are written in one transaction, the caller's unit
+(the scheduler's claim, or an admin's `/pair now` turn). The outbox then delivers.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from dialogs.coffee import grouping as algo
+from dialogs.core import outbox
+from dialogs.core.cards import Cards
+from dialogs.core.local_time import is_paused, local_day, zone_of
+from dialogs.core.people import display, listed
+from dialogs.core.profiles import shared_fields
+from scheduler.types import JobContext
+from storage.models import PairChoice, PairPool, PairRound, PairSeat, Profile, Team, User
+from storage.repos import Repos
+
+CARDS = Cards("dialogs.coffee")
+ROUND_JOB = "pairing"
+FOLLOWUP_JOB = "pairing_followups"
+GHOST_ROUNDS = 3  # unanswered follow-ups in a row before a member is paused
+# A follow-up that could not go out within this long after it was due is skipped.
+FOLLOWUP_GRACE = timedelta(days=7)
+
+SKIP_REASONS = {
+    "erased": "deleted their data",
+    "opted_out": "opted out",
+    "paused": "paused",
+    "unreachable": "unreachable (removed or blocked the app)",
+    "ghost": "paused after unanswered follow-ups",
+    "not_joined": "not joined (opt-in mode)",
+    "left": "left coffee chats here",
+}
+
+# Conversation starters for intros; one per group, chosen by the round's seed.
+STARTERS = (
+    "What's something you learned recently that surprised you?",
+    "Which part of your work would you happily do all day?",
+    "What did you want to be when you were ten?",
+    "What's a small habit that made your week better?",
+    "Which tool or trick saves you the most time?",
+    "What's the best piece of advice you've been given at work?",
+    "If you could swap jobs with anyone here for a day, whose would it be?",
+    "What are you looking forward to this month?",
+    "What's a book, show or podcast you'd recommend, and why?",
+    "What's a skill you'd learn if you had a free month?",
+    "Where's the most interesting place you've worked from?",
+    "What's a problem you solved lately that you're proud of?",
+    "How did you end up in your current role?",
+    "What does a great day at work look like for you?",
+    "What's something most people here don't know about you?",
+    "Which project would you start tomorrow if you had the time?",
+)
+
+UNPLACED_TEXT = {
+    "alone": "you were the only member available this round",
+    "all_excluded": (
+        "nobody available this round could be grouped with you "
+        "(don't-pair preferences, yours or theirs)"
+    ),
+    "no_compatible_group": (
+        "no group could take you without breaking a don't-pair preference (yours or theirs)"
+    ),
+}
+
+
+@dataclass
+class Plan:
+    """Who meets whom in one round, before anything is written."""
+
+    team: Team
+    pool: PairPool
+    seed: int
+    groups: list[list[User]] = field(default_factory=list)
+    lottery: list[User] = field(default_factory=list)  # the host first, then the winners
+    unplaced: list[tuple[User, str]] = field(default_factory=list)  # (user, code)
+    ghosts: list[User] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    repeats: int = 0
+    profiles: dict[int, Profile] = field(default_factory=dict)
+
+    @property
+    def placed(self) -> int:
+        return sum(len(g) for g in self.groups) + len(self.lottery)
+
+    def summary(self) -> dict[str, Any]:
+        sizes = Counter(len(g) for g in self.groups)
+        return {
+            "placed": self.placed,
+            "groups": len(self.groups) + (1 if self.lottery else 0),
+            "group_sizes": {str(k): v for k, v in sorted(sizes.items())},
+            "repeats": self.repeats,
+            "lottery_winners": max(len(self.lottery) - 1, 0),
+            "unplaced": len(self.unplaced),
+            "ghost_paused": len(self.ghosts),
+            "skipped": dict(self.skipped),
+        }
+
+
+def round_seed(team_id: int, period: str) -> int:
+    """Stable per round: replaying a round (a retried job) makes the same groups."""
+    return zlib.crc32(f"{team_id}:{period}".encode()) & 0x7FFFFFFF  # fits an INTEGER column
+
+
+# --- planning -------------------------------------------------------------------------
+async def plan_round(repos: Repos, team: Team, pool: PairPool, now: datetime, seed: int) -> Plan:
+    plan = Plan(team, pool, seed)
+    choices = await repos.pairing.choices(team.id)
+    members = await repos.pairing.active_member_users(team.id)
+    profiles = await repos.profiles.of_users(u.id for u in members)
+    eligible: list[User] = []
+    for user in members:
+        zone = zone_of(user, p.timezone if (p := profiles.get(user.id)) else None)
+        reason = skip_reason(user, choices.get(user.id), pool, local_day(zone, now))
+        if reason:
+            plan.skipped[reason] += 1
+        else:
+            eligible.append(user)
+    plan.ghosts = await _ghosts(repos, team, eligible, choices)
+    ghost_ids = {u.id for u in plan.ghosts}
+    eligible = [u for u in eligible if u.id not in ghost_ids]
+    plan.profiles = {u.id: profiles[u.id] for u in eligible if u.id in profiles}
+    rules = await repos.pairing.dont_pair_among(u.id for u in eligible)
+    history = await repos.pairing.history(team.id, pool.history_rounds)
+    plan.lottery = await _draw(repos, plan, eligible, rules, history)
+    drawn = {u.id for u in plan.lottery}
+    _group(plan, [u for u in eligible if u.id not in drawn], rules, history)
+    return plan
+
+
+def skip_reason(user: User, choice: PairChoice | None, pool: PairPool, today: date) -> str:
+    """Why a team member is left out of this round ("" when they take part); `today` is
+    the member's own local date."""
+    if user.teams_id is None or user.erased_at is not None:
+        return "erased"
+    if user.opted_out:
+        return "opted_out"
+    if is_paused(user, today):
+        return "paused"
+    if user.unreachable_at is not None:
+        return "unreachable"
+    if choice is not None and choice.ghost_paused_at is not None:
+        return "ghost"
+    if pool.opt_in and (choice is None or not choice.joined):
+        return "not_joined"
+    if choice is not None and not choice.joined:
+        return "left"
+    return ""
+
+
+async def _ghosts(
+    repos: Repos, team: Team, eligible: list[User], choices: dict[int, PairChoice]
+) -> list[User]:
+    """Members whose last GHOST_ROUNDS follow-ups here all went unanswered."""
+    recent = await repos.pairing.recent_followups(team.id, (u.id for u in eligible), GHOST_ROUNDS)
+    ghosts = []
+    for user in eligible:
+        seats = recent.get(user.id, [])
+        since = choices[user.id].misses_from if user.id in choices else None
+        counted = [s for s in seats if since is None or (s.followup_at or since) >= since]
+        if len(counted) == GHOST_ROUNDS and all(s.answered_at is None for s in counted):
+            ghosts.append(user)
+    return ghosts
+
+
+async def _draw(
+    repos: Repos,
+    plan: Plan,
+    eligible: list[User],
+    rules: dict[int, set[int]],
+    history: list[list[list[int]]],
+) -> list[User]:
+    pool = plan.pool
+    host_id = pool.lottery_host_id
+    if not pool.lottery_winners or host_id is None:
+        return []
+    by_id = {u.id: u for u in eligible}
+    host = by_id.get(host_id)
+    if host is None:
+        plan.skipped["lottery_host_away"] += 1
+        return []
+    blocked = rules.get(host_id, set()) | {u for u, others in rules.items() if host_id in others}
+    candidates = [str(u.id) for u in eligible if u.id != host_id and u.id not in blocked]
+    since = pool.lottery_since or datetime.min.replace(tzinfo=plan.team.installed_at.tzinfo)
+    wins = await repos.pairing.lottery_wins(plan.team.id, host_id, since)
+    drawn = algo.draw_lottery(
+        candidates,
+        {str(k): v for k, v in wins.items()},
+        pool.lottery_winners,
+        plan.seed,
+        _as_str(rules),
+        _as_str(_partners(history)),
+    )
+    return [host, *(by_id[int(i)] for i in drawn)] if drawn else []
+
+
+def _partners(history: list[list[list[int]]]) -> dict[int, set[int]]:
+    met: dict[int, set[int]] = {}
+    for past in history:
+        for group in past:
+            for member in group:
+                met.setdefault(member, set()).update(m for m in group if m != member)
+    return met
+
+
+def _as_str(links: dict[int, set[int]]) -> dict[str, frozenset[str]]:
+    return {str(k): frozenset(str(v) for v in vs) for k, vs in links.items()}
+
+
+def _group(
+    plan: Plan, people: list[User], rules: dict[int, set[int]], history: list[list[list[int]]]
+) -> None:
+    pool = plan.pool
+    members = [
+        algo.Member(
+            str(u.id),
+            department=_department(plan.profiles.get(u.id)),
+            dont_pair=frozenset(str(o) for o in rules.get(u.id, ())),
+        )
+        for u in people
+    ]
+    result = algo.make_groups(
+        members,
+        [[[str(i) for i in g] for g in past] for past in history],
+        group_size=pool.group_size,
+        seed=plan.seed,
+        window=pool.history_rounds,
+        prefer_cross_department=pool.cross_department,
+    )
+    by_id = {str(u.id): u for u in people}
+    plan.groups = [[by_id[i] for i in g] for g in result.groups]
+    plan.unplaced = [(by_id[u.id], u.code) for u in result.unplaced]
+    plan.repeats = result.summary.repeats
+
+
+def _department(profile: Profile | None) -> str | None:
+    return (profile.department.strip().lower() or None) if profile else None
+
+
+# --- committing -----------------------------------------------------------------------
+async def commit_round(
+    repos: Repos, plan: Plan, now: datetime, period: str, trigger: str
+) -> PairRound:
+    """Write the round and queue every message it sends, in the caller's transaction."""
+    team = plan.team
+    pair_round = await repos.pairing.add_round(
+        PairRound(
+            team_id=team.id,
+            period=period,
+            trigger=trigger,
+            seed=plan.seed,
+            summary=plan.summary(),
+            created_at=now,
+        )
+    )
+    rng = random.Random(plan.seed)
+    for members in plan.groups:
+        await _introduce(repos, plan, pair_round, members, False, rng.choice(STARTERS), now)
+    if plan.lottery:
+        await _introduce(repos, plan, pair_round, plan.lottery, True, rng.choice(STARTERS), now)
+    for user, code in plan.unplaced:
+        await _tell_unplaced(repos, team, pair_round, user, code, now)
+    for user in plan.ghosts:
+        await _ghost_pause(repos, team, pair_round, user, now)
+    await _notice(repos, plan, pair_round, now)
+    return pair_round
+
+
+async def _notice(repos: Repos, plan: Plan, pair_round: PairRound, now: datetime) -> None:
+    """A short post in the pool's chosen channel, when an admin chose one."""
+    channel = plan.pool.channel_ref
+    if not channel or not plan.placed:
+        return
+    groups = len(plan.groups) + bool(plan.lottery)
+    text = (
+        f"☕ A new coffee round in {plan.team.name}: {plan.placed} people in {groups} groups. "
+        "Your partners are in your chat with me."
+    )
+    if plan.pool.opt_in:
+        text += " Want in next time? Chat with me and type `join coffee`."
+    notice = outbox.to_team(
+        outbox.key("pairnotice", round=pair_round.id), plan.team.id, text=text, channel=channel
+    )
+    await outbox.queue(repos, notice, now)
+
+
+async def _introduce(
+    repos: Repos,
+    plan: Plan,
+    pair_round: PairRound,
+    members: list[User],
+    lottery: bool,
+    starter: str,
+    now: datetime,
+) -> None:
+    await repos.pairing.add_group(pair_round, [u.id for u in members], lottery)
+    for user in members:
+        others = [u for u in members if u.id != user.id]
+        intro = outbox.to_user(
+            outbox.key("pairintro", round=pair_round.id, user=user.id),
+            user.id,
+            text=_intro_text(plan.team, others, lottery),
+            card=intro_card(plan, user, others, lottery, starter),
+            team_id=plan.team.id,
+        )
+        await outbox.queue(repos, intro, now)
+
+
+def _intro_text(team: Team, others: list[User], lottery: bool) -> str:
+    names = listed(others)
+    if lottery:
+        return f"Coffee lottery in {team.name}: you're meeting {names} this round."
+    return f"Your coffee chat in {team.name} this round: {names}."
+
+
+async def _tell_unplaced(
+    repos: Repos, team: Team, pair_round: PairRound, user: User, code: str, now: datetime
+) -> None:
+    why = UNPLACED_TEXT.get(code, "I couldn't find a group for you")
+    text = (
+        f"No coffee partner for you in {team.name} this round, sorry: {why}. "
+        "You're still in, and I'll try again next round."
+    )
+    message = outbox.to_user(
+        outbox.key("pairunplaced", round=pair_round.id, user=user.id),
+        user.id,
+        text=text,
+        team_id=team.id,
+    )
+    await outbox.queue(repos, message, now)
+
+
+async def _ghost_pause(
+    repos: Repos, team: Team, pair_round: PairRound, user: User, now: datetime
+) -> None:
+    choice = await repos.pairing.choice(team.id, user.id, now)
+    choice.ghost_paused_at, choice.updated_at = now, now
+    text = (
+        f"You haven't answered my last {GHOST_ROUNDS} coffee follow-ups in {team.name}, "
+        "so I've paused your coffee chats there (no hard feelings!). "
+        "Type `join coffee` or `resume` whenever you'd like partners again."
+    )
+    message = outbox.to_user(
+        outbox.key("pairghost", round=pair_round.id, user=user.id),
+        user.id,
+        text=text,
+        team_id=team.id,
+    )
+    await outbox.queue(repos, message, now)
+
+
+# --- the intro card ---------------------------------------------------------------------
+def intro_card(
+    plan: Plan, user: User, others: list[User], lottery: bool, starter: str
+) -> dict[str, Any]:
+    mine = plan.profiles.get(user.id)
+    partners = [_partner_block(u, plan.profiles.get(u.id), mine) for u in others]
+    links = [_handle(u) for u in others]
+    reachable = [h for h in links if h]
+    team = plan.team.name or "your team"
+    return CARDS.render(
+        "pair_intro",
+        title=_intro_title(plan, user, others, lottery, team),
+        partners=partners,
+        starter=starter,
+        chat_url=chat_link(reachable, f"Coffee chat ({team})", f"Hi! {starter}"),
+        meeting_url=meeting_link(reachable, f"Coffee chat ({team})", starter),
+        has_links=bool(reachable),
+        no_links=not reachable,
+    )
+
+
+def _intro_title(plan: Plan, user: User, others: list[User], lottery: bool, team: str) -> str:
+    if not lottery:
+        return f"☕ Your coffee chat in {team}: meet {listed(others)}"
+    if plan.lottery and plan.lottery[0].id == user.id:
+        return f"🎟️ Coffee lottery in {team}: this round you meet {listed(others)}"
+    return f"🎟️ You won the coffee lottery in {team}: meet {listed(others[:1])}"
+
+
+def _partner_block(partner: User, theirs: Profile | None, mine: Profile | None) -> dict[str, Any]:
+    shared = shared_fields(theirs)
+    facts = [{"title": t, "value": v} for t, v in _shared_facts(theirs, shared)]
+    items: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": f"**{display(partner)}**", "wrap": True}
+    ]
+    if facts:
+        items.append({"type": "FactSet", "facts": facts})
+    common = common_ground(display(partner), theirs, shared, mine)
+    if common:
+        items.append({"type": "TextBlock", "text": common, "wrap": True, "isSubtle": True})
+    return {"type": "Container", "separator": True, "items": items}
+
+
+def _shared_facts(profile: Profile | None, shared: list[str]) -> list[tuple[str, str]]:
+    if profile is None:
+        return []
+    facts = []
+    if "department" in shared and profile.department:
+        facts.append(("Department", profile.department))
+    if "location" in shared and profile.location:
+        facts.append(("Location", profile.location))
+    if "interests" in shared and profile.interests:
+        facts.append(("Interests", ", ".join(profile.interests)))
+    if "skills" in shared and profile.skills_offer:
+        facts.append(("Can help with", ", ".join(profile.skills_offer)))
+    if "skills" in shared and profile.skills_want:
+        facts.append(("Wants to grow", ", ".join(profile.skills_want)))
+    if "goals" in shared and profile.goals:
+        facts.append(("Goals", profile.goals[:300]))
+    return facts
+
+
+def common_ground(
+    name: str, theirs: Profile | None, shared: list[str], mine: Profile | None
+) -> str:
+    """What the recipient shares with a partner, from fields the partner chose to share."""
+    if theirs is None or mine is None:
+        return ""
+    first = name.split()[0]
+    notes = []
+    if "interests" in shared:
+        both = _overlap(mine.interests, theirs.interests)
+        if both:
+            notes.append(f"you both like {', '.join(both)}")
+    if "skills" in shared:
+        offers = _overlap(theirs.skills_offer, mine.skills_want)
+        if offers:
+            notes.append(f"{first} can help with {', '.join(offers)}, which you want to grow")
+        wants = _overlap(mine.skills_offer, theirs.skills_want)
+        if wants:
+            notes.append(f"you could help {first} with {', '.join(wants)}")
+    return ("In common: " + "; ".join(notes) + ".") if notes else ""
+
+
+def _overlap(a: list[str], b: list[str]) -> list[str]:
+    wanted = {x.lower() for x in b}
+    return [x for x in a if x.lower() in wanted]
+
+
+def _handle(user: User) -> str | None:
+    """What Teams deep links accept for a person: UPN, else email."""
+    return user.upn or user.email
+
+
+def chat_link(people: list[str], topic: str, message: str) -> str:
+    """Teams deep link to a chat with these people (the one clicking is added by Teams)."""
+    query = urlencode(
+        {"users": ",".join(people), "topicName": topic, "message": message}, quote_via=quote
+    )
+    return f"https://teams.microsoft.com/l/chat/0/0?{query}"
+
+
+def meeting_link(people: list[str], subject: str, content: str) -> str:
+    """Teams deep link to a new meeting with these attendees."""
+    query = urlencode(
+        {"subject": subject, "attendees": ",".join(people), "content": content}, quote_via=quote
+    )
+    return f"https://teams.microsoft.com/l/meeting/new?{query}"
+
+
+# --- scheduled work -----------------------------------------------------------------------
+async def scheduled_round(ctx: JobContext) -> None:
+    """The "pairing" team job: one round per scheduled period."""
+    repos, team_id = ctx.repos, ctx.team_id
+    assert team_id is not None
+    team = await repos.teams.get(team_id)
+    if team is None or not team.active:
+        return
+    if await repos.pairing.round_by_period(team_id, ctx.period) is not None:
+        return  # already made (e.g. by a job run whose claim row was lost); never twice
+    pool = await repos.pairing.ensure_pool(team_id, ctx.now)
+    plan = await plan_round(repos, team, pool, ctx.now, round_seed(team_id, ctx.period))
+    await commit_round(repos, plan, ctx.now, ctx.period, "schedule")
+
+
+async def send_followups(ctx: JobContext) -> None:
+    """The "pairing_followups" global job: "did you meet?" once the pool's delay passed."""
+    repos, now = ctx.repos, ctx.now
+    oldest = now - timedelta(days=60)
+    due = await repos.pairing.followups_due(now, oldest)
+    members = await repos.pairing.group_members({seat.group_id for seat, _, _ in due})
+    users = await repos.users.by_ids({u for ids in members.values() for u in ids})
+    teams = await repos.teams.by_ids({seat.team_id for seat, _, _ in due})
+    for seat, pair_round, pool in due:
+        seat.followup_at = now  # settled either way: never considered again
+        user, team = users.get(seat.user_id), teams.get(seat.team_id)
+        late = now - (pair_round.created_at + timedelta(days=pool.followup_days))
+        if user is None or team is None or not _followable(user, team) or late > FOLLOWUP_GRACE:
+            # Not asked, so it is no miss for ghost pausing (which counts unanswered asks).
+            seat.answered_at = seat.answered_at or now
+            continue
+        others = [users[u] for u in members[seat.group_id] if u != seat.user_id and u in users]
+        ask = outbox.to_user(
+            outbox.key("pairfollow", round=pair_round.id, user=user.id),
+            user.id,
+            card=followup_card(team, seat, others),
+            team_id=team.id,
+        )
+        await outbox.queue(repos, ask, now)
+
+
+def _followable(user: User, team: Team) -> bool:
+    return team.active and user.teams_id is not None and not user.opted_out
+
+
+def followup_card(team: Team, seat: PairSeat, others: list[User]) -> dict[str, Any]:
+    return CARDS.render(
+        "pair_followup",
+        question=f"Did you meet {listed(others) if others else 'your coffee partner'}?",
+        team=team.name or "your team",
+        group=seat.group_id,
+    )

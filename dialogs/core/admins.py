@@ -1,0 +1,86 @@
+"""Who may steer a team, in one place: the team's installer, people added with `/admin
+add` (rows in `team_admins`), and the global ids of the ADMINS setting (Teams or Entra
+ids). Admin commands resolve the team they act on here before their handler runs."""
+
+from __future__ import annotations
+
+from dialogs.core.router import Command, Turn
+from storage.models import Team, User
+
+
+def is_global_admin(turn: Turn, user: User) -> bool:
+    admins = turn.env.admins
+    return user.teams_id in admins or (user.aad_object_id or "") in admins
+
+
+async def is_admin(turn: Turn, team: Team, user: User) -> bool:
+    if is_global_admin(turn, user) or team.installer_id == user.id:
+        return True
+    return await turn.repos.admins.is_admin(team.id, user.id)
+
+
+async def admin_teams(turn: Turn) -> list[Team]:
+    """The active teams the sender administers."""
+    user, repos = turn.user, turn.repos
+    if is_global_admin(turn, user):
+        return await repos.teams.active()
+    teams = {t.id: t for t in await repos.admins.teams_of(user.id)}
+    teams |= {t.id: t for t in await repos.teams.installed_by(user.id)}
+    return sorted(teams.values(), key=lambda t: t.id)
+
+
+async def authorize(turn: Turn, command: Command) -> bool:
+    """Resolve `turn.team` for an admin command and check the sender administers it."""
+    team = await _resolve_team(turn)
+    if team is None:
+        return False
+    turn.team = team
+    if await is_admin(turn, team, turn.user):
+        return True
+    turn.say(
+        f"Sorry, `{command.name}` is for admins of {team.name}. "
+        "Ask one of them (or the person who installed me) to run it. Nothing changed."
+    )
+    return False
+
+
+async def _resolve_team(turn: Turn) -> Team | None:
+    """The team an admin command acts on: this channel's, or the one named/implied 1:1."""
+    inbound, repos = turn.inbound, turn.repos
+    if inbound.team_id:
+        team = await repos.teams.by_team_id(inbound.team_id)
+        if team is None or not team.active:
+            turn.say("I don't have this team registered. Try removing and adding me again.")
+        return team if team and team.active else None
+    candidates = await admin_teams(turn)
+    wanted = turn.args.get("team")
+    if wanted:
+        named = [t for t in candidates if (t.name or "").lower() == wanted.lower()]
+        if named:
+            return named[0]
+        turn.say(
+            f"You don't admin a team called '{wanted}'."
+            + _team_list(candidates)
+            + " Nothing changed."
+        )
+        return None
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        turn.say(
+            f"Sorry, `{turn.command.name if turn.command else ''}` is for team admins, "
+            "and you don't admin any team I'm in. Nothing changed."
+        )
+    else:
+        turn.say('Which team? Add `team="Team name"`.' + _team_list(candidates))
+    return None
+
+
+def _team_list(teams: list[Team]) -> str:
+    return (" Your teams: " + ", ".join(f"'{t.name}'" for t in teams) + ".") if teams else ""
+
+
+def team_of(turn: Turn) -> Team:
+    """The team an admin command acts on (resolved and checked before its handler ran)."""
+    assert turn.team is not None, "admin handlers run after authorize()"
+    return turn.team

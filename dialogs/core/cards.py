@@ -1,0 +1,67 @@
+"""Adaptive Cards: JSON templates kept beside each feature (`dialogs/<feature>/cards/`),
+read as package data and filled by one function.
+
+A string that is exactly "${name}" is replaced by the value itself (any JSON type);
+"${name}" inside a longer string is replaced by str(value). Objects whose "$when"
+names a false value are dropped, so optional parts of a card stay in the template.
+A *part* is a template for a piece of a card (a repeated block), filled the same way.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from functools import cache
+from importlib import resources
+from typing import Any
+
+CARD_VERSION = "1.5"
+_PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
+
+
+class Cards:
+    """The card templates of one feature package, e.g. Cards("dialogs.coffee")."""
+
+    def __init__(self, package: str) -> None:
+        self.package = package
+
+    def render(self, name: str, /, **values: Any) -> dict[str, Any]:
+        card = self.part(name, **values)
+        card.setdefault("version", CARD_VERSION)
+        return card
+
+    def part(self, name: str, /, **values: Any) -> dict[str, Any]:
+        filled = _fill(copy.deepcopy(template(self.package, name)), values)
+        assert isinstance(filled, dict)
+        return filled
+
+
+@cache
+def template(package: str, name: str) -> dict[str, Any]:
+    text = (resources.files(package) / "cards" / f"{name}.json").read_text("utf-8")
+    loaded = json.loads(text)
+    assert isinstance(loaded, dict), f"{package}/cards/{name}.json is not a JSON object"
+    return loaded
+
+
+def _fill(node: Any, values: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$when" in node and not values.get(node["$when"]):
+            return _DROP
+        return {
+            k: v
+            for k, v in ((k, _fill(v, values)) for k, v in node.items() if k != "$when")
+            if v is not _DROP
+        }
+    if isinstance(node, list):
+        return [v for v in (_fill(item, values) for item in node) if v is not _DROP]
+    if isinstance(node, str):
+        whole = _PLACEHOLDER.fullmatch(node)
+        if whole:
+            return values[whole.group(1)]
+        return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), node)
+    return node
+
+
+_DROP = object()

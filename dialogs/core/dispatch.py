@@ -1,0 +1,115 @@
+"""One entry point for every turn: Inbound + repositories -> TurnResult.
+
+What runs comes from the route table: a team event's handler, a card action, a message
+interceptor (an icebreaker thread answer), a command, or the features' welcome. Nothing
+here knows a feature.
+"""
+
+from __future__ import annotations
+
+from dialogs.core.admins import authorize
+from dialogs.core.people import touch_sender
+from dialogs.core.router import Command, Env, Turn
+from dialogs.core.types import Inbound, TurnResult
+from storage.repos import Repos
+
+
+async def handle(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
+    event = env.table.team_events.get(inbound.kind)
+    if event is not None:
+        return await event(inbound, repos, env)
+    user = await touch_sender(repos, inbound, env.clock())
+    turn = Turn(inbound, repos, env, user)
+    if inbound.kind == "personal_install":
+        await _welcome(turn)
+    elif inbound.kind == "submit":
+        await _on_submit(turn)
+    else:
+        await _on_message(turn)
+    return turn.result
+
+
+async def _welcome(turn: Turn) -> None:
+    welcome = turn.env.table.welcome
+    turn.result.route = "onboarding.start"
+    if welcome is not None:
+        await welcome(turn)
+
+
+async def _on_submit(turn: Turn) -> None:
+    value = turn.inbound.value
+    name = value.get("action") if isinstance(value, dict) else None
+    action = turn.env.table.actions.get(name) if isinstance(name, str) else None
+    turn.result.route = f"action:{name}" if action else "action:unknown"
+    if action is None:
+        turn.say(
+            "Sorry, I didn't understand that card. It may be from an older version; "
+            "type `help` to start again. Nothing was changed."
+        )
+        return
+    if scope_of(turn.inbound) not in action.scopes:
+        turn.say(
+            "Please use that card in our 1:1 chat."
+            if "personal" in action.scopes
+            else "That card only works where I posted it. Nothing was changed."
+        )
+        return
+    await action.handler(turn)
+
+
+async def _on_message(turn: Turn) -> None:
+    table, inbound = turn.env.table, turn.inbound
+    for intercept in table.interceptors:
+        if await intercept(turn):
+            return
+    parsed = table.parse(inbound.text)
+    if parsed is None:
+        await _unknown(turn)
+        return
+    command = parsed.command
+    turn.command, turn.args, turn.rest = command, parsed.args, parsed.rest
+    turn.result.route = command.name
+    if scope_of(inbound) not in command.scopes:
+        turn.say(f"`{command.name}` is private; please send it to me in our 1:1 chat.")
+        return
+    unknown = sorted(set(parsed.args) - {a.name for a in command.args})
+    if unknown:
+        turn.say(_unknown_options(command, unknown))
+        return
+    if command.who == "admin" and not await authorize(turn, command):
+        return
+    await command.handler(turn)
+
+
+def _unknown_options(command: Command, unknown: list[str]) -> str:
+    named = ", ".join(f"`{k}=`" for k in unknown)
+    takes = ", ".join(f"`{a.name}=` ({a.help})" for a in command.args)
+    options = f" It takes {takes}." if takes else " It takes no options."
+    return f"`{command.name}` doesn't know {named}.{options} Nothing changed."
+
+
+async def _unknown(turn: Turn) -> None:
+    turn.result.route = "unknown"
+    text = turn.inbound.text.strip()
+    suggestion = turn.env.table.suggest(text) if text else None
+    if await _greet_instead(turn, text, suggestion):
+        await _welcome(turn)
+        return
+    hint = f" Did you mean `{suggestion}`?" if suggestion else ""
+    turn.say(f"Sorry, I don't know that command.{hint} Type `help` to see what I can do.")
+
+
+async def _greet_instead(turn: Turn, text: str, suggestion: str | None) -> bool:
+    """A first message, or chatter from someone without a profile, starts onboarding."""
+    if not turn.inbound.is_personal or text.startswith("/"):
+        return False
+    if turn.user.onboarding_sent_at is not None and suggestion is not None:
+        return False
+    return await turn.repos.profiles.get(turn.user.id) is None
+
+
+def scope_of(inbound: Inbound) -> str:
+    """Where a message came from, as commands and actions name it."""
+    if inbound.is_personal:
+        return "personal"
+    return "team" if inbound.conversation_type == "channel" else "groupChat"

@@ -1,0 +1,124 @@
+"""Checks for what a card submit (or a typed option) carries: a card is no trust boundary.
+
+Each check takes the raw value and either returns a clean one or raises `FormError` with
+a message that names what was wrong and reads after the field's label ("must be text",
+"is 1,001 characters; at most 1,000 fit"). Features put the label in front and collect
+the messages, so a form with several problems is answered once, and nothing is saved.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+MAX_ID = 2**31 - 1  # database ids are INTEGER columns
+
+
+class FormError(ValueError):
+    """A value that cannot be used; the message reads after the field's label."""
+
+
+def text(raw: Any, limit: int, *, one_line: bool = False) -> str:
+    """Text of at most `limit` characters (None is empty), trimmed; `one_line` also
+    folds runs of whitespace into single spaces."""
+    if raw is None:
+        return ""
+    if not isinstance(raw, str):
+        raise FormError("must be text")
+    cleaned = " ".join(raw.split()) if one_line else raw.strip()
+    if len(cleaned) > limit:
+        raise FormError(f"is {len(cleaned):,} characters; at most {limit:,} fit")
+    return cleaned
+
+
+def text_or_problem(raw: Any, limit: int, label: str, problems: list[str]) -> str:
+    """`text()` for a form that reports every problem at once: on a bad value, add
+    "<label> <what is wrong>" to `problems` and return ""."""
+    try:
+        return text(raw, limit)
+    except FormError as exc:
+        problems.append(f"{label} {exc}")
+        return ""
+
+
+def whole(raw: Any) -> int | None:
+    """A whole number from a number or its text ("3", 3, 3.0), else None (never a bool,
+    a fraction, inf or nan)."""
+    if isinstance(raw, bool):
+        return None
+    try:
+        number = float(raw)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return int(number) if math.isfinite(number) and number.is_integer() else None
+
+
+def whole_in(raw: Any, low: int, high: int) -> int:
+    number = whole(raw)
+    if number is None or not low <= number <= high:
+        shown = "nothing" if raw in (None, "") else repr(raw)
+        raise FormError(f"must be a whole number from {low} to {high} (you entered {shown})")
+    return number
+
+
+def row_id(raw: Any) -> int | None:
+    """A row id a card sent back, or None when it can't be one: a bool, a fraction, a
+    negative or a number too big for an INTEGER column is no id."""
+    digits = raw.strip() if isinstance(raw, str) else ""
+    if digits.isascii() and digits.isdigit() and len(digits) < 12:
+        raw = int(digits)
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        return None
+    return raw if 0 < raw <= MAX_ID else None
+
+
+def iso_date(raw: Any) -> date | None:
+    """A date written YYYY-MM-DD (as Input.Date sends it), else None."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+
+
+def items(raw: Any, max_items: int, max_length: int) -> list[str]:
+    """A comma-separated list (or a JSON list): items trimmed, duplicates dropped
+    ignoring case, the first spelling kept."""
+    if raw is None or raw == "":
+        return []
+    if isinstance(raw, list):
+        raw = ",".join(str(v) for v in raw)
+    if not isinstance(raw, str):
+        raise FormError("must be a comma-separated list")
+    found: dict[str, str] = {}
+    for part in raw.split(","):
+        item = " ".join(part.split())
+        if item:
+            found.setdefault(item.lower(), item)
+    if len(found) > max_items:
+        raise FormError(
+            f"takes at most {max_items} items, separated by commas (you gave {len(found)})"
+        )
+    if any(len(item) > max_length for item in found.values()):
+        raise FormError(f"takes items of at most {max_length} characters each")
+    return list(found.values())
+
+
+def choice(raw: Any, allowed: dict[str, str]) -> str:
+    """One of the allowed keys (ignoring case and spaces around it)."""
+    if isinstance(raw, str) and raw.strip().lower() in allowed:
+        return raw.strip().lower()
+    options = ", ".join(f"{key} ({label})" for key, label in allowed.items())
+    shown = "nothing" if raw in (None, "") else repr(raw)
+    raise FormError(f"must be one of {options}; you sent {shown}")
+
+
+def flag(raw: Any) -> bool | None:
+    """A toggle's value: True/False or "true"/"false"; None for anything else."""
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+        return raw.strip().lower() == "true"
+    return None

@@ -1,0 +1,153 @@
+"""Knowing who someone is: users from activities and rosters, memberships, names."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from dialogs.core.router import Turn
+from dialogs.core.types import Inbound, Person
+from storage.models import Membership, Team, User
+from storage.repos import Repos
+
+# last_seen_at is refreshed at most this often, so a busy user's turns stay read-only.
+SEEN_RESOLUTION = timedelta(hours=1)
+
+
+async def touch_sender(repos: Repos, inbound: Inbound, now: datetime) -> User:
+    """The sender's row, created or refreshed; writes only when something changed."""
+    user = await repos.users.by_teams_id(inbound.sender.id)
+    if user is None:
+        return await repos.users.add(_new_user(inbound.sender, inbound, now, seen=True))
+    _refresh(user, inbound.sender, inbound)
+    if inbound.is_personal:
+        _set_if_changed(user, "personal_ref", inbound.conversation_ref)
+        _set_if_changed(user, "timezone_hint", inbound.local_timezone or user.timezone_hint)
+        _set_if_changed(user, "locale", inbound.locale or user.locale)
+    if user.unreachable_at is not None:
+        user.unreachable_at = None  # they wrote to us: the app is back
+    if user.last_seen_at is None or now - user.last_seen_at > SEEN_RESOLUTION:
+        user.last_seen_at = now
+    return user
+
+
+async def upsert_people(
+    repos: Repos, people: tuple[Person, ...], inbound: Inbound, now: datetime
+) -> list[User]:
+    known = await repos.users.by_teams_ids(p.id for p in people)
+    users = []
+    for person in people:
+        user = known.get(person.id)
+        if user is None:
+            user = _new_user(person, inbound, now, seen=False)
+            repos.session.add(user)
+        else:
+            _refresh(user, person, inbound)
+        users.append(user)
+    await repos.flush()
+    return users
+
+
+async def join(repos: Repos, team: Team, users: list[User], now: datetime) -> list[User]:
+    """Make users active members; returns those who were not active members before."""
+    memberships = await repos.members.for_team(team.id)
+    joined = []
+    for user in users:
+        membership = memberships.get(user.id)
+        if membership is None:
+            repos.members.add(
+                Membership(team_id=team.id, user_id=user.id, active=True, joined_at=now)
+            )
+            joined.append(user)
+        elif not membership.active:
+            membership.active, membership.left_at = True, None
+            joined.append(user)
+    await repos.flush()
+    return joined
+
+
+async def leave(repos: Repos, team: Team, user_ids: set[int], now: datetime) -> int:
+    memberships = await repos.members.for_team(team.id)
+    left = 0
+    for user_id, membership in memberships.items():
+        if user_id in user_ids and membership.active:
+            membership.active, membership.left_at = False, now
+            left += 1
+    return left
+
+
+def _new_user(person: Person, inbound: Inbound, now: datetime, seen: bool) -> User:
+    personal = seen and inbound.is_personal
+    return User(
+        tenant_id=inbound.tenant_id,
+        teams_id=person.id,
+        aad_object_id=person.aad_object_id,
+        name=person.name,
+        email=person.email,
+        upn=person.upn,
+        service_url=inbound.service_url,
+        personal_ref=inbound.conversation_ref if personal else None,
+        timezone_hint=inbound.local_timezone if personal else None,
+        locale=inbound.locale if personal else None,
+        paused=False,
+        opted_out=False,
+        first_seen_at=now,
+        last_seen_at=now if seen else None,
+    )
+
+
+def _refresh(user: User, person: Person, inbound: Inbound) -> None:
+    for attr, value in (
+        ("name", person.name),
+        ("aad_object_id", person.aad_object_id),
+        ("email", person.email),
+        ("upn", person.upn),
+        ("tenant_id", inbound.tenant_id),
+        ("service_url", inbound.service_url),
+    ):
+        if value:
+            _set_if_changed(user, attr, value)
+
+
+def _set_if_changed(user: User, attr: str, value: object) -> None:
+    if getattr(user, attr) != value:
+        setattr(user, attr, value)
+
+
+def display(user: User | None) -> str:
+    if user is None:
+        return "someone"
+    return user.name or user.email or user.upn or "a member"
+
+
+def listed(users: list[User]) -> str:
+    """Names in plain words: "Ana", "Ana and Ben", "Ana, Ben and Cy"."""
+    names = [display(u) for u in users]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def one_of(turn: Turn, query: str, found: list[User], none: str) -> User | None:
+    """The single person a name or email found; otherwise say why (`none` when nobody
+    matched) and return None."""
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        turn.say(none)
+    else:
+        names = ", ".join(display(u) for u in found[:5])
+        turn.say(f"'{query}' matches several people ({names}); please be more specific.")
+    return None
+
+
+async def team_member_named(turn: Turn, team: Team, query: str) -> User | None:
+    """The one active member of `team` whose name, email or UPN contains `query`."""
+    found = await turn.repos.users.in_team_matching(team.id, query)
+    return one_of(
+        turn, query, found, f"No member of {team.name} matches '{query}'. Nothing changed."
+    )
+
+
+async def member_teams(repos: Repos, user: User) -> list[Team]:
+    """The active teams the person is an active member of."""
+    return [t for m, t in await repos.members.of_user(user.id) if m.active and t.active]

@@ -1,0 +1,271 @@
+"""The route table's machinery: features, commands, card actions, parsing.
+
+Each feature package declares what it adds in one `Feature` (its commands, card actions,
+jobs, help topic, its part of "my data", team events); dialogs/routes.py lists the
+features and builds THE table from them. Help texts and the manifest's command lists are
+generated from that table, so nothing can drift.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, Literal
+
+from rapidfuzz import fuzz
+
+from dialogs.core.types import Inbound, TurnResult
+from scheduler.types import Job
+from storage.models import Team, User
+from storage.repos import Repos
+
+Who = Literal["anyone", "admin"]
+Handler = Callable[["Turn"], Awaitable[None]]
+# Team events (install, members added or removed, uninstall) come without a sender's turn.
+EventHandler = Callable[[Inbound, Repos, "Env"], Awaitable[TurnResult]]
+# Looks at a message before the commands do; True when it handled it.
+Interceptor = Callable[["Turn"], Awaitable[bool]]
+SUGGEST_SCORE = 60.0  # how alike (0-100) a typed command must be to a known one
+
+
+@dataclass(frozen=True)
+class Arg:
+    name: str
+    help: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # the words typed: "help", "opt out", "/admin add"
+    summary: str  # one line for help and the manifest
+    handler: Handler
+    who: Who = "anyone"
+    scopes: tuple[str, ...] = ("personal",)  # personal, team (channel), groupChat
+    usage: str = ""  # what follows the name, e.g. "@user" or "[until YYYY-MM-DD]"
+    args: tuple[Arg, ...] = ()
+    menu: bool = True  # listed in the manifest's command lists
+    # The text after the command is prose (a question, an answer): only the declared
+    # args are taken out of it, and `rest` keeps quotes, apostrophes and "=" as typed.
+    free_text: bool = False
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(self.name.lstrip("/").split())
+
+    @property
+    def slash(self) -> bool:
+        return self.name.startswith("/")
+
+    @property
+    def title(self) -> str:
+        return f"{self.name} {self.usage}".strip()
+
+
+EVERYWHERE = ("personal", "team", "groupChat")  # 1:1, a channel (@mention), a group chat
+TEAM_ARG = Arg("team", "which team, when you admin more than one (1:1 only)")
+USER_ARG = Arg("user", "name or email, instead of an @mention")
+
+
+def admin_command(name: str, summary: str, handler: Handler, **options: Any) -> Command:
+    """A command for a team's admins, said anywhere; 1:1 it takes `team=`."""
+    options.setdefault("args", (TEAM_ARG,))
+    options.setdefault("scopes", EVERYWHERE)
+    return Command(name, summary, handler, who="admin", **options)
+
+
+@dataclass(frozen=True)
+class Action:
+    """A card submit, dispatched on its `action` field."""
+
+    name: str
+    handler: Handler
+    who: Who = "anyone"
+    scopes: tuple[str, ...] = ("personal",)  # where its card may be used
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A feature's area of `help` (or `/help`): one line in the overview, the detail after
+    `help <word>`."""
+
+    words: tuple[str, ...]  # what may follow `help`: ("coffee",); the first is shown
+    title: str
+    summary: str  # what it is for, and the first thing to type
+
+
+@dataclass(frozen=True)
+class DataPart:
+    """A feature's part of `my data` (its export) and of `delete my data` (its erase)."""
+
+    name: str  # the key in the export
+    export: Callable[[Turn], Awaitable[Any]]
+    erase: Callable[[Turn], Awaitable[None]] | None = None
+    # Facts for the summary card, from the export: [(title, value)].
+    summary: Callable[[Any], list[tuple[str, str]]] | None = None
+
+
+@dataclass(frozen=True)
+class Feature:
+    """Everything one feature adds, declared in one place (its package's __init__)."""
+
+    name: str
+    commands: tuple[Command, ...] = ()
+    actions: tuple[Action, ...] = ()
+    jobs: tuple[Job, ...] = ()
+    help: Topic | None = None  # for everyone
+    admin_help: Topic | None = None  # for admins
+    data: tuple[DataPart, ...] = ()
+    team_events: Mapping[str, EventHandler] = field(default_factory=dict)
+    # A person's first contact 1:1 (the app installed, or chatter before a profile exists).
+    welcome: Handler | None = None
+    interceptors: tuple[Interceptor, ...] = ()
+
+
+@dataclass
+class Env:
+    """What every dialog may use besides the database."""
+
+    admins: frozenset[str]
+    clock: Callable[[], datetime]
+    table: RouteTable = field(repr=False, default=None)  # type: ignore[assignment]
+
+
+@dataclass
+class Turn:
+    inbound: Inbound
+    repos: Repos
+    env: Env
+    user: User
+    result: TurnResult = field(default_factory=TurnResult)
+    command: Command | None = None
+    args: dict[str, str] = field(default_factory=dict)
+    rest: str = ""  # free text after the command and its key=value args
+    team: Team | None = None  # the team an admin command acts on
+    now: datetime = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.now = self.env.clock()
+
+    def say(self, text: str) -> None:
+        self.result.say(text)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    command: Command
+    args: dict[str, str]
+    rest: str
+
+
+class RouteTable:
+    def __init__(
+        self,
+        commands: Iterable[Command],
+        actions: Iterable[Action],
+        features: Iterable[Feature] = (),
+    ) -> None:
+        self.commands = tuple(commands)
+        self.features = tuple(features)
+        action_list = list(actions)
+        self.actions = {a.name: a for a in action_list}
+        # Longest command first, so "delete my data" wins over a shorter prefix.
+        self._by_length = sorted(self.commands, key=lambda c: (-len(c.words), c.name))
+        names = [c.name for c in self.commands]
+        if len(set(names)) != len(names):
+            raise ValueError("a command is declared twice")
+        if len(self.actions) != len(action_list):
+            raise ValueError("a card action is declared twice")
+        events: dict[str, EventHandler] = {}
+        for feature in self.features:
+            for kind, handler in feature.team_events.items():
+                if kind in events:
+                    raise ValueError(f"two features handle the team event {kind!r}")
+                events[kind] = handler
+        self.team_events: Mapping[str, EventHandler] = MappingProxyType(events)
+        welcomes = [f.welcome for f in self.features if f.welcome is not None]
+        if len(welcomes) > 1:
+            raise ValueError("only one feature may welcome people")
+        self.welcome: Handler | None = welcomes[0] if welcomes else None
+        self.interceptors = tuple(i for f in self.features for i in f.interceptors)
+        self.data = tuple(part for f in self.features for part in f.data)
+
+    @classmethod
+    def of(cls, features: Iterable[Feature]) -> RouteTable:
+        chosen = tuple(features)
+        commands = [c for f in chosen for c in f.commands]
+        actions = [a for f in chosen for a in f.actions]
+        return cls(commands, actions, chosen)
+
+    def parse(self, text: str) -> Parsed | None:
+        slash, words, raw_words = _split(text)
+        for command in self._by_length:
+            n = len(command.words)
+            if command.slash == slash and tuple(words[:n]) == command.words:
+                if command.free_text:
+                    args, rest = _declared_args(raw_words[n:], [a.name for a in command.args])
+                else:
+                    args, rest = _args(raw_words[n:])
+                return Parsed(command, args, rest)
+        return None
+
+    def suggest(self, text: str) -> str | None:
+        """The known command closest to what was typed, if any is close."""
+        slash, words, _ = _split(text)
+        best, best_score = None, 0.0
+        for command in self.commands:
+            typed = ("/" if slash else "") + " ".join(words[: len(command.words)])
+            score = fuzz.ratio(typed, command.name)
+            if score > best_score:
+                best, best_score = command, score
+        return best.name if best and best_score >= SUGGEST_SCORE else None
+
+    def visible(self, who: Who, scope: str | None = None) -> list[Command]:
+        return [c for c in self.commands if c.who == who and (scope is None or scope in c.scopes)]
+
+    def feature_of(self, command: Command) -> Feature | None:
+        return next((f for f in self.features if command in f.commands), None)
+
+
+_TOKEN = re.compile(r"\s+")
+
+
+def _split(text: str) -> tuple[bool, list[str], list[str]]:
+    stripped = text.strip().replace("\u2019", "'")  # Teams may type a curly apostrophe
+    slash = stripped.startswith("/")
+    raw = [w for w in _TOKEN.split(stripped.lstrip("/").strip()) if w]
+    return slash, [w.lower() for w in raw], raw
+
+
+def _args(raw_words: list[str]) -> tuple[dict[str, str], str]:
+    """key=value pairs (values may be quoted) and the free text around them."""
+    joined = " ".join(raw_words)
+    try:
+        tokens = shlex.split(joined)
+    except ValueError:  # an unbalanced quote: read it as plain words
+        tokens = joined.split()
+    args: dict[str, str] = {}
+    free: list[str] = []
+    for token in tokens:
+        key, sep, value = token.partition("=")
+        if sep and re.fullmatch(r"[A-Za-z_][\w-]*", key):
+            args[key.lower()] = value.strip("\"'")
+        else:
+            free.append(token)
+    return args, " ".join(free)
+
+
+def _declared_args(raw_words: list[str], names: list[str]) -> tuple[dict[str, str], str]:
+    """Only `name=value` options the command declares; everything else stays prose."""
+    text, args = " ".join(raw_words), dict[str, str]()
+    for name in names:
+        option = re.compile(rf"(?:^|\s){re.escape(name)}=(\"[^\"]*\"|'[^']*'|\S+)", re.IGNORECASE)
+        found = option.search(text)
+        if found:
+            args[name] = found.group(1).strip("\"'")
+            text = text[: found.start()] + text[found.end() :]
+    return args, " ".join(text.split())

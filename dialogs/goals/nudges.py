@@ -1,0 +1,132 @@
+"""Pairs that went quiet: a pair whose last activity (notes or an agenda, a check-in of
+the mentee or of either coffee partner, the agreement or a "did you meet?" answer) is 21
+days old gets one gentle nudge; a mentorship 35 days quiet is escalated once to its
+program's team admins (names and days only). Each happens once per stretch: the stretch
+is named by the time of that last activity, and `pair_nudges` is unique on it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from dialogs.core import outbox
+from dialogs.core.local_time import local_day, on_break, reachable, zones_of
+from dialogs.core.people import display
+from scheduler.types import JobContext
+from storage.models import Program, User
+from storage.repos import Repos
+
+log = logging.getLogger("mentorbot.nudges")
+
+NUDGE_JOB = "pair_nudges"
+NUDGE_AFTER, ESCALATE_AFTER = timedelta(days=21), timedelta(days=35)
+
+
+@dataclass(frozen=True)
+class _Quiet:
+    key: str
+    members: tuple[User, User]
+    since: datetime
+    program: Program | None
+    team_id: int | None
+
+
+async def nudge_pairs(ctx: JobContext) -> None:
+    """The "pair_nudges" job: one nudge per quiet stretch, one escalation for programs."""
+    pairs = await _quiet_pairs(ctx.repos)
+    zones = await zones_of(ctx.repos, {m.id: m for q in pairs for m in q.members}.values())
+    for quiet in pairs:
+        today = {m.id: local_day(zones[m.id], ctx.now) for m in quiet.members}
+        if any(on_break(m, today[m.id]) for m in quiet.members):
+            continue  # a pause is a break from nudges too; the stretch counts on after it
+        idle = ctx.now - quiet.since
+        stretch = quiet.since.replace(microsecond=0).isoformat()
+        if idle >= NUDGE_AFTER and await ctx.repos.goals.nudge_once(
+            quiet.key, "nudge", stretch, ctx.now
+        ):
+            await _nudge(ctx.repos, quiet, stretch, ctx.now, today)
+        if (
+            quiet.program is not None
+            and idle >= ESCALATE_AFTER
+            and await ctx.repos.goals.nudge_once(quiet.key, "escalation", stretch, ctx.now)
+        ):
+            await _escalate(ctx.repos, quiet, stretch, idle.days, ctx.now)
+
+
+async def _quiet_pairs(repos: Repos) -> list[_Quiet]:
+    mentorships = await repos.goals.active_mentorships()
+    coffee = sorted(await repos.goals.coffee_session_keys())
+    coffee_ids = [tuple(int(x) for x in key[1:].split("-")) for key in coffee]
+    user_ids = {m.mentor_id for m, _ in mentorships} | {m.mentee_id for m, _ in mentorships}
+    user_ids |= {u for ids in coffee_ids for u in ids}
+    people = await repos.users.by_ids(user_ids)
+    keys = [f"m{m.id}" for m, _ in mentorships] + coffee
+    sessions = await repos.goals.last_session(keys)
+    answered = await repos.goals.last_answered(user_ids)
+    found = []
+    for m, program in mentorships:
+        key = f"m{m.id}"
+        since = _latest(m.started_at or m.created_at, sessions.get(key), answered.get(m.mentee_id))
+        pair = (people.get(m.mentor_id), people.get(m.mentee_id))
+        if pair[0] is not None and pair[1] is not None:
+            found.append(_Quiet(key, (pair[0], pair[1]), since, program, program.team_id))
+    for key, (a, b) in zip(coffee, coffee_ids, strict=True):
+        pa, pb = people.get(a), people.get(b)
+        if pa is None or pb is None or pa.teams_id is None or pb.teams_id is None:
+            continue
+        since = _latest(
+            sessions.get(key),
+            answered.get(a),
+            answered.get(b),
+            await repos.goals.last_coffee_answer(a, b),
+        )
+        found.append(_Quiet(key, (pa, pb), since, None, None))
+    return found
+
+
+def _latest(*moments: datetime | None) -> datetime:
+    return max(m for m in moments if m is not None)
+
+
+async def _nudge(
+    repos: Repos, quiet: _Quiet, stretch: str, now: datetime, today: dict[int, date]
+) -> None:
+    for me, other in (quiet.members, quiet.members[::-1]):
+        if not reachable(me, today[me.id]):
+            continue
+        text = (
+            f"👋 It's been a while since you and {display(other)} last caught up here "
+            f"({(now - quiet.since).days} days). How about a short meeting? Type `agenda` to "
+            "plan it, and `notes` afterwards to keep what you agreed."
+        )
+        nudge = outbox.to_user(
+            outbox.key("pairnudge", quiet.key, stretch, user=me.id),
+            me.id,
+            text=text,
+            team_id=quiet.team_id,
+        )
+        await outbox.queue(repos, nudge, now)
+
+
+async def _escalate(repos: Repos, quiet: _Quiet, stretch: str, days: int, now: datetime) -> None:
+    """Tell the program's team admins: names and days only, never any content."""
+    program = quiet.program
+    assert program is not None
+    admins = await repos.admins.reachable_of_team(program.team_id)
+    mentor, mentee = quiet.members
+    text = (
+        f"Mentoring in '{program.name}': {display(mentor)} (mentor) and {display(mentee)} "
+        f"(mentee) have had no meeting notes, check-ins or answers for {days} days. "
+        "They might welcome a friendly word."
+    )
+    for admin in admins:
+        notice = outbox.to_user(
+            outbox.key("pairescalation", quiet.key, stretch, admin=admin.id),
+            admin.id,
+            text=text,
+            team_id=program.team_id,
+        )
+        await outbox.queue(repos, notice, now)
+    log.info("pair escalated pair=%s days=%s admins=%s", quiet.key, days, len(admins))

@@ -1,0 +1,162 @@
+"""Answers to a team's icebreaker: from the card (Action.Execute) or as a reply in the
+post's thread that @mentions the bot. One answer per person per post: answering again
+replaces it. A member's answers are theirs to see and to delete (`my data`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialogs.core import forms
+from dialogs.core.router import DataPart, Turn
+from dialogs.icebreakers.posts import MAX_ANSWER, queue_count_update
+from storage.models import IcebreakerAnswer, IcebreakerPost
+
+ANSWER_ACTION = "icebreaker_answer"
+
+
+async def answer_from_card(turn: Turn) -> None:
+    """The card's Answer button. The card is not a trust boundary: check everything."""
+    value = turn.inbound.value if isinstance(turn.inbound.value, dict) else {}
+    post = await _post_of_card(turn, value.get("post"))
+    if post is None:
+        turn.say(
+            "Sorry, I can't tell which question this card belongs to; it may be from an "
+            "older version of me or another team. Nothing was saved."
+        )
+        return
+    share = forms.flag(value.get("share", "true"))
+    text, problem = clean_answer(value.get("answer"))
+    if problem is None and share is None:
+        problem = "The share setting on that card was not on or off. Nothing was saved."
+    if problem is not None:
+        turn.say(problem)
+        return
+    await _save_answer(turn, post, text, bool(share), "card")
+
+
+async def thread_reply(turn: Turn) -> bool:
+    """A reply in an icebreaker post's thread (with an @mention) is an answer.
+
+    Slash commands and a bare `help` there stay commands. Returns True when handled."""
+    inbound = turn.inbound
+    if inbound.is_personal or not inbound.thread_root_id or not inbound.channel_id:
+        return False
+    text = inbound.text.strip()
+    if text.startswith("/") or text.lower() == "help":
+        return False
+    team = await turn.repos.teams.by_team_id(inbound.team_id or "")
+    if team is None:
+        return False
+    found = await turn.repos.icebreakers.post_of_message(
+        team.id, inbound.channel_id, inbound.thread_root_id
+    )
+    if found is None:
+        return False
+    turn.result.route = "icebreaker.thread_answer"
+    answer, problem = clean_answer(text)
+    if problem is not None:
+        turn.say(problem.replace("press Answer", "reply again"))
+        return True
+    post = await turn.repos.icebreakers.post(found.id, lock=True)
+    assert post is not None
+    await _save_answer(turn, post, answer, True, "thread")
+    return True
+
+
+def clean_answer(raw: Any) -> tuple[str, str | None]:
+    """The answer text, or a message saying what is wrong with it."""
+    if raw is not None and not isinstance(raw, str):
+        return "", "Your answer must be text. Nothing was saved."
+    text = (raw or "").strip()
+    if not text:
+        return "", (
+            "Your answer is empty: write something in the box and press Answer. Nothing was saved."
+        )
+    if len(text) > MAX_ANSWER:
+        return "", (
+            f"Your answer is {len(text):,} characters long; answers can be at most "
+            f"{MAX_ANSWER:,}. Please shorten it and press Answer again. Nothing was saved."
+        )
+    return text, None
+
+
+async def _post_of_card(turn: Turn, raw_id: Any) -> IcebreakerPost | None:
+    post_id = forms.row_id(raw_id)
+    team = await turn.repos.teams.by_team_id(turn.inbound.team_id or "")
+    if post_id is None or team is None:
+        return None
+    post = await turn.repos.icebreakers.post(post_id, lock=True)
+    return post if post is not None and post.team_id == team.id else None
+
+
+async def _save_answer(
+    turn: Turn, post: IcebreakerPost, text: str, share: bool, source: str
+) -> None:
+    repos, user = turn.repos, turn.user
+    existing = await repos.icebreakers.answer_of(post.id, user.id)
+    if existing is not None:
+        existing.text, existing.share, existing.source = text, share, source
+        existing.updated_at = turn.now
+        turn.say("Updated your answer. " + _share_note(share))
+        return
+    await repos.icebreakers.add_answer(
+        IcebreakerAnswer(
+            post_id=post.id,
+            team_id=post.team_id,
+            user_id=user.id,
+            text=text,
+            share=share,
+            source=source,
+            created_at=turn.now,
+            updated_at=turn.now,
+        )
+    )
+    turn.result.queued += await queue_count_update(repos, post, turn.now)
+    turn.say("Thanks, your answer is saved! " + _share_note(share))
+
+
+def _share_note(share: bool) -> str:
+    if share:
+        return "It will be in the digest when the next question goes out."
+    return "It stays out of the digest."
+
+
+async def export(turn: Turn) -> dict[str, Any]:
+    repos, user_id = turn.repos, turn.user.id
+    answers = await repos.icebreakers.answers_of_user(user_id)
+    suggestions = await repos.icebreakers.suggestions_of_user(user_id)
+    return {
+        "answers": [
+            {
+                "team": team.name,
+                "question": post.question_text,
+                "asked": post.posted_at,
+                "answer": answer.text,
+                "in_digest": answer.share,
+                "via": answer.source,
+                "answered": answer.updated_at,
+            }
+            for answer, post, team in answers
+        ],
+        "suggested_questions": [
+            {"team": team.name, "question": q.text, "status": q.status} for q, team in suggestions
+        ],
+    }
+
+
+async def erase_user(turn: Turn) -> None:
+    """Delete a member's answers and suggestions; recount the cards people still see."""
+    repos = turn.repos
+    answered = await repos.icebreakers.erase_user(turn.user.id)
+    for latest in await repos.icebreakers.latest_posts_of(answered):
+        post = await repos.icebreakers.post(latest.id, lock=True)
+        if post is not None:
+            turn.result.queued += await queue_count_update(repos, post, turn.now)
+
+
+DATA = DataPart(
+    "icebreakers",
+    export,
+    erase_user,
+    lambda e: [("Icebreaker answers", str(len(e["answers"])))],
+)

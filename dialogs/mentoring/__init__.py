@@ -1,0 +1,113 @@
+"""Mentoring programs: admins set them up and invite; members enrol; matching is optimal
+and explained (`matching.py`, pure, also `mentorbot match`), in three modes; pairs agree
+on how they work together; either side can end it, privately."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from dialogs.core.router import (
+    TEAM_ARG,
+    Action,
+    Arg,
+    Command,
+    Feature,
+    Handler,
+    Topic,
+    admin_command,
+)
+from dialogs.mentoring import admin, agreements, criteria, mentorships, programs, runs
+from scheduler.types import Job
+
+PROGRAM_ARG = Arg("name", "the program's name (or type it after the command)")
+WEIGHT_ARGS = tuple(Arg(c, "0 to 10 (10 = must-have)") for c in criteria.CRITERIA)
+
+
+def _admin(
+    name: str, summary: str, handler: Handler, usage: str = "<program>", *more: Arg
+) -> Command:
+    """Admin commands of programs; listed by /help, not in the manifest's menu."""
+    return admin_command(
+        name, summary, handler, usage=usage, args=(PROGRAM_ARG, *more, TEAM_ARG), menu=False
+    )
+
+
+def _commands() -> tuple[Command, ...]:
+    members: list[Any] = [
+        Command("join", "enrol in a mentoring program", programs.join, usage="<program>"),
+        Command("mentoring", "your mentor or mentees, and how it goes", mentorships.my_mentoring),
+        Command(
+            "end mentoring",
+            "end a mentorship (the reason stays private)",
+            mentorships.end_mentoring,
+            usage="[name]",
+            args=(Arg("reason", "why, for me only (optional)"),),
+            menu=False,
+        ),
+    ]
+    steering = [
+        _admin(
+            "/program new", "start a mentoring program (then a form)", programs.new, 'name="..."'
+        ),
+        _admin("/program list", "programs of this team", programs.list_programs, ""),
+        _admin("/program show", "a program's settings and counts", programs.show),
+        _admin("/program edit", "change a program (the form again)", programs.edit),
+        _admin("/program invite", "post a join card in the channel", programs.invite),
+        _admin("/program close", "end a program and all its mentorships", programs.close),
+        _admin("/match run", "match waiting mentees now (in the program's mode)", admin.admin_run),
+        _admin("/match review", "proposals waiting for your approval", admin.review),
+        _admin(
+            "/match approve",
+            "approve a proposal: <#> or all <program>",
+            admin.approve,
+            "<#> | all <program>",
+        ),
+        _admin(
+            "/match reject",
+            "reject a proposal: <#> or all <program>",
+            admin.reject,
+            "<#> | all <program>",
+        ),
+        _admin(
+            "/match weights",
+            "show or set matching weights",
+            admin.set_weights,
+            "<program> [skills=8 ...]",
+            *WEIGHT_ARGS,
+        ),
+    ]
+    return (*members, *steering)
+
+
+FEATURE = Feature(
+    "mentoring",
+    commands=_commands(),
+    actions=(
+        Action(programs.SAVE_ACTION, programs.save),
+        # The invitation's Join button is pressed in the channel; the questions go 1:1.
+        Action(programs.JOIN_ACTION, programs.join_from_card, scopes=("personal", "team")),
+        Action(programs.ENROL_ACTION, programs.save_enrolment),
+        Action(agreements.CONFIRM_ACTION, agreements.confirm_agreement),
+        Action(runs.REQUEST_ACTION, runs.request_mentor),
+        Action(runs.ANSWER_ACTION, runs.answer_request),
+        Action(mentorships.NOT_FIT_ACTION, mentorships.not_a_good_fit),
+    ),
+    jobs=(
+        # Unanswered requests pass on after 3 days; programs match at their deadline.
+        Job("mentoring_requests", runs.expire_requests, "global", every=timedelta(hours=1)),
+        Job("program_matching", runs.match_at_deadline, "global", every=timedelta(hours=1)),
+    ),
+    help=Topic(
+        ("programs", "program", "mentoring", "mentor"),
+        "Mentoring programs",
+        "`join <program>` to take part; `mentoring` shows your mentor or mentees.",
+    ),
+    admin_help=Topic(
+        ("program", "programs", "match", "mentoring"),
+        "Mentoring programs",
+        'start one with `/program new name="..."`, invite with `/program invite`, '
+        "match with `/match run`.",
+    ),
+    data=(mentorships.DATA,),
+)

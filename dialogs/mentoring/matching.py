@@ -1,0 +1,715 @@
+"""Mentor-mentee matching: who mentors whom in a program. Pure: plain data in, plain data out.
+
+No I/O and no clock: time-zone offsets are taken at the instant `at` the caller passes in
+(the zone rules come from the system's tz database). Nothing is random: the same input
+always gives the same matches.
+
+Contract
+--------
+`match(mentors, mentees, weights, at=...)` (people from `parse_people`, weights from
+`parse_weights` or None for `DEFAULT_WEIGHTS`):
+
+- Every mentor-mentee pair gets a score from 0 to 1 per criterion (`CRITERIA`); items
+  are compared ignoring case, and missing data scores 0:
+    skills            wanted skills the mentor offers / min(wanted, 3), at most 1
+    goals             shared meaningful words of the goals texts (filler words dropped,
+                      plurals merged) / min(either side's words, 3), at most 1
+    interests         shared interests / min(either side's, 2), at most 1
+    experience        (mentor's seniority - mentee's) / 3, from 0 to 1
+    languages         1 with a language in common
+    timezone          1 - hours apart / 8 (around the clock, UTC offsets at `at`), >= 0
+    meeting_format    1 when equal or either is "any", 0.5 for video and chat, else 0;
+                      meeting in person also needs the same location when both are known
+    cross_department  1 when both departments are known and differ
+  The pair's score is the weighted mean of the criteria with a weight above 0, as a
+  percentage in steps of 0.1 %.
+- Weights are 0 to 10 per criterion. 10 means must-have: a pair whose score on that
+  criterion is 0 is never matched. Nor is a pair that is one person (someone who is both
+  mentor and mentee), a manager and their report (either direction, where `manager_id`
+  is known), or a pair whose score is 0 (nothing in common).
+- Each mentor takes at most `capacity` mentees (1 to 5); each mentee gets at most one
+  mentor. Whoever is not matched is in `unmatched` with a code and a reason:
+  `no_eligible_mentor` (every mentor is ruled out, and by what) or `no_capacity` (the
+  mentors they could have are all full).
+- Each match carries its score and the three criteria that add the most to it, in plain
+  words addressed to the mentee ("Ana offers SQL, which you want to grow").
+
+Objective, in strict order:
+
+1. The total score of all pairs is the highest possible: exact, over every pair, for the
+   scores as rounded to 0.1 %.
+2. Fairness guard: among the assignments with that same total, the lowest pair score is
+   the highest possible (also exact). Only the lowest is lifted, not the second lowest
+   and so on, and the number of matched mentees is not part of the objective (an
+   optimal assignment never leaves a mentee unmatched while a mentor they could have has
+   a free seat, but two with the same total may match different numbers).
+
+How
+---
+1. Scores: every pair at once with numpy (float32, in place) and sparse or dense
+   products that count shared items, giving a matrix of whole numbers (0.1 % units)
+   where 0 means "may not be matched".
+2. Total: capacitated assignment is a transportation linear program whose constraint
+   matrix is totally unimodular, so a simplex vertex is a whole assignment. HiGHS (its
+   own Python interface, `highspy`) solves it on candidate pairs: each mentee's best
+   `MENTEE_CANDIDATES` mentors and each mentor's best mentees (most seats +
+   `MENTOR_CANDIDATES`). The duals then price every other pair; pairs with a positive
+   reduced cost join as columns and HiGHS re-solves from its last basis. When no pair
+   prices out, the duals are feasible for the whole problem, which proves the candidates'
+   optimum optimal over all pairs (LP duality; the tolerances are far below one unit).
+3. Guard: every optimal assignment uses only pairs whose reduced cost is 0 under those
+   duals (complementary slackness). With only those open, pairs scoring at the current
+   lowest are closed and the program re-solved: if it still reaches the optimal total,
+   the lowest has risen, and again; the first time it does not proves that no optimal
+   assignment has a higher lowest. Every accepted step has the optimal total, so the
+   guard never costs any total.
+4. Explanations: per match, the criteria are recomputed on the pair with plain sets, which
+   also names the shared things (the tests check both paths agree).
+
+At 10,000 mentees x 2,000 mentors (capacities 1 to 5) the call takes about 3 to 6 s here,
+about half of it scoring; `python -m bench.matching` compares it with a greedy baseline
+and with an independent optimum (`scipy.optimize.linear_sum_assignment` on the matrix
+with one column per seat).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import highspy
+import numpy as np
+from scipy import sparse
+
+from dialogs.mentoring.criteria import (
+    CAPACITY_RANGE,
+    CRITERIA,
+    DEFAULT_CAPACITY,
+    DEFAULT_WEIGHTS,
+    EXPERIENCE_FULL_GAP,
+    FORMAT_WORDS,
+    FORMATS,
+    GOALS_ENOUGH,
+    IN_PERSON,
+    INTERESTS_ENOUGH,
+    MAX_WEIGHT,
+    MUST_HAVE,
+    SKILLS_ENOUGH,
+    WORKDAY_HOURS,
+    Criterion,
+    Person,
+    _check_instant,
+    _criteria,
+    _key,
+    _offsets,
+    _Pair,
+    explain_pair,
+    goal_words,
+    parse_people,
+    parse_weights,
+)
+from dialogs.mentoring.criteria import FORMAT_FIT as _FORMAT_FIT
+
+__all__ = [
+    "CRITERIA",
+    "CRITERION_MATRIX",
+    "DEFAULT_CAPACITY",
+    "DEFAULT_WEIGHTS",
+    "FORMATS",
+    "FORMAT_WORDS",
+    "MAX_WEIGHT",
+    "MUST_HAVE",
+    "UNITS",
+    "Assignment",
+    "Criterion",
+    "MatchResult",
+    "Person",
+    "ScoreMatrix",
+    "assign",
+    "explain_pair",
+    "goal_words",
+    "match",
+    "parse_people",
+    "parse_weights",
+    "score_matrix",
+]
+
+# Meeting formats as a matrix, for scoring every pair at once.
+FORMAT_FIT = np.array(_FORMAT_FIT, dtype=np.float32)
+
+# Solver settings (see "How" in the module docstring).
+MENTEE_CANDIDATES = 3  # best mentors per mentee in the first linear program
+MENTOR_CANDIDATES = 4  # best mentees per mentor, on top of the most seats anyone has
+PRICE_ADD = 8  # most priced-out pairs added per mentee per round
+PRICE_TOL = 1e-6  # reduced costs are whole numbers in theory: this only absorbs rounding
+TIGHT_TOL = 1e-6  # the same, for "reduced cost 0"
+BLOCK = 1024  # mentee rows priced at a time (bounds the memory of one step)
+UNITS = 1000  # score units per 100 %: the solver works on whole numbers, 0.1 % apart
+
+
+# --- Scoring all pairs --------------------------------------------------------------
+
+
+@dataclass
+class ScoreMatrix:
+    """Scores of every (mentee, mentor) pair in 0.1 % units; 0 = may not be matched."""
+
+    units: np.ndarray  # (mentees, mentors) int32
+    weights: dict[str, float]
+    # Per mentee, how many mentors each rule rules out ("must-have <criterion>",
+    # "self or manager", "nothing in common"): the words of `no_eligible_mentor` reasons.
+    ruled_out: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class _Side:
+    """One side's profile fields as keys and arrays, ready for whole-matrix scoring."""
+
+    people: Sequence[Person]
+    offset: Callable[[str | None], float]  # UTC offset in hours of a zone at the instant
+
+    def keys(self, attribute: str) -> list[set[str]]:
+        return [{_key(x) for x in getattr(p, attribute)} for p in self.people]
+
+    def goal_stems(self) -> list[set[str]]:
+        return [set(goal_words(p.goals)) for p in self.people]
+
+    def codes(self, attribute: str) -> list[str | None]:
+        return [_key(v) if (v := getattr(p, attribute)) else None for p in self.people]
+
+    def offsets(self) -> np.ndarray:
+        return np.array([self.offset(p.timezone) for p in self.people], dtype=np.float32)
+
+    def seniority(self) -> np.ndarray:
+        years = [math.nan if p.seniority is None else p.seniority for p in self.people]
+        return np.array(years, dtype=np.float32)
+
+    def formats(self) -> np.ndarray:
+        return np.array([FORMATS.index(p.meeting_format) for p in self.people], dtype=np.intp)
+
+
+def score_matrix(
+    mentors: Sequence[Person],
+    mentees: Sequence[Person],
+    weights: Mapping[str, float] | None = None,
+    *,
+    at: datetime,
+) -> ScoreMatrix:
+    """Every pair's score (see the module docstring), with what rules pairs out."""
+    checked = parse_weights(weights)
+    _check_instant(at)
+    offsets = _offsets(at)
+    left, right = _Side(mentees, offsets), _Side(mentors, offsets)
+    shape = (len(mentees), len(mentors))
+    # float32 and in-place steps: at 10,000 x 2,000 every temporary matrix costs 80 MB.
+    total = np.zeros(shape, dtype=np.float32)
+    allowed = np.ones(shape, dtype=bool)
+    ruled_out: dict[str, np.ndarray] = {}
+    for name in CRITERIA:
+        weight = checked[name]
+        if weight <= 0:
+            continue
+        scores = CRITERION_MATRIX[name](left, right)
+        if weight >= MUST_HAVE:
+            zero = scores <= 0
+            ruled_out[f"must-have {name.replace('_', ' ')}"] = zero.sum(axis=1)
+            allowed &= ~zero
+        scores *= np.float32(weight)
+        total += scores
+    total *= np.float32(UNITS / sum(checked.values()))
+    units = np.rint(total, out=total).astype(np.int32)
+    ruled_out["nothing in common"] = (units <= 0).sum(axis=1)
+    related = _related_pairs(mentors, mentees)
+    allowed[related] = False
+    ruled_out["self or manager"] = np.bincount(related[0], minlength=shape[0])
+    units *= allowed
+    return ScoreMatrix(units, checked, ruled_out)
+
+
+def _related_pairs(
+    mentors: Sequence[Person], mentees: Sequence[Person]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(mentee, mentor) index pairs that are one person or a manager and their report."""
+    mentor_at = {p.id: j for j, p in enumerate(mentors)}
+    mentee_at = {p.id: i for i, p in enumerate(mentees)}
+    pairs = {(i, mentor_at[p.id]) for i, p in enumerate(mentees) if p.id in mentor_at}
+    pairs |= {
+        (i, mentor_at[p.manager_id]) for i, p in enumerate(mentees) if p.manager_id in mentor_at
+    }
+    pairs |= {
+        (mentee_at[p.manager_id], j) for j, p in enumerate(mentors) if p.manager_id in mentee_at
+    }
+    ordered = sorted(pairs)
+    return (
+        np.array([i for i, _ in ordered], dtype=np.intp),
+        np.array([j for _, j in ordered], dtype=np.intp),
+    )
+
+
+def _shared_counts(left: list[set[str]], right: list[set[str]]) -> np.ndarray:
+    """How many items each left set shares with each right set, as a dense matrix."""
+    on_right = set().union(*right)
+    vocabulary: dict[str, int] = {}
+    for items in left:
+        for item in items & on_right:  # items only one side has count for nobody
+            vocabulary.setdefault(item, len(vocabulary))
+    a, b = _incidence(left, vocabulary), _incidence(right, vocabulary)
+    products = float(np.dot(np.asarray(a.sum(axis=0)).ravel(), np.asarray(b.sum(axis=0)).ravel()))
+    if products > a.shape[0] * b.shape[0] // 4:  # mostly non-zero: a dense product is faster
+        return a.toarray() @ b.toarray().T
+    counts = (a @ b.T).tocoo()
+    out = np.zeros((a.shape[0], b.shape[0]), dtype=np.float32)
+    out[counts.row, counts.col] = counts.data
+    return out
+
+
+def _incidence(sets: list[set[str]], vocabulary: dict[str, int]) -> sparse.csr_matrix:
+    columns = [[vocabulary[x] for x in s if x in vocabulary] for s in sets]
+    indptr = np.cumsum([0, *map(len, columns)])
+    indices = np.fromiter((c for row in columns for c in row), dtype=np.int32, count=indptr[-1])
+    data = np.ones(len(indices), dtype=np.float32)
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(sets), max(1, len(vocabulary))))
+
+
+def _sizes(sets: list[set[str]]) -> np.ndarray:
+    return np.array([len(s) for s in sets], dtype=np.float32)
+
+
+def _skills_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
+    want = mentees.keys("skills_want")
+    counts = _shared_counts(want, mentors.keys("skills_offer"))
+    counts /= np.clip(_sizes(want), 1, SKILLS_ENOUGH)[:, None]
+    return np.minimum(counts, 1, out=counts)
+
+
+def _shared_matrix(left: list[set[str]], right: list[set[str]], enough: int) -> np.ndarray:
+    counts = _shared_counts(left, right)
+    divisor = np.minimum(_sizes(left)[:, None], _sizes(right)[None, :])
+    np.minimum(divisor, enough, out=divisor)
+    counts /= np.maximum(divisor, 1, out=divisor)
+    return np.minimum(counts, 1, out=counts)
+
+
+def _goals_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
+    return _shared_matrix(mentees.goal_stems(), mentors.goal_stems(), GOALS_ENOUGH)
+
+
+def _interests_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
+    return _shared_matrix(mentees.keys("interests"), mentors.keys("interests"), INTERESTS_ENOUGH)
+
+
+def _languages_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
+    counts = _shared_counts(mentees.keys("languages"), mentors.keys("languages"))
+    return np.minimum(counts, 1, out=counts)
+
+
+def _experience_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
+    gap = mentors.seniority()[None, :] - mentees.seniority()[:, None]
+    gap /= np.float32(EXPERIENCE_FULL_GAP)
+    np.minimum(np.maximum(gap, 0, out=gap), 1, out=gap)
+    return np.nan_to_num(gap, copy=False, nan=0.0)  # unknown seniority on either side
+
+
+def _timezone_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
+    apart = np.abs(mentees.offsets()[:, None] - mentors.offsets()[None, :])
+    np.minimum(apart, 24 - apart, out=apart)  # around the clock: UTC-11 and UTC+13 are 0 apart
+    apart /= np.float32(-WORKDAY_HOURS)
+    apart += 1
+    np.maximum(apart, 0, out=apart)
+    return np.nan_to_num(apart, copy=False, nan=0.0)  # unknown time zone on either side
+
+
+def _format_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
+    left, right = mentees.formats(), mentors.formats()
+    fit = FORMAT_FIT[left[:, None], right[None, :]]
+    # Someone who meets only in person cannot meet a partner who is somewhere else.
+    in_person = (left[:, None] == IN_PERSON) | (right[None, :] == IN_PERSON)
+    in_person &= _known_and_different(mentees.codes("location"), mentors.codes("location"))
+    fit[in_person] = 0
+    return fit
+
+
+def _department_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
+    different = _known_and_different(mentees.codes("department"), mentors.codes("department"))
+    return different.astype(np.float32)
+
+
+def _known_and_different(left: list[str | None], right: list[str | None]) -> np.ndarray:
+    codes: dict[str | None, int] = {None: -1}
+    a = np.array([codes.setdefault(x, len(codes) - 1) for x in left])
+    b = np.array([codes.setdefault(x, len(codes) - 1) for x in right])
+    return (a[:, None] != b[None, :]) & (a[:, None] >= 0) & (b[None, :] >= 0)
+
+
+CRITERION_MATRIX: dict[str, Callable[[_Side, _Side], np.ndarray]] = {
+    "skills": _skills_matrix,
+    "goals": _goals_matrix,
+    "interests": _interests_matrix,
+    "experience": _experience_matrix,
+    "languages": _languages_matrix,
+    "timezone": _timezone_matrix,
+    "meeting_format": _format_matrix,
+    "cross_department": _department_matrix,
+}
+
+
+# --- Assigning: the exact total, then the fairness guard ----------------------------
+
+
+@dataclass
+class Assignment:
+    """Who mentors whom, as indexes: the solver's answer on a score matrix."""
+
+    mentor_of: np.ndarray  # per mentee: the mentor's index, or -1 when unmatched
+    total: int  # score units
+    lowest: int | None  # the lowest pair score, after the guard
+    lowest_without_guard: int | None  # ... and in the first optimal assignment found
+
+
+def assign(
+    units: np.ndarray, capacities: Sequence[int] | np.ndarray, *, guard: bool = True
+) -> Assignment:
+    """The assignment of the module docstring's objective on a (mentees, mentors) matrix.
+
+    `units` holds whole-number scores, 0 where a pair may not be matched; `capacities`
+    the mentors' seats.
+    """
+    units = np.ascontiguousarray(units, dtype=np.int32)
+    seats = np.asarray(capacities, dtype=np.float64)
+    if units.ndim != 2 or units.shape[1] != len(seats) or (units < 0).any() or (seats < 0).any():
+        raise ValueError(
+            "units must be a (mentees, mentors) matrix of scores >= 0, one seat count per mentor"
+        )
+    mentor_of = np.full(units.shape[0], -1)
+    if not (units > 0).any():
+        return Assignment(mentor_of, 0, None, None)
+    program = _Program(units, seats)
+    chosen, tight = program.optimum()
+    flat = units.ravel()
+    total, first_lowest = int(flat[chosen].sum()), int(flat[chosen].min())
+    if guard:
+        chosen = program.raise_lowest(chosen, total, tight)
+    mentor_of[chosen // units.shape[1]] = chosen % units.shape[1]
+    return Assignment(mentor_of, total, int(flat[chosen].min()), first_lowest)
+
+
+class _Program:
+    """The transportation program in HiGHS, grown by pricing (warm starts each time).
+
+    Rows: each mentee takes at most one mentor, then each mentor at most their seats.
+    Columns: candidate pairs, as flat keys (mentee * mentors + mentor), in `keys` order.
+    """
+
+    def __init__(self, units: np.ndarray, seats: np.ndarray) -> None:
+        self.units, self.flat, self.seats = units, units.ravel(), seats
+        n, m = units.shape
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        limits = np.concatenate([np.ones(n), seats])
+        empty = np.zeros(n + m, dtype=np.int32)
+        self.highs.addRows(n + m, np.full(n + m, -highspy.kHighsInf), limits, 0, empty, [], [])
+        self.keys = np.empty(0, dtype=np.int64)
+        self.member = np.zeros(n * m, dtype=bool)  # is this key a column yet?
+
+    def optimum(self) -> tuple[np.ndarray, np.ndarray]:
+        """Chosen keys of a maximum total over ALL pairs, and the pairs with reduced cost 0."""
+        self.add(self._first_candidates())
+        while True:
+            chosen, duals = self.solve()
+            more = self._price(duals)
+            if len(more) == 0:  # the duals fit every pair: optimal over all of them
+                return chosen, self._tight(duals)
+            self.add(more)
+
+    def add(self, keys: np.ndarray) -> None:
+        keys = np.unique(keys[~self.member[keys]])
+        self.member[keys] = True
+        n, m = self.units.shape
+        mentees, mentors = np.divmod(keys, m)
+        rows = np.empty(2 * len(keys), dtype=np.int32)
+        rows[0::2], rows[1::2] = mentees, n + mentors
+        starts = np.arange(0, 2 * len(keys), 2, dtype=np.int32)
+        scores = self.flat[keys].astype(np.float64)
+        lower, upper = np.zeros(len(keys)), np.full(len(keys), highspy.kHighsInf)
+        self.highs.addCols(
+            len(keys), scores, lower, upper, len(rows), starts, rows, np.ones(len(rows))
+        )
+        self.keys = np.concatenate([self.keys, keys])
+
+    def solve(self) -> tuple[np.ndarray, np.ndarray]:
+        """The chosen keys and the row duals (mentees' first, all >= 0)."""
+        self.highs.run()
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(
+                f"HiGHS: {self.highs.modelStatusToString(self.highs.getModelStatus())}"
+            )
+        solution = self.highs.getSolution()
+        x = np.asarray(solution.col_value)
+        if np.abs(x - np.rint(x)).max() > 1e-6:
+            raise RuntimeError("HiGHS returned a fractional assignment")  # a vertex is whole
+        return self.keys[x > 0.5], np.maximum(np.asarray(solution.row_dual), 0.0)
+
+    def _first_candidates(self) -> np.ndarray:
+        """Each mentee's best few mentors and each mentor's best few mentees.
+
+        Mentees often outnumber seats, so each mentor's view matters as much as each
+        mentee's; pricing adds whatever these miss.
+        """
+        n, m = self.units.shape
+        per_mentor = int(self.seats.max()) + MENTOR_CANDIDATES
+        by_mentee = _best_columns(self.units, MENTEE_CANDIDATES) + np.arange(n)[:, None] * m
+        by_mentor = _best_columns(self.units.T, per_mentor) * m + np.arange(m)[:, None]
+        keys = np.concatenate([by_mentee.ravel(), by_mentor.ravel()])
+        return np.unique(keys[self.flat[keys] > 0])
+
+    def _price(self, duals: np.ndarray) -> np.ndarray:
+        """Pairs outside the program that would raise the total: each mentee's best few."""
+        m = self.units.shape[1]
+        priced = []
+        for start, reduced in self._reduced_costs(duals):
+            rows, cols = np.nonzero(reduced > PRICE_TOL)
+            keys = (rows + start).astype(np.int64) * m + cols
+            fresh = ~self.member[keys]  # in the program already: only rounding
+            gain = reduced[rows[fresh], cols[fresh]]
+            priced.append(_best_per_row(keys[fresh], rows[fresh], gain, PRICE_ADD))
+        return np.concatenate(priced)
+
+    def _tight(self, duals: np.ndarray) -> np.ndarray:
+        """Allowed pairs whose reduced cost is 0."""
+        m = self.units.shape[1]
+        tight = []
+        for start, reduced in self._reduced_costs(duals):
+            block = self.units[start : start + len(reduced)]
+            rows, cols = np.nonzero((reduced >= -TIGHT_TOL) & (block > 0))
+            tight.append((rows + start).astype(np.int64) * m + cols)
+        return np.concatenate(tight)
+
+    def _reduced_costs(self, duals: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+        """Score - mentee's dual - mentor's dual, a block of mentees at a time (one buffer)."""
+        n, m = self.units.shape
+        buffer = np.empty((min(n, BLOCK), m))
+        for start in range(0, n, BLOCK):
+            block = self.units[start : start + BLOCK]
+            reduced = np.subtract(block, duals[None, n:], out=buffer[: len(block)])
+            reduced -= duals[start : start + len(block), None]
+            yield start, reduced
+
+    def raise_lowest(self, chosen: np.ndarray, total: int, tight: np.ndarray) -> np.ndarray:
+        """Among the optimal assignments, one whose lowest pair score is the highest possible.
+
+        Every optimal assignment uses tight pairs only (complementary slackness), so with
+        all of them in the program and the others closed, "the best total without pairs
+        scoring below t" reaches `total` exactly when an optimal assignment has its lowest
+        at t or above. Each success lifts the lowest at least to the next score level;
+        the first failure proves the lowest cannot rise further.
+        """
+        self.add(tight)
+        scores = self.flat[self.keys]
+        usable = np.isin(self.keys, tight)
+        while True:
+            above = scores[usable & (scores > self.flat[chosen].min())]
+            if len(above) == 0:
+                return chosen
+            usable &= scores >= above.min()
+            found = self._solve_within(usable)
+            if int(self.flat[found].sum()) != total:
+                return chosen
+            chosen = found
+
+    def _solve_within(self, usable: np.ndarray) -> np.ndarray:
+        columns = np.arange(len(self.keys), dtype=np.int32)
+        upper = np.where(usable, highspy.kHighsInf, 0.0)
+        self.highs.changeColsBounds(len(columns), columns, np.zeros(len(columns)), upper)
+        return self.solve()[0]
+
+
+def _best_columns(matrix: np.ndarray, k: int) -> np.ndarray:
+    """Per row, the columns of its k highest values (first ones on ties), as (rows, k).
+
+    Repeated argmax along rows: much faster than argpartition for a small k.
+    """
+    if matrix.shape[1] <= k:
+        return np.broadcast_to(np.arange(matrix.shape[1]), matrix.shape)
+    left = np.array(matrix, order="C", dtype=np.int32)
+    rows = np.arange(len(left))
+    best = np.empty((len(left), k), dtype=np.int64)
+    for rank in range(k):
+        best[:, rank] = left.argmax(axis=1)
+        left[rows, best[:, rank]] = -1
+    return best
+
+
+def _best_per_row(keys: np.ndarray, rows: np.ndarray, gain: np.ndarray, limit: int) -> np.ndarray:
+    order = np.lexsort((-gain, rows))
+    rows, keys = rows[order], keys[order]
+    first = np.searchsorted(rows, rows)  # rows are sorted: where each row's run starts
+    return keys[np.arange(len(rows)) - first < limit]
+
+
+# --- The whole matching -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    mentor: str
+    mentee: str
+    score: float  # percent, in 0.1 steps
+    reasons: tuple[str, ...]  # the three strongest, strongest first
+    criteria: dict[str, float]  # criterion -> its score in percent
+
+    @property
+    def explanation(self) -> str:
+        return f"{self.score:g}% match: " + "; ".join(self.reasons)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mentor": self.mentor,
+            "mentee": self.mentee,
+            "score": self.score,
+            "reasons": list(self.reasons),
+            "explanation": self.explanation,
+            "criteria": self.criteria,
+        }
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    id: str
+    code: str  # "no_eligible_mentor" | "no_capacity"
+    reason: str
+
+
+@dataclass
+class Summary:
+    total: float  # the sum of the pair scores, in percentage points
+    lowest: float | None  # the lowest pair score (after the fairness guard)
+    lowest_without_guard: float | None  # in the first optimal assignment the solver found
+    mean: float | None
+    matched: int
+    unmatched: int
+    mentors_used: int
+    seats: int
+    weights: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "lowest": self.lowest,
+            "lowest_without_guard": self.lowest_without_guard,
+            "mean": self.mean,
+            "matched": self.matched,
+            "unmatched": self.unmatched,
+            "mentors_used": self.mentors_used,
+            "seats": self.seats,
+            "weights": self.weights,
+            "must_have": [name for name, w in self.weights.items() if w >= MUST_HAVE],
+        }
+
+
+@dataclass
+class MatchResult:
+    matches: list[Match]
+    unmatched: list[Unmatched]
+    summary: Summary
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "matches": [m.to_dict() for m in self.matches],
+            "unmatched": [{"id": u.id, "code": u.code, "reason": u.reason} for u in self.unmatched],
+            "summary": self.summary.to_dict(),
+        }
+
+
+def match(
+    mentors: Sequence[Person],
+    mentees: Sequence[Person],
+    weights: Mapping[str, float] | None = None,
+    *,
+    at: datetime,
+) -> MatchResult:
+    """Who mentors whom, with explanations; see the module docstring for the rules."""
+    _check_unique(mentors, "mentors")
+    _check_unique(mentees, "mentees")
+    if any(not CAPACITY_RANGE[0] <= p.capacity <= CAPACITY_RANGE[1] for p in mentors):
+        raise ValueError("every mentor needs a capacity from 1 to 5 (use parse_people)")
+    scores = score_matrix(mentors, mentees, weights, at=at)
+    assignment = assign(scores.units, [p.capacity for p in mentors])
+    offsets = _offsets(at)
+    matches = [
+        _described(_Pair(mentees[i], mentors[j], offsets), int(scores.units[i, j]), scores.weights)
+        for i, j in enumerate(assignment.mentor_of)
+        if j >= 0
+    ]
+    unmatched = [
+        _why_unmatched(i, mentees[i], scores, len(mentors))
+        for i, j in enumerate(assignment.mentor_of)
+        if j < 0
+    ]
+    summary = _summary(matches, unmatched, assignment, mentors, scores.weights)
+    return MatchResult(matches, unmatched, summary)
+
+
+def no_scores(mentees: int, mentors: int) -> np.ndarray:
+    """The score matrix when one side is empty: nobody can be matched."""
+    return np.zeros((mentees, mentors), dtype=np.int32)
+
+
+def _check_unique(people: Sequence[Person], side: str) -> None:
+    ids = [p.id for p in people]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"{side}: ids must be unique")
+
+
+def _described(pair: _Pair, units: int, weights: dict[str, float]) -> Match:
+    criteria = _criteria(pair, weights)
+    reasons = tuple(c.reason for c in criteria if c.score > 0)[:3]
+    shares = {
+        c.name: round(100 * c.score, 1)
+        for c in sorted(criteria, key=lambda c: CRITERIA.index(c.name))
+    }
+    return Match(pair.mentor.id, pair.mentee.id, _percent(units), reasons, shares)
+
+
+def _why_unmatched(i: int, mentee: Person, scores: ScoreMatrix, mentors: int) -> Unmatched:
+    eligible = int((scores.units[i] > 0).sum())
+    if eligible:
+        who = (
+            "mentor they could be matched with is"
+            if eligible == 1
+            else f"{eligible} mentors they could be matched with are"
+        )
+        return Unmatched(mentee.id, "no_capacity", f"the {who} full")
+    if mentors == 0:
+        return Unmatched(mentee.id, "no_eligible_mentor", "there are no mentors")
+    counts = sorted((-int(c[i]), rule) for rule, c in scores.ruled_out.items() if c[i])
+    rules = ", ".join(f"{rule} rules out {-count}" for count, rule in counts)
+    who = "the only mentor does not fit" if mentors == 1 else f"none of the {mentors} mentors fits"
+    return Unmatched(mentee.id, "no_eligible_mentor", f"{who}: {rules}")
+
+
+def _summary(
+    matches: list[Match],
+    unmatched: list[Unmatched],
+    assignment: Assignment,
+    mentors: Sequence[Person],
+    weights: dict[str, float],
+) -> Summary:
+    return Summary(
+        total=_percent(assignment.total),
+        lowest=_percent(assignment.lowest),
+        lowest_without_guard=_percent(assignment.lowest_without_guard),
+        mean=round(assignment.total * 100 / UNITS / len(matches), 2) if matches else None,
+        matched=len(matches),
+        unmatched=len(unmatched),
+        mentors_used=len({m.mentor for m in matches}),
+        seats=sum(p.capacity for p in mentors),
+        weights=weights,
+    )
+
+
+def _percent(units: int | None) -> Any:
+    return None if units is None else round(units * 100 / UNITS, 1)

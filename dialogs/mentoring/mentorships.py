@@ -1,0 +1,187 @@
+"""Living with a mentorship: `mentoring` (mine, with "Not a good fit"), ending one as not
+a good fit (only the admins hear why, and the mentee is re-matched first) or with
+`end mentoring` (the reason stays private)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialogs.core import outbox
+from dialogs.core.people import display
+from dialogs.core.router import DataPart, Turn
+from dialogs.mentoring.agreements import my_mentorship
+from dialogs.mentoring.programs import CARDS, end_politely
+from dialogs.mentoring.runs import RunResult, run_matching
+from storage.models import Mentorship, Program, User
+
+NOT_FIT_ACTION = "mentorship_not_fit"
+MAX_REASON = 500
+
+
+async def my_mentoring(turn: Turn) -> None:
+    mine = await turn.repos.programs.mentorships_of(turn.user.id)
+    if not mine:
+        turn.say("You have no mentorship right now. Type `join <program>` to enrol in one.")
+        return
+    others = await turn.repos.users.by_ids(
+        m.mentee_id if m.mentor_id == turn.user.id else m.mentor_id for m in mine
+    )
+    blocks = []
+    for m in mine:
+        program = await turn.repos.programs.get(m.program_id)
+        other = others.get(m.mentee_id if m.mentor_id == turn.user.id else m.mentor_id)
+        state = "active" if m.status == "active" else "waiting for both to confirm the agreement"
+        item = CARDS.part(
+            "mentorship_item",
+            name=display(other),
+            role="your mentee" if m.mentor_id == turn.user.id else "your mentor",
+            program=_name(program),
+            state=state,
+            active=m.status == "active",
+            mentorship=m.id,
+        )
+        blocks.append(item)
+    turn.result.show(CARDS.render("mentoring_view", items=blocks))
+
+
+async def not_a_good_fit(turn: Turn) -> None:
+    """`mentorship_not_fit`: ends it privately; admins are told; the mentee re-matched first."""
+    mentorship = await my_mentorship(turn)
+    if mentorship is None:
+        return
+    if mentorship.status != "active":
+        turn.say(
+            "That mentorship isn't running (it may not have started, or it ended). Nothing changed."
+        )
+        return
+    program = await turn.repos.programs.get(mentorship.program_id)
+    assert program is not None
+    await end_politely(turn, program, mentorship, "not_fit", None)
+    enrolment = await turn.repos.programs.enrolment(program.id, mentorship.mentee_id)
+    if enrolment is not None:
+        enrolment.priority = True
+    turn.result.queued += 1 + await _tell_admins(turn, program, mentorship)
+    result = (
+        await run_matching(turn.repos, program, turn.now)
+        if program.status == "open"
+        else RunResult()
+    )
+    turn.result.queued += result.messages
+    turn.say(
+        "Thanks for telling me; that's ended, and only the program's admins know it wasn't "
+        "a good fit. "
+        + (
+            "I'm finding you a new mentor first thing."
+            if mentorship.mentee_id == turn.user.id
+            else ""
+        )
+    )
+
+
+async def _tell_admins(turn: Turn, program: Program, mentorship: Mentorship) -> int:
+    admins = await turn.repos.admins.reachable_of_team(program.team_id)
+    people = await turn.repos.users.by_ids([mentorship.mentor_id, mentorship.mentee_id])
+    text = (
+        f"In '{program.name}', the mentorship of {display(people.get(mentorship.mentor_id))} "
+        f"(mentor) and {display(people.get(mentorship.mentee_id))} (mentee) ended as not a good "
+        "fit. The mentee is being re-matched first."
+    )
+    queued = 0
+    for admin in admins:
+        notice = outbox.to_user(
+            outbox.key("notfit", mentorship.id, admin=admin.id),
+            admin.id,
+            text=text,
+            team_id=program.team_id,
+        )
+        queued += await outbox.queue(turn.repos, notice, turn.now)
+    return queued
+
+
+async def end_mentoring(turn: Turn) -> None:
+    """`end mentoring [name] [reason="..."]`: the reason stays private to the sender."""
+    mine = await turn.repos.programs.mentorships_of(turn.user.id)
+    if not mine:
+        turn.say("You have no mentorship to end. Nothing changed.")
+        return
+    reason = (turn.args.get("reason") or "").strip()
+    if len(reason) > MAX_REASON:
+        turn.say(f"Please keep the reason under {MAX_REASON} characters. Nothing changed.")
+        return
+    name = turn.rest.strip().lstrip("@").lower()
+    others = await turn.repos.users.by_ids(
+        m.mentee_id if m.mentor_id == turn.user.id else m.mentor_id for m in mine
+    )
+
+    def other_of(m: Mentorship) -> User | None:
+        return others.get(m.mentee_id if m.mentor_id == turn.user.id else m.mentor_id)
+
+    chosen = [m for m in mine if name and name in display(other_of(m)).lower()] if name else mine
+    if len(chosen) != 1:
+        names = ", ".join(display(other_of(m)) for m in mine)
+        turn.say(f"Which one? Type `end mentoring <name>` ({names}). Nothing changed.")
+        return
+    mentorship = chosen[0]
+    program = await turn.repos.programs.get(mentorship.program_id)
+    assert program is not None
+    await end_politely(turn, program, mentorship, "ended", reason or None)
+    turn.result.queued += 1
+    turn.say(
+        f"Your mentorship with {display(other_of(mentorship))} has ended; I've thanked them. "
+        + ("Your reason stays with me; nobody else sees it." if reason else "")
+    )
+
+
+def _name(program: Program | None) -> str:
+    return program.name if program else "a closed program"
+
+
+# --- members' data -----------------------------------------------------------------------
+async def export(turn: Turn) -> dict[str, Any]:
+    """Their enrolments and mentorships, with their own private end reasons only."""
+    repos, user = turn.repos, turn.user
+    enrolments = await repos.programs.enrolments_of(user.id)
+    mentorships = await repos.programs.mentorships_of(user.id, live_only=False)
+    programs = {
+        p.id: p
+        for p in [
+            await repos.programs.get(i)
+            for i in {e.program_id for e in enrolments} | {m.program_id for m in mentorships}
+        ]
+        if p
+    }
+    people = await repos.users.by_ids(
+        {m.mentor_id for m in mentorships} | {m.mentee_id for m in mentorships}
+    )
+    return {
+        "enrolments": [
+            {
+                "program": programs[e.program_id].name if e.program_id in programs else None,
+                "role": e.role,
+                "what_i_want": e.wants,
+                "capacity": e.capacity,
+                "active": e.active,
+            }
+            for e in enrolments
+        ],
+        "mentorships": [
+            {
+                "program": programs[m.program_id].name if m.program_id in programs else None,
+                "mentor": display(people.get(m.mentor_id)),
+                "mentee": display(people.get(m.mentee_id)),
+                "status": m.status,
+                "started": m.started_at,
+                "ended": m.ended_at,
+                "my_reason_for_ending": m.end_reason if m.ended_by_id == user.id else None,
+            }
+            for m in mentorships
+        ],
+    }
+
+
+async def erase(turn: Turn) -> None:
+    """Leave every program: enrolments, proposals and live mentorships end."""
+    await turn.repos.programs.erase_user(turn.user.id, turn.now)
+
+
+DATA = DataPart("mentoring", export, erase)

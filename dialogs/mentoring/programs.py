@@ -1,0 +1,621 @@
+"""Mentoring programs: admins set them up (/program ...), members enrol (join).
+
+Admin commands arrive with `turn.team` resolved and the sender checked. Card actions
+carry a program id and are checked here, since a card is no trust boundary.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from functools import partial
+from typing import Any
+
+from dialogs.core import forms, outbox
+from dialogs.core.admins import is_admin, team_of
+from dialogs.core.cards import Cards
+from dialogs.core.local_time import today_of
+from dialogs.core.people import display, member_teams
+from dialogs.core.router import Turn
+from storage.models import Enrolment, Mentorship, Program, Team, User
+
+CARDS = Cards("dialogs.mentoring")
+SAVE_ACTION, JOIN_ACTION, ENROL_ACTION = "program_save", "program_join", "enrol_save"
+
+OBJECTIVES = {
+    "skills": "Skill development",
+    "career": "Career advancement",
+    "leadership": "Leadership",
+    "onboarding": "Onboarding",
+    "diversity": "Diversity and inclusion",
+}
+CADENCES = {"weekly": "every week", "biweekly": "every 2 weeks", "monthly": "every month"}
+MODES = {
+    "automatic": "Automatic: both are introduced",
+    "choose": "Mentees choose from suggestions",
+    "approve": "An admin approves before anyone is told",
+}
+CAPACITY_RANGE = (1, 5)
+MAX_NAME, MAX_AGREEMENT, MAX_WANTS = 100, 2000, 1000
+MAX_RESOURCES = 10
+MAX_ITEMS, MAX_ITEM_LENGTH = 15, 60  # objectives and focus areas, as on the profile
+MAX_YEARS = 60
+DEFAULT_MONTHS = 6
+_LINK = re.compile(r"https://[^\s|]+")
+
+# Called when a program closes, with (repos, program, participants, now): the place the
+# feedback feature hooks its end-of-program survey into. The default thanks everyone.
+ClosedHook = Callable[[Any, Program, list[User], datetime], Awaitable[None]]
+CLOSED_HOOKS: list[ClosedHook] = []
+
+
+# --- /program new, the form, saving --------------------------------------------------------------
+async def new(turn: Turn) -> None:
+    team = team_of(turn)
+    name = " ".join((turn.args.get("name") or turn.rest).split())
+    if not name or len(name) > MAX_NAME:
+        turn.say(
+            f"Give the program a name (at most {MAX_NAME} characters): "
+            '`/program new name="Spring mentoring"`. Nothing changed.'
+        )
+        return
+    if await turn.repos.programs.by_name([team.id], name):
+        turn.say(f"{team.name} already has a program called '{name}'. Nothing changed.")
+        return
+    today = await today_of(turn.repos, turn.user, turn.now)
+    program = await turn.repos.programs.add(
+        Program(
+            team_id=team.id,
+            name=name,
+            status="draft",
+            objectives=[],
+            focus_areas=[],
+            starts_on=today,
+            ends_on=add_months(today, DEFAULT_MONTHS),
+            cadence="biweekly",
+            capacity=2,
+            mode="automatic",
+            agreement="",
+            resources_mentors=[],
+            resources_mentees=[],
+            created_by_id=turn.user.id,
+            created_at=turn.now,
+            updated_at=turn.now,
+        )
+    )
+    await _send_form(turn, program, team, f"New program: {name}")
+
+
+async def edit(turn: Turn) -> None:
+    program = await named_program(turn)
+    if program is not None:
+        await _send_form(turn, program, team_of(turn), f"Edit {program.name}")
+
+
+async def _send_form(turn: Turn, program: Program, team: Team, title: str) -> None:
+    card = form_card(program, team, title)
+    if turn.inbound.is_personal:
+        turn.result.show(card)
+        return
+    form = outbox.to_user(
+        outbox.key("programform", program=program.id, user=turn.user.id, at=turn.now.isoformat()),
+        turn.user.id,
+        card=card,
+        team_id=team.id,
+    )
+    turn.result.queued += await outbox.queue(turn.repos, form, turn.now)
+    turn.say(f"I've sent you the form for '{program.name}' in our 1:1 chat.")
+
+
+def form_card(program: Program, team: Team, title: str) -> dict[str, Any]:
+    known = [o for o in program.objectives if o in OBJECTIVES]
+    other = [o for o in program.objectives if o not in OBJECTIVES]
+    return CARDS.render(
+        "program_form",
+        title=title,
+        team=team.name or "your team",
+        program=program.id,
+        pname=program.name,
+        objectives=",".join(known),
+        objective_choices=_choices(OBJECTIVES),
+        objectives_other=", ".join(other),
+        focus_areas=", ".join(program.focus_areas),
+        starts_on=program.starts_on.isoformat(),
+        ends_on=program.ends_on.isoformat(),
+        enrol_by=program.enrol_by.isoformat() if program.enrol_by else "",
+        cadence=program.cadence,
+        cadence_choices=_choices(CADENCES),
+        capacity=program.capacity,
+        mode=program.mode,
+        mode_choices=_choices(MODES),
+        agreement=program.agreement,
+        resources_mentors=_resource_lines(program.resources_mentors),
+        resources_mentees=_resource_lines(program.resources_mentees),
+    )
+
+
+async def save(turn: Turn) -> None:
+    """The program form's submit (`program_save`)."""
+    program = await _program_from_card(turn)
+    if program is None:
+        return
+    team = await turn.repos.teams.get(program.team_id)
+    if team is None or not await is_admin(turn, team, turn.user):
+        turn.say("Only admins of the program's team can change it. Nothing changed.")
+        return
+    today = await today_of(turn.repos, turn.user, turn.now)
+    values, errors = validate_program(turn.inbound.value, today, program)
+    renamed = not errors and values["name"].lower() != program.name.lower()
+    if renamed and await turn.repos.programs.by_name([team.id], values["name"]):
+        errors.append(f"**Name**: {team.name} already has a program called that")
+    if errors:
+        turn.say(
+            "I couldn't save the program. Please fix:\n"
+            + "\n".join(f"- {e}" for e in errors)
+            + "\n\nNothing was saved."
+        )
+        return
+    first = program.status == "draft"
+    for key, value in values.items():
+        setattr(program, key, value)
+    program.status = "open" if program.status == "draft" else program.status
+    program.updated_at = turn.now
+    turn.say(
+        (f"'{program.name}' is set up. " if first else f"'{program.name}' is updated. ")
+        + f"Invite people with `/program invite {program.name}`; they can also type "
+        f"`join {program.name}` 1:1."
+    )
+
+
+def validate_program(
+    raw: dict[str, Any], today: date, current: Program
+) -> tuple[dict[str, Any], list[str]]:
+    """Check every field; any error means nothing may be saved."""
+    out: dict[str, Any] = {}
+    errors: list[str] = []
+
+    def check(label: str, parse: Callable[[], Any]) -> Any:
+        try:
+            return parse()
+        except ValueError as exc:
+            errors.append(f"**{label}**: {exc}")
+            return None
+
+    out["name"] = check("Name", lambda: _name(raw.get("name")))
+    objectives = check("Objectives", lambda: _objectives(raw.get("objectives")))
+    other = check("Other objectives", lambda: _items(raw.get("objectives_other")))
+    out["objectives"] = (objectives or []) + (other or [])
+    out["focus_areas"] = check("Focus areas", lambda: _items(raw.get("focus_areas")))
+    starts = check("Starts", lambda: _date(raw.get("starts_on"), required=True))
+    ends = check("Ends", lambda: _date(raw.get("ends_on"), required=True))
+    enrol_by = check("Enrol by", lambda: _date(raw.get("enrol_by"), required=False))
+    out |= {"starts_on": starts, "ends_on": ends, "enrol_by": enrol_by}
+    unchanged_start = current.status != "draft" and starts == current.starts_on
+    if starts and starts < today and not unchanged_start:
+        errors.append(f"**Starts**: {starts} is in the past (today is {today})")
+    if starts and ends and ends <= starts:
+        errors.append(f"**Ends**: {ends} must be after the start ({starts})")
+    if enrol_by and enrol_by < today and enrol_by != current.enrol_by:
+        errors.append(f"**Enrol by**: {enrol_by} is in the past (today is {today})")
+    if enrol_by and ends and enrol_by >= ends:
+        errors.append(f"**Enrol by**: {enrol_by} must be before the end ({ends})")
+    out["cadence"] = check("Meetings expected", lambda: _pick(raw.get("cadence"), CADENCES))
+    out["capacity"] = check("Mentees per mentor", lambda: _capacity(raw.get("capacity")))
+    out["mode"] = check("Matching", lambda: _pick(raw.get("mode"), MODES))
+    out["agreement"] = check(
+        "Ground rules", lambda: forms.text(raw.get("agreement"), MAX_AGREEMENT)
+    )
+    for side in ("mentors", "mentees"):
+        key = f"resources_{side}"
+        out[key] = check(f"Resources for {side}", partial(_resources_of, raw, key))
+    return out, errors
+
+
+def _items(value: Any) -> list[str]:
+    return forms.items(value, MAX_ITEMS, MAX_ITEM_LENGTH)
+
+
+def _name(value: Any) -> str:
+    name = " ".join(value.split()) if isinstance(value, str) else ""
+    if not name or len(name) > MAX_NAME:
+        raise ValueError(f"1 to {MAX_NAME} characters")
+    return name
+
+
+def _objectives(value: Any) -> list[str]:
+    if value in (None, ""):
+        return []
+    if not isinstance(value, str):
+        raise ValueError("a comma-separated choice")
+    picked = [v.strip() for v in value.split(",") if v.strip()]
+    unknown = [v for v in picked if v not in OBJECTIVES]
+    if unknown:
+        raise ValueError(f"unknown: {', '.join(unknown)}; use the 'Other objectives' box")
+    return picked
+
+
+def _date(value: Any, required: bool) -> date | None:
+    if value in (None, ""):
+        if required:
+            raise ValueError("a date is needed (YYYY-MM-DD)")
+        return None
+    found = forms.iso_date(value)
+    if found is None:
+        raise ValueError(f"'{value}' is not a date as YYYY-MM-DD")
+    return found
+
+
+def _pick(value: Any, allowed: dict[str, str]) -> str:
+    if isinstance(value, str) and value in allowed:
+        return value
+    raise ValueError(f"one of {', '.join(allowed)}")
+
+
+def _capacity(value: Any) -> int:
+    low, high = CAPACITY_RANGE
+    number = forms.whole(value)
+    if number is None or not low <= number <= high:
+        shown = "nothing" if value in (None, "") else repr(value)
+        raise ValueError(f"a whole number from {low} to {high} (you entered {shown})")
+    return number
+
+
+def _resources_of(raw: dict[str, Any], key: str) -> list[dict[str, str]]:
+    return _resources(raw.get(key))
+
+
+def _resources(value: Any) -> list[dict[str, str]]:
+    if value in (None, ""):
+        return []
+    if not isinstance(value, str):
+        raise ValueError("one per line: Title | https://...")
+    out = []
+    for line in (ln.strip() for ln in value.splitlines()):
+        if not line:
+            continue
+        title, _, url = (part.strip() for part in line.rpartition("|"))
+        if not _LINK.fullmatch(url) or not title or len(title) > 100:
+            raise ValueError(f"'{line[:60]}' should read Title | https://... (https only)")
+        out.append({"title": title, "url": url})
+    if len(out) > MAX_RESOURCES:
+        raise ValueError(f"at most {MAX_RESOURCES} links")
+    return out
+
+
+def _resource_lines(resources: list[dict[str, str]]) -> str:
+    return "\n".join(f"{r['title']} | {r['url']}" for r in resources)
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+# --- /program list|show|close|invite -------------------------------------------------------------
+async def list_programs(turn: Turn) -> None:
+    team = team_of(turn)
+    programs = await turn.repos.programs.of_team(team.id)
+    if not programs:
+        turn.say(f'No programs in {team.name} yet. `/program new name="..."` starts one.')
+        return
+    lines = [f"**Programs in {team.name}**"]
+    for program in programs:
+        counts = await turn.repos.programs.counts(program.id)
+        lines.append(
+            f"- **{program.name}** ({program.status}): {program.starts_on} to "
+            f"{program.ends_on}; {counts['mentors']} mentors, {counts['mentees']} mentees, "
+            f"{counts['active']} active pairs"
+        )
+    turn.say("\n".join(lines))
+
+
+async def show(turn: Turn) -> None:
+    program = await named_program(turn)
+    if program is None:
+        return
+    counts = await turn.repos.programs.counts(program.id)
+    objectives = ", ".join(OBJECTIVES.get(o, o) for o in program.objectives) or "—"
+    lines = [
+        f"**{program.name}** ({program.status})",
+        f"- Objectives: {objectives}",
+        f"- Focus areas: {', '.join(program.focus_areas) or '—'}",
+        f"- Dates: {program.starts_on} to {program.ends_on}"
+        + (f"; enrol by {program.enrol_by}" if program.enrol_by else ""),
+        f"- Meetings expected {CADENCES[program.cadence]}",
+        f"- Mentees per mentor: {program.capacity} by default",
+        f"- Matching: {MODES[program.mode]}",
+        f"- Resources: {len(program.resources_mentors)} for mentors, "
+        f"{len(program.resources_mentees)} for mentees",
+        f"- Enrolled: {counts['mentors']} mentors, {counts['mentees']} mentees",
+        f"- Pairs: {counts['active']} active, {counts['agreeing']} confirming the agreement, "
+        f"{counts['ended']} ended; proposals waiting for review: {counts['proposals_proposed']}",
+    ]
+    turn.say("\n".join(lines))
+
+
+async def close(turn: Turn) -> None:
+    program = await named_program(turn)
+    if program is None:
+        return
+    if program.status == "closed":
+        turn.say(f"'{program.name}' is already closed. Nothing changed.")
+        return
+    repos, now = turn.repos, turn.now
+    ended = 0
+    for mentorship in await repos.programs.live_mentorships(program.id):
+        await end_politely(turn, program, mentorship, "closed", None)
+        ended += 1
+    await repos.programs.close_proposals(program.id, None, now)
+    program.status, program.closed_at, program.updated_at = "closed", now, now
+    enrolled = await repos.programs.enrolments(program.id)
+    people = await repos.users.by_ids(e.user_id for e in enrolled)
+    participants = [people[e.user_id] for e in enrolled if e.user_id in people]
+    for hook in CLOSED_HOOKS or [thank_participants]:
+        await hook(repos, program, participants, now)
+    turn.result.queued += len(participants) + 2 * ended
+    turn.say(
+        f"'{program.name}' is closed: {ended} mentorship(s) ended with a thank-you to both "
+        f"sides, and {len(participants)} participant(s) were thanked."
+    )
+
+
+async def thank_participants(
+    repos: Any, program: Program, participants: list[User], now: datetime
+) -> None:
+    """The default end-of-program hook: a thank-you (the feedback survey goes here)."""
+    text = (
+        f"'{program.name}' has come to an end. Thank you for taking part! "
+        "A short survey about it will follow."
+    )
+    for user in participants:
+        thanks = outbox.to_user(
+            outbox.key("programclosed", program=program.id, user=user.id),
+            user.id,
+            text=text,
+            team_id=program.team_id,
+        )
+        await outbox.queue(repos, thanks, now)
+
+
+async def end_politely(
+    turn: Turn, program: Program, mentorship: Mentorship, kind: str, reason: str | None
+) -> None:
+    """End a mentorship and tell both sides kindly (never the private reason)."""
+    mentorship.status, mentorship.ended_at = "ended", turn.now
+    mentorship.ended_by_id, mentorship.end_kind, mentorship.end_reason = (
+        turn.user.id,
+        kind,
+        reason,
+    )
+    people = await turn.repos.users.by_ids([mentorship.mentor_id, mentorship.mentee_id])
+    for me, other in (
+        (mentorship.mentor_id, mentorship.mentee_id),
+        (mentorship.mentee_id, mentorship.mentor_id),
+    ):
+        if kind != "closed" and me == turn.user.id:
+            continue  # whoever ended it is answered in their own turn
+        text = (
+            f"Your mentorship with {display(people.get(other))} in '{program.name}' "
+            + ("ended with the program." if kind == "closed" else "has ended.")
+            + " Thank you for the time you gave each other!"
+        )
+        ended = outbox.to_user(
+            outbox.key("mentorshipended", mentorship.id, user=me),
+            me,
+            text=text,
+            team_id=program.team_id,
+        )
+        await outbox.queue(turn.repos, ended, turn.now)
+
+
+async def invite(turn: Turn) -> None:
+    program = await named_program(turn)
+    if program is None:
+        return
+    if program.status != "open":
+        turn.say(f"'{program.name}' is {program.status}; save its form first. Nothing sent.")
+        return
+    card = invite_card(program)
+    if turn.inbound.conversation_type == "channel":
+        turn.result.show(card)
+        return
+    post = outbox.to_team(
+        outbox.key("programinvite", program=program.id, at=turn.now.isoformat()),
+        program.team_id,
+        card=card,
+    )
+    turn.result.queued += await outbox.queue(turn.repos, post, turn.now)
+    turn.say(f"I've posted the invitation to '{program.name}' in the team's General channel.")
+
+
+def invite_card(program: Program) -> dict[str, Any]:
+    facts = [
+        {"title": "Dates", "value": f"{program.starts_on} to {program.ends_on}"},
+        {"title": "Meetings", "value": CADENCES[program.cadence]},
+    ]
+    if program.enrol_by:
+        facts.append({"title": "Join by", "value": program.enrol_by.isoformat()})
+    if program.focus_areas:
+        facts.append({"title": "Focus", "value": ", ".join(program.focus_areas)})
+    objectives = ", ".join(OBJECTIVES.get(o, o) for o in program.objectives)
+    return CARDS.render(
+        "program_invite",
+        pname=program.name,
+        program=program.id,
+        objectives=objectives,
+        facts=facts,
+    )
+
+
+# --- enrolment -----------------------------------------------------------------------------------
+async def join(turn: Turn) -> None:
+    """`join <program>` 1:1: the program's questions as a card."""
+    name = " ".join(turn.rest.split())
+    if not name:
+        turn.say("Which program? Type `join <program name>`.")
+        return
+    teams = await member_teams(turn.repos, turn.user)
+    found = await turn.repos.programs.by_name([t.id for t in teams], name)
+    if not found:
+        turn.say(f"I can't find a program called '{name}' in your teams.")
+        return
+    if len(found) > 1:
+        turn.say(
+            f"Several of your teams have a program called '{name}'; ask an admin to invite you."
+        )
+        return
+    card = await _enrol_card_or_reason(turn, found[0])
+    if card is not None:
+        turn.result.show(card)
+
+
+async def join_from_card(turn: Turn) -> None:
+    """The channel invitation's Join button: the questions go to the member 1:1."""
+    program = await _program_from_card(turn)
+    if program is None:
+        return
+    membership = await turn.repos.members.get(program.team_id, turn.user.id)
+    if membership is None or not membership.active:
+        return  # not in the team: a forged or foreign card; nothing to say in a channel
+    card = await _enrol_card_or_reason(turn, program, quiet=True)
+    if card is None:
+        return
+    form = outbox.to_user(
+        outbox.key("enrolform", program=program.id, user=turn.user.id, at=turn.now.isoformat()),
+        turn.user.id,
+        card=card,
+        team_id=program.team_id,
+    )
+    turn.result.queued += await outbox.queue(turn.repos, form, turn.now)
+
+
+async def _enrol_card_or_reason(
+    turn: Turn, program: Program, quiet: bool = False
+) -> dict[str, Any] | None:
+    problem = _closed_for_enrolment(program, await today_of(turn.repos, turn.user, turn.now))
+    if problem:
+        if not quiet:
+            turn.say(problem)
+        return None
+    current = await turn.repos.programs.enrolment(program.id, turn.user.id)
+    about = (
+        f"Runs {program.starts_on} to {program.ends_on}, meetings {CADENCES[program.cadence]}."
+        + (
+            ""
+            if await turn.repos.profiles.get(turn.user.id)
+            else " Matching uses your profile: type `profile` to set it up."
+        )
+    )
+    return CARDS.render(
+        "enrol_form",
+        pname=program.name,
+        program=program.id,
+        about=about,
+        role=current.role if current and current.active else "",
+        wants=current.wants if current else "",
+        capacity=(current.capacity if current and current.capacity else program.capacity),
+        experience_years=(
+            current.experience_years if current and current.experience_years is not None else ""
+        ),
+    )
+
+
+def _closed_for_enrolment(program: Program, today: date) -> str:
+    if program.status != "open":
+        return f"'{program.name}' isn't open for enrolment."
+    if program.enrol_by and today > program.enrol_by:
+        return f"Enrolment for '{program.name}' closed on {program.enrol_by}."
+    return ""
+
+
+async def save_enrolment(turn: Turn) -> None:
+    """The enrolment card's submit (`enrol_save`)."""
+    program = await _program_from_card(turn)
+    if program is None:
+        return
+    membership = await turn.repos.members.get(program.team_id, turn.user.id)
+    if membership is None or not membership.active:
+        turn.say("That program belongs to a team you're not in. Nothing was saved.")
+        return
+    problem = _closed_for_enrolment(program, await today_of(turn.repos, turn.user, turn.now))
+    if problem:
+        turn.say(problem + " Nothing was saved.")
+        return
+    value = turn.inbound.value
+    role = value.get("role")
+    errors = []
+    if role not in ("mentor", "mentee"):
+        errors.append("please choose mentor or mentee")
+    wants = value.get("wants") or ""
+    if not isinstance(wants, str) or len(wants.strip()) > MAX_WANTS:
+        errors.append(f"'what I want' must be text of at most {MAX_WANTS} characters")
+    capacity = None
+    if role == "mentor":
+        try:
+            capacity = _capacity(value.get("capacity") or program.capacity)
+        except ValueError as exc:
+            errors.append(f"mentees at once must be {exc}")
+    raw_years = value.get("experience_years")
+    years = None if raw_years in (None, "") else forms.whole(raw_years)
+    if raw_years not in (None, "") and (years is None or not 0 <= years <= MAX_YEARS):
+        errors.append(f"years of experience must be a whole number from 0 to {MAX_YEARS}")
+    if errors:
+        turn.say("I couldn't enrol you: " + "; ".join(errors) + ". Nothing was saved.")
+        return
+    await _enrol(turn, program, str(role), str(wants).strip(), capacity, years)
+
+
+async def _enrol(
+    turn: Turn,
+    program: Program,
+    role: str,
+    wants: str,
+    capacity: int | None,
+    years: int | None,
+) -> None:
+    current = await turn.repos.programs.enrolment(program.id, turn.user.id)
+    if current is None:
+        current = Enrolment(program_id=program.id, user_id=turn.user.id, created_at=turn.now)
+        turn.repos.programs.add_enrolment(current)
+    current.role, current.wants, current.capacity = role, wants, capacity
+    current.experience_years = years
+    current.active, current.priority, current.updated_at = True, False, turn.now
+    when = f"after {program.enrol_by}" if program.enrol_by else "when an admin starts matching"
+    turn.say(f"You're in '{program.name}' as a {role}. Matching happens {when}; I'll message you.")
+
+
+# --- helpers -------------------------------------------------------------------------------------
+async def named_program(turn: Turn) -> Program | None:
+    """The program an admin command names (`name=` or the words after it) in its team."""
+    team = team_of(turn)
+    name = " ".join((turn.args.get("name") or turn.rest).split())
+    if not name:
+        turn.say(
+            "Which program? Add its name, e.g. "
+            f"`{turn.command.name if turn.command else '/program show'} Spring mentoring`."
+        )
+        return None
+    found = await turn.repos.programs.by_name([team.id], name)
+    if not found:
+        names = ", ".join(f"'{p.name}'" for p in await turn.repos.programs.of_team(team.id))
+        turn.say(
+            f"No program called '{name}' in {team.name}."
+            + (f" Programs: {names}." if names else "")
+        )
+        return None
+    return found[0]
+
+
+async def _program_from_card(turn: Turn) -> Program | None:
+    program_id = forms.row_id(turn.inbound.value.get("program"))
+    program = await turn.repos.programs.get(program_id) if program_id is not None else None
+    if program is None:
+        turn.say("I can't find that program any more. Nothing was saved.")
+    return program
+
+
+def _choices(options: dict[str, str]) -> list[dict[str, str]]:
+    return [{"title": label, "value": key} for key, label in options.items()]

@@ -1,0 +1,256 @@
+"""The outbox: messages waiting to go out, their claims, leases and outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import sql
+from storage.models import OutboxMessage, User
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one claimed outbox row."""
+
+    row_id: int
+    status: str  # sent | pending (retry later) | failed
+    at: datetime
+    activity_id: str | None = None
+    conversation_id: str | None = None
+    error: str | None = None
+    not_before: datetime | None = None
+    unreachable_user: int | None = None
+    personal_ref: str | None = None  # a 1:1 chat opened for this send
+    ref_user: int | None = None
+
+    def params(self, worker: str) -> dict[str, Any]:
+        return {
+            "row_id": self.row_id,
+            "worker": worker,
+            "new_status": self.status,
+            "new_activity_id": self.activity_id,
+            "new_conversation_id": self.conversation_id,
+            "new_sent_at": self.at if self.status == "sent" else None,
+            "new_error": self.error,
+            "new_not_before": self.not_before,
+        }
+
+
+class OutboxRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def enqueue(
+        self,
+        key: str,
+        payload: dict[str, Any],
+        now: datetime,
+        user_id: int | None = None,
+        team_id: int | None = None,
+        not_before: datetime | None = None,
+    ) -> bool:
+        """Queue a message once per idempotency key; False when it was queued before.
+
+        `not_before` is compared with the delivery worker's wall clock, never with the
+        injected clock: derive it from a time the worker wrote (e.g. a row's `sent_at`)."""
+        values = dict(
+            idempotency_key=key,
+            payload=payload,
+            user_id=user_id,
+            team_id=team_id,
+            status="pending",
+            attempts=0,
+            created_at=now,
+            not_before=not_before,
+        )
+        stmt = sql.insert(self.s, OutboxMessage).values(**values).on_conflict_do_nothing()
+        result = await self.s.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def replace_pending(self, key: str, payload: dict[str, Any]) -> bool:
+        """New content for a message still waiting to be sent; False once it was claimed
+        (on PostgreSQL this waits for a concurrent claim and then sees it)."""
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.idempotency_key == key, OutboxMessage.status == "pending")
+            .values(payload=payload)
+        )
+        return bool((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+
+    async def claim_due(
+        self, worker: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[OutboxMessage]:
+        """Claim up to `limit` due rows for one worker (pending -> sending, with a lease)."""
+        due = (
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == "pending")
+            .where(or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now))
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        if sql.is_postgres(self.s):
+            due = due.with_for_update(skip_locked=True)  # replicas take different rows
+        ids = list(await self.s.scalars(due))
+        if not ids:
+            return []
+        await self.s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending")
+            .values(
+                status="sending",
+                claimed_by=worker,
+                lease_until=lease_until,
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        mine = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(ids),
+                OutboxMessage.claimed_by == worker,
+                OutboxMessage.status == "sending",
+            )
+            .order_by(OutboxMessage.id)
+        )
+        return list(await self.s.scalars(mine))
+
+    async def defer(self, worker: str, until: dict[int, datetime]) -> None:
+        """Hand claimed rows back unsent, not before `until[id]` (call in the claim's own
+        transaction: nobody ever sees them claimed, and the claim's attempt is undone)."""
+        table = cast(Table, OutboxMessage.__table__)
+        stmt = (
+            table.update()
+            .where(table.c.id == bindparam("row_id"), table.c.claimed_by == worker)
+            .values(
+                status="pending",
+                not_before=bindparam("until"),
+                attempts=table.c.attempts - 1,
+                claimed_by=None,
+                lease_until=None,
+            )
+        )
+        connection = await self.s.connection()
+        await connection.execute(stmt, [{"row_id": i, "until": t} for i, t in until.items()])
+
+    async def renew(self, worker: str, lease_until: datetime) -> None:
+        await self.s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.claimed_by == worker, OutboxMessage.status == "sending")
+            .values(lease_until=lease_until)
+        )
+
+    async def release_expired(self, now: datetime, worker: str) -> int:
+        """Rows whose worker died mid-send go back to pending (sent again, same key).
+
+        Never the caller's own rows: it is alive, however late its lease renewal."""
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "sending")
+            .where(or_(OutboxMessage.claimed_by.is_(None), OutboxMessage.claimed_by != worker))
+            .where(or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now))
+            .values(status="pending", claimed_by=None, lease_until=None)
+        )
+        return int((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+
+    async def apply(self, worker: str, outcomes: Sequence[Outcome]) -> None:
+        """Write send outcomes, only for rows this worker still holds."""
+        table = cast(Table, OutboxMessage.__table__)
+        stmt = (
+            table.update()
+            .where(
+                table.c.id == bindparam("row_id"),
+                table.c.claimed_by == bindparam("worker"),
+                table.c.status == "sending",
+            )
+            .values(
+                status=bindparam("new_status"),
+                activity_id=bindparam("new_activity_id"),
+                conversation_id=bindparam("new_conversation_id"),
+                sent_at=bindparam("new_sent_at"),
+                last_error=bindparam("new_error"),
+                not_before=bindparam("new_not_before"),
+                claimed_by=None,
+                lease_until=None,
+            )
+        )
+        connection = await self.s.connection()
+        await connection.execute(stmt, [o.params(worker) for o in outcomes])
+        for outcome in outcomes:
+            await self._apply_to_user(outcome)
+
+    async def _apply_to_user(self, outcome: Outcome) -> None:
+        if outcome.unreachable_user is not None:
+            await self.s.execute(
+                update(User)
+                .where(User.id == outcome.unreachable_user)
+                .values(unreachable_at=outcome.at)
+            )
+        if outcome.ref_user is not None and outcome.personal_ref:
+            await self.s.execute(
+                update(User)
+                .where(User.id == outcome.ref_user, User.personal_ref.is_(None))
+                .values(personal_ref=outcome.personal_ref)
+            )
+
+    async def next_retry_at(self) -> datetime | None:
+        stmt = select(func.min(OutboxMessage.not_before)).where(OutboxMessage.status == "pending")
+        return await self.s.scalar(stmt)
+
+    async def by_keys(self, keys: Iterable[str]) -> dict[str, OutboxMessage]:
+        wanted = list(keys)
+        if not wanted:
+            return {}
+        rows = await self.s.scalars(
+            select(OutboxMessage).where(OutboxMessage.idempotency_key.in_(wanted))
+        )
+        return {r.idempotency_key: r for r in rows}
+
+    async def team_counts(self, team_id: int) -> dict[str, int]:
+        stmt = (
+            select(OutboxMessage.status, func.count())
+            .where(OutboxMessage.team_id == team_id)
+            .group_by(OutboxMessage.status)
+        )
+        counts = {"pending": 0, "sending": 0, "sent": 0, "failed": 0}
+        counts |= {status: int(n) for status, n in (await self.s.execute(stmt)).all()}
+        return counts
+
+    async def last_failures(
+        self, team_id: int, limit: int
+    ) -> list[tuple[OutboxMessage, User | None]]:
+        stmt = (
+            select(OutboxMessage, User)
+            .outerjoin(User, User.id == OutboxMessage.user_id)
+            .where(OutboxMessage.team_id == team_id, OutboxMessage.status == "failed")
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+        return [(m, u) for m, u in (await self.s.execute(stmt)).all()]
+
+    async def requeue_failed(self, team_id: int) -> int:
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.team_id == team_id, OutboxMessage.status == "failed")
+            .values(status="pending", attempts=0, not_before=None, last_error=None)
+        )
+        return int((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+
+    async def drop_for_user(self, user_id: int) -> None:
+        await self.s.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.user_id == user_id, OutboxMessage.status != "sent"
+            )
+        )
+        await self.s.execute(
+            update(OutboxMessage).where(OutboxMessage.user_id == user_id).values(payload={})
+        )
+
+    async def all(self) -> list[OutboxMessage]:
+        return list(await self.s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))

@@ -1,0 +1,29 @@
+"""The SQL that differs between SQLite and PostgreSQL, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+
+def dialect_name(session: AsyncSession | AsyncConnection) -> str:
+    bind = session.bind if isinstance(session, AsyncSession) else session
+    assert bind is not None, "units of work are bound to the database's engine"
+    return bind.dialect.name
+
+
+def is_postgres(session: AsyncSession | AsyncConnection) -> bool:
+    return dialect_name(session) == "postgresql"
+
+
+def insert(session: AsyncSession, model: Any) -> Any:
+    """An INSERT that knows ON CONFLICT in the session's dialect."""
+    return insert_for(dialect_name(session), model)
+
+
+def insert_for(dialect_name: str, model: Any) -> Any:
+    """The same for a dialect by name (for statements built once and cached)."""
+    module = postgresql if dialect_name == "postgresql" else sqlite
+    return module.insert(model)
