@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Text, cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -27,3 +28,8 @@ def insert_for(dialect_name: str, model: Any) -> Any:
     """The same for a dialect by name (for statements built once and cached)."""
     module = postgresql if dialect_name == "postgresql" else sqlite
     return module.insert(model)
+
+
+def cast_text(column: Any) -> Any:
+    """A JSON column read as its text (both dialects store the serialized JSON)."""
+    return cast(column, Text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
@@ -96,6 +97,16 @@ class TeamRepo:
         return list(
             await self.s.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.id))
         )
+
+    async def forget_person(self, teams_id: str) -> None:
+        """Drop a person's account from the conversation references the teams keep (the
+        reference of the install names who installed; sending needs only the rest)."""
+        stmt = select(Team).where(Team.general_ref.contains(teams_id, autoescape=True))
+        for team in await self.s.scalars(stmt):
+            ref = json.loads(team.general_ref)
+            if (ref.get("user") or {}).get("id") == teams_id:
+                ref.pop("user")
+            team.general_ref = json.dumps(ref)
 
     async def installed_by(self, user_id: int) -> list[Team]:
         stmt = select(Team).where(Team.installer_id == user_id, Team.active.is_(True))

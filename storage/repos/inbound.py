@@ -1,0 +1,46 @@
+"""Activities already handled, so that a retried delivery is answered, not redone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import sql
+from storage.models import InboundActivity
+
+
+class InboundRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def claim(self, key: str, now: datetime) -> bool:
+        """True when this activity is new. On PostgreSQL a concurrent turn with the same
+        key makes this wait until that turn's transaction ends (then: False after its
+        commit, True after its rollback), as a period claim does."""
+        stmt = (
+            sql.insert(self.s, InboundActivity)
+            .values(key=key, created_at=now)
+            .on_conflict_do_nothing()
+        )
+        return bool((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+
+    async def replies(self, key: str) -> list[dict[str, Any]]:
+        stmt = select(InboundActivity.replies).where(InboundActivity.key == key)
+        return list(await self.s.scalar(stmt) or [])
+
+    async def record(self, key: str, user_id: int | None, replies: list[dict[str, Any]]) -> None:
+        await self.s.execute(
+            update(InboundActivity)
+            .where(InboundActivity.key == key)
+            .values(user_id=user_id, replies=replies)
+        )
+
+    async def erase_user(self, user_id: int) -> None:
+        await self.s.execute(delete(InboundActivity).where(InboundActivity.user_id == user_id))
+
+    async def purge(self, before: datetime) -> int:
+        stmt = delete(InboundActivity).where(InboundActivity.created_at < before)
+        return int((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
