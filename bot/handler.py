@@ -171,8 +171,8 @@ async def _say_once(context: TurnContext, text: str) -> None:
             await context.send_activity(invoke_reply([Reply(text=text)]))
         elif context.activity.type == ActivityTypes.message:
             await context.send_activity(text)
-    except Exception:
-        log.warning("could not tell the user about the failure", exc_info=True)
+    except Exception as exc:
+        log.warning("could not tell the user about the failure: %s", exc.__class__.__name__)
 
 
 async def on_turn_error(context: TurnContext, error: Exception) -> None:

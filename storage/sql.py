@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import Text, cast
@@ -33,3 +34,9 @@ def insert_for(dialect_name: str, model: Any) -> Any:
 def cast_text(column: Any) -> Any:
     """A JSON column read as its text (both dialects store the serialized JSON)."""
     return cast(column, Text)
+
+
+def json_escaped(text: str) -> str:
+    """How a string reads inside stored JSON (quotes, backslashes, non-ASCII escaped, as
+    SQLAlchemy's JSON type writes it on both dialects)."""
+    return json.dumps(text)[1:-1]

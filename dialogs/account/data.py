@@ -116,7 +116,7 @@ async def _erase_traces(turn: Turn, traces: Traces) -> None:
     them as its installer."""
     user, repos = turn.user, turn.repos
     await repos.outbox.erase_user(user.id, traces.needles, turn.now)
-    await repos.inbound.erase_user(user.id)
+    await repos.inbound.erase_user(user.id, traces.needles)
     if traces.teams_id:
         await repos.teams.forget_person(traces.teams_id)
 

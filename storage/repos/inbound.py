@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import sql
+from storage.sql import cast_text, json_escaped
 from storage.models import InboundActivity
 
 
@@ -38,8 +40,17 @@ class InboundRepo:
             .values(user_id=user_id, replies=replies)
         )
 
-    async def erase_user(self, user_id: int) -> None:
+    async def erase_user(self, user_id: int, needles: Iterable[str]) -> None:
+        """Their remembered activities go; others' remembered answers that name them or
+        carry their words are blanked (the activity is still known as handled)."""
         await self.s.execute(delete(InboundActivity).where(InboundActivity.user_id == user_id))
+        found = [n for n in dict.fromkeys(needles) if n]
+        for start in range(0, len(found), 50):
+            text = cast_text(InboundActivity.replies)
+            mentions = or_(
+                *(text.icontains(json_escaped(n), autoescape=True) for n in found[start : start + 50])
+            )
+            await self.s.execute(update(InboundActivity).where(mentions).values(replies=[]))
 
     async def purge(self, before: datetime) -> int:
         stmt = delete(InboundActivity).where(InboundActivity.created_at < before)

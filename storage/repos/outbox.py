@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,7 +11,7 @@ from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import sql
-from storage.sql import cast_text
+from storage.sql import cast_text, json_escaped
 from storage.models import OutboxMessage, User
 
 
@@ -268,7 +267,7 @@ class OutboxRepo:
     async def _erase_mentions(self, needles: list[str], now: datetime) -> None:
         # Payloads are JSON text with non-ASCII escaped: look for the escaped spelling.
         text = cast_text(OutboxMessage.payload)
-        mentions = or_(*(text.icontains(_json_escaped(n), autoescape=True) for n in needles))
+        mentions = or_(*(text.icontains(json_escaped(n), autoescape=True) for n in needles))
         rows = list(
             await self.s.execute(
                 select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.user_id).where(
@@ -315,8 +314,3 @@ class OutboxRepo:
 
     async def all(self) -> list[OutboxMessage]:
         return list(await self.s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-
-
-def _json_escaped(text: str) -> str:
-    """How a string reads inside stored JSON (quotes, backslashes, non-ASCII escaped)."""
-    return json.dumps(text)[1:-1]
