@@ -50,9 +50,7 @@ def create_app(
         retention_days=settings.retention_days,
     )
     delivery = DeliveryWorker(db, adapter, settings.app_id, settings.delivery)
-    bot = MentorBot(
-        db, env, delivery, settings.allowed_tenants, settings.turn_deadline_seconds
-    )
+    bot = MentorBot(db, env, delivery, settings.allowed_tenants, settings.turn_deadline_seconds)
     Routes(adapter, bot, db).install(app)
     app[DB_KEY], app[DELIVERY_KEY] = db, delivery
     scheduler = app[SCHEDULER_KEY] = Scheduler(

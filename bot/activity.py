@@ -30,11 +30,21 @@ def parse_body(body: bytes) -> Activity:
 
 
 def tenant_of(activity: Activity) -> str | None:
+    """channelData.tenant.id, else conversation.tenantId (compare it ignoring case)."""
     channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     tenant = channel_data.get("tenant")
     if isinstance(tenant, dict) and tenant.get("id"):
         return str(tenant["id"])
-    return activity.conversation.tenant_id if activity.conversation else None
+    return conversation_tenant(activity.conversation)
+
+
+def conversation_tenant(conversation: Any) -> str | None:
+    """The SDK maps `tenantID` only; Teams sends `tenantId`, which msrest keeps aside."""
+    if conversation is None:
+        return None
+    extra = getattr(conversation, "additional_properties", None) or {}
+    tenant = conversation.tenant_id or extra.get("tenantId")
+    return tenant if isinstance(tenant, str) and tenant else None
 
 
 def team_of(activity: Activity) -> dict[str, Any]:
@@ -154,7 +164,7 @@ def reference_json(activity: Activity) -> str:
                 "conversation": {
                     "id": conversation.id,
                     "conversationType": conversation.conversation_type,
-                    "tenantId": conversation.tenant_id,
+                    "tenantId": conversation_tenant(conversation),
                     "isGroup": conversation.is_group,
                 },
                 "channelId": activity.channel_id,

@@ -88,9 +88,7 @@ class ReusingAuthentication(BotFrameworkAuthentication):
             result.claims_identity = ClaimsIdentity(claims, True)
             result.audience = self._inner.get_originating_audience()
             result.caller_id = CallerIdConstants.public_azure_channel
-            result.connector_factory = self._inner.create_connector_factory(
-                result.claims_identity
-            )
+            result.connector_factory = self._inner.create_connector_factory(result.claims_identity)
         if result.connector_factory is not None:
             result.connector_factory = self._factory(
                 result.connector_factory, result.claims_identity

@@ -111,7 +111,9 @@ class MentorBot:
                 await self._queue_replies(inbound, result, result.replies[sent:])
                 return
 
-    async def _queue_replies(self, inbound: Inbound, result: TurnResult, replies: list[Reply]) -> None:
+    async def _queue_replies(
+        self, inbound: Inbound, result: TurnResult, replies: list[Reply]
+    ) -> None:
         if result.sender_id is None:
             return
         turn_key = _turn_key(inbound)
@@ -122,7 +124,10 @@ class MentorBot:
                     key = outbox.key("reply", turn_key, n=n)
                     if team is not None and inbound.conversation_type == "channel":
                         message = outbox.to_team(
-                            key, team.id, text=reply.text, card=reply.card,
+                            key,
+                            team.id,
+                            text=reply.text,
+                            card=reply.card,
                             channel=inbound.conversation_id,
                         )
                     else:

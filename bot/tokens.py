@@ -78,7 +78,8 @@ class OutgoingTokens:
                 token = await loop.run_in_executor(_FETCHERS, inner.get_access_token)
         except Exception as exc:
             self._failed_until[key] = self.monotonic() + RETRY_FAILED_SECONDS
-            raise TokenUnavailable(f"could not get the bot's token ({exc.__class__.__name__})")
+            reason = f"could not get the bot's token ({exc.__class__.__name__})"
+            raise TokenUnavailable(reason) from None
         self._failed_until.pop(key, None)
         self._tokens[key] = (token, self.monotonic() + REUSE_SECONDS)
         return token

@@ -166,7 +166,9 @@ class Scheduler:
                 if not await repos.job_runs.claim(*key, now, MAX_ATTEMPTS):
                     return False
                 due = target.due
-                await job.run(JobContext(repos, target.team_id, due.period, due.due_at, now, self._env))
+                await job.run(
+                    JobContext(repos, target.team_id, due.period, due.due_at, now, self._env)
+                )
                 await repos.job_runs.finish(*key, self._clock())
         except Exception as exc:
             await self._failed(job, target, exc)

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import (
 
 from storage.repos import Repos
 
-
 # PostgreSQL's codes for a statement stopped by statement_timeout and a lock not had in
 # lock_timeout.
 _PG_TIMEOUTS = frozenset({"57014", "55P03"})

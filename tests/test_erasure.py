@@ -66,7 +66,7 @@ async def use_everything(bot) -> None:
     }
     await submit(bot, DORA, profile)
     await mentorship(bot, MIA, DORA)
-    await say(bot, DORA, f"goal add {WORDS['goal']} target=2027-06-30 why=\"{WORDS['why']}\"")
+    await say(bot, DORA, f'goal add {WORDS["goal"]} target=2027-06-30 why="{WORDS["why"]}"')
     await say(bot, DORA, "goal share 1")
     await say(bot, MIA, "goals")  # Mia's remembered answer shows Dora's goal
     bot.connector.fail(r"/v3/conversations/a:personal-dora/activities/", 502)

@@ -47,7 +47,9 @@ leaves = st.one_of(
 )
 json_values = st.recursive(
     leaves,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 # Fields and nested fields the bot reads, to be replaced or dropped.
@@ -94,26 +96,38 @@ def bases(service_url: str) -> st.SearchStrategy[dict[str, Any]]:
     card_values = st.builds(
         lambda action, extra: {"action": action} | extra,
         st.sampled_from(ACTIONS),
-        st.dictionaries(st.sampled_from(["goal", "post", "program", "title", "answer", "x"]), json_values, max_size=3),
+        st.dictionaries(
+            st.sampled_from(["goal", "post", "program", "title", "answer", "x"]),
+            json_values,
+            max_size=3,
+        ),
     )
     return st.one_of(
         st.builds(lambda u, t: teams.personal_message(service_url, u, t), people, words),
         st.builds(lambda u, v: teams.card_submit(service_url, u, v), people, card_values),
         st.builds(lambda u, t: teams.channel_message(service_url, u, TEAM, t), people, words),
-        st.builds(lambda u, v: teams.card_action(service_url, u, TEAM, v, "card-1"), people, card_values),
+        st.builds(
+            lambda u, v: teams.card_action(service_url, u, TEAM, v, "card-1"), people, card_values
+        ),
         st.builds(lambda u: teams.members_added(service_url, TEAM, u), people),
         st.builds(lambda u: teams.members_removed(service_url, TEAM, u), people),
         st.builds(lambda u: teams.personal_install(service_url, u), people),
         st.builds(
             lambda u, name: teams.card_action(service_url, u, TEAM, {}, "c") | {"name": name},
             people,
-            st.sampled_from(["composeExtension/query", "task/fetch", "config/fetch", "signin/verifyState"]),
+            st.sampled_from(
+                ["composeExtension/query", "task/fetch", "config/fetch", "signin/verifyState"]
+            ),
         ),
-        st.builds(lambda u: teams.personal_message(service_url, u, "x") | {"type": "typing"}, people),
+        st.builds(
+            lambda u: teams.personal_message(service_url, u, "x") | {"type": "typing"}, people
+        ),
     )
 
 
-def mutated(base: dict[str, Any], changes: list[tuple[tuple[str, ...], Any, bool]]) -> dict[str, Any]:
+def mutated(
+    base: dict[str, Any], changes: list[tuple[tuple[str, ...], Any, bool]]
+) -> dict[str, Any]:
     activity = json.loads(json.dumps(base))
     for path, value, drop in changes:
         node = activity
@@ -160,7 +174,9 @@ class Records(logging.Handler):
 
 
 async def fingerprint(bot) -> tuple[int, ...]:
-    union = " UNION ALL ".join(f"SELECT count(*) FROM {t.name}" for t in Base.metadata.sorted_tables)
+    union = " UNION ALL ".join(
+        f"SELECT count(*) FROM {t.name}" for t in Base.metadata.sorted_tables
+    )
     async with bot.db.unit() as repos:
         return tuple((await repos.session.execute(text(union))).scalars())
 

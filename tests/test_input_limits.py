@@ -35,14 +35,12 @@ def nested(depth: int) -> str:
 
 
 MALFORMED = {
-    "deep nesting (recursion)": lambda bot: json.dumps(message(bot))[:-1]
-    + ', "value": '
-    + nested(100_000)
-    + "}",
-    "deep nesting (over the limit)": lambda bot: json.dumps(message(bot))[:-1]
-    + ', "value": '
-    + nested(40)
-    + "}",
+    "deep nesting (recursion)": lambda bot: (
+        json.dumps(message(bot))[:-1] + ', "value": ' + nested(100_000) + "}"
+    ),
+    "deep nesting (over the limit)": lambda bot: (
+        json.dumps(message(bot))[:-1] + ', "value": ' + nested(40) + "}"
+    ),
     "a huge integer": lambda bot: json.dumps(message(bot))[:-1] + ', "value": ' + "9" * 5000 + "}",
     "a huge float": lambda bot: json.dumps(message(bot))[:-1] + ', "value": 1e999}',
     "NaN": lambda bot: json.dumps(message(bot))[:-1] + ', "value": NaN}',
@@ -65,12 +63,12 @@ MALFORMED = {
     "membersRemoved a member without id": lambda bot: json.dumps(
         teams.members_removed(bot.service_url, TEAM, ANA) | {"membersRemoved": [{"name": "x"}]}
     ),
-    "a lone surrogate in text": lambda bot: json.dumps(message(bot))[:-1]
-    + ', "text": "hi \\ud800 there"}',
-    "a lone surrogate in a name": lambda bot: json.dumps(message(bot))[:-1].replace(
-        '"Ana Lee"', '"Ana \\udfff"'
-    )
-    + "}",
+    "a lone surrogate in text": lambda bot: (
+        json.dumps(message(bot))[:-1] + ', "text": "hi \\ud800 there"}'
+    ),
+    "a lone surrogate in a name": lambda bot: (
+        json.dumps(message(bot))[:-1].replace('"Ana Lee"', '"Ana \\udfff"') + "}"
+    ),
     "serviceUrl without a host": lambda bot: json.dumps(message(bot, serviceUrl="http://")),
     "serviceUrl with a broken IPv6 host": lambda bot: json.dumps(
         message(bot, serviceUrl="http://[::1/")
@@ -108,7 +106,9 @@ async def test_a_huge_message_is_refused_politely_before_parsing(bot, caplog):
     await bot.send(teams.personal_message(bot.service_url, ANA, "help"))
     before = await rows(bot)
     caplog.set_level(logging.INFO)
-    replies = await bot.send(teams.personal_message(bot.service_url, ANA, "goal add " + "x" * 500_000))
+    replies = await bot.send(
+        teams.personal_message(bot.service_url, ANA, "goal add " + "x" * 500_000)
+    )
     assert len(replies) == 1 and "500,009 characters" in replies[0]
     assert "Nothing was changed" in replies[0]
     assert await rows(bot) == before
@@ -129,7 +129,9 @@ async def test_control_characters_are_refused_alike_on_both_databases(bot, where
     await bot.send(teams.personal_message(bot.service_url, ANA, "help"))
     before = await rows(bot)
     if where == "text":
-        activity = teams.personal_message(bot.service_url, ANA, "goal add Lead\x00 target=2027-01-01")
+        activity = teams.personal_message(
+            bot.service_url, ANA, "goal add Lead\x00 target=2027-01-01"
+        )
     else:
         value = {"action": "goal_save", "goal": 0, "title": "Lead\x00", "target": "2027-01-01"}
         if where == "card value key":

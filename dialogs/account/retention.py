@@ -20,4 +20,6 @@ async def run_job(ctx: JobContext) -> None:
     purged = await ctx.repos.outbox.purge_sent(ctx.now - timedelta(days=days), ctx.now)
     forgotten = await ctx.repos.inbound.purge(ctx.now - timedelta(hours=once.KEEP_HOURS))
     if purged or forgotten:
-        log.info("retention: blanked %d sent message(s), forgot %d activity(ies)", purged, forgotten)
+        log.info(
+            "retention: blanked %d sent message(s), forgot %d activity(ies)", purged, forgotten
+        )

@@ -229,6 +229,4 @@ async def erase(turn: Turn) -> None:
     await turn.repos.pairing.erase_user(turn.user.id)
 
 
-DATA = DataPart(
-    "coffee", export, erase, words=lambda e: [r["comment"] or "" for r in e["rounds"]]
-)
+DATA = DataPart("coffee", export, erase, words=lambda e: [r["comment"] or "" for r in e["rounds"]])

@@ -25,7 +25,9 @@ async def handle(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
     key = once.key_of(inbound)
     if key is not None and (first := await once.repeated(repos, key, env.clock())):
         return first
-    result = await event(inbound, repos, env) if event is not None else await _turn(inbound, repos, env)
+    result = (
+        await event(inbound, repos, env) if event is not None else await _turn(inbound, repos, env)
+    )
     if key is not None:
         await once.remember(repos, key, result)
     return result

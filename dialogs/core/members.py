@@ -12,6 +12,14 @@ from storage.models import Team, User
 from storage.repos import Repos
 
 
+async def active_in(repos: Repos, team_id: int | None, user_ids: list[int]) -> bool:
+    """Whether all these people are active members of the team (pairs need both)."""
+    if team_id is None:
+        return False
+    memberships = await repos.members.for_team(team_id)
+    return all(m is not None and m.active for m in map(memberships.get, user_ids))
+
+
 async def may_act_for(repos: Repos, env: Env, team: Team, user: User | None) -> bool:
     if not team.active or user is None or user.teams_id is None:
         return False

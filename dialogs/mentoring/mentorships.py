@@ -188,6 +188,8 @@ DATA = DataPart(
     "mentoring",
     export,
     erase,
-    words=lambda e: [x["what_i_want"] for x in e["enrolments"]]
-    + [m["my_reason_for_ending"] or "" for m in e["mentorships"]],
+    words=lambda e: (
+        [x["what_i_want"] for x in e["enrolments"]]
+        + [m["my_reason_for_ending"] or "" for m in e["mentorships"]]
+    ),
 )

@@ -10,8 +10,8 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import sql
-from storage.sql import cast_text, json_escaped
 from storage.models import InboundActivity
+from storage.sql import cast_text, json_escaped
 
 
 class InboundRepo:
@@ -48,7 +48,10 @@ class InboundRepo:
         for start in range(0, len(found), 50):
             text = cast_text(InboundActivity.replies)
             mentions = or_(
-                *(text.icontains(json_escaped(n), autoescape=True) for n in found[start : start + 50])
+                *(
+                    text.icontains(json_escaped(n), autoescape=True)
+                    for n in found[start : start + 50]
+                )
             )
             await self.s.execute(update(InboundActivity).where(mentions).values(replies=[]))
 

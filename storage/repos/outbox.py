@@ -11,8 +11,8 @@ from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import sql
-from storage.sql import cast_text, json_escaped
 from storage.models import OutboxMessage, User
+from storage.sql import cast_text, json_escaped
 
 
 @dataclass(frozen=True)

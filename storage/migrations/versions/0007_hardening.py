@@ -22,9 +22,7 @@ def upgrade() -> None:
         "inbound_activities",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("key", sa.String(64), nullable=False, unique=True),
-        sa.Column(
-            "user_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=True, index=True
-        ),
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=True, index=True),
         sa.Column("replies", sa.JSON(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False, index=True),
     )
