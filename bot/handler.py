@@ -28,7 +28,7 @@ from bot.activity import (
 )
 from bot.delivery import DeliveryWorker
 from bot.roster import full_roster, with_details
-from dialogs.core import dispatch, outbox
+from dialogs.core import dispatch, once, outbox
 from dialogs.core.errors import report
 from dialogs.core.router import Env
 from dialogs.core.types import Inbound, Kind, Person, Reply, TurnResult
@@ -86,8 +86,13 @@ class MentorBot:
         """The dialogs in one unit of work, within the deadline; None when it ran out
         (rolled back, and the person told)."""
         try:
-            async with asyncio.timeout(self.deadline_seconds), self.db.unit() as repos:
-                return await dispatch.handle(inbound, repos, self.env)
+            async with asyncio.timeout(self.deadline_seconds):
+                try:
+                    async with self.db.unit() as repos:
+                        return await dispatch.handle(inbound, repos, self.env)
+                except once.Repeated as repeat:  # rolled back: answer as the first time
+                    async with self.db.unit() as repos:
+                        return await once.answer(repos, repeat.key)
         except Exception as exc:
             if not is_timeout(exc):
                 raise

@@ -8,6 +8,7 @@ change nothing and get the first answer.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 
 from storage.models import Goal, InboundActivity, OutboxMessage
@@ -85,3 +86,15 @@ async def test_a_repeated_card_action_in_a_channel_is_answered_the_same(bot):
     assert first == second and first[0] == 200
     rows = await count(bot, InboundActivity)
     assert rows >= 2  # the install and the card action (each once)
+
+
+async def test_two_deliveries_at_once_are_handled_once(bot):
+    await bot.send(teams.personal_message(bot.service_url, ANA, "help"))
+    activity = teams.personal_message(bot.service_url, ANA, ADD)
+    before = len(texts(bot))
+    results = await asyncio.gather(*(bot.post(copy.deepcopy(activity)) for _ in range(3)))
+    assert [code for code, _ in results] == [200, 200, 200]
+    await bot.settle()
+    assert await count(bot, Goal) == 1
+    answers = texts(bot)[before:]
+    assert len(answers) == 3 and len(set(answers)) == 1 and "Ship the beta" in answers[0]

@@ -33,8 +33,9 @@ async def locked(database_url: str) -> AsyncIterator[None]:
     """Another process writing: holds the lock that a new user's row needs."""
     if database_url.startswith("sqlite"):
         path = database_url.split("///", 1)[1]
-        other = sqlite3.connect(path, isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        # In a thread: the app may be mid-write, and must be able to finish it.
+        await asyncio.to_thread(other.execute, "BEGIN IMMEDIATE")
         try:
             yield
         finally:

@@ -22,14 +22,12 @@ async def handle(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
     refusal = None if event is not None else refused(inbound)
     if refusal is not None:
         return TurnResult(route="refused").say(refusal)
-    key = once.key_of(inbound)
-    if key is not None and (first := await once.repeated(repos, key, env.clock())):
-        return first
     result = (
         await event(inbound, repos, env) if event is not None else await _turn(inbound, repos, env)
     )
+    key = once.key_of(inbound)
     if key is not None:
-        await once.remember(repos, key, result)
+        await once.remember(repos, key, result, env.clock())  # raises once.Repeated
     return result
 
 
@@ -69,12 +67,13 @@ async def _outsider_in_channel(inbound: Inbound, repos: Repos, env: Env) -> Turn
     admin rights there); an outsider is answered before anything is stored."""
     if not inbound.team_id:
         return None
-    team = await repos.teams.by_team_id(inbound.team_id)
+    team, sender, membership = await repos.members.sender_in(inbound.team_id, inbound.sender.id)
     if team is None or not team.active:
         return None  # not registered (or removed the app): the handlers say so
+    if membership is not None and membership.active:
+        return None
     if {inbound.sender.id, inbound.sender.aad_object_id} & env.admins:
         return None  # a global admin, maybe before their first turn
-    sender = await repos.users.by_teams_id(inbound.sender.id)
     if await members.may_act_for(repos, env, team, sender):
         return None
     return TurnResult(route="not-a-member").say(members.refusal(team))

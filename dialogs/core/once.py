@@ -1,7 +1,7 @@
 """An activity is handled once: Teams retries a delivery when a turn is slow, and a
 double click sends a card twice. The first is recognised by its activity id, the second
 by what was submitted on which card by whom. A repeat gets the first answer and changes
-nothing (the claim is part of the turn's transaction, so a turn that rolled back was
+nothing (the record is part of the turn's transaction, so a turn that rolled back was
 never handled). Keys are hashes: the table holds no ids in clear."""
 
 from __future__ import annotations
@@ -30,13 +30,25 @@ def key_of(inbound: Inbound) -> str | None:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-async def repeated(repos: Repos, key: str, now: datetime) -> TurnResult | None:
-    """None when this is the first time; else the answer the first time gave."""
-    if await repos.inbound.claim(key, now):
-        return None
+class Repeated(Exception):
+    """This activity was handled before: roll the turn back and give `answer(key)`."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__("the activity was handled before")
+        self.key = key
+
+
+async def remember(repos: Repos, key: str, result: TurnResult, now: datetime) -> None:
+    """Record the turn's answer under its key, in the turn's transaction; raise Repeated
+    when the key was recorded before. One statement for a new activity: a repeat (rare)
+    did its work for nothing and is rolled back. On PostgreSQL a concurrent repeat waits
+    here for the first one's transaction, then sees its row."""
+    replies = [asdict(r) for r in result.replies]
+    if not await repos.inbound.claim(key, result.sender_id, replies, now):
+        raise Repeated(key)
+
+
+async def answer(repos: Repos, key: str) -> TurnResult:
+    """The first time's answer, for a repeat (in a new unit, after the rollback)."""
     replies = [Reply(**r) for r in await repos.inbound.replies(key)]
     return TurnResult(replies=replies, route="repeat")
-
-
-async def remember(repos: Repos, key: str, result: TurnResult) -> None:
-    await repos.inbound.record(key, result.sender_id, [asdict(r) for r in result.replies])

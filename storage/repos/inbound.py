@@ -18,13 +18,15 @@ class InboundRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
 
-    async def claim(self, key: str, now: datetime) -> bool:
-        """True when this activity is new. On PostgreSQL a concurrent turn with the same
-        key makes this wait until that turn's transaction ends (then: False after its
-        commit, True after its rollback), as a period claim does."""
+    async def claim(
+        self, key: str, user_id: int | None, replies: list[dict[str, Any]], now: datetime
+    ) -> bool:
+        """Record a handled activity; False when its key was recorded before. On
+        PostgreSQL a concurrent turn with the same key makes this wait until that turn's
+        transaction ends (then: False after its commit, True after its rollback)."""
         stmt = (
             sql.insert(self.s, InboundActivity)
-            .values(key=key, created_at=now)
+            .values(key=key, user_id=user_id, replies=replies, created_at=now)
             .on_conflict_do_nothing()
         )
         return bool((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
@@ -32,13 +34,6 @@ class InboundRepo:
     async def replies(self, key: str) -> list[dict[str, Any]]:
         stmt = select(InboundActivity.replies).where(InboundActivity.key == key)
         return list(await self.s.scalar(stmt) or [])
-
-    async def record(self, key: str, user_id: int | None, replies: list[dict[str, Any]]) -> None:
-        await self.s.execute(
-            update(InboundActivity)
-            .where(InboundActivity.key == key)
-            .values(user_id=user_id, replies=replies)
-        )
 
     async def erase_user(self, user_id: int, needles: Iterable[str]) -> None:
         """Their remembered activities go; others' remembered answers that name them or

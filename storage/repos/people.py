@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import sql
@@ -129,6 +129,23 @@ class MembershipRepo:
 
     def add(self, membership: Membership) -> None:
         self.s.add(membership)
+
+    async def sender_in(
+        self, team_id: str, teams_id: str
+    ) -> tuple[Team | None, User | None, Membership | None]:
+        """The team (by Teams' id), the sender (by Teams id) and their membership, in one
+        query (every channel turn asks)."""
+        stmt = (
+            select(Team, User, Membership)
+            .select_from(Team)
+            .outerjoin(User, User.teams_id == teams_id)
+            .outerjoin(
+                Membership, and_(Membership.team_id == Team.id, Membership.user_id == User.id)
+            )
+            .where(Team.team_id == team_id)
+        )
+        row = (await self.s.execute(stmt)).first()
+        return (row[0], row[1], row[2]) if row is not None else (None, None, None)
 
     async def of_user(self, user_id: int) -> list[tuple[Membership, Team]]:
         stmt = (
