@@ -160,9 +160,8 @@ async def seed(url: str, users: list[TeamsUser], service_url: str, backlog: int)
                 )
     finally:
         await db.dispose()
-    info(
-        f"seeded {len(users)} members and {backlog} messages in {time.perf_counter() - started:.1f} s"
-    )
+    took = time.perf_counter() - started
+    info(f"seeded {len(users)} members and {backlog} messages in {took:.1f} s")
 
 
 def _user_row(user: TeamsUser, service_url: str, now: datetime) -> dict[str, Any]:
