@@ -148,6 +148,7 @@ class DeliveryWorker:
             try:
                 if self.monotonic() >= next_recovery:
                     await self._recover()
+                    self.limits.prune(self.monotonic())  # bounded by what is recent
                     next_recovery = self.monotonic() + self.config.lease_seconds / 2
                 if self._inflight and self.monotonic() >= next_renewal:
                     # Rows can wait in the rate limiter longer than a lease; keep them.

@@ -8,6 +8,7 @@ handle gets 200 with an empty body, never 501.
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -78,3 +79,24 @@ async def test_an_invoke_from_a_tenant_not_allowed_gets_200(limited):
     activity["conversation"]["tenantId"] = "another-tenant"
     code, body = await limited.post(activity)
     assert code == 200 and json.loads(body) == {}
+
+
+async def test_rate_limit_windows_forget_conversations_gone_quiet(settings, connector, clock):
+    """A fan-out reaches many conversations once each: their windows do not stay."""
+    from dataclasses import replace
+
+    quick = replace(settings.delivery, conversation_limits=((7, 0.2),), tenant_per_second=500)
+    team = TeamsTeam("many", "Many")
+    people = [TeamsUser(f"m{i:02d}", f"Member {i}") for i in range(30)]
+    async with start_bot(settings.with_(delivery=quick), connector, clock) as bot:
+        connector.set_roster(team.id, [ANA.member()], team.name)
+        await bot.send(teams.bot_installed_in_team(bot.service_url, ANA, team))
+        connector.set_roster(team.id, [p.member() for p in (ANA, *people)], team.name)
+        await bot.post(teams.members_added(bot.service_url, team, *people, by=ANA))
+        await bot.settle()
+        assert len(connector.created_conversations()) == 30  # 30 greetings, 30 chats
+        for _ in range(100):  # the worker prunes with its lease checks (every second here)
+            if len(bot.delivery.limits) <= 2:
+                break
+            await asyncio.sleep(0.05)
+        assert len(bot.delivery.limits) <= 2, len(bot.delivery.limits)

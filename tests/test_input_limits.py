@@ -140,3 +140,9 @@ async def test_control_characters_are_refused_alike_on_both_databases(bot, where
     replies = await bot.send(activity)
     assert len(replies) == 1 and "control characters" in replies[0]
     assert await rows(bot) == before
+
+
+async def test_a_body_over_a_megabyte_gets_413(bot):
+    body = json.dumps(message(bot, text="x" * (1024 * 1024))).encode()
+    code, _ = await bot.post(None, JSON, raw=body)
+    assert code == 413
