@@ -39,6 +39,7 @@ from sqlalchemy import insert, select
 from bench.common import (
     Procs,
     bench_env,
+    cpu_seconds,
     free_port,
     info,
     make_tmpdir,
@@ -266,6 +267,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     timeout = aiohttp.ClientTimeout(total=30)
     pool = aiohttp.TCPConnector(limit=MAX_IN_FLIGHT + 16)
     rss: list[tuple[float, float]] = []
+    slices: list[dict[str, Any]] = []
     try:
         await _pg_admin(args.database_url, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
         await _pg_admin(args.database_url, f'CREATE DATABASE "{pg_name}"')
@@ -289,7 +291,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             sampler = asyncio.create_task(sample_rss(bot.pid, 5.0, rss))
             load = Load(session, bot.url, service_url)
-            progress = asyncio.create_task(report_progress(load, stats_url, session))
+            progress = asyncio.create_task(
+                report_progress(load, stats_url, session, bot.pid, slices)
+            )
             try:
                 wall = await load.run(users, args.rate, args.seconds)
             finally:
@@ -306,19 +310,39 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await procs.stop_all()
         with contextlib.suppress(Exception):
             await _pg_admin(args.database_url, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-    return summary(args, load, wall, rss, connector_stats, problems, outbox, backlog)
+    result = summary(args, load, wall, rss, connector_stats, problems, outbox, backlog)
+    return {**result, "every_30s": slices, "meets_goal": result.pop("meets_goal")}
 
 
-async def report_progress(load: Load, stats_url: str, session: aiohttp.ClientSession) -> None:
+async def report_progress(
+    load: Load,
+    stats_url: str,
+    session: aiohttp.ClientSession,
+    pid: int,
+    slices: list[dict[str, Any]],
+) -> None:
+    """Every 30 s: what the last 30 s looked like, also kept for the summary (the bot's
+    CPU per turn and the host's load tell a slower bot from a busier machine)."""
+    answered, cpu = 0, cpu_seconds(pid) or 0.0
     while True:
         await asyncio.sleep(30)
-        ordered = sorted(load.latencies[-3000:])
+        now_cpu = cpu_seconds(pid) or 0.0
+        recent = load.latencies[answered:]
+        ordered = sorted(recent)
         stats = await get_json(session, stats_url)
-        info(
-            f"{load.sent} sent, {len(load.latencies)} answered, errors {load.errors}, "
-            f"recent p99 {percentile(ordered, 99) * 1000:.0f} ms, "
-            f"{stats['replies']} messages at the connector"
-        )
+        piece = {
+            "answered": len(recent),
+            "p99_ms": round(percentile(ordered, 99) * 1000),
+            "bot_cpu_ms_per_turn": round((now_cpu - cpu) * 1000 / len(recent), 1)
+            if recent
+            else None,
+            "host_load_1min": round(os.getloadavg()[0], 2),
+            "bot_rss_mb": rss_mb(pid),
+        }
+        slices.append(piece)
+        answered, cpu = len(load.latencies), now_cpu
+        out = stats["replies"]
+        info(f"{load.sent} sent, errors {load.errors}, last 30 s {piece}, {out} messages out")
 
 
 def summary(
