@@ -40,20 +40,26 @@ def create_app(
     settings: Settings, *, clock: Clock = system_clock, jobs: tuple[Job, ...] = JOBS
 ) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, wait_seconds=settings.turn_deadline_seconds)
     adapter = build_adapter(settings)
     adapter.on_turn_error = on_turn_error
-    env = Env(admins=settings.admins, clock=clock, table=build_table())
+    env = Env(
+        admins=settings.admins,
+        clock=clock,
+        table=build_table(),
+        retention_days=settings.retention_days,
+    )
     delivery = DeliveryWorker(db, adapter, settings.app_id, settings.delivery)
-    bot = MentorBot(db, env, delivery, settings.allowed_tenants)
+    bot = MentorBot(db, env, delivery, settings.allowed_tenants, settings.turn_deadline_seconds)
     Routes(adapter, bot, db).install(app)
     app[DB_KEY], app[DELIVERY_KEY] = db, delivery
     scheduler = app[SCHEDULER_KEY] = Scheduler(
-        db, clock, jobs, report=errors.report, on_ran=delivery.wake
+        db, clock, jobs, report=errors.report, on_ran=delivery.wake, env=env
     )
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await db.migrate()
+        adapter.bot_framework_authentication.start()  # signing keys, fetched off the loop
         delivery.start()
         scheduler.start()
         yield

@@ -55,6 +55,14 @@ class Settings:
     # and sovereign clouds change it; empty means the SDK's public-cloud default.
     openid_metadata_url: str = ""
     delivery: DeliverySettings = field(default_factory=lambda: DeliverySettings())
+    # A turn's whole unit of work, and every wait for the database (pool, statements,
+    # locks, SQLite's busy timeout); past it the turn is rolled back and the person told.
+    # Teams gives up on a turn after about 15 s and retries it.
+    turn_deadline_seconds: float = 10.0
+    # Sent messages' contents are blanked after this many days (their rows stay).
+    retention_days: int = 30
+    # Connector clients kept, one per service URL (least recently used go first).
+    connector_cache_size: int = 100
 
     @property
     def auth_enabled(self) -> bool:
@@ -79,6 +87,9 @@ class Settings:
             log_level=_choice(env, "LOG_LEVEL", LOG_LEVELS, "INFO", upper=True),
             openid_metadata_url=env.get("BOT_OPENID_METADATA_URL", "").strip(),
             delivery=_delivery(env),
+            turn_deadline_seconds=_positive_float(env, "TURN_DEADLINE_SECONDS", 10.0),
+            retention_days=_whole(env, "RETENTION_DAYS", 30),
+            connector_cache_size=_whole(env, "CONNECTOR_CACHE_SIZE", 100),
         )._checked()
 
     def _checked(self) -> Settings:
@@ -145,6 +156,15 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise SettingsError(f"{name} must be a positive number of seconds (got {raw!r})")
     return value
+
+
+def _whole(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(f"{name} must be a whole number of 1 or more (got {raw!r})")
+    return int(raw)
 
 
 def _delivery(env: Mapping[str, str]) -> DeliverySettings:

@@ -39,6 +39,8 @@ from tests.fakes.connector import FakeConnector
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 _SENDS = re.compile(r"/v3/conversations/[^/]+/activities(/[^/]+)?")
+# How the bot words its own failures (bot/handler.py): counted by the connector.
+FAILURE_REPLIES = ("Sorry, something went wrong", "Sorry, that took me too long")
 
 
 def info(message: str) -> None:
@@ -214,6 +216,7 @@ class CountingConnector(FakeConnector):
         self.port = port
         self.replies = 0
         self.other_calls = 0
+        self.failures = 0  # the bot's own "something went wrong" / "took too long"
         self.texts: collections.Counter[str] = collections.Counter()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -223,6 +226,8 @@ class CountingConnector(FakeConnector):
             if call.method == "POST" and _SENDS.fullmatch(call.path):
                 self.replies += 1
                 self.texts[(call.text or ("<card>" if call.cards else "<empty>"))[:48]] += 1
+                if (call.text or "").startswith(FAILURE_REPLIES):
+                    self.failures += 1
             else:
                 self.other_calls += 1
         self.calls.clear()
@@ -236,11 +241,12 @@ class CountingConnector(FakeConnector):
         return {
             "replies": self.replies,
             "other_calls": self.other_calls,
+            "failures": self.failures,
             "texts": dict(self.texts.most_common(5)),
         }
 
     def reset(self) -> None:
-        self.replies = self.other_calls = 0
+        self.replies = self.other_calls = self.failures = 0
         self.texts.clear()
 
 

@@ -10,34 +10,17 @@ from typing import Any
 from botbuilder.core import CardFactory, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, Attachment, ChannelAccount
 
+from bot import shape
+from bot.shape import BadActivity
+from dialogs.core.forms import MAX_MESSAGE_CHARS
 from dialogs.core.types import Inbound, Kind, Person, Reply
 
 _AT_TAG = re.compile(r"<at>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 CARD_ACTION = "adaptiveCard/action"  # an Action.Execute on a card (Universal Actions)
 
 
-class BadActivity(ValueError):
-    """The request body is not an activity we can process (answered with 400)."""
-
-
 def parse_body(body: bytes) -> Activity:
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadActivity(f"body is not valid JSON: {exc.__class__.__name__}") from None
-    if not isinstance(data, dict):
-        raise BadActivity("body must be a JSON object")
-    _require(data, "type", "channelId", "serviceUrl")
-    _require_object_id(data, "conversation")
-    if data["type"] in (
-        ActivityTypes.message,
-        ActivityTypes.conversation_update,
-        ActivityTypes.invoke,
-    ):
-        _require_object_id(data, "from")
-        _require_object_id(data, "recipient")
-    if not str(data["serviceUrl"]).startswith(("https://", "http://")):
-        raise BadActivity("serviceUrl must be an http(s) URL")
+    data = shape.loads(body)  # limits and every field's type: 400 before any work
     try:
         return Activity().deserialize(data)
     except Exception as exc:  # msrest raises several types for ill-typed fields
@@ -46,24 +29,22 @@ def parse_body(body: bytes) -> Activity:
         ) from None
 
 
-def _require(data: dict[str, Any], *names: str) -> None:
-    for name in names:
-        if not isinstance(data.get(name), str) or not data[name]:
-            raise BadActivity(f"activity is missing '{name}'")
-
-
-def _require_object_id(data: dict[str, Any], name: str) -> None:
-    value = data.get(name)
-    if not isinstance(value, dict) or not isinstance(value.get("id"), str) or not value["id"]:
-        raise BadActivity(f"activity is missing '{name}.id'")
-
-
 def tenant_of(activity: Activity) -> str | None:
+    """channelData.tenant.id, else conversation.tenantId (compare it ignoring case)."""
     channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     tenant = channel_data.get("tenant")
     if isinstance(tenant, dict) and tenant.get("id"):
         return str(tenant["id"])
-    return activity.conversation.tenant_id if activity.conversation else None
+    return conversation_tenant(activity.conversation)
+
+
+def conversation_tenant(conversation: Any) -> str | None:
+    """The SDK maps `tenantID` only; Teams sends `tenantId`, which msrest keeps aside."""
+    if conversation is None:
+        return None
+    extra = getattr(conversation, "additional_properties", None) or {}
+    tenant = conversation.tenant_id or extra.get("tenantId")
+    return tenant if isinstance(tenant, str) and tenant else None
 
 
 def team_of(activity: Activity) -> dict[str, Any]:
@@ -132,6 +113,8 @@ def to_inbound(activity: Activity, kind: Kind, members: tuple[Person, ...] = ())
         channel_id=channel_id,
         channel_name=channel_name,
         thread_root_id=_thread_root(activity),
+        activity_id=activity.id,
+        reply_to_id=activity.reply_to_id,
     )
 
 
@@ -181,7 +164,7 @@ def reference_json(activity: Activity) -> str:
                 "conversation": {
                     "id": conversation.id,
                     "conversationType": conversation.conversation_type,
-                    "tenantId": conversation.tenant_id,
+                    "tenantId": conversation_tenant(conversation),
                     "isGroup": conversation.is_group,
                 },
                 "channelId": activity.channel_id,
@@ -222,7 +205,12 @@ def person_of(account: Any) -> Person:
 
 
 def _clean_text(activity: Activity) -> str:
-    """The text without the bot's @mention; other mentions read '@Name'."""
+    """The text without the bot's @mention; other mentions read '@Name'.
+
+    Text far over what a message may hold is passed on as it is, for dispatch to refuse
+    by its length: cleaning it would cost time for nothing (and tags are quadratic)."""
+    if len(activity.text or "") > 2 * MAX_MESSAGE_CHARS:
+        return activity.text or ""
     text = TurnContext.remove_recipient_mention(activity) or ""
     text = _AT_TAG.sub(lambda m: "@" + m.group(1).strip(), text)
     text = html.unescape(re.sub(r"<[^>]+>", " ", text))

@@ -21,7 +21,6 @@ from botframework.connector import AsyncBfPipeline
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
     AuthenticateRequestResult,
-    AuthenticationConstants,
     BotFrameworkAuthentication,
     ClaimsIdentity,
     ConnectorFactory,
@@ -29,6 +28,9 @@ from botframework.connector.auth import (
 )
 from botframework.connector.auth._connector_factory_impl import USER_AGENT
 
+from bot.auth import PUBLIC_METADATA_URL, ChannelTokens, SigningKeys
+from bot.lru import LRU
+from bot.tokens import KeptTokenCredentials, OutgoingTokens
 from bot.transport import AiohttpSender, SharedSession
 from settings import Settings
 
@@ -42,42 +44,51 @@ def build_adapter(settings: Settings) -> CloudAdapter:
         APP_TYPE=settings.app_type,
         APP_TENANTID=settings.app_tenant_id,
     )
-    if settings.openid_metadata_url:
-        # Any one parameterized value switches the SDK to its parameterized mode, which
-        # then needs them all: the public cloud's values, with only the key source moved.
-        config.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.openid_metadata_url
-        config.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = (
-            AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
-        )
-        config.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = (
-            AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL
-        )
-        config.TO_CHANNEL_FROM_BOT_LOGIN_URL = (
-            AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX
-            + (settings.app_tenant_id or AuthenticationConstants.DEFAULT_CHANNEL_AUTH_TENANT)
-        )
-        config.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = (
-            AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
-        )
-        config.OAUTH_URL = AuthenticationConstants.OAUTH_URL
-        config.CALLER_ID = CallerIdConstants.public_azure_channel
     inner = ConfigurationBotFrameworkAuthentication(config)
-    return CloudAdapter(ReusingAuthentication(inner))
+    tokens = None
+    if settings.auth_enabled:
+        keys = SigningKeys(settings.openid_metadata_url or PUBLIC_METADATA_URL)
+        tokens = ChannelTokens(settings.app_id, keys)
+    return CloudAdapter(
+        ReusingAuthentication(inner, tokens, max_clients=settings.connector_cache_size)
+    )
 
 
 class ReusingAuthentication(BotFrameworkAuthentication):
-    """Delegates authentication to the SDK; hands out long-lived clients."""
+    """Validates inbound tokens itself (bot/auth.py: never blocking the loop), or lets
+    the SDK's anonymous path run when no app id is set; hands out long-lived clients."""
 
-    def __init__(self, inner: BotFrameworkAuthentication) -> None:
-        self._inner = inner
+    def __init__(
+        self,
+        inner: BotFrameworkAuthentication,
+        channel_tokens: ChannelTokens | None = None,
+        max_clients: int = 100,
+    ) -> None:
+        self._inner, self.channel_tokens = inner, channel_tokens
         self.http = SharedSession()
+        self.tokens = OutgoingTokens()
+        self.max_clients = max_clients
         self._factories: dict[str, ReusingConnectorFactory] = {}
         self._token_clients: dict[str, UserTokenClient] = {}
+
+    def start(self) -> None:
+        if self.channel_tokens is not None:
+            self.channel_tokens.keys.start()
 
     async def authenticate_request(
         self, activity: Activity, auth_header: str
     ) -> AuthenticateRequestResult:
-        result = await self._inner.authenticate_request(activity, auth_header)
+        if self.channel_tokens is None:  # no app id: the SDK's anonymous identity
+            result = await self._inner.authenticate_request(activity, auth_header)
+        else:
+            claims = await self.channel_tokens.validate(
+                auth_header, activity.channel_id, activity.service_url
+            )
+            result = AuthenticateRequestResult()
+            result.claims_identity = ClaimsIdentity(claims, True)
+            result.audience = self._inner.get_originating_audience()
+            result.caller_id = CallerIdConstants.public_azure_channel
+            result.connector_factory = self._inner.create_connector_factory(result.claims_identity)
         if result.connector_factory is not None:
             result.connector_factory = self._factory(
                 result.connector_factory, result.claims_identity
@@ -109,28 +120,45 @@ class ReusingAuthentication(BotFrameworkAuthentication):
 
     def _factory(self, inner: ConnectorFactory, identity: ClaimsIdentity) -> ConnectorFactory:
         key = _app_id(identity)
-        if key not in self._factories:
-            self._factories[key] = ReusingConnectorFactory(inner, self.http)
+        if key not in self._factories:  # keyed by our own app id: one or two entries
+            self._factories[key] = ReusingConnectorFactory(
+                inner, self.http, self.tokens, self.max_clients
+            )
         return self._factories[key]
 
     async def close(self) -> None:
+        if self.channel_tokens is not None:
+            await self.channel_tokens.keys.close()
         await self.http.close()
 
 
 class ReusingConnectorFactory(ConnectorFactory):
-    def __init__(self, inner: ConnectorFactory, shared: SharedSession) -> None:
+    def __init__(
+        self,
+        inner: ConnectorFactory,
+        shared: SharedSession,
+        tokens: OutgoingTokens | None = None,
+        max_clients: int = 100,
+    ) -> None:
         self._inner, self._shared = inner, shared
-        self._clients: dict[tuple[str, str | None], ConnectorClient] = {}
+        self._tokens = tokens or OutgoingTokens()
+        # Per service URL: bounded, since with authentication off a request names any.
+        self._clients: LRU[tuple[str, str | None], ConnectorClient] = LRU(max_clients)
 
     async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
         key = (service_url, audience)
-        if key not in self._clients:
-            self._clients[key] = await self._build(service_url, audience)
-        return self._clients[key]
+        client = self._clients.get(key)
+        if client is None:
+            client = await self._build(service_url, audience)
+            self._clients.put(key, client)
+        # The token is fetched here, off the loop, so signing a request never waits.
+        await self._tokens.ensure(client.config.credentials)
+        return client
 
     async def _build(self, service_url: str, audience: str | None) -> ConnectorClient:
         # The SDK's factory picks the credentials for this cloud, app and audience.
-        credentials = (await self._inner.create(service_url, audience)).config.credentials
+        sdk_credentials = (await self._inner.create(service_url, audience)).config.credentials
+        credentials = KeptTokenCredentials(sdk_credentials, self._tokens)
         client = ConnectorClient(
             credentials,
             base_url=service_url,

@@ -8,21 +8,19 @@ with the SDK's own credentials for the service URL.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
-from botframework.connector.auth import AppCredentials, AuthenticationConstants
+from botframework.connector.auth import AppCredentials
 from botframework.connector.auth._connector_factory_impl import USER_AGENT
 
+from bot.tokens import OutgoingTokens
 from bot.transport import SharedSession
 
 CredentialsFor = Callable[[str], Awaitable[AppCredentials]]
-TOKEN_REUSE_SECONDS = 300.0  # the SDK's tokens live an hour; ask it again every 5 min
 
 
 class ConnectorError(Exception):
@@ -35,11 +33,15 @@ class ConnectorError(Exception):
 
 class ConnectorRest:
     def __init__(
-        self, http: SharedSession, credentials_for: CredentialsFor, timeout_seconds: float
+        self,
+        http: SharedSession,
+        credentials_for: CredentialsFor,
+        timeout_seconds: float,
+        tokens: OutgoingTokens | None = None,
     ) -> None:
         self._http, self._credentials_for = http, credentials_for
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
-        self._tokens: dict[str, tuple[str | None, float]] = {}
+        self._tokens = tokens or OutgoingTokens()
 
     async def send(
         self, service_url: str, conversation_id: str, activity: dict[str, Any]
@@ -83,17 +85,8 @@ class ConnectorRest:
         return answer if isinstance(answer, dict) else {}
 
     async def _token(self, service_url: str) -> str | None:
-        cached = self._tokens.get(service_url)
-        if cached is not None and cached[1] > time.monotonic():
-            return cached[0]
-        credentials = await self._credentials_for(service_url)
-        app_id = getattr(credentials, "microsoft_app_id", None)
-        token = None
-        if app_id and app_id != AuthenticationConstants.ANONYMOUS_SKILL_APP_ID:
-            # msal may go to the network when its token expires: not on the event loop.
-            token = await asyncio.to_thread(credentials.get_access_token)
-        self._tokens[service_url] = (token, time.monotonic() + TOKEN_REUSE_SECONDS)
-        return token
+        # MSAL may go to the network: OutgoingTokens does that in a thread, kept 5 min.
+        return await self._tokens.token(await self._credentials_for(service_url))
 
 
 def _base(service_url: str) -> str:

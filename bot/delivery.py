@@ -25,6 +25,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.connector_rest import ConnectorError, ConnectorRest
 from bot.ratelimit import TeamsLimits
+from bot.tokens import TokenUnavailable
 from dialogs.core.errors import report
 from dialogs.core.outbox import Message
 from settings import DeliverySettings
@@ -115,8 +116,8 @@ class DeliveryWorker:
         self.monotonic = monotonic
         self.worker_id = uuid.uuid4().hex
         self.limits = TeamsLimits(config.conversation_limits, config.tenant_per_second)
-        http = adapter.bot_framework_authentication.http
-        self.rest = ConnectorRest(http, self._credentials, config.timeout_seconds)
+        auth = adapter.bot_framework_authentication
+        self.rest = ConnectorRest(auth.http, self._credentials, config.timeout_seconds, auth.tokens)
         self._http_slots = asyncio.Semaphore(config.concurrency)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -147,6 +148,7 @@ class DeliveryWorker:
             try:
                 if self.monotonic() >= next_recovery:
                     await self._recover()
+                    self.limits.prune(self.monotonic())  # bounded by what is recent
                     next_recovery = self.monotonic() + self.config.lease_seconds / 2
                 if self._inflight and self.monotonic() >= next_renewal:
                     # Rows can wait in the rate limiter longer than a lease; keep them.
@@ -413,6 +415,8 @@ class DeliveryWorker:
         except (TimeoutError, OSError, aiohttp.ClientError) as exc:
             # The connector may have acted on it; the same id goes again.
             raise Retry(f"no answer from Teams ({exc.__class__.__name__})") from None
+        except TokenUnavailable as exc:
+            raise Retry(str(exc)) from None
         finally:
             self.limits.end(target.limit_key, target.tenant_id, self.monotonic())
 

@@ -1,70 +1,157 @@
-"""The bot's turn: Activity -> Inbound -> dialogs (one unit of work) -> replies."""
+"""The bot's turn: Activity -> Inbound -> dialogs (one unit of work) -> replies.
+
+The unit of work has a deadline: past it the transaction is rolled back and the person
+told so, once. Only after the commit is anyone told anything; a reply that cannot be
+sent at once goes out through the outbox, like a proactive message, since the change it
+tells about is already saved.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
+import uuid
 
-from botbuilder.core import TurnContext
-from botbuilder.schema import Activity
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.schema import Activity, ActivityTypes
 
 from bot.activity import (
     changed_members,
     invoke_reply,
     is_card_action,
     kind_of,
+    team_of,
     tenant_of,
     to_activity,
     to_inbound,
 )
 from bot.delivery import DeliveryWorker
 from bot.roster import full_roster, with_details
-from dialogs.core import dispatch
+from dialogs.core import dispatch, once, outbox
 from dialogs.core.errors import report
 from dialogs.core.router import Env
-from dialogs.core.types import Kind, Person, Reply
-from storage import Database
+from dialogs.core.types import Inbound, Kind, Person, Reply, TurnResult
+from storage import Database, is_timeout
 
 log = logging.getLogger("mentorbot.turn")
 ROUTE_KEY = "mentorbot.route"
+COMMITTED_KEY = "mentorbot.committed"
+TOO_SLOW = (
+    "Sorry, that took me too long (my database is slow right now), so I stopped and "
+    "nothing was changed. Please try again in a minute."
+)
 
 
 class MentorBot:
     def __init__(
-        self, db: Database, env: Env, delivery: DeliveryWorker, allowed_tenants: frozenset[str]
+        self,
+        db: Database,
+        env: Env,
+        delivery: DeliveryWorker,
+        allowed_tenants: frozenset[str],
+        deadline_seconds: float = 10.0,
     ) -> None:
         self.db, self.env, self.delivery = db, env, delivery
-        self.allowed_tenants = allowed_tenants
+        self.allowed_tenants = frozenset(t.lower() for t in allowed_tenants)
+        self.deadline_seconds = deadline_seconds
 
     async def on_turn(self, context: TurnContext) -> None:
         activity = context.activity
         kind = kind_of(activity)
         if kind is None:
             context.turn_state[ROUTE_KEY] = "ignored"
+            _acknowledge_invoke(context)
             return
         if not self._tenant_allowed(activity):
             context.turn_state[ROUTE_KEY] = "tenant-not-allowed"
             log.warning(
                 "ignored an activity from a tenant not in ALLOWED_TENANTS: %s", tenant_of(activity)
             )
+            _acknowledge_invoke(context)
             return
         members = await self._members(context, kind)
         inbound = to_inbound(activity, kind, members)
-        async with self.db.unit() as repos:
-            result = await dispatch.handle(inbound, repos, self.env)
+        result = await self._run(context, inbound)
+        if result is None:
+            return
         # Committed: only now is anyone told.
+        context.turn_state[COMMITTED_KEY] = True
         context.turn_state[ROUTE_KEY] = result.route
-        if is_card_action(activity):  # Teams waits for this answer; only the clicker sees it
-            await context.send_activity(invoke_reply(result.replies))
-        elif result.replies:
-            await context.send_activities([to_activity(r) for r in result.replies])
+        await self._answer(context, inbound, result)
         if result.queued:
             self.delivery.wake()
 
+    async def _run(self, context: TurnContext, inbound: Inbound) -> TurnResult | None:
+        """The dialogs in one unit of work, within the deadline; None when it ran out
+        (rolled back, and the person told)."""
+        try:
+            async with asyncio.timeout(self.deadline_seconds):
+                try:
+                    async with self.db.unit() as repos:
+                        return await dispatch.handle(inbound, repos, self.env)
+                except once.Repeated as repeat:  # rolled back: answer as the first time
+                    async with self.db.unit() as repos:
+                        return await once.answer(repos, repeat.key)
+        except Exception as exc:
+            if not is_timeout(exc):
+                raise
+        context.turn_state[ROUTE_KEY] = "deadline"
+        log.warning("turn ran past its deadline of %.1f s; rolled back", self.deadline_seconds)
+        await _say_once(context, TOO_SLOW)
+        return None
+
+    async def _answer(self, context: TurnContext, inbound: Inbound, result: TurnResult) -> None:
+        if is_card_action(context.activity):  # the HTTP answer: only the clicker sees it
+            await context.send_activity(invoke_reply(result.replies))
+            return
+        for sent, reply in enumerate(result.replies):
+            try:
+                await context.send_activity(to_activity(reply))
+            except Exception as exc:  # 502, timeout, token: the change is saved already
+                log.warning(
+                    "could not send a reply at once (%s); it goes out through the outbox",
+                    exc.__class__.__name__,
+                )
+                await self._queue_replies(inbound, result, result.replies[sent:])
+                return
+
+    async def _queue_replies(
+        self, inbound: Inbound, result: TurnResult, replies: list[Reply]
+    ) -> None:
+        if result.sender_id is None:
+            return
+        turn_key = _turn_key(inbound)
+        try:
+            async with self.db.unit() as repos:
+                team = await repos.teams.by_team_id(inbound.team_id) if inbound.team_id else None
+                for n, reply in enumerate(replies):
+                    key = outbox.key("reply", turn_key, n=n)
+                    if team is not None and inbound.conversation_type == "channel":
+                        message = outbox.to_team(
+                            key,
+                            team.id,
+                            text=reply.text,
+                            card=reply.card,
+                            channel=inbound.conversation_id,
+                        )
+                    else:
+                        message = outbox.to_user(
+                            key, result.sender_id, text=reply.text, card=reply.card
+                        )
+                    await outbox.queue(repos, message, self.env.clock())
+        except Exception as exc:
+            report("reply", exc, route=result.route)
+            return
+        self.delivery.wake()
+
     def _tenant_allowed(self, activity: Activity) -> bool:
-        return not self.allowed_tenants or tenant_of(activity) in self.allowed_tenants
+        if not self.allowed_tenants:
+            return True
+        return (tenant_of(activity) or "").lower() in self.allowed_tenants
 
     async def _members(self, context: TurnContext, kind: Kind) -> tuple[Person, ...]:
-        team_id = (context.activity.channel_data or {}).get("team", {}).get("id", "")
+        team_id = str(team_of(context.activity).get("id") or "")
         if kind == "team_install":
             return await full_roster(context, team_id)
         if kind == "members_added":
@@ -74,19 +161,42 @@ class MentorBot:
         return ()
 
 
+def _turn_key(inbound: Inbound) -> str:
+    basis = f"{inbound.conversation_id}\x1f{inbound.activity_id or uuid.uuid4().hex}"
+    return hashlib.sha256(basis.encode()).hexdigest()[:32]
+
+
+def _acknowledge_invoke(context: TurnContext) -> None:
+    """An invoke without an answer yet gets a proper 200 with an empty body, never the
+    SDK's 501: Teams shows an error for that (and the bot handles no other invoke)."""
+    key = TurnContext._INVOKE_RESPONSE_KEY
+    if context.activity.type == ActivityTypes.invoke and key not in context.turn_state:
+        response = InvokeResponse(status=200, body={})
+        context.turn_state[key] = Activity(type=ActivityTypes.invoke_response, value=response)
+
+
+async def _say_once(context: TurnContext, text: str) -> None:
+    try:
+        if is_card_action(context.activity):
+            await context.send_activity(invoke_reply([Reply(text=text)]))
+        elif context.activity.type == ActivityTypes.message:
+            await context.send_activity(text)
+    except Exception as exc:
+        log.warning("could not tell the user about the failure: %s", exc.__class__.__name__)
+
+
 async def on_turn_error(context: TurnContext, error: Exception) -> None:
-    """Any fault in a turn: log it with context and tell the user, never crash."""
+    """Any fault in a turn: log it with context and tell the user, never crash. After a
+    commit nobody is told "nothing was changed": that would not be true."""
     activity = context.activity
     report("turn", error, type=activity.type, route=context.turn_state.get(ROUTE_KEY, "-"))
     context.turn_state[ROUTE_KEY] = "error"
-    sorry = (
+    if context.turn_state.get(COMMITTED_KEY):
+        _acknowledge_invoke(context)
+        return
+    await _say_once(
+        context,
         "Sorry, something went wrong on my side and nothing "
-        "was changed. Please try again in a moment."
+        "was changed. Please try again in a moment.",
     )
-    if is_card_action(activity):
-        await context.send_activity(invoke_reply([Reply(text=sorry)]))
-    elif activity.type == "message":
-        try:
-            await context.send_activity(sorry)
-        except Exception:
-            log.warning("could not tell the user about the failure", exc_info=True)
+    _acknowledge_invoke(context)

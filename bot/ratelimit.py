@@ -95,3 +95,12 @@ class TeamsLimits:
     def block(self, conversation: str, tenant: str, until: float) -> None:
         self.conversations.block(conversation, until)
         self.tenants.block(tenant, until)
+
+    def prune(self, now: float) -> None:
+        """Forget conversations and tenants with nothing in their windows: a fan-out
+        reaches thousands of conversations once each."""
+        self.conversations.prune(now)
+        self.tenants.prune(now)
+
+    def __len__(self) -> int:
+        return len(self.conversations._events) + len(self.tenants._events)

@@ -35,7 +35,7 @@ async def with_details(
         try:
             member = await TeamsInfo.get_team_member(context, team_id, person.id)
             detailed.append(person_of(member))
-        except Exception:  # keep the bare id: the member is still stored and greeted
-            log.warning("could not read member details", exc_info=True)
+        except Exception as exc:  # keep the bare id: the member is still stored and greeted
+            log.warning("could not read member details: %s", exc.__class__.__name__)
             detailed.append(person)
     return tuple(detailed)

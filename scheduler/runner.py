@@ -52,6 +52,7 @@ class Scheduler:
         report: Reporter,
         tick_seconds: float = DEFAULT_TICK_SECONDS,
         on_ran: Callable[[], None] | None = None,
+        env: Any = None,
     ) -> None:
         names = [job.name for job in jobs]
         if len(set(names)) != len(names):
@@ -62,6 +63,7 @@ class Scheduler:
         self._tick_seconds = tick_seconds
         # Called after a run commits (the app wakes the delivery worker for its messages).
         self._on_ran = on_ran
+        self._env = env  # handed to every job as ctx.env (the app's settings for them)
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         # One tick at a time in this process; other replicas are kept out by the claim.
         self._lock = asyncio.Lock()
@@ -164,7 +166,9 @@ class Scheduler:
                 if not await repos.job_runs.claim(*key, now, MAX_ATTEMPTS):
                     return False
                 due = target.due
-                await job.run(JobContext(repos, target.team_id, due.period, due.due_at, now))
+                await job.run(
+                    JobContext(repos, target.team_id, due.period, due.due_at, now, self._env)
+                )
                 await repos.job_runs.finish(*key, self._clock())
         except Exception as exc:
             await self._failed(job, target, exc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from storage import Repos
 
@@ -30,6 +30,8 @@ class JobContext:
     period: str
     due_at: datetime  # when the period was due (earlier than `now` after a catch-up)
     now: datetime
+    # What the app hands every job (dialogs.core.router.Env: retention days, admins).
+    env: Any = None
 
 
 JobFunction = Callable[[JobContext], Awaitable[None]]

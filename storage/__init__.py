@@ -1,6 +1,6 @@
 """Storage: SQLAlchemy 2 async models, repositories and Alembic migrations."""
 
-from storage.db import Database
+from storage.db import Database, is_timeout
 from storage.repos import Repos
 
-__all__ = ["Database", "Repos"]
+__all__ = ["Database", "Repos", "is_timeout"]

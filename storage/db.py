@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     async_sessionmaker,
@@ -17,13 +17,33 @@ from sqlalchemy.ext.asyncio import (
 
 from storage.repos import Repos
 
+# PostgreSQL's codes for a statement stopped by statement_timeout and a lock not had in
+# lock_timeout.
+_PG_TIMEOUTS = frozenset({"57014", "55P03"})
+
+
+def is_timeout(error: BaseException) -> bool:
+    """A wait for the database that ran out: the turn's deadline, the pool, a statement
+    or lock timeout (PostgreSQL), the busy timeout (SQLite)."""
+    if isinstance(error, TimeoutError | exc.TimeoutError):
+        return True
+    if isinstance(error, exc.OperationalError) and "database is locked" in str(error.orig):
+        return True
+    return isinstance(error, exc.DBAPIError) and getattr(error.orig, "pgcode", None) in _PG_TIMEOUTS
+
 
 class Database:
-    """Owns the engine. `unit()` is one transaction, committed when the block ends."""
+    """Owns the engine. `unit()` is one transaction, committed when the block ends.
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    `wait_seconds` bounds every wait for the database (to 80 % of it): a pooled
+    connection, a statement or a lock on PostgreSQL, the busy timeout on SQLite (turns
+    use it as their deadline).
+    SQL parameters never reach a log or an error message (they are people's words)."""
+
+    def __init__(self, url: str, *, wait_seconds: float = 30.0, **engine_kwargs: Any) -> None:
         self.url = url
-        self.engine: AsyncEngine = _make_engine(url, **engine_kwargs)
+        self.wait_seconds = wait_seconds
+        self.engine: AsyncEngine = _make_engine(url, wait_seconds, **engine_kwargs)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -44,17 +64,29 @@ class Database:
         return True
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision."""
+        """Bring the schema to the newest Alembic revision (without the statement
+        timeout: a migration of a big table may take long, once)."""
         async with self.engine.begin() as conn:
+            if not self.is_sqlite:
+                await conn.execute(text("SET LOCAL statement_timeout = 0"))
             await conn.run_sync(_upgrade)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
 
 
-def _make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+# The database's own waits end a little before the turn's deadline, so a stall ends with
+# the database's clean error and rollback rather than a cancellation in mid-query (which
+# leaves a PostgreSQL connection to be thrown away).
+DATABASE_SHARE = 0.8
+
+
+def _make_engine(url: str, wait_seconds: float, **kwargs: Any) -> AsyncEngine:
+    wait_seconds *= DATABASE_SHARE
+    kwargs.setdefault("hide_parameters", True)
+    kwargs.setdefault("pool_timeout", wait_seconds)
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        kwargs.setdefault("connect_args", {"timeout": wait_seconds})
         # SQLite has one writer at a time; one pooled connection makes turns queue in
         # the event loop (FIFO) instead of spinning in SQLite's busy handler.
         kwargs.setdefault("pool_size", 1)
@@ -67,6 +99,11 @@ def _make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("pool_pre_ping", True)
+    milliseconds = str(max(1, int(wait_seconds * 1000)))
+    kwargs.setdefault(
+        "connect_args",
+        {"server_settings": {"statement_timeout": milliseconds, "lock_timeout": milliseconds}},
+    )
     return create_async_engine(url, **kwargs)
 
 

@@ -157,6 +157,9 @@ class OutboxMessage(Base):
     lease_until: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()
+    # When its contents were blanked (retention, or `delete my data`): the row stays for
+    # counts and for later updates of a sent card, which need only where it went.
+    redacted_at: Mapped[datetime | None] = mapped_column()
 
 
 class Schedule(Base):
@@ -597,3 +600,19 @@ class PairNudge(Base):
     kind: Mapped[str] = mapped_column(String(20))  # nudge | escalation
     stretch: Mapped[str] = mapped_column(String(40))  # last activity, ISO 8601 UTC
     created_at: Mapped[datetime] = mapped_column()
+
+
+class InboundActivity(Base):
+    """An activity (or a card submit) already handled: a retried delivery gets the same
+    answer and changes nothing. The key is a hash (no ids in clear); the answer may hold
+    the person's words, so the row names them for `delete my data`, and the retention
+    job drops rows after two days."""
+
+    __tablename__ = "inbound_activities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # [{"text": ..., "card": ...}]: what the turn answered
+    replies: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(index=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from sqlalchemy import Text, cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -27,3 +29,14 @@ def insert_for(dialect_name: str, model: Any) -> Any:
     """The same for a dialect by name (for statements built once and cached)."""
     module = postgresql if dialect_name == "postgresql" else sqlite
     return module.insert(model)
+
+
+def cast_text(column: Any) -> Any:
+    """A JSON column read as its text (both dialects store the serialized JSON)."""
+    return cast(column, Text)
+
+
+def json_escaped(text: str) -> str:
+    """How a string reads inside stored JSON (quotes, backslashes, non-ASCII escaped, as
+    SQLAlchemy's JSON type writes it on both dialects)."""
+    return json.dumps(text)[1:-1]

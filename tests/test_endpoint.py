@@ -91,11 +91,8 @@ async def test_allowed_tenants_ignores_other_tenants(settings, connector, clock)
 
 # --- authentication with an app id ------------------------------------------------
 class OpenIdServer:
-    """Publishes a signing key the way the Bot Framework does, on loopback.
-
-    It runs in its own thread: the SDK fetches keys with a blocking HTTP call from
-    inside the event loop, so a server on the bot's loop would never answer.
-    """
+    """Publishes a signing key the way the Bot Framework does, on loopback, in its own
+    thread (tests/test_auth_keys.py makes it hang without holding up the bot's loop)."""
 
     def __init__(self) -> None:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -4,7 +4,7 @@ delivery). The bot's life in a team (installed, members come and go) lives here 
 
 from __future__ import annotations
 
-from dialogs.account import admin, data, guide, profile, status, team_events
+from dialogs.account import admin, data, guide, profile, retention, status, team_events
 from dialogs.core.router import (
     EVERYWHERE,
     TEAM_ARG,
@@ -15,6 +15,7 @@ from dialogs.core.router import (
     Topic,
 )
 from dialogs.core.router import admin_command as _admin
+from scheduler.types import Job
 
 DELETE_CONFIRM, DELETE_CANCEL = "delete_data_confirm", "delete_data_cancel"
 
@@ -92,6 +93,8 @@ FEATURE = Feature(
         "could not be delivered (`/delivery`).",
     ),
     data=(data.ACCOUNT, data.PROFILE, data.TEAMS),
+    # Sent messages' contents after RETENTION_DAYS; remembered activities after 2 days.
+    jobs=(Job(retention.JOB, retention.run_job, scope="global", every=retention.EVERY),),
     team_events={
         "team_install": team_events.installed,
         "members_added": team_events.members_added,

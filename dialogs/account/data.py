@@ -4,6 +4,7 @@ this module puts the parts together, and erases the account itself last."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from dialogs.account import profile as profile_mod
@@ -50,10 +51,12 @@ async def ask_delete(turn: Turn) -> None:
 
 
 async def confirm_delete(turn: Turn) -> None:
+    traces = await _traces(turn)  # read before anything is erased
     # Last declared, first erased: the account (declared first) goes last.
     for part in reversed(turn.env.table.data):
         if part.erase is not None:
             await part.erase(turn)
+    await _erase_traces(turn, traces)
     turn.say(
         "Done. I've deleted your profile and personal data and won't message you again. "
         "If you ever write to me again, we'll start fresh."
@@ -83,11 +86,45 @@ async def _account(turn: Turn) -> dict[str, Any]:
     }
 
 
+# Shorter strings would match too much of other people's messages.
+MIN_ID_CHARS, MIN_WORDS_CHARS = 3, 4
+
+
+@dataclass(frozen=True)
+class Traces:
+    """Read before anything is erased: the Teams id, and what to look for in messages
+    to others (their ids, name and addresses, and the words each data part names)."""
+
+    teams_id: str | None
+    needles: list[str]
+
+
+async def _traces(turn: Turn) -> Traces:
+    user = turn.user
+    identity = [user.teams_id, user.aad_object_id, user.name, user.email, user.upn]
+    needles = [t for t in identity if t and len(t) >= MIN_ID_CHARS]
+    for part in turn.env.table.data:
+        if part.words is not None:
+            words = part.words(await part.export(turn))
+            needles += [w.strip() for w in words if w and len(w.strip()) >= MIN_WORDS_CHARS]
+    return Traces(user.teams_id, needles)
+
+
+async def _erase_traces(turn: Turn, traces: Traces) -> None:
+    """Beyond the features' tables: the outbox (theirs, and others' messages carrying
+    their name or words), the activities remembered for repeats, a team's reference to
+    them as its installer."""
+    user, repos = turn.user, turn.repos
+    await repos.outbox.erase_user(user.id, traces.needles, turn.now)
+    await repos.inbound.erase_user(user.id, traces.needles)
+    if traces.teams_id:
+        await repos.teams.forget_person(traces.teams_id)
+
+
 async def _erase_account(turn: Turn) -> None:
     """Runs last: blank the row, and keep it for the counts."""
     user, repos = turn.user, turn.repos
     await repos.admins.remove_user(user.id)
-    await repos.outbox.drop_for_user(user.id)
     for attr in PERSONAL_FIELDS:
         setattr(user, attr, None)
     user.opted_out, user.paused, user.erased_at = True, False, turn.now
@@ -122,6 +159,7 @@ PROFILE = DataPart(
     _profile,
     _erase_profile,
     lambda p: [("Profile", "yes" if p else "not set up")],
+    words=lambda p: [p["goals"]] if p else [],
 )
 TEAMS = DataPart("teams", _teams, summary=lambda teams: [("Teams", str(len(teams)))])
 ACCOUNT = DataPart("account", _account, _erase_account, lambda a: [("Status", str(a["status"]))])

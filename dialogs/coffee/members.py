@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from dialogs.coffee.rounds import ROUND_JOB, SKIP_REASONS, skip_reason
-from dialogs.core import forms
+from dialogs.core import forms, members
 from dialogs.core.local_time import today_of
 from dialogs.core.people import display, member_teams, one_of
 from dialogs.core.router import DataPart, Turn
@@ -108,6 +108,8 @@ async def answer_followup(turn: Turn) -> None:
     seat = await turn.repos.pairing.seat(group, turn.user.id) if group is not None else None
     if seat is None:
         turn.say("I can't find that coffee chat of yours. Nothing was saved.")
+        return
+    if not await members.require(turn, seat.team_id):
         return
     met, rating, comment, problems = _followup_values(value)
     if problems:
@@ -227,4 +229,4 @@ async def erase(turn: Turn) -> None:
     await turn.repos.pairing.erase_user(turn.user.id)
 
 
-DATA = DataPart("coffee", export, erase)
+DATA = DataPart("coffee", export, erase, words=lambda e: [r["comment"] or "" for r in e["rounds"]])

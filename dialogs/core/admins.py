@@ -4,19 +4,27 @@ ids). Admin commands resolve the team they act on here before their handler runs
 
 from __future__ import annotations
 
-from dialogs.core.router import Command, Turn
+from dialogs.core.router import Command, Env, Turn
 from storage.models import Team, User
+from storage.repos import Repos
 
 
 def is_global_admin(turn: Turn, user: User) -> bool:
-    admins = turn.env.admins
-    return user.teams_id in admins or (user.aad_object_id or "") in admins
+    return _global(turn.env, user)
+
+
+def _global(env: Env, user: User) -> bool:
+    return user.teams_id in env.admins or (user.aad_object_id or "") in env.admins
+
+
+async def administers(repos: Repos, env: Env, team: Team, user: User) -> bool:
+    if _global(env, user) or team.installer_id == user.id:
+        return True
+    return await repos.admins.is_admin(team.id, user.id)
 
 
 async def is_admin(turn: Turn, team: Team, user: User) -> bool:
-    if is_global_admin(turn, user) or team.installer_id == user.id:
-        return True
-    return await turn.repos.admins.is_admin(team.id, user.id)
+    return await administers(turn.repos, turn.env, team, user)
 
 
 async def admin_teams(turn: Turn) -> list[Team]:

@@ -2,11 +2,14 @@
 
 What runs comes from the route table: a team event's handler, a card action, a message
 interceptor (an icebreaker thread answer), a command, or the features' welcome. Nothing
-here knows a feature.
+here knows a feature. Before any of it: input nobody types is refused (changing
+nothing), a repeated activity gets its first answer (dialogs/core/once.py), and in a
+team's channel only the team's members and admins are heard (dialogs/core/members.py).
 """
 
 from __future__ import annotations
 
+from dialogs.core import forms, members, once
 from dialogs.core.admins import authorize
 from dialogs.core.people import touch_sender
 from dialogs.core.router import Command, Env, Turn
@@ -16,8 +19,37 @@ from storage.repos import Repos
 
 async def handle(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
     event = env.table.team_events.get(inbound.kind)
-    if event is not None:
-        return await event(inbound, repos, env)
+    refusal = None if event is not None else refused(inbound)
+    if refusal is not None:
+        return TurnResult(route="refused").say(refusal)
+    result = (
+        await event(inbound, repos, env) if event is not None else await _turn(inbound, repos, env)
+    )
+    key = once.key_of(inbound)
+    if key is not None:
+        await once.remember(repos, key, result, env.clock())  # raises once.Repeated
+    return result
+
+
+def refused(inbound: Inbound) -> str | None:
+    """What a person sent that is not handled at all, worded for them; None if fine."""
+    if len(inbound.text) > forms.MAX_MESSAGE_CHARS:
+        return (
+            f"That message is {len(inbound.text):,} characters long; I read at most "
+            f"{forms.MAX_MESSAGE_CHARS:,}. Please send something shorter. Nothing was changed."
+        )
+    if forms.has_control_characters(inbound.text) or forms.control_characters_in(inbound.value):
+        return (
+            "Your message contains control characters (such as a NUL byte) that I can't "
+            "store. Please send it without them. Nothing was changed."
+        )
+    return None
+
+
+async def _turn(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
+    outsider = await _outsider_in_channel(inbound, repos, env)
+    if outsider is not None:
+        return outsider
     user = await touch_sender(repos, inbound, env.clock())
     turn = Turn(inbound, repos, env, user)
     if inbound.kind == "personal_install":
@@ -26,7 +58,25 @@ async def handle(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
         await _on_submit(turn)
     else:
         await _on_message(turn)
+    turn.result.sender_id = None if user.erased_at is not None else user.id
     return turn.result
+
+
+async def _outsider_in_channel(inbound: Inbound, repos: Repos, env: Env) -> TurnResult | None:
+    """In a team the bot knows, anything said or pressed needs the team's membership (or
+    admin rights there); an outsider is answered before anything is stored."""
+    if not inbound.team_id:
+        return None
+    team, sender, membership = await repos.members.sender_in(inbound.team_id, inbound.sender.id)
+    if team is None or not team.active:
+        return None  # not registered (or removed the app): the handlers say so
+    if membership is not None and membership.active:
+        return None
+    if {inbound.sender.id, inbound.sender.aad_object_id} & env.admins:
+        return None  # a global admin, maybe before their first turn
+    if await members.may_act_for(repos, env, team, sender):
+        return None
+    return TurnResult(route="not-a-member").say(members.refusal(team))
 
 
 async def _welcome(turn: Turn) -> None:

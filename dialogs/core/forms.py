@@ -9,14 +9,42 @@ the messages, so a form with several problems is answered once, and nothing is s
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 from typing import Any
 
 MAX_ID = 2**31 - 1  # database ids are INTEGER columns
+# A typed message longer than this is refused before it is parsed (the longest thing
+# anyone types to the bot, a question or a goal with its options, is a few hundred).
+MAX_MESSAGE_CHARS = 4000
+# NUL and the other C0 controls but tab, newline and carriage return, and DEL: nobody
+# types them, PostgreSQL refuses NUL where SQLite stores it, and logs would carry them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class FormError(ValueError):
     """A value that cannot be used; the message reads after the field's label."""
+
+
+def has_control_characters(value: str) -> bool:
+    """The one rule for characters nobody types (both databases then store the same)."""
+    return _CONTROL.search(value) is not None
+
+
+def control_characters_in(value: Any) -> bool:
+    """Whether any string in a submitted value (dicts and lists walked) has them."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if has_control_characters(node):
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 def text(raw: Any, limit: int, *, one_line: bool = False) -> str:
@@ -26,6 +54,8 @@ def text(raw: Any, limit: int, *, one_line: bool = False) -> str:
         return ""
     if not isinstance(raw, str):
         raise FormError("must be text")
+    if has_control_characters(raw):
+        raise FormError("contains control characters (such as a NUL byte)")
     cleaned = " ".join(raw.split()) if one_line else raw.strip()
     if len(cleaned) > limit:
         raise FormError(f"is {len(cleaned):,} characters; at most {limit:,} fit")

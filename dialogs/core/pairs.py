@@ -3,14 +3,18 @@ sharing, agendas and notes, check-in notices, feedback).
 
 A *pair* is an active mentorship (key "m<id>") or two coffee partners who keep meeting:
 they shared a coffee group and both answered "yes, we met" (key "c<low id>-<high id>").
-Someone who is both counts once, as the mentorship. Everything here reads repositories
-only; a card submit names its pair by key and is checked against the sender's own pairs.
+Someone who is both counts once, as the mentorship. A pair lives in a team (the program's,
+or the coffee round's) and counts only while both are active members there
+(dialogs/core/members.py): someone removed from the team no longer acts for it.
+Everything here reads repositories only; a card submit names its pair by key and is
+checked against the sender's own pairs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dialogs.core.members import active_in
 from dialogs.core.people import display
 from dialogs.core.router import Turn
 from storage.models import Mentorship, User
@@ -43,12 +47,16 @@ async def pairs_of(repos: Repos, user: User) -> list[Pair]:
         program = await repos.programs.get(m.program_id)
         if other is None or other.teams_id is None or program is None or other.id in seen:
             continue
+        if not await active_in(repos, program.team_id, [user.id, other.id]):
+            continue
         role = "your mentee" if m.mentor_id == user.id else "your mentor"
         pairs.append(Pair(f"m{m.id}", other, "mentorship", role, program.team_id))
         seen.add(other.id)
     for partner_id, team_id in coffee:
         other = people.get(partner_id)
         if other is None or other.teams_id is None or other.id in seen:
+            continue
+        if not await active_in(repos, team_id, [user.id, other.id]):
             continue
         key = coffee_key(user.id, other.id)
         pairs.append(Pair(key, other, "coffee", "your coffee partner", team_id))

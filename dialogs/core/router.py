@@ -107,6 +107,9 @@ class DataPart:
     erase: Callable[[Turn], Awaitable[None]] | None = None
     # Facts for the summary card, from the export: [(title, value)].
     summary: Callable[[Any], list[tuple[str, str]]] | None = None
+    # The person's own words in the export (what they wrote, not names of teams or
+    # questions): `delete my data` also blanks messages to others that carry them.
+    words: Callable[[Any], Iterable[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,7 @@ class Env:
     admins: frozenset[str]
     clock: Callable[[], datetime]
     table: RouteTable = field(repr=False, default=None)  # type: ignore[assignment]
+    retention_days: int = 30  # sent messages' contents are blanked after this long
 
 
 @dataclass

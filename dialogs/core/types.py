@@ -60,6 +60,10 @@ class Inbound:
     # A reply in a channel thread, or an action on a card in a channel: the thread's root
     # message id (Teams' activity id of the post the thread hangs under).
     thread_root_id: str | None = None
+    # Teams' id of this activity, and of the message it answers (a card's, for a submit):
+    # what makes a retried delivery or a double click recognisable (dialogs/core/once.py).
+    activity_id: str | None = None
+    reply_to_id: str | None = None
 
     @property
     def is_personal(self) -> bool:
@@ -79,6 +83,7 @@ class TurnResult:
     replies: list[Reply] = field(default_factory=list)
     route: str = "-"
     queued: int = 0  # outbox rows written this turn (the delivery worker is woken)
+    sender_id: int | None = None  # users.id of the sender (None for team events, erased)
 
     def say(self, text: str) -> TurnResult:
         self.replies.append(Reply(text=text))

@@ -541,6 +541,22 @@ async def erase_user(turn: Turn) -> None:
     await turn.repos.goals.erase_user(turn.user.id)
 
 
+def words(exported: dict[str, Any]) -> list[str]:
+    """What the member wrote: goals, check-in answers, blockers, agendas, notes, items."""
+    found: list[str] = []
+    for goal in exported["goals"]:
+        found += [goal["title"], goal["why"], goal["measure"]]
+        found += [t for e in goal["check_ins"] for t in (e["moved"], e["next_step"])]
+    found += [c["blocker"] or "" for c in exported["checkins"]]
+    found += [t for a in exported["agendas"] for t in (a["achieve"], a["questions"])]
+    found += [t for n in exported["meeting_notes"] for t in (n["summary"], n["key_points"])]
+    return found + [i["text"] for i in exported["action_items"]]
+
+
 DATA = DataPart(
-    "goals_and_checkins", export, erase_user, lambda e: [("Goals", str(len(e["goals"])))]
+    "goals_and_checkins",
+    export,
+    erase_user,
+    lambda e: [("Goals", str(len(e["goals"])))],
+    words=words,
 )

@@ -159,4 +159,8 @@ DATA = DataPart(
     export,
     erase_user,
     lambda e: [("Icebreaker answers", str(len(e["answers"])))],
+    words=lambda e: (
+        [a["answer"] for a in e["answers"]]
+        + [q["question"] for q in e["suggested_questions"] if q["status"] != "active"]
+    ),
 )

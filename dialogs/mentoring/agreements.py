@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from dialogs.core import forms, outbox
+from dialogs.core import forms, members, outbox
 from dialogs.core.people import display
 from dialogs.core.router import Turn
 from dialogs.mentoring.programs import CADENCES, CARDS
@@ -121,5 +121,8 @@ async def my_mentorship(turn: Turn) -> Mentorship | None:
     mentorship = await turn.repos.programs.mentorship(mentorship_id) if mentorship_id else None
     if mentorship is None or turn.user.id not in (mentorship.mentor_id, mentorship.mentee_id):
         turn.say("I can't find that mentorship of yours. Nothing changed.")
+        return None
+    program = await turn.repos.programs.get(mentorship.program_id)
+    if program is None or not await members.require(turn, program.team_id):
         return None
     return mentorship

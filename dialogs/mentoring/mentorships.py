@@ -184,4 +184,12 @@ async def erase(turn: Turn) -> None:
     await turn.repos.programs.erase_user(turn.user.id, turn.now)
 
 
-DATA = DataPart("mentoring", export, erase)
+DATA = DataPart(
+    "mentoring",
+    export,
+    erase,
+    words=lambda e: (
+        [x["what_i_want"] for x in e["enrolments"]]
+        + [m["my_reason_for_ending"] or "" for m in e["mentorships"]]
+    ),
+)

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any
 
-from dialogs.core import forms, outbox
+from dialogs.core import forms, members, outbox
 from dialogs.core.admins import is_admin, team_of
 from dialogs.core.cards import Cards
 from dialogs.core.local_time import today_of
@@ -477,8 +477,7 @@ async def join_from_card(turn: Turn) -> None:
     program = await _program_from_card(turn)
     if program is None:
         return
-    membership = await turn.repos.members.get(program.team_id, turn.user.id)
-    if membership is None or not membership.active:
+    if not await members.require(turn, program.team_id, quiet=True):
         return  # not in the team: a forged or foreign card; nothing to say in a channel
     card = await _enrol_card_or_reason(turn, program, quiet=True)
     if card is None:
@@ -536,9 +535,7 @@ async def save_enrolment(turn: Turn) -> None:
     program = await _program_from_card(turn)
     if program is None:
         return
-    membership = await turn.repos.members.get(program.team_id, turn.user.id)
-    if membership is None or not membership.active:
-        turn.say("That program belongs to a team you're not in. Nothing was saved.")
+    if not await members.require(turn, program.team_id):
         return
     problem = _closed_for_enrolment(program, await today_of(turn.repos, turn.user, turn.now))
     if problem:

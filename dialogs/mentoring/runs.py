@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any
 
-from dialogs.core import forms, outbox
+from dialogs.core import forms, members, outbox
 from dialogs.core.people import display
 from dialogs.core.router import Turn
 from dialogs.mentoring import criteria
@@ -477,5 +477,13 @@ async def match_at_deadline(ctx: JobContext) -> None:
 
 
 async def proposal_from_card(turn: Turn) -> MatchProposal | None:
+    """The card's proposal, if its program's team is one the sender may act for (else
+    they are told, and None)."""
     proposal_id = forms.row_id(turn.inbound.value.get("proposal"))
-    return await turn.repos.programs.proposal(proposal_id) if proposal_id else None
+    proposal = await turn.repos.programs.proposal(proposal_id) if proposal_id else None
+    if proposal is None:
+        return None
+    program = await turn.repos.programs.get(proposal.program_id)
+    if program is None or not await members.require(turn, program.team_id):
+        return None
+    return proposal

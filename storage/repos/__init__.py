@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.repos.coffee import PairingRepo
 from storage.repos.goals import GoalRepo
 from storage.repos.icebreakers import IcebreakerRepo
+from storage.repos.inbound import InboundRepo
 from storage.repos.mentoring import ProgramRepo
 from storage.repos.outbox import OutboxRepo, Outcome
 from storage.repos.people import AdminRepo, MembershipRepo, ProfileRepo, TeamRepo, UserRepo
@@ -31,6 +32,7 @@ class Repos:
         self.icebreakers = IcebreakerRepo(session)
         self.programs = ProgramRepo(session)
         self.goals = GoalRepo(session)
+        self.inbound = InboundRepo(session)
 
     async def flush(self) -> None:
         await self.session.flush()

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import sql
 from storage.models import OutboxMessage, User
+from storage.sql import cast_text, json_escaped
 
 
 @dataclass(frozen=True)
@@ -242,15 +243,74 @@ class OutboxRepo:
         )
         return int((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
 
-    async def drop_for_user(self, user_id: int) -> None:
+    async def erase_user(self, user_id: int, needles: Iterable[str], now: datetime) -> None:
+        """`delete my data`: the person's own messages (unsent ones go; sent ones keep only
+        whom they were for, not where), and every other message whose contents name them
+        or carry their words (unsent ones go; sent ones are blanked)."""
+        own = OutboxMessage.user_id == user_id
+        await self.s.execute(delete(OutboxMessage).where(own, OutboxMessage.status != "sent"))
         await self.s.execute(
-            delete(OutboxMessage).where(
-                OutboxMessage.user_id == user_id, OutboxMessage.status != "sent"
+            update(OutboxMessage)
+            .where(own)
+            .values(
+                payload={"to": "user"},
+                conversation_id=None,
+                activity_id=None,
+                last_error=None,
+                redacted_at=now,
             )
         )
-        await self.s.execute(
-            update(OutboxMessage).where(OutboxMessage.user_id == user_id).values(payload={})
+        found = [n for n in dict.fromkeys(needles) if n]
+        for start in range(0, len(found), 50):
+            await self._erase_mentions(found[start : start + 50], now)
+
+    async def _erase_mentions(self, needles: list[str], now: datetime) -> None:
+        # Payloads are JSON text with non-ASCII escaped: look for the escaped spelling.
+        text = cast_text(OutboxMessage.payload)
+        mentions = or_(*(text.icontains(json_escaped(n), autoescape=True) for n in needles))
+        rows = list(
+            await self.s.execute(
+                select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.user_id).where(
+                    mentions, OutboxMessage.redacted_at.is_(None)
+                )
+            )
         )
+        unsent = [row.id for row in rows if row.status != "sent"]
+        if unsent:
+            await self.s.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(unsent)))
+        sent = [row for row in rows if row.status == "sent"]
+        for audience, ids in (
+            ("user", [r.id for r in sent if r.user_id is not None]),
+            ("team", [r.id for r in sent if r.user_id is None]),
+        ):
+            if ids:
+                await self._blank(OutboxMessage.id.in_(ids), audience, now)
+
+    async def purge_sent(self, before: datetime, now: datetime) -> int:
+        """Retention: blank the contents of messages sent before `before`."""
+        old = (
+            OutboxMessage.status == "sent",
+            OutboxMessage.sent_at < before,
+            OutboxMessage.redacted_at.is_(None),
+        )
+        purged = 0
+        for audience, whom in (
+            ("user", OutboxMessage.user_id.is_not(None)),
+            ("team", OutboxMessage.user_id.is_(None)),
+        ):
+            purged += await self._blank(and_(*old, whom), audience, now)
+        return purged
+
+    async def _blank(self, where: Any, audience: str, now: datetime) -> int:
+        # A message to a user always names the user (outbox.to_user, card_update with a
+        # user); "to" is all a later update of the card reads from a sent row.
+        stmt = (
+            update(OutboxMessage)
+            .where(where)
+            .values(payload={"to": audience}, redacted_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
 
     async def all(self) -> list[OutboxMessage]:
         return list(await self.s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))

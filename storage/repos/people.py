@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import sql
@@ -97,6 +98,16 @@ class TeamRepo:
             await self.s.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.id))
         )
 
+    async def forget_person(self, teams_id: str) -> None:
+        """Drop a person's account from the conversation references the teams keep (the
+        reference of the install names who installed; sending needs only the rest)."""
+        stmt = select(Team).where(Team.general_ref.contains(teams_id, autoescape=True))
+        for team in await self.s.scalars(stmt):
+            ref = json.loads(team.general_ref)
+            if (ref.get("user") or {}).get("id") == teams_id:
+                ref.pop("user")
+            team.general_ref = json.dumps(ref)
+
     async def installed_by(self, user_id: int) -> list[Team]:
         stmt = select(Team).where(Team.installer_id == user_id, Team.active.is_(True))
         return list(await self.s.scalars(stmt.order_by(Team.id)))
@@ -118,6 +129,23 @@ class MembershipRepo:
 
     def add(self, membership: Membership) -> None:
         self.s.add(membership)
+
+    async def sender_in(
+        self, team_id: str, teams_id: str
+    ) -> tuple[Team | None, User | None, Membership | None]:
+        """The team (by Teams' id), the sender (by Teams id) and their membership, in one
+        query (every channel turn asks)."""
+        stmt = (
+            select(Team, User, Membership)
+            .select_from(Team)
+            .outerjoin(User, User.teams_id == teams_id)
+            .outerjoin(
+                Membership, and_(Membership.team_id == Team.id, Membership.user_id == User.id)
+            )
+            .where(Team.team_id == team_id)
+        )
+        row = (await self.s.execute(stmt)).first()
+        return (row[0], row[1], row[2]) if row is not None else (None, None, None)
 
     async def of_user(self, user_id: int) -> list[tuple[Membership, Team]]:
         stmt = (
