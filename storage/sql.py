@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -27,3 +28,10 @@ def insert_for(dialect_name: str, model: Any) -> Any:
     """The same for a dialect by name (for statements built once and cached)."""
     module = postgresql if dialect_name == "postgresql" else sqlite
     return module.insert(model)
+
+
+def utc_day(session: AsyncSession, column: Any) -> Any:
+    """The UTC calendar day of a stored time, as SQL (for counting distinct days)."""
+    if is_postgres(session):
+        return func.date(func.timezone("UTC", column))
+    return func.date(column)  # SQLite keeps UTC times as ISO text

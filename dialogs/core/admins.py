@@ -6,17 +6,26 @@ from __future__ import annotations
 
 from dialogs.core.router import Command, Turn
 from storage.models import Team, User
+from storage.repos import Repos
 
 
 def is_global_admin(turn: Turn, user: User) -> bool:
-    admins = turn.env.admins
+    return _global(turn.env.admins, user)
+
+
+def _global(admins: frozenset[str], user: User) -> bool:
     return user.teams_id in admins or (user.aad_object_id or "") in admins
 
 
 async def is_admin(turn: Turn, team: Team, user: User) -> bool:
-    if is_global_admin(turn, user) or team.installer_id == user.id:
+    return await administers(turn.repos, turn.env.admins, team, user)
+
+
+async def administers(repos: Repos, admins: frozenset[str], team: Team, user: User) -> bool:
+    """The rule itself, for callers without a turn (a download link opened later)."""
+    if _global(admins, user) or team.installer_id == user.id:
         return True
-    return await turn.repos.admins.is_admin(team.id, user.id)
+    return await repos.admins.is_admin(team.id, user.id)
 
 
 async def admin_teams(turn: Turn) -> list[Team]:

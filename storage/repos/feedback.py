@@ -1,0 +1,891 @@
+"""Feedback storage: survey settings, versioned templates, surveys and their invites,
+responses and answers (anonymous ones without a person), shared stories, export links,
+and the batched reads of the facts the metrics are computed from.
+
+The fact reads take a program (or a team's coffee chats) and a time window, and return
+plain rows, grouped in SQL where the groups are what the metrics count (sessions per
+pair, answers per value): a fixed number of queries, never one per participant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import String, and_, case, cast, delete, func, literal, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import sql
+from storage.models import (
+    Checkin,
+    CoffeeFeedbackSettings,
+    Enrolment,
+    ExportLink,
+    FeedbackSettings,
+    Goal,
+    MatchProposal,
+    Membership,
+    Mentorship,
+    PairChoice,
+    PairGroup,
+    PairPool,
+    PairRound,
+    PairSeat,
+    Profile,
+    Program,
+    SessionAgenda,
+    SessionNotes,
+    Survey,
+    SurveyAnswer,
+    SurveyInvite,
+    SurveyResponse,
+    SurveyStory,
+    SurveyTemplate,
+    User,
+)
+
+
+# --- facts: plain rows for the metrics ------------------------------------------------------
+class ProgramInfo(NamedTuple):
+    id: int
+    team_id: int
+    name: str
+    starts_on: date
+    ends_on: date
+    cadence: str  # weekly | biweekly | monthly
+    closed_at: datetime | None
+
+
+class ParticipantRow(NamedTuple):
+    user_id: int
+    role: str  # mentor | mentee
+    enrolled_at: datetime
+    active: bool
+    department: str  # "" when unknown
+    location: str
+    years: int | None  # years of experience, from the enrolment
+
+
+class PairRow(NamedTuple):
+    id: int  # the mentorship
+    mentor_id: int
+    mentee_id: int
+    status: str  # agreeing | active | ended
+    created_at: datetime
+    started_at: datetime | None  # both confirmed the agreement
+    ended_at: datetime | None
+    end_kind: str | None  # not_fit | ended | closed | erased
+
+
+class SessionRow(NamedTuple):
+    mentorship_id: int
+    in_window: int  # distinct UTC days with notes in the window
+    until_end: int  # the same, from the start up to the window's end
+    agendas: int  # agendas saved in the window
+
+
+class ProposalRow(NamedTuple):
+    user_id: int
+    side: str  # mentor | mentee
+    status: str
+    n: int
+
+
+class GoalRow(NamedTuple):
+    user_id: int
+    created_at: datetime
+    target_on: date
+    progress: int
+    status: str
+    closed_at: datetime | None
+
+
+class AnswerRow(NamedTuple):
+    """How many answers in the window had these values (template name, metric tag)."""
+
+    survey: str  # the template's name: end.mentee, progress, pulse, ...
+    tag: str
+    part: str
+    number: int | None
+    number2: int | None
+    choice: str | None
+    n: int  # how many answers
+
+
+class InviteRow(NamedTuple):
+    survey: str
+    sent: int
+    answered: int
+
+
+class ContinuedRow(NamedTuple):
+    mentorship_id: int
+    still_meeting: int  # "yes" answers to the check 60 days after the end
+    notes_after: int  # notes between the two after the mentorship ended
+
+
+@dataclass(frozen=True)
+class ProgramFacts:
+    program: ProgramInfo
+    start: datetime
+    end: datetime  # exclusive
+    invited: int
+    participants: list[ParticipantRow]
+    pairs: list[PairRow]
+    sessions: list[SessionRow]
+    proposals: list[ProposalRow]
+    goals: list[GoalRow]
+    checkins_sent: int
+    checkins_answered: int
+    answers: list[AnswerRow]
+    invites: list[InviteRow]
+    continued: list[ContinuedRow]
+
+
+class SeatRow(NamedTuple):
+    round_id: int
+    round_at: datetime
+    group_id: int
+    user_id: int
+    followed_up: bool
+    met: str | None
+    rating: int | None
+
+
+@dataclass(frozen=True)
+class CoffeeFacts:
+    team_id: int
+    start: datetime
+    end: datetime
+    seats: list[SeatRow]  # every round before the window's end (repeats need history)
+    departments: dict[int, str]
+    ghost_pauses: int
+    answers: list[AnswerRow]
+    invites: list[InviteRow]
+
+
+def _mentorship_key() -> Any:
+    """The pair key goals' sessions use for a mentorship: "m<id>"."""
+    return literal("m", String) + cast(Mentorship.id, String)
+
+
+class FeedbackRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    # --- settings -------------------------------------------------------------------------
+    async def program_settings(self, program_id: int) -> FeedbackSettings | None:
+        return await self.s.get(FeedbackSettings, program_id)
+
+    async def ensure_program_settings(self, program_id: int, now: datetime) -> FeedbackSettings:
+        found = await self.program_settings(program_id)
+        if found is None:
+            found = FeedbackSettings(
+                program_id=program_id,
+                moments_off=[],
+                min_answers=3,
+                close_days=7,
+                demographics=False,
+                updated_at=now,
+            )
+            self.s.add(found)
+            await self.s.flush()
+        return found
+
+    async def programs_settings(self, program_ids: Iterable[int]) -> dict[int, FeedbackSettings]:
+        ids = list(set(program_ids))
+        if not ids:
+            return {}
+        rows = await self.s.scalars(
+            select(FeedbackSettings).where(FeedbackSettings.program_id.in_(ids))
+        )
+        return {r.program_id: r for r in rows}
+
+    async def coffee_settings(self, team_id: int) -> CoffeeFeedbackSettings | None:
+        return await self.s.get(CoffeeFeedbackSettings, team_id)
+
+    async def ensure_coffee_settings(self, team_id: int, now: datetime) -> CoffeeFeedbackSettings:
+        found = await self.coffee_settings(team_id)
+        if found is None:
+            found = CoffeeFeedbackSettings(
+                team_id=team_id, pulse=False, min_answers=3, close_days=7, updated_at=now
+            )
+            self.s.add(found)
+            await self.s.flush()
+        return found
+
+    # --- templates --------------------------------------------------------------------------
+    async def latest_template(self, scope: str, name: str) -> SurveyTemplate | None:
+        stmt = (
+            select(SurveyTemplate)
+            .where(SurveyTemplate.scope == scope, SurveyTemplate.name == name)
+            .order_by(SurveyTemplate.version.desc())
+            .limit(1)
+        )
+        return await self.s.scalar(stmt)
+
+    async def template(self, template_id: int) -> SurveyTemplate | None:
+        return await self.s.get(SurveyTemplate, template_id)
+
+    async def templates(self, template_ids: Iterable[int]) -> dict[int, SurveyTemplate]:
+        ids = list(set(template_ids))
+        if not ids:
+            return {}
+        rows = await self.s.scalars(select(SurveyTemplate).where(SurveyTemplate.id.in_(ids)))
+        return {t.id: t for t in rows}
+
+    async def question_keys_ever(self, scope: str, name: str) -> set[str]:
+        """Every question key any version of this template used (a key is never reused)."""
+        rows = await self.s.scalars(
+            select(SurveyTemplate.questions).where(
+                SurveyTemplate.scope == scope, SurveyTemplate.name == name
+            )
+        )
+        return {q["key"] for questions in rows for q in questions}
+
+    async def add_template(
+        self,
+        scope: str,
+        name: str,
+        questions: list[dict[str, Any]],
+        by: int | None,
+        now: datetime,
+    ) -> SurveyTemplate | None:
+        """The next version; None when another turn wrote that version at the same time."""
+        latest = await self.latest_template(scope, name)
+        version = 1 if latest is None else latest.version + 1
+        stmt = (
+            sql.insert(self.s, SurveyTemplate)
+            .values(
+                scope=scope,
+                name=name,
+                version=version,
+                questions=questions,
+                created_by_id=by,
+                created_at=now,
+            )
+            .on_conflict_do_nothing()
+            .returning(SurveyTemplate.id)
+        )
+        new_id = (await self.s.execute(stmt)).scalar()
+        return None if new_id is None else await self.s.get(SurveyTemplate, new_id)
+
+    # --- surveys and invites ------------------------------------------------------------
+    async def existing_keys(self, keys: Iterable[str]) -> set[str]:
+        wanted = list(set(keys))
+        if not wanted:
+            return set()
+        return set(await self.s.scalars(select(Survey.key).where(Survey.key.in_(wanted))))
+
+    async def add_survey(self, **values: Any) -> Survey | None:
+        """A new survey, unless its key exists (another replica's run made it)."""
+        stmt = (
+            sql.insert(self.s, Survey)
+            .values(**values)
+            .on_conflict_do_nothing()
+            .returning(Survey.id)
+        )
+        new_id = (await self.s.execute(stmt)).scalar()
+        return None if new_id is None else await self.s.get(Survey, new_id)
+
+    async def survey(self, survey_id: int) -> Survey | None:
+        return await self.s.get(Survey, survey_id)
+
+    async def survey_by_key(self, key: str) -> Survey | None:
+        return await self.s.scalar(select(Survey).where(Survey.key == key))
+
+    def add_invite(self, invite: SurveyInvite) -> None:
+        self.s.add(invite)
+
+    async def invite(self, invite_id: int, lock: bool = False) -> SurveyInvite | None:
+        stmt = select(SurveyInvite).where(SurveyInvite.id == invite_id)
+        if lock and sql.is_postgres(self.s):
+            stmt = stmt.with_for_update()  # two presses of one card save one at a time
+        return await self.s.scalar(stmt)
+
+    async def invites_of_survey(self, survey_id: int) -> list[SurveyInvite]:
+        stmt = select(SurveyInvite).where(SurveyInvite.survey_id == survey_id)
+        return list(await self.s.scalars(stmt.order_by(SurveyInvite.id)))
+
+    async def to_send(self, now: datetime) -> list[tuple[SurveyInvite, Survey, User]]:
+        """Invites due and not sent, whose survey is still open for them."""
+        stmt = (
+            select(SurveyInvite, Survey, User)
+            .join(Survey, Survey.id == SurveyInvite.survey_id)
+            .join(User, User.id == SurveyInvite.user_id)
+            .where(
+                SurveyInvite.sent_at.is_(None),
+                SurveyInvite.due_at <= now,
+                SurveyInvite.closes_at > now,
+            )
+            .order_by(SurveyInvite.id)
+        )
+        return [(i, s, u) for i, s, u in (await self.s.execute(stmt)).all()]
+
+    async def to_remind(self, now: datetime) -> list[tuple[SurveyInvite, Survey, User]]:
+        """Sent, unanswered, not reminded, reminder time passed, still open."""
+        stmt = (
+            select(SurveyInvite, Survey, User)
+            .join(Survey, Survey.id == SurveyInvite.survey_id)
+            .join(User, User.id == SurveyInvite.user_id)
+            .where(
+                SurveyInvite.answered.is_(False),
+                SurveyInvite.reminded_at.is_(None),
+                SurveyInvite.remind_at <= now,
+                SurveyInvite.closes_at > now,
+            )
+            .order_by(SurveyInvite.id)
+        )
+        return [(i, s, u) for i, s, u in (await self.s.execute(stmt)).all()]
+
+    async def open_invites_of(
+        self, user_id: int, now: datetime
+    ) -> list[tuple[SurveyInvite, Survey]]:
+        """The person's surveys that reached them and have not closed, newest first."""
+        stmt = (
+            select(SurveyInvite, Survey)
+            .join(Survey, Survey.id == SurveyInvite.survey_id)
+            .where(
+                SurveyInvite.user_id == user_id,
+                SurveyInvite.sent_at.is_not(None),
+                SurveyInvite.closes_at > now,
+            )
+            .order_by(SurveyInvite.due_at.desc(), SurveyInvite.id.desc())
+        )
+        return [(i, s) for i, s in (await self.s.execute(stmt)).all()]
+
+    async def invites_of(self, user_id: int) -> list[tuple[SurveyInvite, Survey]]:
+        stmt = (
+            select(SurveyInvite, Survey)
+            .join(Survey, Survey.id == SurveyInvite.survey_id)
+            .where(SurveyInvite.user_id == user_id)
+            .order_by(SurveyInvite.id)
+        )
+        return [(i, s) for i, s in (await self.s.execute(stmt)).all()]
+
+    # --- responses ----------------------------------------------------------------------------
+    async def named_response(self, survey_id: int, user_id: int) -> SurveyResponse | None:
+        return await self.s.scalar(
+            select(SurveyResponse).where(
+                SurveyResponse.survey_id == survey_id, SurveyResponse.user_id == user_id
+            )
+        )
+
+    async def anonymous_response(self, survey_id: int, edit_hash: str) -> SurveyResponse | None:
+        return await self.s.scalar(
+            select(SurveyResponse).where(
+                SurveyResponse.survey_id == survey_id,
+                SurveyResponse.user_id.is_(None),
+                SurveyResponse.edit_hash == edit_hash,
+            )
+        )
+
+    async def add_response(self, response: SurveyResponse) -> SurveyResponse:
+        self.s.add(response)
+        await self.s.flush()
+        return response
+
+    async def answers(self, response_id: int) -> list[SurveyAnswer]:
+        stmt = select(SurveyAnswer).where(SurveyAnswer.response_id == response_id)
+        return list(await self.s.scalars(stmt.order_by(SurveyAnswer.id)))
+
+    async def replace_answers(self, response: SurveyResponse, answers: list[SurveyAnswer]) -> None:
+        await self.s.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id == response.id))
+        for answer in answers:
+            answer.response_id, answer.survey_id = response.id, response.survey_id
+            self.s.add(answer)
+
+    async def replace_story(
+        self, survey_id: int, response_id: int, user_id: int, story: SurveyStory | None
+    ) -> None:
+        """The person's story on this survey: the one with their response (shared
+        anonymously) or with their id (shared by name) goes; the new one, if any, comes."""
+        await self.s.execute(
+            delete(SurveyStory).where(
+                SurveyStory.survey_id == survey_id,
+                or_(SurveyStory.response_id == response_id, SurveyStory.user_id == user_id),
+            )
+        )
+        if story is not None:
+            self.s.add(story)
+
+    async def story_of(self, survey_id: int, response_id: int, user_id: int) -> SurveyStory | None:
+        return await self.s.scalar(
+            select(SurveyStory).where(
+                SurveyStory.survey_id == survey_id,
+                or_(SurveyStory.response_id == response_id, SurveyStory.user_id == user_id),
+            )
+        )
+
+    async def named_responses_of(
+        self, user_id: int
+    ) -> list[tuple[SurveyResponse, Survey, list[SurveyAnswer]]]:
+        responses = list(
+            (
+                await self.s.execute(
+                    select(SurveyResponse, Survey)
+                    .join(Survey, Survey.id == SurveyResponse.survey_id)
+                    .where(SurveyResponse.user_id == user_id)
+                    .order_by(SurveyResponse.id)
+                )
+            ).all()
+        )
+        ids = [r.id for r, _ in responses]
+        by_response: dict[int, list[SurveyAnswer]] = {i: [] for i in ids}
+        if ids:
+            rows = await self.s.scalars(
+                select(SurveyAnswer)
+                .where(SurveyAnswer.response_id.in_(ids))
+                .order_by(SurveyAnswer.id)
+            )
+            for answer in rows:
+                by_response[answer.response_id].append(answer)
+        return [(r, s, by_response[r.id]) for r, s in responses]
+
+    async def stories_by(self, user_id: int) -> list[SurveyStory]:
+        stmt = select(SurveyStory).where(SurveyStory.user_id == user_id)
+        return list(await self.s.scalars(stmt.order_by(SurveyStory.id)))
+
+    async def erase_user(self, user_id: int) -> None:
+        """Their named responses (with answers and any story), stories shared by name,
+        their invites (for anonymous surveys: the only trace, the answered mark) and their
+        export links. Anonymous answers carry no id and stay, unattributable."""
+        mine = select(SurveyResponse.id).where(SurveyResponse.user_id == user_id)
+        await self.s.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id.in_(mine)))
+        await self.s.execute(
+            delete(SurveyStory).where(
+                or_(SurveyStory.user_id == user_id, SurveyStory.response_id.in_(mine))
+            )
+        )
+        await self.s.execute(delete(SurveyResponse).where(SurveyResponse.user_id == user_id))
+        await self.s.execute(delete(SurveyInvite).where(SurveyInvite.user_id == user_id))
+        await self.s.execute(delete(ExportLink).where(ExportLink.user_id == user_id))
+
+    # --- what the survey job plans from -------------------------------------------------------
+    async def notes_since(
+        self, since: datetime
+    ) -> list[tuple[int, datetime, int, int, Mentorship, Program]]:
+        """Notes of mentorship pairs saved since then: (notes id, saved at, author, partner,
+        the mentorship, its program)."""
+        stmt = (
+            select(
+                SessionNotes.id,
+                SessionNotes.created_at,
+                SessionNotes.author_id,
+                SessionNotes.partner_id,
+                Mentorship,
+                Program,
+            )
+            .join(Mentorship, SessionNotes.pair_key == _mentorship_key())
+            .join(Program, Program.id == Mentorship.program_id)
+            .where(SessionNotes.created_at >= since, SessionNotes.pair_key.like("m%"))
+            .order_by(SessionNotes.id)
+        )
+        return [tuple(row) for row in (await self.s.execute(stmt)).all()]  # type: ignore[misc]
+
+    async def started_between(
+        self, after: datetime, before: datetime
+    ) -> list[tuple[Mentorship, Program]]:
+        """Active mentorships whose agreement was confirmed in that window."""
+        stmt = (
+            select(Mentorship, Program)
+            .join(Program, Program.id == Mentorship.program_id)
+            .where(
+                Mentorship.status == "active",
+                Mentorship.started_at > after,
+                Mentorship.started_at <= before,
+            )
+            .order_by(Mentorship.id)
+        )
+        return [(m, p) for m, p in (await self.s.execute(stmt)).all()]
+
+    async def running_programs(self) -> list[Program]:
+        """Programs past their draft (closed ones too: their 60-day check may be due)."""
+        stmt = select(Program).where(Program.status != "draft").order_by(Program.id)
+        return list(await self.s.scalars(stmt))
+
+    async def program_mentorships(self, program_id: int) -> list[Mentorship]:
+        stmt = select(Mentorship).where(
+            Mentorship.program_id == program_id, Mentorship.started_at.is_not(None)
+        )
+        return list(await self.s.scalars(stmt.order_by(Mentorship.id)))
+
+    async def rounds_between(
+        self, after: datetime, before: datetime
+    ) -> list[tuple[PairRound, int, list[int]]]:
+        """Coffee rounds of teams with the pulse on whose follow-up time is in the window:
+        (round, follow-up days, seated member ids)."""
+        stmt = (
+            select(PairRound, PairPool.followup_days)
+            .join(CoffeeFeedbackSettings, CoffeeFeedbackSettings.team_id == PairRound.team_id)
+            .join(PairPool, PairPool.team_id == PairRound.team_id)
+            .where(CoffeeFeedbackSettings.pulse.is_(True), PairRound.created_at <= before)
+            .order_by(PairRound.id)
+        )
+        found = []
+        for pair_round, days in (await self.s.execute(stmt)).all():
+            due = pair_round.created_at + timedelta(days=days)
+            if after < due <= before:
+                found.append((pair_round, days))
+        seats: dict[int, list[int]] = {r.id: [] for r, _ in found}
+        if seats:
+            rows = await self.s.execute(
+                select(PairSeat.round_id, PairSeat.user_id)
+                .where(PairSeat.round_id.in_(list(seats)))
+                .order_by(PairSeat.id)
+            )
+            for round_id, user_id in rows:
+                seats[round_id].append(user_id)
+        return [(r, days, seats[r.id]) for r, days in found]
+
+    # --- export links ---------------------------------------------------------------------
+    def add_link(self, link: ExportLink) -> None:
+        self.s.add(link)
+
+    async def link(self, token_hash: str) -> ExportLink | None:
+        return await self.s.scalar(select(ExportLink).where(ExportLink.token_hash == token_hash))
+
+    async def links_of(self, user_id: int) -> list[ExportLink]:
+        stmt = select(ExportLink).where(ExportLink.user_id == user_id).order_by(ExportLink.id)
+        return list(await self.s.scalars(stmt))
+
+    async def count_download(self, link_id: int) -> None:
+        await self.s.execute(
+            update(ExportLink)
+            .where(ExportLink.id == link_id)
+            .values(downloads=ExportLink.downloads + 1)
+        )
+
+    # --- facts for the metrics ------------------------------------------------------------
+    async def program_facts(self, program: Program, start: datetime, end: datetime) -> ProgramFacts:
+        participants = await self._participants(program.id, end)
+        return ProgramFacts(
+            program=ProgramInfo(
+                program.id,
+                program.team_id,
+                program.name,
+                program.starts_on,
+                program.ends_on,
+                program.cadence,
+                program.closed_at,
+            ),
+            start=start,
+            end=end,
+            invited=await self._team_members_at(program.team_id, end),
+            participants=participants,
+            pairs=await self._pairs(program.id, end),
+            sessions=await self._sessions(program.id, start, end),
+            proposals=await self._proposals(program.id),
+            goals=await self._goals(program.id, start, end),
+            **await self._checkins(program.id, start, end),
+            answers=await self._answers(Survey.program_id == program.id, start, end),
+            invites=await self._invites(Survey.program_id == program.id, start, end),
+            continued=await self._continued(program.id, end),
+        )
+
+    async def _team_members_at(self, team_id: int, end: datetime) -> int:
+        stmt = (
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.team_id == team_id, Membership.joined_at < end)
+            .where(or_(Membership.left_at.is_(None), Membership.left_at >= end))
+        )
+        return int(await self.s.scalar(stmt) or 0)
+
+    async def _participants(self, program_id: int, end: datetime) -> list[ParticipantRow]:
+        stmt = (
+            select(
+                Enrolment.user_id,
+                Enrolment.role,
+                Enrolment.created_at,
+                Enrolment.active,
+                func.coalesce(Profile.department, ""),
+                func.coalesce(Profile.location, ""),
+                Enrolment.experience_years,
+            )
+            .outerjoin(Profile, Profile.user_id == Enrolment.user_id)
+            .where(Enrolment.program_id == program_id, Enrolment.created_at < end)
+        )
+        return [ParticipantRow(*row) for row in (await self.s.execute(stmt)).all()]
+
+    async def _pairs(self, program_id: int, end: datetime) -> list[PairRow]:
+        stmt = select(
+            Mentorship.id,
+            Mentorship.mentor_id,
+            Mentorship.mentee_id,
+            Mentorship.status,
+            Mentorship.created_at,
+            Mentorship.started_at,
+            Mentorship.ended_at,
+            Mentorship.end_kind,
+        ).where(Mentorship.program_id == program_id, Mentorship.created_at < end)
+        return [PairRow(*row) for row in (await self.s.execute(stmt.order_by(Mentorship.id)))]
+
+    async def _sessions(self, program_id: int, start: datetime, end: datetime) -> list[SessionRow]:
+        day = sql.utc_day(self.s, SessionNotes.created_at)
+        in_window = and_(SessionNotes.created_at >= start, SessionNotes.created_at < end)
+        notes = (
+            select(
+                Mentorship.id,
+                func.count(func.distinct(case((in_window, day)))),
+                func.count(func.distinct(day)),
+            )
+            .join(SessionNotes, SessionNotes.pair_key == _mentorship_key())
+            .where(Mentorship.program_id == program_id, SessionNotes.created_at < end)
+            .group_by(Mentorship.id)
+        )
+        agendas = (
+            select(Mentorship.id, func.count())
+            .join(SessionAgenda, SessionAgenda.pair_key == _mentorship_key())
+            .where(Mentorship.program_id == program_id)
+            .where(SessionAgenda.created_at >= start, SessionAgenda.created_at < end)
+            .group_by(Mentorship.id)
+        )
+        counted = {m: (a, b) for m, a, b in await self.s.execute(notes)}
+        planned = {m: n for m, n in await self.s.execute(agendas)}
+        return [
+            SessionRow(m, *counted.get(m, (0, 0)), planned.get(m, 0))
+            for m in sorted(set(counted) | set(planned))
+        ]
+
+    async def _proposals(self, program_id: int) -> list[ProposalRow]:
+        rows: list[ProposalRow] = []
+        for side, column in (
+            ("mentee", MatchProposal.mentee_id),
+            ("mentor", MatchProposal.mentor_id),
+        ):
+            stmt = (
+                select(column, MatchProposal.status, func.count())
+                .where(MatchProposal.program_id == program_id)
+                .group_by(column, MatchProposal.status)
+            )
+            rows += [ProposalRow(u, side, s, n) for u, s, n in await self.s.execute(stmt)]
+        return rows
+
+    def _enrolled_before(self, program_id: int, end: datetime) -> Any:
+        return select(Enrolment.user_id).where(
+            Enrolment.program_id == program_id, Enrolment.created_at < end
+        )
+
+    async def _goals(self, program_id: int, start: datetime, end: datetime) -> list[GoalRow]:
+        stmt = select(
+            Goal.user_id,
+            Goal.created_at,
+            Goal.target_on,
+            Goal.progress,
+            Goal.status,
+            Goal.closed_at,
+        ).where(
+            Goal.user_id.in_(self._enrolled_before(program_id, end)),
+            Goal.created_at < end,
+            or_(
+                Goal.created_at >= start,
+                and_(Goal.target_on >= start.date(), Goal.target_on < end.date()),
+                Goal.status == "blocked",
+            ),
+        )
+        return [GoalRow(*row) for row in (await self.s.execute(stmt)).all()]
+
+    async def _checkins(self, program_id: int, start: datetime, end: datetime) -> dict[str, int]:
+        stmt = select(func.count(), func.count(Checkin.answered_at)).where(
+            Checkin.user_id.in_(self._enrolled_before(program_id, end)),
+            Checkin.trigger == "schedule",
+            Checkin.due_at >= start,
+            Checkin.due_at < end,
+        )
+        sent, answered = (await self.s.execute(stmt)).one()
+        return {"checkins_sent": int(sent or 0), "checkins_answered": int(answered or 0)}
+
+    def _surveys_in(self, where: Any, start: datetime, end: datetime) -> Any:
+        return and_(where, Survey.moment_at >= start, Survey.moment_at < end)
+
+    async def _answers(self, where: Any, start: datetime, end: datetime) -> list[AnswerRow]:
+        stmt = (
+            select(
+                SurveyTemplate.name,
+                SurveyAnswer.tag,
+                SurveyAnswer.part,
+                SurveyAnswer.number,
+                SurveyAnswer.number2,
+                SurveyAnswer.choice,
+                func.count(),
+            )
+            .join(Survey, Survey.id == SurveyAnswer.survey_id)
+            .join(SurveyTemplate, SurveyTemplate.id == Survey.template_id)
+            .where(self._surveys_in(where, start, end), SurveyAnswer.tag != "")
+            .group_by(
+                SurveyTemplate.name,
+                SurveyAnswer.tag,
+                SurveyAnswer.part,
+                SurveyAnswer.number,
+                SurveyAnswer.number2,
+                SurveyAnswer.choice,
+            )
+        )
+        return [AnswerRow(*row) for row in (await self.s.execute(stmt)).all()]
+
+    async def _invites(self, where: Any, start: datetime, end: datetime) -> list[InviteRow]:
+        answered = case(
+            (and_(SurveyInvite.answered, SurveyInvite.sent_at.is_not(None)), 1), else_=0
+        )
+        stmt = (
+            select(SurveyTemplate.name, func.count(SurveyInvite.sent_at), func.sum(answered))
+            .join(Survey, Survey.id == SurveyInvite.survey_id)
+            .join(SurveyTemplate, SurveyTemplate.id == Survey.template_id)
+            .where(self._surveys_in(where, start, end))
+            .group_by(SurveyTemplate.name)
+        )
+        return [InviteRow(n, int(s or 0), int(a or 0)) for n, s, a in await self.s.execute(stmt)]
+
+    async def _continued(self, program_id: int, end: datetime) -> list[ContinuedRow]:
+        yes = (
+            select(Survey.mentorship_id, func.count())
+            .join(SurveyAnswer, SurveyAnswer.survey_id == Survey.id)
+            .where(Survey.program_id == program_id, Survey.moment == "after")
+            .where(SurveyAnswer.tag == "still_meeting", SurveyAnswer.number == 1)
+            .where(Survey.moment_at < end)
+            .group_by(Survey.mentorship_id)
+        )
+        between = or_(
+            and_(
+                SessionNotes.author_id == Mentorship.mentor_id,
+                SessionNotes.partner_id == Mentorship.mentee_id,
+            ),
+            and_(
+                SessionNotes.author_id == Mentorship.mentee_id,
+                SessionNotes.partner_id == Mentorship.mentor_id,
+            ),
+        )
+        notes = (
+            select(Mentorship.id, func.count())
+            .join(SessionNotes, between)
+            .where(Mentorship.program_id == program_id, Mentorship.end_kind == "closed")
+            .where(SessionNotes.created_at > Mentorship.ended_at, SessionNotes.created_at < end)
+            .group_by(Mentorship.id)
+        )
+        said = {m: n for m, n in await self.s.execute(yes) if m is not None}
+        wrote = {m: n for m, n in await self.s.execute(notes)}
+        return [
+            ContinuedRow(m, said.get(m, 0), wrote.get(m, 0)) for m in sorted(set(said) | set(wrote))
+        ]
+
+    async def coffee_facts(self, team_id: int, start: datetime, end: datetime) -> CoffeeFacts:
+        stmt = (
+            select(
+                PairSeat.round_id,
+                PairRound.created_at,
+                PairSeat.group_id,
+                PairSeat.user_id,
+                PairSeat.followup_at.is_not(None),
+                PairSeat.met,
+                PairSeat.rating,
+            )
+            .join(PairRound, PairRound.id == PairSeat.round_id)
+            .join(PairGroup, PairGroup.id == PairSeat.group_id)
+            .where(PairRound.team_id == team_id, PairRound.created_at < end)
+            .order_by(PairRound.created_at, PairSeat.group_id, PairSeat.user_id)
+        )
+        seats = [SeatRow(*row) for row in (await self.s.execute(stmt)).all()]
+        in_window = {s.user_id for s in seats if s.round_at >= start}
+        departments: dict[int, str] = {}
+        if in_window:
+            rows = await self.s.execute(
+                select(Profile.user_id, Profile.department).where(
+                    Profile.user_id.in_(list(in_window))
+                )
+            )
+            departments = {u: d for u, d in rows if d}
+        ghosts = await self.s.scalar(
+            select(func.count())
+            .select_from(PairChoice)
+            .where(PairChoice.team_id == team_id)
+            .where(PairChoice.ghost_paused_at >= start, PairChoice.ghost_paused_at < end)
+        )
+        pulse = and_(Survey.team_id == team_id, Survey.moment == "pulse")
+        return CoffeeFacts(
+            team_id=team_id,
+            start=start,
+            end=end,
+            seats=seats,
+            departments=departments,
+            ghost_pauses=int(ghosts or 0),
+            answers=await self._answers(pulse, start, end),
+            invites=await self._invites(pulse, start, end),
+        )
+
+    # --- for the feedback export: question aggregates, texts, stories ---------------------
+    async def question_answers(
+        self, program_id: int, start: datetime, end: datetime
+    ) -> list[tuple[int, str, str, int | None, int | None, str | None, int]]:
+        """(template id, question, part, number, number2, choice, count) of answers to the
+        program's surveys in the window, written text left out."""
+        stmt = (
+            select(
+                Survey.template_id,
+                SurveyAnswer.question,
+                SurveyAnswer.part,
+                SurveyAnswer.number,
+                SurveyAnswer.number2,
+                SurveyAnswer.choice,
+                func.count(),
+            )
+            .join(Survey, Survey.id == SurveyAnswer.survey_id)
+            .where(self._surveys_in(Survey.program_id == program_id, start, end))
+            .where(SurveyAnswer.text.is_(None))
+            .group_by(
+                Survey.template_id,
+                SurveyAnswer.question,
+                SurveyAnswer.part,
+                SurveyAnswer.number,
+                SurveyAnswer.number2,
+                SurveyAnswer.choice,
+            )
+        )
+        return [tuple(row) for row in (await self.s.execute(stmt)).all()]  # type: ignore[misc]
+
+    async def written_answers(
+        self, program_id: int, start: datetime, end: datetime
+    ) -> list[tuple[int, str, str]]:
+        """(template id, question, text) of written answers; never with a person."""
+        stmt = (
+            select(Survey.template_id, SurveyAnswer.question, SurveyAnswer.text)
+            .join(Survey, Survey.id == SurveyAnswer.survey_id)
+            .where(self._surveys_in(Survey.program_id == program_id, start, end))
+            .where(SurveyAnswer.text.is_not(None))
+            .order_by(SurveyAnswer.id)
+        )
+        return [(t, q, x or "") for t, q, x in (await self.s.execute(stmt)).all()]
+
+    async def stories(
+        self, program_id: int, start: datetime, end: datetime
+    ) -> list[tuple[int, str | None, str]]:
+        """(template id, author's name when shared by name, text)."""
+        stmt = (
+            select(Survey.template_id, SurveyStory.author_name, SurveyStory.text)
+            .join(Survey, Survey.id == SurveyStory.survey_id)
+            .where(self._surveys_in(Survey.program_id == program_id, start, end))
+            .order_by(SurveyStory.id)
+        )
+        return [(t, a, x) for t, a, x in (await self.s.execute(stmt)).all()]
+
+    async def program_templates_used(
+        self, program_id: int, start: datetime, end: datetime
+    ) -> dict[int, SurveyTemplate]:
+        ids = select(Survey.template_id).where(
+            self._surveys_in(Survey.program_id == program_id, start, end)
+        )
+        rows = await self.s.scalars(select(SurveyTemplate).where(SurveyTemplate.id.in_(ids)))
+        return {t.id: t for t in rows}
+
+    async def anonymous_templates(self, template_ids: Iterable[int]) -> set[int]:
+        ids = list(set(template_ids))
+        if not ids:
+            return set()
+        rows = await self.s.scalars(
+            select(Survey.template_id)
+            .where(Survey.template_id.in_(ids), Survey.anonymous.is_(True))
+            .distinct()
+        )
+        return set(rows)
