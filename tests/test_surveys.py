@@ -20,6 +20,8 @@ from storage.models import (
     SurveyStory,
 )
 from tests.conftest import start_bot
+from tests.fakes import teams
+from tests.fakes.teams import TeamsUser
 from tests.feedbackkit import (
     SURVEY_JOBS,
     answer,
@@ -31,8 +33,6 @@ from tests.feedbackkit import (
     survey_cards,
     tick,
 )
-from tests.fakes.teams import TeamsUser
-from tests.fakes import teams
 from tests.goalkit import (
     ADMIN,
     MENTEE,
@@ -45,7 +45,7 @@ from tests.goalkit import (
     say,
     submit,
 )
-from tests.inbox import count, inbox
+from tests.inbox import count, inbox, keyed
 
 TOM, MIA, EVE = MENTEE, MENTOR, OTHER
 NY = "America/New_York"
@@ -90,7 +90,9 @@ async def test_a_session_survey_comes_at_each_side_s_morning_with_one_reminder(
         await tick(bot, tom_due)
         (tom_card,) = survey_cards(bot, TOM)
 
-        reply = await answer(bot, TOM, tom_card, q_useful="4", q_next_step="yes", q_more_of="Examples")
+        reply = await answer(
+            bot, TOM, tom_card, q_useful="4", q_next_step="yes", q_more_of="Examples"
+        )
         assert "your answers are saved" in reply and "until Tuesday 01 December 2026" in reply
         change = last_with_card(bot, TOM)
         assert "Change my answers" in card_text(change)
@@ -102,8 +104,7 @@ async def test_a_session_survey_comes_at_each_side_s_morning_with_one_reminder(
         async with bot.db.unit() as repos:
             (response,) = (await repos.session.scalars(select(SurveyResponse))).all()
             numbers = {
-                a.question: a.number
-                for a in await repos.session.scalars(select(SurveyAnswer))
+                a.question: a.number for a in await repos.session.scalars(select(SurveyAnswer))
             }
         assert response.user_id is not None and response.revision == 2
         assert numbers["useful"] == 5 and numbers["next_step"] == 1
@@ -316,14 +317,14 @@ async def test_templates_are_versioned_so_a_sent_question_never_changes(settings
         reply = await say(
             bot,
             ADMIN,
-            '/survey reword Spring mentoring template=session question=useful '
+            "/survey reword Spring mentoring template=session question=useful "
             'text="How much did this session help you?"',
         )
         assert "now version 2" in reply
         reply = await say(
             bot,
             ADMIN,
-            '/survey add Spring mentoring template=session kind=choice '
+            "/survey add Spring mentoring template=session kind=choice "
             'text="Where did you meet?" options="Video, In person"',
         )
         assert "Added `q1`" in reply and "version 3" in reply
@@ -364,7 +365,10 @@ async def test_survey_commands_check_their_input_and_who_asks(settings, connecto
             ("/survey settings Spring mentoring k=2", "from 3 to 50"),
             ("/survey settings Spring mentoring days=100", "from 2 to 30"),
             ("/survey settings Autumn", "No program called 'Autumn'"),
-            ("/survey add Spring mentoring template=nope kind=rating text=Hello", "no survey template"),
+            (
+                "/survey add Spring mentoring template=nope kind=rating text=Hello",
+                "no survey template",
+            ),
             ("/survey add Spring mentoring template=session kind=essay text=Hello", "what kind"),
             ("/survey add Spring mentoring template=session kind=rating text=Hi", "5 to 200"),
             (
@@ -372,7 +376,10 @@ async def test_survey_commands_check_their_input_and_who_asks(settings, connecto
                 "needs 2 to 8 choices",
             ),
             ("/survey reword Spring mentoring template=session question=zz text=Hello", "one of"),
-            ("/survey remove Spring mentoring template=after question=still_meeting", "last question"),
+            (
+                "/survey remove Spring mentoring template=after question=still_meeting",
+                "last question",
+            ),
         ):
             reply = await say(bot, ADMIN, text)
             assert problem in reply and "Nothing changed" in reply, (text, reply)
@@ -417,6 +424,4 @@ async def test_closing_a_program_promises_the_survey_only_to_those_who_get_one(
 
 
 def keyed_text(bot, person, prefix) -> str:
-    from tests.inbox import keyed
-
     return " ".join(m.text or "" for m in keyed(bot, person, prefix))

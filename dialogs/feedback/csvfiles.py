@@ -119,9 +119,10 @@ def participants(f: ProgramFacts, people: dict[int, User]) -> str:
 
 
 def _number(value: Any) -> Any:
+    """The metric's number as it is (a count stays whole), "" for lists and withheld."""
     if isinstance(value, Aggregate):
         return value.value
-    return metrics.headline(value)
+    return value if metrics.headline(value) is not None else ""
 
 
 def metric_rows(now: list[Metric], before: list[Metric]) -> str:

@@ -21,7 +21,6 @@ of the last 7 days, so a new deployment or a long outage does not send old ones.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -29,7 +28,7 @@ from zoneinfo import ZoneInfo
 from dialogs.core import outbox
 from dialogs.core.local_time import local_day, reachable, zone_name, zones_of
 from dialogs.feedback import cards, templates
-from dialogs.feedback.metrics import k_of, program_end, program_middle
+from dialogs.feedback.metrics import program_end, program_middle
 from scheduler.types import JobContext
 from storage.models import (
     FeedbackSettings,
@@ -243,6 +242,11 @@ async def program_wide(
     """The mid- or end-of-program surveys (one per side) and the mentors' progress
     ratings; returns who was invited (new invites only)."""
     pairs = await repos.feedback.program_mentorships(program.id)
+    keys = [f"{moment}:program{program.id}:{role}" for role in ("mentee", "mentor")]
+    keys += [f"progress:m{m.id}:{moment}" for m in pairs if _live_at(m, at)]
+    made = await repos.feedback.existing_keys(keys)
+    if made == set(keys):
+        return set()  # the usual case: every tick of the week after the moment
     enrolled = {e.user_id: e.role for e in await repos.programs.enrolments(program.id)}
     if moment == "mid":
         pairs = [m for m in pairs if _live_at(m, at)]
@@ -269,10 +273,11 @@ async def program_wide(
             invited |= {p.user_id for p in people} if survey else set()
     if is_on(settings, "progress"):
         for m in pairs:
-            if _live_at(m, at) and enrolled.get(m.mentor_id) == "mentor":
+            key = f"progress:m{m.id}:{moment}"
+            if key not in made and _live_at(m, at) and enrolled.get(m.mentor_id) == "mentor":
                 await make_survey(
                     repos,
-                    key=f"progress:m{m.id}:{moment}",
+                    key=key,
                     name="progress",
                     scope=templates.program_scope(program.id),
                     team_id=program.team_id,
@@ -419,11 +424,3 @@ async def run_job(ctx: JobContext) -> None:
     await plan(ctx.repos, ctx.now)
     await send(ctx.repos, ctx.now)
     await remind(ctx.repos, ctx.now)
-
-
-def min_answers(settings: FeedbackSettings | None) -> int:
-    return k_of(settings.min_answers if settings else None)
-
-
-def user_ids(invitees: Iterable[Invitee]) -> set[int]:
-    return {i.user_id for i in invitees}

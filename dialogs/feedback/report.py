@@ -26,7 +26,14 @@ HEADLINES: Mapping[str, tuple[str, ...]] = {
     "Activity": ("sessions_per_pair_month", "at_cadence", "checkin_rate", "agenda_pairs"),
     "Goals": ("goals_per_participant", "achieved_by_target", "blocked"),
     "Feedback": ("satisfaction", "recommend", "mentee_progress", "skill_growth", "response_rate"),
-    "Outcomes": ("retention_30", "retention_90", "completion", "early_endings", "continued"),
+    "Outcomes": (
+        "retention_30",
+        "retention_90",
+        "completion",
+        "early_endings",
+        "career_change",
+        "continued",
+    ),
     "Reach": ("cross_department",),
 }
 COFFEE_HEADLINES: Mapping[str, tuple[str, ...]] = {
