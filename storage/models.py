@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -509,7 +510,11 @@ class Checkin(Base):
     """One check-in card sent to a member; (user, period) makes a scheduled one happen once."""
 
     __tablename__ = "checkins"
-    __table_args__ = (UniqueConstraint("user_id", "period"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "period"),
+        # The outcome metrics count a program's check-ins per window (0008).
+        Index("ix_checkins_user_trigger_due", "user_id", "trigger", "due_at", "answered_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -543,6 +548,8 @@ class SessionAgenda(Base):
     """Before a meeting: what one side wants to achieve and the questions to cover."""
 
     __tablename__ = "session_agendas"
+    # The outcome metrics count a pair's agendas per window (0008).
+    __table_args__ = (Index("ix_session_agendas_pair_created", "pair_key", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # "m<mentorship id>" or "c<lower user id>-<higher user id>" (coffee partners)
@@ -558,6 +565,8 @@ class SessionNotes(Base):
     """After a meeting: a summary and key points; action items hang off it."""
 
     __tablename__ = "session_notes"
+    # The outcome metrics count a pair's sessions per window (0008).
+    __table_args__ = (Index("ix_session_notes_pair_created", "pair_key", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pair_key: Mapped[str] = mapped_column(String(40), index=True)
@@ -648,19 +657,29 @@ class Survey(Base):
     coffee round, ...): its key makes it happen once."""
 
     __tablename__ = "surveys"
+    # A program's surveys of a window, for the metrics: their counters, and those of one
+    # moment (whose answers the metrics read).
+    __table_args__ = (
+        Index("ix_surveys_program_moment_at", "program_id", "moment_at", "sent", "answered"),
+        Index("ix_surveys_program_moment", "program_id", "moment", "moment_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(100), unique=True)  # "session:notes12", ...
     moment: Mapped[str] = mapped_column(String(20), index=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
-    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), index=True)
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"))
     mentorship_id: Mapped[int | None] = mapped_column(ForeignKey("mentorships.id"), index=True)
     round_id: Mapped[int | None] = mapped_column(ForeignKey("pair_rounds.id"), index=True)
     template_id: Mapped[int] = mapped_column(ForeignKey("survey_templates.id"))
     anonymous: Mapped[bool] = mapped_column(Boolean)
     focus_areas: Mapped[list[str]] = mapped_column(default=list)  # as when it was made
-    moment_at: Mapped[datetime] = mapped_column(index=True)  # when the moment happened
+    moment_at: Mapped[datetime] = mapped_column()  # when the moment happened
     created_at: Mapped[datetime] = mapped_column()
+    # Invites sent and answered, kept with every send, first answer and erasure, so a
+    # response rate reads the surveys alone.
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SurveyInvite(Base):
@@ -671,7 +690,7 @@ class SurveyInvite(Base):
     __table_args__ = (UniqueConstraint("survey_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     role: Mapped[str] = mapped_column(String(10))  # mentor | mentee | member
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who it's about
@@ -705,10 +724,16 @@ class SurveyAnswer(Base):
     `tag` names the metric it feeds (satisfaction, recommend, ...), `""` for none."""
 
     __tablename__ = "survey_answers"
+    # Answers per value of a survey, read from the index alone (the metrics' counts).
+    __table_args__ = (
+        Index(
+            "ix_survey_answers_values", "survey_id", "tag", "part", "number", "number2", "choice"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("survey_responses.id"), index=True)
-    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
     question: Mapped[str] = mapped_column(String(40))
     tag: Mapped[str] = mapped_column(String(40), default="")
     part: Mapped[str] = mapped_column(String(60), default="")  # a focus area (skills)

@@ -28,6 +28,7 @@ def facts(**fields) -> ProgramFacts:
         program=ProgramInfo(1, 1, "P", date(2027, 1, 1), date(2027, 6, 30), "biweekly", None),
         start=START,
         end=END,
+        program_end=datetime(2027, 6, 30, tzinfo=UTC),
         invited=0,
         participants=[],
         pairs=[],
@@ -115,7 +116,7 @@ def test_the_end_is_the_last_day_or_the_close_if_earlier():
 
 def test_cadence_counts_whole_intervals_run_in_the_window():
     started = END - timedelta(days=29)  # two whole fortnights before the window's end
-    f = facts(pairs=[pair(1, started), pair(2, started)], sessions=[SessionRow(1, 2, 2, 0)])
+    f = facts(pairs=[pair(1, started), pair(2, started)], sessions=[SessionRow(1, 2, 2, 0, 0)])
     assert metrics.at_cadence_share(f) == 0.5
     assert metrics.sessions_per_pair_month(f) == round(2 / (2 * 29 / 30), 2)
 

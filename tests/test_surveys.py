@@ -204,9 +204,15 @@ async def test_anonymous_answers_hold_no_person_id_and_only_their_card_changes_t
         export = card_text(inbox(bot, TOM)[-1])
         assert "mid:program1:mentee" in export and "your_answers" in export
         assert "Public speaking" not in export
+        async with bot.db.unit() as repos:
+            survey = await repos.feedback.survey(tom_invite.survey_id)
+        assert (survey.sent, survey.answered) == (1, 1)  # the counters response rates read
         await submit(bot, TOM, {"action": "delete_data_confirm"})
         assert await count(bot, SurveyInvite, SurveyInvite.id == tom_invite.id) == 0
         assert await count(bot, SurveyResponse, SurveyResponse.user_id.is_(None)) == 1
+        async with bot.db.unit() as repos:
+            survey = await repos.feedback.survey(tom_invite.survey_id)
+        assert (survey.sent, survey.answered) == (0, 0)  # his invite left the counts too
 
 
 def _submit_data(card):
@@ -391,6 +397,17 @@ async def test_survey_commands_check_their_input_and_who_asks(settings, connecto
         assert "don't admin any team" in await say(bot, TOM, "/survey settings Spring mentoring")
         in_channel = teams.channel_message(bot.service_url, TOM, TEAM, "/survey settings Spring")
         assert "is for admins of Growth Guild" in " ".join(await bot.send(in_channel))
+        for private in ("/program report Spring mentoring", "/program export Spring mentoring"):
+            in_channel = teams.channel_message(bot.service_url, ADMIN, TEAM, private)
+            assert "is private" in " ".join(await bot.send(in_channel))  # numbers come 1:1
+        for method, path, status in (
+            ("GET", "/exports/", 404),
+            ("GET", "/exports/" + "x" * 43, 404),
+            ("POST", "/exports/" + "x" * 43, 405),
+            ("GET", "/exports/%00%ff", 404),
+        ):
+            async with bot.session.request(method, bot.url + path) as resp:
+                assert resp.status == status, (method, path)
         assert "is for team admins" in await say(bot, TOM, "/program report Spring mentoring")
         # Notes now make no survey (the moment is off for this program).
         async with bot.db.unit() as repos:

@@ -241,6 +241,8 @@ async def _save(
     await turn.repos.feedback.replace_story(
         survey.id, response.id, turn.user.id, _story_row(turn, survey, response, answers)
     )
+    if not invite.answered:
+        await turn.repos.feedback.count_answered(survey.id)
     invite.answered = True
     if not survey.anonymous:
         invite.answered_at = turn.now

@@ -22,7 +22,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from dialogs.core import forms
 from dialogs.core.admins import administers, is_admin, team_of
@@ -197,7 +197,9 @@ async def _program_file(repos: Repos, program: Program, what: str, window: Windo
         return csvfiles.metric_rows(now, before)
     if what == "feedback":
         return await _feedback_file(repos, program, window)
-    facts = await repos.feedback.program_facts(program, window.start, window.end)
+    (facts,) = await repos.feedback.program_facts(
+        program, [(window.start, window.end)], _end(program)
+    )
     ids = {p.user_id for p in facts.participants}
     ids |= {u for p in facts.pairs for u in (p.mentor_id, p.mentee_id)}
     people = await repos.users.by_ids(ids)
@@ -227,3 +229,7 @@ async def _coffee_file(repos: Repos, team: Team, what: str, window: Window) -> s
     facts = await repos.feedback.coffee_facts(team.id, window.start, window.end)
     people = await repos.users.by_ids({s.user_id for s in facts.seats})
     return csvfiles.coffee_groups(facts, people)
+
+
+def _end(program: Program) -> datetime:
+    return metrics.program_end(program.ends_on, program.closed_at)

@@ -101,10 +101,13 @@ def _days(a: datetime, b: datetime) -> float:
 
 def _overlap_days(pair: PairRow, start: datetime, end: datetime) -> float:
     """Days the pair was running (agreement confirmed, not ended) inside the window."""
-    if pair.started_at is None:
+    began = pair.started_at
+    if began is None:
         return 0.0
-    until = pair.ended_at if pair.ended_at is not None else end
-    return _days(max(pair.started_at, start), min(until, end))
+    until = pair.ended_at or end
+    a = began if began > start else start
+    b = until if until < end else end
+    return (b - a).total_seconds() / DAY if b > a else 0.0
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -180,7 +183,7 @@ def _sessions(f: ProgramFacts) -> dict[int, Any]:
 
 
 def sessions_per_pair_month(f: ProgramFacts) -> float | None:
-    """Sessions held in the window (a session: a UTC day on which the pair saved notes)
+    """Sessions held in the window (a session: notes either side saved after meeting)
     divided by the pair-months the program's pairs ran in the window (days running, from
     the confirmed agreement to the end of the mentorship, inside the window, / 30). Two
     decimals."""
@@ -237,41 +240,33 @@ def agenda_pair_share(f: ProgramFacts) -> float | None:
 
 
 # --- goals ---------------------------------------------------------------------------------------
-def _created_in_window(f: ProgramFacts) -> list[Any]:
-    return [g for g in f.goals if f.start <= g.created_at < f.end]
-
-
 def goals_per_participant(f: ProgramFacts) -> float | None:
     """Goals enrolled participants created in the window (dropped ones too), per enrolled
     participant. Two decimals."""
     people = enrolled(f)
-    return round(len(_created_in_window(f)) / people, 2) if people else None
+    made = sum(g.n for g in f.goals if g.created_in_window)
+    return round(made / people, 2) if people else None
 
 
 def goal_progress(f: ProgramFacts) -> float | None:
     """Mean progress (0-100, as it is now) of the goals created in the window that were
     not dropped. One decimal."""
-    kept = [g.progress for g in _created_in_window(f) if g.status != "dropped"]
-    return round(sum(kept) / len(kept), 1) if kept else None
+    kept = [g for g in f.goals if g.created_in_window and g.status != "dropped"]
+    n = sum(g.n for g in kept)
+    return round(sum(g.progress for g in kept) / n, 1) if n else None
 
 
 def goals_achieved_by_target(f: ProgramFacts) -> float | None:
     """Of the participants' goals (not dropped) whose target date falls in the window,
     the share marked done on or before the target date (UTC)."""
-    due = [
-        g for g in f.goals if g.status != "dropped" and f.start.date() <= g.target_on < f.end.date()
-    ]
-    done = [
-        g
-        for g in due
-        if g.status == "done" and g.closed_at is not None and g.closed_at.date() <= g.target_on
-    ]
-    return _share(len(done), len(due))
+    due = [g for g in f.goals if g.target_in_window and g.status != "dropped"]
+    done = sum(g.n for g in due if g.done_by_target)
+    return _share(done, sum(g.n for g in due))
 
 
 def goals_blocked(f: ProgramFacts) -> int:
     """Participants' goals created before the window's end that are blocked now."""
-    return sum(1 for g in f.goals if g.status == "blocked")
+    return sum(g.n for g in f.goals if g.status == "blocked")
 
 
 # --- feedback (answers to the program's surveys of the window) ----------------------------------
@@ -357,7 +352,7 @@ def survey_response_rate(invites: Iterable[InviteRow]) -> float | None:
 
 # --- outcomes ------------------------------------------------------------------------------------
 def _end_of(f: ProgramFacts) -> datetime:
-    return program_end(f.program.ends_on, f.program.closed_at)
+    return f.program_end
 
 
 def _lasted(pair: PairRow, until: datetime) -> bool:
@@ -440,14 +435,15 @@ def career_change(f: ProgramFacts, k: int) -> Any:
 def continued_relationships(f: ProgramFacts) -> float | None:
     """Of the mentorships that lasted to the program's end, once 60 days have passed
     after it (before the window's end): the share still meeting, i.e. either side
-    answered "yes" to the 60-day "still meeting?" check, or the two wrote session notes
-    after their mentorship ended with the close."""
+    answered "yes" to the 60-day "still meeting?" check, or the pair saved session notes
+    after the end (a program left running past its last day)."""
     end = _end_of(f)
     if end + CHECK_AFTER >= f.end:
         return None
     lasted = [p for p in f.pairs if p.started_at is not None and p.started_at < end]
     lasted = [p for p in lasted if _lasted(p, end)]
-    meeting = {c.mentorship_id for c in f.continued if c.still_meeting or c.notes_after}
+    meeting = {c.mentorship_id for c in f.continued if c.still_meeting}
+    meeting |= {s.mentorship_id for s in f.sessions if s.after_end}
     return _share(sum(1 for p in lasted if p.id in meeting), len(lasted))
 
 

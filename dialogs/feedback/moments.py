@@ -380,11 +380,13 @@ async def send(repos: Repos, now: datetime) -> None:
     due = await repos.feedback.to_send(now)
     zones = await zones_of(repos, {u.id: u for _, _, u in due}.values())
     shown = await cards.Context.load(repos, (s for _, s, _ in due), (i for i, _, _ in due))
+    sent: dict[int, int] = {}
     for invite, survey, user in due:
         zone = zones[user.id]
         if not reachable(user, local_day(zone, now)):
             continue
         invite.sent_at = now
+        sent[survey.id] = sent.get(survey.id, 0) + 1
         remind = morning_after_days(zone, now, REMIND_AFTER_DAYS)
         invite.remind_at = remind if remind < invite.closes_at else None
         card = cards.survey_card(shown, survey, invite, zone)
@@ -396,6 +398,7 @@ async def send(repos: Repos, now: datetime) -> None:
             team_id=survey.team_id,
         )
         await outbox.queue(repos, message, now)
+    await repos.feedback.count_sent(sent)
 
 
 async def remind(repos: Repos, now: datetime) -> None:

@@ -9,6 +9,7 @@ aggregates of answers under k are shown as "fewer than k answers".
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from dialogs.core.admins import team_of
@@ -57,8 +58,9 @@ async def program_report_metrics(
     settings = await repos.feedback.program_settings(program.id)
     k = metrics.k_of(settings.min_answers if settings else None)
     earlier = window.before()
-    now = await repos.feedback.program_facts(program, window.start, window.end)
-    before = await repos.feedback.program_facts(program, earlier.start, earlier.end)
+    now, before = await repos.feedback.program_facts(
+        program, [(window.start, window.end), (earlier.start, earlier.end)], _end(program)
+    )
     return metrics.program_metrics(now, k), metrics.program_metrics(before, k)
 
 
@@ -144,3 +146,7 @@ def _footnote(now: list[Metric]) -> str:
         "Sessions count days with saved notes; shares are of those the metric applies to "
         "(definitions: docs/architecture.md, Metrics)." + privacy
     )
+
+
+def _end(program: Program) -> datetime:
+    return metrics.program_end(program.ends_on, program.closed_at)

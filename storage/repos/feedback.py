@@ -81,8 +81,9 @@ class PairRow(NamedTuple):
 
 class SessionRow(NamedTuple):
     mentorship_id: int
-    in_window: int  # distinct UTC days with notes in the window
-    until_end: int  # the same, from the start up to the window's end
+    in_window: int  # notes saved in the window
+    until_end: int  # notes saved from the start up to the window's end
+    after_end: int  # notes saved at or after the program's end (before the window's end)
     agendas: int  # agendas saved in the window
 
 
@@ -93,19 +94,21 @@ class ProposalRow(NamedTuple):
     n: int
 
 
-class GoalRow(NamedTuple):
-    user_id: int
-    created_at: datetime
-    target_on: date
-    progress: int
-    status: str
-    closed_at: datetime | None
+class GoalCount(NamedTuple):
+    """How many of the participants' goals share these facts, and their progress summed."""
+
+    created_in_window: bool
+    target_in_window: bool  # the target date falls in the window
+    status: str  # as it is now
+    done_by_target: bool  # done, on or before the target date (UTC)
+    progress: int  # the sum of their progress (0-100 each)
+    n: int
 
 
 class AnswerRow(NamedTuple):
-    """How many answers in the window had these values (template name, metric tag)."""
+    """How many answers to the window's surveys of a moment had these values."""
 
-    survey: str  # the template's name: end.mentee, progress, pulse, ...
+    moment: str  # mid, end, progress, after, pulse
     tag: str
     part: str
     number: int | None
@@ -115,7 +118,7 @@ class AnswerRow(NamedTuple):
 
 
 class InviteRow(NamedTuple):
-    survey: str
+    moment: str
     sent: int
     answered: int
 
@@ -123,7 +126,6 @@ class InviteRow(NamedTuple):
 class ContinuedRow(NamedTuple):
     mentorship_id: int
     still_meeting: int  # "yes" answers to the check 60 days after the end
-    notes_after: int  # notes between the two after the mentorship ended
 
 
 @dataclass(frozen=True)
@@ -131,12 +133,13 @@ class ProgramFacts:
     program: ProgramInfo
     start: datetime
     end: datetime  # exclusive
+    program_end: datetime  # as the metrics define it (metrics.program_end)
     invited: int
     participants: list[ParticipantRow]
     pairs: list[PairRow]
     sessions: list[SessionRow]
     proposals: list[ProposalRow]
-    goals: list[GoalRow]
+    goals: list[GoalCount]
     checkins_sent: int
     checkins_answered: int
     answers: list[AnswerRow]
@@ -164,6 +167,10 @@ class CoffeeFacts:
     ghost_pauses: int
     answers: list[AnswerRow]
     invites: list[InviteRow]
+
+
+# The moments whose answers feed the metrics (the others' appear in the feedback export).
+METRIC_MOMENTS = ("mid", "end", "progress", "after")
 
 
 def _mentorship_key() -> Any:
@@ -365,6 +372,18 @@ class FeedbackRepo:
         )
         return [(i, s) for i, s in (await self.s.execute(stmt)).all()]
 
+    async def count_sent(self, sent: dict[int, int]) -> None:
+        """Add invites just sent to their surveys' counters (atomic, in SQL)."""
+        for survey_id, n in sent.items():
+            await self.s.execute(
+                update(Survey).where(Survey.id == survey_id).values(sent=Survey.sent + n)
+            )
+
+    async def count_answered(self, survey_id: int) -> None:
+        await self.s.execute(
+            update(Survey).where(Survey.id == survey_id).values(answered=Survey.answered + 1)
+        )
+
     # --- responses ----------------------------------------------------------------------------
     async def named_response(self, survey_id: int, user_id: int) -> SurveyResponse | None:
         return await self.s.scalar(
@@ -452,6 +471,7 @@ class FeedbackRepo:
         """Their named responses (with answers and any story), stories shared by name,
         their invites (for anonymous surveys: the only trace, the answered mark) and their
         export links. Anonymous answers carry no id and stay, unattributable."""
+        await self._uncount(user_id)
         mine = select(SurveyResponse.id).where(SurveyResponse.user_id == user_id)
         await self.s.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id.in_(mine)))
         await self.s.execute(
@@ -462,6 +482,21 @@ class FeedbackRepo:
         await self.s.execute(delete(SurveyResponse).where(SurveyResponse.user_id == user_id))
         await self.s.execute(delete(SurveyInvite).where(SurveyInvite.user_id == user_id))
         await self.s.execute(delete(ExportLink).where(ExportLink.user_id == user_id))
+
+    async def _uncount(self, user_id: int) -> None:
+        """Take the person's invites out of their surveys' sent and answered counters."""
+        rows = await self.s.execute(
+            select(SurveyInvite.survey_id, SurveyInvite.sent_at, SurveyInvite.answered).where(
+                SurveyInvite.user_id == user_id
+            )
+        )
+        for survey_id, sent_at, answered in rows.all():
+            sent, done = int(sent_at is not None), int(bool(answered) and sent_at is not None)
+            await self.s.execute(
+                update(Survey)
+                .where(Survey.id == survey_id)
+                .values(sent=Survey.sent - sent, answered=Survey.answered - done)
+            )
 
     # --- what the survey job plans from -------------------------------------------------------
     async def notes_since(
@@ -559,8 +594,34 @@ class FeedbackRepo:
         )
 
     # --- facts for the metrics ------------------------------------------------------------
-    async def program_facts(self, program: Program, start: datetime, end: datetime) -> ProgramFacts:
-        participants = await self._participants(program.id, end)
+    async def program_facts(
+        self,
+        program: Program,
+        windows: list[tuple[datetime, datetime]],
+        program_end: datetime,
+    ) -> list[ProgramFacts]:
+        """The facts of each window [start, end). Participants, pairs and proposals are
+        read once (up to the latest end) and shared; the rest is counted per window."""
+        latest = max(end for _, end in windows)
+        participants = await self._participants(program.id, latest)
+        pairs = await self._pairs(program.id, latest)
+        proposals = await self._proposals(program.id)
+        return [
+            await self._window(program, start, end, program_end, participants, pairs, proposals)
+            for start, end in windows
+        ]
+
+    async def _window(
+        self,
+        program: Program,
+        start: datetime,
+        end: datetime,
+        program_end: datetime,
+        participants: list[ParticipantRow],
+        pairs: list[PairRow],
+        proposals: list[ProposalRow],
+    ) -> ProgramFacts:
+        surveys = Survey.program_id == program.id
         return ProgramFacts(
             program=ProgramInfo(
                 program.id,
@@ -573,15 +634,16 @@ class FeedbackRepo:
             ),
             start=start,
             end=end,
+            program_end=program_end,
             invited=await self._team_members_at(program.team_id, end),
-            participants=participants,
-            pairs=await self._pairs(program.id, end),
-            sessions=await self._sessions(program.id, start, end),
-            proposals=await self._proposals(program.id),
+            participants=[p for p in participants if p.enrolled_at < end],
+            pairs=[p for p in pairs if p.created_at < end],
+            sessions=await self._sessions(program.id, start, end, program_end),
+            proposals=proposals,
             goals=await self._goals(program.id, start, end),
             **await self._checkins(program.id, start, end),
-            answers=await self._answers(Survey.program_id == program.id, start, end),
-            invites=await self._invites(Survey.program_id == program.id, start, end),
+            answers=await self._answers(surveys, start, end, METRIC_MOMENTS),
+            invites=await self._invites(surveys, start, end),
             continued=await self._continued(program.id, end),
         )
 
@@ -623,14 +685,17 @@ class FeedbackRepo:
         ).where(Mentorship.program_id == program_id, Mentorship.created_at < end)
         return [PairRow(*row) for row in (await self.s.execute(stmt.order_by(Mentorship.id)))]
 
-    async def _sessions(self, program_id: int, start: datetime, end: datetime) -> list[SessionRow]:
-        day = sql.utc_day(self.s, SessionNotes.created_at)
-        in_window = and_(SessionNotes.created_at >= start, SessionNotes.created_at < end)
+    async def _sessions(
+        self, program_id: int, start: datetime, end: datetime, program_end: datetime
+    ) -> list[SessionRow]:
+        """Per mentorship: notes in the window, up to its end, after the program's end;
+        agendas in the window. Read from the (pair, time) indexes alone."""
         notes = (
             select(
                 Mentorship.id,
-                func.count(func.distinct(case((in_window, day)))),
-                func.count(func.distinct(day)),
+                func.sum(case((SessionNotes.created_at >= start, 1), else_=0)),
+                func.count(),
+                func.sum(case((SessionNotes.created_at >= program_end, 1), else_=0)),
             )
             .join(SessionNotes, SessionNotes.pair_key == _mentorship_key())
             .where(Mentorship.program_id == program_id, SessionNotes.created_at < end)
@@ -643,10 +708,12 @@ class FeedbackRepo:
             .where(SessionAgenda.created_at >= start, SessionAgenda.created_at < end)
             .group_by(Mentorship.id)
         )
-        counted = {m: (a, b) for m, a, b in await self.s.execute(notes)}
+        counted = {
+            m: (int(a or 0), int(b), int(c or 0)) for m, a, b, c in await self.s.execute(notes)
+        }
         planned = {m: n for m, n in await self.s.execute(agendas)}
         return [
-            SessionRow(m, *counted.get(m, (0, 0)), planned.get(m, 0))
+            SessionRow(m, *counted.get(m, (0, 0, 0)), planned.get(m, 0))
             for m in sorted(set(counted) | set(planned))
         ]
 
@@ -669,24 +736,28 @@ class FeedbackRepo:
             Enrolment.program_id == program_id, Enrolment.created_at < end
         )
 
-    async def _goals(self, program_id: int, start: datetime, end: datetime) -> list[GoalRow]:
-        stmt = select(
-            Goal.user_id,
-            Goal.created_at,
-            Goal.target_on,
-            Goal.progress,
-            Goal.status,
-            Goal.closed_at,
-        ).where(
-            Goal.user_id.in_(self._enrolled_before(program_id, end)),
-            Goal.created_at < end,
-            or_(
-                Goal.created_at >= start,
-                and_(Goal.target_on >= start.date(), Goal.target_on < end.date()),
-                Goal.status == "blocked",
-            ),
+    async def _goals(self, program_id: int, start: datetime, end: datetime) -> list[GoalCount]:
+        created = and_(Goal.created_at >= start, Goal.created_at < end)
+        target = and_(Goal.target_on >= start.date(), Goal.target_on < end.date())
+        by_target = and_(
+            Goal.status == "done",
+            Goal.closed_at.is_not(None),
+            sql.utc_day(self.s, Goal.closed_at) <= Goal.target_on,
         )
-        return [GoalRow(*row) for row in (await self.s.execute(stmt)).all()]
+        flags = [case((c, 1), else_=0) for c in (created, target, by_target)]
+        stmt = (
+            select(flags[0], flags[1], Goal.status, flags[2], func.sum(Goal.progress), func.count())
+            .where(
+                Goal.user_id.in_(self._enrolled_before(program_id, end)),
+                Goal.created_at < end,
+                or_(created, target, Goal.status == "blocked"),
+            )
+            .group_by(flags[0], flags[1], Goal.status, flags[2])
+        )
+        return [
+            GoalCount(bool(c), bool(t), status, bool(d), int(p or 0), int(n))
+            for c, t, status, d, p, n in (await self.s.execute(stmt)).all()
+        ]
 
     async def _checkins(self, program_id: int, start: datetime, end: datetime) -> dict[str, int]:
         stmt = select(func.count(), func.count(Checkin.answered_at)).where(
@@ -701,75 +772,47 @@ class FeedbackRepo:
     def _surveys_in(self, where: Any, start: datetime, end: datetime) -> Any:
         return and_(where, Survey.moment_at >= start, Survey.moment_at < end)
 
-    async def _answers(self, where: Any, start: datetime, end: datetime) -> list[AnswerRow]:
+    async def _answers(
+        self, where: Any, start: datetime, end: datetime, moments: tuple[str, ...]
+    ) -> list[AnswerRow]:
+        values = (
+            Survey.moment,
+            SurveyAnswer.tag,
+            SurveyAnswer.part,
+            SurveyAnswer.number,
+            SurveyAnswer.number2,
+            SurveyAnswer.choice,
+        )
         stmt = (
-            select(
-                SurveyTemplate.name,
-                SurveyAnswer.tag,
-                SurveyAnswer.part,
-                SurveyAnswer.number,
-                SurveyAnswer.number2,
-                SurveyAnswer.choice,
-                func.count(),
-            )
-            .join(Survey, Survey.id == SurveyAnswer.survey_id)
-            .join(SurveyTemplate, SurveyTemplate.id == Survey.template_id)
-            .where(self._surveys_in(where, start, end), SurveyAnswer.tag != "")
-            .group_by(
-                SurveyTemplate.name,
-                SurveyAnswer.tag,
-                SurveyAnswer.part,
-                SurveyAnswer.number,
-                SurveyAnswer.number2,
-                SurveyAnswer.choice,
-            )
+            select(*values, func.count())
+            .select_from(Survey)
+            .join(SurveyAnswer, SurveyAnswer.survey_id == Survey.id)
+            .where(self._surveys_in(where, start, end), Survey.moment.in_(moments))
+            .where(SurveyAnswer.tag != "")
+            .group_by(*values)
         )
         return [AnswerRow(*row) for row in (await self.s.execute(stmt)).all()]
 
     async def _invites(self, where: Any, start: datetime, end: datetime) -> list[InviteRow]:
-        answered = case(
-            (and_(SurveyInvite.answered, SurveyInvite.sent_at.is_not(None)), 1), else_=0
+        """Invites sent and answered, from the surveys' own counters."""
+        stmt = select(func.sum(Survey.sent), func.sum(Survey.answered)).where(
+            self._surveys_in(where, start, end)
         )
-        stmt = (
-            select(SurveyTemplate.name, func.count(SurveyInvite.sent_at), func.sum(answered))
-            .join(Survey, Survey.id == SurveyInvite.survey_id)
-            .join(SurveyTemplate, SurveyTemplate.id == Survey.template_id)
-            .where(self._surveys_in(where, start, end))
-            .group_by(SurveyTemplate.name)
-        )
-        return [InviteRow(n, int(s or 0), int(a or 0)) for n, s, a in await self.s.execute(stmt)]
+        sent, answered = (await self.s.execute(stmt)).one()
+        return [InviteRow("all", int(sent or 0), int(answered or 0))] if sent else []
 
     async def _continued(self, program_id: int, end: datetime) -> list[ContinuedRow]:
-        yes = (
+        """Per mentorship, the "yes" answers to the 60-day "still meeting?" check."""
+        stmt = (
             select(Survey.mentorship_id, func.count())
+            .select_from(Survey)
             .join(SurveyAnswer, SurveyAnswer.survey_id == Survey.id)
             .where(Survey.program_id == program_id, Survey.moment == "after")
-            .where(SurveyAnswer.tag == "still_meeting", SurveyAnswer.number == 1)
             .where(Survey.moment_at < end)
+            .where(SurveyAnswer.tag == "still_meeting", SurveyAnswer.number == 1)
             .group_by(Survey.mentorship_id)
         )
-        between = or_(
-            and_(
-                SessionNotes.author_id == Mentorship.mentor_id,
-                SessionNotes.partner_id == Mentorship.mentee_id,
-            ),
-            and_(
-                SessionNotes.author_id == Mentorship.mentee_id,
-                SessionNotes.partner_id == Mentorship.mentor_id,
-            ),
-        )
-        notes = (
-            select(Mentorship.id, func.count())
-            .join(SessionNotes, between)
-            .where(Mentorship.program_id == program_id, Mentorship.end_kind == "closed")
-            .where(SessionNotes.created_at > Mentorship.ended_at, SessionNotes.created_at < end)
-            .group_by(Mentorship.id)
-        )
-        said = {m: n for m, n in await self.s.execute(yes) if m is not None}
-        wrote = {m: n for m, n in await self.s.execute(notes)}
-        return [
-            ContinuedRow(m, said.get(m, 0), wrote.get(m, 0)) for m in sorted(set(said) | set(wrote))
-        ]
+        return [ContinuedRow(m, n) for m, n in await self.s.execute(stmt) if m is not None]
 
     async def coffee_facts(self, team_id: int, start: datetime, end: datetime) -> CoffeeFacts:
         stmt = (
@@ -811,7 +854,7 @@ class FeedbackRepo:
             seats=seats,
             departments=departments,
             ghost_pauses=int(ghosts or 0),
-            answers=await self._answers(pulse, start, end),
+            answers=await self._answers(pulse, start, end, ("pulse",)),
             invites=await self._invites(pulse, start, end),
         )
 

@@ -1,6 +1,7 @@
 """Feedback surveys: per-program and per-team settings, versioned templates, surveys,
 invites, responses (anonymous ones without a person), answers, shared stories, and the
-admins' short-lived export links.
+admins' short-lived export links; indexes for the outcome metrics' counts (sessions,
+agendas and check-ins per window).
 
 Revision ID: 0008
 Revises: 0006
@@ -71,19 +72,25 @@ def upgrade() -> None:
         sa.Column("key", sa.String(100), nullable=False, unique=True),
         sa.Column("moment", sa.String(20), nullable=False, index=True),
         _ref("team_id", "teams"),
-        _ref("program_id", "programs", nullable=True),
+        _ref("program_id", "programs", nullable=True, index=False),
         _ref("mentorship_id", "mentorships", nullable=True),
         _ref("round_id", "pair_rounds", nullable=True),
         _ref("template_id", "survey_templates", index=False),
         sa.Column("anonymous", sa.Boolean(), nullable=False),
         sa.Column("focus_areas", sa.JSON(), nullable=False),
-        _at("moment_at", nullable=False, index=True),
+        _at("moment_at", nullable=False),
         _at("created_at", nullable=False),
+        sa.Column("sent", sa.Integer(), nullable=False),
+        sa.Column("answered", sa.Integer(), nullable=False),
     )
+    op.create_index(
+        "ix_surveys_program_moment_at", "surveys", ["program_id", "moment_at", "sent", "answered"]
+    )
+    op.create_index("ix_surveys_program_moment", "surveys", ["program_id", "moment", "moment_at"])
     op.create_table(
         "survey_invites",
         _id(),
-        _ref("survey_id", "surveys"),
+        _ref("survey_id", "surveys", index=False),
         _ref("user_id", "users"),
         sa.Column("role", sa.String(10), nullable=False),
         _ref("partner_id", "users", nullable=True, index=False),
@@ -110,7 +117,7 @@ def upgrade() -> None:
         "survey_answers",
         _id(),
         _ref("response_id", "survey_responses"),
-        _ref("survey_id", "surveys"),
+        _ref("survey_id", "surveys", index=False),
         sa.Column("question", sa.String(40), nullable=False),
         sa.Column("tag", sa.String(40), nullable=False),
         sa.Column("part", sa.String(60), nullable=False),
@@ -118,6 +125,11 @@ def upgrade() -> None:
         sa.Column("number2", sa.Integer()),
         sa.Column("choice", sa.String(40)),
         sa.Column("text", sa.Text()),
+    )
+    op.create_index(
+        "ix_survey_answers_values",
+        "survey_answers",
+        ["survey_id", "tag", "part", "number", "number2", "choice"],
     )
     op.create_table(
         "survey_stories",
@@ -142,9 +154,21 @@ def upgrade() -> None:
         _at("expires_at", nullable=False),
         sa.Column("downloads", sa.Integer(), nullable=False),
     )
+    # The outcome metrics count sessions, agendas and check-ins per pair or person and
+    # window, from the index alone.
+    op.create_index("ix_session_notes_pair_created", "session_notes", ["pair_key", "created_at"])
+    op.create_index(
+        "ix_session_agendas_pair_created", "session_agendas", ["pair_key", "created_at"]
+    )
+    op.create_index(
+        "ix_checkins_user_trigger_due", "checkins", ["user_id", "trigger", "due_at", "answered_at"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_checkins_user_trigger_due", "checkins")
+    op.drop_index("ix_session_agendas_pair_created", "session_agendas")
+    op.drop_index("ix_session_notes_pair_created", "session_notes")
     for table in (
         "export_links",
         "survey_stories",
