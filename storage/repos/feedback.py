@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import String, and_, case, cast, delete, func, literal, or_, select, update
@@ -126,6 +126,7 @@ class InviteRow(NamedTuple):
 class ContinuedRow(NamedTuple):
     mentorship_id: int
     still_meeting: int  # "yes" answers to the check 60 days after the end
+    at: datetime  # when that check was due (the survey's moment)
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,23 @@ METRIC_MOMENTS = ("mid", "end", "progress", "after")
 def _mentorship_key() -> Any:
     """The pair key goals' sessions use for a mentorship: "m<id>"."""
     return literal("m", String) + cast(Mentorship.id, String)
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every window of one read shares (read once, up to the latest end)."""
+
+    participants: list[ParticipantRow]
+    pairs: list[PairRow]
+    proposals: list[ProposalRow]
+    continued: list[ContinuedRow]
+
+
+def _aware(at: Any) -> datetime:
+    """min() of a time column comes back as SQLite's text or a naive time: make it UTC."""
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 class FeedbackRepo:
@@ -594,33 +612,41 @@ class FeedbackRepo:
         )
 
     # --- facts for the metrics ------------------------------------------------------------
+    async def _core(self, stmt: Any) -> Any:
+        """Run a fact read as Core SQL on the unit's connection: plain rows, without the
+        ORM's per-statement and per-row work (a report reads tens of thousands)."""
+        return await (await self.s.connection()).execute(stmt)
+
+    async def _core_scalar(self, stmt: Any) -> Any:
+        return (await self._core(stmt)).scalar()
+
     async def program_facts(
         self,
         program: Program,
         windows: list[tuple[datetime, datetime]],
         program_end: datetime,
     ) -> list[ProgramFacts]:
-        """The facts of each window [start, end). Participants, pairs and proposals are
-        read once (up to the latest end) and shared; the rest is counted per window."""
+        """The facts of each window [start, end). Participants, pairs, proposals and the
+        60-day checks are read once and shared; the rest is counted per window, each
+        read a range of an index."""
         latest = max(end for _, end in windows)
-        participants = await self._participants(program.id, latest)
-        pairs = await self._pairs(program.id, latest)
-        proposals = await self._proposals(program.id)
-        return [
-            await self._window(program, start, end, program_end, participants, pairs, proposals)
-            for start, end in windows
-        ]
+        shared = _Shared(
+            participants=await self._participants(program.id, latest),
+            pairs=await self._pairs(program.id, latest),
+            proposals=await self._proposals(program.id),
+            continued=await self._continued(program.id, latest),
+        )
+        return [await self._window(program, w, program_end, shared) for w in windows]
 
     async def _window(
         self,
         program: Program,
-        start: datetime,
-        end: datetime,
+        window: tuple[datetime, datetime],
         program_end: datetime,
-        participants: list[ParticipantRow],
-        pairs: list[PairRow],
-        proposals: list[ProposalRow],
+        shared: _Shared,
     ) -> ProgramFacts:
+        start, end = window
+        checkins = await self._checkins(program.id, start, end)
         surveys = Survey.program_id == program.id
         return ProgramFacts(
             program=ProgramInfo(
@@ -636,15 +662,16 @@ class FeedbackRepo:
             end=end,
             program_end=program_end,
             invited=await self._team_members_at(program.team_id, end),
-            participants=[p for p in participants if p.enrolled_at < end],
-            pairs=[p for p in pairs if p.created_at < end],
+            participants=[p for p in shared.participants if p.enrolled_at < end],
+            pairs=[p for p in shared.pairs if p.created_at < end],
             sessions=await self._sessions(program.id, start, end, program_end),
-            proposals=proposals,
+            proposals=shared.proposals,
             goals=await self._goals(program.id, start, end),
-            **await self._checkins(program.id, start, end),
+            checkins_sent=checkins[0],
+            checkins_answered=checkins[1],
             answers=await self._answers(surveys, start, end, METRIC_MOMENTS),
             invites=await self._invites(surveys, start, end),
-            continued=await self._continued(program.id, end),
+            continued=[c for c in shared.continued if c.at < end],
         )
 
     async def _team_members_at(self, team_id: int, end: datetime) -> int:
@@ -654,7 +681,7 @@ class FeedbackRepo:
             .where(Membership.team_id == team_id, Membership.joined_at < end)
             .where(or_(Membership.left_at.is_(None), Membership.left_at >= end))
         )
-        return int(await self.s.scalar(stmt) or 0)
+        return int(await self._core_scalar(stmt) or 0)
 
     async def _participants(self, program_id: int, end: datetime) -> list[ParticipantRow]:
         stmt = (
@@ -670,7 +697,7 @@ class FeedbackRepo:
             .outerjoin(Profile, Profile.user_id == Enrolment.user_id)
             .where(Enrolment.program_id == program_id, Enrolment.created_at < end)
         )
-        return [ParticipantRow(*row) for row in (await self.s.execute(stmt)).all()]
+        return [ParticipantRow(*row) for row in (await self._core(stmt)).all()]
 
     async def _pairs(self, program_id: int, end: datetime) -> list[PairRow]:
         stmt = select(
@@ -683,22 +710,23 @@ class FeedbackRepo:
             Mentorship.ended_at,
             Mentorship.end_kind,
         ).where(Mentorship.program_id == program_id, Mentorship.created_at < end)
-        return [PairRow(*row) for row in (await self.s.execute(stmt.order_by(Mentorship.id)))]
+        return [PairRow(*row) for row in (await self._core(stmt.order_by(Mentorship.id)))]
 
     async def _sessions(
         self, program_id: int, start: datetime, end: datetime, program_end: datetime
     ) -> list[SessionRow]:
         """Per mentorship: notes in the window, up to its end, after the program's end;
         agendas in the window. Read from the (pair, time) indexes alone."""
+        at = SessionNotes.created_at
         notes = (
             select(
                 Mentorship.id,
-                func.sum(case((SessionNotes.created_at >= start, 1), else_=0)),
+                func.sum(case((at >= start, 1), else_=0)),
                 func.count(),
-                func.sum(case((SessionNotes.created_at >= program_end, 1), else_=0)),
+                func.sum(case((at >= program_end, 1), else_=0)),
             )
             .join(SessionNotes, SessionNotes.pair_key == _mentorship_key())
-            .where(Mentorship.program_id == program_id, SessionNotes.created_at < end)
+            .where(Mentorship.program_id == program_id, at < end)
             .group_by(Mentorship.id)
         )
         agendas = (
@@ -708,10 +736,8 @@ class FeedbackRepo:
             .where(SessionAgenda.created_at >= start, SessionAgenda.created_at < end)
             .group_by(Mentorship.id)
         )
-        counted = {
-            m: (int(a or 0), int(b), int(c or 0)) for m, a, b, c in await self.s.execute(notes)
-        }
-        planned = {m: n for m, n in await self.s.execute(agendas)}
+        counted = {m: (int(a or 0), int(b), int(c or 0)) for m, a, b, c in await self._core(notes)}
+        planned = {m: n for m, n in await self._core(agendas)}
         return [
             SessionRow(m, *counted.get(m, (0, 0, 0)), planned.get(m, 0))
             for m in sorted(set(counted) | set(planned))
@@ -728,7 +754,7 @@ class FeedbackRepo:
                 .where(MatchProposal.program_id == program_id)
                 .group_by(column, MatchProposal.status)
             )
-            rows += [ProposalRow(u, side, s, n) for u, s, n in await self.s.execute(stmt)]
+            rows += [ProposalRow(u, side, s, n) for u, s, n in await self._core(stmt)]
         return rows
 
     def _enrolled_before(self, program_id: int, end: datetime) -> Any:
@@ -756,18 +782,20 @@ class FeedbackRepo:
         )
         return [
             GoalCount(bool(c), bool(t), status, bool(d), int(p or 0), int(n))
-            for c, t, status, d, p, n in (await self.s.execute(stmt)).all()
+            for c, t, status, d, p, n in (await self._core(stmt)).all()
         ]
 
-    async def _checkins(self, program_id: int, start: datetime, end: datetime) -> dict[str, int]:
+    async def _checkins(self, program_id: int, start: datetime, end: datetime) -> tuple[int, int]:
+        """Scheduled check-ins due in the window of people enrolled before its end, and
+        how many were answered (from the (person, trigger, due) index alone)."""
         stmt = select(func.count(), func.count(Checkin.answered_at)).where(
             Checkin.user_id.in_(self._enrolled_before(program_id, end)),
             Checkin.trigger == "schedule",
             Checkin.due_at >= start,
             Checkin.due_at < end,
         )
-        sent, answered = (await self.s.execute(stmt)).one()
-        return {"checkins_sent": int(sent or 0), "checkins_answered": int(answered or 0)}
+        sent, answered = (await self._core(stmt)).one()
+        return int(sent or 0), int(answered or 0)
 
     def _surveys_in(self, where: Any, start: datetime, end: datetime) -> Any:
         return and_(where, Survey.moment_at >= start, Survey.moment_at < end)
@@ -791,20 +819,20 @@ class FeedbackRepo:
             .where(SurveyAnswer.tag != "")
             .group_by(*values)
         )
-        return [AnswerRow(*row) for row in (await self.s.execute(stmt)).all()]
+        return [AnswerRow(*row) for row in (await self._core(stmt)).all()]
 
     async def _invites(self, where: Any, start: datetime, end: datetime) -> list[InviteRow]:
         """Invites sent and answered, from the surveys' own counters."""
         stmt = select(func.sum(Survey.sent), func.sum(Survey.answered)).where(
             self._surveys_in(where, start, end)
         )
-        sent, answered = (await self.s.execute(stmt)).one()
+        sent, answered = (await self._core(stmt)).one()
         return [InviteRow("all", int(sent or 0), int(answered or 0))] if sent else []
 
     async def _continued(self, program_id: int, end: datetime) -> list[ContinuedRow]:
         """Per mentorship, the "yes" answers to the 60-day "still meeting?" check."""
         stmt = (
-            select(Survey.mentorship_id, func.count())
+            select(Survey.mentorship_id, func.count(), func.min(Survey.moment_at))
             .select_from(Survey)
             .join(SurveyAnswer, SurveyAnswer.survey_id == Survey.id)
             .where(Survey.program_id == program_id, Survey.moment == "after")
@@ -812,7 +840,8 @@ class FeedbackRepo:
             .where(SurveyAnswer.tag == "still_meeting", SurveyAnswer.number == 1)
             .group_by(Survey.mentorship_id)
         )
-        return [ContinuedRow(m, n) for m, n in await self.s.execute(stmt) if m is not None]
+        rows = (await self._core(stmt)).all()
+        return [ContinuedRow(m, n, _aware(at)) for m, n, at in rows if m is not None]
 
     async def coffee_facts(self, team_id: int, start: datetime, end: datetime) -> CoffeeFacts:
         stmt = (
@@ -830,17 +859,17 @@ class FeedbackRepo:
             .where(PairRound.team_id == team_id, PairRound.created_at < end)
             .order_by(PairRound.created_at, PairSeat.group_id, PairSeat.user_id)
         )
-        seats = [SeatRow(*row) for row in (await self.s.execute(stmt)).all()]
+        seats = [SeatRow(*row) for row in (await self._core(stmt)).all()]
         in_window = {s.user_id for s in seats if s.round_at >= start}
         departments: dict[int, str] = {}
         if in_window:
-            rows = await self.s.execute(
+            rows = await self._core(
                 select(Profile.user_id, Profile.department).where(
                     Profile.user_id.in_(list(in_window))
                 )
             )
             departments = {u: d for u, d in rows if d}
-        ghosts = await self.s.scalar(
+        ghosts = await self._core_scalar(
             select(func.count())
             .select_from(PairChoice)
             .where(PairChoice.team_id == team_id)
@@ -886,7 +915,7 @@ class FeedbackRepo:
                 SurveyAnswer.choice,
             )
         )
-        return [tuple(row) for row in (await self.s.execute(stmt)).all()]  # type: ignore[misc]
+        return [tuple(row) for row in (await self._core(stmt)).all()]
 
     async def written_answers(
         self, program_id: int, start: datetime, end: datetime
@@ -899,7 +928,7 @@ class FeedbackRepo:
             .where(SurveyAnswer.text.is_not(None))
             .order_by(SurveyAnswer.id)
         )
-        return [(t, q, x or "") for t, q, x in (await self.s.execute(stmt)).all()]
+        return [(t, q, x or "") for t, q, x in (await self._core(stmt)).all()]
 
     async def stories(
         self, program_id: int, start: datetime, end: datetime
@@ -911,7 +940,7 @@ class FeedbackRepo:
             .where(self._surveys_in(Survey.program_id == program_id, start, end))
             .order_by(SurveyStory.id)
         )
-        return [(t, a, x) for t, a, x in (await self.s.execute(stmt)).all()]
+        return [(t, a, x) for t, a, x in (await self._core(stmt)).all()]
 
     async def program_templates_used(
         self, program_id: int, start: datetime, end: datetime
