@@ -24,7 +24,7 @@ from tests.feedbackkit import (
     tick,
 )
 from tests.goalkit import ADMIN, MENTEE, MENTOR, OTHER, filled, install, say, submit
-from tests.inbox import keyed
+from tests.inbox import keyed, submits
 
 TOM, MIA, EVE = MENTEE, MENTOR, OTHER
 PEOPLE = (ADMIN, TOM, MIA, EVE)
@@ -101,5 +101,12 @@ async def test_the_coffee_pulse_and_report_add_up(settings, connector, clock):
         status, body, _ = await download(bot, link_of(last_with_card(bot, ADMIN)))
         metrics = {r["metric"]: r for r in rows(body)}
         assert metrics["pulse_rate"]["shown"] == "75%" and metrics["rating"]["value"] == "3.75"
+        # The report card's buttons give the same files; a member pressing one gets none.
+        await say(bot, ADMIN, "/pair report")
+        (groups_button, _metrics_button) = submits(last_with_card(bot, ADMIN), "feedback_export")
+        await submit(bot, ADMIN, groups_button)
+        status, body, _ = await download(bot, link_of(last_with_card(bot, ADMIN)))
+        assert status == 200 and rows(body) == groups
+        assert "among the teams you admin" in await submit(bot, TOM, groups_button)
         assert "is for team admins" in await say(bot, TOM, "/pair export")
         assert "Which file?" in await say(bot, ADMIN, "/pair export what=secrets")

@@ -29,7 +29,7 @@ from dialogs.core.admins import administers, is_admin, team_of
 from dialogs.core.router import Turn
 from dialogs.feedback import csvfiles, metrics
 from dialogs.feedback.cards import CARDS
-from dialogs.feedback.lookup import Window, program_named, read_window
+from dialogs.feedback.lookup import Window, coffee_default, program_named, read_window
 from dialogs.feedback.report import coffee_report_metrics, program_report_metrics
 from storage.models import ExportLink, Program, Team
 from storage.repos import Repos
@@ -71,7 +71,7 @@ async def program_export(turn: Turn) -> None:
 
 async def coffee_export(turn: Turn) -> None:
     what = _what(turn, turn.args.get("what") or "pairs", COFFEE_FILES)
-    first = turn.now.date() - timedelta(days=83)
+    first = coffee_default(turn.now.date())
     window = read_window(turn, first, turn.args.get("from"), turn.args.get("to"))
     if what is not None and window is not None:
         await _offer(turn, team_of(turn), None, what, window)
@@ -86,7 +86,7 @@ async def export_from_card(turn: Turn) -> None:
         return
     files = PROGRAM_FILES if program else COFFEE_FILES
     what = _what(turn, value.get("what"), files)
-    default = program.starts_on if program else turn.now.date()
+    default = program.starts_on if program else coffee_default(turn.now.date())
     window = read_window(turn, default, value.get("from"), value.get("to"))
     if what is not None and window is not None:
         await _offer(turn, team, program, what, window)

@@ -13,6 +13,11 @@ from dialogs.feedback.metrics import midnight
 from storage.models import Program
 
 MAX_WINDOW_DAYS = 3 * 366
+COFFEE_DAYS = 84  # coffee reports and files: the last 12 weeks unless from= says
+
+
+def coffee_default(today: date) -> date:
+    return today - timedelta(days=COFFEE_DAYS - 1)
 
 
 @dataclass(frozen=True)

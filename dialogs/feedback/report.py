@@ -16,7 +16,7 @@ from dialogs.core.admins import team_of
 from dialogs.core.router import Turn
 from dialogs.feedback import metrics
 from dialogs.feedback.cards import CARDS
-from dialogs.feedback.lookup import Window, program_named, read_window
+from dialogs.feedback.lookup import Window, coffee_default, program_named, read_window
 from dialogs.feedback.metrics import Metric
 from storage.models import Program, Team
 from storage.repos import Repos
@@ -113,7 +113,8 @@ async def program_report(turn: Turn) -> None:
             sections=sections(now, before, HEADLINES),
             footnote=_footnote(now),
             program=program.id,
-            **{"from": window.first.isoformat(), "to": window.last.isoformat()},
+            first=window.first.isoformat(),
+            last=window.last.isoformat(),
         )
     )
 
@@ -121,7 +122,7 @@ async def program_report(turn: Turn) -> None:
 async def coffee_report(turn: Turn) -> None:
     team = team_of(turn)
     window = read_window(
-        turn, turn.now.date().replace(day=1), turn.args.get("from"), turn.args.get("to")
+        turn, coffee_default(turn.now.date()), turn.args.get("from"), turn.args.get("to")
     )
     if window is None:
         return
@@ -134,7 +135,8 @@ async def coffee_report(turn: Turn) -> None:
             sections=sections(now, before, COFFEE_HEADLINES),
             footnote=_footnote(now),
             team=team.id,
-            **{"from": window.first.isoformat(), "to": window.last.isoformat()},
+            first=window.first.isoformat(),
+            last=window.last.isoformat(),
         )
     )
 
@@ -143,7 +145,7 @@ def _footnote(now: list[Metric]) -> str:
     k = next((m.value.k for m in now if isinstance(m.value, metrics.Withheld)), None)
     privacy = f" Aggregates of fewer than {k} answers are withheld." if k else ""
     return (
-        "Sessions count days with saved notes; shares are of those the metric applies to "
+        "A session is notes saved after a meeting; shares are of those the metric applies to "
         "(definitions: docs/architecture.md, Metrics)." + privacy
     )
 
