@@ -19,6 +19,7 @@ from aiohttp import web
 
 from bot.adapter import build_adapter
 from bot.delivery import DeliveryWorker
+from bot.exports import ExportRoutes
 from bot.handler import MentorBot, on_turn_error
 from bot.web import Routes
 from dialogs.core import errors
@@ -48,10 +49,12 @@ def create_app(
         clock=clock,
         table=build_table(),
         retention_days=settings.retention_days,
+        public_url=settings.base_url,
     )
     delivery = DeliveryWorker(db, adapter, settings.app_id, settings.delivery)
     bot = MentorBot(db, env, delivery, settings.allowed_tenants, settings.turn_deadline_seconds)
     Routes(adapter, bot, db).install(app)
+    ExportRoutes(db, env).install(app)
     app[DB_KEY], app[DELIVERY_KEY] = db, delivery
     scheduler = app[SCHEDULER_KEY] = Scheduler(
         db, clock, jobs, report=errors.report, on_ran=delivery.wake, env=env

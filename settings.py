@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -54,6 +55,9 @@ class Settings:
     # Where inbound Bot Framework tokens' signing keys are published. Only tests
     # and sovereign clouds change it; empty means the SDK's public-cloud default.
     openid_metadata_url: str = ""
+    # The app's public base URL (https://bot.example.com): download links point there.
+    # Empty: http://HOST:PORT, which suits local development.
+    public_url: str = ""
     delivery: DeliverySettings = field(default_factory=lambda: DeliverySettings())
     # A turn's whole unit of work, and every wait for the database (pool, statements,
     # locks, SQLite's busy timeout); past it the turn is rolled back and the person told.
@@ -86,6 +90,7 @@ class Settings:
             allowed_tenants=_id_set(env.get("ALLOWED_TENANTS", "")),
             log_level=_choice(env, "LOG_LEVEL", LOG_LEVELS, "INFO", upper=True),
             openid_metadata_url=env.get("BOT_OPENID_METADATA_URL", "").strip(),
+            public_url=_public_url(env.get("PUBLIC_URL", "")),
             delivery=_delivery(env),
             turn_deadline_seconds=_positive_float(env, "TURN_DEADLINE_SECONDS", 10.0),
             retention_days=_whole(env, "RETENTION_DAYS", 30),
@@ -100,6 +105,11 @@ class Settings:
         if self.app_id and self.app_type != "UserAssignedMSI" and not self.app_password:
             raise SettingsError("MicrosoftAppPassword must be set when MicrosoftAppId is set")
         return self
+
+    @property
+    def base_url(self) -> str:
+        """Where people reach the app's own pages (download links)."""
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     @property
     def logging_level(self) -> int:
@@ -133,6 +143,16 @@ def _database_url(raw: str) -> str:
         "DATABASE_URL must look like sqlite+aiosqlite:///path/to.db or "
         f"postgresql+asyncpg://user@host/db (got scheme {raw.split(':', 1)[0]!r})"
     )
+
+
+def _public_url(raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    if url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
+        raise SettingsError(
+            "PUBLIC_URL must be the app's base URL, like https://mentorbot.contoso.com "
+            f"(got {raw!r})"
+        )
+    return url
 
 
 def _port(raw: str) -> int:

@@ -209,8 +209,10 @@ def _clean_text(activity: Activity) -> str:
 
     Text far over what a message may hold is passed on as it is, for dispatch to refuse
     by its length: cleaning it would cost time for nothing (and tags are quadratic)."""
-    if len(activity.text or "") > 2 * MAX_MESSAGE_CHARS:
-        return activity.text or ""
+    if not activity.text:  # a card submit or an attachment alone: no text to clean
+        return ""
+    if len(activity.text) > 2 * MAX_MESSAGE_CHARS:
+        return activity.text
     text = TurnContext.remove_recipient_mention(activity) or ""
     text = _AT_TAG.sub(lambda m: "@" + m.group(1).strip(), text)
     text = html.unescape(re.sub(r"<[^>]+>", " ", text))

@@ -8,7 +8,7 @@ lists are generated from the table, in this order.
 
 from __future__ import annotations
 
-from dialogs import account, coffee, goals, icebreakers, mentoring
+from dialogs import account, coffee, feedback, goals, icebreakers, mentoring
 from dialogs.core.router import Feature, RouteTable
 
 FEATURES: tuple[Feature, ...] = (
@@ -17,6 +17,7 @@ FEATURES: tuple[Feature, ...] = (
     coffee.FEATURE,
     mentoring.FEATURE,
     goals.FEATURE,
+    feedback.FEATURE,
 )
 
 

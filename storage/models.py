@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -512,7 +513,11 @@ class Checkin(Base):
     """One check-in card sent to a member; (user, period) makes a scheduled one happen once."""
 
     __tablename__ = "checkins"
-    __table_args__ = (UniqueConstraint("user_id", "period"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "period"),
+        # The outcome metrics count a program's check-ins per window (0008).
+        Index("ix_checkins_user_trigger_due", "user_id", "trigger", "due_at", "answered_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -546,6 +551,8 @@ class SessionAgenda(Base):
     """Before a meeting: what one side wants to achieve and the questions to cover."""
 
     __tablename__ = "session_agendas"
+    # The outcome metrics count a pair's agendas per window (0008).
+    __table_args__ = (Index("ix_session_agendas_pair_created", "pair_key", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # "m<mentorship id>" or "c<lower user id>-<higher user id>" (coffee partners)
@@ -561,6 +568,8 @@ class SessionNotes(Base):
     """After a meeting: a summary and key points; action items hang off it."""
 
     __tablename__ = "session_notes"
+    # The outcome metrics count a pair's sessions per window (0008).
+    __table_args__ = (Index("ix_session_notes_pair_created", "pair_key", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pair_key: Mapped[str] = mapped_column(String(40), index=True)
@@ -616,3 +625,171 @@ class InboundActivity(Base):
     # [{"text": ..., "card": ...}]: what the turn answered
     replies: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class FeedbackSettings(Base):
+    """A program's survey choices: which moments send surveys, the minimum number of
+    answers (k) before admins see an aggregate, how long a survey stays open, and whether
+    the optional demographic questions are asked."""
+
+    __tablename__ = "feedback_settings"
+
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), primary_key=True)
+    moments_off: Mapped[list[str]] = mapped_column(default=list)
+    min_answers: Mapped[int] = mapped_column(Integer, default=3)  # k, never below 3
+    close_days: Mapped[int] = mapped_column(Integer, default=7)
+    demographics: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class CoffeeFeedbackSettings(Base):
+    """A team's coffee-chat pulse: one optional question per round (off by default)."""
+
+    __tablename__ = "coffee_feedback_settings"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), primary_key=True)
+    pulse: Mapped[bool] = mapped_column(Boolean, default=False)
+    min_answers: Mapped[int] = mapped_column(Integer, default=3)
+    close_days: Mapped[int] = mapped_column(Integer, default=7)
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class SurveyTemplate(Base):
+    """One version of a survey's questions. Never changed once written: an admin's edit
+    is a new version, and a survey keeps the version it was sent with."""
+
+    __tablename__ = "survey_templates"
+    __table_args__ = (UniqueConstraint("scope", "name", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(40))  # "program:<id>" or "team:<id>"
+    name: Mapped[str] = mapped_column(String(40))  # session, day30, end.mentee, pulse, ...
+    version: Mapped[int] = mapped_column(Integer)
+    # [{"key", "kind", "text", "tag", "options": [{"value", "title"}]}]
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class Survey(Base):
+    """One survey moment (a session's notes, day 30 of a mentorship, a program's end, a
+    coffee round, ...): its key makes it happen once."""
+
+    __tablename__ = "surveys"
+    # A program's surveys of a window, for the metrics: their counters, and those of one
+    # moment (whose answers the metrics read).
+    __table_args__ = (
+        Index("ix_surveys_program_moment_at", "program_id", "moment_at", "sent", "answered"),
+        Index("ix_surveys_program_moment", "program_id", "moment", "moment_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)  # "session:notes12", ...
+    moment: Mapped[str] = mapped_column(String(20), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"))
+    mentorship_id: Mapped[int | None] = mapped_column(ForeignKey("mentorships.id"), index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("pair_rounds.id"), index=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("survey_templates.id"))
+    anonymous: Mapped[bool] = mapped_column(Boolean)
+    focus_areas: Mapped[list[str]] = mapped_column(default=list)  # as when it was made
+    moment_at: Mapped[datetime] = mapped_column()  # when the moment happened
+    created_at: Mapped[datetime] = mapped_column()
+    # Invites sent and answered, kept with every send, first answer and erasure, so a
+    # response rate reads the surveys alone.
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SurveyInvite(Base):
+    """A survey for one person: when it arrives (their local morning), its one reminder,
+    when it closes, and whether they answered (for anonymous surveys, the only trace)."""
+
+    __tablename__ = "survey_invites"
+    __table_args__ = (UniqueConstraint("survey_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(10))  # mentor | mentee | member
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who it's about
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    closes_at: Mapped[datetime] = mapped_column()
+    sent_at: Mapped[datetime | None] = mapped_column()
+    remind_at: Mapped[datetime | None] = mapped_column(index=True)
+    reminded_at: Mapped[datetime | None] = mapped_column()
+    answered: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[datetime | None] = mapped_column()  # named surveys only
+
+
+class SurveyResponse(Base):
+    """One person's answers to one survey. Anonymous: no user id and no time; only the
+    hash of the token on the person's own change card finds it again."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (UniqueConstraint("survey_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    edit_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime | None] = mapped_column()  # named surveys only
+
+
+class SurveyAnswer(Base):
+    """One question's answer in a response: a number (a rating, a 0-10 score, yes = 1 and
+    no = 0), two numbers (a skill before and after), a choice's value, or written text.
+    `tag` names the metric it feeds (satisfaction, recommend, ...), `""` for none."""
+
+    __tablename__ = "survey_answers"
+    # Answers per value of a survey, read from the index alone (the metrics' counts).
+    __table_args__ = (
+        Index(
+            "ix_survey_answers_values", "survey_id", "tag", "part", "number", "number2", "choice"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("survey_responses.id"), index=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
+    question: Mapped[str] = mapped_column(String(40))
+    tag: Mapped[str] = mapped_column(String(40), default="")
+    part: Mapped[str] = mapped_column(String(60), default="")  # a focus area (skills)
+    number: Mapped[int | None] = mapped_column(Integer)
+    number2: Mapped[int | None] = mapped_column(Integer)
+    choice: Mapped[str | None] = mapped_column(String(40))
+    text: Mapped[str | None] = mapped_column(Text)
+
+
+class SurveyStory(Base):
+    """A story a participant agreed to share: by name (with their id and name, apart from
+    their answers) or anonymously (with the response, no name)."""
+
+    __tablename__ = "survey_stories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("survey_responses.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    author_name: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class ExportLink(Base):
+    """A short-lived download link for one admin's CSV export. Only the token's hash is
+    stored; the file is made when the link is opened, under that admin's rights then."""
+
+    __tablename__ = "export_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"))
+    what: Mapped[str] = mapped_column(String(20))  # pairs | participants | metrics | feedback
+    range_from: Mapped[date] = mapped_column(Date)
+    range_to: Mapped[date] = mapped_column(Date)  # inclusive
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+    downloads: Mapped[int] = mapped_column(Integer, default=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Text, cast
+from sqlalchemy import Text, cast, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -40,3 +40,10 @@ def json_escaped(text: str) -> str:
     """How a string reads inside stored JSON (quotes, backslashes, non-ASCII escaped, as
     SQLAlchemy's JSON type writes it on both dialects)."""
     return json.dumps(text)[1:-1]
+
+
+def utc_day(session: AsyncSession, column: Any) -> Any:
+    """The UTC calendar day of a stored time, as SQL (for counting distinct days)."""
+    if is_postgres(session):
+        return func.date(func.timezone("UTC", column))
+    return func.date(column)  # SQLite keeps UTC times as ISO text

@@ -146,3 +146,15 @@ async def test_a_body_over_a_megabyte_gets_413(bot):
     body = json.dumps(message(bot, text="x" * (1024 * 1024))).encode()
     code, _ = await bot.post(None, JSON, raw=body)
     assert code == 413
+
+
+async def test_a_message_without_text_but_with_a_mention_is_answered(bot, caplog):
+    """Found by the fuzz test: the SDK's mention removal fails on a message whose text is
+    missing; such a message is simply one with nothing typed."""
+    caplog.set_level(logging.INFO)
+    mention = {"type": "mention", "text": "<at>Mentorbot</at>", "mentioned": {"id": "28:x"}}
+    activity = message(bot, entities=[mention])
+    activity.pop("text", None)
+    code, _ = await bot.post(activity)
+    assert code in (200, 201)
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]

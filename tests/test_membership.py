@@ -60,8 +60,11 @@ FOR_A_TEAM = {
     "goal_shoutout",
     "agenda_save",
     "notes_save",
+    "feedback_export",
 }
 OWN_ROWS_ONLY = {
+    "survey_answer",
+    "survey_open",
     "profile_save",
     "delete_data_confirm",
     "delete_data_cancel",
@@ -244,6 +247,7 @@ def team_card_values(found: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "agenda_save": {"pair": f"m{found['active']}", "achieve": "take over"},
         "notes_save": {"pair": f"m{found['active']}", "summary": "took over"},
         "icebreaker_answer": {"post": found["post"], "answer": "from outside"},
+        "feedback_export": {"program": found["program"], "what": "pairs"},
     }
 
 

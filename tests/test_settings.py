@@ -110,3 +110,12 @@ def _example_values(text: str) -> dict[str, str]:
         line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#")
     )
     return {k.strip(): v.strip() for k, v in pairs}
+
+
+def test_the_public_url_is_a_base_url_and_defaults_to_host_and_port():
+    assert Settings.from_env({}).base_url == "http://127.0.0.1:3978"
+    s = Settings.from_env({"PUBLIC_URL": " https://bot.contoso.com/mentorbot/ "})
+    assert s.base_url == "https://bot.contoso.com/mentorbot"
+    for bad in ("ftp://bot.contoso.com", "bot.contoso.com", "https://a b", "https://x?y=1"):
+        with pytest.raises(SettingsError, match="PUBLIC_URL"):
+            Settings.from_env({"PUBLIC_URL": bad})

@@ -4,27 +4,28 @@ ids). Admin commands resolve the team they act on here before their handler runs
 
 from __future__ import annotations
 
-from dialogs.core.router import Command, Env, Turn
+from dialogs.core.router import Command, Turn
 from storage.models import Team, User
 from storage.repos import Repos
 
 
 def is_global_admin(turn: Turn, user: User) -> bool:
-    return _global(turn.env, user)
+    return _global(turn.env.admins, user)
 
 
-def _global(env: Env, user: User) -> bool:
-    return user.teams_id in env.admins or (user.aad_object_id or "") in env.admins
-
-
-async def administers(repos: Repos, env: Env, team: Team, user: User) -> bool:
-    if _global(env, user) or team.installer_id == user.id:
-        return True
-    return await repos.admins.is_admin(team.id, user.id)
+def _global(admins: frozenset[str], user: User) -> bool:
+    return user.teams_id in admins or (user.aad_object_id or "") in admins
 
 
 async def is_admin(turn: Turn, team: Team, user: User) -> bool:
-    return await administers(turn.repos, turn.env, team, user)
+    return await administers(turn.repos, turn.env.admins, team, user)
+
+
+async def administers(repos: Repos, admins: frozenset[str], team: Team, user: User) -> bool:
+    """The rule itself, for callers without a turn (a download link opened later)."""
+    if _global(admins, user) or team.installer_id == user.id:
+        return True
+    return await repos.admins.is_admin(team.id, user.id)
 
 
 async def admin_teams(turn: Turn) -> list[Team]:

@@ -26,7 +26,7 @@ async def may_act_for(repos: Repos, env: Env, team: Team, user: User | None) -> 
     membership = await repos.members.get(team.id, user.id)
     if membership is not None and membership.active:
         return True
-    return await administers(repos, env, team, user)
+    return await administers(repos, env.admins, team, user)
 
 
 def refusal(team: Team) -> str:

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 
 from dialogs.core.types import Inbound, TurnResult
 from scheduler.types import Job
-from storage.models import Team, User
+from storage.models import Program, Team, User
 from storage.repos import Repos
 
 Who = Literal["anyone", "admin"]
@@ -29,6 +29,10 @@ Handler = Callable[["Turn"], Awaitable[None]]
 EventHandler = Callable[[Inbound, Repos, "Env"], Awaitable[TurnResult]]
 # Looks at a message before the commands do; True when it handled it.
 Interceptor = Callable[["Turn"], Awaitable[bool]]
+# A program was closed (/program close): (repos, program, participants, now), in the
+# closing turn's unit of work. Returns, per participant id, a sentence for that person's
+# thank-you (e.g. that a survey follows), so what they are told is what will happen.
+ProgramClosed = Callable[[Repos, Program, list[User], datetime], Awaitable[dict[int, str]]]
 SUGGEST_SCORE = 60.0  # how alike (0-100) a typed command must be to a known one
 
 
@@ -127,6 +131,7 @@ class Feature:
     # A person's first contact 1:1 (the app installed, or chatter before a profile exists).
     welcome: Handler | None = None
     interceptors: tuple[Interceptor, ...] = ()
+    on_program_closed: ProgramClosed | None = None
 
 
 @dataclass
@@ -137,6 +142,8 @@ class Env:
     clock: Callable[[], datetime]
     table: RouteTable = field(repr=False, default=None)  # type: ignore[assignment]
     retention_days: int = 30  # sent messages' contents are blanked after this long
+    # Where people reach the app's own pages (download links): PUBLIC_URL, no trailing /.
+    public_url: str = ""
 
 
 @dataclass
@@ -196,6 +203,9 @@ class RouteTable:
             raise ValueError("only one feature may welcome people")
         self.welcome: Handler | None = welcomes[0] if welcomes else None
         self.interceptors = tuple(i for f in self.features for i in f.interceptors)
+        self.program_closed = tuple(
+            f.on_program_closed for f in self.features if f.on_program_closed is not None
+        )
         self.data = tuple(part for f in self.features for part in f.data)
 
     @classmethod

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
 from typing import Any
@@ -44,11 +44,6 @@ MAX_ITEMS, MAX_ITEM_LENGTH = 15, 60  # objectives and focus areas, as on the pro
 MAX_YEARS = 60
 DEFAULT_MONTHS = 6
 _LINK = re.compile(r"https://[^\s|]+")
-
-# Called when a program closes, with (repos, program, participants, now): the place the
-# feedback feature hooks its end-of-program survey into. The default thanks everyone.
-ClosedHook = Callable[[Any, Program, list[User], datetime], Awaitable[None]]
-CLOSED_HOOKS: list[ClosedHook] = []
 
 
 # --- /program new, the form, saving --------------------------------------------------------------
@@ -353,8 +348,13 @@ async def close(turn: Turn) -> None:
     enrolled = await repos.programs.enrolments(program.id)
     people = await repos.users.by_ids(e.user_id for e in enrolled)
     participants = [people[e.user_id] for e in enrolled if e.user_id in people]
-    for hook in CLOSED_HOOKS or [thank_participants]:
-        await hook(repos, program, participants, now)
+    # Other features add their part (the feedback feature: the end-of-program survey) and
+    # say what follows, so each thank-you promises only what will happen.
+    follows: dict[int, list[str]] = {}
+    for hook in turn.env.table.program_closed:
+        for user_id, sentence in (await hook(repos, program, participants, now)).items():
+            follows.setdefault(user_id, []).append(sentence)
+    await thank_participants(repos, program, participants, now, follows)
     turn.result.queued += len(participants) + 2 * ended
     turn.say(
         f"'{program.name}' is closed: {ended} mentorship(s) ended with a thank-you to both "
@@ -363,14 +363,16 @@ async def close(turn: Turn) -> None:
 
 
 async def thank_participants(
-    repos: Any, program: Program, participants: list[User], now: datetime
+    repos: Any,
+    program: Program,
+    participants: list[User],
+    now: datetime,
+    follows: dict[int, list[str]],
 ) -> None:
-    """The default end-of-program hook: a thank-you (the feedback survey goes here)."""
-    text = (
-        f"'{program.name}' has come to an end. Thank you for taking part! "
-        "A short survey about it will follow."
-    )
+    """A thank-you to everyone enrolled, with what other features said follows for them."""
     for user in participants:
+        thanked = f"'{program.name}' has come to an end. Thank you for taking part!"
+        text = " ".join([thanked, *follows.get(user.id, [])])
         thanks = outbox.to_user(
             outbox.key("programclosed", program=program.id, user=user.id),
             user.id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.repos.coffee import PairingRepo
+from storage.repos.feedback import FeedbackRepo
 from storage.repos.goals import GoalRepo
 from storage.repos.icebreakers import IcebreakerRepo
 from storage.repos.inbound import InboundRepo
@@ -33,6 +34,7 @@ class Repos:
         self.programs = ProgramRepo(session)
         self.goals = GoalRepo(session)
         self.inbound = InboundRepo(session)
+        self.feedback = FeedbackRepo(session)
 
     async def flush(self) -> None:
         await self.session.flush()

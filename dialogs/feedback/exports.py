@@ -1,0 +1,235 @@
+"""CSV exports, delivered as short-lived download links served by the app.
+
+`/program export <program> what=pairs|participants|metrics|feedback [from= to=]`,
+`/pair export [what=pairs|metrics] [from= to=]` and the report card's buttons answer, in
+the admin's 1:1 chat only, with a card whose button opens
+`<PUBLIC_URL>/exports/<token>`. The token is 256 random bits; only its SHA-256 is stored,
+with the admin, the team, the program, the file and the window. The link:
+- expires `LINK_MINUTES` after it was made (410 after that);
+- is bound to the admin: the file is made when the link is opened, only while that
+  person still administers the team (403 otherwise), from the data as it is then and
+  under the privacy rules of csvfiles.py;
+- is unknown (404) when forged, malformed, or deleted with the admin's data.
+Why a link and not Teams' file consent card: it works the same in every client and
+scope, needs no file permission in the manifest and no upload session, and the file is
+never stored. Whoever holds a link can use it until it expires, so it goes only to the
+admin's own chat, lives minutes, and holds only aggregates and names admins see anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from dialogs.core import forms
+from dialogs.core.admins import administers, is_admin, team_of
+from dialogs.core.router import Turn
+from dialogs.feedback import csvfiles, metrics
+from dialogs.feedback.cards import CARDS
+from dialogs.feedback.lookup import Window, coffee_default, program_named, read_window
+from dialogs.feedback.report import coffee_report_metrics, program_report_metrics
+from storage.models import ExportLink, Program, Team
+from storage.repos import Repos
+
+EXPORT_ACTION = "feedback_export"
+LINK_MINUTES = 15
+PROGRAM_FILES = {
+    "pairs": "one row per pair",
+    "participants": "one row per participant",
+    "metrics": "one row per metric",
+    "feedback": "one row per survey question",
+}
+COFFEE_FILES = {"pairs": "one row per coffee group", "metrics": "one row per metric"}
+TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def _what(turn: Turn, raw: object, files: dict[str, str]) -> str | None:
+    what = str(raw or "").strip().lower()
+    if what in files:
+        return what
+    options = "; ".join(f"`what={k}` ({v})" for k, v in files.items())
+    turn.say(f"Which file? {options}. Nothing changed.")
+    return None
+
+
+async def program_export(turn: Turn) -> None:
+    program = await program_named(turn)
+    if program is None:
+        return
+    what = _what(turn, turn.args.get("what"), PROGRAM_FILES)
+    window = read_window(turn, program.starts_on, turn.args.get("from"), turn.args.get("to"))
+    if what is not None and window is not None:
+        await _offer(turn, team_of(turn), program, what, window)
+
+
+async def coffee_export(turn: Turn) -> None:
+    what = _what(turn, turn.args.get("what") or "pairs", COFFEE_FILES)
+    first = coffee_default(turn.now.date())
+    window = read_window(turn, first, turn.args.get("from"), turn.args.get("to"))
+    if what is not None and window is not None:
+        await _offer(turn, team_of(turn), None, what, window)
+
+
+async def export_from_card(turn: Turn) -> None:
+    """A report card's CSV button: checked like the command (a card is no trust boundary)."""
+    value = turn.inbound.value if isinstance(turn.inbound.value, dict) else {}
+    program, team = await _card_scope(turn, value)
+    if team is None or not await is_admin(turn, team, turn.user):
+        turn.say("I can't find that report among the teams you admin. Nothing changed.")
+        return
+    files = PROGRAM_FILES if program else COFFEE_FILES
+    what = _what(turn, value.get("what"), files)
+    default = program.starts_on if program else coffee_default(turn.now.date())
+    window = read_window(turn, default, value.get("from"), value.get("to"))
+    if what is not None and window is not None:
+        await _offer(turn, team, program, what, window)
+
+
+async def _card_scope(turn: Turn, value: dict[str, object]) -> tuple[Program | None, Team | None]:
+    repos = turn.repos
+    if "program" in value:
+        program_id = forms.row_id(value.get("program"))
+        program = await repos.programs.get(program_id) if program_id else None
+        team = await repos.teams.get(program.team_id) if program else None
+        return program, team
+    team_id = forms.row_id(value.get("team"))
+    return None, await repos.teams.get(team_id) if team_id else None
+
+
+async def _offer(
+    turn: Turn, team: Team, program: Program | None, what: str, window: Window
+) -> None:
+    token = secrets.token_urlsafe(32)
+    expires = turn.now + timedelta(minutes=LINK_MINUTES)
+    turn.repos.feedback.add_link(
+        ExportLink(
+            token_hash=_hash(token),
+            user_id=turn.user.id,
+            team_id=team.id,
+            program_id=program.id if program else None,
+            what=what,
+            range_from=window.first,
+            range_to=window.last,
+            created_at=turn.now,
+            expires_at=expires,
+            downloads=0,
+        )
+    )
+    subject = program.name if program else f"coffee chats in {team.name}"
+    turn.result.show(
+        CARDS.render(
+            "export_link",
+            title=f"⬇️ {what.capitalize()} of {subject}, {window}",
+            about=(
+                f"The link works for {LINK_MINUTES} minutes (until {expires:%H:%M} UTC) and "
+                f"only while you admin {team.name}. The file is made when you open it; "
+                "answers behind fewer than k people are withheld."
+            ),
+            url=f"{turn.env.public_url}/exports/{token}",
+        )
+    )
+
+
+# --- the download (bot/exports.py serves it) --------------------------------------------------
+@dataclass(frozen=True)
+class Download:
+    filename: str
+    body: str
+
+
+class Refused(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+async def download(repos: Repos, admins: frozenset[str], token: str, now: object) -> Download:
+    """The file behind a link, made now; `Refused` with an HTTP status otherwise."""
+    link = await repos.feedback.link(_hash(token)) if TOKEN.fullmatch(token) else None
+    if link is None:
+        raise Refused(404, "This download link is unknown. Ask Mentorbot for a new one.")
+    if now >= link.expires_at:  # type: ignore[operator]
+        raise Refused(410, "This download link has expired. Ask Mentorbot for a new one.")
+    user = await repos.users.get(link.user_id)
+    team = await repos.teams.get(link.team_id)
+    allowed = (
+        user is not None
+        and user.erased_at is None
+        and team is not None
+        and team.active
+        and await administers(repos, admins, team, user)
+    )
+    if not allowed:
+        raise Refused(403, "This link was made for an admin who no longer admins the team.")
+    assert team is not None
+    found = await _file(repos, link, team)
+    await repos.feedback.count_download(link.id)
+    return found
+
+
+async def _file(repos: Repos, link: ExportLink, team: Team) -> Download:
+    window = Window(link.range_from, link.range_to)
+    stamp = f"{window.first.isoformat()}_{window.last.isoformat()}"
+    if link.program_id is None:
+        body = await _coffee_file(repos, team, link.what, window)
+        return Download(f"coffee-{_slug(team.name or 'team')}-{link.what}-{stamp}.csv", body)
+    program = await repos.programs.get(link.program_id)
+    if program is None or program.team_id != team.id:
+        raise Refused(404, "The program of this link is gone.")
+    body = await _program_file(repos, program, link.what, window)
+    return Download(f"{_slug(program.name)}-{link.what}-{stamp}.csv", body)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "export"
+
+
+async def _program_file(repos: Repos, program: Program, what: str, window: Window) -> str:
+    if what == "metrics":
+        now, before = await program_report_metrics(repos, program, window)
+        return csvfiles.metric_rows(now, before)
+    if what == "feedback":
+        return await _feedback_file(repos, program, window)
+    (facts,) = await repos.feedback.program_facts(
+        program, [(window.start, window.end)], _end(program)
+    )
+    ids = {p.user_id for p in facts.participants}
+    ids |= {u for p in facts.pairs for u in (p.mentor_id, p.mentee_id)}
+    people = await repos.users.by_ids(ids)
+    if what == "pairs":
+        return csvfiles.pairs(facts, people)
+    return csvfiles.participants(facts, people)
+
+
+async def _feedback_file(repos: Repos, program: Program, window: Window) -> str:
+    feedback = repos.feedback
+    settings = await feedback.program_settings(program.id)
+    k = metrics.k_of(settings.min_answers if settings else None)
+    start, end = window.start, window.end
+    return csvfiles.feedback(
+        await feedback.program_templates_used(program.id, start, end),
+        await feedback.question_answers(program.id, start, end),
+        await feedback.written_answers(program.id, start, end),
+        await feedback.stories(program.id, start, end),
+        k,
+    )
+
+
+async def _coffee_file(repos: Repos, team: Team, what: str, window: Window) -> str:
+    if what == "metrics":
+        now, before = await coffee_report_metrics(repos, team, window)
+        return csvfiles.metric_rows(now, before)
+    facts = await repos.feedback.coffee_facts(team.id, window.start, window.end)
+    people = await repos.users.by_ids({s.user_id for s in facts.seats})
+    return csvfiles.coffee_groups(facts, people)
+
+
+def _end(program: Program) -> datetime:
+    return metrics.program_end(program.ends_on, program.closed_at)

@@ -1,0 +1,963 @@
+"""Feedback storage: survey settings, versioned templates, surveys and their invites,
+responses and answers (anonymous ones without a person), shared stories, export links,
+and the batched reads of the facts the metrics are computed from.
+
+The fact reads take a program (or a team's coffee chats) and a time window, and return
+plain rows, grouped in SQL where the groups are what the metrics count (sessions per
+pair, answers per value): a fixed number of queries, never one per participant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import String, and_, case, cast, delete, func, literal, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import sql
+from storage.models import (
+    Checkin,
+    CoffeeFeedbackSettings,
+    Enrolment,
+    ExportLink,
+    FeedbackSettings,
+    Goal,
+    MatchProposal,
+    Membership,
+    Mentorship,
+    PairChoice,
+    PairGroup,
+    PairPool,
+    PairRound,
+    PairSeat,
+    Profile,
+    Program,
+    SessionAgenda,
+    SessionNotes,
+    Survey,
+    SurveyAnswer,
+    SurveyInvite,
+    SurveyResponse,
+    SurveyStory,
+    SurveyTemplate,
+    User,
+)
+
+
+# --- facts: plain rows for the metrics ------------------------------------------------------
+class ProgramInfo(NamedTuple):
+    id: int
+    team_id: int
+    name: str
+    starts_on: date
+    ends_on: date
+    cadence: str  # weekly | biweekly | monthly
+    closed_at: datetime | None
+
+
+class ParticipantRow(NamedTuple):
+    user_id: int
+    role: str  # mentor | mentee
+    enrolled_at: datetime
+    active: bool
+    department: str  # "" when unknown
+    location: str
+    years: int | None  # years of experience, from the enrolment
+
+
+class PairRow(NamedTuple):
+    id: int  # the mentorship
+    mentor_id: int
+    mentee_id: int
+    status: str  # agreeing | active | ended
+    created_at: datetime
+    started_at: datetime | None  # both confirmed the agreement
+    ended_at: datetime | None
+    end_kind: str | None  # not_fit | ended | closed | erased
+
+
+class SessionRow(NamedTuple):
+    mentorship_id: int
+    in_window: int  # notes saved in the window
+    until_end: int  # notes saved from the start up to the window's end
+    after_end: int  # notes saved at or after the program's end (before the window's end)
+    agendas: int  # agendas saved in the window
+
+
+class ProposalRow(NamedTuple):
+    user_id: int
+    side: str  # mentor | mentee
+    status: str
+    n: int
+
+
+class GoalCount(NamedTuple):
+    """How many of the participants' goals share these facts, and their progress summed."""
+
+    created_in_window: bool
+    target_in_window: bool  # the target date falls in the window
+    status: str  # as it is now
+    done_by_target: bool  # done, on or before the target date (UTC)
+    progress: int  # the sum of their progress (0-100 each)
+    n: int
+
+
+class AnswerRow(NamedTuple):
+    """How many answers to the window's surveys of a moment had these values."""
+
+    moment: str  # mid, end, progress, after, pulse
+    tag: str
+    part: str
+    number: int | None
+    number2: int | None
+    choice: str | None
+    n: int  # how many answers
+
+
+class InviteRow(NamedTuple):
+    moment: str
+    sent: int
+    answered: int
+
+
+class ContinuedRow(NamedTuple):
+    mentorship_id: int
+    still_meeting: int  # "yes" answers to the check 60 days after the end
+    at: datetime  # when that check was due (the survey's moment)
+
+
+@dataclass(frozen=True)
+class ProgramFacts:
+    program: ProgramInfo
+    start: datetime
+    end: datetime  # exclusive
+    program_end: datetime  # as the metrics define it (metrics.program_end)
+    invited: int
+    participants: list[ParticipantRow]
+    pairs: list[PairRow]
+    sessions: list[SessionRow]
+    proposals: list[ProposalRow]
+    goals: list[GoalCount]
+    checkins_sent: int
+    checkins_answered: int
+    answers: list[AnswerRow]
+    invites: list[InviteRow]
+    continued: list[ContinuedRow]
+
+
+class SeatRow(NamedTuple):
+    round_id: int
+    round_at: datetime
+    group_id: int
+    user_id: int
+    followed_up: bool
+    met: str | None
+    rating: int | None
+
+
+@dataclass(frozen=True)
+class CoffeeFacts:
+    team_id: int
+    start: datetime
+    end: datetime
+    seats: list[SeatRow]  # every round before the window's end (repeats need history)
+    departments: dict[int, str]
+    ghost_pauses: int
+    answers: list[AnswerRow]
+    invites: list[InviteRow]
+
+
+# The moments whose answers feed the metrics (the others' appear in the feedback export).
+METRIC_MOMENTS = ("mid", "end", "progress", "after")
+
+
+def _mentorship_key() -> Any:
+    """The pair key goals' sessions use for a mentorship: "m<id>"."""
+    return literal("m", String) + cast(Mentorship.id, String)
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every window of one read shares (read once, up to the latest end)."""
+
+    participants: list[ParticipantRow]
+    pairs: list[PairRow]
+    proposals: list[ProposalRow]
+    continued: list[ContinuedRow]
+
+
+def _aware(at: Any) -> datetime:
+    """min() of a time column comes back as SQLite's text or a naive time: make it UTC."""
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+class FeedbackRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    # --- settings -------------------------------------------------------------------------
+    async def program_settings(self, program_id: int) -> FeedbackSettings | None:
+        return await self.s.get(FeedbackSettings, program_id)
+
+    async def ensure_program_settings(self, program_id: int, now: datetime) -> FeedbackSettings:
+        found = await self.program_settings(program_id)
+        if found is None:
+            found = FeedbackSettings(
+                program_id=program_id,
+                moments_off=[],
+                min_answers=3,
+                close_days=7,
+                demographics=False,
+                updated_at=now,
+            )
+            self.s.add(found)
+            await self.s.flush()
+        return found
+
+    async def programs_settings(self, program_ids: Iterable[int]) -> dict[int, FeedbackSettings]:
+        ids = list(set(program_ids))
+        if not ids:
+            return {}
+        rows = await self.s.scalars(
+            select(FeedbackSettings).where(FeedbackSettings.program_id.in_(ids))
+        )
+        return {r.program_id: r for r in rows}
+
+    async def coffee_settings(self, team_id: int) -> CoffeeFeedbackSettings | None:
+        return await self.s.get(CoffeeFeedbackSettings, team_id)
+
+    async def ensure_coffee_settings(self, team_id: int, now: datetime) -> CoffeeFeedbackSettings:
+        found = await self.coffee_settings(team_id)
+        if found is None:
+            found = CoffeeFeedbackSettings(
+                team_id=team_id, pulse=False, min_answers=3, close_days=7, updated_at=now
+            )
+            self.s.add(found)
+            await self.s.flush()
+        return found
+
+    # --- templates --------------------------------------------------------------------------
+    async def latest_template(self, scope: str, name: str) -> SurveyTemplate | None:
+        stmt = (
+            select(SurveyTemplate)
+            .where(SurveyTemplate.scope == scope, SurveyTemplate.name == name)
+            .order_by(SurveyTemplate.version.desc())
+            .limit(1)
+        )
+        return await self.s.scalar(stmt)
+
+    async def template(self, template_id: int) -> SurveyTemplate | None:
+        return await self.s.get(SurveyTemplate, template_id)
+
+    async def templates(self, template_ids: Iterable[int]) -> dict[int, SurveyTemplate]:
+        ids = list(set(template_ids))
+        if not ids:
+            return {}
+        rows = await self.s.scalars(select(SurveyTemplate).where(SurveyTemplate.id.in_(ids)))
+        return {t.id: t for t in rows}
+
+    async def question_keys_ever(self, scope: str, name: str) -> set[str]:
+        """Every question key any version of this template used (a key is never reused)."""
+        rows = await self.s.scalars(
+            select(SurveyTemplate.questions).where(
+                SurveyTemplate.scope == scope, SurveyTemplate.name == name
+            )
+        )
+        return {q["key"] for questions in rows for q in questions}
+
+    async def add_template(
+        self,
+        scope: str,
+        name: str,
+        questions: list[dict[str, Any]],
+        by: int | None,
+        now: datetime,
+    ) -> SurveyTemplate | None:
+        """The next version; None when another turn wrote that version at the same time."""
+        latest = await self.latest_template(scope, name)
+        version = 1 if latest is None else latest.version + 1
+        stmt = (
+            sql.insert(self.s, SurveyTemplate)
+            .values(
+                scope=scope,
+                name=name,
+                version=version,
+                questions=questions,
+                created_by_id=by,
+                created_at=now,
+            )
+            .on_conflict_do_nothing()
+            .returning(SurveyTemplate.id)
+        )
+        new_id = (await self.s.execute(stmt)).scalar()
+        return None if new_id is None else await self.s.get(SurveyTemplate, new_id)
+
+    # --- surveys and invites ------------------------------------------------------------
+    async def existing_keys(self, keys: Iterable[str]) -> set[str]:
+        wanted = list(set(keys))
+        if not wanted:
+            return set()
+        return set(await self.s.scalars(select(Survey.key).where(Survey.key.in_(wanted))))
+
+    async def add_survey(self, **values: Any) -> Survey | None:
+        """A new survey, unless its key exists (another replica's run made it)."""
+        stmt = (
+            sql.insert(self.s, Survey)
+            .values(**values)
+            .on_conflict_do_nothing()
+            .returning(Survey.id)
+        )
+        new_id = (await self.s.execute(stmt)).scalar()
+        return None if new_id is None else await self.s.get(Survey, new_id)
+
+    async def survey(self, survey_id: int) -> Survey | None:
+        return await self.s.get(Survey, survey_id)
+
+    async def survey_by_key(self, key: str) -> Survey | None:
+        return await self.s.scalar(select(Survey).where(Survey.key == key))
+
+    def add_invite(self, invite: SurveyInvite) -> None:
+        self.s.add(invite)
+
+    async def invite(self, invite_id: int, lock: bool = False) -> SurveyInvite | None:
+        stmt = select(SurveyInvite).where(SurveyInvite.id == invite_id)
+        if lock and sql.is_postgres(self.s):
+            stmt = stmt.with_for_update()  # two presses of one card save one at a time
+        return await self.s.scalar(stmt)
+
+    async def invites_of_survey(self, survey_id: int) -> list[SurveyInvite]:
+        stmt = select(SurveyInvite).where(SurveyInvite.survey_id == survey_id)
+        return list(await self.s.scalars(stmt.order_by(SurveyInvite.id)))
+
+    async def to_send(self, now: datetime) -> list[tuple[SurveyInvite, Survey, User]]:
+        """Invites due and not sent, whose survey is still open for them."""
+        stmt = (
+            select(SurveyInvite, Survey, User)
+            .join(Survey, Survey.id == SurveyInvite.survey_id)
+            .join(User, User.id == SurveyInvite.user_id)
+            .where(
+                SurveyInvite.sent_at.is_(None),
+                SurveyInvite.due_at <= now,
+                SurveyInvite.closes_at > now,
+            )
+            .order_by(SurveyInvite.id)
+        )
+        return [(i, s, u) for i, s, u in (await self.s.execute(stmt)).all()]
+
+    async def to_remind(self, now: datetime) -> list[tuple[SurveyInvite, Survey, User]]:
+        """Sent, unanswered, not reminded, reminder time passed, still open."""
+        stmt = (
+            select(SurveyInvite, Survey, User)
+            .join(Survey, Survey.id == SurveyInvite.survey_id)
+            .join(User, User.id == SurveyInvite.user_id)
+            .where(
+                SurveyInvite.answered.is_(False),
+                SurveyInvite.reminded_at.is_(None),
+                SurveyInvite.remind_at <= now,
+                SurveyInvite.closes_at > now,
+            )
+            .order_by(SurveyInvite.id)
+        )
+        return [(i, s, u) for i, s, u in (await self.s.execute(stmt)).all()]
+
+    async def open_invites_of(
+        self, user_id: int, now: datetime
+    ) -> list[tuple[SurveyInvite, Survey]]:
+        """The person's surveys that reached them and have not closed, newest first."""
+        stmt = (
+            select(SurveyInvite, Survey)
+            .join(Survey, Survey.id == SurveyInvite.survey_id)
+            .where(
+                SurveyInvite.user_id == user_id,
+                SurveyInvite.sent_at.is_not(None),
+                SurveyInvite.closes_at > now,
+            )
+            .order_by(SurveyInvite.due_at.desc(), SurveyInvite.id.desc())
+        )
+        return [(i, s) for i, s in (await self.s.execute(stmt)).all()]
+
+    async def invites_of(self, user_id: int) -> list[tuple[SurveyInvite, Survey]]:
+        stmt = (
+            select(SurveyInvite, Survey)
+            .join(Survey, Survey.id == SurveyInvite.survey_id)
+            .where(SurveyInvite.user_id == user_id)
+            .order_by(SurveyInvite.id)
+        )
+        return [(i, s) for i, s in (await self.s.execute(stmt)).all()]
+
+    async def count_sent(self, sent: dict[int, int]) -> None:
+        """Add invites just sent to their surveys' counters (atomic, in SQL)."""
+        for survey_id, n in sent.items():
+            await self.s.execute(
+                update(Survey).where(Survey.id == survey_id).values(sent=Survey.sent + n)
+            )
+
+    async def count_answered(self, survey_id: int) -> None:
+        await self.s.execute(
+            update(Survey).where(Survey.id == survey_id).values(answered=Survey.answered + 1)
+        )
+
+    # --- responses ----------------------------------------------------------------------------
+    async def named_response(self, survey_id: int, user_id: int) -> SurveyResponse | None:
+        return await self.s.scalar(
+            select(SurveyResponse).where(
+                SurveyResponse.survey_id == survey_id, SurveyResponse.user_id == user_id
+            )
+        )
+
+    async def anonymous_response(self, survey_id: int, edit_hash: str) -> SurveyResponse | None:
+        return await self.s.scalar(
+            select(SurveyResponse).where(
+                SurveyResponse.survey_id == survey_id,
+                SurveyResponse.user_id.is_(None),
+                SurveyResponse.edit_hash == edit_hash,
+            )
+        )
+
+    async def add_response(self, response: SurveyResponse) -> SurveyResponse:
+        self.s.add(response)
+        await self.s.flush()
+        return response
+
+    async def answers(self, response_id: int) -> list[SurveyAnswer]:
+        stmt = select(SurveyAnswer).where(SurveyAnswer.response_id == response_id)
+        return list(await self.s.scalars(stmt.order_by(SurveyAnswer.id)))
+
+    async def replace_answers(self, response: SurveyResponse, answers: list[SurveyAnswer]) -> None:
+        await self.s.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id == response.id))
+        for answer in answers:
+            answer.response_id, answer.survey_id = response.id, response.survey_id
+            self.s.add(answer)
+
+    async def replace_story(
+        self, survey_id: int, response_id: int, user_id: int, story: SurveyStory | None
+    ) -> None:
+        """The person's story on this survey: the one with their response (shared
+        anonymously) or with their id (shared by name) goes; the new one, if any, comes."""
+        await self.s.execute(
+            delete(SurveyStory).where(
+                SurveyStory.survey_id == survey_id,
+                or_(SurveyStory.response_id == response_id, SurveyStory.user_id == user_id),
+            )
+        )
+        if story is not None:
+            self.s.add(story)
+
+    async def story_of(self, survey_id: int, response_id: int, user_id: int) -> SurveyStory | None:
+        return await self.s.scalar(
+            select(SurveyStory).where(
+                SurveyStory.survey_id == survey_id,
+                or_(SurveyStory.response_id == response_id, SurveyStory.user_id == user_id),
+            )
+        )
+
+    async def named_responses_of(
+        self, user_id: int
+    ) -> list[tuple[SurveyResponse, Survey, list[SurveyAnswer]]]:
+        responses = list(
+            (
+                await self.s.execute(
+                    select(SurveyResponse, Survey)
+                    .join(Survey, Survey.id == SurveyResponse.survey_id)
+                    .where(SurveyResponse.user_id == user_id)
+                    .order_by(SurveyResponse.id)
+                )
+            ).all()
+        )
+        ids = [r.id for r, _ in responses]
+        by_response: dict[int, list[SurveyAnswer]] = {i: [] for i in ids}
+        if ids:
+            rows = await self.s.scalars(
+                select(SurveyAnswer)
+                .where(SurveyAnswer.response_id.in_(ids))
+                .order_by(SurveyAnswer.id)
+            )
+            for answer in rows:
+                by_response[answer.response_id].append(answer)
+        return [(r, s, by_response[r.id]) for r, s in responses]
+
+    async def stories_by(self, user_id: int) -> list[SurveyStory]:
+        stmt = select(SurveyStory).where(SurveyStory.user_id == user_id)
+        return list(await self.s.scalars(stmt.order_by(SurveyStory.id)))
+
+    async def erase_user(self, user_id: int) -> None:
+        """Their named responses (with answers and any story), stories shared by name,
+        their invites (for anonymous surveys: the only trace, the answered mark) and their
+        export links. Anonymous answers carry no id and stay, unattributable."""
+        await self._uncount(user_id)
+        mine = select(SurveyResponse.id).where(SurveyResponse.user_id == user_id)
+        await self.s.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id.in_(mine)))
+        await self.s.execute(
+            delete(SurveyStory).where(
+                or_(SurveyStory.user_id == user_id, SurveyStory.response_id.in_(mine))
+            )
+        )
+        await self.s.execute(delete(SurveyResponse).where(SurveyResponse.user_id == user_id))
+        await self.s.execute(delete(SurveyInvite).where(SurveyInvite.user_id == user_id))
+        await self.s.execute(delete(ExportLink).where(ExportLink.user_id == user_id))
+
+    async def _uncount(self, user_id: int) -> None:
+        """Take the person's invites out of their surveys' sent and answered counters."""
+        rows = await self.s.execute(
+            select(SurveyInvite.survey_id, SurveyInvite.sent_at, SurveyInvite.answered).where(
+                SurveyInvite.user_id == user_id
+            )
+        )
+        for survey_id, sent_at, answered in rows.all():
+            sent, done = int(sent_at is not None), int(bool(answered) and sent_at is not None)
+            await self.s.execute(
+                update(Survey)
+                .where(Survey.id == survey_id)
+                .values(sent=Survey.sent - sent, answered=Survey.answered - done)
+            )
+
+    # --- what the survey job plans from -------------------------------------------------------
+    async def notes_since(
+        self, since: datetime
+    ) -> list[tuple[int, datetime, int, int, Mentorship, Program]]:
+        """Notes of mentorship pairs saved since then: (notes id, saved at, author, partner,
+        the mentorship, its program)."""
+        stmt = (
+            select(
+                SessionNotes.id,
+                SessionNotes.created_at,
+                SessionNotes.author_id,
+                SessionNotes.partner_id,
+                Mentorship,
+                Program,
+            )
+            .join(Mentorship, SessionNotes.pair_key == _mentorship_key())
+            .join(Program, Program.id == Mentorship.program_id)
+            .where(SessionNotes.created_at >= since, SessionNotes.pair_key.like("m%"))
+            .order_by(SessionNotes.id)
+        )
+        return [tuple(row) for row in (await self.s.execute(stmt)).all()]  # type: ignore[misc]
+
+    async def started_between(
+        self, after: datetime, before: datetime
+    ) -> list[tuple[Mentorship, Program]]:
+        """Active mentorships whose agreement was confirmed in that window."""
+        stmt = (
+            select(Mentorship, Program)
+            .join(Program, Program.id == Mentorship.program_id)
+            .where(
+                Mentorship.status == "active",
+                Mentorship.started_at > after,
+                Mentorship.started_at <= before,
+            )
+            .order_by(Mentorship.id)
+        )
+        return [(m, p) for m, p in (await self.s.execute(stmt)).all()]
+
+    async def running_programs(self) -> list[Program]:
+        """Programs past their draft (closed ones too: their 60-day check may be due)."""
+        stmt = select(Program).where(Program.status != "draft").order_by(Program.id)
+        return list(await self.s.scalars(stmt))
+
+    async def program_mentorships(self, program_id: int) -> list[Mentorship]:
+        stmt = select(Mentorship).where(
+            Mentorship.program_id == program_id, Mentorship.started_at.is_not(None)
+        )
+        return list(await self.s.scalars(stmt.order_by(Mentorship.id)))
+
+    async def rounds_between(
+        self, after: datetime, before: datetime
+    ) -> list[tuple[PairRound, int, list[int]]]:
+        """Coffee rounds of teams with the pulse on whose follow-up time is in the window:
+        (round, follow-up days, seated member ids)."""
+        stmt = (
+            select(PairRound, PairPool.followup_days)
+            .join(CoffeeFeedbackSettings, CoffeeFeedbackSettings.team_id == PairRound.team_id)
+            .join(PairPool, PairPool.team_id == PairRound.team_id)
+            .where(CoffeeFeedbackSettings.pulse.is_(True), PairRound.created_at <= before)
+            .order_by(PairRound.id)
+        )
+        found = []
+        for pair_round, days in (await self.s.execute(stmt)).all():
+            due = pair_round.created_at + timedelta(days=days)
+            if after < due <= before:
+                found.append((pair_round, days))
+        seats: dict[int, list[int]] = {r.id: [] for r, _ in found}
+        if seats:
+            rows = await self.s.execute(
+                select(PairSeat.round_id, PairSeat.user_id)
+                .where(PairSeat.round_id.in_(list(seats)))
+                .order_by(PairSeat.id)
+            )
+            for round_id, user_id in rows:
+                seats[round_id].append(user_id)
+        return [(r, days, seats[r.id]) for r, days in found]
+
+    # --- export links ---------------------------------------------------------------------
+    def add_link(self, link: ExportLink) -> None:
+        self.s.add(link)
+
+    async def link(self, token_hash: str) -> ExportLink | None:
+        return await self.s.scalar(select(ExportLink).where(ExportLink.token_hash == token_hash))
+
+    async def links_of(self, user_id: int) -> list[ExportLink]:
+        stmt = select(ExportLink).where(ExportLink.user_id == user_id).order_by(ExportLink.id)
+        return list(await self.s.scalars(stmt))
+
+    async def count_download(self, link_id: int) -> None:
+        await self.s.execute(
+            update(ExportLink)
+            .where(ExportLink.id == link_id)
+            .values(downloads=ExportLink.downloads + 1)
+        )
+
+    # --- facts for the metrics ------------------------------------------------------------
+    async def _core(self, stmt: Any) -> Any:
+        """Run a fact read as Core SQL on the unit's connection: plain rows, without the
+        ORM's per-statement and per-row work (a report reads tens of thousands)."""
+        return await (await self.s.connection()).execute(stmt)
+
+    async def _core_scalar(self, stmt: Any) -> Any:
+        return (await self._core(stmt)).scalar()
+
+    async def program_facts(
+        self,
+        program: Program,
+        windows: list[tuple[datetime, datetime]],
+        program_end: datetime,
+    ) -> list[ProgramFacts]:
+        """The facts of each window [start, end). Participants, pairs, proposals and the
+        60-day checks are read once and shared; the rest is counted per window, each
+        read a range of an index."""
+        latest = max(end for _, end in windows)
+        shared = _Shared(
+            participants=await self._participants(program.id, latest),
+            pairs=await self._pairs(program.id, latest),
+            proposals=await self._proposals(program.id),
+            continued=await self._continued(program.id, latest),
+        )
+        return [await self._window(program, w, program_end, shared) for w in windows]
+
+    async def _window(
+        self,
+        program: Program,
+        window: tuple[datetime, datetime],
+        program_end: datetime,
+        shared: _Shared,
+    ) -> ProgramFacts:
+        start, end = window
+        checkins = await self._checkins(program.id, start, end)
+        surveys = Survey.program_id == program.id
+        return ProgramFacts(
+            program=ProgramInfo(
+                program.id,
+                program.team_id,
+                program.name,
+                program.starts_on,
+                program.ends_on,
+                program.cadence,
+                program.closed_at,
+            ),
+            start=start,
+            end=end,
+            program_end=program_end,
+            invited=await self._team_members_at(program.team_id, end),
+            participants=[p for p in shared.participants if p.enrolled_at < end],
+            pairs=[p for p in shared.pairs if p.created_at < end],
+            sessions=await self._sessions(program.id, start, end, program_end),
+            proposals=shared.proposals,
+            goals=await self._goals(program.id, start, end),
+            checkins_sent=checkins[0],
+            checkins_answered=checkins[1],
+            answers=await self._answers(surveys, start, end, METRIC_MOMENTS),
+            invites=await self._invites(surveys, start, end),
+            continued=[c for c in shared.continued if c.at < end],
+        )
+
+    async def _team_members_at(self, team_id: int, end: datetime) -> int:
+        stmt = (
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.team_id == team_id, Membership.joined_at < end)
+            .where(or_(Membership.left_at.is_(None), Membership.left_at >= end))
+        )
+        return int(await self._core_scalar(stmt) or 0)
+
+    async def _participants(self, program_id: int, end: datetime) -> list[ParticipantRow]:
+        stmt = (
+            select(
+                Enrolment.user_id,
+                Enrolment.role,
+                Enrolment.created_at,
+                Enrolment.active,
+                func.coalesce(Profile.department, ""),
+                func.coalesce(Profile.location, ""),
+                Enrolment.experience_years,
+            )
+            .outerjoin(Profile, Profile.user_id == Enrolment.user_id)
+            .where(Enrolment.program_id == program_id, Enrolment.created_at < end)
+        )
+        return [ParticipantRow(*row) for row in (await self._core(stmt)).all()]
+
+    async def _pairs(self, program_id: int, end: datetime) -> list[PairRow]:
+        stmt = select(
+            Mentorship.id,
+            Mentorship.mentor_id,
+            Mentorship.mentee_id,
+            Mentorship.status,
+            Mentorship.created_at,
+            Mentorship.started_at,
+            Mentorship.ended_at,
+            Mentorship.end_kind,
+        ).where(Mentorship.program_id == program_id, Mentorship.created_at < end)
+        return [PairRow(*row) for row in (await self._core(stmt.order_by(Mentorship.id)))]
+
+    async def _sessions(
+        self, program_id: int, start: datetime, end: datetime, program_end: datetime
+    ) -> list[SessionRow]:
+        """Per mentorship: notes in the window, up to its end, after the program's end;
+        agendas in the window. Read from the (pair, time) indexes alone."""
+        at = SessionNotes.created_at
+        notes = (
+            select(
+                Mentorship.id,
+                func.sum(case((at >= start, 1), else_=0)),
+                func.count(),
+                func.sum(case((at >= program_end, 1), else_=0)),
+            )
+            .join(SessionNotes, SessionNotes.pair_key == _mentorship_key())
+            .where(Mentorship.program_id == program_id, at < end)
+            .group_by(Mentorship.id)
+        )
+        agendas = (
+            select(Mentorship.id, func.count())
+            .join(SessionAgenda, SessionAgenda.pair_key == _mentorship_key())
+            .where(Mentorship.program_id == program_id)
+            .where(SessionAgenda.created_at >= start, SessionAgenda.created_at < end)
+            .group_by(Mentorship.id)
+        )
+        counted = {m: (int(a or 0), int(b), int(c or 0)) for m, a, b, c in await self._core(notes)}
+        planned = {m: n for m, n in await self._core(agendas)}
+        return [
+            SessionRow(m, *counted.get(m, (0, 0, 0)), planned.get(m, 0))
+            for m in sorted(set(counted) | set(planned))
+        ]
+
+    async def _proposals(self, program_id: int) -> list[ProposalRow]:
+        rows: list[ProposalRow] = []
+        for side, column in (
+            ("mentee", MatchProposal.mentee_id),
+            ("mentor", MatchProposal.mentor_id),
+        ):
+            stmt = (
+                select(column, MatchProposal.status, func.count())
+                .where(MatchProposal.program_id == program_id)
+                .group_by(column, MatchProposal.status)
+            )
+            rows += [ProposalRow(u, side, s, n) for u, s, n in await self._core(stmt)]
+        return rows
+
+    def _enrolled_before(self, program_id: int, end: datetime) -> Any:
+        return select(Enrolment.user_id).where(
+            Enrolment.program_id == program_id, Enrolment.created_at < end
+        )
+
+    async def _goals(self, program_id: int, start: datetime, end: datetime) -> list[GoalCount]:
+        created = and_(Goal.created_at >= start, Goal.created_at < end)
+        target = and_(Goal.target_on >= start.date(), Goal.target_on < end.date())
+        by_target = and_(
+            Goal.status == "done",
+            Goal.closed_at.is_not(None),
+            sql.utc_day(self.s, Goal.closed_at) <= Goal.target_on,
+        )
+        flags = [case((c, 1), else_=0) for c in (created, target, by_target)]
+        stmt = (
+            select(flags[0], flags[1], Goal.status, flags[2], func.sum(Goal.progress), func.count())
+            .where(
+                Goal.user_id.in_(self._enrolled_before(program_id, end)),
+                Goal.created_at < end,
+                or_(created, target, Goal.status == "blocked"),
+            )
+            .group_by(flags[0], flags[1], Goal.status, flags[2])
+        )
+        return [
+            GoalCount(bool(c), bool(t), status, bool(d), int(p or 0), int(n))
+            for c, t, status, d, p, n in (await self._core(stmt)).all()
+        ]
+
+    async def _checkins(self, program_id: int, start: datetime, end: datetime) -> tuple[int, int]:
+        """Scheduled check-ins due in the window of people enrolled before its end, and
+        how many were answered (from the (person, trigger, due) index alone)."""
+        stmt = select(func.count(), func.count(Checkin.answered_at)).where(
+            Checkin.user_id.in_(self._enrolled_before(program_id, end)),
+            Checkin.trigger == "schedule",
+            Checkin.due_at >= start,
+            Checkin.due_at < end,
+        )
+        sent, answered = (await self._core(stmt)).one()
+        return int(sent or 0), int(answered or 0)
+
+    def _surveys_in(self, where: Any, start: datetime, end: datetime) -> Any:
+        return and_(where, Survey.moment_at >= start, Survey.moment_at < end)
+
+    async def _answers(
+        self, where: Any, start: datetime, end: datetime, moments: tuple[str, ...]
+    ) -> list[AnswerRow]:
+        values = (
+            Survey.moment,
+            SurveyAnswer.tag,
+            SurveyAnswer.part,
+            SurveyAnswer.number,
+            SurveyAnswer.number2,
+            SurveyAnswer.choice,
+        )
+        stmt = (
+            select(*values, func.count())
+            .select_from(Survey)
+            .join(SurveyAnswer, SurveyAnswer.survey_id == Survey.id)
+            .where(self._surveys_in(where, start, end), Survey.moment.in_(moments))
+            .where(SurveyAnswer.tag != "")
+            .group_by(*values)
+        )
+        return [AnswerRow(*row) for row in (await self._core(stmt)).all()]
+
+    async def _invites(self, where: Any, start: datetime, end: datetime) -> list[InviteRow]:
+        """Invites sent and answered, from the surveys' own counters."""
+        stmt = select(func.sum(Survey.sent), func.sum(Survey.answered)).where(
+            self._surveys_in(where, start, end)
+        )
+        sent, answered = (await self._core(stmt)).one()
+        return [InviteRow("all", int(sent or 0), int(answered or 0))] if sent else []
+
+    async def _continued(self, program_id: int, end: datetime) -> list[ContinuedRow]:
+        """Per mentorship, the "yes" answers to the 60-day "still meeting?" check."""
+        stmt = (
+            select(Survey.mentorship_id, func.count(), func.min(Survey.moment_at))
+            .select_from(Survey)
+            .join(SurveyAnswer, SurveyAnswer.survey_id == Survey.id)
+            .where(Survey.program_id == program_id, Survey.moment == "after")
+            .where(Survey.moment_at < end)
+            .where(SurveyAnswer.tag == "still_meeting", SurveyAnswer.number == 1)
+            .group_by(Survey.mentorship_id)
+        )
+        rows = (await self._core(stmt)).all()
+        return [ContinuedRow(m, n, _aware(at)) for m, n, at in rows if m is not None]
+
+    async def coffee_facts(self, team_id: int, start: datetime, end: datetime) -> CoffeeFacts:
+        stmt = (
+            select(
+                PairSeat.round_id,
+                PairRound.created_at,
+                PairSeat.group_id,
+                PairSeat.user_id,
+                PairSeat.followup_at.is_not(None),
+                PairSeat.met,
+                PairSeat.rating,
+            )
+            .join(PairRound, PairRound.id == PairSeat.round_id)
+            .join(PairGroup, PairGroup.id == PairSeat.group_id)
+            .where(PairRound.team_id == team_id, PairRound.created_at < end)
+            .order_by(PairRound.created_at, PairSeat.group_id, PairSeat.user_id)
+        )
+        seats = [SeatRow(*row) for row in (await self._core(stmt)).all()]
+        in_window = {s.user_id for s in seats if s.round_at >= start}
+        departments: dict[int, str] = {}
+        if in_window:
+            rows = await self._core(
+                select(Profile.user_id, Profile.department).where(
+                    Profile.user_id.in_(list(in_window))
+                )
+            )
+            departments = {u: d for u, d in rows if d}
+        ghosts = await self._core_scalar(
+            select(func.count())
+            .select_from(PairChoice)
+            .where(PairChoice.team_id == team_id)
+            .where(PairChoice.ghost_paused_at >= start, PairChoice.ghost_paused_at < end)
+        )
+        pulse = and_(Survey.team_id == team_id, Survey.moment == "pulse")
+        return CoffeeFacts(
+            team_id=team_id,
+            start=start,
+            end=end,
+            seats=seats,
+            departments=departments,
+            ghost_pauses=int(ghosts or 0),
+            answers=await self._answers(pulse, start, end, ("pulse",)),
+            invites=await self._invites(pulse, start, end),
+        )
+
+    # --- for the feedback export: question aggregates, texts, stories ---------------------
+    async def question_answers(
+        self, program_id: int, start: datetime, end: datetime
+    ) -> list[tuple[int, str, str, int | None, int | None, str | None, int]]:
+        """(template id, question, part, number, number2, choice, count) of answers to the
+        program's surveys in the window, written text left out."""
+        stmt = (
+            select(
+                Survey.template_id,
+                SurveyAnswer.question,
+                SurveyAnswer.part,
+                SurveyAnswer.number,
+                SurveyAnswer.number2,
+                SurveyAnswer.choice,
+                func.count(),
+            )
+            .join(Survey, Survey.id == SurveyAnswer.survey_id)
+            .where(self._surveys_in(Survey.program_id == program_id, start, end))
+            .where(SurveyAnswer.text.is_(None))
+            .group_by(
+                Survey.template_id,
+                SurveyAnswer.question,
+                SurveyAnswer.part,
+                SurveyAnswer.number,
+                SurveyAnswer.number2,
+                SurveyAnswer.choice,
+            )
+        )
+        return [tuple(row) for row in (await self._core(stmt)).all()]
+
+    async def written_answers(
+        self, program_id: int, start: datetime, end: datetime
+    ) -> list[tuple[int, str, str]]:
+        """(template id, question, text) of written answers; never with a person."""
+        stmt = (
+            select(Survey.template_id, SurveyAnswer.question, SurveyAnswer.text)
+            .join(Survey, Survey.id == SurveyAnswer.survey_id)
+            .where(self._surveys_in(Survey.program_id == program_id, start, end))
+            .where(SurveyAnswer.text.is_not(None))
+            .order_by(SurveyAnswer.id)
+        )
+        return [(t, q, x or "") for t, q, x in (await self._core(stmt)).all()]
+
+    async def stories(
+        self, program_id: int, start: datetime, end: datetime
+    ) -> list[tuple[int, str | None, str]]:
+        """(template id, author's name when shared by name, text)."""
+        stmt = (
+            select(Survey.template_id, SurveyStory.author_name, SurveyStory.text)
+            .join(Survey, Survey.id == SurveyStory.survey_id)
+            .where(self._surveys_in(Survey.program_id == program_id, start, end))
+            .order_by(SurveyStory.id)
+        )
+        return [(t, a, x) for t, a, x in (await self._core(stmt)).all()]
+
+    async def program_templates_used(
+        self, program_id: int, start: datetime, end: datetime
+    ) -> dict[int, SurveyTemplate]:
+        ids = select(Survey.template_id).where(
+            self._surveys_in(Survey.program_id == program_id, start, end)
+        )
+        rows = await self.s.scalars(select(SurveyTemplate).where(SurveyTemplate.id.in_(ids)))
+        return {t.id: t for t in rows}
+
+    async def anonymous_templates(self, template_ids: Iterable[int]) -> set[int]:
+        ids = list(set(template_ids))
+        if not ids:
+            return set()
+        rows = await self.s.scalars(
+            select(Survey.template_id)
+            .where(Survey.template_id.in_(ids), Survey.anonymous.is_(True))
+            .distinct()
+        )
+        return set(rows)

@@ -1,0 +1,159 @@
+"""The metrics are pure functions: plain rows in, numbers out. Edge cases by hand: the k
+rule (never below 3; demographics from 5), folding small groups, NPS, retention with the
+program's close, skill growth per area, repeats in coffee rounds, trends and display."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from dialogs.feedback import metrics
+from dialogs.feedback.metrics import Aggregate, Withheld
+from storage.repos.feedback import (
+    AnswerRow,
+    CoffeeFacts,
+    PairRow,
+    ParticipantRow,
+    ProgramFacts,
+    ProgramInfo,
+    SeatRow,
+    SessionRow,
+)
+
+START = datetime(2027, 1, 1, tzinfo=UTC)
+END = datetime(2027, 7, 1, tzinfo=UTC)
+
+
+def facts(**fields) -> ProgramFacts:
+    base = dict(
+        program=ProgramInfo(1, 1, "P", date(2027, 1, 1), date(2027, 6, 30), "biweekly", None),
+        start=START,
+        end=END,
+        program_end=datetime(2027, 6, 30, tzinfo=UTC),
+        invited=0,
+        participants=[],
+        pairs=[],
+        sessions=[],
+        proposals=[],
+        goals=[],
+        checkins_sent=0,
+        checkins_answered=0,
+        answers=[],
+        invites=[],
+        continued=[],
+    )
+    return ProgramFacts(**(base | fields))
+
+
+def answers(tag: str, *values: int, survey: str = "end.mentee") -> list[AnswerRow]:
+    return [AnswerRow(survey, tag, "", v, None, None, 1) for v in values]
+
+
+def pair(n: int, started: datetime | None, ended: datetime | None = None, kind=None) -> PairRow:
+    return PairRow(n, 100 + n, 200 + n, "ended" if ended else "active", START, started, ended, kind)
+
+
+def test_k_is_never_below_three():
+    assert [metrics.k_of(v) for v in (None, 0, 1, 3, 7)] == [3, 3, 3, 3, 7]
+
+
+def test_an_aggregate_needs_k_answers():
+    two = facts(answers=answers("satisfaction", 5, 4))
+    assert metrics.satisfaction(two, 3) == Withheld(2, 3)
+    assert str(metrics.satisfaction(two, 3)) == "fewer than 3 answers"
+    three = facts(answers=answers("satisfaction", 5, 4, 3))
+    found = metrics.satisfaction(three, 3)
+    assert found == Aggregate(3, 4.0, {"1": 0, "2": 0, "3": 1, "4": 1, "5": 1})
+    assert metrics.satisfaction(three, 4) == Withheld(3, 4)
+
+
+def test_the_recommend_score_is_promoters_minus_detractors():
+    # 3 promoters (9, 10, 10), 2 passives (7, 8), 2 detractors (0, 6): (3 - 2) / 7 = +14.
+    found = metrics.recommend_score(facts(answers=answers("recommend", 9, 10, 10, 7, 8, 0, 6)), 3)
+    assert found.value == 14 and found.distribution == {
+        "promoters": 3,
+        "passives": 2,
+        "detractors": 2,
+    }
+
+
+def test_small_groups_fold_into_other_only_when_the_fold_reaches_k():
+    assert metrics.fold_counts({"a": 5, "b": 1, "c": 1}, 3) == {"a": 5}
+    assert metrics.fold_counts({"a": 5, "b": 2, "c": 1}, 3) == {"a": 5, "other": 3}
+    people = [ParticipantRow(i, "mentee", START, True, d, "", None) for i, d in enumerate("xxxyz")]
+    assert metrics.departments(facts(participants=people), 3) == {"x": 3}
+
+
+def test_demographics_need_five_answers_whatever_k_says():
+    rows = [AnswerRow("end.mentee", "demographic:age", "", None, None, "30_44", 4)]
+    assert metrics.demographics(facts(answers=rows), 3) == {"age": Withheld(4, 5)}
+    rows.append(AnswerRow("end.mentee", "demographic:age", "", None, None, "45_plus", 2))
+    assert metrics.demographics(facts(answers=rows), 3) == {"age": {"other": 6}}
+
+
+def test_retention_counts_the_program_s_close_as_lasting():
+    started = START + timedelta(days=1)
+    pairs = [
+        pair(1, started),
+        pair(2, started, started + timedelta(days=10), "not_fit"),
+        pair(3, started, started + timedelta(days=20), "closed"),  # the program closed early
+        pair(4, None),  # never confirmed: not counted
+    ]
+    f = facts(pairs=pairs)
+    assert metrics.retention(f, 30) == 2 / 3
+    assert metrics.early_endings(f) == {"not_fit": 1, "ended": 0, "erased": 0}
+
+
+def test_the_end_is_the_last_day_or_the_close_if_earlier():
+    assert metrics.program_end(date(2027, 6, 30), None) == datetime(2027, 6, 30, tzinfo=UTC)
+    closed = datetime(2027, 5, 1, 12, tzinfo=UTC)
+    assert metrics.program_end(date(2027, 6, 30), closed) == closed
+    late = datetime(2027, 7, 9, tzinfo=UTC)
+    assert metrics.program_end(date(2027, 6, 30), late) == datetime(2027, 6, 30, tzinfo=UTC)
+    assert metrics.program_middle(date(2027, 1, 1), date(2027, 1, 4)) == datetime(
+        2027, 1, 2, tzinfo=UTC
+    )
+
+
+def test_cadence_counts_whole_intervals_run_in_the_window():
+    started = END - timedelta(days=29)  # two whole fortnights before the window's end
+    f = facts(pairs=[pair(1, started), pair(2, started)], sessions=[SessionRow(1, 2, 2, 0, 0)])
+    assert metrics.at_cadence_share(f) == 0.5
+    assert metrics.sessions_per_pair_month(f) == round(2 / (2 * 29 / 30), 2)
+
+
+def test_skill_growth_leaves_out_areas_with_fewer_than_k_answers():
+    rows = [
+        AnswerRow("end.mentee", "skills", "SQL", 2, 4, None, 3),  # +2, three times
+        AnswerRow("end.mentee", "skills", "Speaking", 1, 5, None, 2),  # only two answers
+    ]
+    found = metrics.skill_growth(facts(answers=rows), 3)
+    assert found == Aggregate(3, 2.0, {"SQL": 2.0})
+    assert metrics.skill_growth(facts(answers=rows[1:]), 3) == Withheld(2, 3)
+
+
+def test_coffee_repeats_count_pairs_who_met_in_an_earlier_round():
+    def seat(r: int, g: int, u: int) -> SeatRow:
+        return SeatRow(r, START + timedelta(days=7 * r), g, u, True, "yes", None)
+
+    seats = [
+        seat(0, 1, 1),
+        seat(0, 1, 2),
+        seat(1, 2, 1),
+        seat(1, 2, 2),
+        seat(1, 3, 3),
+        seat(1, 3, 4),
+    ]
+    f = CoffeeFacts(1, START + timedelta(days=7), END, seats, {}, 0, [], [])
+    assert metrics.coffee_repeat_rate(f) == 0.5  # round 1: (1, 2) again, (3, 4) new
+    assert metrics.coffee_rounds(f) == 1 and metrics.coffee_people(f) == 4
+
+
+def test_trends_and_how_numbers_read():
+    assert metrics.trend(3, 2) == "▲" and metrics.trend(1, 2) == "▼" and metrics.trend(2, 2) == "="
+    assert metrics.trend(Withheld(1, 3), 2) == "" and metrics.trend(None, 2) == ""
+    share = metrics.Metric("a", "k", "L", "share", 2 / 3)
+    assert metrics.shown(share) == "67%"
+    score = metrics.Metric("a", "k", "L", "score", Aggregate(28, -5))
+    assert metrics.shown(score) == "-5 (28 answers)"
+    assert metrics.shown(metrics.Metric("a", "k", "L", "days", 15.5)) == "15.5 days"
+    assert metrics.shown(metrics.Metric("a", "k", "L", "counts", {})) == "—"
