@@ -17,10 +17,14 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot import logs
 from bot.adapter import build_adapter
 from bot.delivery import DeliveryWorker
 from bot.exports import ExportRoutes
 from bot.handler import MentorBot, on_turn_error
+from bot.health import Health
+from bot.metrics import Metrics, MetricsRoute
+from bot.roster_import import RosterImporter
 from bot.web import Routes
 from dialogs.core import errors
 from dialogs.core.router import Env
@@ -35,6 +39,9 @@ log = logging.getLogger("mentorbot")
 DB_KEY: web.AppKey[Database] = web.AppKey("db", Database)
 SCHEDULER_KEY: web.AppKey[Scheduler] = web.AppKey("scheduler", Scheduler)
 DELIVERY_KEY: web.AppKey[DeliveryWorker] = web.AppKey("delivery", DeliveryWorker)
+ROSTER_KEY: web.AppKey[RosterImporter] = web.AppKey("roster", RosterImporter)
+METRICS_KEY: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
+HEALTH_KEY: web.AppKey[Health] = web.AppKey("health", Health)
 
 
 def create_app(
@@ -51,55 +58,113 @@ def create_app(
         retention_days=settings.retention_days,
         public_url=settings.base_url,
     )
-    delivery = DeliveryWorker(db, adapter, settings.app_id, settings.delivery)
-    bot = MentorBot(db, env, delivery, settings.allowed_tenants, settings.turn_deadline_seconds)
-    Routes(adapter, bot, db).install(app)
+    metrics = Metrics()
+    delivery = DeliveryWorker(
+        db, adapter, settings.app_id, settings.delivery, observer=metrics.delivery_observer()
+    )
+    roster = RosterImporter(
+        db,
+        delivery.rest,
+        clock,
+        lease_seconds=settings.delivery.lease_seconds,
+        poll_seconds=settings.delivery.poll_seconds,
+        backoff_seconds=settings.delivery.backoff_seconds,
+        on_done=delivery.wake,
+        on_page=lambda outcome: metrics.roster_pages.labels(outcome).inc(),
+    )
+    bot = MentorBot(
+        db,
+        env,
+        delivery,
+        settings.allowed_tenants,
+        settings.turn_deadline_seconds,
+        on_install=roster.wake,
+    )
+    health = Health(
+        db,
+        {"delivery worker": lambda: delivery.alive, "roster importer": lambda: roster.alive},
+        instance=delivery.worker_id,
+    )
+    Routes(adapter, bot, metrics).install(app)
     ExportRoutes(db, env).install(app)
-    app[DB_KEY], app[DELIVERY_KEY] = db, delivery
+    health.install(app)
+    MetricsRoute(metrics, db, settings).install(app)
+    app[DB_KEY], app[DELIVERY_KEY], app[ROSTER_KEY] = db, delivery, roster
+    app[METRICS_KEY], app[HEALTH_KEY] = metrics, health
     scheduler = app[SCHEDULER_KEY] = Scheduler(
-        db, clock, jobs, report=errors.report, on_ran=delivery.wake, env=env
+        db,
+        clock,
+        jobs,
+        report=errors.report,
+        on_ran=delivery.wake,
+        env=env,
+        on_run=metrics.job_run,
     )
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
-        await db.migrate()
+        if settings.migrate_on_start:
+            await migrate_logged(db)
         adapter.bot_framework_authentication.start()  # signing keys, fetched off the loop
         delivery.start()
+        roster.start()
         scheduler.start()
         yield
+        # Turns under way have finished (aiohttp waits for them before cleanup).
         await scheduler.stop()
-        await delivery.stop()
+        await roster.stop()
+        await delivery.stop(grace=settings.shutdown_grace_seconds)
         await adapter.bot_framework_authentication.close()
         await db.dispose()
 
+    async def draining(_app: web.Application) -> None:
+        health.draining = True  # /readyz says 503 while the last turns finish
+
+    app.on_shutdown.append(draining)
     app.cleanup_ctx.append(lifecycle)
     return app
 
 
+async def migrate_logged(db: Database) -> None:
+    """Migrate (under the database's lock) and say what happened: one replica of many
+    that start together logs "migrated", the others "already at"."""
+    before, after = await db.migrate()
+    if before == after:
+        log.info("database schema already at %s", after, extra={"revision": after})
+    else:
+        log.info(
+            "migrated database schema from %s to %s",
+            before or "empty",
+            after,
+            extra={"revision": after, "from_revision": before},
+        )
+
+
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.logging_level,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    # The SDK and HTTP libraries log request bodies at DEBUG/INFO; keep user text out.
-    for noisy in ("msrest", "botbuilder", "botframework", "aiohttp.access", "msal", "apscheduler"):
-        logging.getLogger(noisy).setLevel(max(settings.logging_level, logging.WARNING))
+    logs.configure(settings)
 
 
 def serve(settings: Settings) -> None:
     configure_logging(settings)
     log.info("listening on http://%s:%d/api/messages", settings.host, settings.port)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        # SIGTERM: stop accepting, let turns under way finish for this long, then clean up.
+        shutdown_timeout=settings.shutdown_grace_seconds,
+    )
 
 
 def migrate(settings: Settings) -> None:
     async def run() -> None:
         db = Database(settings.database_url)
         try:
-            await db.migrate()
+            await migrate_logged(db)
         finally:
             await db.dispose()
 
+    configure_logging(settings)
     asyncio.run(run())
     print(f"database is at the newest schema ({_redacted(settings.database_url)})")
 

@@ -15,6 +15,9 @@ from typing import Any
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///mentorbot.db"
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
+# Who may read /metrics: nobody, callers on this machine, or callers with the token.
+METRICS_ACCESS = ("off", "loopback", "token")
 
 
 class SettingsError(ValueError):
@@ -38,13 +41,24 @@ class DeliverySettings:
     # A claimed row whose worker has not finished it by then is taken over (crash).
     lease_seconds: float = 60.0
     timeout_seconds: float = 20.0
+    # Tenants one worker drains at once (each under a lease, see docs/architecture.md):
+    # 10 x Teams' 50/s per tenant is about what one replica sends.
+    tenants_per_worker: int = 10
+    # A tenant's lease; a worker sends for it only while the lease has at least the
+    # longest rate window left, so a successor never overlaps its windows.
+    tenant_lease_seconds: float = 75.0
+
+    @property
+    def longest_window(self) -> float:
+        return max(seconds for _, seconds in self.conversation_limits)
 
 
 @dataclass(frozen=True)
 class Settings:
     app_id: str = ""
     app_password: str = field(default="", repr=False)
-    app_type: str = "MultiTenant"
+    # Azure no longer creates multi-tenant bots; single tenant is the default.
+    app_type: str = "SingleTenant"
     app_tenant_id: str = ""
     database_url: str = DEFAULT_DATABASE_URL
     host: str = "127.0.0.1"
@@ -52,6 +66,14 @@ class Settings:
     admins: frozenset[str] = frozenset()
     allowed_tenants: frozenset[str] = frozenset()
     log_level: str = "INFO"
+    log_format: str = "text"  # json: one JSON object a line (structlog), with ids
+    metrics: str = "loopback"
+    metrics_token: str = field(default="", repr=False)
+    # Apply migrations at start-up (under a database lock); off when a release step runs
+    # `mentorbot migrate` before the new version starts.
+    migrate_on_start: bool = True
+    # On SIGTERM: how long in-flight turns and sends may take before the process stops.
+    shutdown_grace_seconds: float = 10.0
     # Where inbound Bot Framework tokens' signing keys are published. Only tests
     # and sovereign clouds change it; empty means the SDK's public-cloud default.
     openid_metadata_url: str = ""
@@ -72,6 +94,12 @@ class Settings:
     def auth_enabled(self) -> bool:
         return bool(self.app_id)
 
+    @property
+    def sdk_app_type(self) -> str:
+        """What the SDK is told: without an app id (local development, authentication
+        off) its single-tenant and managed-identity modes would refuse to start."""
+        return self.app_type if self.app_id else "MultiTenant"
+
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
@@ -81,7 +109,7 @@ class Settings:
         return cls(
             app_id=env.get("MicrosoftAppId", "").strip(),
             app_password=env.get("MicrosoftAppPassword", ""),
-            app_type=_choice(env, "MicrosoftAppType", APP_TYPES, "MultiTenant"),
+            app_type=_choice(env, "MicrosoftAppType", APP_TYPES, "SingleTenant"),
             app_tenant_id=env.get("MicrosoftAppTenantId", "").strip(),
             database_url=_database_url(env.get("DATABASE_URL", "").strip()),
             host=env.get("HOST", "127.0.0.1").strip() or "127.0.0.1",
@@ -89,6 +117,11 @@ class Settings:
             admins=_id_set(env.get("ADMINS", "")),
             allowed_tenants=_id_set(env.get("ALLOWED_TENANTS", "")),
             log_level=_choice(env, "LOG_LEVEL", LOG_LEVELS, "INFO", upper=True),
+            log_format=_choice(env, "LOG_FORMAT", LOG_FORMATS, "text"),
+            metrics=_choice(env, "METRICS", METRICS_ACCESS, "loopback"),
+            metrics_token=env.get("METRICS_TOKEN", "").strip(),
+            migrate_on_start=_flag(env, "MIGRATE_ON_START", True),
+            shutdown_grace_seconds=_positive_float(env, "SHUTDOWN_GRACE_SECONDS", 10.0),
             openid_metadata_url=env.get("BOT_OPENID_METADATA_URL", "").strip(),
             public_url=_public_url(env.get("PUBLIC_URL", "")),
             delivery=_delivery(env),
@@ -98,12 +131,19 @@ class Settings:
         )._checked()
 
     def _checked(self) -> Settings:
-        if self.app_type == "SingleTenant" and self.app_id and not self.app_tenant_id:
+        if self.metrics == "token" and len(self.metrics_token) < 16:
+            raise SettingsError("METRICS_TOKEN must be at least 16 characters when METRICS=token")
+        if self.delivery.tenant_lease_seconds < 2 * (self.delivery.longest_window + 1):
             raise SettingsError(
-                "MicrosoftAppTenantId must be set when MicrosoftAppType is SingleTenant"
+                "DELIVERY_TENANT_LEASE_SECONDS must be at least twice (the longest window of "
+                "DELIVERY_CONVERSATION_LIMITS + 1 s)"
             )
         if self.app_id and self.app_type != "UserAssignedMSI" and not self.app_password:
             raise SettingsError("MicrosoftAppPassword must be set when MicrosoftAppId is set")
+        if self.app_type != "MultiTenant" and self.app_id and not self.app_tenant_id:
+            raise SettingsError(
+                f"MicrosoftAppTenantId must be set when MicrosoftAppType is {self.app_type}"
+            )
         return self
 
     @property
@@ -198,7 +238,24 @@ def _delivery(env: Mapping[str, str]) -> DeliverySettings:
         concurrency=int(_positive_float(env, "DELIVERY_CONCURRENCY", d.concurrency)),
         lease_seconds=_positive_float(env, "DELIVERY_LEASE_SECONDS", d.lease_seconds),
         timeout_seconds=_positive_float(env, "DELIVERY_TIMEOUT_SECONDS", d.timeout_seconds),
+        tenants_per_worker=int(
+            _positive_float(env, "DELIVERY_TENANTS_PER_WORKER", d.tenants_per_worker)
+        ),
+        tenant_lease_seconds=_positive_float(
+            env, "DELIVERY_TENANT_LEASE_SECONDS", d.tenant_lease_seconds
+        ),
     )
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false (got {raw!r})")
 
 
 def _windows(

@@ -264,10 +264,20 @@ class CappedConnector(CountingConnector):
     does not deliver it again) and dropped repeats.
     """
 
-    def __init__(self, port: int, cap: int, retry_after: float = 1.0, window: float = 1.0) -> None:
+    def __init__(
+        self,
+        port: int,
+        cap: int,
+        retry_after: float = 1.0,
+        window: float = 1.0,
+        conversation_limits: tuple[tuple[int, float], ...] = (),
+    ) -> None:
         super().__init__(port)
         self.cap, self.retry_after, self.window = cap, retry_after, window
+        # Teams' per-conversation windows too, when given: (messages, seconds) each.
+        self.conversation_limits = conversation_limits
         self._accepted: dict[str, collections.deque[float]] = {}
+        self._sends: dict[str, collections.deque[float]] = {}
         self._clear()
 
     def _clear(self) -> None:
@@ -278,9 +288,11 @@ class CappedConnector(CountingConnector):
         self.multi = 0  # conversations with more than one delivered message
         self.first_delivery: float | None = None  # time.monotonic() of this process
         self.last_new_recipient: float | None = None  # when the latest 1st delivery came
+        self.last_delivery: float | None = None
         self.per_second: collections.Counter[int] = collections.Counter()  # since the first
         self.max_in_window = 0
         self.throttled_at: list[float] = []  # monotonic times of the first 429s
+        self.conversation_throttled = 0  # 429s for a conversation's windows
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = None
@@ -293,7 +305,16 @@ class CappedConnector(CountingConnector):
             if match and match.group(1) is None:
                 conversation = request.path.split("/")[3]
                 self.attempts[conversation] += 1
-        if not self._admit(_tenant_of(body), time.monotonic()):
+        now = time.monotonic()
+        if conversation is not None and not self._admit_send(conversation, now):
+            self.throttled[conversation] += 1
+            self.conversation_throttled += 1
+            return web.json_response(
+                {"error": {"code": "TooManyRequests", "message": "conversation limit"}},
+                status=429,
+                headers={"Retry-After": f"{self.retry_after:g}"},
+            )
+        if not self._admit(_tenant_of(body), now):
             if len(self.throttled_at) < 1000:
                 self.throttled_at.append(time.monotonic())
             if conversation is not None:
@@ -307,6 +328,22 @@ class CappedConnector(CountingConnector):
             )
         # The body is read now: hand it on (FakeConnector skips reading a read body).
         return await super()._handle(_BodyRead(request, body))  # type: ignore[arg-type]
+
+    def _admit_send(self, conversation: str, now: float) -> bool:
+        """Teams' per-conversation windows, counted at arrival (a channel's threads count
+        as the channel)."""
+        if not self.conversation_limits:
+            return True
+        key = conversation.split(";", 1)[0]
+        sends = self._sends.setdefault(key, collections.deque())
+        longest = max(seconds for _, seconds in self.conversation_limits)
+        while sends and sends[0] <= now - longest:
+            sends.popleft()
+        for count, seconds in self.conversation_limits:
+            if sum(1 for t in sends if t > now - seconds) >= count:
+                return False
+        sends.append(now)
+        return True
 
     def _admit(self, tenant: str, now: float) -> bool:
         accepted = self._accepted.setdefault(tenant, collections.deque())
@@ -328,6 +365,7 @@ class CappedConnector(CountingConnector):
         if self.first_delivery is None:
             self.first_delivery = now
         self.per_second[int(now - self.first_delivery)] += 1
+        self.last_delivery = now
         self.delivered[conversation] += 1
         if self.delivered[conversation] == 1:
             self.last_new_recipient = now
@@ -350,6 +388,8 @@ class CappedConnector(CountingConnector):
             "attempts": sum(self.attempts.values()),
             "conversations_attempted": len(self.attempts),
             "throttled_429": sum(self.throttled.values()),
+            "conversation_throttled_429": self.conversation_throttled,
+            "last_delivery_at": self.last_delivery,
             "max_attempts_per_conversation": max(self.attempts.values(), default=0),
             "max_accepted_in_window": self.max_in_window,
             "now": time.monotonic(),
@@ -396,11 +436,22 @@ def _tenant_of(body: Any) -> str:
     return "-"
 
 
-async def serve_connector(port: int, tenant_cap: int | None = None) -> None:
-    connector = CountingConnector(port) if tenant_cap is None else CappedConnector(port, tenant_cap)
+async def serve_connector(
+    port: int,
+    tenant_cap: int | None = None,
+    conversation_limits: tuple[tuple[int, float], ...] = (),
+) -> None:
+    connector = (
+        CountingConnector(port)
+        if tenant_cap is None
+        else CappedConnector(port, tenant_cap, conversation_limits=conversation_limits)
+    )
 
-    async def stats(_request: web.Request) -> web.Response:
-        return web.json_response(connector.stats())
+    async def stats(request: web.Request) -> web.Response:
+        body = connector.stats()
+        if request.query.get("full") == "1" and isinstance(connector, CappedConnector):
+            body["delivered_by_conversation"] = dict(connector.delivered)
+        return web.json_response(body)
 
     async def reset(_request: web.Request) -> web.Response:
         connector.reset()
@@ -435,12 +486,21 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="enforce at most N accepted requests per tenant in any rolling 1 s (else 429)",
     )
+    connector.add_argument(
+        "--conversation-limits",
+        default="",
+        help="with --tenant-cap: also Teams' per-conversation windows, e.g. 7/1,8/2,60/30",
+    )
     args = parser.parse_args(argv)
     if args.command == "connector" and args.tenant_cap is not None and args.tenant_cap < 1:
         parser.error("--tenant-cap must be >= 1")
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     if args.command == "connector":
-        asyncio.run(serve_connector(args.port, args.tenant_cap))
+        limits = tuple(
+            (int(n), float(s))
+            for n, s in (w.split("/") for w in args.conversation_limits.split(",") if w)
+        )
+        asyncio.run(serve_connector(args.port, args.tenant_cap, limits))
     return 0
 
 

@@ -41,7 +41,7 @@ def build_adapter(settings: Settings) -> CloudAdapter:
     config = SimpleNamespace(
         APP_ID=settings.app_id,
         APP_PASSWORD=settings.app_password,
-        APP_TYPE=settings.app_type,
+        APP_TYPE=settings.sdk_app_type,
         APP_TENANTID=settings.app_tenant_id,
     )
     inner = ConfigurationBotFrameworkAuthentication(config)

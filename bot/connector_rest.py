@@ -1,4 +1,5 @@
-"""The three Bot Connector calls the outbox makes, as plain JSON on the shared session.
+"""The Bot Connector calls the outbox makes (send, update, create conversation) and the
+roster importer's paged members, as plain JSON on the shared session.
 
 Turn replies go through the SDK. Proactive fan-out skips msrest's model serialization
 and response parsing, which were the largest cost per message (about 1 ms of 2.4),
@@ -65,15 +66,29 @@ class ConnectorRest:
             "POST", service_url, f"{_base(service_url)}/v3/conversations", parameters
         )
 
+    async def paged_members(
+        self, service_url: str, conversation_id: str, page_size: int, token: str | None
+    ) -> dict[str, Any]:
+        """One page of a team's roster: {"members": [...], "continuationToken": ...}."""
+        url = f"{_base(service_url)}/v3/conversations/{quote(conversation_id, safe='')}"
+        url += f"/pagedmembers?pageSize={page_size}"
+        if token:
+            url += f"&continuationToken={quote(token, safe='')}"
+        return await self._request("GET", service_url, url, None)
+
     async def _request(
-        self, method: str, service_url: str, url: str, body: dict[str, Any]
+        self, method: str, service_url: str, url: str, body: dict[str, Any] | None
     ) -> dict[str, Any]:
         headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT}
         token = await self._token(service_url)
         if token:
             headers["Authorization"] = f"Bearer {token}"
         async with self._http.get().request(
-            method, url, data=json.dumps(body), headers=headers, timeout=self._timeout
+            method,
+            url,
+            data=None if body is None else json.dumps(body),
+            headers=headers,
+            timeout=self._timeout,
         ) as response:
             text = await response.text()
             if response.status >= 400:

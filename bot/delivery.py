@@ -25,6 +25,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.connector_rest import ConnectorError, ConnectorRest
 from bot.ratelimit import TeamsLimits
+from bot.tenant_leases import TenantLeases
 from bot.tokens import TokenUnavailable
 from dialogs.core.errors import report
 from dialogs.core.outbox import Message
@@ -41,6 +42,14 @@ FLUSH_EVERY = 0.05  # seconds: outcomes are written in small batches...
 FLUSH_BATCH = 32  # ...of at most this many rows (what a crash could leave unrecorded)
 SPACING_POLL_SECONDS = 5.0  # how soon to look again while the message to space from is out
 WallClock = Callable[[], datetime]
+
+
+class Observer:
+    """What the worker tells metrics and logs (bot/metrics.py gives the real one)."""
+
+    def outcome(self, row: OutboxMessage, outcome: Outcome) -> None: ...
+
+    def throttled(self) -> None: ...
 
 
 class Retry(Exception):
@@ -110,12 +119,15 @@ class DeliveryWorker:
         config: DeliverySettings,
         wall_clock: WallClock | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        observer: Observer | None = None,
     ) -> None:
         self.db, self.adapter, self.app_id, self.config = db, adapter, app_id, config
         self.wall_clock = wall_clock or (lambda: datetime.now(UTC))
         self.monotonic = monotonic
         self.worker_id = uuid.uuid4().hex
         self.limits = TeamsLimits(config.conversation_limits, config.tenant_per_second)
+        self.leases = TenantLeases(self.worker_id, config, monotonic)
+        self.observer = observer or Observer()
         auth = adapter.bot_framework_authentication
         self.rest = ConnectorRest(auth.http, self._credentials, config.timeout_seconds, auth.tokens)
         self._http_slots = asyncio.Semaphore(config.concurrency)
@@ -128,24 +140,47 @@ class DeliveryWorker:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="mentorbot-delivery")
 
-    async def stop(self) -> None:
+    @property
+    def alive(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def stop(self, grace: float = 0.0) -> None:
+        """Stop claiming; let sends under way finish for up to `grace` seconds; record
+        their outcomes; hand back what is still claimed (rows and tenants)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._inflight and grace > 0:
+            await asyncio.wait(list(self._inflight), timeout=grace)
         for task in self._inflight:
             task.cancel()
         await asyncio.gather(*self._inflight, return_exceptions=True)
         await self._flush()
+        await self._hand_back()
+
+    async def _hand_back(self) -> None:
+        try:
+            async with self.db.unit() as repos:
+                rows = await repos.outbox.release_mine(self.worker_id)
+                await self.leases.hand_back(repos, self.wall_clock())
+        except Exception as exc:  # the leases run out anyway; another replica takes over
+            report("delivery", exc, worker=self.worker_id, stage="hand back")
+            return
+        if rows:
+            log.info("handed back %d claimed message(s) at shutdown", rows)
 
     def wake(self) -> None:
         self._wake.set()
 
     # --- the loop -----------------------------------------------------------------
     async def _run(self) -> None:
-        next_recovery = next_renewal = 0.0
+        next_recovery = next_renewal = next_tenants = 0.0
         while True:
             try:
+                if self.monotonic() >= next_tenants:
+                    await self._renew_tenants()
+                    next_tenants = self.monotonic() + self.leases.renew_every
                 if self.monotonic() >= next_recovery:
                     await self._recover()
                     self.limits.prune(self.monotonic())  # bounded by what is recent
@@ -202,6 +237,10 @@ class DeliveryWorker:
         if count:
             log.warning("took over %d message(s) whose worker stopped mid-send", count)
 
+    async def _renew_tenants(self) -> None:
+        async with self.db.unit() as repos:
+            await self.leases.renew(repos, self.wall_clock())
+
     async def _renew(self) -> None:
         lease = self.wall_clock() + timedelta(seconds=self.config.lease_seconds)
         async with self.db.unit() as repos:
@@ -211,7 +250,13 @@ class DeliveryWorker:
         now = self.wall_clock()
         lease = now + timedelta(seconds=self.config.lease_seconds)
         async with self.db.unit() as repos:
-            rows = await repos.outbox.claim_due(self.worker_id, now, lease, limit)
+            tenants = self.leases.usable(now)
+            rows = await repos.outbox.claim_due(self.worker_id, now, lease, limit, tenants)
+            if len(rows) < limit and self.leases.should_look(bool(tenants)):
+                more = await self.leases.acquire(repos, now)  # tenants nobody drains
+                rows += await repos.outbox.claim_due(
+                    self.worker_id, now, lease, limit - len(rows), more
+                )
             messages = {r.id: Message.of_row(r) for r in rows}
             users = await repos.users.by_ids({r.user_id for r in rows if r.user_id})
             teams = await repos.teams.by_ids({r.team_id for r in rows if r.team_id})
@@ -223,6 +268,9 @@ class DeliveryWorker:
             waiting = {r.id: t for r in rows if (t := _spaced_until(messages[r.id], related, now))}
             if waiting:
                 await repos.outbox.defer(self.worker_id, waiting)
+        for row in rows:
+            if row.id not in waiting:
+                self.leases.began(row.tenant_id)
         return [
             Claimed(
                 row,
@@ -235,7 +283,9 @@ class DeliveryWorker:
             if row.id not in waiting
         ]
 
-    def _record(self, outcome: Outcome) -> None:
+    def _record(self, outcome: Outcome, row: OutboxMessage) -> None:
+        self.leases.ended(row.tenant_id)
+        self.observer.outcome(row, outcome)
         if not self._pending.outcomes:
             self._pending.since = self.monotonic()
         self._pending.outcomes.append(outcome)
@@ -260,7 +310,7 @@ class DeliveryWorker:
         try:
             target, activity_id = await self._attempt(claimed)
         except Retry as retry:
-            self._record(self._retry_or_fail(row, retry))
+            self._record(self._retry_or_fail(row, retry), row)
         except Fail as fail:
             self._record(
                 Outcome(
@@ -269,13 +319,14 @@ class DeliveryWorker:
                     error=str(fail),
                     unreachable_user=row.user_id if fail.unreachable else None,
                     at=self.wall_clock(),
-                )
+                ),
+                row,
             )
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bug or an unknown fault: retried, then failed
             report("delivery", exc, message=row.id)
-            self._record(self._retry_or_fail(row, Retry(f"{exc.__class__.__name__}: {exc}")))
+            self._record(self._retry_or_fail(row, Retry(f"{exc.__class__.__name__}: {exc}")), row)
         else:
             self._record(
                 Outcome(
@@ -286,7 +337,8 @@ class DeliveryWorker:
                     personal_ref=target.created_ref,
                     ref_user=row.user_id if target.created_ref else None,
                     at=self.wall_clock(),
-                )
+                ),
+                row,
             )
 
     def _retry_or_fail(self, row: OutboxMessage, retry: Retry) -> Outcome:
@@ -312,6 +364,10 @@ class DeliveryWorker:
         return random.uniform(ceiling / 2, ceiling)
 
     async def _attempt(self, claimed: Claimed) -> tuple[Target, str | None]:
+        if not self.leases.may_send(claimed.row.tenant_id, self.wall_clock()):
+            # Our lease could not be renewed (database away): a successor may take the
+            # tenant soon, so send nothing that could land in its windows.
+            raise Retry("this worker's lease on the tenant is running out", 0.0)
         message = claimed.message
         service_url = self._service_url(claimed)
         if message.update:
@@ -432,6 +488,7 @@ class DeliveryWorker:
     def _classify(self, exc: ConnectorError, target: Target) -> Exception:
         status = exc.status
         if status == 429:
+            self.observer.throttled()
             pause = exc.retry_after if exc.retry_after is not None else self.config.backoff_seconds
             self.limits.block(target.limit_key, target.tenant_id, self.monotonic() + pause)
             return Retry("throttled by Teams (429)", exc.retry_after)

@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import logging
 import uuid
+from collections.abc import Callable
 
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
@@ -26,8 +27,9 @@ from bot.activity import (
     to_activity,
     to_inbound,
 )
+from bot.conflicts import in_unit
 from bot.delivery import DeliveryWorker
-from bot.roster import full_roster, with_details
+from bot.roster import with_details
 from dialogs.core import dispatch, once, outbox
 from dialogs.core.errors import report
 from dialogs.core.router import Env
@@ -51,10 +53,13 @@ class MentorBot:
         delivery: DeliveryWorker,
         allowed_tenants: frozenset[str],
         deadline_seconds: float = 10.0,
+        on_install: Callable[[], None] | None = None,
     ) -> None:
         self.db, self.env, self.delivery = db, env, delivery
         self.allowed_tenants = frozenset(t.lower() for t in allowed_tenants)
         self.deadline_seconds = deadline_seconds
+        # Wakes the roster importer: an install's roster is read in the background.
+        self.on_install = on_install
 
     async def on_turn(self, context: TurnContext) -> None:
         activity = context.activity
@@ -81,6 +86,8 @@ class MentorBot:
         await self._answer(context, inbound, result)
         if result.queued:
             self.delivery.wake()
+        if kind == "team_install" and self.on_install is not None:
+            self.on_install()
 
     async def _run(self, context: TurnContext, inbound: Inbound) -> TurnResult | None:
         """The dialogs in one unit of work, within the deadline; None when it ran out
@@ -88,8 +95,12 @@ class MentorBot:
         try:
             async with asyncio.timeout(self.deadline_seconds):
                 try:
-                    async with self.db.unit() as repos:
-                        return await dispatch.handle(inbound, repos, self.env)
+                    # A collision with another replica's turn runs it again (bot/conflicts).
+                    return await in_unit(
+                        self.db,
+                        f"turn:{context.activity.id or '-'}",
+                        lambda repos: dispatch.handle(inbound, repos, self.env),
+                    )
                 except once.Repeated as repeat:  # rolled back: answer as the first time
                     async with self.db.unit() as repos:
                         return await once.answer(repos, repeat.key)
@@ -152,8 +163,6 @@ class MentorBot:
 
     async def _members(self, context: TurnContext, kind: Kind) -> tuple[Person, ...]:
         team_id = str(team_of(context.activity).get("id") or "")
-        if kind == "team_install":
-            return await full_roster(context, team_id)
         if kind == "members_added":
             return await with_details(context, team_id, changed_members(context.activity, kind))
         if kind == "members_removed":

@@ -1,4 +1,4 @@
-"""Reading a team's roster through the connector (all pages)."""
+"""Member details for people added to a team (the whole roster: bot/roster_import.py)."""
 
 from __future__ import annotations
 
@@ -11,19 +11,6 @@ from bot.activity import person_of
 from dialogs.core.types import Person
 
 log = logging.getLogger("mentorbot.roster")
-PAGE_SIZE = 500
-
-
-async def full_roster(context: TurnContext, team_id: str) -> tuple[Person, ...]:
-    bot_id = context.activity.recipient.id if context.activity.recipient else None
-    people: list[Person] = []
-    token: str | None = None
-    while True:
-        page = await TeamsInfo.get_paged_team_members(context, team_id, token, PAGE_SIZE)
-        people += [person_of(m) for m in page.members or [] if m.id and m.id != bot_id]
-        token = page.continuation_token
-        if not token:
-            return tuple(people)
 
 
 async def with_details(

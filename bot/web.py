@@ -1,4 +1,4 @@
-"""HTTP routes: POST /api/messages and GET /healthz."""
+"""HTTP route POST /api/messages (probes: bot/health.py; /metrics: bot/metrics.py)."""
 
 from __future__ import annotations
 
@@ -8,32 +8,33 @@ import time
 from aiohttp import web
 from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
 
-from bot.activity import BadActivity, parse_body
+from bot.activity import BadActivity, parse_body, tenant_of
 from bot.auth import AuthError
 from bot.handler import ROUTE_KEY, MentorBot
-from storage import Database
+from bot.logs import turn_fields
+from bot.metrics import Metrics
 
 log = logging.getLogger("mentorbot.http")
 MAX_BODY = 1024 * 1024
 
 
 class Routes:
-    def __init__(self, adapter: CloudAdapter, bot: MentorBot, db: Database) -> None:
-        self.adapter, self.bot, self.db = adapter, bot, db
+    def __init__(self, adapter: CloudAdapter, bot: MentorBot, metrics: Metrics) -> None:
+        self.adapter, self.bot, self.metrics = adapter, bot, metrics
 
     def install(self, app: web.Application) -> None:
         app.router.add_post("/api/messages", self.messages)
-        app.router.add_get("/healthz", self.healthz)
 
     async def messages(self, request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
         if "json" not in request.headers.get("Content-Type", ""):
-            return _problem(415, "send the activity as application/json")
+            return self._rejected(415, "send the activity as application/json", started)
         try:
             activity = parse_body(await request.read())
         except BadActivity as exc:
-            return _problem(400, str(exc))
+            return self._rejected(400, str(exc), started)
         try:
             auth = await self.adapter.bot_framework_authentication.authenticate_request(
                 activity, request.headers.get("Authorization", "")
@@ -41,7 +42,7 @@ class Routes:
         except Exception as exc:  # bad, expired or unverifiable token: all are 401
             # One line, no traceback: anyone can send these, as often as they like.
             log.info("rejected an activity (401): %s", _reason(exc))
-            return _problem(401, "a valid Bot Framework token is required")
+            return self._rejected(401, "a valid Bot Framework token is required", started)
         route = ["-"]
 
         async def logic(context: TurnContext) -> None:
@@ -51,22 +52,26 @@ class Routes:
                 route[0] = context.turn_state.get(ROUTE_KEY, "-")
 
         invoke = await self.adapter.process_activity(auth, activity, logic)
-        log.info(
-            "turn type=%s route=%s ms=%.1f",
-            activity.type,
-            route[0],
-            (time.perf_counter() - started) * 1000,
-        )
+        self._observe(activity, route[0], started)
         if invoke is not None:
             # A plain dict body (a card action's answer) needs no msrest serializing.
             body = invoke.body if isinstance(invoke.body, dict) else serializer_helper(invoke.body)
             return web.json_response(body, status=invoke.status)
         return web.Response(status=200)
 
-    async def healthz(self, _request: web.Request) -> web.Response:
-        if await self.db.ping():
-            return web.json_response({"status": "ok"})
-        return web.json_response({"status": "database unavailable"}, status=503)
+    def _observe(self, activity: Activity, route: str, started: float) -> None:
+        """One log line and the metrics of a turn: ids, route, time, outcome."""
+        seconds = time.perf_counter() - started
+        outcome = "error" if route == "error" else "ok"
+        self.metrics.turn(route, outcome, seconds)
+        fields = turn_fields(activity, tenant_of(activity), route, seconds * 1000, outcome)
+        log.info(
+            "turn type=%s route=%s ms=%.1f", activity.type, route, seconds * 1000, extra=fields
+        )
+
+    def _rejected(self, status: int, detail: str, started: float) -> web.Response:
+        self.metrics.turn("-", "rejected", time.perf_counter() - started)
+        return _problem(status, detail)
 
 
 def _reason(exc: Exception) -> str:

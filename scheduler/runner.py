@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +32,8 @@ STOP_TIMEOUT_SECONDS = 30.0  # how long stop() lets a running tick finish
 _TICK_ID = "tick"
 
 Ran = tuple[str, str, str]  # (job, scope, period)
+# Told after every run: (job, "done" | "failed" | "skipped", seconds, lag behind due time).
+RunObserver = Callable[[str, str, float, float], None]
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,11 @@ class _Target:
     scope: str  # "team:<teams.id>" or "global"
     team_id: int | None
     due: Occurrence
+
+
+def job_run_id(job: str, scope: str, period: str) -> str:
+    """What names one run of a job in logs and on the outbox rows it queued."""
+    return f"job:{job}:{scope}:{period}"
 
 
 class Scheduler:
@@ -53,6 +61,7 @@ class Scheduler:
         tick_seconds: float = DEFAULT_TICK_SECONDS,
         on_ran: Callable[[], None] | None = None,
         env: Any = None,
+        on_run: RunObserver | None = None,
     ) -> None:
         names = [job.name for job in jobs]
         if len(set(names)) != len(names):
@@ -64,6 +73,7 @@ class Scheduler:
         # Called after a run commits (the app wakes the delivery worker for its messages).
         self._on_ran = on_ran
         self._env = env  # handed to every job as ctx.env (the app's settings for them)
+        self._on_run = on_run
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         # One tick at a time in this process; other replicas are kept out by the claim.
         self._lock = asyncio.Lock()
@@ -122,7 +132,11 @@ class Scheduler:
                 for target in targets:
                     if await self._run(job, target, now):
                         ran.append((job.name, target.scope, target.due.period))
-                        log.info("job ran job=%s %s period=%s", *ran[-1])
+                        log.info(
+                            "job ran job=%s %s period=%s",
+                            *ran[-1],
+                            extra={"job_run": job_run_id(*ran[-1]), "outcome": "done"},
+                        )
             if ran and self._on_ran is not None:
                 self._on_ran()
             return ran
@@ -160,8 +174,11 @@ class Scheduler:
     async def _run(self, job: Job, target: _Target, now: datetime) -> bool:
         """Claim and run one period in one transaction; True when it committed."""
         key = (job.name, target.scope, target.due.period)
+        started = time.perf_counter()
+        outcome = "skipped"
         try:
-            async with self._db.unit() as repos:
+            # Outbox rows the run queues carry its id (logs tie a message to its run).
+            async with self._db.unit(origin=job_run_id(*key)) as repos:
                 # The claim comes first: a replica that loses it waits here, then skips.
                 if not await repos.job_runs.claim(*key, now, MAX_ATTEMPTS):
                     return False
@@ -170,9 +187,15 @@ class Scheduler:
                     JobContext(repos, target.team_id, due.period, due.due_at, now, self._env)
                 )
                 await repos.job_runs.finish(*key, self._clock())
+            outcome = "done"
         except Exception as exc:
+            outcome = "failed"
             await self._failed(job, target, exc)
             return False
+        finally:
+            if self._on_run is not None:
+                lag = (now - target.due.due_at).total_seconds()
+                self._on_run(job.name, outcome, time.perf_counter() - started, lag)
         return True
 
     async def _failed(self, job: Job, target: _Target, exc: Exception) -> None:

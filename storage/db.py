@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -32,6 +33,10 @@ def is_timeout(error: BaseException) -> bool:
     return isinstance(error, exc.DBAPIError) and getattr(error.orig, "pgcode", None) in _PG_TIMEOUTS
 
 
+# pg_advisory_xact_lock key for migrations: replicas starting together migrate once.
+MIGRATION_LOCK = 0x6D656E746F72  # "mentor"
+
+
 class Database:
     """Owns the engine. `unit()` is one transaction, committed when the block ends.
 
@@ -51,9 +56,11 @@ class Database:
         return self.url.startswith("sqlite")
 
     @asynccontextmanager
-    async def unit(self) -> AsyncIterator[Repos]:
+    async def unit(self, origin: str | None = None) -> AsyncIterator[Repos]:
+        """One transaction. `origin` names what it runs for ("turn:<activity id>",
+        "job:<name>:<scope>:<period>"): outbox rows queued in it carry it."""
         async with self._sessions() as session, session.begin():
-            yield Repos(session)
+            yield Repos(session, origin)
 
     async def ping(self, timeout: float = 2.0) -> bool:
         try:
@@ -63,13 +70,33 @@ class Database:
             return False
         return True
 
-    async def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision (without the statement
-        timeout: a migration of a big table may take long, once)."""
+    async def migrate(self) -> tuple[str | None, str | None]:
+        """Bring the schema to the newest Alembic revision; (before, after).
+
+        On PostgreSQL the whole upgrade runs under a transaction-level advisory lock:
+        replicas starting together on an empty database take turns, the first migrates,
+        the others find the schema at head and change nothing. Neither the lock wait nor
+        the upgrade is held to the statement or lock timeout (a migration of a big table
+        may take long, once)."""
         async with self.engine.begin() as conn:
-            if not self.is_sqlite:
+            if conn.dialect.name == "postgresql":
                 await conn.execute(text("SET LOCAL statement_timeout = 0"))
+                await conn.execute(text("SET LOCAL lock_timeout = 0"))
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
+            before = await conn.run_sync(_current_revision)
             await conn.run_sync(_upgrade)
+            after = await conn.run_sync(_current_revision)
+        return before, after
+
+    async def schema_at_head(self, timeout: float = 2.0) -> bool:
+        """The database answers and its schema is the newest revision."""
+        try:
+            async with asyncio.timeout(timeout), self.engine.connect() as conn:
+                return await conn.run_sync(_current_revision) == head_revision()
+        except Exception:
+            return False
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -115,11 +142,30 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _upgrade(sync_conn: Any) -> None:
-    from alembic import command
+def _config() -> Any:
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(resources.files("storage") / "migrations"))
+    return config
+
+
+def _upgrade(sync_conn: Any) -> None:
+    from alembic import command
+
+    config = _config()
     config.attributes["connection"] = sync_conn
     command.upgrade(config, "head")
+
+
+def _current_revision(sync_conn: Any) -> str | None:
+    from alembic.migration import MigrationContext
+
+    return MigrationContext.configure(sync_conn).get_current_revision()
+
+
+@cache
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_config()).get_current_head()

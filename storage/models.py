@@ -99,6 +99,8 @@ class Membership(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     joined_at: Mapped[datetime] = mapped_column()
     left_at: Mapped[datetime | None] = mapped_column()
+    # The roster import that last listed this member (members it did not list have left).
+    roster_import_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class TeamAdmin(Base):
@@ -161,6 +163,44 @@ class OutboxMessage(Base):
     # When its contents were blanked (retention, or `delete my data`): the row stays for
     # counts and for later updates of a sent card, which need only where it went.
     redacted_at: Mapped[datetime | None] = mapped_column()
+    # The recipient's tenant: one worker at a time drains a tenant (delivery_leases).
+    tenant_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    # What queued it: "turn:<activity id>" or "job:<name>:<scope>:<period>" (for logs).
+    origin: Mapped[str | None] = mapped_column(String(300))
+
+
+class DeliveryLease(Base):
+    """A tenant's outbox is drained by one delivery worker at a time, so Teams'
+    per-tenant and per-conversation limits, kept in that worker's memory, hold across
+    replicas (see docs/architecture.md, "Many replicas")."""
+
+    __tablename__ = "delivery_leases"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    worker: Mapped[str] = mapped_column(String(64))
+    lease_until: Mapped[datetime] = mapped_column()
+
+
+class RosterImport(Base):
+    """Reading a team's roster after an install, page by page, in the background.
+
+    Each page commits with its continuation token, so a crash resumes where it stopped."""
+
+    __tablename__ = "roster_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|done|failed
+    continuation: Mapped[str | None] = mapped_column(Text)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column()
+    origin: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
 
 
 class Schedule(Base):

@@ -22,7 +22,7 @@ from bot.delivery import DeliveryWorker
 from scheduler import Job
 from settings import DeliverySettings, Settings
 from storage import Database
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, RosterImport
 from tests.fakes.connector import FakeConnector
 
 PG_ADMIN_URL = os.environ.get(
@@ -196,15 +196,34 @@ class BotUnderTest:
             return resp.status, body
 
     async def send(self, activity: dict[str, Any]) -> list[str]:
-        """POST an activity; returns the texts the bot sent back during the turn."""
+        """POST an activity; returns the texts the bot sent back during the turn.
+
+        After a team install it also waits until the roster, which the bot reads in
+        the background, is in (tests go on as if the members were there at once)."""
         before = len(self.connector.calls)
         status, body = await self.post(activity)
         assert status == 200, (status, body)
-        return [
+        texts = [
             c.text or ""
             for c in self.connector.calls[before:]
             if c.is_activity_post and c.delivered
         ]
+        if _is_team_install(activity):
+            await self.roster_settled()
+        return texts
+
+    async def roster_settled(self, timeout: float = 30.0) -> None:
+        """Wait until no roster import is pending."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            async with self.db.unit() as repos:
+                stmt = select(RosterImport.status).where(RosterImport.status == "pending")
+                pending = list(await repos.session.scalars(stmt))
+            if not pending:
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError("the roster import did not finish")
+            await asyncio.sleep(0.02)
 
     async def settle(self, timeout: float = 5.0) -> None:
         """Wait until the outbox has nothing pending or sending."""
@@ -218,6 +237,16 @@ class BotUnderTest:
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"outbox did not settle: {statuses}")
             await asyncio.sleep(0.02)
+
+
+def _is_team_install(activity: dict[str, Any]) -> bool:
+    added = [m.get("id") for m in activity.get("membersAdded") or []]
+    team = (activity.get("channelData") or {}).get("team")
+    return (
+        activity.get("type") == "conversationUpdate"
+        and bool(team)
+        and any(member == (activity.get("recipient") or {}).get("id") for member in added)
+    )
 
 
 def _db_of(server: TestServer) -> Database:

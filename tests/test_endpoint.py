@@ -173,6 +173,7 @@ async def secured(settings, connector, clock):
             **settings.__dict__,
             "app_id": APP_ID,
             "app_password": "secret",
+            "app_tenant_id": teams.TENANT,  # SingleTenant, the default
             "openid_metadata_url": url,
         }
     )

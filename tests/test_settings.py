@@ -119,3 +119,36 @@ def test_the_public_url_is_a_base_url_and_defaults_to_host_and_port():
     for bad in ("ftp://bot.contoso.com", "bot.contoso.com", "https://a b", "https://x?y=1"):
         with pytest.raises(SettingsError, match="PUBLIC_URL"):
             Settings.from_env({"PUBLIC_URL": bad})
+
+
+def test_single_tenant_is_the_default_and_a_managed_identity_needs_no_password():
+    from bot.adapter import build_adapter
+
+    assert Settings.from_env({}).app_type == "SingleTenant"
+    msi = Settings.from_env(
+        {
+            "MicrosoftAppId": "11111111-2222-3333-4444-555555555555",
+            "MicrosoftAppType": "UserAssignedMSI",
+            "MicrosoftAppTenantId": "tenant-contoso",
+        }
+    )
+    assert msi.app_type == "UserAssignedMSI" and msi.app_password == ""
+    assert build_adapter(msi) is not None  # the SDK's managed identity mode accepts it
+    with pytest.raises(SettingsError, match="MicrosoftAppTenantId"):
+        Settings.from_env({"MicrosoftAppId": "a", "MicrosoftAppType": "UserAssignedMSI"})
+    # Without an app id (local development) the SDK is told nothing it would refuse.
+    assert Settings.from_env({}).sdk_app_type == "MultiTenant"
+
+
+def test_operations_settings_are_read_and_checked():
+    s = Settings.from_env(
+        {"LOG_FORMAT": "JSON", "MIGRATE_ON_START": "false", "SHUTDOWN_GRACE_SECONDS": "3"}
+    )
+    assert (s.log_format, s.migrate_on_start, s.shutdown_grace_seconds) == ("json", False, 3.0)
+    for env, variable in (
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"MIGRATE_ON_START": "maybe"}, "MIGRATE_ON_START"),
+        ({"DELIVERY_TENANT_LEASE_SECONDS": "10"}, "DELIVERY_TENANT_LEASE_SECONDS"),
+    ):
+        with pytest.raises(SettingsError, match=variable):
+            Settings.from_env(env)

@@ -29,8 +29,14 @@ async def test_install_registers_team_reads_all_roster_pages_and_welcomes(bot):
     texts = await install(bot, members=people)
 
     assert len(texts) == 1 and "Data Guild" in texts[0]
-    welcome = bot.connector.messages()[-1]
-    assert welcome.conversation_id == DATA.id
+    assert "will tell the admins" in texts[0]
+    assert bot.connector.texts(DATA.id) == texts  # the welcome, in the channel
+    # Read in the background (more than one page): the installer hears when all are in.
+    await bot.settle()
+    assert bot.connector.texts("a:1on1-29:ana") == [
+        "All 1203 members of Data Guild are in: I can pair them for coffee, run icebreakers "
+        "and programs there now. Say `/help` to see what you can steer."
+    ]
     pages = [c for c in bot.connector.calls if c.path.endswith("/pagedmembers")]
     assert len(pages) == 3
     assert {c.query.get("pageSize") for c in pages} == {"500"}

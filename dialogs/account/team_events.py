@@ -17,7 +17,8 @@ log = logging.getLogger("mentorbot.team")
 WELCOME = (
     "Hello {team}! I'm Mentorbot. I run mentoring programs, coffee chats and weekly "
     "icebreakers here. Everyone: chat with me 1:1 to set up your profile. "
-    "Admins: @mention me with **/help** to see what you can steer."
+    "Admins: @mention me with **/help** to see what you can steer. I'm reading the "
+    "member list now and will tell the admins 1:1 when everyone is in."
 )
 GREETING = (
     "Hi {name}, welcome to {team}! I'm Mentorbot: I connect colleagues for mentoring "
@@ -26,7 +27,9 @@ GREETING = (
 
 
 async def installed(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
-    """Register the team, its General channel, installer (an admin) and roster."""
+    """Register the team, its General channel and installer (an admin, and a member at
+    once); the roster is read in the background (dialogs/core/roster.py), so Teams gets
+    its answer at once even for a team of 20,000."""
     now = env.clock()
     installer = await touch_sender(repos, inbound, now)
     team = await repos.teams.by_team_id(inbound.team_id or "")
@@ -35,11 +38,9 @@ async def installed(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
     else:
         _reactivate(team, inbound, installer)
     await repos.admins.add(team.id, installer.id, None, now)
-    roster = await upsert_people(repos, inbound.members, inbound, now)
-    await join(repos, team, roster, now)
-    gone = {m for m in (await repos.members.for_team(team.id))} - {u.id for u in roster}
-    await leave(repos, team, gone, now)
-    log.info("team installed team=%s members=%d", team.id, len(roster))
+    await join(repos, team, [installer], now)
+    job = await repos.roster_imports.start(team.id, now)
+    log.info("team installed team=%s roster_import=%s", team.id, job.id)
     return TurnResult(route="team.installed").say(WELCOME.format(team=team.name or "team"))
 
 
@@ -50,7 +51,10 @@ async def members_added(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
     if team is None:
         return result
     users = await upsert_people(repos, inbound.members, inbound, now)
-    for user in await join(repos, team, users, now):
+    await join(repos, team, users, now)
+    # Everyone the event names, once per team (the key): the roster import after an
+    # install may have made them members a moment before this event arrived.
+    for user in users:
         result.queued += await _greet(repos, team, user, now)
     return result
 

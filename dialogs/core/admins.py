@@ -45,6 +45,9 @@ async def authorize(turn: Turn, command: Command) -> bool:
         return False
     turn.team = team
     if await is_admin(turn, team, turn.user):
+        # Admin commands on one team take turns, across replicas: two `/pair now` pressed
+        # at once make one round, and the second admin is told it just ran.
+        await turn.repos.teams.lock(team.id)
         return True
     turn.say(
         f"Sorry, `{command.name}` is for admins of {team.name}. "

@@ -14,4 +14,11 @@ def report(where: str, error: BaseException, **context: object) -> None:
     """Log an unexpected error with its context (ids and names only, never content)."""
     counts[where] += 1
     details = " ".join(f"{key}={value}" for key, value in context.items())
-    log.error("%s failed: %s %s", where, error.__class__.__name__, details, exc_info=error)
+    log.error(
+        "%s failed: %s %s",
+        where,
+        error.__class__.__name__,
+        details,
+        exc_info=error,
+        extra={"where": where, "context": {k: str(v) for k, v in context.items()}},
+    )

@@ -17,8 +17,8 @@ async def touch_sender(repos: Repos, inbound: Inbound, now: datetime) -> User:
     """The sender's row, created or refreshed; writes only when something changed."""
     user = await repos.users.by_teams_id(inbound.sender.id)
     if user is None:
-        return await repos.users.add(_new_user(inbound.sender, inbound, now, seen=True))
-    _refresh(user, inbound.sender, inbound)
+        return await repos.users.add(_new_sender(inbound.sender, inbound, now))
+    _refresh(user, inbound.sender, inbound.tenant_id, inbound.service_url)
     if inbound.is_personal:
         _set_if_changed(user, "personal_ref", inbound.conversation_ref)
         _set_if_changed(user, "timezone_hint", inbound.local_timezone or user.timezone_hint)
@@ -33,15 +33,26 @@ async def touch_sender(repos: Repos, inbound: Inbound, now: datetime) -> User:
 async def upsert_people(
     repos: Repos, people: tuple[Person, ...], inbound: Inbound, now: datetime
 ) -> list[User]:
+    return await upsert_members(repos, people, inbound.tenant_id, inbound.service_url, now)
+
+
+async def upsert_members(
+    repos: Repos,
+    people: tuple[Person, ...],
+    tenant_id: str | None,
+    service_url: str,
+    now: datetime,
+) -> list[User]:
+    """Users for people a roster or an event named (created, or their names refreshed)."""
     known = await repos.users.by_teams_ids(p.id for p in people)
     users = []
     for person in people:
         user = known.get(person.id)
         if user is None:
-            user = _new_user(person, inbound, now, seen=False)
+            user = _listed_user(person, tenant_id, service_url, now)
             repos.session.add(user)
         else:
-            _refresh(user, person, inbound)
+            _refresh(user, person, tenant_id, service_url)
         users.append(user)
     await repos.flush()
     return users
@@ -49,7 +60,7 @@ async def upsert_people(
 
 async def join(repos: Repos, team: Team, users: list[User], now: datetime) -> list[User]:
     """Make users active members; returns those who were not active members before."""
-    memberships = await repos.members.for_team(team.id)
+    memberships = await repos.members.for_users(team.id, [u.id for u in users])
     joined = []
     for user in users:
         membership = memberships.get(user.id)
@@ -75,8 +86,25 @@ async def leave(repos: Repos, team: Team, user_ids: set[int], now: datetime) -> 
     return left
 
 
-def _new_user(person: Person, inbound: Inbound, now: datetime, seen: bool) -> User:
-    personal = seen and inbound.is_personal
+def _listed_user(person: Person, tenant_id: str | None, service_url: str, now: datetime) -> User:
+    """Someone known from a roster or an event, who has not written to the bot."""
+    return User(
+        tenant_id=tenant_id,
+        teams_id=person.id,
+        aad_object_id=person.aad_object_id,
+        name=person.name,
+        email=person.email,
+        upn=person.upn,
+        service_url=service_url,
+        paused=False,
+        opted_out=False,
+        first_seen_at=now,
+    )
+
+
+def _new_sender(person: Person, inbound: Inbound, now: datetime) -> User:
+    """Someone who just wrote to the bot (in 1:1, the chat is theirs to keep)."""
+    personal = inbound.is_personal
     return User(
         tenant_id=inbound.tenant_id,
         teams_id=person.id,
@@ -91,18 +119,18 @@ def _new_user(person: Person, inbound: Inbound, now: datetime, seen: bool) -> Us
         paused=False,
         opted_out=False,
         first_seen_at=now,
-        last_seen_at=now if seen else None,
+        last_seen_at=now,
     )
 
 
-def _refresh(user: User, person: Person, inbound: Inbound) -> None:
+def _refresh(user: User, person: Person, tenant_id: str | None, service_url: str) -> None:
     for attr, value in (
         ("name", person.name),
         ("aad_object_id", person.aad_object_id),
         ("email", person.email),
         ("upn", person.upn),
-        ("tenant_id", inbound.tenant_id),
-        ("service_url", inbound.service_url),
+        ("tenant_id", tenant_id),
+        ("service_url", service_url),
     ):
         if value:
             _set_if_changed(user, attr, value)

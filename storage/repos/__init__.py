@@ -10,23 +10,28 @@ from storage.repos.feedback import FeedbackRepo
 from storage.repos.goals import GoalRepo
 from storage.repos.icebreakers import IcebreakerRepo
 from storage.repos.inbound import InboundRepo
+from storage.repos.leases import LeaseRepo
 from storage.repos.mentoring import ProgramRepo
 from storage.repos.outbox import OutboxRepo, Outcome
 from storage.repos.people import AdminRepo, MembershipRepo, ProfileRepo, TeamRepo, UserRepo
+from storage.repos.roster import RosterImportRepo
 from storage.repos.schedules import JobRunRepo, ScheduleRepo
 
 __all__ = ["Outcome", "Repos"]
 
 
 class Repos:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, origin: str | None = None) -> None:
         self.session = session
+        self.origin = origin
         self.users = UserRepo(session)
         self.teams = TeamRepo(session)
         self.members = MembershipRepo(session)
         self.admins = AdminRepo(session)
         self.profiles = ProfileRepo(session)
-        self.outbox = OutboxRepo(session)
+        self.outbox = OutboxRepo(session, origin)
+        self.leases = LeaseRepo(session)
+        self.roster_imports = RosterImportRepo(session, origin)
         self.schedules = ScheduleRepo(session)
         self.job_runs = JobRunRepo(session)
         self.pairing = PairingRepo(session)

@@ -11,7 +11,7 @@ from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import sql
-from storage.models import OutboxMessage, User
+from storage.models import OutboxMessage, Team, User
 from storage.sql import cast_text, json_escaped
 
 
@@ -43,9 +43,17 @@ class Outcome:
         }
 
 
+def _tenant_of(user_id: int | None, team_id: int | None) -> Any:
+    """The recipient's tenant, else the team's, else "" (read in the INSERT itself)."""
+    user_tenant = select(User.tenant_id).where(User.id == user_id).scalar_subquery()
+    team_tenant = select(Team.tenant_id).where(Team.id == team_id).scalar_subquery()
+    return func.coalesce(user_tenant, team_tenant, "")
+
+
 class OutboxRepo:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, origin: str | None = None) -> None:
         self.s = session
+        self.origin = origin  # what the unit runs for: rows queued in it carry it
 
     async def enqueue(
         self,
@@ -69,6 +77,8 @@ class OutboxRepo:
             attempts=0,
             created_at=now,
             not_before=not_before,
+            tenant_id=_tenant_of(user_id, team_id),
+            origin=self.origin,
         )
         stmt = sql.insert(self.s, OutboxMessage).values(**values).on_conflict_do_nothing()
         result = await self.s.execute(stmt)
@@ -85,12 +95,21 @@ class OutboxRepo:
         return bool((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
 
     async def claim_due(
-        self, worker: str, now: datetime, lease_until: datetime, limit: int
+        self,
+        worker: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        tenants: Iterable[str],
     ) -> list[OutboxMessage]:
-        """Claim up to `limit` due rows for one worker (pending -> sending, with a lease)."""
+        """Claim up to `limit` due rows of these tenants for one worker (pending ->
+        sending, with a lease). The caller holds the tenants' leases."""
+        wanted = list(tenants)
+        if not wanted:
+            return []
         due = (
             select(OutboxMessage.id)
-            .where(OutboxMessage.status == "pending")
+            .where(OutboxMessage.status == "pending", OutboxMessage.tenant_id.in_(wanted))
             .where(or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now))
             .order_by(OutboxMessage.id)
             .limit(limit)
@@ -311,6 +330,28 @@ class OutboxRepo:
             .execution_options(synchronize_session=False)
         )
         return int((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+
+    async def release_mine(self, worker: str) -> int:
+        """Hand this worker's claimed rows back (graceful stop): another replica sends them
+        at once instead of after their lease. The claim's attempt is undone."""
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.claimed_by == worker, OutboxMessage.status == "sending")
+            .values(
+                status="pending",
+                claimed_by=None,
+                lease_until=None,
+                attempts=OutboxMessage.attempts - 1,
+            )
+        )
+        return int((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+
+    async def depth(self) -> dict[str, int]:
+        """Rows by status, all teams (for /metrics)."""
+        stmt = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        counts = {"pending": 0, "sending": 0, "sent": 0, "failed": 0}
+        counts |= {status: int(n) for status, n in (await self.s.execute(stmt)).all()}
+        return counts
 
     async def all(self) -> list[OutboxMessage]:
         return list(await self.s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))

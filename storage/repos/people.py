@@ -82,6 +82,12 @@ class TeamRepo:
     async def by_team_id(self, team_id: str) -> Team | None:
         return await self.s.scalar(select(Team).where(Team.team_id == team_id))
 
+    async def lock(self, team_pk: int) -> None:
+        """Hold the team's row until the unit ends (PostgreSQL: SELECT ... FOR UPDATE;
+        SQLite has one writer anyway). Another unit locking it waits for this one."""
+        if sql.is_postgres(self.s):
+            await self.s.execute(select(Team.id).where(Team.id == team_pk).with_for_update())
+
     async def by_ids(self, ids: Iterable[int]) -> dict[int, Team]:
         wanted = list(ids)
         if not wanted:
@@ -120,6 +126,22 @@ class MembershipRepo:
     async def for_team(self, team_id: int) -> dict[int, Membership]:
         rows = await self.s.scalars(select(Membership).where(Membership.team_id == team_id))
         return {m.user_id: m for m in rows}
+
+    async def active_count(self, team_id: int) -> int:
+        stmt = (
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.team_id == team_id, Membership.active.is_(True))
+        )
+        return int(await self.s.scalar(stmt) or 0)
+
+    async def for_users(self, team_id: int, user_ids: Iterable[int]) -> dict[int, Membership]:
+        """These users' memberships of the team (a roster page's, not all 20,000)."""
+        ids = list(user_ids)
+        if not ids:
+            return {}
+        stmt = select(Membership).where(Membership.team_id == team_id, Membership.user_id.in_(ids))
+        return {m.user_id: m for m in await self.s.scalars(stmt)}
 
     async def get(self, team_id: int, user_id: int) -> Membership | None:
         stmt = select(Membership).where(

@@ -69,6 +69,8 @@ class Fault:
     times: int = 1
     delay: float = 0.0
     method: str | None = None
+    skip: int = 0  # matching calls let through before the fault starts
+    query: dict[str, str] | None = None  # only calls with these query values
 
 
 @dataclass
@@ -118,8 +120,12 @@ class FakeConnector:
         method: str | None = None,
         headers: dict[str, str] | None = None,
         delay: float = 0.0,
+        skip: int = 0,
+        query: dict[str, str] | None = None,
     ) -> None:
-        self.faults.append(Fault(re.compile(pattern), status, headers or {}, times, delay, method))
+        self.faults.append(
+            Fault(re.compile(pattern), status, headers or {}, times, delay, method, skip, query)
+        )
 
     async def start(self) -> str:
         app = web.Application()
@@ -209,7 +215,11 @@ class FakeConnector:
                 fault.times > 0
                 and fault.pattern.search(call.path)
                 and (fault.method is None or fault.method == call.method)
+                and all(call.query.get(k) == v for k, v in (fault.query or {}).items())
             ):
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
                 fault.times -= 1
                 return fault
         return None
