@@ -89,9 +89,14 @@ def bot_token(monkeypatch):
 async def secured(settings, connector, clock, bot_token):
     openid = HangingOpenId()
     url = openid.start()
-    secure = Settings(**{**settings.__dict__, "app_id": APP_ID, "app_password": "secret", "app_tenant_id": teams.TENANT}).with_(
-        openid_metadata_url=url
-    )
+    secure = Settings(
+        **{
+            **settings.__dict__,
+            "app_id": APP_ID,
+            "app_password": "secret",
+            "app_tenant_id": teams.TENANT,
+        }
+    ).with_(openid_metadata_url=url)
     async with start_bot(secure, connector, clock) as bot:
         yield bot, openid
     openid.stop()
