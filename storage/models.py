@@ -833,3 +833,49 @@ class ExportLink(Base):
     created_at: Mapped[datetime] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column()
     downloads: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TabLink(Base):
+    """A one-time sign-in link to the dashboard tab (`dashboard` in the 1:1 chat, for use
+    without Teams single sign-on). Only the token's hash is stored; it works once, for
+    ten minutes, and starts a session for the person it was made for."""
+
+    __tablename__ = "tab_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+
+
+class TabSession(Base):
+    """A signed-in dashboard session (the tab's HttpOnly cookie holds the token; only its
+    hash is stored). Rights are checked again on every page, never kept here."""
+
+    __tablename__ = "tab_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    via: Mapped[str] = mapped_column(String(10))  # sso | link
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class Concern(Base):
+    """A participant's private concern (`concern` in the 1:1 chat), for the admins of one
+    team (or one program's team) only, listed until an admin marks it handled."""
+
+    __tablename__ = "concerns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"))
+    mentorship_id: Mapped[int | None] = mapped_column(ForeignKey("mentorships.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column()
+    handled_at: Mapped[datetime | None] = mapped_column()
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

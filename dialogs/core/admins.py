@@ -30,12 +30,16 @@ async def administers(repos: Repos, admins: frozenset[str], team: Team, user: Us
 
 async def admin_teams(turn: Turn) -> list[Team]:
     """The active teams the sender administers."""
-    user, repos = turn.user, turn.repos
-    if is_global_admin(turn, user):
+    return await teams_administered(turn.repos, turn.env.admins, turn.user)
+
+
+async def teams_administered(repos: Repos, admins: frozenset[str], user: User) -> list[Team]:
+    """The rule of `administers`, for every team at once (the dashboard's list)."""
+    if _global(admins, user):
         return await repos.teams.active()
     teams = {t.id: t for t in await repos.admins.teams_of(user.id)}
     teams |= {t.id: t for t in await repos.teams.installed_by(user.id)}
-    return sorted(teams.values(), key=lambda t: t.id)
+    return sorted((t for t in teams.values() if t.active), key=lambda t: t.id)
 
 
 async def authorize(turn: Turn, command: Command) -> bool:

@@ -16,6 +16,7 @@ from storage.repos.outbox import OutboxRepo, Outcome
 from storage.repos.people import AdminRepo, MembershipRepo, ProfileRepo, TeamRepo, UserRepo
 from storage.repos.roster import RosterImportRepo
 from storage.repos.schedules import JobRunRepo, ScheduleRepo
+from storage.repos.tab import TabRepo
 
 __all__ = ["Outcome", "Repos"]
 
@@ -40,6 +41,7 @@ class Repos:
         self.goals = GoalRepo(session)
         self.inbound = InboundRepo(session)
         self.feedback = FeedbackRepo(session)
+        self.tab = TabRepo(session)
 
     async def flush(self) -> None:
         await self.session.flush()
