@@ -8,7 +8,7 @@ lists are generated from the table, in this order.
 
 from __future__ import annotations
 
-from dialogs import account, coffee, feedback, goals, icebreakers, mentoring
+from dialogs import account, coffee, dashboard, feedback, goals, icebreakers, mentoring
 from dialogs.core.router import Feature, RouteTable
 
 FEATURES: tuple[Feature, ...] = (
@@ -18,6 +18,7 @@ FEATURES: tuple[Feature, ...] = (
     mentoring.FEATURE,
     goals.FEATURE,
     feedback.FEATURE,
+    dashboard.FEATURE,
 )
 
 

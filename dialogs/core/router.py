@@ -144,6 +144,9 @@ class Env:
     retention_days: int = 30  # sent messages' contents are blanked after this long
     # Where people reach the app's own pages (download links): PUBLIC_URL, no trailing /.
     public_url: str = ""
+    # Teams single sign-on is set up (an app id): `dashboard` points to the tab instead of
+    # answering with a one-time sign-in link.
+    tab_sso: bool = False
 
 
 @dataclass

@@ -31,7 +31,7 @@ from dialogs.feedback import csvfiles, metrics
 from dialogs.feedback.cards import CARDS
 from dialogs.feedback.lookup import Window, coffee_default, program_named, read_window
 from dialogs.feedback.report import coffee_report_metrics, program_report_metrics
-from storage.models import ExportLink, Program, Team
+from storage.models import ExportLink, Program, Team, User
 from storage.repos import Repos
 
 EXPORT_ACTION = "feedback_export"
@@ -103,25 +103,40 @@ async def _card_scope(turn: Turn, value: dict[str, object]) -> tuple[Program | N
     return None, await repos.teams.get(team_id) if team_id else None
 
 
-async def _offer(
-    turn: Turn, team: Team, program: Program | None, what: str, window: Window
-) -> None:
+def make_link(
+    repos: Repos,
+    user: User,
+    team: Team,
+    program: Program | None,
+    what: str,
+    window: Window,
+    now: datetime,
+) -> str:
+    """A new link's token (the caller has checked that `user` administers `team`); the
+    dashboard's CSV buttons make theirs here too."""
     token = secrets.token_urlsafe(32)
-    expires = turn.now + timedelta(minutes=LINK_MINUTES)
-    turn.repos.feedback.add_link(
+    repos.feedback.add_link(
         ExportLink(
             token_hash=_hash(token),
-            user_id=turn.user.id,
+            user_id=user.id,
             team_id=team.id,
             program_id=program.id if program else None,
             what=what,
             range_from=window.first,
             range_to=window.last,
-            created_at=turn.now,
-            expires_at=expires,
+            created_at=now,
+            expires_at=now + timedelta(minutes=LINK_MINUTES),
             downloads=0,
         )
     )
+    return token
+
+
+async def _offer(
+    turn: Turn, team: Team, program: Program | None, what: str, window: Window
+) -> None:
+    token = make_link(turn.repos, turn.user, team, program, what, window, turn.now)
+    expires = turn.now + timedelta(minutes=LINK_MINUTES)
     subject = program.name if program else f"coffee chats in {team.name}"
     turn.result.show(
         CARDS.render(

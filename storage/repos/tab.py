@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Concern, Program, TabLink, TabSession, User
+from storage.models import Concern, Goal, Program, TabLink, TabSession, User
 
 
 class TabRepo:
@@ -63,7 +63,8 @@ class TabRepo:
         )
         found = list(await self.s.scalars(stmt.limit(5)))
         same = [u for u in found if (u.tenant_id or "").lower() == tenant_id.lower()]
-        return (same or [u for u in found if not u.tenant_id] or [None])[0]
+        chosen = same or [u for u in found if not u.tenant_id]
+        return chosen[0] if chosen else None
 
     # --- what the pages read ---------------------------------------------------------------
     async def programs_of(self, team_ids: Iterable[int]) -> list[Program]:
@@ -72,6 +73,13 @@ class TabRepo:
             return []
         stmt = select(Program).where(Program.team_id.in_(ids))
         return list(await self.s.scalars(stmt.order_by(Program.team_id, Program.starts_on)))
+
+    async def blocked_goal_owners(self, user_ids: Iterable[int]) -> set[int]:
+        ids = list(user_ids)
+        if not ids:
+            return set()
+        stmt = select(Goal.user_id).where(Goal.user_id.in_(ids), Goal.status == "blocked")
+        return set(await self.s.scalars(stmt.distinct()))
 
     # --- concerns ---------------------------------------------------------------------------
     async def add_concern(self, concern: Concern) -> Concern:

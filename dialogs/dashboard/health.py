@@ -1,0 +1,51 @@
+"""Match health: every live mentorship is "on track", "needs a check-in" or "too early
+to tell", decided from facts, with the reason shown. Pure: plain values in, a verdict out.
+
+The rule, in order:
+1. not confirmed yet (agreeing), or running less than one cadence interval in the
+   window and never quiet for 21 days: too early to tell;
+2. quiet (no agenda or notes, counted from the later of the last one and the start) for
+   `QUIET_DAYS` or more: needs a check-in;
+3. a goal of either side is blocked: needs a check-in;
+4. fewer sessions in the window than whole cadence intervals run (metrics.pair_at_cadence
+   is False): needs a check-in;
+5. otherwise: on track.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ON_TRACK, CHECK_IN, TOO_EARLY = "on track", "needs a check-in", "too early to tell"
+STATES = (ON_TRACK, CHECK_IN, TOO_EARLY)
+QUIET_DAYS = 21
+
+
+@dataclass(frozen=True)
+class Verdict:
+    state: str
+    reason: str
+
+
+def verdict(
+    status: str, at_cadence: bool | None, quiet_days: float | None, blocked: bool
+) -> Verdict:
+    quiet = quiet_days is not None and quiet_days >= QUIET_DAYS
+    if status == "agreeing":
+        return Verdict(TOO_EARLY, "the agreement is not confirmed by both yet")
+    if quiet:
+        return Verdict(CHECK_IN, f"quiet for {int(quiet_days or 0)} days")
+    if blocked:
+        return Verdict(CHECK_IN, "a goal is blocked")
+    if at_cadence is None:
+        return Verdict(TOO_EARLY, "running less than one meeting interval")
+    if not at_cadence:
+        return Verdict(CHECK_IN, "meeting less often than agreed")
+    return Verdict(ON_TRACK, "meeting at the agreed cadence")
+
+
+def counts(verdicts: list[Verdict]) -> dict[str, int]:
+    found = {state: 0 for state in STATES}
+    for v in verdicts:
+        found[v.state] += 1
+    return found

@@ -1,0 +1,694 @@
+"""What each tab page shows, as plain data: no HTTP, no HTML (bot/tab/ renders it).
+
+Every function starts from the signed-in person and checks what they may see, with THE
+admin rule (dialogs/core/admins.py): an admin of team A sees team A's programs and
+coffee chats and nothing of team B; a member sees only their own page. A program or team
+that is not theirs is refused exactly like one that does not exist (NOT_YOURS), so an id
+tells nothing. The numbers are the metrics functions' (dialogs/feedback/metrics.py) over
+the repository's batched fact reads, the same as the chat report and the CSV files.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from dialogs.core import forms
+from dialogs.core.admins import administers, teams_administered
+from dialogs.dashboard import health, insights
+from dialogs.dashboard.access import ADMINS_ONLY, NOT_YOURS, Refused
+from dialogs.feedback import exports, metrics
+from dialogs.feedback.lookup import COFFEE_DAYS, MAX_WINDOW_DAYS, Window, coffee_default
+from dialogs.feedback.metrics import Aggregate, Metric, Withheld
+from dialogs.feedback.report import COFFEE_HEADLINES, HEADLINES
+from storage.models import Program, Team, User
+from storage.repos import Repos
+from storage.repos.feedback import CoffeeFacts, ProgramFacts
+
+MAX_BUCKETS = 12
+RETENTION_DAYS = (30, 60, 90, 120, 150, 180)
+SURVEY_NAMES = {
+    "session": "after a session",
+    "day30": "day 30",
+    "mid": "halfway",
+    "end": "end of the program",
+    "after": "60 days after",
+    "pulse": "coffee pulse",
+}
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+# --- the shapes the templates get ----------------------------------------------------------
+@dataclass(frozen=True)
+class Chart:
+    """One chart, and the same numbers as a table. `values` are the plotted numbers
+    (None: nothing to count or withheld); `shown` how each reads in the table."""
+
+    key: str
+    title: str
+    desc: str
+    unit: str  # count | share | mean | score | percent
+    labels: list[str]
+    values: list[float | None]
+    shown: list[str]
+    kind: str = "bar"  # bar | line
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    value: str
+    before: str = ""
+    arrow: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    rows: list[Row]
+
+
+@dataclass(frozen=True)
+class PairHealth:
+    mentor: str
+    mentee: str
+    state: str
+    reason: str
+    quiet_days: int | None
+
+
+@dataclass(frozen=True)
+class ConcernItem:
+    id: int
+    who: str
+    about: str
+    text: str
+    raised: str
+
+
+@dataclass
+class ProgramPage:
+    team: Team
+    program: Program
+    window: Window
+    sections: list[Section]
+    charts: list[Chart]
+    health: list[PairHealth]
+    health_counts: dict[str, int]
+    unmatched: dict[str, int]
+    waiting_approval: int
+    concerns: list[ConcernItem]
+    insights: list[insights.Insight]
+    downloads: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CoffeePage:
+    team: Team
+    window: Window
+    sections: list[Section]
+    charts: list[Chart]
+    downloads: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TeamEntry:
+    team: Team
+    programs: list[Program]
+    open_concerns: int
+
+
+@dataclass
+class MyPage:
+    user: User
+    mentorships: list[dict[str, Any]]
+    goals: list[dict[str, Any]]
+    items: list[dict[str, Any]]
+    surveys: list[dict[str, Any]]
+    coffee: list[dict[str, Any]]
+    checkin: str
+    is_admin: bool
+
+
+# --- the date range ------------------------------------------------------------------------
+def parse_window(raw_from: str | None, raw_to: str | None, first: date, today: date) -> Window:
+    """`from` and `to` (YYYY-MM-DD, inclusive), as the chat commands read them."""
+    start = _day(raw_from, first, "from")
+    last = _day(raw_to, today, "to")
+    if last < start:
+        raise Refused(400, "Check the dates", "The last day is before the first. Nothing shown.")
+    if (last - start).days > MAX_WINDOW_DAYS:
+        raise Refused(400, "Check the dates", "Pick at most three years at once.")
+    return Window(start, last)
+
+
+def _day(raw: str | None, default: date, name: str) -> date:
+    if not raw:
+        return default
+    found = forms.iso_date(raw)
+    if found is None or not date(2000, 1, 1) <= found <= date(2100, 1, 1):
+        raise Refused(400, "Check the dates", f"The {name} date must look like 2027-01-31.")
+    return found
+
+
+def buckets(window: Window) -> list[Window]:
+    """Calendar months of the window (clipped to it); more than 12: equal spans instead."""
+    months: list[Window] = []
+    day = window.first
+    while day <= window.last:
+        nxt = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+        months.append(Window(day, min(window.last, nxt - timedelta(days=1))))
+        day = nxt
+    if len(months) <= MAX_BUCKETS:
+        return months
+    days = (window.last - window.first).days + 1
+    span = -(-days // MAX_BUCKETS)
+    return [
+        Window(
+            window.first + timedelta(days=i),
+            min(window.last, window.first + timedelta(i + span - 1)),
+        )
+        for i in range(0, days, span)
+    ]
+
+
+def _label(w: Window) -> str:
+    if w.first.day == 1 or w.first.month == w.last.month:
+        return w.first.strftime("%b %Y")
+    return f"{w.first:%d %b}–{w.last:%d %b %Y}"
+
+
+# --- rights --------------------------------------------------------------------------------
+async def admin_teams(repos: Repos, admins: frozenset[str], user: User) -> list[Team]:
+    return await teams_administered(repos, admins, user)
+
+
+async def _program_for(
+    repos: Repos, admins: frozenset[str], user: User, program_id: object
+) -> tuple[Program, Team]:
+    pid = forms.row_id(program_id)
+    program = await repos.programs.get(pid) if pid else None
+    team = await repos.teams.get(program.team_id) if program else None
+    if program is None or team is None or not team.active:
+        raise NOT_YOURS
+    if not await administers(repos, admins, team, user):
+        raise NOT_YOURS
+    return program, team
+
+
+async def _team_for(repos: Repos, admins: frozenset[str], user: User, team_id: object) -> Team:
+    tid = forms.row_id(team_id)
+    team = await repos.teams.get(tid) if tid else None
+    if team is None or not team.active or not await administers(repos, admins, team, user):
+        raise NOT_YOURS
+    return team
+
+
+# --- the admin's home ----------------------------------------------------------------------
+async def home(repos: Repos, admins: frozenset[str], user: User) -> list[TeamEntry]:
+    teams = await admin_teams(repos, admins, user)
+    if not teams:
+        raise ADMINS_ONLY
+    programs = await repos.tab.programs_of(t.id for t in teams)
+    concerns = await repos.tab.open_concerns(t.id for t in teams)
+    by_team: dict[int, list[Program]] = defaultdict(list)
+    for p in programs:
+        by_team[p.team_id].append(p)
+    open_by_team: dict[int, int] = defaultdict(int)
+    for c, _ in concerns:
+        open_by_team[c.team_id] += 1
+    return [TeamEntry(t, by_team[t.id], open_by_team[t.id]) for t in teams]
+
+
+# --- a program -----------------------------------------------------------------------------
+async def program_page(
+    repos: Repos,
+    admins: frozenset[str],
+    user: User,
+    program_id: object,
+    raw_from: str | None,
+    raw_to: str | None,
+    now: datetime,
+) -> ProgramPage:
+    program, team = await _program_for(repos, admins, user, program_id)
+    window = parse_window(raw_from, raw_to, program.starts_on, now.date())
+    settings = await repos.feedback.program_settings(program.id)
+    k = metrics.k_of(settings.min_answers if settings else None)
+    months = buckets(window)
+    spans = [window, window.before(), *months]
+    end = metrics.program_end(program.ends_on, program.closed_at)
+    facts = await repos.feedback.program_facts(program, [(w.start, w.end) for w in spans], end)
+    current, previous, monthly = facts[0], facts[1], facts[2:]
+    now_metrics = metrics.program_metrics(current, k)
+    before_metrics = metrics.program_metrics(previous, k)
+    pairs = await _pair_health(repos, current, now)
+    concerns = await _concerns(repos, team, program)
+    unmatched = metrics.unmatched_reasons(current)
+    waiting = sum(r.n for r in current.proposals if r.status == "proposed" and r.side == "mentee")
+    rates = _response_rates(current)
+    verdicts = [health.Verdict(p.state, p.reason) for p in pairs]
+    counts = health.counts(verdicts)
+    quiet = sum(1 for p in pairs if (p.quiet_days or 0) >= health.QUIET_DAYS)
+    return ProgramPage(
+        team=team,
+        program=program,
+        window=window,
+        sections=_sections(now_metrics, before_metrics, HEADLINES),
+        charts=_program_charts(current, now_metrics, monthly, months, k),
+        health=pairs,
+        health_counts=counts,
+        unmatched=unmatched,
+        waiting_approval=waiting,
+        concerns=concerns,
+        insights=insights.program_insights(
+            program.name, unmatched, waiting, quiet, rates, len(concerns), counts[health.CHECK_IN]
+        ),
+        downloads=dict(exports.PROGRAM_FILES),
+    )
+
+
+def _sections(
+    now: list[Metric], before: list[Metric], headlines: dict[str, tuple[str, ...]] | Any
+) -> list[Section]:
+    current = {m.key: m for m in now}
+    previous = {m.key: m for m in before}
+    return [
+        Section(
+            heading,
+            [
+                Row(
+                    current[key].label,
+                    metrics.shown(current[key]),
+                    metrics.shown(previous[key]),
+                    metrics.trend(current[key].value, previous[key].value),
+                )
+                for key in keys
+            ],
+        )
+        for heading, keys in headlines.items()
+    ]
+
+
+def _number(value: Any) -> float | None:
+    return metrics.headline(value)
+
+
+def _chart(
+    key: str,
+    title: str,
+    desc: str,
+    unit: str,
+    labels: list[str],
+    values: list[Any],
+    kind: str = "bar",
+) -> Chart:
+    withheld = [v for v in values if isinstance(v, Withheld)]
+    note = f"Months with fewer than {withheld[0].k} answers are withheld." if withheld else ""
+    return Chart(
+        key,
+        title,
+        desc,
+        unit,
+        labels,
+        [_number(v) for v in values],
+        [metrics._shown(unit, v) for v in values],
+        kind,
+        note,
+    )
+
+
+def _program_charts(
+    f: ProgramFacts, now: list[Metric], monthly: list[ProgramFacts], months: list[Window], k: int
+) -> list[Chart]:
+    by = {m.key: m for m in now}
+    labels = [_label(w) for w in months]
+    satisfaction = by["satisfaction"].value
+    spread = satisfaction.distribution if isinstance(satisfaction, Aggregate) else {}
+    rates = _response_rates(f)
+    endings = metrics.early_endings(f)
+    charts = [
+        _chart(
+            "funnel",
+            "Participation funnel",
+            "Team members invited, participants enrolled and participants matched.",
+            "count",
+            ["Invited", "Enrolled", "Matched"],
+            [by["invited"].value, by["enrolled"].value, by["matched"].value],
+        ),
+        _chart(
+            "sessions",
+            "Sessions per pair a month, by month",
+            "Meeting notes saved per pair-month of running mentorships, each month.",
+            "mean",
+            labels,
+            [metrics.sessions_per_pair_month(m) for m in monthly],
+            "line",
+        ),
+        _chart(
+            "cadence",
+            "Pairs meeting at the agreed cadence, by month",
+            "Of the pairs running at least one interval in the month, the share that met "
+            "as often as agreed.",
+            "share",
+            labels,
+            [metrics.at_cadence_share(m) for m in monthly],
+            "line",
+        ),
+        _chart(
+            "goals",
+            "Goals",
+            "Mean progress of goals made in the range, the share achieved by their "
+            "target date, and goals blocked now.",
+            "mixed",
+            ["Mean progress", "Achieved by target", "Blocked now"],
+            [by["goal_progress"].value, by["achieved_by_target"].value, by["blocked"].value],
+        ),
+        _chart(
+            "satisfaction",
+            "Satisfaction, answers by rating",
+            "How many answers gave each rating from 1 to 5.",
+            "count",
+            list(spread) or ["1", "2", "3", "4", "5"],
+            list(spread.values()) if spread else [satisfaction] * 5,
+        ),
+        _chart(
+            "recommend",
+            "Recommend score (NPS), by month",
+            "Net promoter score of the month's answers, from -100 to 100.",
+            "score",
+            labels,
+            [metrics.recommend_score(m, k) for m in monthly],
+            "line",
+        ),
+        _chart(
+            "retention",
+            "Retention curve",
+            "Of the pairs whose day N fell in the range, the share still meeting on day N.",
+            "share",
+            [f"Day {d}" for d in RETENTION_DAYS],
+            [metrics.retention(f, d) for d in RETENTION_DAYS],
+            "line",
+        ),
+        _chart(
+            "endings",
+            "Early endings, by how",
+            "Mentorships that ended before the program's end: not a good fit, ended by a "
+            "side, or a side deleted their data.",
+            "count",
+            [kind.replace("_", " ") for kind in endings],
+            list(endings.values()),
+        ),
+        _chart(
+            "responses",
+            "Survey response rates, by moment",
+            "Of the survey invitations sent, the share answered.",
+            "share",
+            list(rates),
+            list(rates.values()),
+        ),
+    ]
+    goals = charts[3]
+    shown = [
+        metrics._shown("percent", by["goal_progress"].value),
+        metrics.shown(by["achieved_by_target"]),
+        metrics.shown(by["blocked"]),
+    ]
+    charts[3] = replace(goals, shown=shown)
+    return charts
+
+
+def _response_rates(f: ProgramFacts | CoffeeFacts) -> dict[str, float | None]:
+    by_moment: dict[str, list[Any]] = defaultdict(list)
+    for row in f.invites:
+        by_moment[row.moment].append(row)
+    return {m: metrics.survey_response_rate(rows) for m, rows in sorted(by_moment.items())}
+
+
+async def _pair_health(repos: Repos, f: ProgramFacts, now: datetime) -> list[PairHealth]:
+    live = [p for p in f.pairs if p.status in ("agreeing", "active")]
+    last = await repos.goals.last_session(f"m{p.id}" for p in live)
+    blocked = await repos.tab.blocked_goal_owners(
+        {u for p in live for u in (p.mentor_id, p.mentee_id)}
+    )
+    people = await repos.users.by_ids({u for p in live for u in (p.mentor_id, p.mentee_id)})
+    sessions = {s.mentorship_id: s for s in f.sessions}
+    found = []
+    for p in live:
+        since = max(x for x in (last.get(f"m{p.id}"), p.started_at, p.created_at) if x is not None)
+        quiet = (now - since).total_seconds() / 86400 if p.status == "active" else None
+        cadence = metrics.pair_at_cadence(f, p, sessions)
+        v = health.verdict(p.status, cadence, quiet, bool({p.mentor_id, p.mentee_id} & blocked))
+        found.append(
+            PairHealth(
+                _name(people.get(p.mentor_id)),
+                _name(people.get(p.mentee_id)),
+                v.state,
+                v.reason,
+                int(quiet) if quiet is not None else None,
+            )
+        )
+    order = {health.CHECK_IN: 0, health.TOO_EARLY: 1, health.ON_TRACK: 2}
+    return sorted(found, key=lambda h: (order[h.state], -(h.quiet_days or 0), h.mentee))
+
+
+def _name(user: User | None) -> str:
+    return (user.name if user else None) or "(deleted)"
+
+
+async def _concerns(repos: Repos, team: Team, program: Program | None) -> list[ConcernItem]:
+    rows = await repos.tab.open_concerns([team.id])
+    programs = {p.id: p.name for p in await repos.programs.of_team(team.id)}
+    return [
+        ConcernItem(
+            c.id,
+            _name(u),
+            f"their mentorship in {programs.get(c.program_id or 0, 'a program')}"
+            if c.mentorship_id
+            else (programs.get(c.program_id or 0) or "the team"),
+            c.text,
+            f"{c.created_at:%Y-%m-%d}",
+        )
+        for c, u in rows
+        if program is None or c.program_id in (None, program.id)
+    ]
+
+
+# --- coffee chats --------------------------------------------------------------------------
+async def coffee_page(
+    repos: Repos,
+    admins: frozenset[str],
+    user: User,
+    team_id: object,
+    raw_from: str | None,
+    raw_to: str | None,
+    now: datetime,
+) -> CoffeePage:
+    team = await _team_for(repos, admins, user, team_id)
+    window = parse_window(raw_from, raw_to, coffee_default(now.date()), now.date())
+    settings = await repos.feedback.coffee_settings(team.id)
+    k = metrics.k_of(settings.min_answers if settings else None)
+    current = await repos.feedback.coffee_facts(team.id, window.start, window.end)
+    earlier = window.before()
+    previous = await repos.feedback.coffee_facts(team.id, earlier.start, earlier.end)
+    now_m, before_m = metrics.coffee_metrics(current, k), metrics.coffee_metrics(previous, k)
+    rounds = _rounds(current)
+    labels = [f"{at:%d %b}" for at, _ in rounds]
+    return CoffeePage(
+        team=team,
+        window=window,
+        sections=_sections(now_m, before_m, COFFEE_HEADLINES),
+        charts=[
+            _chart(
+                "met",
+                "Met rate, by round",
+                "Of the people asked whether they met, the share who said yes, each round.",
+                "share",
+                labels,
+                [metrics.coffee_met_rate(r) for _, r in rounds],
+                "line",
+            ),
+            _chart(
+                "rating",
+                "Rating (1-5), by round",
+                "Mean rating of the round's chats; withheld below k answers.",
+                "mean",
+                labels,
+                [metrics.coffee_rating(r, k) for _, r in rounds],
+                "line",
+            ),
+            _chart(
+                "people",
+                "People placed, by round",
+                "People placed in a coffee group each round.",
+                "count",
+                labels,
+                [metrics.coffee_people(r) for _, r in rounds],
+            ),
+        ],
+        downloads=dict(exports.COFFEE_FILES),
+    )
+
+
+def _rounds(f: CoffeeFacts) -> list[tuple[datetime, CoffeeFacts]]:
+    """Each round of the window as facts of its own (its seats and the history before
+    it, so repeats still count), for the per-round series."""
+    found: dict[int, datetime] = {}
+    for s in f.seats:
+        if f.start <= s.round_at < f.end:
+            found[s.round_id] = s.round_at
+    ordered = sorted(found.items(), key=lambda item: item[1])
+    return [
+        (
+            at,
+            replace(
+                f,
+                start=at,
+                end=at + timedelta(seconds=1),
+                seats=[s for s in f.seats if s.round_at <= at],
+                answers=[],
+                invites=[],
+            ),
+        )
+        for _, at in ordered
+    ]
+
+
+# --- downloads -----------------------------------------------------------------------------
+async def program_download(
+    repos: Repos,
+    admins: frozenset[str],
+    user: User,
+    program_id: object,
+    what: str,
+    raw_from: str | None,
+    raw_to: str | None,
+    now: datetime,
+) -> str:
+    """A CSV button: a short-lived export link (dialogs/feedback/exports.py) for this
+    admin, checked now; the link itself checks again when opened."""
+    program, team = await _program_for(repos, admins, user, program_id)
+    if what not in exports.PROGRAM_FILES:
+        raise NOT_YOURS
+    window = parse_window(raw_from, raw_to, program.starts_on, now.date())
+    return exports.make_link(repos, user, team, program, what, window, now)
+
+
+async def coffee_download(
+    repos: Repos,
+    admins: frozenset[str],
+    user: User,
+    team_id: object,
+    what: str,
+    raw_from: str | None,
+    raw_to: str | None,
+    now: datetime,
+) -> str:
+    team = await _team_for(repos, admins, user, team_id)
+    if what not in exports.COFFEE_FILES:
+        raise NOT_YOURS
+    window = parse_window(raw_from, raw_to, now.date() - timedelta(COFFEE_DAYS - 1), now.date())
+    return exports.make_link(repos, user, team, None, what, window, now)
+
+
+# --- concerns ------------------------------------------------------------------------------
+async def handle_concern(
+    repos: Repos, admins: frozenset[str], user: User, concern_id: object, now: datetime
+) -> tuple[int, str] | None:
+    """An admin marks a concern handled: (the person's id, the program's or team's name)
+    to tell them, or None when it was handled already."""
+    cid = forms.row_id(concern_id)
+    concern = await repos.tab.concern(cid) if cid else None
+    team = await repos.teams.get(concern.team_id) if concern else None
+    if concern is None or team is None or not await administers(repos, admins, team, user):
+        raise NOT_YOURS
+    if not await repos.tab.handle(concern.id, user.id, now):
+        return None
+    return concern.user_id, team.name or "your team"
+
+
+# --- My mentoring --------------------------------------------------------------------------
+async def my_page(repos: Repos, admins: frozenset[str], user: User, now: datetime) -> MyPage:
+    """The member's own page: only their rows, and their partners' names."""
+    ships = await repos.programs.mentorships_of(user.id)
+    programs = {s.program_id: await repos.programs.get(s.program_id) for s in ships}
+    partner_ids = {_partner(s, user) for s in ships}
+    goals = await repos.goals.goals_of(user.id, open_only=True)
+    items = [i for s in ships for i in await repos.goals.open_items(f"m{s.id}")]
+    items = [i for i in items if i.owner_id == user.id]
+    invites = await repos.feedback.open_invites_of(user.id, now)
+    coffee = await _coffee_partners(repos, user)
+    people = await repos.users.by_ids(partner_ids | {u for c in coffee for u in c["ids"]})
+    settings = await repos.goals.settings(user.id)
+    return MyPage(
+        user=user,
+        mentorships=[
+            {
+                "role": "mentor" if s.mentor_id == user.id else "mentee",
+                "partner": _name(people.get(_partner(s, user))),
+                "program": getattr(programs.get(s.program_id), "name", ""),
+                "status": "confirming the agreement" if s.status == "agreeing" else "running",
+                "since": f"{(s.started_at or s.created_at):%Y-%m-%d}",
+            }
+            for s in ships
+        ],
+        goals=[
+            {
+                "number": g.number,
+                "title": g.title,
+                "progress": g.progress,
+                "status": g.status.replace("_", " "),
+                "target": g.target_on.isoformat(),
+            }
+            for g in goals
+        ],
+        items=[{"text": i.text, "due": i.due_on.isoformat()} for i in items],
+        surveys=[
+            {"moment": SURVEY_NAMES.get(s.moment, s.moment), "closes": f"{i.closes_at:%Y-%m-%d}"}
+            for i, s in invites
+        ],
+        coffee=[
+            {
+                "team": c["team"],
+                "round": c["round"],
+                "partners": ", ".join(_name(people.get(u)) for u in c["ids"]),
+            }
+            for c in coffee
+        ],
+        checkin=_checkin_text(settings, now),
+        is_admin=bool(await admin_teams(repos, admins, user)),
+    )
+
+
+def _partner(ship: Any, user: User) -> int:
+    return int(ship.mentee_id if ship.mentor_id == user.id else ship.mentor_id)
+
+
+async def _coffee_partners(repos: Repos, user: User) -> list[dict[str, Any]]:
+    """Partners of the latest round of each team they were placed in."""
+    latest: dict[int, tuple[Any, Any, Team]] = {}
+    for seat, pair_round, team in await repos.pairing.seats_of(user.id):
+        if team.id not in latest or pair_round.created_at > latest[team.id][1].created_at:
+            latest[team.id] = (seat, pair_round, team)
+    groups = await repos.pairing.group_members(s.group_id for s, _, _ in latest.values())
+    return [
+        {
+            "team": team.name or "",
+            "round": f"{pair_round.created_at:%Y-%m-%d}",
+            "ids": [u for u in groups.get(seat.group_id, []) if u != user.id],
+        }
+        for seat, pair_round, team in latest.values()
+    ]
+
+
+def _checkin_text(settings: Any, now: datetime) -> str:
+    if settings is None or not settings.enabled:
+        return "Check-ins are off."
+    days = (settings.weekday - now.weekday()) % 7
+    next_day = (now + timedelta(days=days)).date()
+    return (
+        f"{settings.cadence.capitalize()}, on {WEEKDAYS[settings.weekday]}s at "
+        f"{settings.local_time} (next about {next_day.isoformat()})."
+    )
