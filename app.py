@@ -25,6 +25,7 @@ from bot.handler import MentorBot, on_turn_error
 from bot.health import Health
 from bot.metrics import Metrics, MetricsRoute
 from bot.roster_import import RosterImporter
+from bot.tab.routes import TabRoutes
 from bot.web import Routes
 from dialogs.core import errors
 from dialogs.core.router import Env
@@ -57,6 +58,7 @@ def create_app(
         table=build_table(),
         retention_days=settings.retention_days,
         public_url=settings.base_url,
+        tab_sso=bool(settings.app_id),
     )
     metrics = Metrics()
     delivery = DeliveryWorker(
@@ -87,6 +89,7 @@ def create_app(
     )
     Routes(adapter, bot, metrics).install(app)
     ExportRoutes(db, env).install(app)
+    TabRoutes(db, env, settings, on_queued=delivery.wake).install(app)
     health.install(app)
     MetricsRoute(metrics, db, settings).install(app)
     app[DB_KEY], app[DELIVERY_KEY], app[ROSTER_KEY] = db, delivery, roster

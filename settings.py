@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///mentorbot.db"
+ENTRA_METADATA_URL = "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("text", "json")
@@ -89,6 +90,12 @@ class Settings:
     retention_days: int = 30
     # Connector clients kept, one per service URL (least recently used go first).
     connector_cache_size: int = 100
+    # Where the signing keys of Entra ID tokens (the tab's single sign-on) are published.
+    entra_openid_metadata_url: str = ENTRA_METADATA_URL
+    # The privacy and terms pages' text (plain text, paragraphs split by blank lines);
+    # empty: the built-in text.
+    privacy_text: str = ""
+    terms_text: str = ""
 
     @property
     def auth_enabled(self) -> bool:
@@ -128,6 +135,10 @@ class Settings:
             turn_deadline_seconds=_positive_float(env, "TURN_DEADLINE_SECONDS", 10.0),
             retention_days=_whole(env, "RETENTION_DAYS", 30),
             connector_cache_size=_whole(env, "CONNECTOR_CACHE_SIZE", 100),
+            entra_openid_metadata_url=env.get("ENTRA_OPENID_METADATA_URL", "").strip()
+            or ENTRA_METADATA_URL,
+            privacy_text=env.get("PRIVACY_TEXT", "").strip(),
+            terms_text=env.get("TERMS_TEXT", "").strip(),
         )._checked()
 
     def _checked(self) -> Settings:
@@ -145,6 +156,14 @@ class Settings:
                 f"MicrosoftAppTenantId must be set when MicrosoftAppType is {self.app_type}"
             )
         return self
+
+    @property
+    def tab_tenants(self) -> frozenset[str]:
+        """Tenants whose people may sign in to the tab: ALLOWED_TENANTS, else the app's own
+        tenant (single tenant); empty means any."""
+        if self.allowed_tenants:
+            return frozenset(t.lower() for t in self.allowed_tenants)
+        return frozenset([self.app_tenant_id.lower()]) if self.app_tenant_id else frozenset()
 
     @property
     def base_url(self) -> str:

@@ -359,12 +359,11 @@ def _program_charts(
         ),
         _chart(
             "goals",
-            "Goals",
-            "Mean progress of goals made in the range, the share achieved by their "
-            "target date, and goals blocked now.",
-            "mixed",
-            ["Mean progress", "Achieved by target", "Blocked now"],
-            [by["goal_progress"].value, by["achieved_by_target"].value, by["blocked"].value],
+            "Mean goal progress, by month",
+            "Mean progress (0 to 100) of the goals participants made each month, as it is now.",
+            "percent",
+            labels,
+            [metrics.goal_progress(m) for m in monthly],
         ),
         _chart(
             "satisfaction",
@@ -410,13 +409,6 @@ def _program_charts(
             list(rates.values()),
         ),
     ]
-    goals = charts[3]
-    shown = [
-        metrics._shown("percent", by["goal_progress"].value),
-        metrics.shown(by["achieved_by_target"]),
-        metrics.shown(by["blocked"]),
-    ]
-    charts[3] = replace(goals, shown=shown)
     return charts
 
 

@@ -1,0 +1,1 @@
+"""The Teams tab: the dashboard and My mentoring pages, their sign-in, privacy and terms."""
