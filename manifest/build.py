@@ -48,7 +48,33 @@ def manifest_dict(app_id: str, table: RouteTable, base_url: str | None = None) -
     for key in ("websiteUrl", "privacyUrl", "termsOfUseUrl"):
         developer[key] = developer[key].replace("{{baseUrl}}", base)
     bot["commandLists"] = command_lists(table)
+    host = urlsplit(base).netloc
+    manifest["staticTabs"] = static_tabs(base)
+    # Teams single sign-on for the tabs: the Entra app's exposed API (README, "SSO").
+    manifest["webApplicationInfo"] = {"id": app_id, "resource": f"api://{host}/{app_id}"}
+    manifest["validDomains"] = [host]
     return manifest
+
+
+def static_tabs(base: str) -> list[dict[str, Any]]:
+    """The 1:1 chat first (a reserved entity id), then the two pages of the tab."""
+    return [
+        {"entityId": "conversations", "scopes": ["personal"]},
+        {
+            "entityId": "dashboard",
+            "name": "Dashboard",
+            "contentUrl": f"{base}/tab/dashboard",
+            "websiteUrl": f"{base}/tab/dashboard",
+            "scopes": ["personal"],
+        },
+        {
+            "entityId": "mymentoring",
+            "name": "My mentoring",
+            "contentUrl": f"{base}/tab/me",
+            "websiteUrl": f"{base}/tab/me",
+            "scopes": ["personal"],
+        },
+    ]
 
 
 def command_lists(table: RouteTable) -> list[dict[str, Any]]:

@@ -52,7 +52,7 @@ def program_insights(
         )
     elif needs_check_in:
         found.append(
-            Insight(f"{_n(needs_check_in, 'pair')} need a check-in", f"/program show {program}")
+            Insight(f"Pairs needing a check-in: {needs_check_in}", f"/program show {program}")
         )
     for moment, rate in sorted(response_rates.items()):
         if rate is not None and rate < LOW_RESPONSE:

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import dialogs.feedback.exports as exports
+import dialogs.feedback.metrics as metrics
 from dialogs.core import forms
 from dialogs.core.admins import administers, teams_administered
 from dialogs.dashboard import health, insights
 from dialogs.dashboard.access import ADMINS_ONLY, NOT_YOURS, Refused
-from dialogs.feedback import exports, metrics
 from dialogs.feedback.lookup import COFFEE_DAYS, MAX_WINDOW_DAYS, Window, coffee_default
 from dialogs.feedback.metrics import Aggregate, Metric, Withheld
 from dialogs.feedback.report import COFFEE_HEADLINES, HEADLINES
@@ -55,6 +56,7 @@ class Chart:
     shown: list[str]
     kind: str = "bar"  # bar | line
     note: str = ""
+    axis: str = "Month"  # what the labels are (the table's first column)
 
 
 @dataclass(frozen=True)
@@ -304,9 +306,10 @@ def _chart(
     labels: list[str],
     values: list[Any],
     kind: str = "bar",
+    axis: str = "Month",
 ) -> Chart:
     withheld = [v for v in values if isinstance(v, Withheld)]
-    note = f"Months with fewer than {withheld[0].k} answers are withheld." if withheld else ""
+    note = f"Aggregates of fewer than {withheld[0].k} answers are withheld." if withheld else ""
     return Chart(
         key,
         title,
@@ -317,6 +320,7 @@ def _chart(
         [metrics._shown(unit, v) for v in values],
         kind,
         note,
+        axis,
     )
 
 
@@ -337,6 +341,7 @@ def _program_charts(
             "count",
             ["Invited", "Enrolled", "Matched"],
             [by["invited"].value, by["enrolled"].value, by["matched"].value],
+            axis="Stage",
         ),
         _chart(
             "sessions",
@@ -370,8 +375,9 @@ def _program_charts(
             "Satisfaction, answers by rating",
             "How many answers gave each rating from 1 to 5.",
             "count",
-            list(spread) or ["1", "2", "3", "4", "5"],
-            list(spread.values()) if spread else [satisfaction] * 5,
+            list(spread) or ["All ratings"],
+            list(spread.values()) if spread else [satisfaction],
+            axis="Rating",
         ),
         _chart(
             "recommend",
@@ -390,6 +396,7 @@ def _program_charts(
             [f"Day {d}" for d in RETENTION_DAYS],
             [metrics.retention(f, d) for d in RETENTION_DAYS],
             "line",
+            axis="Day",
         ),
         _chart(
             "endings",
@@ -399,6 +406,7 @@ def _program_charts(
             "count",
             [kind.replace("_", " ") for kind in endings],
             list(endings.values()),
+            axis="How",
         ),
         _chart(
             "responses",
@@ -407,6 +415,7 @@ def _program_charts(
             "share",
             list(rates),
             list(rates.values()),
+            axis="Moment",
         ),
     ]
     return charts
@@ -501,6 +510,7 @@ async def coffee_page(
                 labels,
                 [metrics.coffee_met_rate(r) for _, r in rounds],
                 "line",
+                axis="Round",
             ),
             _chart(
                 "rating",
@@ -510,6 +520,7 @@ async def coffee_page(
                 labels,
                 [metrics.coffee_rating(r, k) for _, r in rounds],
                 "line",
+                axis="Round",
             ),
             _chart(
                 "people",
@@ -518,6 +529,7 @@ async def coffee_page(
                 "count",
                 labels,
                 [metrics.coffee_people(r) for _, r in rounds],
+                axis="Round",
             ),
         ],
         downloads=dict(exports.COFFEE_FILES),
