@@ -11,6 +11,8 @@ from datetime import timedelta
 from dialogs.feedback import metrics
 from dialogs.feedback.lookup import Window
 from dialogs.feedback.report import HEADLINES, program_report_metrics
+from settings import Settings
+from tests.conftest import FAST_DELIVERY, start_bot
 from tests.goalkit import say
 from tests.inbox import keyed
 from tests.tabkit import (
@@ -30,10 +32,240 @@ from tests.tabkit import (
     sign_in,
 )
 
+NOTHING_LEAKED = ("Secret Elsewhere Program", "Elsewhere Inc", "Spring mentoring", "Tom Mentee")
 
-async def test_smoke(bot):
+
+async def expected(bot, program_id: int, window: Window) -> dict[str, str]:
+    """The headline numbers as the chat report computes them, shown the same way."""
+    async with bot.db.unit() as repos:
+        program = await repos.programs.get(program_id)
+        now, _ = await program_report_metrics(repos, program, window)
+    wanted = {key for keys in HEADLINES.values() for key in keys}
+    return {m.label: metrics.shown(m) for m in now if m.key in wanted}
+
+
+async def test_the_chat_link_signs_an_admin_in_once_and_the_program_page_has_the_metrics(bot):
+    ids = await seed(bot)
+    path = await link_for(bot, ADMIN)
+    async with bot.session.get(bot.url + path, allow_redirects=False) as resp:
+        assert resp.status == 303 and resp.headers["Location"] == "/tab/dashboard"
+        cookie_header = resp.headers["Set-Cookie"]
+        cookie = resp.cookies["__Host-mentorbot-tab"].value
+    for flag in ("HttpOnly", "Secure", "SameSite=None", "Path=/"):
+        assert flag in cookie_header, cookie_header
+    # The link works once.
+    status, page, _ = await get(bot, path)
+    assert status == 401 and "no longer works" in page
+
+    status, page, headers = await get(bot, "/tab/dashboard", cookie)
+    assert status == 200 and "Growth Guild" in page and "Spring mentoring" in page
+    assert "Elsewhere" not in page  # Olga's team and program
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors" in csp
+    assert "https://teams.microsoft.com" in csp and "https://*.cloud.microsoft" in csp
+    assert "'unsafe-inline'" not in csp and "script-src 'self' 'nonce-" in csp
+    nonce = csp.split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in page and headers["Cache-Control"] == "no-store"
+    assert "<script>" not in page  # no inline script at all
+
+    status, page, _ = await get(bot, f"/tab/programs/{ids['program']}", cookie)
+    assert status == 200
+    window = Window(bot.now().date() - timedelta(days=40), bot.now().date())
+    want = await expected(bot, ids["program"], window)
+    shown = metric_cells(page)
+    assert {k: shown[k] for k in want} == want
+    assert want["Enrolled"] == "2" and want["Sessions per pair a month"] != "—"
+    assert chart_rows(page, "funnel") == [("Invited", "4"), ("Enrolled", "2"), ("Matched", "2")]
+    for key in ("sessions", "cadence", "goals", "satisfaction", "recommend", "retention"):
+        assert f'data-chart="{key}"' in page and f'id="chart-{key}-t"' in page
+    assert "<desc" in page and 'role="img"' in page
+    # Match health: Tom has a blocked goal.
+    assert "needs a check-in" in page and "a goal is blocked" in page
+
+
+async def test_the_date_range_changes_the_numbers(bot):
     ids = await seed(bot)
     cookie = await sign_in(bot, ADMIN)
-    status, page, headers = await get(bot, f"/tab/programs/{ids['program']}", cookie)
-    print(page)
+    before_start = (bot.now() - timedelta(days=100)).date()
+    last = (bot.now() - timedelta(days=50)).date()
+    status, page, _ = await get(
+        bot, f"/tab/programs/{ids['program']}?from={before_start}&to={last}", cookie
+    )
     assert status == 200
+    want = await expected(bot, ids["program"], Window(before_start, last))
+    shown = metric_cells(page)
+    assert {k: shown[k] for k in want} == want
+    assert shown["Enrolled"] == "0" and f'value="{before_start}"' in page
+    status, page, _ = await get(bot, f"/tab/programs/{ids['program']}?from=2027-13-01", cookie)
+    assert status == 400 and "2027-01-31" in page
+
+
+async def test_csv_buttons_download_the_exports(bot):
+    ids = await seed(bot)
+    cookie = await sign_in(bot, ADMIN)
+    _, page, _ = await get(bot, f"/tab/programs/{ids['program']}", cookie)
+    csrf = csrf_of(page)
+    status, _, headers = await post(
+        bot, f"/tab/programs/{ids['program']}/export", cookie, {"csrf": csrf, "what": "pairs"}
+    )
+    assert status == 303 and headers["Location"].startswith("/exports/")
+    status, body, headers = await get(bot, headers["Location"])
+    assert status == 200 and headers["Content-Type"].startswith("text/csv")
+    assert "Mia Mentor" in body and "Tom Mentee" in body
+    # Without the form's token (another site posting it): refused, no link made.
+    status, page, _ = await post(
+        bot, f"/tab/programs/{ids['program']}/export", cookie, {"what": "pairs"}
+    )
+    assert status == 403 and "/exports/" not in page
+    # Another team's program, even with a good token.
+    status, page, _ = await post(
+        bot, f"/tab/programs/{ids['other_program']}/export", cookie, {"csrf": csrf, "what": "pairs"}
+    )
+    assert status == 403 and "Secret" not in page
+    status, _, headers = await post(
+        bot, f"/tab/teams/{ids['team']}/export", cookie, {"csrf": csrf, "what": "metrics"}
+    )
+    assert status == 303
+    status, body, _ = await get(bot, headers["Location"])
+    assert status == 200 and "met_rate" in body or "Met" in body
+
+
+async def test_coffee_page_shows_the_coffee_metrics(bot):
+    ids = await seed(bot)
+    cookie = await sign_in(bot, ADMIN)
+    status, page, _ = await get(bot, f"/tab/teams/{ids['team']}/coffee", cookie)
+    assert status == 200 and "Coffee chats in Growth Guild" in page
+    assert "Rounds" in metric_cells(page)
+    status, page, _ = await get(bot, f"/tab/teams/{ids['other_team']}/coffee", cookie)
+    assert status == 403 and "Elsewhere" not in page
+
+
+async def test_refusals_are_friendly_and_leak_nothing(bot):
+    ids = await seed(bot)
+    program = f"/tab/programs/{ids['program']}"
+    # No session at all.
+    for path in ("/tab/dashboard", "/tab/me", program, f"/tab/teams/{ids['team']}/coffee"):
+        status, page, _ = await get(bot, path)
+        assert status == 401 and "sign in" in page.lower(), path
+        assert not any(word in page for word in NOTHING_LEAKED)
+    status, page, _ = await get(bot, program, "x" * 43)  # a forged cookie
+    assert status == 401
+    # An expired link.
+    path = await link_for(bot, ADMIN)
+    bot.clock.advance(minutes=11)
+    status, page, _ = await get(bot, path)
+    assert status == 401 and "no longer works" in page
+    status, page, _ = await get(bot, "/tab/start/not-a-token")
+    assert status == 401
+    # Another team's admin: the same page for a foreign id as for one that does not exist.
+    olga = await sign_in(bot, OLGA)
+    status, foreign, _ = await get(bot, program, olga)
+    assert status == 403 and not any(word in foreign for word in NOTHING_LEAKED)
+    status, missing, _ = await get(bot, "/tab/programs/99999", olga)
+    assert status == 403 and _unnonced(missing) == _unnonced(foreign)
+    status, page, _ = await get(bot, "/tab/dashboard", olga)
+    assert status == 200 and "Secret Elsewhere Program" in page and "Growth Guild" not in page
+    # A member asking for admin pages.
+    tom = await sign_in(bot, MENTEE)
+    for path in ("/tab/dashboard", program, f"/tab/teams/{ids['team']}/coffee"):
+        status, page, _ = await get(bot, path, tom)
+        assert status == 403 and "My mentoring" in page, path
+        assert "Public speaking" not in page and "Mia Mentor" not in page
+    # Sessions end: after 8 hours the cookie is refused.
+    bot.clock.advance(hours=8, minutes=1)
+    status, _, _ = await get(bot, "/tab/me", tom)
+    assert status == 401
+
+
+async def test_my_mentoring_shows_only_the_members_own(bot):
+    await seed(bot)
+    tom = await sign_in(bot, MENTEE)
+    status, page, _ = await get(bot, "/tab/me", tom)
+    assert status == 200
+    assert "Mia Mentor" in page and "Spring mentoring" in page
+    assert "Public speaking" in page and "60%" in page and "Learn SQL" in page
+    assert "goal edit" in page and "checkin settings" in page
+    mia = await sign_in(bot, MENTOR)
+    status, page, _ = await get(bot, "/tab/me", mia)
+    assert status == 200 and "Tom Mentee" in page
+    assert "Public speaking" not in page  # Tom's goals are Tom's (not shared)
+    eve = await sign_in(bot, OTHER)
+    status, page, _ = await get(bot, "/tab/me", eve)
+    assert status == 200 and "No mentorship right now" in page and "Tom" not in page
+
+
+async def test_a_concern_reaches_only_the_programs_admins_until_handled(bot):
+    ids = await seed(bot)
+    reply = await say(bot, MENTEE, "concern about=mentoring My mentor keeps cancelling")
+    assert "admins of Growth Guild only" in reply
+    assert "Only your team's admins" in await say(bot, MENTEE, "concern hi")
+    await bot.settle()
+    assert keyed(bot, ADMIN, "concern:")  # Ada (the installer) is told 1:1
+    assert not keyed(bot, OLGA, "concern:")
+    ada = await sign_in(bot, ADMIN)
+    program = f"/tab/programs/{ids['program']}"
+    _, page, _ = await get(bot, program, ada)
+    assert "My mentor keeps cancelling" in page and "Tom Mentee" in page
+    _, home, _ = await get(bot, "/tab/dashboard", ada)
+    assert "1 open concern" in home
+    olga = await sign_in(bot, OLGA)
+    _, page, _ = await get(bot, "/tab/dashboard", olga)
+    assert "cancelling" not in page and "open concern" not in page
+    concern_id = _concern_id(await get(bot, program, ada))
+    # Olga cannot mark it handled.
+    status, _, _ = await post(
+        bot, f"/tab/concerns/{concern_id}/handled", olga, {"csrf": csrf_of(page)}
+    )
+    assert status == 403
+    _, page, _ = await get(bot, program, ada)
+    status, _, headers = await post(
+        bot,
+        f"/tab/concerns/{concern_id}/handled",
+        ada,
+        {"csrf": csrf_of(page), "back": program},
+    )
+    assert status == 303 and headers["Location"] == program
+    await bot.settle()
+    told = keyed(bot, MENTEE, "concernhandled:")
+    assert len(told) == 1 and "handled the concern" in (told[0].text or "")
+    _, page, _ = await get(bot, program, ada)
+    assert "My mentor keeps cancelling" not in page
+    # Pressed again: nothing more is sent.
+    await post(bot, f"/tab/concerns/{concern_id}/handled", ada, {"csrf": csrf_of(page)})
+    await bot.settle()
+    assert len(keyed(bot, MENTEE, "concernhandled:")) == 1
+    assert ELSE_MENTEE  # (Olga's team has its own people, who see none of this)
+
+
+def _unnonced(page: str) -> str:
+    return re.sub(r'nonce="[^"]+"', "", page)
+
+
+def _concern_id(response: tuple[int, str, dict[str, str]]) -> int:
+    page = response[1]
+    return int(page.split('data-concern="')[1].split('"')[0])
+
+
+async def test_privacy_and_terms_are_served_and_can_be_overridden(bot, connector, clock, settings):
+    status, page, headers = await get(bot, "/privacy")
+    assert (
+        status == 200
+        and "my data" in page
+        and "frame-ancestors" in headers["Content-Security-Policy"]
+    )
+    status, page, _ = await get(bot, "/terms")
+    assert status == 200 and "Terms of use" in page
+    custom = settings.with_(privacy_text="Contoso's own <b>privacy</b> words.\n\nSecond.")
+    async with start_bot(custom, connector, clock) as other:
+        status, page, _ = await get(other, "/privacy")
+    assert status == 200 and "Contoso&#39;s own &lt;b&gt;privacy&lt;/b&gt; words." in page
+    assert "<p>Second.</p>" in page
+
+
+async def test_the_teams_library_and_the_stylesheet_are_served_by_the_app(bot):
+    status, body, headers = await get(bot, "/tab/static/vendor/MicrosoftTeams.min.js")
+    assert status == 200 and "microsoftTeams" in body[:400] and len(body) > 200_000
+    status, body, _ = await get(bot, "/tab/static/tab.css")
+    assert status == 200 and '[data-theme="contrast"]' in body
+    assert Settings  # (settings are exercised in the SSO tests)
+    assert FAST_DELIVERY

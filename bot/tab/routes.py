@@ -37,6 +37,8 @@ from storage.models import User
 from storage.repos import Repos
 
 log = logging.getLogger("mentorbot.tab")
+NONCE: web.RequestKey[str] = web.RequestKey("nonce", str)
+FORM: web.RequestKey[Any] = web.RequestKey("form", object)
 COOKIE = "__Host-mentorbot-tab"
 STATIC = Path(__file__).parent / "static"
 THEMES = ("default", "dark", "contrast")
@@ -114,8 +116,8 @@ class TabRoutes:
     def html(
         self, request: web.Request, template: str, status: int = 200, **ctx: Any
     ) -> web.Response:
-        nonce = request.get("nonce") or secrets.token_urlsafe(16)
-        request["nonce"] = nonce
+        nonce = request.get(NONCE) or secrets.token_urlsafe(16)
+        request[NONCE] = nonce
         theme = request.query.get("theme", "default")
         body = render.page(
             template,
@@ -253,7 +255,7 @@ class TabRoutes:
     async def program_export(
         self, request: web.Request, repos: Repos, viewer: Viewer
     ) -> web.StreamResponse:
-        form = request["form"]
+        form = request[FORM]
         token = await pages.program_download(
             repos,
             self.env.admins,
@@ -269,7 +271,7 @@ class TabRoutes:
     async def coffee_export(
         self, request: web.Request, repos: Repos, viewer: Viewer
     ) -> web.StreamResponse:
-        form = request["form"]
+        form = request[FORM]
         token = await pages.coffee_download(
             repos,
             self.env.admins,
@@ -290,11 +292,12 @@ class TabRoutes:
             repos, self.env.admins, viewer.user, request.match_info["id"], now
         )
         if found is not None:
-            user_id, team = found
+            user_id, team_id, team = found
             cid = int(request.match_info["id"])
-            await outbox.queue(repos, concerns.handled_message(cid, user_id, team), now)
+            message = concerns.handled_message(cid, user_id, team_id, team)
+            await outbox.queue(repos, message, now)
             self.on_queued()
-        back = str(request["form"].get("back", "")) or "/tab/dashboard"
+        back = str(request[FORM].get("back", "")) or "/tab/dashboard"
         return _see_other(back if back.startswith("/tab/") else "/tab/dashboard")
 
     # --- privacy and terms ---------------------------------------------------------------
@@ -321,7 +324,7 @@ def _paragraphs(text: str) -> list[str]:
 
 async def _check_form(request: web.Request, viewer: Viewer) -> None:
     form = await request.post()
-    request["form"] = form
+    request[FORM] = form
     sent = str(form.get("csrf", ""))
     if not hmac.compare_digest(sent, viewer.csrf):
         raise Refused(
@@ -333,7 +336,7 @@ async def _headers(request: web.Request, response: web.StreamResponse) -> None:
     """Every page of the tab (and privacy and terms): the CSP and no caching."""
     if not (request.path.startswith("/tab/") or request.path in ("/privacy", "/terms")):
         return
-    nonce = request.get("nonce", "")
+    nonce = request.get(NONCE, "")
     script = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
     response.headers["Content-Security-Policy"] = (
         f"default-src 'self'; script-src {script}; style-src 'self'; img-src 'self' data:; "

@@ -48,6 +48,7 @@ async def raise_concern(turn: Turn) -> None:
             outbox.to_user(
                 outbox.key("concern", concern=concern.id, user=admin.id),
                 admin.id,
+                team_id=team.id,
                 text=(
                     f"{turn.user.name or 'A member'} raised a concern in {team.name}. "
                     "Open Mentorbot's Dashboard (or type `dashboard`) to read it and mark it "
@@ -96,9 +97,10 @@ async def _admins(repos: Repos, team: Team) -> list[User]:
     return [u for u in admins.values() if u.erased_at is None]
 
 
-def handled_message(concern_id: int, user_id: int, team: str) -> outbox.Message:
+def handled_message(concern_id: int, user_id: int, team_id: int, team: str) -> outbox.Message:
     return outbox.to_user(
         outbox.key("concernhandled", concern=concern_id),
         user_id,
+        team_id=team_id,
         text=f"An admin of {team} has handled the concern you raised. Thank you for telling us.",
     )

@@ -600,9 +600,9 @@ async def coffee_download(
 # --- concerns ------------------------------------------------------------------------------
 async def handle_concern(
     repos: Repos, admins: frozenset[str], user: User, concern_id: object, now: datetime
-) -> tuple[int, str] | None:
-    """An admin marks a concern handled: (the person's id, the program's or team's name)
-    to tell them, or None when it was handled already."""
+) -> tuple[int, int, str] | None:
+    """An admin marks a concern handled: (the person's id, the team's id and name) to
+    tell them, or None when it was handled already."""
     cid = forms.row_id(concern_id)
     concern = await repos.tab.concern(cid) if cid else None
     team = await repos.teams.get(concern.team_id) if concern else None
@@ -610,7 +610,7 @@ async def handle_concern(
         raise NOT_YOURS
     if not await repos.tab.handle(concern.id, user.id, now):
         return None
-    return concern.user_id, team.name or "your team"
+    return concern.user_id, team.id, team.name or "your team"
 
 
 # --- My mentoring --------------------------------------------------------------------------
