@@ -100,7 +100,8 @@ def _bars(chart: Chart, low: float, top: float) -> str:
 
 def _line(chart: Chart, low: float, top: float) -> str:
     n = len(chart.values)
-    points, parts = [], []
+    points: list[str] = []
+    parts: list[str] = []
     for i, value in enumerate(chart.values):
         if value is None:
             if len(points) > 1:
