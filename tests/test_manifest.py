@@ -100,3 +100,20 @@ def test_base_url_must_be_https(tmp_path, capsys):
     code, package = build(tmp_path, "--base-url", "https://mentorbot.contoso.com/")
     developer = json.loads(package.read("manifest.json"))["developer"]
     assert code == 0 and developer["privacyUrl"] == "https://mentorbot.contoso.com/privacy"
+
+
+def test_the_tab_and_single_sign_on_are_in_the_package(tmp_path):
+    code, package = build(tmp_path, "--base-url", "https://bot.contoso.com")
+    assert code == 0 and package is not None
+    m = json.loads(package.read("manifest.json"))
+    tabs = {t["entityId"]: t for t in m["staticTabs"]}
+    assert list(tabs) == ["conversations", "dashboard", "mymentoring"]
+    assert tabs["dashboard"]["name"] == "Dashboard"
+    assert tabs["dashboard"]["contentUrl"] == "https://bot.contoso.com/tab/dashboard"
+    assert tabs["mymentoring"]["name"] == "My mentoring"
+    assert tabs["mymentoring"]["contentUrl"] == "https://bot.contoso.com/tab/me"
+    assert all(t["scopes"] == ["personal"] for t in tabs.values())
+    assert m["webApplicationInfo"] == {"id": GUID, "resource": f"api://bot.contoso.com/{GUID}"}
+    assert m["validDomains"] == ["bot.contoso.com"]
+    assert m["developer"]["privacyUrl"] == "https://bot.contoso.com/privacy"
+    assert m["developer"]["termsOfUseUrl"] == "https://bot.contoso.com/terms"
