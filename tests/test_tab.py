@@ -269,3 +269,22 @@ async def test_the_teams_library_and_the_stylesheet_are_served_by_the_app(bot):
     assert status == 200 and '[data-theme="contrast"]' in body
     assert Settings  # (settings are exercised in the SSO tests)
     assert FAST_DELIVERY
+
+
+async def test_sessions_of_many_windows_equal_each_windows_own_read(bot):
+    """The batched read behind the monthly charts against the plain one-window read."""
+    ids = await seed(bot)
+    now = bot.now()
+    windows = [
+        (now - timedelta(days=d), now - timedelta(days=d) + timedelta(days=span))
+        for d, span in ((60, 70), (40, 10), (35, 1), (31, 30), (16, 5), (5, 20))
+    ]
+    async with bot.db.unit() as repos:
+        feedback = repos.feedback
+        for program_end in (now - timedelta(days=20), now + timedelta(days=100)):
+            batched = await feedback._sessions_of_windows(ids["program"], windows, program_end)
+            plain = [
+                await feedback._sessions(ids["program"], s, e, program_end) for s, e in windows
+            ]
+            assert batched == plain
+            assert any(rows for rows in plain)

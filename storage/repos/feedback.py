@@ -189,6 +189,18 @@ class _Shared:
     continued: list[ContinuedRow]
 
 
+def _prefix(counts: dict[tuple[int, int], int], size: int) -> dict[int, list[int]]:
+    """(mentorship, stretch) -> n as, per mentorship, p[k] = rows in stretches 0..k (those
+    saved before bounds[k])."""
+    rows: dict[int, list[int]] = {}
+    for (m, i), n in counts.items():
+        rows.setdefault(m, [0] * size)[i] += n
+    for row in rows.values():
+        for k in range(1, size):
+            row[k] += row[k - 1]
+    return rows
+
+
 def _aware(at: Any) -> datetime:
     """min() of a time column comes back as SQLite's text or a naive time: make it UTC."""
     if isinstance(at, str):
@@ -636,7 +648,11 @@ class FeedbackRepo:
             proposals=await self._proposals(program.id),
             continued=await self._continued(program.id, latest),
         )
-        return [await self._window(program, w, program_end, shared) for w in windows]
+        sessions = await self._sessions_of_windows(program.id, windows, program_end)
+        return [
+            await self._window(program, w, program_end, shared, rows)
+            for w, rows in zip(windows, sessions, strict=True)
+        ]
 
     async def _window(
         self,
@@ -644,6 +660,7 @@ class FeedbackRepo:
         window: tuple[datetime, datetime],
         program_end: datetime,
         shared: _Shared,
+        sessions: list[SessionRow],
     ) -> ProgramFacts:
         start, end = window
         checkins = await self._checkins(program.id, start, end)
@@ -664,7 +681,7 @@ class FeedbackRepo:
             invited=await self._team_members_at(program.team_id, end),
             participants=[p for p in shared.participants if p.enrolled_at < end],
             pairs=[p for p in shared.pairs if p.created_at < end],
-            sessions=await self._sessions(program.id, start, end, program_end),
+            sessions=sessions,
             proposals=shared.proposals,
             goals=await self._goals(program.id, start, end),
             checkins_sent=checkins[0],
@@ -712,11 +729,72 @@ class FeedbackRepo:
         ).where(Mentorship.program_id == program_id, Mentorship.created_at < end)
         return [PairRow(*row) for row in (await self._core(stmt.order_by(Mentorship.id)))]
 
+    async def _sessions_of_windows(
+        self,
+        program_id: int,
+        windows: list[tuple[datetime, datetime]],
+        program_end: datetime,
+    ) -> list[list[SessionRow]]:
+        """`_sessions` of every window from two statements: notes and agendas counted per
+        mentorship and per stretch between the windows' bounds (and the program's end),
+        then summed per window here. A dashboard's dozen monthly windows cost one scan of
+        each index instead of one per window (notes up to each window's end)."""
+        bounds = sorted({t for w in windows for t in w} | {program_end})
+        place = {t: i for i, t in enumerate(bounds)}
+        latest = max(end for _, end in windows)
+        size = len(bounds) + 1
+        notes = _prefix(
+            await self._per_stretch(SessionNotes, program_id, bounds, None, latest), size
+        )
+        earliest = min(start for start, _ in windows)
+        agendas = _prefix(
+            await self._per_stretch(SessionAgenda, program_id, bounds, earliest, latest), size
+        )
+        pe = place[program_end]
+        found = []
+        for start, end in windows:
+            a, b = place[start], place[end]
+            rows = []
+            for m in sorted(set(notes) | set(agendas)):
+                saved = notes.get(m)  # saved[k]: notes before bounds[k]
+                until = saved[b] if saved else 0
+                planned = agendas.get(m)
+                agenda = planned[b] - planned[a] if planned else 0
+                if until or agenda:
+                    inside = until - saved[a] if saved else 0
+                    after = until - saved[pe] if saved and pe < b else 0
+                    rows.append(SessionRow(m, inside, until, after, agenda))
+            found.append(rows)
+        return found
+
+    async def _per_stretch(
+        self,
+        model: Any,
+        program_id: int,
+        bounds: list[datetime],
+        start: datetime | None,
+        end: datetime,
+    ) -> dict[tuple[int, int], int]:
+        """(mentorship, stretch) -> rows of `model` (notes or agendas) saved in it; stretch
+        i is [bounds[i-1], bounds[i]), 0 everything before bounds[0]."""
+        at = model.created_at
+        stretch = case(*((at < b, i) for i, b in enumerate(bounds)), else_=len(bounds))
+        stmt = (
+            select(Mentorship.id, stretch, func.count())
+            .join(model, model.pair_key == _mentorship_key())
+            .where(Mentorship.program_id == program_id, at < end)
+            .group_by(Mentorship.id, stretch)
+        )
+        if start is not None:
+            stmt = stmt.where(at >= start)
+        return {(m, int(i)): int(n) for m, i, n in await self._core(stmt)}
+
     async def _sessions(
         self, program_id: int, start: datetime, end: datetime, program_end: datetime
     ) -> list[SessionRow]:
         """Per mentorship: notes in the window, up to its end, after the program's end;
-        agendas in the window. Read from the (pair, time) indexes alone."""
+        agendas in the window. One window's, plainly: what `_sessions_of_windows` must
+        equal (tests/test_tab.py checks it)."""
         at = SessionNotes.created_at
         notes = (
             select(
