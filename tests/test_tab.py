@@ -140,6 +140,15 @@ async def test_coffee_page_shows_the_coffee_metrics(bot):
     assert status == 403 and "Elsewhere" not in page
 
 
+async def test_programs_side_by_side(bot):
+    ids = await seed(bot)
+    cookie = await sign_in(bot, ADMIN)
+    status, page, _ = await get(bot, f"/tab/teams/{ids['team']}/history", cookie)
+    assert status == 200 and "Spring mentoring" in page and "Sessions per pair a month" in page
+    status, page, _ = await get(bot, f"/tab/teams/{ids['other_team']}/history", cookie)
+    assert status == 403 and "Secret" not in page
+
+
 async def test_refusals_are_friendly_and_leak_nothing(bot):
     ids = await seed(bot)
     program = f"/tab/programs/{ids['program']}"
@@ -288,3 +297,34 @@ async def test_sessions_of_many_windows_equal_each_windows_own_read(bot):
             ]
             assert batched == plain
             assert any(rows for rows in plain)
+
+
+def test_insights_are_at_most_five_with_their_commands():
+    from dialogs.dashboard.insights import program_insights
+
+    found = program_insights(
+        "Spring",
+        {"not_matched_yet": 7, "left": 1},
+        3,
+        2,
+        {"all": 0.22},
+        1,
+        4,
+    )
+    assert len(found) == 5
+    assert found[1].text.startswith("7 participants not matched yet")
+    assert found[1].action == "/match run Spring"
+    assert found[2].action == "/match review Spring"
+    assert "Surveys answered by 22 %" in found[4].text
+    assert program_insights("S", {}, 0, 0, {"all": 0.9}, 0, 0) == []
+
+
+def test_match_health_rules():
+    from dialogs.dashboard import health
+
+    assert health.verdict("agreeing", None, None, False).state == health.TOO_EARLY
+    assert health.verdict("active", True, 25, False).reason == "quiet for 25 days"
+    assert health.verdict("active", True, 3, True).state == health.CHECK_IN
+    assert health.verdict("active", None, 3, False).state == health.TOO_EARLY
+    assert health.verdict("active", False, 3, False).reason == "meeting less often than agreed"
+    assert health.verdict("active", True, 20.9, False).state == health.ON_TRACK

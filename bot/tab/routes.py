@@ -101,6 +101,7 @@ class TabRoutes:
         r.add_get("/tab/me", self.signed_in(self.me))
         r.add_get("/tab/programs/{id}", self.signed_in(self.program))
         r.add_get("/tab/teams/{id}/coffee", self.signed_in(self.coffee))
+        r.add_get("/tab/teams/{id}/history", self.signed_in(self.history))
         r.add_post("/tab/programs/{id}/export", self.signed_in(self.program_export))
         r.add_post("/tab/teams/{id}/export", self.signed_in(self.coffee_export))
         r.add_post("/tab/concerns/{id}/handled", self.signed_in(self.concern_handled))
@@ -251,6 +252,14 @@ class TabRoutes:
             self.env.clock(),
         )
         return self.html(request, "coffee.html", viewer=viewer, page=page)
+
+    async def history(
+        self, request: web.Request, repos: Repos, viewer: Viewer
+    ) -> web.StreamResponse:
+        page = await pages.history_page(
+            repos, self.env.admins, viewer.user, request.match_info["id"], self.env.clock()
+        )
+        return self.html(request, "history.html", viewer=viewer, page=page)
 
     async def program_export(
         self, request: web.Request, repos: Repos, viewer: Viewer

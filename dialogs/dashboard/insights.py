@@ -58,7 +58,8 @@ def program_insights(
         if rate is not None and rate < LOW_RESPONSE:
             found.append(
                 Insight(
-                    f"{moment} survey answered by {round(100 * rate)} % — remind people",
+                    f"{'Surveys' if moment == 'all' else moment.capitalize() + ' surveys'} "
+                    f"answered by {round(100 * rate)} % — remind people",
                     f"/survey settings {program}",
                 )
             )

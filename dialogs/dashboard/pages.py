@@ -331,7 +331,6 @@ def _program_charts(
     labels = [_label(w) for w in months]
     satisfaction = by["satisfaction"].value
     spread = satisfaction.distribution if isinstance(satisfaction, Aggregate) else {}
-    rates = _response_rates(f)
     endings = metrics.early_endings(f)
     charts = [
         _chart(
@@ -410,12 +409,12 @@ def _program_charts(
         ),
         _chart(
             "responses",
-            "Survey response rates, by moment",
-            "Of the survey invitations sent, the share answered.",
+            "Survey response rate, by month",
+            "Of the invitations to the month's surveys, the share answered.",
             "share",
-            list(rates),
-            list(rates.values()),
-            axis="Moment",
+            labels,
+            [metrics.survey_response_rate(m.invites) for m in monthly],
+            "line",
         ),
     ]
     return charts
@@ -475,6 +474,44 @@ async def _concerns(repos: Repos, team: Team, program: Program | None) -> list[C
         for c, u in rows
         if program is None or c.program_id in (None, program.id)
     ]
+
+
+# --- program history ---------------------------------------------------------------------
+HISTORY = (
+    "enrolled",
+    "matched",
+    "sessions_per_pair_month",
+    "satisfaction",
+    "recommend",
+    "completion",
+)
+
+
+@dataclass
+class HistoryPage:
+    team: Team
+    columns: list[str]
+    rows: list[tuple[Program, list[str]]]
+
+
+async def history_page(
+    repos: Repos, admins: frozenset[str], user: User, team_id: object, now: datetime
+) -> HistoryPage:
+    """The team's programs side by side, each over its own run (start to end, or today)."""
+    team = await _team_for(repos, admins, user, team_id)
+    rows = []
+    columns: list[str] = []
+    for program in await repos.programs.of_team(team.id):
+        settings = await repos.feedback.program_settings(program.id)
+        k = metrics.k_of(settings.min_answers if settings else None)
+        last = min(program.ends_on, now.date())
+        window = Window(program.starts_on, max(last, program.starts_on))
+        end = metrics.program_end(program.ends_on, program.closed_at)
+        (facts,) = await repos.feedback.program_facts(program, [(window.start, window.end)], end)
+        by = {m.key: m for m in metrics.program_metrics(facts, k)}
+        columns = [by[key].label for key in HISTORY]
+        rows.append((program, [metrics.shown(by[key]) for key in HISTORY]))
+    return HistoryPage(team, columns, rows)
 
 
 # --- coffee chats --------------------------------------------------------------------------
