@@ -150,6 +150,7 @@ async def test_admin_and_member_pages_in_chromium(bot, browser):
     await check_page(watched, f"{bot.url}/tab/dashboard", "dashboard", shots)
     await check_page(watched, program_url, "program", shots)
     await check_page(watched, f"{bot.url}/tab/teams/{ids['team']}/coffee", "coffee", shots)
+    await check_page(watched, f"{bot.url}/tab/teams/{ids['team']}/history", "history", shots)
     await context.close()
 
     # Tom: My mentoring, his goals and his mentor.
