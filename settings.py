@@ -13,7 +13,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///mentorbot.db"
-ENTRA_METADATA_URL = "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
+ENTRA_METADATA_URL = (
+    "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
+)
 APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("text", "json")
