@@ -58,7 +58,8 @@ async def measure(kind: str, args: argparse.Namespace, tmp: Path) -> dict[str, A
         await db.dispose()
     gc.collect()
     first, last = seeded.START, seeded.END + timedelta(days=40)
-    app = create_app(Settings(database_url=url, migrate_on_start=False))
+    # No scheduled jobs: the page alone is measured (the survey job would run meanwhile).
+    app = create_app(Settings(database_url=url, migrate_on_start=False), jobs=())
     server = TestServer(app, host="127.0.0.1", port=0)
     await server.start_server()
     try:
