@@ -12,6 +12,7 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment, ChannelAccoun
 
 from bot import shape
 from bot.shape import BadActivity
+from dialogs.core.cards import summary as card_summary
 from dialogs.core.forms import MAX_MESSAGE_CHARS
 from dialogs.core.types import Inbound, Kind, Person, Reply
 
@@ -241,4 +242,11 @@ def to_activity(reply: Reply) -> Activity:
     attachments: list[Attachment] = []
     if reply.card is not None:
         attachments.append(CardFactory.adaptive_card(reply.card))
-    return Activity(type=ActivityTypes.message, text=reply.text, attachments=attachments or None)
+    # A card without text: the notification says what arrived instead of "sent a card".
+    summary = card_summary(reply.card) if reply.card is not None and not reply.text else None
+    return Activity(
+        type=ActivityTypes.message,
+        text=reply.text,
+        summary=summary,
+        attachments=attachments or None,
+    )
