@@ -74,6 +74,8 @@ def kind_of(activity: Activity) -> Kind | None:
     if bot_id in added:
         if conversation_type == "personal":
             return "personal_install"
+        if conversation_type == "groupChat" and not in_team:
+            return "group_install"
         return "team_install" if in_team else None
     if bot_id in removed:
         return "team_uninstall" if in_team else None

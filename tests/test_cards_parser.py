@@ -177,7 +177,9 @@ async def test_every_card_passes_the_adaptive_cards_parser(monkeypatch, tmp_path
 
 # --- conversations of this file ---------------------------------------------------------
 def _longest_list(tag: str) -> str:
-    return ", ".join(f"{tag}{n:02d} " + "x" * (MAX_ITEM_LEN - len(tag) - 3) for n in range(MAX_ITEMS))
+    return ", ".join(
+        f"{tag}{n:02d} " + "x" * (MAX_ITEM_LEN - len(tag) - 3) for n in range(MAX_ITEMS)
+    )
 
 
 async def longest_values(bot: Any) -> None:
@@ -219,5 +221,7 @@ async def program_report(bot: Any) -> None:
     await bot.settle()
     text = "/program report Spring mentoring from=2026-11-01 to=2026-11-20"
     await bot.send(teams.personal_message(bot.service_url, programs.ADMIN, text))
-    found = [m for m in inbox(bot, programs.ADMIN) if "📊" in json.dumps(m.cards, ensure_ascii=False)]
+    found = [
+        m for m in inbox(bot, programs.ADMIN) if "📊" in json.dumps(m.cards, ensure_ascii=False)
+    ]
     assert len(found) == 1, [m.text for m in inbox(bot, programs.ADMIN)][-3:]

@@ -102,4 +102,5 @@ FEATURE = Feature(
         "team_uninstall": team_events.uninstalled,
     },
     welcome=profile.start_onboarding,
+    chatter=guide.chatter,
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dialogs.core import forms, members, once
 from dialogs.core.admins import authorize
 from dialogs.core.people import touch_sender
-from dialogs.core.router import Command, Env, Turn
+from dialogs.core.router import Command, Env, Turn, scope_of
 from dialogs.core.types import Inbound, TurnResult
 from storage.repos import Repos
 
@@ -54,6 +54,8 @@ async def _turn(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
     turn = Turn(inbound, repos, env, user)
     if inbound.kind == "personal_install":
         await _welcome(turn)
+    elif inbound.kind == "group_install":
+        await _chatter(turn)
     elif inbound.kind == "submit":
         await _on_submit(turn)
     else:
@@ -145,8 +147,15 @@ async def _unknown(turn: Turn) -> None:
     if await _greet_instead(turn, text, suggestion):
         await _welcome(turn)
         return
+    if await _chatter(turn):
+        return
     hint = f" Did you mean `{suggestion}`?" if suggestion else ""
     turn.say(f"Sorry, I don't know that command.{hint} Type `help` to see what I can do.")
+
+
+async def _chatter(turn: Turn) -> bool:
+    chatter = turn.env.table.chatter
+    return chatter is not None and await chatter(turn)
 
 
 async def _greet_instead(turn: Turn, text: str, suggestion: str | None) -> bool:
@@ -156,10 +165,3 @@ async def _greet_instead(turn: Turn, text: str, suggestion: str | None) -> bool:
     if turn.user.onboarding_sent_at is not None and suggestion is not None:
         return False
     return await turn.repos.profiles.get(turn.user.id) is None
-
-
-def scope_of(inbound: Inbound) -> str:
-    """Where a message came from, as commands and actions name it."""
-    if inbound.is_personal:
-        return "personal"
-    return "team" if inbound.conversation_type == "channel" else "groupChat"

@@ -130,6 +130,9 @@ class Feature:
     team_events: Mapping[str, EventHandler] = field(default_factory=dict)
     # A person's first contact 1:1 (the app installed, or chatter before a profile exists).
     welcome: Handler | None = None
+    # What is said that is no command (small talk 1:1, anything in a group chat, the app
+    # added to a group chat): True when it answered.
+    chatter: Interceptor | None = None
     interceptors: tuple[Interceptor, ...] = ()
     on_program_closed: ProgramClosed | None = None
 
@@ -203,6 +206,10 @@ class RouteTable:
             raise ValueError("only one feature may welcome people")
         self.welcome: Handler | None = welcomes[0] if welcomes else None
         self.interceptors = tuple(i for f in self.features for i in f.interceptors)
+        chatters = [f.chatter for f in self.features if f.chatter is not None]
+        if len(chatters) > 1:
+            raise ValueError("only one feature may answer chatter")
+        self.chatter: Interceptor | None = chatters[0] if chatters else None
         self.program_closed = tuple(
             f.on_program_closed for f in self.features if f.on_program_closed is not None
         )
@@ -283,3 +290,10 @@ def _declared_args(raw_words: list[str], names: list[str]) -> tuple[dict[str, st
             args[name] = found.group(1).strip("\"'")
             text = text[: found.start()] + text[found.end() :]
     return args, " ".join(text.split())
+
+
+def scope_of(inbound: Inbound) -> str:
+    """Where a message came from, as commands and actions name it."""
+    if inbound.is_personal:
+        return "personal"
+    return "team" if inbound.conversation_type == "channel" else "groupChat"

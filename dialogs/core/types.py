@@ -12,6 +12,7 @@ Kind = Literal[
     "message",  # a typed message (1:1, channel with @mention, group chat)
     "submit",  # an Adaptive Card Action.Submit (value carries the inputs)
     "personal_install",
+    "group_install",  # the app added to a group chat
     "team_install",
     "members_added",
     "members_removed",

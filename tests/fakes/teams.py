@@ -256,3 +256,38 @@ def personal_install(service_url: str, user: TeamsUser) -> dict[str, Any]:
         channelData={"tenant": {"id": TENANT}},
         localTimezone="America/New_York",
     )
+
+
+def _group_conversation(chat: str) -> dict[str, Any]:
+    return {
+        "id": f"19:{chat}@thread.v2",
+        "conversationType": "groupChat",
+        "isGroup": True,
+        "tenantId": TENANT,
+    }
+
+
+def group_message(service_url: str, user: TeamsUser, chat: str, text: str) -> dict[str, Any]:
+    """A message in a group chat (not a team) that @mentions the bot."""
+    bot_tag = f"<at>{BOT['name']}</at>"
+    return _base(
+        service_url,
+        "message",
+        user.account(),
+        _group_conversation(chat),
+        text=f"{bot_tag} {text}",
+        entities=[{"type": "mention", "text": bot_tag, "mentioned": dict(BOT)}],
+        channelData={"tenant": {"id": TENANT}},
+    )
+
+
+def group_install(service_url: str, user: TeamsUser, chat: str) -> dict[str, Any]:
+    """The app added to a group chat."""
+    return _base(
+        service_url,
+        "conversationUpdate",
+        user.account(),
+        _group_conversation(chat),
+        membersAdded=[{"id": BOT["id"]}],
+        channelData={"tenant": {"id": TENANT}},
+    )
