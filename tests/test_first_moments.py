@@ -99,3 +99,27 @@ async def test_commands_for_elsewhere_say_where_they_work_in_a_group_chat(bot):
     assert reply == "`coffee` is private; please send it to me in our 1:1 chat."
     (reply,) = await bot.send(teams.group_message(bot.service_url, ANA, "friends", "/pair now"))
     assert "team" in reply, reply
+
+
+async def test_program_new_creates_nothing_until_its_form_is_saved(bot):
+    from storage.models import Program
+    from tests import test_programs as programs
+    from tests.inbox import count
+
+    bot.connector.set_roster(
+        programs.TEAM.id, [m.member() for m in programs.EVERYONE], programs.TEAM.name
+    )
+    await bot.send(teams.bot_installed_in_team(bot.service_url, programs.ADMIN, programs.TEAM))
+    for _ in range(2):  # an abandoned form, then a retry
+        before = len(bot.connector.calls)
+        await programs.direct(bot, programs.ADMIN, '/program new name="Spring mentoring"')
+        cards = [card for c in bot.connector.calls[before:] for card in c.cards]
+        assert any("New program: Spring mentoring" in json.dumps(card) for card in cards)
+        assert await count(bot, Program) == 0
+    reply = await programs.submit(bot, programs.ADMIN, programs.form())
+    assert "'Spring mentoring' is set up" in reply, reply
+    assert await count(bot, Program) == 1
+    again = await programs.direct(bot, programs.ADMIN, '/program new name="Spring mentoring"')
+    assert "already has a program called 'Spring mentoring'" in again
+    forged = await programs.submit(bot, programs.ADMIN, programs.form(team=999, name="X"))
+    assert "can't find that program" in forged and await count(bot, Program) == 1
