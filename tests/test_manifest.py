@@ -100,3 +100,14 @@ def test_base_url_must_be_https(tmp_path, capsys):
     code, package = build(tmp_path, "--base-url", "https://mentorbot.contoso.com/")
     developer = json.loads(package.read("manifest.json"))["developer"]
     assert code == 0 and developer["privacyUrl"] == "https://mentorbot.contoso.com/privacy"
+
+
+def test_icebreaker_threads_are_heard_without_an_mention_by_rsc(tmp_path):
+    """Resource-specific consent: a team owner's consent at install lets the bot read the
+    team's channel messages, so a reply in an icebreaker thread needs no @mention."""
+    code, package = build(tmp_path)
+    assert code == 0 and package is not None
+    m = json.loads(package.read("manifest.json"))
+    assert m["authorization"]["permissions"]["resourceSpecific"] == [
+        {"name": "ChannelMessage.Read.Group", "type": "Application"}
+    ]

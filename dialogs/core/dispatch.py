@@ -16,8 +16,13 @@ from dialogs.core.router import Command, Env, Turn, scope_of
 from dialogs.core.types import Inbound, TurnResult
 from storage.repos import Repos
 
+# The route of a channel message not for the bot: nothing stored, logged or answered.
+UNADDRESSED = "unaddressed"
+
 
 async def handle(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
+    if not inbound.addressed and not await _claimed(inbound, repos, env):
+        return TurnResult(route=UNADDRESSED)
     event = env.table.team_events.get(inbound.kind)
     refusal = None if event is not None else refused(inbound)
     if refusal is not None:
@@ -26,9 +31,17 @@ async def handle(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
         await event(inbound, repos, env) if event is not None else await _turn(inbound, repos, env)
     )
     key = once.key_of(inbound)
-    if key is not None:
+    if key is not None and result.route != UNADDRESSED:
         await once.remember(repos, key, result, env.clock())  # raises once.Repeated
     return result
+
+
+async def _claimed(inbound: Inbound, repos: Repos, env: Env) -> bool:
+    """A feature wants this un-mentioned channel message (an icebreaker thread reply)."""
+    for listener in env.table.listeners:
+        if await listener(inbound, repos):
+            return True
+    return False
 
 
 def refused(inbound: Inbound) -> str | None:
@@ -74,6 +87,8 @@ async def _outsider_in_channel(inbound: Inbound, repos: Repos, env: Env) -> Turn
         return None  # not registered (or removed the app): the handlers say so
     if membership is not None and membership.active:
         return None
+    if not inbound.addressed:  # not said to the bot: no refusal either
+        return TurnResult(route=UNADDRESSED)
     if {inbound.sender.id, inbound.sender.aad_object_id} & env.admins:
         return None  # a global admin, maybe before their first turn
     if await members.may_act_for(repos, env, team, sender):
@@ -114,6 +129,9 @@ async def _on_message(turn: Turn) -> None:
     for intercept in table.interceptors:
         if await intercept(turn):
             return
+    if not inbound.addressed:  # claimed by a listener, taken by no interceptor
+        turn.result.route = UNADDRESSED
+        return
     parsed = table.parse(inbound.text)
     if parsed is None:
         await _unknown(turn)

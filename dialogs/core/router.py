@@ -29,6 +29,9 @@ Handler = Callable[["Turn"], Awaitable[None]]
 EventHandler = Callable[[Inbound, Repos, "Env"], Awaitable[TurnResult]]
 # Looks at a message before the commands do; True when it handled it.
 Interceptor = Callable[["Turn"], Awaitable[bool]]
+# Claims a channel message that does not @mention the bot (a read, no writes): True to
+# handle it as a turn; every other such message is dropped unseen.
+Listener = Callable[[Inbound, Repos], Awaitable[bool]]
 # A program was closed (/program close): (repos, program, participants, now), in the
 # closing turn's unit of work. Returns, per participant id, a sentence for that person's
 # thank-you (e.g. that a survey follows), so what they are told is what will happen.
@@ -134,6 +137,7 @@ class Feature:
     # added to a group chat): True when it answered.
     chatter: Interceptor | None = None
     interceptors: tuple[Interceptor, ...] = ()
+    listeners: tuple[Listener, ...] = ()
     on_program_closed: ProgramClosed | None = None
 
 
@@ -206,6 +210,7 @@ class RouteTable:
             raise ValueError("only one feature may welcome people")
         self.welcome: Handler | None = welcomes[0] if welcomes else None
         self.interceptors = tuple(i for f in self.features for i in f.interceptors)
+        self.listeners = tuple(li for f in self.features for li in f.listeners)
         chatters = [f.chatter for f in self.features if f.chatter is not None]
         if len(chatters) > 1:
             raise ValueError("only one feature may answer chatter")

@@ -117,11 +117,16 @@ def channel_message(
     mentions: tuple[TeamsUser, ...] = (),
     channel: str | None = None,
     reply_to: str | None = None,
+    mention_bot: bool = True,
 ) -> dict[str, Any]:
     """A message in a team channel (General unless `channel` is given) that @mentions the
-    bot (and maybe others); with `reply_to`, a reply in the thread under that message."""
+    bot (and maybe others); with `reply_to`, a reply in the thread under that message.
+    Without `mention_bot`, what Teams sends under resource-specific consent for a message
+    not addressed to the bot."""
     bot_tag = f"<at>{BOT['name']}</at>"
     entities = [{"type": "mention", "text": bot_tag, "mentioned": dict(BOT)}]
+    if not mention_bot:
+        bot_tag, entities = "", []
     body = text
     for person in mentions:
         tag = f"<at>{person.name}</at>"
@@ -138,7 +143,7 @@ def channel_message(
         "message",
         user.account(),
         _channel_conversation(team, channel, reply_to or "1"),
-        text=f"{bot_tag} {body}",
+        text=f"{bot_tag} {body}".strip(),
         entities=entities,
         channelData=channel_data,
         **extra,
