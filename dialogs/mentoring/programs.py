@@ -624,16 +624,15 @@ async def _program_from_card(turn: Turn) -> Program | None:
     if value.get("program") == NEW:  # the form of `/program new`: made when saved
         team_id = forms.row_id(value.get("team"))
         team = await turn.repos.teams.get(team_id) if team_id is not None else None
-        return await _draft(turn, team, "") if team is not None else _not_found(turn)
+        if team is None:
+            turn.say("I can't find that program any more. Nothing was saved.")
+            return None
+        return await _draft(turn, team, "")
     program_id = forms.row_id(value.get("program"))
     program = await turn.repos.programs.get(program_id) if program_id is not None else None
     if program is None:
         turn.say("I can't find that program any more. Nothing was saved.")
     return program
-
-
-def _not_found(turn: Turn) -> None:
-    turn.say("I can't find that program any more. Nothing was saved.")
 
 
 def _choices(options: dict[str, str]) -> list[dict[str, str]]:
