@@ -12,6 +12,7 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment, ChannelAccoun
 
 from bot import shape
 from bot.shape import BadActivity
+from dialogs.core.cards import summary as card_summary
 from dialogs.core.forms import MAX_MESSAGE_CHARS
 from dialogs.core.types import Inbound, Kind, Person, Reply
 
@@ -57,11 +58,11 @@ def kind_of(activity: Activity) -> Kind | None:
     """What happened, in Mentorbot's terms; None for activities we ignore."""
     bot_id = activity.recipient.id if activity.recipient else None
     if activity.type == ActivityTypes.message:
-        return (
-            "submit"
-            if activity.value is not None and not (activity.text or "").strip()
-            else "message"
-        )
+        if activity.value is not None and not (activity.text or "").strip():
+            return "submit"
+        if not addressed(activity) and not activity.reply_to_id:
+            return None  # channel chatter (RSC delivers it all): dropped before any work
+        return "message"
     if activity.type == ActivityTypes.invoke:
         return "submit" if is_card_action(activity) else None
     if activity.type != ActivityTypes.conversation_update:
@@ -73,6 +74,8 @@ def kind_of(activity: Activity) -> Kind | None:
     if bot_id in added:
         if conversation_type == "personal":
             return "personal_install"
+        if conversation_type == "groupChat" and not in_team:
+            return "group_install"
         return "team_install" if in_team else None
     if bot_id in removed:
         return "team_uninstall" if in_team else None
@@ -81,6 +84,22 @@ def kind_of(activity: Activity) -> Kind | None:
     if in_team and removed:
         return "members_removed"
     return None
+
+
+def addressed(activity: Activity) -> bool:
+    """Meant for the bot: anything outside a channel, or a channel message that
+    @mentions it. With ChannelMessage.Read.Group consent Teams sends every channel
+    message; only replies in the threads of the bot's own posts are kept of the rest."""
+    conversation = activity.conversation
+    if conversation is None or conversation.conversation_type != "channel":
+        return True
+    bot_id = activity.recipient.id if activity.recipient else None
+    for entity in activity.entities or []:
+        props = entity.additional_properties or {}
+        mentioned = props.get("mentioned") if entity.type == "mention" else None
+        if isinstance(mentioned, dict) and bot_id and mentioned.get("id") == bot_id:
+            return True
+    return False
 
 
 def is_card_action(activity: Activity) -> bool:
@@ -115,6 +134,7 @@ def to_inbound(activity: Activity, kind: Kind, members: tuple[Person, ...] = ())
         thread_root_id=_thread_root(activity),
         activity_id=activity.id,
         reply_to_id=activity.reply_to_id,
+        addressed=kind != "message" or addressed(activity),
     )
 
 
@@ -241,4 +261,11 @@ def to_activity(reply: Reply) -> Activity:
     attachments: list[Attachment] = []
     if reply.card is not None:
         attachments.append(CardFactory.adaptive_card(reply.card))
-    return Activity(type=ActivityTypes.message, text=reply.text, attachments=attachments or None)
+    # A card without text: the notification says what arrived instead of "sent a card".
+    summary = card_summary(reply.card) if reply.card is not None and not reply.text else None
+    return Activity(
+        type=ActivityTypes.message,
+        text=reply.text,
+        summary=summary,
+        attachments=attachments or None,
+    )

@@ -27,6 +27,7 @@ from bot.connector_rest import ConnectorError, ConnectorRest
 from bot.ratelimit import TeamsLimits
 from bot.tenant_leases import TenantLeases
 from bot.tokens import TokenUnavailable
+from dialogs.core.cards import summary as card_summary
 from dialogs.core.errors import report
 from dialogs.core.outbox import Message
 from settings import DeliverySettings
@@ -575,4 +576,6 @@ def _activity(message: Message, target: Target, activity_id: str | None) -> dict
         activity["text"] = message.text
     if message.card:
         activity["attachments"] = [{"contentType": CARD_TYPE, "content": message.card}]
+        if not message.text:  # what the notification says instead of "sent a card"
+            activity["summary"] = card_summary(message.card)
     return activity

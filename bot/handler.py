@@ -18,6 +18,7 @@ from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.activity import (
+    addressed,
     changed_members,
     invoke_reply,
     is_card_action,
@@ -65,7 +66,8 @@ class MentorBot:
         activity = context.activity
         kind = kind_of(activity)
         if kind is None:
-            context.turn_state[ROUTE_KEY] = "ignored"
+            chatter = activity.type == ActivityTypes.message and not addressed(activity)
+            context.turn_state[ROUTE_KEY] = dispatch.UNADDRESSED if chatter else "ignored"
             _acknowledge_invoke(context)
             return
         if not self._tenant_allowed(activity):

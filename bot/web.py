@@ -15,6 +15,7 @@ from bot.auth import AuthError
 from bot.handler import ROUTE_KEY, MentorBot
 from bot.logs import turn_fields
 from bot.metrics import Metrics
+from dialogs.core.dispatch import UNADDRESSED
 
 log = logging.getLogger("mentorbot.http")
 MAX_BODY = 1024 * 1024
@@ -64,6 +65,8 @@ class Routes:
         seconds = time.perf_counter() - started
         outcome = "error" if route == "error" else "ok"
         self.metrics.turn(route, outcome, seconds)
+        if route == UNADDRESSED:
+            return  # channel chatter under RSC: not ours, not even a log line
         fields = turn_fields(activity, tenant_of(activity), route, seconds * 1000, outcome)
         log.info(
             "turn type=%s route=%s ms=%.1f", activity.type, route, seconds * 1000, extra=fields

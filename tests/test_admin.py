@@ -98,7 +98,7 @@ async def test_team_shows_settings_and_counts_without_personal_content(bot):
     text = await channel(bot, ANA, "/team")
     assert "**Data Guild**" in text
     assert "Members: 3 active, 0 left" in text
-    assert "Profiles set up: 1" in text and "Paused: 1" in text and "Admins: 1" in text
+    assert "Profiles set up: 1" in text and "(paused themselves): 1" in text and "Admins: 1" in text
     assert "private goal" not in text
 
 

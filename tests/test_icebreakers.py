@@ -21,6 +21,7 @@ from tests.conftest import start_bot
 from tests.fakes import teams
 from tests.fakes.teams import TeamsTeam, TeamsUser
 from tests.fakes.wallclock import JumpingWallClock
+from tests.inbox import inbox
 
 # Only the icebreaker job: every other job would run on every simulated tick too.
 ICEBREAKER_JOBS = tuple(job for job in JOBS if job.name == "icebreaker")
@@ -45,6 +46,12 @@ async def say(bot, text: str, user=ANA, team=DATA, channel=None, reply_to=None) 
         bot.service_url, user, team, text, channel=channel, reply_to=reply_to
     )
     return "\n".join(await bot.send(activity))
+
+
+async def private(bot, user) -> list[str]:
+    """What reached the user's 1:1 chat (after the outbox went out)."""
+    await quiet(bot)
+    return [m.text or "" for m in inbox(bot, user)]
 
 
 async def direct(bot, user, text: str) -> str:
@@ -242,9 +249,11 @@ async def test_answers_from_the_card_and_the_thread_are_stored_and_replaced(bot)
     assert reply == "Updated your answer. It stays out of the digest."
     thread = await card_id(bot, post)
     reply = await say(bot, "Baking sourdough on Sundays", user=CHLOE, reply_to=thread)
-    assert "Thanks, your answer is saved!" in reply
-    # A bare @mention in the thread asks for text; a slash command stays a command.
-    assert "empty" in await say(bot, "", user=DAN, reply_to=thread)
+    assert reply == ""  # the thread is everyone's: the confirmation goes 1:1 (issue 17)
+    assert "Thanks, I saved your reply" in "\n".join(await private(bot, CHLOE))
+    # A bare @mention in the thread asks for text (1:1); a slash command stays a command.
+    assert await say(bot, "", user=DAN, reply_to=thread) == ""
+    assert "empty" in "\n".join(await private(bot, DAN))
     # /help stays a command in the thread, answered 1:1 to the admin (issue 11).
     assert "1:1 chat" in await say(bot, "/help", user=ANA, reply_to=thread)
 
@@ -321,9 +330,11 @@ async def test_bad_thread_replies_get_a_message_and_change_nothing(bot):
     await install(bot)
     thread = await card_id(bot, await posted_now(bot))
     # Over the answer's limit (1,000) but under a message's (4,000, dispatch refuses more).
-    reply = await say(bot, "z" * 3000, user=BEN, reply_to=thread)
-    assert "3,000 characters" in reply and "Nothing was saved" in reply
-    assert "empty" in await say(bot, "  ", user=BEN, reply_to=thread)
+    assert await say(bot, "z" * 3000, user=BEN, reply_to=thread) == ""
+    told = await private(bot, BEN)
+    assert "3,000 characters" in told[-1] and "Nothing was saved" in told[-1]
+    assert await say(bot, "  ", user=BEN, reply_to=thread) == ""
+    assert "empty" in (await private(bot, BEN))[-1]
     assert await answers(bot) == []
 
 
@@ -644,7 +655,8 @@ async def test_posts_follow_the_chosen_channel_and_back_to_general(bot):
     assert first.channel_id == random and len(bot.connector.messages(random)) >= 1
     assert (await answer(bot, BEN, first, "In random", channel=random)).startswith("Thanks")
     thread = await card_id(bot, first)
-    assert "saved" in await say(bot, "Also here", user=CHLOE, channel=random, reply_to=thread)
+    assert await say(bot, "Also here", user=CHLOE, channel=random, reply_to=thread) == ""
+    assert "Thanks, I saved your reply" in (await private(bot, CHLOE))[-1]
     assert "Channel: General" in await say(bot, "/icebreaker settings channel=general")
     bot.clock.advance(days=7)
     second = await posted_now(bot)

@@ -117,3 +117,14 @@ def test_the_tab_and_single_sign_on_are_in_the_package(tmp_path):
     assert m["validDomains"] == ["bot.contoso.com"]
     assert m["developer"]["privacyUrl"] == "https://bot.contoso.com/privacy"
     assert m["developer"]["termsOfUseUrl"] == "https://bot.contoso.com/terms"
+
+
+def test_icebreaker_threads_are_heard_without_an_mention_by_rsc(tmp_path):
+    """Resource-specific consent: a team owner's consent at install lets the bot read the
+    team's channel messages, so a reply in an icebreaker thread needs no @mention."""
+    code, package = build(tmp_path)
+    assert code == 0 and package is not None
+    m = json.loads(package.read("manifest.json"))
+    assert m["authorization"]["permissions"]["resourceSpecific"] == [
+        {"name": "ChannelMessage.Read.Group", "type": "Application"}
+    ]

@@ -183,7 +183,8 @@ async def setup_program(bot: Any) -> None:
     await say(bot, ADMIN, '/program new name="Spring mentoring"', BERLIN)
     form = {
         "action": "program_save",
-        "program": 1,
+        "program": "new",
+        "team": 1,
         "name": "Spring mentoring",
         "objectives": "skills",
         "focus_areas": "Public speaking, SQL",

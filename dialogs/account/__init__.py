@@ -74,6 +74,11 @@ FEATURE = Feature(
             "/delivery retry", "send the failed messages again", admin.delivery_retry, menu=False
         ),
         _admin("/team", "team settings and counts", admin.team_info),
+        _admin(
+            "/team welcome",
+            "greet every member 1:1 once (not those who already talk to me)",
+            admin.welcome_members,
+        ),
     ),
     actions=(
         Action(profile.SAVE_ACTION, profile.save_profile),
@@ -102,4 +107,5 @@ FEATURE = Feature(
         "team_uninstall": team_events.uninstalled,
     },
     welcome=profile.start_onboarding,
+    chatter=guide.chatter,
 )

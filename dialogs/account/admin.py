@@ -6,6 +6,9 @@ admin of it before any handler here runs.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from dialogs.core import outbox
 from dialogs.core.admins import is_admin, is_global_admin, team_of
 from dialogs.core.people import display, team_member_named
 from dialogs.core.router import Turn
@@ -72,7 +75,10 @@ async def team_info(turn: Turn) -> None:
                 f"- Status: {'active' if team.active else 'removed'}",
                 f"- Members: {counts['active']} active, {counts['inactive']} left",
                 f"- Profiles set up: {counts['profiles']}",
-                f"- Paused: {counts['paused']}, opted out: {counts['opted_out']}",
+                f"- Taking a break (paused themselves): {counts['paused']}",
+                "- Paused from coffee chats after 3 unanswered follow-ups: "
+                f"{counts['ghost_paused']}",
+                f"- Opted out: {counts['opted_out']}",
                 f"- Admins: {admin_count}",
             ]
         )
@@ -138,3 +144,85 @@ async def delivery_retry(turn: Turn) -> None:
 
 def _purpose(key: str) -> str:
     return key.split(":", 1)[0]
+
+
+# --- /team welcome ---------------------------------------------------------------------
+# One greeting every this many seconds: a big team's hellos trickle out, well inside
+# Teams' limits for opening 1:1 chats, and never all at once.
+WELCOME_GAP_SECONDS = 0.25
+WELCOME_TEXT = (
+    "Hi {name}! {admin} asked me to say hello. I'm Mentorbot: in {team} I run coffee "
+    "chats, weekly icebreakers and mentoring programs. Say hi here to set up your "
+    "profile (it takes two minutes), or type `help` to see what I can do."
+)
+_KEYS_AT_ONCE = 500
+
+
+async def welcome_members(turn: Turn) -> None:
+    """`/team welcome`: greet every member 1:1 once, skipping who already talks to me."""
+    team = team_of(turn)
+    members = await turn.repos.members.active_users(team.id)
+    talked = [u for u in members if _talked(u)]
+    out = [u for u in members if not _talked(u) and not _reachable(u)]
+    waiting = [u for u in members if not _talked(u) and _reachable(u)]
+    greeted = await _greeted_before(turn, team.id, waiting)
+    new = [u for u in waiting if u.id not in greeted]
+    previous: str | None = None
+    for user in new:
+        message = outbox.to_user(
+            outbox.key("teamwelcome", user=user.id),
+            user.id,
+            text=WELCOME_TEXT.format(
+                name=user.name.split()[0] if user.name else "there",
+                admin=display(turn.user),
+                team=team.name or "your team",
+            ),
+            team_id=team.id,
+        )
+        if previous is not None:
+            message = replace(message, after=previous, gap_seconds=WELCOME_GAP_SECONDS)
+        turn.result.queued += await outbox.queue(turn.repos, message, turn.now)
+        previous = message.key
+    turn.say(_welcome_report(team.name or "your team", len(new), talked, greeted, out))
+
+
+def _talked(user: User) -> bool:
+    return user.last_seen_at is not None  # set by their own messages only
+
+
+def _reachable(user: User) -> bool:
+    return bool(user.teams_id) and not user.opted_out and user.erased_at is None
+
+
+async def _greeted_before(turn: Turn, team_id: int, users: list[User]) -> set[int]:
+    """Who had a hello already: from this command, or when they joined the team."""
+    found: set[int] = set()
+    for start in range(0, len(users), _KEYS_AT_ONCE):
+        chunk = users[start : start + _KEYS_AT_ONCE]
+        keys = {outbox.key("teamwelcome", user=u.id): u.id for u in chunk}
+        keys |= {outbox.key("welcome", team=team_id, user=u.id): u.id for u in chunk}
+        rows = await turn.repos.outbox.by_keys(keys)
+        found |= {keys[k] for k in rows}
+    return found
+
+
+def _welcome_report(
+    team: str, new: int, talked: list[User], greeted: set[int], out: list[User]
+) -> str:
+    if new:
+        seconds = int(new * WELCOME_GAP_SECONDS)
+        when = "in a moment" if seconds < 60 else f"over the next {seconds // 60 + 1} minutes"
+        head = f"I'm greeting {_people(new)} of {team} 1:1, {when}."
+    else:
+        head = f"Nobody in {team} is left to greet."
+    skipped = [
+        f"{_people(len(talked))} already talk to me" if talked else "",
+        f"{_people(len(greeted))} had a hello before" if greeted else "",
+        f"{_people(len(out))} opted out or can't be reached" if out else "",
+    ]
+    shown = [s for s in skipped if s]
+    return head + (" Skipped: " + "; ".join(shown) + "." if shown else "")
+
+
+def _people(n: int) -> str:
+    return f"{n} member" if n == 1 else f"{n} members"

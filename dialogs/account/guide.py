@@ -3,18 +3,26 @@
 
 from __future__ import annotations
 
+import re
+
 from dialogs.core import outbox
-from dialogs.core.router import Command, Feature, Topic, Turn, Who
+from dialogs.core.router import Command, Feature, Topic, Turn, Who, scope_of
 
 
 async def show_help(turn: Turn) -> None:
-    turn.say(_help(turn, "anyone", turn.rest))
+    if scope_of(turn.inbound) == "groupChat":  # the 1:1 list would not work here
+        turn.say(group_chat_text())
+        return
+    for text in _help(turn, "anyone", turn.rest):
+        turn.say(text)
 
 
 async def show_admin_help(turn: Turn) -> None:
-    text = _help(turn, "admin", turn.rest)
+    texts = _help(turn, "admin", turn.rest)
+    text = "\n\n".join(texts)
     if turn.inbound.is_personal:
-        turn.say(text)
+        for part in texts:
+            turn.say(part)
         return
     # Said in a channel: the answer is for the person who asked, not for everyone.
     message = outbox.to_user(
@@ -27,16 +35,18 @@ async def show_admin_help(turn: Turn) -> None:
     turn.say("I've sent you the admin commands in our 1:1 chat.")
 
 
-def _help(turn: Turn, who: Who, topic: str) -> str:
+def _help(turn: Turn, who: Who, topic: str) -> list[str]:
+    """The messages to send: the overview's closing note is a message of its own, since
+    Teams runs a paragraph right after a list into the list's last item."""
     areas = [(f, t) for f in turn.env.table.features if (t := _topic(f, who)) is not None]
     wanted = topic.strip().lower().lstrip("/")
     if not wanted:
         return _overview(who, areas)
     for feature, area in areas:
         if wanted in area.words:
-            return _detail(who, area, [c for c in feature.commands if c.who == who])
+            return [_detail(who, area, [c for c in feature.commands if c.who == who])]
     known = ", ".join(f"`{_prefix(who)}{a.words[0]}`" for _, a in areas)
-    return f"I have no help about '{topic.strip()}'. Try {known}."
+    return [f"I have no help about '{topic.strip()}'. Try {known}."]
 
 
 def _topic(feature: Feature, who: Who) -> Topic | None:
@@ -47,17 +57,15 @@ def _prefix(who: Who) -> str:
     return "help " if who == "anyone" else "/help "
 
 
-def _overview(who: Who, areas: list[tuple[Feature, Topic]]) -> str:
+def _overview(who: Who, areas: list[tuple[Feature, Topic]]) -> list[str]:
     if who == "anyone":
         lines = ["Here's what I can do for you (1:1 with me):"]
+        closing = "Team admins: type `/help` for what you can steer."
     else:
         lines = ["Admin commands (1:1 with me, or @mention me in a team channel):"]
+        closing = 'In a 1:1 chat, add `team="Team name"` when you admin more than one team.'
     lines += [f"- **{a.title}**: {a.summary} More: `{_prefix(who)}{a.words[0]}`" for _, a in areas]
-    if who == "anyone":
-        lines.append("\nTeam admins: type `/help` for what you can steer.")
-    else:
-        lines.append('\nIn a 1:1 chat, add `team="Team name"` when you admin more than one team.')
-    return "\n".join(lines)
+    return ["\n".join(lines), closing]
 
 
 def _detail(who: Who, area: Topic, commands: list[Command]) -> str:
@@ -76,3 +84,107 @@ def _options(command: Command) -> str:
 async def _team_id(turn: Turn) -> int | None:
     team = await turn.repos.teams.by_team_id(turn.inbound.team_id or "")
     return team.id if team else None
+
+
+# --- what people say that is no command ---------------------------------------------------
+GREETINGS = frozenset(
+    [
+        "hi",
+        "hello",
+        "hey",
+        "hiya",
+        "howdy",
+        "yo",
+        "hallo",
+        "hola",
+        "heya",
+        "morning",
+        "evening",
+        "afternoon",
+        "greetings",
+    ]
+)
+THANKS = frozenset(
+    ["thanks", "thank", "thx", "ty", "cheers", "merci", "danke", "gracias", "appreciated"]
+)
+FAREWELLS = frozenset(["bye", "goodbye", "ciao", "later", "cya"])
+OKAYS = frozenset(["ok", "okay", "cool", "great", "nice", "perfect", "awesome", "fine"])
+# Longer than this is a real request, not small talk, even when it starts with "hi".
+SMALL_TALK_WORDS = 5
+# What is worth typing next, first those the table has (the summary comes from it).
+NEXT_STEPS = ("goals", "coffee", "mentoring", "profile")
+_WORD = re.compile(r"[a-z']+")
+
+
+def small_talk(text: str) -> str | None:
+    """ "greeting", "thanks", "bye" or "ok" for short small talk; None otherwise."""
+    words = _WORD.findall(text.lower().replace("\u2019", "'"))
+    if not words or len(words) > SMALL_TALK_WORDS:
+        return None
+    first = words[0]
+    if first == "good" and len(words) > 1 and words[1] in GREETINGS | {"day", "night"}:
+        return "bye" if words[1] == "night" else "greeting"
+    for kind, vocabulary in (
+        ("greeting", GREETINGS),
+        ("thanks", THANKS),
+        ("bye", FAREWELLS),
+        ("ok", OKAYS),
+    ):
+        if first in vocabulary or (kind == "thanks" and "thanks" in words):
+            return kind
+    if words[:2] in (["how", "are"], ["what's", "up"], ["whats", "up"]):
+        return "greeting"
+    return None
+
+
+async def chatter(turn: Turn) -> bool:
+    """Something typed that is no command: in a group chat, what works there; 1:1, small
+    talk gets a friendly answer with the next few commands. False: not handled here."""
+    if scope_of(turn.inbound) == "groupChat":
+        turn.result.route = "chatter.group"
+        turn.say(group_chat_text())
+        return True
+    if not turn.inbound.is_personal:
+        return False
+    kind = small_talk(turn.inbound.text)
+    if kind is None:
+        return False
+    turn.result.route = f"chatter.{kind}"
+    turn.say(_answer(kind, _first_name(turn)) + _next_steps(turn))
+    return True
+
+
+def group_chat_text() -> str:
+    return (
+        "Hi! I'm Mentorbot. In a group chat I can't run coffee chats, icebreakers or "
+        "mentoring: those live elsewhere.\n\n"
+        "- **1:1 with me**: your profile, goals, coffee chats and mentoring. Open a chat "
+        "with Mentorbot and say hi.\n"
+        "- **In a team**: add me to a team and its admins set up coffee pairings, "
+        "icebreakers and mentoring programs (`/help` there).\n\n"
+        "Here, only `help` works."
+    )
+
+
+_ANSWERS = {
+    "greeting": "Hi {name}! 👋 Good to see you.",
+    "thanks": "You're welcome, {name}! 😊",
+    "bye": "Bye {name}, talk soon! 👋",
+    "ok": "👍 Got it, {name}.",
+}
+
+
+def _answer(kind: str, name: str) -> str:
+    return _ANSWERS[kind].format(name=name)
+
+
+def _first_name(turn: Turn) -> str:
+    return turn.user.name.split()[0] if turn.user.name else "there"
+
+
+def _next_steps(turn: Turn) -> str:
+    table = turn.env.table
+    known = {c.name: c for c in table.commands}
+    steps = [known[name] for name in NEXT_STEPS if name in known][:3]
+    lines = [f"- `{c.name}`: {c.summary}" for c in steps]
+    return " Worth typing next:\n" + "\n".join(lines) + "\n\n`help` shows everything I can do."

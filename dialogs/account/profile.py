@@ -180,8 +180,17 @@ def _choices(options: dict[str, str]) -> list[dict[str, str]]:
 
 # --- onboarding and the profile command ------------------------------------------------
 async def start_onboarding(turn: Turn) -> None:
-    turn.user.onboarding_sent_at = turn.now
     name = turn.user.name.split()[0] if turn.user.name else "there"
+    current = await turn.repos.profiles.get(turn.user.id)
+    if current is not None:  # the app installed again: the profile is still here
+        turn.result.route = "onboarding.welcome_back"
+        turn.say(
+            f"Welcome back, {name}! 👋 Your profile is still here; change anything below. "
+            "Type `help` for what I can do."
+        )
+        turn.result.show(view_card(current, turn.user.timezone_hint))
+        return
+    turn.user.onboarding_sent_at = turn.now
     turn.say(
         f"Hi {name}! I'm Mentorbot. I connect people for mentoring and coffee chats. "
         "Tell me a little about yourself to get started (type `help` any time)."

@@ -17,7 +17,7 @@ from dialogs.core.local_time import zone_name
 from dialogs.core.people import display, team_member_named
 from dialogs.core.router import Turn
 from scheduler.periods import WEEKDAYS, ScheduleSpec, next_due
-from storage.models import PairPool, Schedule, Team, User
+from storage.models import PairPool, PairRound, Schedule, Team, User
 
 RECENT_ROUND = timedelta(hours=12)  # `/pair now` asks for "again" inside this
 HISTORY_ROUNDS = 8
@@ -250,11 +250,23 @@ async def preview(turn: Turn) -> None:
     team = team_of(turn)
     pool = await turn.repos.pairing.ensure_pool(team.id, turn.now)
     schedule = await turn.repos.schedules.get(team.id, pairing.ROUND_JOB)
-    period = _next_period(schedule, turn) or f"preview:{turn.now:%Y-%m-%d}"
-    plan = await pairing.plan_round(
-        turn.repos, team, pool, turn.now, pairing.round_seed(team.id, period)
+    last = await turn.repos.pairing.last_round(team.id)
+    # The draw `/pair now` would make: the same seed and the same inputs.
+    plan = await pairing.plan_round(turn.repos, team, pool, turn.now, _now_seed(team, last))
+    text = _plan_text(plan, f"Preview for {team.name} (nothing was sent)")
+    text += (
+        "\n\nIf nothing changes before then (members, profiles, pauses, settings), "
+        "`/pair now` makes exactly these groups."
     )
-    turn.say(_plan_text(plan, f"Preview for {team.name} (nothing was sent)"))
+    next_period = _next_period(schedule, turn)
+    if next_period is not None:
+        text += " The next scheduled round draws its own groups."
+    turn.say(text)
+
+
+def _now_seed(team: Team, last: PairRound | None) -> int:
+    """`/pair now`'s draw depends only on the round before it, so a preview can show it."""
+    return pairing.round_seed(team.id, f"now:after{last.id if last else 0}")
 
 
 def _next_period(schedule: Schedule | None, turn: Turn) -> str | None:
@@ -286,9 +298,7 @@ async def run_now(turn: Turn) -> None:
     if await turn.repos.pairing.round_by_period(team.id, period) is not None:
         turn.say("A round was made this very second. Nothing more was sent.")
         return
-    plan = await pairing.plan_round(
-        turn.repos, team, pool, turn.now, pairing.round_seed(team.id, period)
-    )
+    plan = await pairing.plan_round(turn.repos, team, pool, turn.now, _now_seed(team, last))
     await pairing.commit_round(turn.repos, plan, turn.now, period, "admin")
     turn.result.queued += plan.placed + len(plan.unplaced) + len(plan.ghosts) + 1
     turn.say(_plan_text(plan, f"New round in {team.name}: intros are on their way"))

@@ -18,6 +18,8 @@ from typing import Any
 
 CARD_VERSION = "1.5"
 _PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
+SUMMARY_CHARS = 120
+_MARKUP = re.compile(r"[*_`#>]+|\[([^\]]*)\]\([^)]*\)")
 
 
 class Cards:
@@ -35,6 +37,30 @@ class Cards:
         filled = _fill(copy.deepcopy(template(self.package, name)), values)
         assert isinstance(filled, dict)
         return filled
+
+
+def summary(card: dict[str, Any]) -> str:
+    """What a notification shows for a card sent without text: its first line of text
+    (markdown dropped, one line, cut short), else "Mentorbot sent a card"."""
+    text = _first_text(card.get("body") or [])
+    line = " ".join(_MARKUP.sub(lambda m: m.group(1) or "", text or "").split())
+    if not line:
+        return "Mentorbot sent a card"
+    return line if len(line) <= SUMMARY_CHARS else line[: SUMMARY_CHARS - 1].rstrip() + "…"
+
+
+def _first_text(node: Any) -> str | None:
+    if isinstance(node, dict):
+        if node.get("type") == "TextBlock" and isinstance(node.get("text"), str):
+            return str(node["text"])
+        children = [v for k, v in node.items() if k in ("items", "columns", "body")]
+        return _first_text(children)
+    if isinstance(node, list):
+        for item in node:
+            found = _first_text(item)
+            if found:
+                return found
+    return None
 
 
 @cache

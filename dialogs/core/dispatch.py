@@ -12,12 +12,17 @@ from __future__ import annotations
 from dialogs.core import forms, members, once
 from dialogs.core.admins import authorize
 from dialogs.core.people import touch_sender
-from dialogs.core.router import Command, Env, Turn
+from dialogs.core.router import Command, Env, Turn, scope_of
 from dialogs.core.types import Inbound, TurnResult
 from storage.repos import Repos
 
+# The route of a channel message not for the bot: nothing stored, logged or answered.
+UNADDRESSED = "unaddressed"
+
 
 async def handle(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
+    if not inbound.addressed and not await _claimed(inbound, repos, env):
+        return TurnResult(route=UNADDRESSED)
     event = env.table.team_events.get(inbound.kind)
     refusal = None if event is not None else refused(inbound)
     if refusal is not None:
@@ -26,9 +31,17 @@ async def handle(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
         await event(inbound, repos, env) if event is not None else await _turn(inbound, repos, env)
     )
     key = once.key_of(inbound)
-    if key is not None:
+    if key is not None and result.route != UNADDRESSED:
         await once.remember(repos, key, result, env.clock())  # raises once.Repeated
     return result
+
+
+async def _claimed(inbound: Inbound, repos: Repos, env: Env) -> bool:
+    """A feature wants this un-mentioned channel message (an icebreaker thread reply)."""
+    for listener in env.table.listeners:
+        if await listener(inbound, repos):
+            return True
+    return False
 
 
 def refused(inbound: Inbound) -> str | None:
@@ -54,6 +67,8 @@ async def _turn(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
     turn = Turn(inbound, repos, env, user)
     if inbound.kind == "personal_install":
         await _welcome(turn)
+    elif inbound.kind == "group_install":
+        await _chatter(turn)
     elif inbound.kind == "submit":
         await _on_submit(turn)
     else:
@@ -72,6 +87,8 @@ async def _outsider_in_channel(inbound: Inbound, repos: Repos, env: Env) -> Turn
         return None  # not registered (or removed the app): the handlers say so
     if membership is not None and membership.active:
         return None
+    if not inbound.addressed:  # not said to the bot: no refusal either
+        return TurnResult(route=UNADDRESSED)
     if {inbound.sender.id, inbound.sender.aad_object_id} & env.admins:
         return None  # a global admin, maybe before their first turn
     if await members.may_act_for(repos, env, team, sender):
@@ -112,6 +129,9 @@ async def _on_message(turn: Turn) -> None:
     for intercept in table.interceptors:
         if await intercept(turn):
             return
+    if not inbound.addressed:  # claimed by a listener, taken by no interceptor
+        turn.result.route = UNADDRESSED
+        return
     parsed = table.parse(inbound.text)
     if parsed is None:
         await _unknown(turn)
@@ -145,8 +165,15 @@ async def _unknown(turn: Turn) -> None:
     if await _greet_instead(turn, text, suggestion):
         await _welcome(turn)
         return
+    if await _chatter(turn):
+        return
     hint = f" Did you mean `{suggestion}`?" if suggestion else ""
     turn.say(f"Sorry, I don't know that command.{hint} Type `help` to see what I can do.")
+
+
+async def _chatter(turn: Turn) -> bool:
+    chatter = turn.env.table.chatter
+    return chatter is not None and await chatter(turn)
 
 
 async def _greet_instead(turn: Turn, text: str, suggestion: str | None) -> bool:
@@ -156,10 +183,3 @@ async def _greet_instead(turn: Turn, text: str, suggestion: str | None) -> bool:
     if turn.user.onboarding_sent_at is not None and suggestion is not None:
         return False
     return await turn.repos.profiles.get(turn.user.id) is None
-
-
-def scope_of(inbound: Inbound) -> str:
-    """Where a message came from, as commands and actions name it."""
-    if inbound.is_personal:
-        return "personal"
-    return "team" if inbound.conversation_type == "channel" else "groupChat"

@@ -20,7 +20,8 @@ from storage.repos import Repos
 
 DONE = (
     "All {count} members of {team} are in: I can pair them for coffee, run icebreakers "
-    "and programs there now. Say `/help` to see what you can steer."
+    "and programs there now. Say `/help` to see what you can steer, and `/team welcome` "
+    "to greet every member 1:1 (members who joined before me got only the channel post)."
 )
 
 

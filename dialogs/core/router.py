@@ -29,6 +29,9 @@ Handler = Callable[["Turn"], Awaitable[None]]
 EventHandler = Callable[[Inbound, Repos, "Env"], Awaitable[TurnResult]]
 # Looks at a message before the commands do; True when it handled it.
 Interceptor = Callable[["Turn"], Awaitable[bool]]
+# Claims a channel message that does not @mention the bot (a read, no writes): True to
+# handle it as a turn; every other such message is dropped unseen.
+Listener = Callable[[Inbound, Repos], Awaitable[bool]]
 # A program was closed (/program close): (repos, program, participants, now), in the
 # closing turn's unit of work. Returns, per participant id, a sentence for that person's
 # thank-you (e.g. that a survey follows), so what they are told is what will happen.
@@ -130,7 +133,11 @@ class Feature:
     team_events: Mapping[str, EventHandler] = field(default_factory=dict)
     # A person's first contact 1:1 (the app installed, or chatter before a profile exists).
     welcome: Handler | None = None
+    # What is said that is no command (small talk 1:1, anything in a group chat, the app
+    # added to a group chat): True when it answered.
+    chatter: Interceptor | None = None
     interceptors: tuple[Interceptor, ...] = ()
+    listeners: tuple[Listener, ...] = ()
     on_program_closed: ProgramClosed | None = None
 
 
@@ -206,6 +213,11 @@ class RouteTable:
             raise ValueError("only one feature may welcome people")
         self.welcome: Handler | None = welcomes[0] if welcomes else None
         self.interceptors = tuple(i for f in self.features for i in f.interceptors)
+        self.listeners = tuple(li for f in self.features for li in f.listeners)
+        chatters = [f.chatter for f in self.features if f.chatter is not None]
+        if len(chatters) > 1:
+            raise ValueError("only one feature may answer chatter")
+        self.chatter: Interceptor | None = chatters[0] if chatters else None
         self.program_closed = tuple(
             f.on_program_closed for f in self.features if f.on_program_closed is not None
         )
@@ -286,3 +298,10 @@ def _declared_args(raw_words: list[str], names: list[str]) -> tuple[dict[str, st
             args[name] = found.group(1).strip("\"'")
             text = text[: found.start()] + text[found.end() :]
     return args, " ".join(text.split())
+
+
+def scope_of(inbound: Inbound) -> str:
+    """Where a message came from, as commands and actions name it."""
+    if inbound.is_personal:
+        return "personal"
+    return "team" if inbound.conversation_type == "channel" else "groupChat"

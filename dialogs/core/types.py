@@ -12,6 +12,7 @@ Kind = Literal[
     "message",  # a typed message (1:1, channel with @mention, group chat)
     "submit",  # an Adaptive Card Action.Submit (value carries the inputs)
     "personal_install",
+    "group_install",  # the app added to a group chat
     "team_install",
     "members_added",
     "members_removed",
@@ -64,6 +65,9 @@ class Inbound:
     # what makes a retried delivery or a double click recognisable (dialogs/core/once.py).
     activity_id: str | None = None
     reply_to_id: str | None = None
+    # False for a channel message that does not @mention the bot (Teams sends them all
+    # under resource-specific consent): only a feature's listener may claim it.
+    addressed: bool = True
 
     @property
     def is_personal(self) -> bool:

@@ -159,6 +159,7 @@ def _goal_block(goal: Goal, today: date) -> dict[str, Any]:
                 "label": "Status",
                 "style": "compact",
                 "isRequired": True,
+                "errorMessage": "Please choose a status",
                 "value": goal.status,
                 "choices": [{"title": t, "value": v} for v, t in goals.STATUSES.items()],
             },

@@ -114,4 +114,5 @@ FEATURE = Feature(
     data=(answers.DATA,),
     # A reply under an icebreaker post is an answer, not a command.
     interceptors=(answers.thread_reply,),
+    listeners=(answers.is_thread_answer,),
 )

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogs.core import forms
+from dialogs.core import forms, outbox
 from dialogs.core.router import DataPart, Turn
+from dialogs.core.types import Inbound
 from dialogs.icebreakers.posts import MAX_ANSWER, queue_count_update
 from storage.models import IcebreakerAnswer, IcebreakerPost
+from storage.repos import Repos
 
 ANSWER_ACTION = "icebreaker_answer"
 
@@ -42,25 +44,51 @@ async def thread_reply(turn: Turn) -> bool:
     if inbound.is_personal or not inbound.thread_root_id or not inbound.channel_id:
         return False
     text = inbound.text.strip()
-    if text.startswith("/") or text.lower() == "help":
+    if text.startswith("/") or (inbound.addressed and text.lower() == "help"):
         return False
-    team = await turn.repos.teams.by_team_id(inbound.team_id or "")
-    if team is None:
-        return False
-    found = await turn.repos.icebreakers.post_of_message(
-        team.id, inbound.channel_id, inbound.thread_root_id
-    )
+    found = await _thread_post(inbound, turn.repos)
     if found is None:
         return False
     turn.result.route = "icebreaker.thread_answer"
     answer, problem = clean_answer(text)
-    if problem is not None:
-        turn.say(problem.replace("press Answer", "reply again"))
+    if problem is not None:  # told privately: the thread is everyone's
+        await _tell_privately(
+            turn,
+            found.team_id,
+            outbox.key("icethreadproblem", post=found.id, activity=inbound.activity_id or "-"),
+            problem.replace("write something in the box and press Answer", "reply again")
+            .replace("press Answer", "reply")
+            .replace("Nothing was saved.", f"Nothing was saved for “{found.question_text}”."),
+        )
         return True
     post = await turn.repos.icebreakers.post(found.id, lock=True)
     assert post is not None
     await _save_answer(turn, post, answer, True, "thread")
     return True
+
+
+async def is_thread_answer(inbound: Inbound, repos: Repos) -> bool:
+    """A reply in an icebreaker post's thread without an @mention is still an answer
+    (a read only: every other un-mentioned channel message is dropped unseen)."""
+    if not inbound.thread_root_id or inbound.text.strip().startswith("/"):
+        return False
+    return await _thread_post(inbound, repos) is not None
+
+
+async def _thread_post(inbound: Inbound, repos: Repos) -> IcebreakerPost | None:
+    if inbound.is_personal or not inbound.thread_root_id or not inbound.channel_id:
+        return None
+    team = await repos.teams.by_team_id(inbound.team_id or "")
+    if team is None:
+        return None
+    return await repos.icebreakers.post_of_message(
+        team.id, inbound.channel_id, inbound.thread_root_id
+    )
+
+
+async def _tell_privately(turn: Turn, team_id: int, key: str, text: str) -> None:
+    message = outbox.to_user(key, turn.user.id, text=text, team_id=team_id)
+    turn.result.queued += await outbox.queue(turn.repos, message, turn.now)
 
 
 def clean_answer(raw: Any) -> tuple[str, str | None]:
@@ -97,7 +125,7 @@ async def _save_answer(
     if existing is not None:
         existing.text, existing.share, existing.source = text, share, source
         existing.updated_at = turn.now
-        turn.say("Updated your answer. " + _share_note(share))
+        await _confirm(turn, post, source, "Updated your answer. " + _share_note(share))
         return
     await repos.icebreakers.add_answer(
         IcebreakerAnswer(
@@ -112,7 +140,22 @@ async def _save_answer(
         )
     )
     turn.result.queued += await queue_count_update(repos, post, turn.now)
-    turn.say("Thanks, your answer is saved! " + _share_note(share))
+    await _confirm(turn, post, source, "Thanks, your answer is saved! " + _share_note(share))
+
+
+async def _confirm(turn: Turn, post: IcebreakerPost, source: str, text: str) -> None:
+    """From the card, the clicker alone sees the answer; from the thread, everyone would:
+    that one goes 1:1 instead, once per post (a later reply replaces the answer quietly)."""
+    if source != "thread":
+        turn.say(text)
+        return
+    await _tell_privately(
+        turn,
+        post.team_id,
+        outbox.key("icethread", post=post.id, user=turn.user.id),
+        f"Thanks, I saved your reply to this week's icebreaker, “{post.question_text}”, "
+        f"as your answer. {_share_note(True)} Replying again in the thread replaces it.",
+    )
 
 
 def _share_note(share: bool) -> str:

@@ -23,6 +23,7 @@ from storage.models import Enrolment, Mentorship, Program, Team, User
 
 CARDS = Cards("dialogs.mentoring")
 SAVE_ACTION, JOIN_ACTION, ENROL_ACTION = "program_save", "program_join", "enrol_save"
+NEW = "new"  # the program field of a new program's form
 
 OBJECTIVES = {
     "skills": "Skill development",
@@ -59,28 +60,33 @@ async def new(turn: Turn) -> None:
     if await turn.repos.programs.by_name([team.id], name):
         turn.say(f"{team.name} already has a program called '{name}'. Nothing changed.")
         return
-    today = await today_of(turn.repos, turn.user, turn.now)
-    program = await turn.repos.programs.add(
-        Program(
-            team_id=team.id,
-            name=name,
-            status="draft",
-            objectives=[],
-            focus_areas=[],
-            starts_on=today,
-            ends_on=add_months(today, DEFAULT_MONTHS),
-            cadence="biweekly",
-            capacity=2,
-            mode="automatic",
-            agreement="",
-            resources_mentors=[],
-            resources_mentees=[],
-            created_by_id=turn.user.id,
-            created_at=turn.now,
-            updated_at=turn.now,
-        )
-    )
+    # Nothing is stored until the form is saved: a retry or an abandoned form leaves no
+    # program behind (and no "already has a program called ...").
+    program = await _draft(turn, team, name)
     await _send_form(turn, program, team, f"New program: {name}")
+
+
+async def _draft(turn: Turn, team: Team, name: str) -> Program:
+    """A new program's defaults, not stored (its form's submit stores it)."""
+    today = await today_of(turn.repos, turn.user, turn.now)
+    return Program(
+        team_id=team.id,
+        name=name,
+        status="draft",
+        objectives=[],
+        focus_areas=[],
+        starts_on=today,
+        ends_on=add_months(today, DEFAULT_MONTHS),
+        cadence="biweekly",
+        capacity=2,
+        mode="automatic",
+        agreement="",
+        resources_mentors=[],
+        resources_mentees=[],
+        created_by_id=turn.user.id,
+        created_at=turn.now,
+        updated_at=turn.now,
+    )
 
 
 async def edit(turn: Turn) -> None:
@@ -95,7 +101,9 @@ async def _send_form(turn: Turn, program: Program, team: Team, title: str) -> No
         turn.result.show(card)
         return
     form = outbox.to_user(
-        outbox.key("programform", program=program.id, user=turn.user.id, at=turn.now.isoformat()),
+        outbox.key(
+            "programform", program=program.id or NEW, user=turn.user.id, at=turn.now.isoformat()
+        ),
         turn.user.id,
         card=card,
         team_id=team.id,
@@ -111,7 +119,8 @@ def form_card(program: Program, team: Team, title: str) -> dict[str, Any]:
         "program_form",
         title=title,
         team=team.name or "your team",
-        program=program.id,
+        team_id=team.id,
+        program=program.id if program.id is not None else NEW,
         pname=program.name,
         objectives=",".join(known),
         objective_choices=_choices(OBJECTIVES),
@@ -157,6 +166,8 @@ async def save(turn: Turn) -> None:
         setattr(program, key, value)
     program.status = "open" if program.status == "draft" else program.status
     program.updated_at = turn.now
+    if program.id is None:
+        await turn.repos.programs.add(program)
     turn.say(
         (f"'{program.name}' is set up. " if first else f"'{program.name}' is updated. ")
         + f"Invite people with `/program invite {program.name}`; they can also type "
@@ -609,7 +620,15 @@ async def named_program(turn: Turn) -> Program | None:
 
 
 async def _program_from_card(turn: Turn) -> Program | None:
-    program_id = forms.row_id(turn.inbound.value.get("program"))
+    value = turn.inbound.value
+    if value.get("program") == NEW:  # the form of `/program new`: made when saved
+        team_id = forms.row_id(value.get("team"))
+        team = await turn.repos.teams.get(team_id) if team_id is not None else None
+        if team is None:
+            turn.say("I can't find that program any more. Nothing was saved.")
+            return None
+        return await _draft(turn, team, "")
+    program_id = forms.row_id(value.get("program"))
     program = await turn.repos.programs.get(program_id) if program_id is not None else None
     if program is None:
         turn.say("I can't find that program any more. Nothing was saved.")

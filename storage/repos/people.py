@@ -12,7 +12,7 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import sql
-from storage.models import Membership, Profile, Team, TeamAdmin, User
+from storage.models import Membership, PairChoice, Profile, Team, TeamAdmin, User
 
 
 class UserRepo:
@@ -127,6 +127,16 @@ class MembershipRepo:
         rows = await self.s.scalars(select(Membership).where(Membership.team_id == team_id))
         return {m.user_id: m for m in rows}
 
+    async def active_users(self, team_id: int) -> list[User]:
+        """The team's active members, in the order they joined."""
+        stmt = (
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.team_id == team_id, Membership.active.is_(True))
+            .order_by(Membership.id)
+        )
+        return list(await self.s.scalars(stmt))
+
     async def active_count(self, team_id: int) -> int:
         stmt = (
             select(func.count())
@@ -188,14 +198,20 @@ class MembershipRepo:
                 func.count(Profile.user_id).filter(active),
                 func.count().filter(active, User.paused.is_(True)),
                 func.count().filter(active, User.opted_out.is_(True)),
+                # Paused by the coffee pool for unanswered follow-ups (this team's only).
+                func.count(PairChoice.id).filter(active, PairChoice.ghost_paused_at.is_not(None)),
             )
             .select_from(Membership)
             .join(User, User.id == Membership.user_id)
             .outerjoin(Profile, Profile.user_id == Membership.user_id)
+            .outerjoin(
+                PairChoice,
+                and_(PairChoice.team_id == team_id, PairChoice.user_id == Membership.user_id),
+            )
             .where(Membership.team_id == team_id)
         )
         row = (await self.s.execute(stmt)).one()
-        keys = ("active", "inactive", "profiles", "paused", "opted_out")
+        keys = ("active", "inactive", "profiles", "paused", "opted_out", "ghost_paused")
         return dict(zip(keys, (int(v) for v in row), strict=True))
 
 

@@ -117,11 +117,16 @@ def channel_message(
     mentions: tuple[TeamsUser, ...] = (),
     channel: str | None = None,
     reply_to: str | None = None,
+    mention_bot: bool = True,
 ) -> dict[str, Any]:
     """A message in a team channel (General unless `channel` is given) that @mentions the
-    bot (and maybe others); with `reply_to`, a reply in the thread under that message."""
+    bot (and maybe others); with `reply_to`, a reply in the thread under that message.
+    Without `mention_bot`, what Teams sends under resource-specific consent for a message
+    not addressed to the bot."""
     bot_tag = f"<at>{BOT['name']}</at>"
     entities = [{"type": "mention", "text": bot_tag, "mentioned": dict(BOT)}]
+    if not mention_bot:
+        bot_tag, entities = "", []
     body = text
     for person in mentions:
         tag = f"<at>{person.name}</at>"
@@ -138,7 +143,7 @@ def channel_message(
         "message",
         user.account(),
         _channel_conversation(team, channel, reply_to or "1"),
-        text=f"{bot_tag} {body}",
+        text=f"{bot_tag} {body}".strip(),
         entities=entities,
         channelData=channel_data,
         **extra,
@@ -255,4 +260,39 @@ def personal_install(service_url: str, user: TeamsUser) -> dict[str, Any]:
         membersAdded=[{"id": BOT["id"]}],
         channelData={"tenant": {"id": TENANT}},
         localTimezone="America/New_York",
+    )
+
+
+def _group_conversation(chat: str) -> dict[str, Any]:
+    return {
+        "id": f"19:{chat}@thread.v2",
+        "conversationType": "groupChat",
+        "isGroup": True,
+        "tenantId": TENANT,
+    }
+
+
+def group_message(service_url: str, user: TeamsUser, chat: str, text: str) -> dict[str, Any]:
+    """A message in a group chat (not a team) that @mentions the bot."""
+    bot_tag = f"<at>{BOT['name']}</at>"
+    return _base(
+        service_url,
+        "message",
+        user.account(),
+        _group_conversation(chat),
+        text=f"{bot_tag} {text}",
+        entities=[{"type": "mention", "text": bot_tag, "mentioned": dict(BOT)}],
+        channelData={"tenant": {"id": TENANT}},
+    )
+
+
+def group_install(service_url: str, user: TeamsUser, chat: str) -> dict[str, Any]:
+    """The app added to a group chat."""
+    return _base(
+        service_url,
+        "conversationUpdate",
+        user.account(),
+        _group_conversation(chat),
+        membersAdded=[{"id": BOT["id"]}],
+        channelData={"tenant": {"id": TENANT}},
     )
