@@ -294,7 +294,9 @@ def run_child(url: str) -> dict[str, Any]:
 async def committed(db: Database) -> dict[str, Any]:
     async with db.engine.connect() as conn:
         rounds = list(
-            await conn.execute(select(PairRound.id, PairRound.summary).where(PairRound.period == PERIOD))
+            await conn.execute(
+                select(PairRound.id, PairRound.summary).where(PairRound.period == PERIOD)
+            )
         )
         if not rounds:
             return {"round": False}
@@ -376,7 +378,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.round", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.round", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--databases", default="sqlite,postgresql", type=lambda s: s.split(","))
     parser.add_argument("--members", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=12)

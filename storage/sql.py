@@ -60,7 +60,10 @@ async def reserve_ids(session: AsyncSession, table: Any, count: int) -> list[int
     name = table.name
     if is_postgres(session):
         rows = await session.execute(
-            text(f"SELECT nextval(pg_get_serial_sequence('{name}', 'id')) FROM generate_series(1, :n)"),
+            text(
+                f"SELECT nextval(pg_get_serial_sequence('{name}', 'id')) "
+                "FROM generate_series(1, :n)"
+            ),
             {"n": count},
         )
         return sorted(int(i) for (i,) in rows)

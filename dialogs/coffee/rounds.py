@@ -119,7 +119,7 @@ async def plan_round(repos: Repos, team: Team, pool: PairPool, now: datetime, se
     plan = Plan(team, pool, seed)
     choices = await repos.pairing.choices(team.id)
     members = await repos.pairing.active_member_users(team.id)
-    profiles = await repos.profiles.of_users(u.id for u in members)
+    profiles = await repos.pairing.member_profiles(team.id)
     eligible: list[User] = []
     for user in members:
         zone = zone_of(user, p.timezone if (p := profiles.get(user.id)) else None)
@@ -132,7 +132,12 @@ async def plan_round(repos: Repos, team: Team, pool: PairPool, now: datetime, se
     ghost_ids = {u.id for u in plan.ghosts}
     eligible = [u for u in eligible if u.id not in ghost_ids]
     plan.profiles = {u.id: profiles[u.id] for u in eligible if u.id in profiles}
-    rules = await repos.pairing.dont_pair_among(u.id for u in eligible)
+    taking_part = {u.id for u in eligible}
+    rules = {
+        user: others
+        for user, others in (await repos.pairing.dont_pair_in_team(team.id)).items()
+        if user in taking_part
+    }
     history = await repos.pairing.history(team.id, pool.history_rounds)
     plan.lottery = await _draw(repos, plan, eligible, rules, history)
     drawn = {u.id for u in plan.lottery}
@@ -457,7 +462,8 @@ def chat_link(people: list[str], topic: str, message: str) -> str:
     """Teams deep link to a chat with these people (the one clicking is added by Teams)."""
     return (
         "https://teams.microsoft.com/l/chat/0/0?"
-        f"users={quote(','.join(people), safe='')}&topicName={_quoted(topic)}&message={_quoted(message)}"
+        f"users={quote(','.join(people), safe='')}"
+        f"&topicName={_quoted(topic)}&message={_quoted(message)}"
     )
 
 

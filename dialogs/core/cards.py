@@ -68,7 +68,7 @@ def _compile(node: Any) -> Filler:
 
 
 def _compile_object(node: dict[str, Any]) -> Filler:
-    conditional, when = "$when" in node, node.get("$when")
+    conditional, when = "$when" in node, str(node.get("$when"))
     fields = [(k, _compile(v)) for k, v in node.items() if k != "$when"]
 
     def fill(values: dict[str, Any]) -> Any:

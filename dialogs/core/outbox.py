@@ -184,9 +184,7 @@ async def queue(
 async def queue_many(repos: Repos, messages: Iterable[Message], now: datetime) -> None:
     """`queue()` for many messages in one statement (a round's intros): each is written
     once per key, in the caller's unit, as `queue()` writes it."""
-    rows = [
-        Queued(m.key, m.payload(), user_id=m.user_id, team_id=m.team_id) for m in messages
-    ]
+    rows = [Queued(m.key, m.payload(), user_id=m.user_id, team_id=m.team_id) for m in messages]
     await repos.outbox.enqueue_many(rows, now)
 
 

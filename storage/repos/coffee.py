@@ -12,7 +12,6 @@ from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import sql
-
 from storage.models import (
     DontPair,
     Membership,
@@ -21,6 +20,7 @@ from storage.models import (
     PairPool,
     PairRound,
     PairSeat,
+    Profile,
     Team,
     User,
 )
@@ -31,6 +31,7 @@ class Followup(NamedTuple):
 
     followup_at: datetime
     answered_at: datetime | None
+
 
 UPSERT_CHUNK = 1000  # rows per multi-row statement (bound parameters stay under limits)
 
@@ -128,17 +129,28 @@ class PairingRepo:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def dont_pair_among(self, user_ids: Iterable[int]) -> dict[int, set[int]]:
-        """Each listed user's don't-pair ids (one direction; the algorithm mirrors them)."""
-        ids = list(user_ids)
+    async def dont_pair_in_team(self, team_id: int) -> dict[int, set[int]]:
+        """The don't-pair ids of each active member of the team (one direction; the
+        algorithm mirrors them), read by the team rather than by a list of ids."""
+        members = select(Membership.user_id).where(
+            Membership.team_id == team_id, Membership.active.is_(True)
+        )
+        rows = await self.s.execute(
+            select(DontPair.user_id, DontPair.other_id).where(DontPair.user_id.in_(members))
+        )
         out: dict[int, set[int]] = defaultdict(set)
-        if ids:
-            rows = await self.s.execute(
-                select(DontPair.user_id, DontPair.other_id).where(DontPair.user_id.in_(ids))
-            )
-            for user_id, other_id in rows:
-                out[user_id].add(other_id)
+        for user_id, other_id in rows:
+            out[user_id].add(other_id)
         return out
+
+    async def member_profiles(self, team_id: int) -> dict[int, Profile]:
+        """The profiles of the team's active members."""
+        rows = await self.s.scalars(
+            select(Profile)
+            .join(Membership, Membership.user_id == Profile.user_id)
+            .where(Membership.team_id == team_id, Membership.active.is_(True))
+        )
+        return {p.user_id: p for p in rows}
 
     # --- rounds ---------------------------------------------------------------------
     async def add_round(self, pair_round: PairRound) -> PairRound:
