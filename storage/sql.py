@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Text, cast, func
+from sqlalchemy import Text, cast, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -47,3 +47,25 @@ def utc_day(session: AsyncSession, column: Any) -> Any:
     if is_postgres(session):
         return func.date(func.timezone("UTC", column))
     return func.date(column)  # SQLite keeps UTC times as ISO text
+
+
+async def reserve_ids(session: AsyncSession, table: Any, count: int) -> list[int]:
+    """`count` new primary keys of a table with an integer `id`, for a bulk insert that
+    needs its rows' ids without a RETURNING per row. PostgreSQL: from the column's
+    sequence (nobody else ever gets them). SQLite: above the largest id; call it after the
+    unit's first write, when this transaction holds the database's one write lock, so no
+    other writer can take them before the insert (SQLite is for one process)."""
+    if count <= 0:
+        return []
+    name = table.name
+    if is_postgres(session):
+        rows = await session.execute(
+            text(
+                f"SELECT nextval(pg_get_serial_sequence('{name}', 'id')) "
+                "FROM generate_series(1, :n)"
+            ),
+            {"n": count},
+        )
+        return sorted(int(i) for (i,) in rows)
+    top = await session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+    return list(range(int(top or 0) + 1, int(top or 0) + 1 + count))

@@ -13,8 +13,9 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from dialogs.coffee import grouping as algo
 from dialogs.core import outbox
@@ -118,7 +119,7 @@ async def plan_round(repos: Repos, team: Team, pool: PairPool, now: datetime, se
     plan = Plan(team, pool, seed)
     choices = await repos.pairing.choices(team.id)
     members = await repos.pairing.active_member_users(team.id)
-    profiles = await repos.profiles.of_users(u.id for u in members)
+    profiles = await repos.pairing.member_profiles(team.id)
     eligible: list[User] = []
     for user in members:
         zone = zone_of(user, p.timezone if (p := profiles.get(user.id)) else None)
@@ -131,7 +132,12 @@ async def plan_round(repos: Repos, team: Team, pool: PairPool, now: datetime, se
     ghost_ids = {u.id for u in plan.ghosts}
     eligible = [u for u in eligible if u.id not in ghost_ids]
     plan.profiles = {u.id: profiles[u.id] for u in eligible if u.id in profiles}
-    rules = await repos.pairing.dont_pair_among(u.id for u in eligible)
+    taking_part = {u.id for u in eligible}
+    rules = {
+        user: others
+        for user, others in (await repos.pairing.dont_pair_in_team(team.id)).items()
+        if user in taking_part
+    }
     history = await repos.pairing.history(team.id, pool.history_rounds)
     plan.lottery = await _draw(repos, plan, eligible, rules, history)
     drawn = {u.id for u in plan.lottery}
@@ -163,7 +169,7 @@ async def _ghosts(
     repos: Repos, team: Team, eligible: list[User], choices: dict[int, PairChoice]
 ) -> list[User]:
     """Members whose last GHOST_ROUNDS follow-ups here all went unanswered."""
-    recent = await repos.pairing.recent_followups(team.id, (u.id for u in eligible), GHOST_ROUNDS)
+    recent = await repos.pairing.recent_followups(team.id, GHOST_ROUNDS)
     ghosts = []
     for user in eligible:
         seats = recent.get(user.id, [])
@@ -265,23 +271,34 @@ async def commit_round(
         )
     )
     rng = random.Random(plan.seed)
-    for members in plan.groups:
-        await _introduce(repos, plan, pair_round, members, False, rng.choice(STARTERS), now)
+    groups = [(members, False, rng.choice(STARTERS)) for members in plan.groups]
     if plan.lottery:
-        await _introduce(repos, plan, pair_round, plan.lottery, True, rng.choice(STARTERS), now)
-    for user, code in plan.unplaced:
-        await _tell_unplaced(repos, team, pair_round, user, code, now)
-    for user in plan.ghosts:
-        await _ghost_pause(repos, team, pair_round, user, now)
-    await _notice(repos, plan, pair_round, now)
+        groups.append((plan.lottery, True, rng.choice(STARTERS)))
+    await repos.pairing.add_groups(
+        pair_round, [([u.id for u in members], lottery) for members, lottery, _ in groups]
+    )
+    # One statement for every message of the round (not one per member), in the order
+    # they were always queued: intros group by group, unplaced, ghosts, the notice.
+    messages = [
+        message
+        for members, lottery, starter in groups
+        for message in _intros(plan, pair_round, members, lottery, starter)
+    ]
+    messages += [_unplaced(team, pair_round, user, code) for user, code in plan.unplaced]
+    await repos.pairing.ghost_pause(team.id, [u.id for u in plan.ghosts], now)
+    messages += [_ghost_message(team, pair_round, user) for user in plan.ghosts]
+    notice = _notice(plan, pair_round)
+    if notice is not None:
+        messages.append(notice)
+    await outbox.queue_many(repos, messages, now)
     return pair_round
 
 
-async def _notice(repos: Repos, plan: Plan, pair_round: PairRound, now: datetime) -> None:
+def _notice(plan: Plan, pair_round: PairRound) -> outbox.Message | None:
     """A short post in the pool's chosen channel, when an admin chose one."""
     channel = plan.pool.channel_ref
     if not channel or not plan.placed:
-        return
+        return None
     groups = len(plan.groups) + bool(plan.lottery)
     text = (
         f"☕ A new coffee round in {plan.team.name}: {plan.placed} people in {groups} groups. "
@@ -289,32 +306,27 @@ async def _notice(repos: Repos, plan: Plan, pair_round: PairRound, now: datetime
     )
     if plan.pool.opt_in:
         text += " Want in next time? Chat with me and type `join coffee`."
-    notice = outbox.to_team(
+    return outbox.to_team(
         outbox.key("pairnotice", round=pair_round.id), plan.team.id, text=text, channel=channel
     )
-    await outbox.queue(repos, notice, now)
 
 
-async def _introduce(
-    repos: Repos,
-    plan: Plan,
-    pair_round: PairRound,
-    members: list[User],
-    lottery: bool,
-    starter: str,
-    now: datetime,
-) -> None:
-    await repos.pairing.add_group(pair_round, [u.id for u in members], lottery)
+def _intros(
+    plan: Plan, pair_round: PairRound, members: list[User], lottery: bool, starter: str
+) -> list[outbox.Message]:
+    intros = []
     for user in members:
         others = [u for u in members if u.id != user.id]
-        intro = outbox.to_user(
-            outbox.key("pairintro", round=pair_round.id, user=user.id),
-            user.id,
-            text=_intro_text(plan.team, others, lottery),
-            card=intro_card(plan, user, others, lottery, starter),
-            team_id=plan.team.id,
+        intros.append(
+            outbox.to_user(
+                outbox.key("pairintro", round=pair_round.id, user=user.id),
+                user.id,
+                text=_intro_text(plan.team, others, lottery),
+                card=intro_card(plan, user, others, lottery, starter),
+                team_id=plan.team.id,
+            )
         )
-        await outbox.queue(repos, intro, now)
+    return intros
 
 
 def _intro_text(team: Team, others: list[User], lottery: bool) -> str:
@@ -324,40 +336,32 @@ def _intro_text(team: Team, others: list[User], lottery: bool) -> str:
     return f"Your coffee chat in {team.name} this round: {names}."
 
 
-async def _tell_unplaced(
-    repos: Repos, team: Team, pair_round: PairRound, user: User, code: str, now: datetime
-) -> None:
+def _unplaced(team: Team, pair_round: PairRound, user: User, code: str) -> outbox.Message:
     why = UNPLACED_TEXT.get(code, "I couldn't find a group for you")
     text = (
         f"No coffee partner for you in {team.name} this round, sorry: {why}. "
         "You're still in, and I'll try again next round."
     )
-    message = outbox.to_user(
+    return outbox.to_user(
         outbox.key("pairunplaced", round=pair_round.id, user=user.id),
         user.id,
         text=text,
         team_id=team.id,
     )
-    await outbox.queue(repos, message, now)
 
 
-async def _ghost_pause(
-    repos: Repos, team: Team, pair_round: PairRound, user: User, now: datetime
-) -> None:
-    choice = await repos.pairing.choice(team.id, user.id, now)
-    choice.ghost_paused_at, choice.updated_at = now, now
+def _ghost_message(team: Team, pair_round: PairRound, user: User) -> outbox.Message:
     text = (
         f"You haven't answered my last {GHOST_ROUNDS} coffee follow-ups in {team.name}, "
         "so I've paused your coffee chats there (no hard feelings!). "
         "Type `join coffee` or `resume` whenever you'd like partners again."
     )
-    message = outbox.to_user(
+    return outbox.to_user(
         outbox.key("pairghost", round=pair_round.id, user=user.id),
         user.id,
         text=text,
         team_id=team.id,
     )
-    await outbox.queue(repos, message, now)
 
 
 # --- the intro card ---------------------------------------------------------------------
@@ -456,18 +460,27 @@ def _handle(user: User) -> str | None:
 
 def chat_link(people: list[str], topic: str, message: str) -> str:
     """Teams deep link to a chat with these people (the one clicking is added by Teams)."""
-    query = urlencode(
-        {"users": ",".join(people), "topicName": topic, "message": message}, quote_via=quote
+    return (
+        "https://teams.microsoft.com/l/chat/0/0?"
+        f"users={quote(','.join(people), safe='')}"
+        f"&topicName={_quoted(topic)}&message={_quoted(message)}"
     )
-    return f"https://teams.microsoft.com/l/chat/0/0?{query}"
 
 
 def meeting_link(people: list[str], subject: str, content: str) -> str:
     """Teams deep link to a new meeting with these attendees."""
-    query = urlencode(
-        {"subject": subject, "attendees": ",".join(people), "content": content}, quote_via=quote
+    return (
+        "https://teams.microsoft.com/l/meeting/new?"
+        f"subject={_quoted(subject)}&attendees={quote(','.join(people), safe='')}"
+        f"&content={_quoted(content)}"
     )
-    return f"https://teams.microsoft.com/l/meeting/new?{query}"
+
+
+@lru_cache(maxsize=256)
+def _quoted(text: str) -> str:
+    """A query value as `urlencode(..., quote_via=quote)` writes it (a round's topic and
+    starter texts repeat for every member: quoted once)."""
+    return quote(text, safe="")
 
 
 # --- scheduled work -----------------------------------------------------------------------

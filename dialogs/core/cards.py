@@ -9,9 +9,9 @@ A *part* is a template for a piece of a card (a repeated block), filled the same
 
 from __future__ import annotations
 
-import copy
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -34,7 +34,7 @@ class Cards:
         return card
 
     def part(self, name: str, /, **values: Any) -> dict[str, Any]:
-        filled = _fill(copy.deepcopy(template(self.package, name)), values)
+        filled = _filler(self.package, name)(values)
         assert isinstance(filled, dict)
         return filled
 
@@ -71,23 +71,53 @@ def template(package: str, name: str) -> dict[str, Any]:
     return loaded
 
 
-def _fill(node: Any, values: dict[str, Any]) -> Any:
+Filler = Callable[[dict[str, Any]], Any]
+
+
+@cache
+def _filler(package: str, name: str) -> Filler:
+    """The template compiled once into a function of the values (a round renders
+    thousands of cards): every object and list of the card is new, strings without a
+    placeholder are used as they are, and nothing of the template is ever handed out."""
+    return _compile(template(package, name))
+
+
+def _compile(node: Any) -> Filler:
     if isinstance(node, dict):
-        if "$when" in node and not values.get(node["$when"]):
-            return _DROP
-        return {
-            k: v
-            for k, v in ((k, _fill(v, values)) for k, v in node.items() if k != "$when")
-            if v is not _DROP
-        }
+        return _compile_object(node)
     if isinstance(node, list):
-        return [v for v in (_fill(item, values) for item in node) if v is not _DROP]
+        items = [_compile(item) for item in node]
+        return lambda values: [v for v in (f(values) for f in items) if v is not _DROP]
     if isinstance(node, str):
-        whole = _PLACEHOLDER.fullmatch(node)
-        if whole:
-            return values[whole.group(1)]
-        return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), node)
-    return node
+        return _compile_text(node)
+    return lambda _values: node  # numbers, booleans, null: immutable
+
+
+def _compile_object(node: dict[str, Any]) -> Filler:
+    conditional, when = "$when" in node, str(node.get("$when"))
+    fields = [(k, _compile(v)) for k, v in node.items() if k != "$when"]
+
+    def fill(values: dict[str, Any]) -> Any:
+        if conditional and not values.get(when):
+            return _DROP
+        out = {}
+        for k, f in fields:
+            v = f(values)
+            if v is not _DROP:
+                out[k] = v
+        return out
+
+    return fill
+
+
+def _compile_text(text: str) -> Filler:
+    whole = _PLACEHOLDER.fullmatch(text)
+    if whole:
+        name = whole.group(1)
+        return lambda values: values[name]
+    if _PLACEHOLDER.search(text) is None:
+        return lambda _values: text
+    return lambda values: _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), text)
 
 
 _DROP = object()

@@ -9,12 +9,14 @@ delivery worker reads rows back with `Message.of_row`, so both ends share this f
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from storage.models import OutboxMessage
 from storage.repos import Repos
+from storage.repos.outbox import Queued
 
 Audience = Literal["user", "team"]
 # Payload fields that name an earlier message by its key.
@@ -177,6 +179,13 @@ async def queue(
         not_before=not_before,
     )
     return int(queued)
+
+
+async def queue_many(repos: Repos, messages: Iterable[Message], now: datetime) -> None:
+    """`queue()` for many messages in one statement (a round's intros): each is written
+    once per key, in the caller's unit, as `queue()` writes it."""
+    rows = [Queued(m.key, m.payload(), user_id=m.user_id, team_id=m.team_id) for m in messages]
+    await repos.outbox.enqueue_many(rows, now)
 
 
 async def replace_waiting(repos: Repos, message: Message) -> bool:

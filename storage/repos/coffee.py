@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple, cast
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import sql
 from storage.models import (
     DontPair,
     Membership,
@@ -18,9 +20,20 @@ from storage.models import (
     PairPool,
     PairRound,
     PairSeat,
+    Profile,
     Team,
     User,
 )
+
+
+class Followup(NamedTuple):
+    """A seat whose "did you meet?" went out: when, and when it was answered."""
+
+    followup_at: datetime
+    answered_at: datetime | None
+
+
+UPSERT_CHUNK = 1000  # rows per multi-row statement (bound parameters stay under limits)
 
 
 @dataclass(frozen=True)
@@ -116,17 +129,28 @@ class PairingRepo:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def dont_pair_among(self, user_ids: Iterable[int]) -> dict[int, set[int]]:
-        """Each listed user's don't-pair ids (one direction; the algorithm mirrors them)."""
-        ids = list(user_ids)
+    async def dont_pair_in_team(self, team_id: int) -> dict[int, set[int]]:
+        """The don't-pair ids of each active member of the team (one direction; the
+        algorithm mirrors them), read by the team rather than by a list of ids."""
+        members = select(Membership.user_id).where(
+            Membership.team_id == team_id, Membership.active.is_(True)
+        )
+        rows = await self.s.execute(
+            select(DontPair.user_id, DontPair.other_id).where(DontPair.user_id.in_(members))
+        )
         out: dict[int, set[int]] = defaultdict(set)
-        if ids:
-            rows = await self.s.execute(
-                select(DontPair.user_id, DontPair.other_id).where(DontPair.user_id.in_(ids))
-            )
-            for user_id, other_id in rows:
-                out[user_id].add(other_id)
+        for user_id, other_id in rows:
+            out[user_id].add(other_id)
         return out
+
+    async def member_profiles(self, team_id: int) -> dict[int, Profile]:
+        """The profiles of the team's active members."""
+        rows = await self.s.scalars(
+            select(Profile)
+            .join(Membership, Membership.user_id == Profile.user_id)
+            .where(Membership.team_id == team_id, Membership.active.is_(True))
+        )
+        return {p.user_id: p for p in rows}
 
     # --- rounds ---------------------------------------------------------------------
     async def add_round(self, pair_round: PairRound) -> PairRound:
@@ -146,6 +170,68 @@ class PairingRepo:
         ]
         self.s.add_all(seats)
         return group, seats
+
+    async def add_groups(
+        self, pair_round: PairRound, groups: Sequence[tuple[Sequence[int], bool]]
+    ) -> list[int]:
+        """A round's groups (member ids, lottery) and their seats, in a fixed number of
+        statements whatever their count (call after the round's own insert, see
+        `sql.reserve_ids`); the new groups' ids, in the order given."""
+        if not groups:
+            return []
+        table = cast(Table, PairGroup.__table__)
+        ids = await sql.reserve_ids(self.s, table, len(groups))
+        await self.s.execute(
+            insert(table),
+            [
+                {
+                    "id": group_id,
+                    "round_id": pair_round.id,
+                    "team_id": pair_round.team_id,
+                    "lottery": lottery,
+                }
+                for group_id, (_members, lottery) in zip(ids, groups, strict=True)
+            ],
+        )
+        seats = [
+            {
+                "group_id": group_id,
+                "round_id": pair_round.id,
+                "team_id": pair_round.team_id,
+                "user_id": user_id,
+            }
+            for group_id, (members, _lottery) in zip(ids, groups, strict=True)
+            for user_id in members
+        ]
+        await self.s.execute(insert(cast(Table, PairSeat.__table__)), seats)
+        return ids
+
+    async def ghost_pause(self, team_id: int, user_ids: Sequence[int], now: datetime) -> None:
+        """Pause these members' coffee chats here for unanswered follow-ups: their choice
+        rows, made (as joined) where they have none, a statement per 1,000 members."""
+        table = cast(Table, PairChoice.__table__)
+        connection = await self.s.connection()
+        for start in range(0, len(user_ids), UPSERT_CHUNK):
+            rows = [
+                {
+                    "team_id": team_id,
+                    "user_id": u,
+                    "joined": True,
+                    "ghost_paused_at": now,
+                    "updated_at": now,
+                }
+                for u in user_ids[start : start + UPSERT_CHUNK]
+            ]
+            stmt = sql.insert(self.s, table).values(rows)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["team_id", "user_id"],
+                set_={"ghost_paused_at": now, "updated_at": now},
+            )
+            await connection.execute(stmt)
+        paused = set(user_ids)
+        for row in list(self.s.identity_map.values()):  # rows read before: read them again
+            if isinstance(row, PairChoice) and row.team_id == team_id and row.user_id in paused:
+                self.s.expire(row)
 
     async def round_by_period(self, team_id: int, period: str) -> PairRound | None:
         return await self.s.scalar(
@@ -181,23 +267,30 @@ class PairingRepo:
             by_round[round_id][group_id].append(user_id)
         return [list(by_round[i].values()) for i in reversed(ids)]
 
-    async def recent_followups(
-        self, team_id: int, user_ids: Iterable[int], per_user: int
-    ) -> dict[int, list[PairSeat]]:
-        """Each user's latest seats whose follow-up went out, newest first."""
-        ids = list(user_ids)
-        if not ids:
-            return {}
-        rows = await self.s.scalars(
-            select(PairSeat)
-            .where(PairSeat.team_id == team_id, PairSeat.user_id.in_(ids))
-            .where(PairSeat.followup_at.is_not(None))
-            .order_by(PairSeat.user_id, PairSeat.followup_at.desc(), PairSeat.id.desc())
+    async def recent_followups(self, team_id: int, per_user: int) -> dict[int, list[Followup]]:
+        """Each team member's latest `per_user` seats here whose follow-up went out, newest
+        first (one statement: the ranking is done by the database)."""
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=PairSeat.user_id,
+                order_by=(PairSeat.followup_at.desc(), PairSeat.id.desc()),
+            )
+            .label("rank")
         )
-        out: dict[int, list[PairSeat]] = defaultdict(list)
-        for seat in rows:
-            if len(out[seat.user_id]) < per_user:
-                out[seat.user_id].append(seat)
+        ranked = (
+            select(PairSeat.user_id, PairSeat.followup_at, PairSeat.answered_at, rank)
+            .where(PairSeat.team_id == team_id, PairSeat.followup_at.is_not(None))
+            .subquery()
+        )
+        rows = await self.s.execute(
+            select(ranked.c.user_id, ranked.c.followup_at, ranked.c.answered_at)
+            .where(ranked.c.rank <= per_user)
+            .order_by(ranked.c.user_id, ranked.c.rank)
+        )
+        out: dict[int, list[Followup]] = defaultdict(list)
+        for user_id, followup_at, answered_at in rows:
+            out[user_id].append(Followup(followup_at, answered_at))
         return out
 
     async def lottery_wins(self, team_id: int, host_id: int, since: datetime) -> dict[int, int]:

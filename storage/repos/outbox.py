@@ -43,6 +43,17 @@ class Outcome:
         }
 
 
+@dataclass(frozen=True)
+class Queued:
+    """One row for `enqueue_many`: what `enqueue` takes, but `now`."""
+
+    key: str
+    payload: dict[str, Any]
+    user_id: int | None = None
+    team_id: int | None = None
+    not_before: datetime | None = None
+
+
 def _tenant_of(user_id: int | None, team_id: int | None) -> Any:
     """The recipient's tenant, else the team's, else "" (read in the INSERT itself)."""
     user_tenant = select(User.tenant_id).where(User.id == user_id).scalar_subquery()
@@ -83,6 +94,49 @@ class OutboxRepo:
         stmt = sql.insert(self.s, OutboxMessage).values(**values).on_conflict_do_nothing()
         result = await self.s.execute(stmt)
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def enqueue_many(self, rows: Sequence[Queued], now: datetime) -> None:
+        """Queue many messages in one statement (each once per key, as `enqueue`): the
+        same INSERT ... ON CONFLICT DO NOTHING sent with one parameter set per row, each
+        row's tenant read in the statement as `enqueue` reads it."""
+        if not rows:
+            return
+        table = cast(Table, OutboxMessage.__table__)
+        tenant = func.coalesce(
+            select(User.tenant_id).where(User.id == bindparam("tenant_user")).scalar_subquery(),
+            select(Team.tenant_id).where(Team.id == bindparam("tenant_team")).scalar_subquery(),
+            "",
+        )
+        stmt = (
+            sql.insert(self.s, table)
+            .values(
+                idempotency_key=bindparam("key"),
+                payload=bindparam("payload", type_=table.c.payload.type),
+                user_id=bindparam("user"),
+                team_id=bindparam("team"),
+                status="pending",
+                attempts=0,
+                created_at=now,
+                not_before=bindparam("not_before", type_=table.c.not_before.type),
+                tenant_id=tenant,
+                origin=self.origin,
+            )
+            .on_conflict_do_nothing()
+        )
+        params = [
+            {
+                "key": row.key,
+                "payload": row.payload,
+                "user": row.user_id,
+                "team": row.team_id,
+                "not_before": row.not_before,
+                "tenant_user": row.user_id,
+                "tenant_team": row.team_id,
+            }
+            for row in rows
+        ]
+        connection = await self.s.connection()
+        await connection.execute(stmt, params)
 
     async def replace_pending(self, key: str, payload: dict[str, Any]) -> bool:
         """New content for a message still waiting to be sent; False once it was claimed
