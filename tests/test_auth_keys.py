@@ -78,7 +78,7 @@ def bot_token(monkeypatch):
 
     def get_access_token(self, force_refresh: bool = False) -> str:
         calls.append(threading.current_thread().name)
-        time.sleep(0.3)  # a slow token endpoint, inside a blocking call
+        time.sleep(1.0)  # a slow token endpoint, inside a blocking call
         return "bot-token"
 
     monkeypatch.setattr(MicrosoftAppCredentials, "get_access_token", get_access_token)
@@ -144,7 +144,10 @@ async def test_a_hanging_key_endpoint_freezes_nothing(secured, caplog):
     results = await flood
 
     assert [code for code, _ in results] == [401] * 50
-    assert max(latencies) < 0.1, latencies
+    # The key endpoint hangs for seconds (until released; the fetch gives up at 5 s): a
+    # blocked loop would hold every request that long. The bound leaves room for a
+    # loaded machine and still fails on a freeze.
+    assert max(latencies) < 1.0, latencies
     # One fetch for all 50 unknown keys (metadata + keys = 2 requests), and none after.
     assert openid.requests - asked <= 2
     rejected = [r for r in caplog.records if "rejected an activity" in r.getMessage()]
@@ -168,6 +171,7 @@ async def test_the_bots_own_token_is_fetched_off_the_loop(secured, bot_token):
     code, _ = await turn
     assert code == 200
     assert bot_token and all(name.startswith("mentorbot-token") for name in bot_token)
-    assert len(latencies) >= 5 and max(latencies) < 0.1, latencies
+    # The token call blocks its thread for 1 s; on the loop it would hold /healthz that long.
+    assert len(latencies) >= 5 and max(latencies) < 0.5, latencies
     reply = bot.connector.messages(ANA.personal_conversation)[-1]
     assert reply.headers["Authorization"] == "Bearer bot-token"
