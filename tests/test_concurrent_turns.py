@@ -66,7 +66,12 @@ async def test_pair_now_on_two_replicas_at_once_makes_one_round_and_answers_both
     async with a.db.unit() as repos:
         rounds = await repos.session.scalar(select(func.count()).select_from(PairRound))
     assert rounds == 1
-    answers = [t for t in said_since(a.connector, before) if "round" in t.lower()]
+    # The admins' answers (the intros, delivered meanwhile under load, say "round" too).
+    answers = [
+        t
+        for t in said_since(a.connector, before)
+        if "round" in t.lower() and not t.startswith("Your coffee chat")
+    ]
     assert len(answers) == 2, answers
     assert sum("New round in Data Guild" in t for t in answers) == 1
     assert sum("A round ran in Data Guild 0 hour(s) ago" in t for t in answers) == 1

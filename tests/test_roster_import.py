@@ -63,7 +63,8 @@ async def test_install_in_a_team_of_20000_answers_at_once_and_all_members_arrive
     await bot.settle()
     assert bot.connector.texts("a:1on1-29:ana") == [
         "All 20000 members of Everyone are in: I can pair them for coffee, run icebreakers "
-        "and programs there now. Say `/help` to see what you can steer."
+        "and programs there now. Say `/help` to see what you can steer, and `/team welcome` "
+        "to greet every member 1:1 (members who joined before me got only the channel post)."
     ]
     async with bot.db.unit() as repos:
         # Every member once, with what Teams said about them.

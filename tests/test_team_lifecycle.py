@@ -35,7 +35,8 @@ async def test_install_registers_team_reads_all_roster_pages_and_welcomes(bot):
     await bot.settle()
     assert bot.connector.texts("a:1on1-29:ana") == [
         "All 1203 members of Data Guild are in: I can pair them for coffee, run icebreakers "
-        "and programs there now. Say `/help` to see what you can steer."
+        "and programs there now. Say `/help` to see what you can steer, and `/team welcome` "
+        "to greet every member 1:1 (members who joined before me got only the channel post)."
     ]
     pages = [c for c in bot.connector.calls if c.path.endswith("/pagedmembers")]
     assert len(pages) == 3
