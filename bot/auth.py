@@ -162,7 +162,7 @@ class ChannelTokens:
     async def validate(
         self, auth_header: str, channel_id: str | None, service_url: str | None
     ) -> dict[str, Any]:
-        token = _bearer(auth_header)
+        token = bearer_token(auth_header)
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -183,24 +183,39 @@ class ChannelTokens:
         return claims
 
     def _decoded(self, token: str, key: SigningKey, alg: str) -> dict[str, Any]:
-        try:
-            claims = jwt.decode(
-                token,
-                key.public_key,
-                algorithms=[alg],
-                audience=self.app_id,
-                issuer=self.issuer,
-                leeway=LEEWAY_SECONDS,
-                options={"require": ["exp", "iss", "aud"]},
-            )
-        except jwt.PyJWTError as exc:
-            raise AuthError(f"the token is not valid ({exc.__class__.__name__})") from None
-        if not isinstance(claims, dict):
-            raise AuthError("the token carries no claims")
-        return claims
+        return decode_claims(
+            token, key.public_key, [alg], self.app_id, ("exp", "iss", "aud"), self.issuer
+        )
 
 
-def _bearer(auth_header: str) -> str:
+def decode_claims(
+    token: str,
+    public_key: Any,
+    algorithms: list[str],
+    audience: str | list[str],
+    required: tuple[str, ...],
+    issuer: str | None = None,
+) -> dict[str, Any]:
+    """A token's claims after PyJWT's checks of signature, audience, dates (with
+    LEEWAY_SECONDS), the issuer when given and the required claims; else AuthError."""
+    try:
+        claims = jwt.decode(
+            token,
+            public_key,
+            algorithms=algorithms,
+            audience=audience,
+            issuer=issuer,
+            leeway=LEEWAY_SECONDS,
+            options={"require": list(required)},
+        )
+    except jwt.PyJWTError as exc:
+        raise AuthError(f"the token is not valid ({exc.__class__.__name__})") from None
+    if not isinstance(claims, dict):
+        raise AuthError("the token carries no claims")
+    return claims
+
+
+def bearer_token(auth_header: str) -> str:
     scheme, _, token = (auth_header or "").partition(" ")
     if scheme != "Bearer" or not token or len(token) > MAX_TOKEN_CHARS:
         raise AuthError("a Bearer token is required")

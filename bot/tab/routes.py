@@ -226,23 +226,19 @@ class TabRoutes:
     async def program(
         self, request: web.Request, repos: Repos, viewer: Viewer
     ) -> web.StreamResponse:
-        q = request.query
-        page = await pages.program_page(
-            repos,
-            self.env.admins,
-            viewer.user,
-            request.match_info["id"],
-            q.get("from"),
-            q.get("to"),
-            self.env.clock(),
-        )
-        return self.html(request, "program.html", viewer=viewer, page=page)
+        return await self._ranged(request, repos, viewer, pages.program_page, "program.html")
 
     async def coffee(
         self, request: web.Request, repos: Repos, viewer: Viewer
     ) -> web.StreamResponse:
+        return await self._ranged(request, repos, viewer, pages.coffee_page, "coffee.html")
+
+    async def _ranged(
+        self, request: web.Request, repos: Repos, viewer: Viewer, page_of: Any, template: str
+    ) -> web.StreamResponse:
+        """A page of one program or team (the id in the path) over ?from=&to=."""
         q = request.query
-        page = await pages.coffee_page(
+        page = await page_of(
             repos,
             self.env.admins,
             viewer.user,
@@ -251,7 +247,7 @@ class TabRoutes:
             q.get("to"),
             self.env.clock(),
         )
-        return self.html(request, "coffee.html", viewer=viewer, page=page)
+        return self.html(request, template, viewer=viewer, page=page)
 
     async def history(
         self, request: web.Request, repos: Repos, viewer: Viewer

@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 import jwt
 
-from bot.auth import MAX_TOKEN_CHARS, AuthError, SigningKeys
+from bot.auth import AuthError, SigningKeys, bearer_token, decode_claims
 
-LEEWAY_SECONDS = 300
 GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
@@ -47,7 +45,7 @@ class EntraTokens:
         self.keys, self.tenants = keys, tenants
 
     async def validate(self, auth_header: str) -> Identity:
-        token = _bearer(auth_header)
+        token = bearer_token(auth_header)
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
@@ -66,7 +64,9 @@ class EntraTokens:
         key = await self.keys.get(kid)
         if key is None:
             raise AuthError("the token's signing key is not published")
-        claims = _decoded(token, key.public_key, self.audiences)
+        claims = decode_claims(
+            token, key.public_key, ["RS256"], self.audiences, ("exp", "iss", "aud", "tid", "oid")
+        )
         if claims.get("iss") not in _issuers(tid):
             raise AuthError("the token's issuer is not its tenant's")
         oid = claims.get("oid")
@@ -77,27 +77,3 @@ class EntraTokens:
 
 def _issuers(tid: str) -> tuple[str, str]:
     return (f"https://login.microsoftonline.com/{tid}/v2.0", f"https://sts.windows.net/{tid}/")
-
-
-def _decoded(token: str, public_key: Any, audience: list[str]) -> dict[str, Any]:
-    try:
-        claims = jwt.decode(
-            token,
-            public_key,
-            algorithms=["RS256"],
-            audience=audience,
-            leeway=LEEWAY_SECONDS,
-            options={"require": ["exp", "iss", "aud", "tid", "oid"]},
-        )
-    except jwt.PyJWTError as exc:
-        raise AuthError(f"the token is not valid ({exc.__class__.__name__})") from None
-    if not isinstance(claims, dict):
-        raise AuthError("the token carries no claims")
-    return claims
-
-
-def _bearer(auth_header: str) -> str:
-    scheme, _, token = (auth_header or "").partition(" ")
-    if scheme != "Bearer" or not token or len(token) > MAX_TOKEN_CHARS:
-        raise AuthError("a Bearer token is required")
-    return token.strip()
