@@ -168,9 +168,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
             fake = await _fake(procs, session, cap, args.conversation_limits)
             stats_url = fake.url + "/_bench/stats"
-            await seed(db_url, n, posts, fake.url + "/")
             bots = [await _bot(procs, db_url, cap, i, args) for i in range(args.replicas)]
             instances = {(await get_json(session, b.url + "/livez"))["instance"]: b for b in bots}
+            # The rows arrive in one commit once every replica is up: on a loaded machine
+            # the first replica would otherwise drain them all while the others start.
+            await seed(db_url, n, posts, fake.url + "/")
             info(f"{len(bots)} replicas ready; draining {n} + {posts} messages")
             expected = n + posts
             deadline = time.monotonic() + expected / cap * 3 + 60

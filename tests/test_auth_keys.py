@@ -78,7 +78,7 @@ def bot_token(monkeypatch):
 
     def get_access_token(self, force_refresh: bool = False) -> str:
         calls.append(threading.current_thread().name)
-        time.sleep(1.0)  # a slow token endpoint, inside a blocking call
+        time.sleep(2.0)  # a slow token endpoint, inside a blocking call
         return "bot-token"
 
     monkeypatch.setattr(MicrosoftAppCredentials, "get_access_token", get_access_token)
@@ -171,7 +171,8 @@ async def test_the_bots_own_token_is_fetched_off_the_loop(secured, bot_token):
     code, _ = await turn
     assert code == 200
     assert bot_token and all(name.startswith("mentorbot-token") for name in bot_token)
-    # The token call blocks its thread for 1 s; on the loop it would hold /healthz that long.
-    assert len(latencies) >= 5 and max(latencies) < 0.5, latencies
+    # The token call blocks its thread for 2 s; on the loop it would hold /healthz that long
+    # (the bound leaves a loaded machine room and still fails on a freeze).
+    assert len(latencies) >= 5 and max(latencies) < 1.5, latencies
     reply = bot.connector.messages(ANA.personal_conversation)[-1]
     assert reply.headers["Authorization"] == "Bearer bot-token"
