@@ -10,7 +10,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-import app
+import cli
 from dialogs.coffee.grouping import Member, evaluate, group_sizes, make_groups, max_matching
 
 
@@ -265,15 +265,15 @@ def test_cli_pair_writes_groups_and_summary(tmp_path, capsys):
     history = write(tmp_path / "history.json", [[["ana", "cy"], ["bo", "di", "ed"]]])
     out = tmp_path / "groups.json"
     argv = ["pair", "--members", str(members), "--history", str(history)]
-    code = app.main([*argv, "--group-size", "2", "--seed", "7", "--out", str(out)])
+    code = cli.main([*argv, "--group-size", "2", "--seed", "7", "--out", str(out)])
     assert code == 0
     result = json.loads(out.read_text())
     assert sorted(map(len, result["groups"])) == [2, 3]
     assert sorted(x for g in result["groups"] for x in g) == ["ana", "bo", "cy", "di", "ed"]
     assert {"repeats", "unplaced", "group_sizes"} <= set(result["summary"])
-    assert app.main([*argv, "--seed", "7", "--out", str(tmp_path / "again.json")]) == 0
+    assert cli.main([*argv, "--seed", "7", "--out", str(tmp_path / "again.json")]) == 0
     assert (tmp_path / "again.json").read_text() == out.read_text()
-    assert app.main(["pair", "--members", str(members), "--cross-department"]) == 0
+    assert cli.main(["pair", "--members", str(members), "--cross-department"]) == 0
     assert json.loads(capsys.readouterr().out)["summary"]["unplaced"] == []
 
 
@@ -295,11 +295,11 @@ def test_cli_pair_rejects_bad_input_with_a_message(
     argv = ["pair", "--members", str(write(tmp_path / "m.json", members)), *extra]
     if history is not None:
         argv += ["--history", str(write(tmp_path / "h.json", history))]
-    assert app.main(argv) == 2
+    assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
 
 
 def test_cli_pair_missing_file(tmp_path, capsys):
-    assert app.main(["pair", "--members", str(tmp_path / "nope.json")]) == 2
+    assert cli.main(["pair", "--members", str(tmp_path / "nope.json")]) == 2
     assert "cannot read the members file" in capsys.readouterr().err
