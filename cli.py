@@ -118,8 +118,9 @@ def _instant(text: str | None) -> datetime:
 
 def _read_json(path: Path, what: str) -> object:
     """The decoded file: orjson first (several times faster on large files); anything it
-    refuses goes through json exactly as before, so what is accepted (NaN, integers past
-    64 bits, lone surrogates) and every error message stay json's."""
+    refuses goes through json exactly as before, so what is accepted (NaN, lone
+    surrogates) and every error message stay json's. (orjson reads an integer past 64
+    bits as a float: neither is a string, list or null, which is all the checks take.)"""
     import orjson
 
     try:
