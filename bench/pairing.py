@@ -14,7 +14,7 @@ is not started above `--exact-max-n` (default 2,000) and reported as not finishe
 
 Then the whole `mentorbot pair` process (start-up, reading and checking the files,
 grouping, writing) at `--cli-size` members with `--rounds` rounds, as a child process,
-median of 3: "after" is the real console script; "before" is the command as it was
+median of 3 after one warm-up: "after" is the real console script; "before" is the command as it was
 (`import app` with the whole bot, `json`, the plain member and history checks on frozen
 dataclasses, `json.dumps(indent=1)`), run by this file. Both outputs must be the same
 bytes. The algorithm alone (`make_groups` on the parsed input, median of 3) is timed in
@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import queue
 import random
 import resource
@@ -262,11 +263,18 @@ def before_cli(members_path: str, history_path: str, out: str) -> int:
 BEFORE = "import sys; from bench.pairing import before_cli; before_cli(*sys.argv[1:])"
 
 
+def child_env() -> dict[str, str]:
+    """This environment, but with byte code written and read: both commands start from
+    compiled modules, as an installed one does (a PYTHONDONTWRITEBYTECODE shell would
+    otherwise charge "before" for compiling the whole bot at every start)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed_child(argv: list[str]) -> tuple[float, float]:
     """Wall and CPU seconds (user + system) of one child process, which must succeed."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=child_env())
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
@@ -292,7 +300,7 @@ def measure_cli(n: int, rounds: int) -> dict[str, Any]:
         history_path.write_text(json.dumps(history))
         files = ["--members", str(members_path), "--history", str(history_path)]
         runs: dict[str, list[tuple[float, float]]] = {"before": [], "after": []}
-        for run in range(3):
+        for run in range(4):  # run 0 warms the byte code and the file cache: not counted
             for name in ("before", "after"):
                 out = folder / f"{name}.json"
                 if name == "after":
@@ -300,8 +308,10 @@ def measure_cli(n: int, rounds: int) -> dict[str, Any]:
                 else:
                     paths = [str(members_path), str(history_path), str(out)]
                     argv = [sys.executable, "-c", BEFORE, *paths]
-                runs[name].append(timed_child(argv))
-                info(f"cli n={n} run {run} {name}: {runs[name][-1][0]:.2f} s wall")
+                wall, cpu = timed_child(argv)
+                info(f"cli n={n} run {run} {name}: {wall:.2f} s wall, {cpu:.2f} s CPU")
+                if run:
+                    runs[name].append((wall, cpu))
         same = (folder / "before.json").read_bytes() == (folder / "after.json").read_bytes()
         parsed = cast(list[Member], plain_parse_members(json.loads(members_path.read_text())))
         loaded = json.loads(history_path.read_text())
