@@ -1,18 +1,16 @@
-"""Mentorbot's entry point: `create_app(settings)` and the `mentorbot` command line.
+"""Mentorbot's composition root: `create_app(settings)`, and serve, migrate and manifest.
 
 Importing this module has no side effects; the app and its resources are built
-when `create_app` is called and opened when the aiohttp app starts.
+when `create_app` is called and opened when the aiohttp app starts. The `mentorbot`
+command line is cli.py: it loads this module only for the commands that need the bot.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import logging
 import sys
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
@@ -33,7 +31,7 @@ from dialogs.core.types import Clock, system_clock
 from dialogs.jobs import JOBS
 from dialogs.routes import build_table
 from scheduler import Job, Scheduler
-from settings import Settings, SettingsError
+from settings import Settings
 from storage import Database
 
 log = logging.getLogger("mentorbot")
@@ -179,143 +177,12 @@ def build_manifest(settings: Settings, app_id: str | None, out: Path, base_url: 
     print(f"wrote {path}")
 
 
-def pair(args: argparse.Namespace) -> int:
-    """`mentorbot pair`: the pairing algorithm on JSON files, for planning and review."""
-    from dialogs.coffee import grouping as pairing
-
-    try:
-        members = pairing.parse_members(_read_json(args.members, "members"))
-        history = pairing.parse_history(
-            _read_json(args.history, "history") if args.history else [], members
-        )
-        result = pairing.make_groups(
-            members,
-            history,
-            group_size=args.group_size,
-            seed=args.seed,
-            window=args.window,
-            prefer_cross_department=args.cross_department,
-        )
-    except ValueError as exc:
-        print(f"mentorbot pair: {exc}", file=sys.stderr)
-        return 2
-    text = json.dumps({"groups": result.groups, "summary": result.summary.to_dict()}, indent=1)
-    try:
-        if args.out:
-            args.out.write_text(text + "\n")
-        else:
-            print(text)
-    except OSError as exc:
-        print(f"mentorbot pair: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
-        return 2
-    return 0
-
-
-def match_mentors(args: argparse.Namespace) -> int:
-    """`mentorbot match`: mentor matching on JSON files, for planning and review."""
-    from dialogs.mentoring import matching
-
-    try:
-        mentors = matching.parse_people(
-            _read_json(args.mentors, "mentors"), "mentors", default_capacity=args.default_capacity
-        )
-        mentees = matching.parse_people(_read_json(args.mentees, "mentees"), "mentees")
-        weights = matching.parse_weights(
-            _read_json(args.weights, "weights") if args.weights else None
-        )
-        result = matching.match(mentors, mentees, weights, at=_instant(args.at))
-    except ValueError as exc:
-        print(f"mentorbot match: {exc}", file=sys.stderr)
-        return 2
-    text = json.dumps(result.to_dict(), indent=1, ensure_ascii=False)
-    try:
-        if args.out:
-            args.out.write_text(text + "\n", encoding="utf-8")
-        else:
-            print(text)
-    except OSError as exc:
-        print(f"mentorbot match: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
-        return 2
-    return 0
-
-
-def _instant(text: str | None) -> datetime:
-    """--at: an ISO 8601 date or time (UTC unless it says otherwise); default now."""
-    if text is None:
-        return datetime.now(UTC)
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(
-            f"--at must be an ISO 8601 date or time, e.g. 2025-03-01T09:00Z ({text!r})"
-        ) from None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
-def _read_json(path: Path, what: str) -> object:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValueError(f"cannot read the {what} file {path}: {exc.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"the {what} file {path} is not valid JSON: {exc}") from None
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="mentorbot", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command")
-    serve_cmd = sub.add_parser("serve", help="run the bot (default)")
-    serve_cmd.add_argument("--port", type=int)
-    sub.add_parser("migrate", help="apply database migrations and exit")
-    manifest_cmd = sub.add_parser("manifest", help="write the Teams app package (zip)")
-    manifest_cmd.add_argument("--app-id", help="Microsoft app id (default: MicrosoftAppId)")
-    manifest_cmd.add_argument("--out", type=Path, default=Path("mentorbot-app.zip"))
-    manifest_cmd.add_argument("--base-url", help="public https URL of the bot's website")
-    pair_cmd = sub.add_parser("pair", help="make coffee-chat groups offline (JSON in and out)")
-    pair_cmd.add_argument("--members", type=Path, required=True, help="JSON list of members")
-    pair_cmd.add_argument("--history", type=Path, help="JSON list of past rounds, oldest first")
-    pair_cmd.add_argument("--group-size", type=int, default=2, help="2 to 4 (default 2)")
-    pair_cmd.add_argument("--seed", type=int, default=0, help="same seed, same groups")
-    pair_cmd.add_argument("--window", type=int, default=12, help="rounds that count as recent")
-    pair_cmd.add_argument("--cross-department", action="store_true", help="prefer mixing")
-    pair_cmd.add_argument("--out", type=Path, help="write here instead of stdout")
-    match_cmd = sub.add_parser("match", help="match mentees with mentors offline (JSON in and out)")
-    match_cmd.add_argument("--mentors", type=Path, required=True, help="JSON list of mentors")
-    match_cmd.add_argument("--mentees", type=Path, required=True, help="JSON list of mentees")
-    match_cmd.add_argument("--weights", type=Path, help="JSON object: criterion -> 0 to 10")
-    match_cmd.add_argument(
-        "--default-capacity", type=int, default=2, help="mentees per mentor without one (1-5)"
-    )
-    match_cmd.add_argument("--at", help="instant for time-zone offsets, ISO 8601 (default: now)")
-    match_cmd.add_argument("--out", type=Path, help="write here instead of stdout")
-    args = parser.parse_args(argv)
-    if args.command == "pair":  # offline: needs no settings
-        return pair(args)
-    if args.command == "match":  # offline: needs no settings
-        return match_mentors(args)
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        print(f"mentorbot: configuration error: {exc}", file=sys.stderr)
-        return 2
-    if args.command == "migrate":
-        migrate(settings)
-    elif args.command == "manifest":
-        try:
-            build_manifest(settings, args.app_id, args.out, args.base_url)
-        except ValueError as exc:
-            print(f"mentorbot: {exc}", file=sys.stderr)
-            return 2
-    else:
-        port = getattr(args, "port", None)
-        serve(settings.with_(port=port) if port else settings)
-    return 0
-
-
 def _redacted(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     return f"{scheme}{sep}{rest.rsplit('@', 1)[-1]}" if "@" in rest else url
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # `python app.py` / `python -m app`: the same command line
+    from cli import main
+
     sys.exit(main())

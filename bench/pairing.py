@@ -1,6 +1,7 @@
 """Coffee-chat pairing: Mentorbot's algorithm against three baselines, speed and repeats.
 
     python -m bench.pairing [--sizes 1000,10000,100000] [--rounds 12] [--exact-limit 60]
+                            [--cli-size 100000]
 
 For each size: synthetic members (about 20 departments, a few don't-pair entries) and
 `--rounds` rounds of history made by random shuffles. Then, on the same input:
@@ -11,6 +12,15 @@ absent, maximum cardinality) in a child process killed after `--exact-limit` sec
 The exact method needs the complete graph (n^2 / 2 edges: 50 million at 10,000), so it
 is not started above `--exact-max-n` (default 2,000) and reported as not finished.
 
+Then the whole `mentorbot pair` process (start-up, reading and checking the files,
+grouping, writing) at `--cli-size` members with `--rounds` rounds, as a child process,
+median of 3 after one warm-up: "after" is the real console script; "before" is the command as it was
+(`import app` with the whole bot, `json`, the plain member and history checks on frozen
+dataclasses, `json.dumps(indent=1)`), run by this file. Both outputs must be the same
+bytes. The algorithm alone (`make_groups` on the parsed input, median of 3) is timed in
+the same run, and the ratio of the whole process to it reported. CPU seconds of each
+child are reported beside the wall time (a loaded machine stretches the wall time).
+
 All repeats are counted the same way (`evaluate`: pairs inside a group who met within
 the last 12 rounds). Progress goes to stderr; stdout gets exactly one JSON line.
 """
@@ -18,17 +28,29 @@ the last 12 rounds). Progress goes to stderr; stdout gets exactly one JSON line.
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
+import os
 import queue
 import random
+import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
 
 from dialogs.coffee.grouping import Member, evaluate, make_groups
 
-GOALS = {"seconds_at_100000": 2.0, "repeats": "equal to the exact method's where it finished"}
+GOALS = {
+    "seconds_at_100000": 2.0,
+    "repeats": "equal to the exact method's where it finished",
+    "pair_100k_whole_process_s": 3.0,
+}
 DEPARTMENTS = 20
 WINDOW = 12
 
@@ -173,8 +195,155 @@ def measure(n: int, args: argparse.Namespace) -> dict[str, Any]:
     return block
 
 
-def meets_goal(sizes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+# --- the whole `mentorbot pair` process ----------------------------------------------------
+@dataclass(frozen=True)
+class PlainMember:
+    """Member as it was: a frozen dataclass."""
+
+    id: str
+    department: str | None = None
+    dont_pair: frozenset[str] = frozenset()
+
+
+def plain_parse_members(data: object) -> list[PlainMember]:
+    """The member checks as they were: one plain loop (tests compare the fast ones to it)."""
+    if not isinstance(data, list):
+        raise ValueError("members must be a JSON list of objects")
+    members: list[PlainMember] = []
+    seen: set[str] = set()
+    for n, item in enumerate(data):
+        where = f"members[{n}]"
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
+            raise ValueError(f'{where} must be an object with a non-empty string "id"')
+        department = item.get("department")
+        dont_pair = item.get("dont_pair", [])
+        if department is not None and not isinstance(department, str):
+            raise ValueError(f'{where} ("{item["id"]}"): "department" must be a string or null')
+        if not isinstance(dont_pair, list) or not all(isinstance(x, str) for x in dont_pair):
+            raise ValueError(f'{where} ("{item["id"]}"): "dont_pair" must be a list of ids')
+        if item["id"] in seen:
+            raise ValueError(f'{where}: id "{item["id"]}" appears twice')
+        seen.add(item["id"])
+        members.append(PlainMember(item["id"], department, frozenset(dont_pair)))
+    return members
+
+
+def plain_parse_history(data: object, members: Sequence[Any]) -> list[list[list[str]]]:
+    """The history checks as they were: every group of every round, one by one."""
+    ids = {m.id for m in members}
+    if not isinstance(data, list):
+        raise ValueError("history must be a JSON list of rounds (oldest first)")
+    for r, round_ in enumerate(data):
+        if not isinstance(round_, list):
+            raise ValueError(f"history[{r}] must be a list of groups")
+        for g, group in enumerate(round_):
+            where = f"history[{r}][{g}]"
+            if not isinstance(group, list) or not all(isinstance(x, str) for x in group):
+                raise ValueError(f"{where} must be a list of member ids")
+            unknown = [x for x in group if x not in ids]
+            if unknown:
+                raise ValueError(f"{where}: unknown member id(s) {', '.join(unknown)}")
+    return cast(list[list[list[str]]], data)
+
+
+def before_cli(members_path: str, history_path: str, out: str) -> int:
+    """`mentorbot pair` as it was: the whole bot imported, plain json and checks."""
+    import app  # noqa: F401  (the old entry point loaded the bot for every command)
+
+    members = plain_parse_members(json.loads(Path(members_path).read_text(encoding="utf-8")))
+    history = plain_parse_history(
+        json.loads(Path(history_path).read_text(encoding="utf-8")), members
+    )
+    result = make_groups(cast(list[Member], members), history, group_size=2, seed=0)
+    text = json.dumps({"groups": result.groups, "summary": result.summary.to_dict()}, indent=1)
+    Path(out).write_text(text + "\n")
+    return 0
+
+
+BEFORE = "import sys; from bench.pairing import before_cli; before_cli(*sys.argv[1:])"
+
+
+def child_env() -> dict[str, str]:
+    """This environment, but with byte code written and read: both commands start from
+    compiled modules, as an installed one does (a PYTHONDONTWRITEBYTECODE shell would
+    otherwise charge "before" for compiling the whole bot at every start)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def timed_child(argv: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one child process, which must succeed."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=child_env())
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu
+
+
+def pair_command() -> list[str]:
+    """The installed `mentorbot` script beside this interpreter, or the same entry point."""
+    script = Path(sys.executable).parent / "mentorbot"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys, cli; sys.exit(cli.main())"]
+
+
+def measure_cli(n: int, rounds: int) -> dict[str, Any]:
+    members, history = synthetic(n, rounds, seed=n)
+    with tempfile.TemporaryDirectory(prefix="bench-pair-") as tmp:
+        folder = Path(tmp)
+        members_path, history_path = folder / "members.json", folder / "history.json"
+        rows = [{"id": m.id, "department": m.department, "dont_pair": sorted(m.dont_pair)}
+                for m in members]  # fmt: skip
+        members_path.write_text(json.dumps(rows))
+        history_path.write_text(json.dumps(history))
+        files = ["--members", str(members_path), "--history", str(history_path)]
+        runs: dict[str, list[tuple[float, float]]] = {"before": [], "after": []}
+        for run in range(4):  # run 0 warms the byte code and the file cache: not counted
+            for name in ("before", "after"):
+                out = folder / f"{name}.json"
+                if name == "after":
+                    argv = [*pair_command(), "pair", *files, "--out", str(out)]
+                else:
+                    paths = [str(members_path), str(history_path), str(out)]
+                    argv = [sys.executable, "-c", BEFORE, *paths]
+                wall, cpu = timed_child(argv)
+                info(f"cli n={n} run {run} {name}: {wall:.2f} s wall, {cpu:.2f} s CPU")
+                if run:
+                    runs[name].append((wall, cpu))
+        same = (folder / "before.json").read_bytes() == (folder / "after.json").read_bytes()
+        parsed = cast(list[Member], plain_parse_members(json.loads(members_path.read_text())))
+        loaded = json.loads(history_path.read_text())
+    algo, algo_cpu = [], []
+    for _ in range(3):
+        started, cpu = time.perf_counter(), time.process_time()
+        make_groups(parsed, loaded, group_size=2, seed=0)
+        algo.append(time.perf_counter() - started)
+        algo_cpu.append(time.process_time() - cpu)
+    block: dict[str, Any] = {"members": n, "rounds": rounds, "same_output": same}
+    for name, times in runs.items():
+        block[name] = {
+            "seconds": round(statistics.median(w for w, _ in times), 3),
+            "cpu_seconds": round(statistics.median(c for _, c in times), 3),
+        }
+    block["algorithm_alone_s"] = round(statistics.median(algo), 3)
+    block["algorithm_alone_cpu_s"] = round(statistics.median(algo_cpu), 3)
+    block["after_vs_algorithm"] = round(block["after"]["seconds"] / block["algorithm_alone_s"], 2)
+    block["after_vs_algorithm_cpu"] = round(
+        block["after"]["cpu_seconds"] / block["algorithm_alone_cpu_s"], 2
+    )
+    block["before_vs_after"] = round(block["before"]["seconds"] / block["after"]["seconds"], 2)
+    info(f"cli n={n}: {block}")
+    return block
+
+
+def meets_goal(sizes: dict[str, dict[str, Any]], cli: dict[str, Any] | None) -> dict[str, Any]:
     checks: dict[str, Any] = {}
+    if cli is not None:
+        checks["pair_100k_under_3s"] = cli["after"]["seconds"] < 3.0
+        checks["pair_same_output_as_before"] = cli["same_output"]
+        checks["pair_faster_than_before"] = cli["after"]["seconds"] < cli["before"]["seconds"]
     if "100000" in sizes:
         checks["seconds_at_100000"] = sizes["100000"]["mentorbot"]["seconds"] <= 2.0
     for n, block in sizes.items():
@@ -192,16 +361,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--exact-limit", type=float, default=60.0, help="seconds")
     parser.add_argument("--exact-max-n", type=int, default=2000)
+    parser.add_argument("--cli-size", type=int, default=100_000, help="0: skip the CLI")
     args = parser.parse_args(argv)
-    sizes = {n: measure(int(n), args) for n in args.sizes.split(",")}
-    result = {"sizes": sizes, "goal": GOALS, "meets_goal": meets_goal(sizes)}
+    sizes = {n: measure(int(n), args) for n in args.sizes.split(",") if n}
+    cli = measure_cli(args.cli_size, args.rounds) if args.cli_size else None
+    result = {"sizes": sizes, "cli": cli, "goal": GOALS, "meets_goal": meets_goal(sizes, cli)}
     print(json_line(result), flush=True)
     return 0
 
 
 def json_line(data: Any) -> str:
-    import json
-
     return json.dumps(data, separators=(",", ":"))
 
 

@@ -8,7 +8,8 @@ lists are generated from the table, in this order.
 
 from __future__ import annotations
 
-from dialogs import account, coffee, dashboard, feedback, goals, icebreakers, mentoring
+from dialogs import account, dashboard, feedback, goals, icebreakers, mentoring
+from dialogs.coffee import feature as coffee
 from dialogs.core.router import Feature, RouteTable
 
 FEATURES: tuple[Feature, ...] = (

@@ -1,6 +1,7 @@
 """The shape of the code, enforced: who may import whom.
 
-- Only app.py and bot/ import botbuilder or aiohttp.web (the Teams edge).
+- Only app.py and bot/ import botbuilder or aiohttp.web (the Teams edge); cli.py (the
+  command line) neither, nor storage: `mentorbot pair` loads only its algorithm.
 - scheduler/ never imports dialogs/ (its jobs, clock and error reporter are passed in).
 - dialogs/core/ never imports a feature package.
 - A feature imports another feature only through a module that feature names as its
@@ -15,6 +16,8 @@ import ast
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EDGE_ONLY = ("botbuilder", "botframework", "aiohttp.web")
@@ -63,6 +66,15 @@ def test_inner_layers_never_import_the_teams_edge():
     assert offenders == []
 
 
+def test_the_command_line_loads_the_bot_only_through_app():
+    offenders = [
+        f"cli.py: {name}"
+        for name in imported_modules(ROOT / "cli.py")
+        if name.startswith((*EDGE_ONLY, "bot", "storage", "sqlalchemy", *HEAVY))
+    ]
+    assert offenders == []
+
+
 def test_the_scheduler_never_imports_the_dialogs():
     offenders = [
         f"{path.relative_to(ROOT)}: {name}"
@@ -99,7 +111,7 @@ def test_features_import_each_other_only_through_a_public_face():
 
 def test_no_cycle_is_hidden_behind_lazy_attributes_or_type_checking():
     offenders = []
-    for path in python_files("app.py", "bot", "dialogs", "scheduler", "storage"):
+    for path in python_files("app.py", "cli.py", "bot", "dialogs", "scheduler", "storage"):
         tree = ast.parse(path.read_text(), str(path))
         for node in tree.body:
             if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
@@ -113,7 +125,7 @@ def test_heavy_libraries_are_imported_only_by_the_matching_algorithm():
     allowed = {ROOT / "dialogs" / "mentoring" / "matching.py"}
     offenders = [
         f"{path.relative_to(ROOT)}: {name}"
-        for path in python_files("app.py", "bot", "dialogs", "scheduler", "storage")
+        for path in python_files("app.py", "cli.py", "bot", "dialogs", "scheduler", "storage")
         if path not in allowed
         for name in imported_modules(path)
         if name.split(".")[0] in HEAVY
@@ -121,8 +133,9 @@ def test_heavy_libraries_are_imported_only_by_the_matching_algorithm():
     assert offenders == []
 
 
-def test_starting_the_app_loads_no_heavy_library():
-    code = f"import sys, app; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+@pytest.mark.parametrize("module", ["app", "cli"])
+def test_starting_the_app_loads_no_heavy_library(module):
+    code = f"import sys, {module}; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     loaded = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )

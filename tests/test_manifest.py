@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from PIL import Image
 
-import app
+import cli
 from dialogs.routes import build_table
 
 GUID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
@@ -18,7 +18,7 @@ GUID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
-    # app.main reads settings from the environment: a MicrosoftAppId in the developer's
+    # cli.main reads settings from the environment: a MicrosoftAppId in the developer's
     # shell would fill in for the empty --app-id below (and demand a password).
     for name in (
         "MicrosoftAppId",
@@ -32,7 +32,7 @@ def clean_env(monkeypatch):
 
 def build(tmp_path, *extra: str) -> tuple[int, zipfile.ZipFile | None]:
     out = tmp_path / "pkg.zip"
-    code = app.main(["manifest", "--app-id", GUID, "--out", str(out), *extra])
+    code = cli.main(["manifest", "--app-id", GUID, "--out", str(out), *extra])
     return code, zipfile.ZipFile(out) if out.exists() else None
 
 
@@ -89,7 +89,7 @@ def test_every_manifest_command_is_routed(tmp_path):
 @pytest.mark.parametrize("app_id", ["", "not-a-guid", GUID + "0"])
 def test_a_bad_app_id_writes_nothing(tmp_path, capsys, app_id):
     out = tmp_path / "pkg.zip"
-    assert app.main(["manifest", "--app-id", app_id, "--out", str(out)]) == 2
+    assert cli.main(["manifest", "--app-id", app_id, "--out", str(out)]) == 2
     assert "MicrosoftAppId" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 

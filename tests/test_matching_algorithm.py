@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linear_sum_assignment
 
-import app
+import cli
 from dialogs.mentoring import matching
 from dialogs.mentoring.matching import (
     CRITERIA,
@@ -490,7 +490,7 @@ def test_cli_match_writes_matches_unmatched_and_summary(tmp_path, capsys):
     weights = write(tmp_path / "weights.json", {"languages": 10})
     out = tmp_path / "matches.json"
     argv = ["match", "--mentors", str(mentors), "--mentees", str(mentees), "--at", "2025-01-15"]
-    assert app.main([*argv, "--weights", str(weights), "--out", str(out)]) == 0
+    assert cli.main([*argv, "--weights", str(weights), "--out", str(out)]) == 0
     result = json.loads(out.read_text())
     assert [(m["mentor"], m["mentee"]) for m in result["matches"]] == [("ana", "di")]
     assert result["matches"][0]["score"] > 0 and len(result["matches"][0]["reasons"]) == 3
@@ -500,7 +500,7 @@ def test_cli_match_writes_matches_unmatched_and_summary(tmp_path, capsys):
     assert result["summary"]["total"] == result["matches"][0]["score"]
     assert result["summary"]["lowest"] == result["matches"][0]["score"]
     assert result["summary"]["must_have"] == ["languages"]
-    assert app.main(argv) == 0  # default weights, to stdout: German no longer rules bo out
+    assert cli.main(argv) == 0  # default weights, to stdout: German no longer rules bo out
     printed = json.loads(capsys.readouterr().out)
     assert {m["mentee"] for m in printed["matches"]} == {"di", "ed", "fay"}
 
@@ -523,12 +523,12 @@ def test_cli_match_rejects_bad_files_with_a_message(
     argv += ["--mentees", str(write(tmp_path / "e.json", [{"id": "e"}])), *extra]
     if weights is not None:
         argv += ["--weights", str(write(tmp_path / "w.json", weights))]
-    assert app.main(argv) == 2
+    assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.startswith("mentorbot match:") and "Traceback" not in err
 
 
 def test_cli_match_missing_file(tmp_path, capsys):
     argv = ["match", "--mentors", str(tmp_path / "none.json"), "--mentees", str(tmp_path / "x")]
-    assert app.main(argv) == 2
+    assert cli.main(argv) == 2
     assert "cannot read the mentors file" in capsys.readouterr().err

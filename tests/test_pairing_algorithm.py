@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-import app
+import cli
+from dialogs.coffee import grouping
 from dialogs.coffee.grouping import Member, evaluate, group_sizes, make_groups, max_matching
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def random_history(ids: list[str], rounds: int, rng: random.Random, k: int = 2) -> list:
@@ -265,16 +273,17 @@ def test_cli_pair_writes_groups_and_summary(tmp_path, capsys):
     history = write(tmp_path / "history.json", [[["ana", "cy"], ["bo", "di", "ed"]]])
     out = tmp_path / "groups.json"
     argv = ["pair", "--members", str(members), "--history", str(history)]
-    code = app.main([*argv, "--group-size", "2", "--seed", "7", "--out", str(out)])
+    code = cli.main([*argv, "--group-size", "2", "--seed", "7", "--out", str(out)])
     assert code == 0
     result = json.loads(out.read_text())
     assert sorted(map(len, result["groups"])) == [2, 3]
     assert sorted(x for g in result["groups"] for x in g) == ["ana", "bo", "cy", "di", "ed"]
     assert {"repeats", "unplaced", "group_sizes"} <= set(result["summary"])
-    assert app.main([*argv, "--seed", "7", "--out", str(tmp_path / "again.json")]) == 0
+    assert cli.main([*argv, "--seed", "7", "--out", str(tmp_path / "again.json")]) == 0
     assert (tmp_path / "again.json").read_text() == out.read_text()
-    assert app.main(["pair", "--members", str(members), "--cross-department"]) == 0
+    assert cli.main(["pair", "--members", str(members), "--cross-department"]) == 0
     assert json.loads(capsys.readouterr().out)["summary"]["unplaced"] == []
+    assert gc.isenabled()  # the command turns the collector off only while it runs
 
 
 @pytest.mark.parametrize(
@@ -295,11 +304,133 @@ def test_cli_pair_rejects_bad_input_with_a_message(
     argv = ["pair", "--members", str(write(tmp_path / "m.json", members)), *extra]
     if history is not None:
         argv += ["--history", str(write(tmp_path / "h.json", history))]
-    assert app.main(argv) == 2
+    assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
 
 
 def test_cli_pair_missing_file(tmp_path, capsys):
-    assert app.main(["pair", "--members", str(tmp_path / "nope.json")]) == 2
+    assert cli.main(["pair", "--members", str(tmp_path / "nope.json")]) == 2
     assert "cannot read the members file" in capsys.readouterr().err
+
+
+# --- the CLI's fast reading and writing: the same outcome as the plain way ------------------
+ids_ = st.sampled_from(["ana", "bo", "cy", "", "zed", "é"])
+values = st.one_of(st.none(), st.booleans(), st.integers(), ids_, st.lists(ids_, max_size=3))
+member_items = st.one_of(
+    st.fixed_dictionaries(
+        {"id": st.one_of(ids_, st.integers())},
+        optional={"department": st.one_of(st.none(), ids_, st.integers()), "dont_pair": values},
+    ),
+    values,
+)
+groups_ = st.one_of(st.lists(st.one_of(ids_, st.integers()), max_size=3), ids_, st.none())
+rounds_ = st.lists(st.one_of(st.lists(groups_, max_size=4), ids_), max_size=3)
+
+
+def outcome(parse, *args):
+    try:
+        return ("ok", plain(parse(*args)))
+    except ValueError as exc:
+        return ("error", str(exc))
+
+
+def plain(value):
+    """Members (either kind) as (id, department, dont_pair); anything else as it is."""
+    if isinstance(value, list) and value and hasattr(value[0], "dont_pair"):
+        return [(m.id, m.department, m.dont_pair) for m in value]
+    return value
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.lists(member_items, max_size=5), values), st.one_of(rounds_, values))
+def test_member_and_history_checks_say_what_the_plain_checks_say(members, history):
+    from bench.pairing import plain_parse_history, plain_parse_members
+
+    fast = outcome(grouping.parse_members, members)
+    assert fast == outcome(plain_parse_members, members)
+    if fast[0] == "ok":
+        parsed = grouping.parse_members(members)
+        assert outcome(grouping.parse_history, history, parsed) == outcome(
+            plain_parse_history, history, parsed
+        )
+
+
+@pytest.mark.parametrize(
+    ("history", "message"),
+    [
+        ([[["ana", "cy"]], "x"], "history[1] must be a list of groups"),
+        (
+            [[["ana", "cy"]], [["bo", "di"], ["ana", 7]]],
+            "history[1][1] must be a list of member ids",
+        ),
+        ([[["ana", "cy"]], [["bo", "zed", "yo"]]], "history[1][0]: unknown member id(s) zed, yo"),
+        ({"rounds": []}, "history must be a JSON list of rounds (oldest first)"),
+    ],
+)
+def test_history_errors_name_the_first_bad_group(history, message):
+    members = grouping.parse_members(MEMBERS)
+    with pytest.raises(ValueError) as caught:
+        grouping.parse_history(history, members)
+    assert str(caught.value).startswith(message)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.text(max_size=6), min_size=1, max_size=4), max_size=6),
+    st.dictionaries(
+        st.text(max_size=4),
+        st.one_of(st.none(), st.floats(allow_nan=False), st.lists(st.integers(), max_size=3)),
+        max_size=3,
+    ),
+)
+def test_groups_json_is_json_dumps_with_indent_1(groups, summary):
+    expected = json.dumps({"groups": groups, "summary": summary}, indent=1)
+    assert cli.groups_json(groups, summary) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'[{"id": "a", "weight": NaN}]',  # json takes NaN, orjson does not
+        b'[{"id": "a", "n": 123456789012345678901234567890}]',  # past 64 bits
+        b'[{"id": "\\ud800"}]',  # a lone surrogate
+        b'[\r\n {"id": "a"},\r\n {"id": "b"}\r\n]',
+        b'[\r\n {"id": "a"},\r\n {"id": "b",}\r\n]',  # an error past CRLFs: same position
+        b"\xef\xbb\xbf[]",  # a byte order mark: json's own message
+        b'["caf\xe9"]',  # not UTF-8
+        b"[1, 2",
+        b"",
+    ],
+)
+def test_reading_json_accepts_and_refuses_what_json_did(tmp_path, raw):
+    """What `mentorbot pair` makes of a file: the same members, or the same message.
+    (orjson reads integers past 64 bits as floats: no check can tell, as none takes a
+    number; the decoded values are compared where they are both json's.)"""
+    from bench.pairing import plain_parse_members
+
+    path = tmp_path / "members.json"
+    path.write_bytes(raw)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        expected = outcome(plain_parse_members, data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        expected = ("error", f"the members file {path} is not valid JSON: {exc}")
+    got = outcome(lambda p: grouping.parse_members(cli._read_json(p, "members")), path)
+    assert got == expected
+
+
+def test_cli_pair_loads_neither_the_bot_nor_the_database(tmp_path):
+    members = write(tmp_path / "members.json", MEMBERS)
+    argv = ["pair", "--members", str(members), "--out", str(tmp_path / "o")]
+    code = (
+        "import sys, cli\n"
+        f"assert cli.main({argv!r}) == 0\n"
+        "heavy = ('aiohttp', 'botbuilder', 'sqlalchemy', 'storage', 'bot', 'numpy', 'app')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == ""
+    assert json.loads((tmp_path / "o").read_text())["summary"]["placed"] == 5

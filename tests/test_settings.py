@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import app
+import cli
 from settings import DEFAULT_DATABASE_URL, Settings, SettingsError
 
 
@@ -60,14 +60,14 @@ def test_a_wrong_value_names_the_variable(env, variable):
 
 def test_cli_stops_with_the_message(monkeypatch, capsys):
     monkeypatch.setenv("PORT", "eighty")
-    assert app.main(["serve"]) == 2
+    assert cli.main(["serve"]) == 2
     assert "PORT" in capsys.readouterr().err
 
 
 def test_migrate_command(monkeypatch, tmp_path, capsys):
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
-    assert app.main(["migrate"]) == 0
+    assert cli.main(["migrate"]) == 0
     assert "newest schema" in capsys.readouterr().out
     assert (tmp_path / "cli.db").exists()
 

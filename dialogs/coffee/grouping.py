@@ -62,9 +62,9 @@ from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import compress, islice, repeat
+from itertools import chain, compress, islice, repeat
 from operator import and_, eq, is_not, itemgetter
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 MIN_GROUP_SIZE, MAX_GROUP_SIZE = 2, 4
 DEFAULT_WINDOW = 12
@@ -89,8 +89,10 @@ ODD_ALL, ODD_SAMPLE = 80, 24  # odd counts: extras tried in the exact step
 History = Sequence[Sequence[Sequence[str]]]
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):
+    """One person to place (a tuple: 100,000 of them are made in a blink, unlike a
+    frozen dataclass, whose every field is set through object.__setattr__)."""
+
     id: str
     department: str | None = None
     dont_pair: frozenset[str] = frozenset()
@@ -162,25 +164,30 @@ def make_groups(
 
 
 def parse_members(data: object) -> list[Member]:
-    """Members from decoded JSON: [{"id": str, "department": str | null, "dont_pair": [str]}]."""
+    """Members from decoded JSON: [{"id": str, "department": str | null, "dont_pair": [str]}].
+
+    One pass of plain checks per member; the first bad entry, in file order, is named."""
     if not isinstance(data, list):
         raise ValueError("members must be a JSON list of objects")
     members: list[Member] = []
+    append = members.append
     seen: set[str] = set()
+    add = seen.add
+    empty: frozenset[str] = frozenset()
     for n, item in enumerate(data):
-        where = f"members[{n}]"
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
-            raise ValueError(f'{where} must be an object with a non-empty string "id"')
+        member_id = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(member_id, str) or not member_id:
+            raise ValueError(f'members[{n}] must be an object with a non-empty string "id"')
         department = item.get("department")
-        dont_pair = item.get("dont_pair", [])
+        dont_pair = item.get("dont_pair", _NO_IDS)
         if department is not None and not isinstance(department, str):
-            raise ValueError(f'{where} ("{item["id"]}"): "department" must be a string or null')
+            raise ValueError(f'members[{n}] ("{member_id}"): "department" must be a string or null')
         if not isinstance(dont_pair, list) or not all(isinstance(x, str) for x in dont_pair):
-            raise ValueError(f'{where} ("{item["id"]}"): "dont_pair" must be a list of ids')
-        if item["id"] in seen:
-            raise ValueError(f'{where}: id "{item["id"]}" appears twice')
-        seen.add(item["id"])
-        members.append(Member(item["id"], department, frozenset(dont_pair)))
+            raise ValueError(f'members[{n}] ("{member_id}"): "dont_pair" must be a list of ids')
+        if member_id in seen:
+            raise ValueError(f'members[{n}]: id "{member_id}" appears twice')
+        add(member_id)
+        append(Member(member_id, department, frozenset(dont_pair) if dont_pair else empty))
     return members
 
 
@@ -189,21 +196,37 @@ def parse_history(data: object, members: Sequence[Member]) -> list[list[list[str
 
     Every id must be a member: this is the strict, offline form for planning, where an
     unknown id is most likely a typo. (The bot passes departed members' ids freely.)
+    Each round is checked whole, in C (types of its groups, types of its ids, the ids
+    against the members); only a round that fails is walked group by group, to name
+    the first bad group.
     """
     ids = {m.id for m in members}
     if not isinstance(data, list):
         raise ValueError("history must be a JSON list of rounds (oldest first)")
     for r, round_ in enumerate(data):
-        if not isinstance(round_, list):
-            raise ValueError(f"history[{r}] must be a list of groups")
-        for g, group in enumerate(round_):
-            where = f"history[{r}][{g}]"
-            if not isinstance(group, list) or not all(isinstance(x, str) for x in group):
-                raise ValueError(f"{where} must be a list of member ids")
-            unknown = [x for x in group if x not in ids]
-            if unknown:
-                raise ValueError(f"{where}: unknown member id(s) {', '.join(unknown)}")
+        if isinstance(round_, list) and set(map(type, round_)) <= _LIST:
+            flat = list(chain.from_iterable(round_))
+            if set(map(type, flat)) <= _STR and ids.issuperset(flat):
+                continue  # every group a list of member ids
+        _check_round(r, round_, ids)
     return cast(list[list[list[str]]], data)
+
+
+_LIST, _STR = frozenset({list}), frozenset({str})
+_NO_IDS: list[str] = []  # a missing "dont_pair" (only read, never changed)
+
+
+def _check_round(r: int, round_: object, ids: set[str]) -> None:
+    """The first problem of a round, group by group (the slow path, for the message)."""
+    if not isinstance(round_, list):
+        raise ValueError(f"history[{r}] must be a list of groups")
+    for g, group in enumerate(round_):
+        where = f"history[{r}][{g}]"
+        if not isinstance(group, list) or not all(isinstance(x, str) for x in group):
+            raise ValueError(f"{where} must be a list of member ids")
+        unknown = [x for x in group if x not in ids]
+        if unknown:
+            raise ValueError(f"{where}: unknown member id(s) {', '.join(unknown)}")
 
 
 def recent_rounds(history: History, window: int) -> list[Sequence[Sequence[str]]]:
