@@ -284,7 +284,7 @@ def test_cli_pair_writes_groups_and_summary(tmp_path, capsys):
         ({"id": "a"}, None, [], "JSON list"),
         ([{"id": "a"}, {"id": "a"}], None, [], "appears twice"),
         ([{"id": "a", "dont_pair": "b"}], None, [], "dont_pair"),
-        (MEMBERS, [[["ana", "zed"]]], [], "unknown member id(s) zed"),
+        (MEMBERS, [[["ana", "zed"]]], [], "an unknown member id zed"),
         (MEMBERS, [["ana"]], [], "history[0][0]"),
         (MEMBERS, None, ["--group-size", "5"], "group size must be 2 to 4"),
     ],

@@ -16,6 +16,7 @@ from dialogs.core.admins import team_of
 from dialogs.core.local_time import zone_name
 from dialogs.core.people import display, team_member_named
 from dialogs.core.router import Turn
+from dialogs.core.words import is_are, plural
 from scheduler.periods import WEEKDAYS, ScheduleSpec, next_due
 from storage.models import PairPool, PairRound, Schedule, Team, User
 
@@ -242,7 +243,11 @@ def _notice_line(pool: PairPool) -> str:
 def _lottery_line(pool: PairPool) -> str:
     if not pool.lottery_winners or pool.lottery_host_id is None:
         return "off"
-    return f"on, {pool.lottery_winners} winner(s) a round meet the host"
+    return f"on, {plural(pool.lottery_winners, 'winner')} a round meet the host"
+
+
+def _ago(hours: int) -> str:
+    return "less than an hour ago" if hours < 1 else f"{plural(hours, 'hour')} ago"
 
 
 # --- /pair preview, /pair now ------------------------------------------------------------
@@ -289,7 +294,7 @@ async def run_now(turn: Turn) -> None:
     if last is not None and turn.now - last.created_at < RECENT_ROUND and turn.rest != "again":
         hours = max(int((turn.now - last.created_at).total_seconds() // 3600), 0)
         turn.say(
-            f"A round ran in {team.name} {hours} hour(s) ago. To make another one anyway, "
+            f"A round ran in {team.name} {_ago(hours)}. To make another one anyway, "
             "type `/pair now again`. Nothing was sent."
         )
         return
@@ -383,7 +388,8 @@ async def lottery(turn: Turn) -> None:
         pool.lottery_since = turn.now  # a new host: everyone gets a fresh turn
     pool.lottery_host_id, pool.lottery_winners, pool.updated_at = host.id, winners, turn.now
     turn.say(
-        f"Coffee lottery on in {team.name}: each round {winners} member(s) are drawn to meet "
+        f"Coffee lottery on in {team.name}: each round {plural(winners, 'member')} "
+        f"{is_are(winners)} drawn to meet "
         f"{display(host)}. Nobody wins twice before everyone taking part has had a turn. "
         "`/lottery off` stops it."
     )
@@ -399,8 +405,9 @@ async def _lottery_status(turn: Turn, team: Team, pool: PairPool) -> None:
     since = pool.lottery_since or turn.now
     wins = await turn.repos.pairing.lottery_wins(team.id, pool.lottery_host_id, since)
     turn.say(
-        f"Coffee lottery in {team.name}: {pool.lottery_winners} winner(s) a round meet "
-        f"{display(host)}; {len(wins)} member(s) have had a turn so far. `/lottery off` stops it."
+        f"Coffee lottery in {team.name}: {plural(pool.lottery_winners, 'winner')} a round meet "
+        f"{display(host)}; {plural(len(wins), 'member')} {'has' if len(wins) == 1 else 'have'} "
+        "had a turn so far. `/lottery off` stops it."
     )
 
 

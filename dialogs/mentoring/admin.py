@@ -1,4 +1,5 @@
-"""Admins steer a program's matching: /match run|review|approve|reject|weights."""
+"""Admins steer a program's matching: /match run|review|approve|reject|weights, and by
+hand: /match pair|move|undo."""
 
 from __future__ import annotations
 
@@ -6,11 +7,18 @@ from dialogs.core import forms
 from dialogs.core.admins import team_of
 from dialogs.core.people import display
 from dialogs.core.router import Turn
+from dialogs.core.words import plural
 from dialogs.mentoring import criteria
+from dialogs.mentoring.agreements import match_words as why
 from dialogs.mentoring.agreements import start_agreement
 from dialogs.mentoring.programs import named_program
 from dialogs.mentoring.runs import run_matching, weights_of
-from storage.models import MatchProposal
+from storage.models import MatchProposal, User
+
+MAX_LISTED = 10  # unmatched mentees named in a run's summary
+MAX_NOTE = 300  # an admin's reason for rejecting a proposal
+# A pair's score in words: the floors of "strong", "good", "fair"; below, "weak".
+FITS = ((70, "a strong fit"), (50, "a good fit"), (30, "a fair fit"), (0, "a weak fit"))
 
 
 async def admin_run(turn: Turn) -> None:
@@ -24,20 +32,52 @@ async def admin_run(turn: Turn) -> None:
     turn.result.queued += result.messages
     lines = [f"**Matching in '{program.name}'** ({program.mode})"]
     if program.mode == "automatic":
-        lines.append(f"- {result.matched} new pairs introduced (both confirm the agreement next)")
-    elif program.mode == "choose":
-        lines.append(f"- {result.suggested} mentees got suggestions to choose from")
-    else:
-        lines.append(f"- {result.proposed} proposals wait for you: `/match review {program.name}`")
-    if result.lowest is not None:
-        lines.append(f"- Total score {result.total:g}, lowest pair {result.lowest:g}%")
-    if result.unmatched:
         lines.append(
-            f"- Not matched: {len(result.unmatched)} ("
-            + ", ".join(display(u) for u, _ in result.unmatched[:10])
-            + ")"
+            f"- {plural(result.matched, 'new pair')} introduced (both confirm the agreement next)"
         )
+    elif program.mode == "choose":
+        lines.append(f"- {plural(result.suggested, 'mentee')} got suggestions to choose from")
+    else:
+        waiting = "waits" if result.proposed == 1 else "wait"
+        lines.append(
+            f"- {plural(result.proposed, 'proposal')} {waiting} for you: "
+            f"`/match review {program.name}`"
+        )
+    lines += fit_lines(result.pairs)
+    if result.unmatched:
+        lines.append(f"- Not matched: {len(result.unmatched)}")
+        lines += [
+            f"  - {display(u)}: {criteria.unmatched_words(why, 'admin')}"
+            for u, why in result.unmatched[:MAX_LISTED]
+        ]
+        if len(result.unmatched) > MAX_LISTED:
+            lines.append(f"  - and {len(result.unmatched) - MAX_LISTED} more")
+    if result.pairs or result.suggested:
+        lines.append(f"`/match undo {program.name}` takes this run back until someone confirms.")
     turn.say("\n".join(lines))
+
+
+def fit_words(percent: float) -> str:
+    """A score in words an admin can weigh (see docs/architecture.md, "Match fit")."""
+    for floor, words in FITS:
+        if percent >= floor:
+            return words
+    return FITS[-1][1]
+
+
+def fit_lines(pairs: list[tuple[User, User, float]]) -> list[str]:
+    """How well a run's pairs fit: the average in words and percent, and the weakest pair."""
+    if not pairs:
+        return []
+    average = sum(score for _, _, score in pairs) / len(pairs)
+    lines = [f"- Average fit: {average:.0f}%, {fit_words(average)}"]
+    if len(pairs) > 1:
+        mentor, mentee, score = min(pairs, key=lambda p: p[2])
+        lines.append(
+            f"- Weakest pair: {display(mentor)} and {display(mentee)}, {score:.0f}% "
+            f"({fit_words(score)})"
+        )
+    return lines
 
 
 async def review(turn: Turn) -> None:
@@ -53,13 +93,18 @@ async def review(turn: Turn) -> None:
     people = await turn.repos.users.by_ids(
         {p.mentor_id for p in waiting} | {p.mentee_id for p in waiting}
     )
+    earlier = await turn.repos.programs.rejected(program.id)
     lines = [f"**Proposals in '{program.name}'** (nobody has been told yet)"]
-    lines += [
-        f"- #{p.id}: {display(people.get(p.mentor_id))} mentors "
-        f"{display(people.get(p.mentee_id))}, {p.score:g}%: " + "; ".join(p.reasons)
-        for p in waiting
-    ]
-    lines.append("`/match approve <#>` or `/match reject <#>`, or `all` plus the program name.")
+    for p in waiting:
+        mentor, mentee = display(people.get(p.mentor_id)), display(people.get(p.mentee_id))
+        line = f"- #{p.id}: {mentor} mentors {mentee}, {why(p.score, p.reasons, 'admin')}"
+        before = [r for r in earlier if r.mentee_id == p.mentee_id and r.note]
+        if before:
+            line += f" (rejected with someone else before: {before[-1].note})"
+        lines.append(line)
+    lines.append(
+        "`/match approve <#>` or `/match reject <#> <why>`, or `all` plus the program name."
+    )
     turn.say("\n".join(lines))
 
 
@@ -75,10 +120,18 @@ async def _decide(turn: Turn, approve: bool) -> None:
     verb = "approve" if approve else "reject"
     words = turn.rest.split()
     if not words:
-        turn.say(f"Which proposal? `/match {verb} <#>` or `/match {verb} all <program>`.")
+        usage = "<#>" if approve else "<#> <why>"
+        turn.say(f"Which proposal? `/match {verb} {usage}` or `/match {verb} all <program>`.")
         return
     proposals = await _chosen_proposals(turn, words, verb)
     if proposals is None:
+        return
+    note = _rejection_note(turn, words)
+    if not approve and not note:
+        turn.say(
+            "Why not this pair? Add a reason for the other admins: `/match reject <#> they "
+            'work side by side` or `/match reject all <program> reason="..."`. Nothing changed.'
+        )
         return
     done = 0
     # All of them belong to one program: the one named, or the single proposal's.
@@ -88,7 +141,8 @@ async def _decide(turn: Turn, approve: bool) -> None:
     for proposal in proposals:
         assert program is not None
         if not approve:
-            proposal.status, proposal.decided_at = "rejected", turn.now
+            # Back in the pool: the next run proposes the mentee again, with someone else.
+            proposal.status, proposal.decided_at, proposal.note = "rejected", turn.now, note
             done += 1
             continue
         if proposal.mentee_id in busy or program.status != "open":
@@ -100,15 +154,36 @@ async def _decide(turn: Turn, approve: bool) -> None:
         assert mentor is not None and mentee is not None
         proposal.status, proposal.decided_at = "accepted", turn.now
         await start_agreement(
-            turn.repos, program, mentor, mentee, proposal.score, proposal.reasons, turn.now
+            turn.repos,
+            program,
+            mentor,
+            mentee,
+            proposal.score,
+            proposal.reasons,
+            turn.now,
+            run_at=proposal.run_at,
         )
         busy.add(mentee.id)
         turn.result.queued += 2
         done += 1
+    if approve:
+        turn.say(
+            f"Approved {plural(done, 'proposal')}."
+            + (" Both sides of each get the agreement to confirm." if done else "")
+        )
+        return
     turn.say(
-        f"{'Approved' if approve else 'Rejected'} {done} proposal(s)."
-        + (" Both sides of each get the agreement to confirm." if approve and done else "")
+        f"Rejected {plural(done, 'proposal')}. "
+        + ("The mentee is" if done == 1 else "The mentees are")
+        + " back in the pool and get a new proposal, with someone else, when matching "
+        "runs next. Your reason stays with the admins."
     )
+
+
+def _rejection_note(turn: Turn, words: list[str]) -> str:
+    """The admin's reason: `reason=` or, after a proposal number, the words that follow."""
+    note = turn.args.get("reason") or ("" if words[0].lower() == "all" else " ".join(words[1:]))
+    return " ".join(note.split())[:MAX_NOTE]
 
 
 async def _chosen_proposals(turn: Turn, words: list[str], verb: str) -> list[MatchProposal] | None:
