@@ -119,7 +119,7 @@ FEATURE = Feature(
         Action(programs.SAVE_ACTION, programs.save),
         # The invitation's Join button is pressed in the channel; the questions go 1:1.
         Action(programs.JOIN_ACTION, programs.join_from_card, scopes=("personal", "team")),
-        Action(programs.ENROL_ACTION, programs.save_enrolment),
+        Action(programs.ENROL_ACTION, runs.save_enrolment),
         Action(agreements.CONFIRM_ACTION, agreements.confirm_agreement),
         Action(runs.REQUEST_ACTION, runs.request_mentor),
         Action(runs.ANSWER_ACTION, runs.answer_request),

@@ -19,7 +19,7 @@ from dialogs.core import forms, members, outbox
 from dialogs.core.people import display
 from dialogs.core.router import Turn
 from dialogs.core.words import and_list
-from dialogs.mentoring import criteria
+from dialogs.mentoring import criteria, programs
 from dialogs.mentoring.agreements import match_words as why
 from dialogs.mentoring.agreements import start_agreement
 from dialogs.mentoring.programs import CARDS
@@ -496,6 +496,17 @@ async def free_seats(repos: Repos, program: Program, mentor_id: int, but: int = 
         if p.mentor_id == mentor_id and p.status in ("requested", "proposed") and p.id != but
     ]
     return (enrolment.capacity or program.capacity) - len(live) - len(held)
+
+
+async def save_enrolment(turn: Turn) -> None:
+    """The enrolment card's submit: saved (programs.py); a mentor who now has fewer seats
+    than requests waiting has the newest passed on at once."""
+    await programs.save_enrolment(turn)
+    program_id = forms.row_id(turn.inbound.value.get("program"))
+    program = await turn.repos.programs.get(program_id) if program_id else None
+    enrolment = await turn.repos.programs.enrolment(program.id, turn.user.id) if program else None
+    if program is not None and enrolment is not None and enrolment.role == "mentor":
+        turn.result.queued += await pass_on_overflow(turn.repos, program, turn.user.id, turn.now)
 
 
 async def pass_on_overflow(repos: Repos, program: Program, mentor_id: int, now: datetime) -> int:
