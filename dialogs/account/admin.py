@@ -228,4 +228,4 @@ def _welcome_report(
 
 
 def _people(n: int) -> str:
-    return f"{n} member" if n == 1 else f"{n} members"
+    return plural(n, "member")

@@ -313,8 +313,8 @@ async def list_programs(turn: Turn) -> None:
         counts = await turn.repos.programs.counts(program.id)
         lines.append(
             f"- **{program.name}** ({program.status}): {program.starts_on} to "
-            f"{program.ends_on}; {counts['mentors']} mentors, {counts['mentees']} mentees, "
-            f"{counts['active']} active pairs"
+            f"{program.ends_on}; {plural(counts['mentors'], 'mentor')}, "
+            f"{plural(counts['mentees'], 'mentee')}, {plural(counts['active'], 'active pair')}"
         )
     turn.say("\n".join(lines))
 
