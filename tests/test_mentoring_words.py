@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 
+from dialogs.mentoring import runs as mentoring
+from scheduler import JobContext
 from storage.models import MatchProposal, Mentorship
+from tests.fakes import teams
 from tests.inbox import count, keyed, submits
 from tests.test_programs import ADMIN, MENTEES, MENTORS, channel, setup, submit
 
@@ -226,3 +229,65 @@ async def test_undo_takes_the_last_run_back_until_someone_confirms(bot):
     refused = await channel(bot, ADMIN, "/match undo Spring mentoring")
     assert "can't be undone: Tom Mentee already answered" in refused
     assert await count(bot, Mentorship, Mentorship.status == "agreeing") == 2
+
+
+async def test_a_request_not_yet_delivered_is_taken_back_unseen(bot):
+    await setup(bot, mode="choose", capacity="2", mentees=[TOM, TED])
+    await channel(bot, ADMIN, "/match run Spring mentoring")
+    await bot.settle()
+    asks = {user.key: ask_button(bot, user, "Mia") for user in (TOM, TED)}
+    # The delivery worker pauses: what the next turns queue waits in the outbox, unseen.
+    await bot.delivery.stop()
+    for user in (TOM, TED):
+        (reply,) = await bot.send(teams.card_submit(bot.service_url, user, asks[user.key]))
+        assert "I've asked Mia Mentor" in reply
+    enrol_again = {"action": "enrol_save", "program": 1, "role": "mentor", "wants": "grow"}
+    await bot.send(teams.card_submit(bot.service_url, MIA, enrol_again | {"capacity": "1"}))
+    async with bot.db.unit() as repos:
+        names = {u.id: u.name for u in (await repos.users.by_ids(range(1, 20))).values()}
+        asked = {
+            (names[p.mentee_id], names[p.mentor_id]): p
+            for p in await repos.programs.open_proposals(1)
+            if p.status == "requested"
+        }
+        keys = {row.idempotency_key for row in await repos.outbox.all()}
+    assert set(asked) == {(TOM.name, MIA.name), (TED.name, MAX.name)}
+    assert f"request:{asked[TOM.name, MIA.name].id}" in keys  # still waiting to go out
+    withdrawn = [k for k in keys if k.startswith("request:")]
+    assert len(withdrawn) == 2  # Ted's request to Mia is gone: she will never see it
+    assert not [k for k in keys if k.startswith("requestpassed:")]  # nothing to update
+    bot.delivery.start()
+    await bot.settle()
+    assert "I've asked your next choice, Max Mentor" in keyed(bot, TED, "passedon:")[0].text
+    (to_mia,) = keyed(bot, MIA, "request:")  # Tom's only
+    assert "Tom Mentee would like you as their mentor" in card_text(to_mia)
+    assert "Ted Mentee would like you" in card_text(keyed(bot, MAX, "request:")[0])
+
+
+async def test_admins_hear_what_the_deadline_run_did_and_why_anyone_was_left_out(bot):
+    await setup(bot, capacity="1", mentors=[MIA], mentees=[TOM, TED])
+    async with bot.db.unit() as repos:
+        (await repos.programs.get(1)).enrol_by = bot.now().date()
+    bot.clock.advance(days=1)
+    async with bot.db.unit() as repos:
+        await mentoring.match_at_deadline(JobContext(repos, None, "d", bot.now(), bot.now()))
+    bot.delivery.wake()
+    await bot.settle()
+    (notice,) = keyed(bot, ADMIN, "deadlinerun:")
+    assert "Matching ran at the enrolment deadline" in notice.text
+    assert "1 new pair introduced" in notice.text and "Average fit: " in notice.text
+    left = next(u for u in (TOM, TED) if keyed(bot, u, "unmatched:"))
+    assert f"{left.name}: the mentor who fits {left.name} is full" in notice.text
+    assert "the mentor who fits you is full" in keyed(bot, left, "unmatched:")[0].text
+
+
+async def test_undo_in_approve_mode_closes_the_proposals_nobody_saw(bot):
+    await setup(bot, mode="approve", capacity="1", mentees=[TOM, TIA])
+    await channel(bot, ADMIN, "/match run Spring mentoring")
+    before = {u.key: len(keyed(bot, u, "")) for u in (*MENTORS, TOM, TIA)}
+    assert "2 proposals taken back" in await channel(bot, ADMIN, "/match undo Spring mentoring")
+    assert await count(bot, MatchProposal, MatchProposal.status == "proposed") == 0
+    assert "No proposals wait" in await channel(bot, ADMIN, "/match review Spring mentoring")
+    await bot.settle()
+    assert {u.key: len(keyed(bot, u, "")) for u in (*MENTORS, TOM, TIA)} == before
+    assert "2 proposals wait for you" in await channel(bot, ADMIN, "/match run Spring mentoring")

@@ -184,7 +184,7 @@ async def test_opt_in_mode_pairs_only_those_who_joined(bot):
     assert "You're in for coffee chats in Data Guild" in await direct(bot, BEN, "join coffee")
     await direct(bot, CHLOE, "join coffee")
     text = await channel(bot, ANA, "/pair now")
-    assert "2 people in 1 groups" in text and "2 not joined (opt-in mode)" in text
+    assert "2 people in 1 group;" in text and "2 not joined (opt-in mode)" in text
     await bot.settle()
     assert not keyed(bot, ANA, "pairintro:") and not keyed(bot, DAN, "pairintro:")
     assert "leave coffee" not in await direct(bot, BEN, "leave coffee team=Nope")
@@ -316,7 +316,7 @@ async def test_a_chosen_channel_gets_a_short_notice_each_round(bot):
     await channel(bot, ANA, "/pair now")
     await bot.settle()
     (notice,) = [m for m in bot.connector.messages(lounge) if "coffee round" in (m.text or "")]
-    assert "2 people in 1 groups" in notice.text and "join coffee" in notice.text
+    assert "2 people in 1 group. " in notice.text and "join coffee" in notice.text
     assert "Ben" not in notice.text  # who met whom is not posted
     assert not [m for m in bot.connector.messages(TEAM.id) if "coffee round" in (m.text or "")]
     text = await channel(bot, ANA, "/pair settings channel=none")

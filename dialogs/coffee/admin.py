@@ -221,10 +221,10 @@ def _describe(turn: Turn, team: Team, pool: PairPool, schedule: Schedule | None)
     mode = "opt-in (members type `join coffee`)" if pool.opt_in else "everyone, unless they leave"
     lines += [
         f"- Group size: {pool.group_size}",
-        f"- No repeats within the last {pool.history_rounds} rounds",
+        f"- No repeats within the last {plural(pool.history_rounds, 'round')}",
         f"- Prefer other departments: {'on' if pool.cross_department else 'off'}",
         f"- Who takes part: {mode}",
-        f"- Follow-up: {pool.followup_days} days after each round",
+        f"- Follow-up: {plural(pool.followup_days, 'day')} after each round",
         f"- Round notices: {_notice_line(pool)}",
         f"- Lottery: {_lottery_line(pool)}",
     ]
@@ -338,7 +338,8 @@ def _counts(plan: pairing.Plan) -> str:
         for reason, n in sorted(plan.skipped.items())
         if reason in pairing.SKIP_REASONS
     )
-    text = f"{plan.placed} people in {len(plan.groups) + bool(plan.lottery)} groups"
+    groups = len(plan.groups) + bool(plan.lottery)
+    text = f"{plural(plan.placed, 'person')} in {plural(groups, 'group')}"
     text += f"; repeats within the history window: {plan.repeats}"
     return text + (f"; not taking part: {skipped}" if skipped else "")
 
@@ -357,7 +358,8 @@ async def history(turn: Turn) -> None:
         rating = f"; rating {mean(s.ratings):.1f} from {len(s.ratings)}" if s.ratings else ""
         unplaced = r.summary.get("unplaced", 0)
         lines.append(
-            f"- {r.created_at:%Y-%m-%d} ({how}): {s.groups} groups, {s.seats} people; "
+            f"- {r.created_at:%Y-%m-%d} ({how}): {plural(s.groups, 'group')}, "
+            f"{plural(s.seats, 'person')}; "
             f"met: {s.met['yes']} yes, {s.met['not_yet']} not yet, {s.met['no']} no"
             f"{rating}; repeats {r.summary.get('repeats', 0)}; unplaced {unplaced}"
         )

@@ -12,13 +12,10 @@ from dialogs.mentoring import criteria
 from dialogs.mentoring.agreements import match_words as why
 from dialogs.mentoring.agreements import start_agreement
 from dialogs.mentoring.programs import named_program
-from dialogs.mentoring.runs import run_matching, weights_of
-from storage.models import MatchProposal, User
+from dialogs.mentoring.runs import run_matching, run_summary, weights_of
+from storage.models import MatchProposal
 
-MAX_LISTED = 10  # unmatched mentees named in a run's summary
 MAX_NOTE = 300  # an admin's reason for rejecting a proposal
-# A pair's score in words: the floors of "strong", "good", "fair"; below, "weak".
-FITS = ((70, "a strong fit"), (50, "a good fit"), (30, "a fair fit"), (0, "a weak fit"))
 
 
 async def admin_run(turn: Turn) -> None:
@@ -30,54 +27,7 @@ async def admin_run(turn: Turn) -> None:
         return
     result = await run_matching(turn.repos, program, turn.now)
     turn.result.queued += result.messages
-    lines = [f"**Matching in '{program.name}'** ({program.mode})"]
-    if program.mode == "automatic":
-        lines.append(
-            f"- {plural(result.matched, 'new pair')} introduced (both confirm the agreement next)"
-        )
-    elif program.mode == "choose":
-        lines.append(f"- {plural(result.suggested, 'mentee')} got suggestions to choose from")
-    else:
-        waiting = "waits" if result.proposed == 1 else "wait"
-        lines.append(
-            f"- {plural(result.proposed, 'proposal')} {waiting} for you: "
-            f"`/match review {program.name}`"
-        )
-    lines += fit_lines(result.pairs)
-    if result.unmatched:
-        lines.append(f"- Not matched: {len(result.unmatched)}")
-        lines += [
-            f"  - {display(u)}: {criteria.unmatched_words(why, 'admin')}"
-            for u, why in result.unmatched[:MAX_LISTED]
-        ]
-        if len(result.unmatched) > MAX_LISTED:
-            lines.append(f"  - and {len(result.unmatched) - MAX_LISTED} more")
-    if result.pairs or result.suggested:
-        lines.append(f"`/match undo {program.name}` takes this run back until someone confirms.")
-    turn.say("\n".join(lines))
-
-
-def fit_words(percent: float) -> str:
-    """A score in words an admin can weigh (see docs/architecture.md, "Match fit")."""
-    for floor, words in FITS:
-        if percent >= floor:
-            return words
-    return FITS[-1][1]
-
-
-def fit_lines(pairs: list[tuple[User, User, float]]) -> list[str]:
-    """How well a run's pairs fit: the average in words and percent, and the weakest pair."""
-    if not pairs:
-        return []
-    average = sum(score for _, _, score in pairs) / len(pairs)
-    lines = [f"- Average fit: {average:.0f}%, {fit_words(average)}"]
-    if len(pairs) > 1:
-        mentor, mentee, score = min(pairs, key=lambda p: p[2])
-        lines.append(
-            f"- Weakest pair: {display(mentor)} and {display(mentee)}, {score:.0f}% "
-            f"({fit_words(score)})"
-        )
-    return lines
+    turn.say(run_summary(program, result))
 
 
 async def review(turn: Turn) -> None:

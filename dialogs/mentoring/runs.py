@@ -18,7 +18,7 @@ from typing import Any
 from dialogs.core import forms, members, outbox
 from dialogs.core.people import display
 from dialogs.core.router import Turn
-from dialogs.core.words import and_list
+from dialogs.core.words import and_list, plural
 from dialogs.mentoring import criteria, programs
 from dialogs.mentoring.agreements import match_words as why
 from dialogs.mentoring.agreements import start_agreement
@@ -28,6 +28,9 @@ from storage.models import Enrolment, MatchProposal, Profile, Program, User
 from storage.repos import Repos
 
 REQUEST_ACTION, ANSWER_ACTION = "match_request", "match_answer"
+MAX_LISTED = 10  # unmatched mentees named in a run's summary
+# A pair's score in words: the floors of "strong", "good", "fair"; below, "weak".
+FITS = ((70, "a strong fit"), (50, "a good fit"), (30, "a fair fit"), (0, "a weak fit"))
 REQUEST_DAYS = 3  # a mentor answers a mentee's request within this, else it passes on
 SUGGESTIONS = (3, 5)  # a mentee in "choose" mode sees up to 5, at least 3 when there are
 
@@ -586,6 +589,58 @@ async def pass_on(repos: Repos, proposal: MatchProposal, now: datetime, what: st
     return sent
 
 
+def run_summary(program: Program, result: RunResult) -> str:
+    """What a run did, for admins: counts, the fit in words, and who was left out, why."""
+    lines = [f"**Matching in '{program.name}'** ({program.mode})"]
+    if program.mode == "automatic":
+        lines.append(
+            f"- {plural(result.matched, 'new pair')} introduced (both confirm the agreement next)"
+        )
+    elif program.mode == "choose":
+        lines.append(f"- {plural(result.suggested, 'mentee')} got suggestions to choose from")
+    else:
+        waiting = "waits" if result.proposed == 1 else "wait"
+        lines.append(
+            f"- {plural(result.proposed, 'proposal')} {waiting} for you: "
+            f"`/match review {program.name}`"
+        )
+    lines += fit_lines(result.pairs)
+    if result.unmatched:
+        lines.append(f"- Not matched: {len(result.unmatched)}")
+        lines += [
+            f"  - {display(u)}: {criteria.unmatched_words(reason, 'admin')}"
+            for u, reason in result.unmatched[:MAX_LISTED]
+        ]
+        if len(result.unmatched) > MAX_LISTED:
+            lines.append(f"  - and {len(result.unmatched) - MAX_LISTED} more")
+    if result.pairs or result.suggested:
+        lines.append(f"`/match undo {program.name}` takes this run back until someone confirms.")
+    return "\n".join(lines)
+
+
+def fit_words(percent: float) -> str:
+    """A score in words an admin can weigh (see docs/architecture.md, "Match fit")."""
+    for floor, words in FITS:
+        if percent >= floor:
+            return words
+    return FITS[-1][1]
+
+
+def fit_lines(pairs: list[tuple[User, User, float]]) -> list[str]:
+    """How well a run's pairs fit: the average in words and percent, and the weakest pair."""
+    if not pairs:
+        return []
+    average = sum(score for _, _, score in pairs) / len(pairs)
+    lines = [f"- Average fit: {average:.0f}%, {fit_words(average)}"]
+    if len(pairs) > 1:
+        mentor, mentee, score = min(pairs, key=lambda p: p[2])
+        lines.append(
+            f"- Weakest pair: {display(mentor)} and {display(mentee)}, {score:.0f}% "
+            f"({fit_words(score)})"
+        )
+    return lines
+
+
 async def expire_requests(ctx: JobContext) -> None:
     """The "mentoring_requests" job: unanswered requests pass to the next choice."""
     for proposal in await ctx.repos.programs.expired_requests(ctx.now):
@@ -605,7 +660,17 @@ async def match_at_deadline(ctx: JobContext) -> None:
     """The "program_matching" job: match each program once its enrolment deadline passed."""
     for program in await ctx.repos.programs.deadline_passed(ctx.now.date()):
         program.matched_at = ctx.now
-        await run_matching(ctx.repos, program, ctx.now)
+        result = await run_matching(ctx.repos, program, ctx.now)
+        # Admins see what the run did, and why anyone was left out, as if they had run it.
+        text = "Matching ran at the enrolment deadline.\n\n" + run_summary(program, result)
+        for admin in await ctx.repos.admins.reachable_of_team(program.team_id):
+            notice = outbox.to_user(
+                outbox.key("deadlinerun", program=program.id, admin=admin.id),
+                admin.id,
+                text=text,
+                team_id=program.team_id,
+            )
+            await outbox.queue(ctx.repos, notice, ctx.now)
 
 
 async def proposal_from_card(turn: Turn) -> MatchProposal | None:
