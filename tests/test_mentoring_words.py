@@ -291,3 +291,23 @@ async def test_undo_in_approve_mode_closes_the_proposals_nobody_saw(bot):
     await bot.settle()
     assert {u.key: len(keyed(bot, u, "")) for u in (*MENTORS, TOM, TIA)} == before
     assert "2 proposals wait for you" in await channel(bot, ADMIN, "/match run Spring mentoring")
+
+
+async def test_undo_in_choose_mode_takes_the_suggestions_back_until_someone_asks(bot):
+    await setup(bot, mode="choose", mentees=[TOM, TED])
+    await channel(bot, ADMIN, "/match run Spring mentoring")
+    await bot.settle()
+    undone = await channel(bot, ADMIN, "/match undo Spring mentoring")
+    assert "2 sets of suggestions taken back" in undone
+    await bot.settle()
+    assert len([c for c in put_cards(bot) if "this introduction was taken back" in c]) == 2
+    reply = await submit(bot, TOM, ask_button(bot, TOM, "Mia"))
+    assert "isn't among your current suggestions" in reply
+    # A new run suggests again; once Tom asks, the run stays.
+    bot.clock.advance(minutes=5)
+    assert "2 mentees got suggestions" in await channel(bot, ADMIN, "/match run Spring mentoring")
+    await bot.settle()
+    first, again = keyed(bot, TOM, "suggestions:")
+    assert "I've asked" in await submit(bot, TOM, submits(again, "match_request")[0])
+    refused = await channel(bot, ADMIN, "/match undo Spring mentoring")
+    assert "can't be undone: Tom Mentee already answered" in refused

@@ -147,19 +147,20 @@ async def _chosen(turn: Turn, usage: str) -> Chosen | None:
     program's name, or as plain words: the one way to split them that names a mentee
     and a mentor enrolled in a program of the team."""
     team = team_of(turn)
-    programs = await turn.repos.programs.of_team(team.id)
+    programs = {p.name.lower(): p for p in await turn.repos.programs.of_team(team.id)}
     words = turn.rest.split()
-    for cut in range(len(words) - 1, -1, -1):
-        name = " ".join(words[cut:]) if cut < len(words) else ""
-        program = next((p for p in programs if p.name.lower() == name.lower()), None)
-        if program is None and not (cut == len(words) and turn.args.get("name")):
+    # The program's name: `name=`, else the shortest run of last words that names one.
+    cuts = [len(words)] if turn.args.get("name") else range(len(words) - 1, -1, -1)
+    for cut in cuts:
+        name = turn.args.get("name") or " ".join(words[cut:])
+        program = programs.get(" ".join(name.split()).lower())
+        if program is None:
             continue
-        if program is None:
-            program = next(
-                (p for p in programs if p.name.lower() == turn.args["name"].lower()), None
+        if program.status != "open":
+            turn.say(
+                f"'{program.name}' is {program.status}: nobody can be paired. Nothing changed."
             )
-        if program is None:
-            break
+            return None
         chosen = await _people(turn, program, words[:cut])
         if chosen is not None:
             return chosen
@@ -169,7 +170,7 @@ async def _chosen(turn: Turn, usage: str) -> Chosen | None:
             "Nothing changed."
         )
         return None
-    names = and_list([f"'{p.name}'" for p in programs]) or "none yet"
+    names = and_list([f"'{p.name}'" for p in programs.values()]) or "none yet"
     turn.say(f"Which program? {usage} (programs in {team.name}: {names}). Nothing changed.")
     return None
 
