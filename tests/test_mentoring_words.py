@@ -185,6 +185,10 @@ async def test_requests_beyond_a_mentors_seats_pass_on_before_they_answer(bot):
 async def test_admins_pair_and_move_by_hand_within_seats_and_with_must_have_warnings(bot):
     await setup(bot, mode="approve", capacity="1", mentees=[TOM, TIA])
     await channel(bot, ADMIN, "/match weights Spring mentoring skills=10")
+    await bot.settle()
+    shown = (await bot.send(teams.personal_message(bot.service_url, ADMIN, "/help program")))[0]
+    for words in ("/match pair", "/match move", "/match undo", "with your reason"):
+        assert words in shown, words
     bad = await channel(bot, ADMIN, "/match pair Nobody Here Spring mentoring")
     assert "couldn't tell the mentee and the mentor apart" in bad and "Nothing changed" in bad
     assert "Which program?" in await channel(bot, ADMIN, "/match pair Tom Mia Autumn")
