@@ -311,7 +311,7 @@ async def test_undo_in_choose_mode_takes_the_suggestions_back_until_someone_asks
     bot.clock.advance(minutes=5)
     assert "2 mentees got suggestions" in await channel(bot, ADMIN, "/match run Spring mentoring")
     await bot.settle()
-    first, again = keyed(bot, TOM, "suggestions:")
+    _taken_back, again = keyed(bot, TOM, "suggestions:")
     assert "I've asked" in await submit(bot, TOM, submits(again, "match_request")[0])
     refused = await channel(bot, ADMIN, "/match undo Spring mentoring")
     assert "can't be undone: Tom Mentee already answered" in refused
