@@ -203,13 +203,17 @@ async def test_admins_pair_and_move_by_hand_within_seats_and_with_must_have_warn
     )
     moved = await channel(bot, ADMIN, "/match move Tia Max Spring mentoring")
     assert "Moved Tia Mentee from Mia Mentor to Max Mentor" in moved
-    assert "must-have" not in moved
+    assert "must-have" not in moved and "paired or asked before" not in moved
+    # Back to Mia, whose pair with Tia ended: made, with a warning.
+    back = await channel(bot, ADMIN, "/match move Tia Mia Spring mentoring")
+    assert "Moved Tia Mentee from Max Mentor to Mia Mentor" in back
+    assert "They were paired or asked before in this program" in back
     await bot.settle()
     assert (
         "an admin has paired you with a new mentor" in keyed(bot, TIA, "mentorshipended:")[0].text
     )
-    assert "Max Mentor can help" not in card_text(keyed(bot, TIA, "agreement:")[-1])
-    assert "Max Mentor offers leadership" in card_text(keyed(bot, TIA, "agreement:")[-1])
+    to_tia = card_text(keyed(bot, TIA, "agreement:")[1])  # her second: with Max
+    assert "Max Mentor offers leadership" in to_tia and "Max Mentor can help" not in to_tia
     assert await count(bot, Mentorship, Mentorship.status == "agreeing") == 1
 
 

@@ -81,15 +81,23 @@ async def _introduce(turn: Turn, chosen: Chosen, done: str) -> None:
         return
     program, mentor, mentee = chosen.program, chosen.mentor, chosen.mentee
     score, reasons, broken = await _fit(turn, chosen)
+    before = await turn.repos.programs.ended_pairs(program.id)
+    before |= await turn.repos.programs.refused_pairs(program.id)
     await start_agreement(turn.repos, program, mentor, mentee, score, reasons, turn.now)
     turn.result.queued += 2 + await pass_on_overflow(turn.repos, program, mentor.id, turn.now)
-    warning = ""
+    warnings = []
     if broken:
         rules = and_list([c.replace("_", " ") for c in broken])
-        warning = (
-            f"\n\n⚠️ This pair breaks the program's must-have ({rules}): matching would "
-            "never have made it. `/match move` changes it while it is new."
+        warnings.append(
+            f"⚠️ This pair breaks the program's must-have ({rules}): matching would never "
+            "have made it."
         )
+    if (mentor.id, mentee.id) in before:
+        warnings.append(
+            "⚠️ They were paired or asked before in this program (it ended, was declined, "
+            "ran out or was rejected): matching would not pair them again."
+        )
+    warning = "".join(f"\n\n{w}" for w in warnings)
     turn.say(
         f"{done} in '{program.name}' ({score:.0f}% match). Both get the agreement to "
         f"confirm.{warning}"
