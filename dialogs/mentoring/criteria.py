@@ -17,6 +17,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any, TypeGuard
 
+from dialogs.core.words import plural
+
 CRITERIA = (
     "skills",
     "goals",
@@ -610,7 +612,7 @@ def unmatched_words(facts: Any, reader: str) -> str:
         return "no mentors have enrolled yet"
     if kind in ("full", "before"):
         n = int(facts.get("n", 1))
-        who = "the mentor who fits" if n == 1 else f"the {_spelled(n)} mentors who fit"
+        who = "the mentor who fits" if n == 1 else f"the {plural(n, 'mentor', spell=True)} who fit"
         if kind == "full":
             return f"{who} {you} {'is' if n == 1 else 'are'} full"
         return f"{who} {you} {'has' if n == 1 else 'have'} been asked already"
@@ -618,11 +620,6 @@ def unmatched_words(facts: Any, reader: str) -> str:
         prefer = "prefer" if reader == "mentee" else "prefers"
         return _must_words(facts["criterion"], facts.get("have") or [], (you, your, prefer))
     return f"no mentor has anything in common with {your} profile yet"
-
-
-def _spelled(n: int) -> str:
-    small = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-    return small[n] if 0 <= n < len(small) else str(n)
 
 
 def _must_words(criterion: str, have: list[str], person: tuple[str, str, str]) -> str:
