@@ -242,7 +242,8 @@ def plain_parse_history(data: object, members: Sequence[Any]) -> list[list[list[
                 raise ValueError(f"{where} must be a list of member ids")
             unknown = [x for x in group if x not in ids]
             if unknown:
-                raise ValueError(f"{where}: unknown member id(s) {', '.join(unknown)}")
+                what = "an unknown member id" if len(unknown) == 1 else "unknown member ids"
+                raise ValueError(f"{where}: {what} {', '.join(unknown)}")
     return cast(list[list[list[str]]], data)
 
 

@@ -470,10 +470,14 @@ class MatchProposal(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     rank: Mapped[int] = mapped_column(Integer, default=0)  # a suggestion's place, 1 = best
     score: Mapped[float] = mapped_column(Float)
-    reasons: Mapped[list[str]] = mapped_column(default=list)
+    # The reasons' facts (criteria.reason_words says them to each reader); older rows hold
+    # text written for the mentee.
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     expires_at: Mapped[datetime | None] = mapped_column()  # a request's answer deadline
     created_at: Mapped[datetime] = mapped_column()
     decided_at: Mapped[datetime | None] = mapped_column()
+    run_at: Mapped[datetime | None] = mapped_column()  # the matching run that made it
+    note: Mapped[str | None] = mapped_column(Text)  # an admin's reason for rejecting it
 
 
 class Mentorship(Base):
@@ -487,14 +491,16 @@ class Mentorship(Base):
     mentee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)  # agreeing | active | ended
     score: Mapped[float] = mapped_column(Float)
-    reasons: Mapped[list[str]] = mapped_column(default=list)
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)  # as on MatchProposal
     # Each side's confirmation: {"mentor": {"at": iso, "channel": ...}, "mentee": {...}}
     agreement: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column()
     started_at: Mapped[datetime | None] = mapped_column()
     ended_at: Mapped[datetime | None] = mapped_column()
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    end_kind: Mapped[str | None] = mapped_column(String(20))  # not_fit | ended | closed
+    # not_fit | ended | closed | undone (an admin undid the run before anyone confirmed)
+    end_kind: Mapped[str | None] = mapped_column(String(20))
+    run_at: Mapped[datetime | None] = mapped_column()  # the matching run that made it
     end_reason: Mapped[str | None] = mapped_column(Text)  # private to whoever ended it
 
 

@@ -54,6 +54,10 @@ SCENARIOS: dict[str, list[str]] = {
         "test_my_data_shows_my_mentoring_and_delete_ends_it",
         "test_not_a_good_fit_tells_admins_and_rematches_the_mentee_first",
     ],
+    "tests.test_mentoring_words": [
+        "test_requests_beyond_a_mentors_seats_pass_on_before_they_answer",
+        "test_undo_takes_the_last_run_back_until_someone_confirms",
+    ],
     "tests.test_surveys": [
         "test_a_session_survey_comes_at_each_side_s_morning_with_one_reminder",
         "test_anonymous_answers_hold_no_person_id_and_only_their_card_changes_them",

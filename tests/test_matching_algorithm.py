@@ -264,16 +264,16 @@ def test_explanations_name_the_real_shared_things():
     weights = dict.fromkeys(CRITERIA, 1) | {"skills": 9, "goals": 6, "timezone": 5}
     (found,) = match(mentors_of(ANA), mentees_of(DI), weights, at=AT).matches
     assert found.reasons == (
-        "your goals both mention data and engineering",
+        "your goals are much like Ana's",
         "Ana offers SQL, which you want to grow",
-        "1 hour apart",
+        "your working days overlap almost fully (1 hour apart)",
     )
     assert found.explanation == f"{found.score:g}% match: " + "; ".join(found.reasons)
     assert found.criteria["cross_department"] == 100.0  # Marketing and Data
     criteria = {c.name: c for c in explain_pair(mentors_of(ANA)[0], mentees_of(DI)[0], at=AT)}
     assert criteria["languages"].reason == "you both speak English"
     assert criteria["interests"].reason == "you both enjoy chess"  # in Di's spelling
-    assert criteria["experience"].reason == "Ana is more senior (12 against your 2)"
+    assert criteria["experience"].reason == "Ana has 10 more years of experience than you"
     assert criteria["meeting_format"].reason == "you are happy with video calls"
     assert criteria["skills"].score == pytest.approx(0.5)  # 1 of the 2 skills Di wants
     assert "cross_department" not in criteria  # weight 0 by default: not a criterion

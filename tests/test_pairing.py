@@ -132,7 +132,7 @@ async def test_preview_sends_nothing_and_now_introduces_everyone(bot):
     await bot.settle()
     for user in (ANA, BEN, CHLOE, DAN):
         assert len(keyed(bot, user, "pairintro:")) == 1
-    assert "A round ran in Data Guild 0 hour(s) ago" in await channel(bot, ANA, "/pair now")
+    assert "A round ran in Data Guild less than an hour ago" in await channel(bot, ANA, "/pair now")
     assert await count(bot, PairRound) == 1
     assert "New round" in await channel(bot, ANA, "/pair now again")
     assert await count(bot, PairRound) == 2
@@ -184,7 +184,7 @@ async def test_opt_in_mode_pairs_only_those_who_joined(bot):
     assert "You're in for coffee chats in Data Guild" in await direct(bot, BEN, "join coffee")
     await direct(bot, CHLOE, "join coffee")
     text = await channel(bot, ANA, "/pair now")
-    assert "2 people in 1 groups" in text and "2 not joined (opt-in mode)" in text
+    assert "2 people in 1 group;" in text and "2 not joined (opt-in mode)" in text
     await bot.settle()
     assert not keyed(bot, ANA, "pairintro:") and not keyed(bot, DAN, "pairintro:")
     assert "leave coffee" not in await direct(bot, BEN, "leave coffee team=Nope")
@@ -265,11 +265,11 @@ async def test_lottery_settings_are_checked(bot):
     assert "winners must be a whole number from 1 to 3" in text and "Nothing changed" in text
     assert "No member of Data Guild matches 'zed'" in await channel(bot, ANA, "/lottery host=zed")
     text = await channel(bot, ANA, "/lottery host=@ben winners=2", mentions=(BEN,))
-    assert "2 member(s) are drawn to meet Ben Okafor" in text
+    assert "2 members are drawn to meet Ben Okafor" in text
     text = await channel(bot, ANA, "/pair now")
     assert "Lottery: Ben Okafor meets" in text
     await bot.settle()
-    assert "2 member(s) have had a turn so far" in await channel(bot, ANA, "/lottery")
+    assert "2 members have had a turn so far" in await channel(bot, ANA, "/lottery")
     assert "is off" in await channel(bot, ANA, "/lottery off")
 
 
@@ -316,7 +316,7 @@ async def test_a_chosen_channel_gets_a_short_notice_each_round(bot):
     await channel(bot, ANA, "/pair now")
     await bot.settle()
     (notice,) = [m for m in bot.connector.messages(lounge) if "coffee round" in (m.text or "")]
-    assert "2 people in 1 groups" in notice.text and "join coffee" in notice.text
+    assert "2 people in 1 group. " in notice.text and "join coffee" in notice.text
     assert "Ben" not in notice.text  # who met whom is not posted
     assert not [m for m in bot.connector.messages(TEAM.id) if "coffee round" in (m.text or "")]
     text = await channel(bot, ANA, "/pair settings channel=none")

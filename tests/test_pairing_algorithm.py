@@ -293,7 +293,7 @@ def test_cli_pair_writes_groups_and_summary(tmp_path, capsys):
         ({"id": "a"}, None, [], "JSON list"),
         ([{"id": "a"}, {"id": "a"}], None, [], "appears twice"),
         ([{"id": "a", "dont_pair": "b"}], None, [], "dont_pair"),
-        (MEMBERS, [[["ana", "zed"]]], [], "unknown member id(s) zed"),
+        (MEMBERS, [[["ana", "zed"]]], [], "an unknown member id zed"),
         (MEMBERS, [["ana"]], [], "history[0][0]"),
         (MEMBERS, None, ["--group-size", "5"], "group size must be 2 to 4"),
     ],
@@ -364,7 +364,7 @@ def test_member_and_history_checks_say_what_the_plain_checks_say(members, histor
             [[["ana", "cy"]], [["bo", "di"], ["ana", 7]]],
             "history[1][1] must be a list of member ids",
         ),
-        ([[["ana", "cy"]], [["bo", "zed", "yo"]]], "history[1][0]: unknown member id(s) zed, yo"),
+        ([[["ana", "cy"]], [["bo", "zed", "yo"]]], "history[1][0]: unknown member ids zed, yo"),
         ({"rounds": []}, "history must be a JSON list of rounds (oldest first)"),
     ],
 )

@@ -112,7 +112,7 @@ async def test_thirty_members_over_twenty_scheduled_weeks(settings, connector, c
         )
         assert "Coffee pairing in Coffee Club: on" in text and "next round 2026-11-23" in text
         text = await in_channel(bot, ADMIN, "/lottery host=@p01 winners=2", mentions=(HOST,))
-        assert "2 member(s) are drawn to meet Person01 Tester" in text
+        assert "2 members are drawn to meet Person01 Tester" in text
         # Private lists, pauses and a member who left coffee chats.
         assert "never put you in a coffee group with Person03" in await say(
             bot, person(2), "don't pair me with Person03"

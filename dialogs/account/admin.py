@@ -12,6 +12,7 @@ from dialogs.core import outbox
 from dialogs.core.admins import is_admin, is_global_admin, team_of
 from dialogs.core.people import display, team_member_named
 from dialogs.core.router import Turn
+from dialogs.core.words import plural
 from storage.models import User
 
 
@@ -57,7 +58,9 @@ async def admin_list(turn: Turn) -> None:
         if u.id != team.installer_id
     ]
     if turn.env.admins:
-        lines.append(f"- plus {len(turn.env.admins)} global admin id(s) from the ADMINS setting")
+        lines.append(
+            f"- plus {plural(len(turn.env.admins), 'global admin id')} from the ADMINS setting"
+        )
     turn.say("\n".join(lines))
 
 
@@ -136,7 +139,7 @@ async def delivery_retry(turn: Turn) -> None:
     count = await turn.repos.outbox.requeue_failed(team.id)
     turn.result.queued += count
     turn.say(
-        f"Queued {count} failed message(s) again."
+        f"Queued {plural(count, 'failed message')} again."
         if count
         else "Nothing has failed, so nothing was queued."
     )
@@ -225,4 +228,4 @@ def _welcome_report(
 
 
 def _people(n: int) -> str:
-    return f"{n} member" if n == 1 else f"{n} members"
+    return plural(n, "member")

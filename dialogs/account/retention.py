@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 
 from dialogs.core import once
+from dialogs.core.words import plural
 from scheduler.types import JobContext
 
 log = logging.getLogger("mentorbot.retention")
@@ -21,5 +22,7 @@ async def run_job(ctx: JobContext) -> None:
     forgotten = await ctx.repos.inbound.purge(ctx.now - timedelta(hours=once.KEEP_HOURS))
     if purged or forgotten:
         log.info(
-            "retention: blanked %d sent message(s), forgot %d activity(ies)", purged, forgotten
+            "retention: blanked %s, forgot %s",
+            plural(purged, "sent message"),
+            plural(forgotten, "activity"),
         )

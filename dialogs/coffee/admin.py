@@ -16,6 +16,7 @@ from dialogs.core.admins import team_of
 from dialogs.core.local_time import zone_name
 from dialogs.core.people import display, team_member_named
 from dialogs.core.router import Turn
+from dialogs.core.words import is_are, plural
 from scheduler.periods import WEEKDAYS, ScheduleSpec, next_due
 from storage.models import PairPool, PairRound, Schedule, Team, User
 
@@ -220,10 +221,10 @@ def _describe(turn: Turn, team: Team, pool: PairPool, schedule: Schedule | None)
     mode = "opt-in (members type `join coffee`)" if pool.opt_in else "everyone, unless they leave"
     lines += [
         f"- Group size: {pool.group_size}",
-        f"- No repeats within the last {pool.history_rounds} rounds",
+        f"- No repeats within the last {plural(pool.history_rounds, 'round')}",
         f"- Prefer other departments: {'on' if pool.cross_department else 'off'}",
         f"- Who takes part: {mode}",
-        f"- Follow-up: {pool.followup_days} days after each round",
+        f"- Follow-up: {plural(pool.followup_days, 'day')} after each round",
         f"- Round notices: {_notice_line(pool)}",
         f"- Lottery: {_lottery_line(pool)}",
     ]
@@ -242,7 +243,11 @@ def _notice_line(pool: PairPool) -> str:
 def _lottery_line(pool: PairPool) -> str:
     if not pool.lottery_winners or pool.lottery_host_id is None:
         return "off"
-    return f"on, {pool.lottery_winners} winner(s) a round meet the host"
+    return f"on, {plural(pool.lottery_winners, 'winner')} a round meet the host"
+
+
+def _ago(hours: int) -> str:
+    return "less than an hour ago" if hours < 1 else f"{plural(hours, 'hour')} ago"
 
 
 # --- /pair preview, /pair now ------------------------------------------------------------
@@ -289,7 +294,7 @@ async def run_now(turn: Turn) -> None:
     if last is not None and turn.now - last.created_at < RECENT_ROUND and turn.rest != "again":
         hours = max(int((turn.now - last.created_at).total_seconds() // 3600), 0)
         turn.say(
-            f"A round ran in {team.name} {hours} hour(s) ago. To make another one anyway, "
+            f"A round ran in {team.name} {_ago(hours)}. To make another one anyway, "
             "type `/pair now again`. Nothing was sent."
         )
         return
@@ -333,7 +338,8 @@ def _counts(plan: pairing.Plan) -> str:
         for reason, n in sorted(plan.skipped.items())
         if reason in pairing.SKIP_REASONS
     )
-    text = f"{plan.placed} people in {len(plan.groups) + bool(plan.lottery)} groups"
+    groups = len(plan.groups) + bool(plan.lottery)
+    text = f"{plural(plan.placed, 'person')} in {plural(groups, 'group')}"
     text += f"; repeats within the history window: {plan.repeats}"
     return text + (f"; not taking part: {skipped}" if skipped else "")
 
@@ -352,7 +358,8 @@ async def history(turn: Turn) -> None:
         rating = f"; rating {mean(s.ratings):.1f} from {len(s.ratings)}" if s.ratings else ""
         unplaced = r.summary.get("unplaced", 0)
         lines.append(
-            f"- {r.created_at:%Y-%m-%d} ({how}): {s.groups} groups, {s.seats} people; "
+            f"- {r.created_at:%Y-%m-%d} ({how}): {plural(s.groups, 'group')}, "
+            f"{plural(s.seats, 'person')}; "
             f"met: {s.met['yes']} yes, {s.met['not_yet']} not yet, {s.met['no']} no"
             f"{rating}; repeats {r.summary.get('repeats', 0)}; unplaced {unplaced}"
         )
@@ -383,7 +390,8 @@ async def lottery(turn: Turn) -> None:
         pool.lottery_since = turn.now  # a new host: everyone gets a fresh turn
     pool.lottery_host_id, pool.lottery_winners, pool.updated_at = host.id, winners, turn.now
     turn.say(
-        f"Coffee lottery on in {team.name}: each round {winners} member(s) are drawn to meet "
+        f"Coffee lottery on in {team.name}: each round {plural(winners, 'member')} "
+        f"{is_are(winners)} drawn to meet "
         f"{display(host)}. Nobody wins twice before everyone taking part has had a turn. "
         "`/lottery off` stops it."
     )
@@ -399,8 +407,9 @@ async def _lottery_status(turn: Turn, team: Team, pool: PairPool) -> None:
     since = pool.lottery_since or turn.now
     wins = await turn.repos.pairing.lottery_wins(team.id, pool.lottery_host_id, since)
     turn.say(
-        f"Coffee lottery in {team.name}: {pool.lottery_winners} winner(s) a round meet "
-        f"{display(host)}; {len(wins)} member(s) have had a turn so far. `/lottery off` stops it."
+        f"Coffee lottery in {team.name}: {plural(pool.lottery_winners, 'winner')} a round meet "
+        f"{display(host)}; {plural(len(wins), 'member')} {'has' if len(wins) == 1 else 'have'} "
+        "had a turn so far. `/lottery off` stops it."
     )
 
 

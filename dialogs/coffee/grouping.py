@@ -226,7 +226,8 @@ def _check_round(r: int, round_: object, ids: set[str]) -> None:
             raise ValueError(f"{where} must be a list of member ids")
         unknown = [x for x in group if x not in ids]
         if unknown:
-            raise ValueError(f"{where}: unknown member id(s) {', '.join(unknown)}")
+            what = "an unknown member id" if len(unknown) == 1 else "unknown member ids"
+            raise ValueError(f"{where}: {what} {', '.join(unknown)}")
 
 
 def recent_rounds(history: History, window: int) -> list[Sequence[Sequence[str]]]:

@@ -23,6 +23,7 @@ from dialogs.core.cards import Cards
 from dialogs.core.local_time import is_paused, local_day, zone_of
 from dialogs.core.people import display, listed
 from dialogs.core.profiles import shared_fields
+from dialogs.core.words import plural
 from scheduler.types import JobContext
 from storage.models import PairChoice, PairPool, PairRound, PairSeat, Profile, Team, User
 from storage.repos import Repos
@@ -301,7 +302,8 @@ def _notice(plan: Plan, pair_round: PairRound) -> outbox.Message | None:
         return None
     groups = len(plan.groups) + bool(plan.lottery)
     text = (
-        f"☕ A new coffee round in {plan.team.name}: {plan.placed} people in {groups} groups. "
+        f"☕ A new coffee round in {plan.team.name}: {plural(plan.placed, 'person')} in "
+        f"{plural(groups, 'group')}. "
         "Your partners are in your chat with me."
     )
     if plan.pool.opt_in:

@@ -191,3 +191,8 @@ async def queue_many(repos: Repos, messages: Iterable[Message], now: datetime) -
 async def replace_waiting(repos: Repos, message: Message) -> bool:
     """Give a message still waiting to be sent new content; False once it was claimed."""
     return await repos.outbox.replace_pending(message.key, message.payload())
+
+
+async def withdraw(repos: Repos, key: str) -> bool:
+    """Take back a message still waiting to be sent; False once it may have been seen."""
+    return await repos.outbox.withdraw_pending(key)

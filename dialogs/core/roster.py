@@ -19,7 +19,7 @@ from storage.models import RosterImport, Team
 from storage.repos import Repos
 
 DONE = (
-    "All {count} members of {team} are in: I can pair them for coffee, run icebreakers "
+    "{everyone} of {team} {are} in: I can pair them for coffee, run icebreakers "
     "and programs there now. Say `/help` to see what you can steer, and `/team welcome` "
     "to greet every member 1:1 (members who joined before me got only the channel post)."
 )
@@ -59,7 +59,11 @@ async def _finish(repos: Repos, job: RosterImport, team: Team, now: datetime) ->
         message = outbox.to_user(
             outbox.key("rosterdone", job.id, user=admin.id),
             admin.id,
-            text=DONE.format(count=count, team=team.name or "your team"),
+            text=DONE.format(
+                everyone="The one member" if count == 1 else f"All {count} members",
+                are="is" if count == 1 else "are",
+                team=team.name or "your team",
+            ),
             team_id=team.id,
         )
         await outbox.queue(repos, message, now)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dialogs.core.words import plural
+
 MAX_INSIGHTS = 5
 LOW_RESPONSE = 0.5
 
@@ -26,26 +28,27 @@ def program_insights(
 ) -> list[Insight]:
     found: list[Insight] = []
     if concerns:
-        found.append(Insight(f"{_n(concerns, 'concern')} waiting for an admin", "see below"))
+        found.append(Insight(f"{plural(concerns, 'concern')} waiting for an admin", "see below"))
     not_yet = unmatched.get("not_matched_yet", 0)
     if not_yet:
         found.append(
             Insight(
-                f"{_n(not_yet, 'participant')} not matched yet — run matching or invite mentors",
+                f"{plural(not_yet, 'participant')} not matched yet — "
+                "run matching or invite mentors",
                 f"/match run {program}",
             )
         )
     if waiting_approval:
         found.append(
             Insight(
-                f"{_n(waiting_approval, 'proposed pair')} waiting for approval",
+                f"{plural(waiting_approval, 'proposed pair')} waiting for approval",
                 f"/match review {program}",
             )
         )
     if quiet_pairs:
         found.append(
             Insight(
-                f"{_n(quiet_pairs, 'pair')} quiet for 21+ days — they get a nudge; "
+                f"{plural(quiet_pairs, 'pair')} quiet for 21+ days — they get a nudge; "
                 "check in with them",
                 f"/program show {program}",
             )
@@ -64,7 +67,3 @@ def program_insights(
                 )
             )
     return found[:MAX_INSIGHTS]
-
-
-def _n(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")

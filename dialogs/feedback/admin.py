@@ -12,6 +12,7 @@ from typing import Any
 from dialogs.core import forms
 from dialogs.core.admins import team_of
 from dialogs.core.router import Turn
+from dialogs.core.words import plural
 from dialogs.feedback import templates
 from dialogs.feedback.lookup import program_named
 from dialogs.feedback.metrics import MIN_K
@@ -144,7 +145,7 @@ async def _overview(turn: Turn, program: Program) -> str:
         found = await turn.repos.feedback.latest_template(templates.program_scope(program.id), name)
         version = f"version {found.version}" if found else "built-in, not sent yet"
         count = len(found.questions) if found else len(templates.BUILT_IN[name])
-        lines.append(f"- `{name}`: {count} questions, {version}")
+        lines.append(f"- `{name}`: {plural(count, 'question')}, {version}")
     lines.append(f"See one with `/survey show {program.name} template=end.mentee`.")
     return "\n".join(lines)
 
@@ -324,5 +325,5 @@ async def pulse(turn: Turn) -> None:
     turn.say(
         f'The coffee pulse in {team.name} is {state}: after each round\'s "Did you meet?", '
         f"one anonymous question (1 to 5), shown to admins from {row.min_answers} answers, "
-        f"open {row.close_days} days. `/survey pulse on|off [k=] [days=]`."
+        f"open {plural(row.close_days, 'day')}. `/survey pulse on|off [k=] [days=]`."
     )

@@ -789,7 +789,7 @@ def _shown(unit: str, value: Value) -> str:
     if unit == "percent":
         return f"{value:g}%"
     if unit == "days":
-        return f"{value:g} days"
+        return f"{value:g} day" + ("" if value == 1 else "s")
     if unit == "score":
         return f"{value:+d}" if isinstance(value, int) else f"{value:+g}"
     return f"{value:g}" if isinstance(value, float) else str(value)

@@ -12,6 +12,7 @@ from dialogs.core.admins import team_of
 from dialogs.core.local_time import user_zone
 from dialogs.core.people import display, member_teams
 from dialogs.core.router import Turn
+from dialogs.core.words import plural
 from dialogs.icebreakers.bank import BY_ID, CATEGORIES, QUESTIONS, category_key, near_duplicate
 from dialogs.icebreakers.posts import JOB, in_rotation, post_question, question_key
 from scheduler.periods import WEEKDAYS, ScheduleSpec, next_due
@@ -226,7 +227,9 @@ async def _show_categories(turn: Turn, team: Team, prefix: str = "") -> None:
     lines = [f"{prefix}**Question categories in {team.name}**"]
     for key, label in CATEGORIES.items():
         count = sum(1 for q in QUESTIONS if q.category == key and q.id not in removed)
-        lines.append(f"- {label} (`{key}`): {'off' if key in off else 'on'}, {count} questions")
+        lines.append(
+            f"- {label} (`{key}`): {'off' if key in off else 'on'}, {plural(count, 'question')}"
+        )
     own = await turn.repos.icebreakers.questions(team.id, "active")
     lines.append(f"- Your team's own questions: always on, {len(own)}")
     lines.append("Switch with e.g. `/icebreaker categories fun off`.")
@@ -361,7 +364,7 @@ async def list_command(turn: Turn) -> None:
         ]
     fresh = sum(1 for c in candidates if c.key not in used)
     lines.append(
-        f"In rotation: {len(candidates)} questions; {fresh} not asked yet this round. "
+        f"In rotation: {plural(len(candidates), 'question')}; {fresh} not asked yet this round. "
         "`/icebreaker list bank` shows the built-in ones with their ids."
     )
     turn.say("\n".join(lines))

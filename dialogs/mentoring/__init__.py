@@ -17,10 +17,22 @@ from dialogs.core.router import (
     Topic,
     admin_command,
 )
-from dialogs.mentoring import admin, agreements, criteria, mentorships, programs, runs
+from dialogs.mentoring import (
+    admin,
+    agreements,
+    by_hand,
+    criteria,
+    mentorships,
+    programs,
+    runs,
+)
 from scheduler.types import Job
 
 PROGRAM_ARG = Arg("name", "the program's name (or type it after the command)")
+PEOPLE_ARGS = (
+    Arg("mentee", "the mentee's name (when names have spaces)"),
+    Arg("mentor", "the mentor's name"),
+)
 WEIGHT_ARGS = tuple(Arg(c, "0 to 10 (10 = must-have)") for c in criteria.CRITERIA)
 
 
@@ -65,9 +77,29 @@ def _commands() -> tuple[Command, ...]:
         ),
         _admin(
             "/match reject",
-            "reject a proposal: <#> or all <program>",
+            "reject a proposal with your reason; the mentee is proposed again next run",
             admin.reject,
-            "<#> | all <program>",
+            "<#> <why> | all <program> reason=...",
+            Arg("reason", "why not this pair (for the admins)"),
+        ),
+        _admin(
+            "/match pair",
+            "pair a mentee with a mentor by hand (seats and must-haves checked)",
+            by_hand.pair,
+            "<mentee> <mentor> <program>",
+            *PEOPLE_ARGS,
+        ),
+        _admin(
+            "/match move",
+            "move a mentee to another mentor",
+            by_hand.move,
+            "<mentee> <new mentor> <program>",
+            *PEOPLE_ARGS,
+        ),
+        _admin(
+            "/match undo",
+            "take the last matching run back while nobody has confirmed",
+            by_hand.undo,
         ),
         _admin(
             "/match weights",
@@ -87,7 +119,7 @@ FEATURE = Feature(
         Action(programs.SAVE_ACTION, programs.save),
         # The invitation's Join button is pressed in the channel; the questions go 1:1.
         Action(programs.JOIN_ACTION, programs.join_from_card, scopes=("personal", "team")),
-        Action(programs.ENROL_ACTION, programs.save_enrolment),
+        Action(programs.ENROL_ACTION, runs.save_enrolment),
         Action(agreements.CONFIRM_ACTION, agreements.confirm_agreement),
         Action(runs.REQUEST_ACTION, runs.request_mentor),
         Action(runs.ANSWER_ACTION, runs.answer_request),
@@ -107,7 +139,8 @@ FEATURE = Feature(
         ("program", "programs", "match", "mentoring"),
         "Mentoring programs",
         'start one with `/program new name="..."`, invite with `/program invite`, '
-        "match with `/match run`.",
+        "match with `/match run` (`/match undo` takes it back until someone confirms), "
+        "or pair by hand with `/match pair` and `/match move`.",
     ),
     data=(mentorships.DATA,),
 )

@@ -1,4 +1,5 @@
-"""Admins steer a program's matching: /match run|review|approve|reject|weights."""
+"""Admins steer a program's matching: /match run|review|approve|reject|weights, and by
+hand: /match pair|move|undo."""
 
 from __future__ import annotations
 
@@ -6,11 +7,15 @@ from dialogs.core import forms
 from dialogs.core.admins import team_of
 from dialogs.core.people import display
 from dialogs.core.router import Turn
+from dialogs.core.words import plural
 from dialogs.mentoring import criteria
+from dialogs.mentoring.agreements import match_words as why
 from dialogs.mentoring.agreements import start_agreement
 from dialogs.mentoring.programs import named_program
-from dialogs.mentoring.runs import run_matching, weights_of
+from dialogs.mentoring.runs import run_matching, run_summary, weights_of
 from storage.models import MatchProposal
+
+MAX_NOTE = 300  # an admin's reason for rejecting a proposal
 
 
 async def admin_run(turn: Turn) -> None:
@@ -22,22 +27,7 @@ async def admin_run(turn: Turn) -> None:
         return
     result = await run_matching(turn.repos, program, turn.now)
     turn.result.queued += result.messages
-    lines = [f"**Matching in '{program.name}'** ({program.mode})"]
-    if program.mode == "automatic":
-        lines.append(f"- {result.matched} new pairs introduced (both confirm the agreement next)")
-    elif program.mode == "choose":
-        lines.append(f"- {result.suggested} mentees got suggestions to choose from")
-    else:
-        lines.append(f"- {result.proposed} proposals wait for you: `/match review {program.name}`")
-    if result.lowest is not None:
-        lines.append(f"- Total score {result.total:g}, lowest pair {result.lowest:g}%")
-    if result.unmatched:
-        lines.append(
-            f"- Not matched: {len(result.unmatched)} ("
-            + ", ".join(display(u) for u, _ in result.unmatched[:10])
-            + ")"
-        )
-    turn.say("\n".join(lines))
+    turn.say(run_summary(program, result))
 
 
 async def review(turn: Turn) -> None:
@@ -53,13 +43,18 @@ async def review(turn: Turn) -> None:
     people = await turn.repos.users.by_ids(
         {p.mentor_id for p in waiting} | {p.mentee_id for p in waiting}
     )
+    earlier = await turn.repos.programs.rejected(program.id)
     lines = [f"**Proposals in '{program.name}'** (nobody has been told yet)"]
-    lines += [
-        f"- #{p.id}: {display(people.get(p.mentor_id))} mentors "
-        f"{display(people.get(p.mentee_id))}, {p.score:g}%: " + "; ".join(p.reasons)
-        for p in waiting
-    ]
-    lines.append("`/match approve <#>` or `/match reject <#>`, or `all` plus the program name.")
+    for p in waiting:
+        mentor, mentee = display(people.get(p.mentor_id)), display(people.get(p.mentee_id))
+        line = f"- #{p.id}: {mentor} mentors {mentee}, {why(p.score, p.reasons, 'admin')}"
+        before = [r for r in earlier if r.mentee_id == p.mentee_id and r.note]
+        if before:
+            line += f" (rejected with someone else before: {before[-1].note})"
+        lines.append(line)
+    lines.append(
+        "`/match approve <#>` or `/match reject <#> <why>`, or `all` plus the program name."
+    )
     turn.say("\n".join(lines))
 
 
@@ -75,10 +70,18 @@ async def _decide(turn: Turn, approve: bool) -> None:
     verb = "approve" if approve else "reject"
     words = turn.rest.split()
     if not words:
-        turn.say(f"Which proposal? `/match {verb} <#>` or `/match {verb} all <program>`.")
+        usage = "<#>" if approve else "<#> <why>"
+        turn.say(f"Which proposal? `/match {verb} {usage}` or `/match {verb} all <program>`.")
         return
     proposals = await _chosen_proposals(turn, words, verb)
     if proposals is None:
+        return
+    note = _rejection_note(turn, words)
+    if not approve and not note:
+        turn.say(
+            "Why not this pair? Add a reason for the other admins: `/match reject <#> they "
+            'work side by side` or `/match reject all <program> reason="..."`. Nothing changed.'
+        )
         return
     done = 0
     # All of them belong to one program: the one named, or the single proposal's.
@@ -88,7 +91,8 @@ async def _decide(turn: Turn, approve: bool) -> None:
     for proposal in proposals:
         assert program is not None
         if not approve:
-            proposal.status, proposal.decided_at = "rejected", turn.now
+            # Back in the pool: the next run proposes the mentee again, with someone else.
+            proposal.status, proposal.decided_at, proposal.note = "rejected", turn.now, note
             done += 1
             continue
         if proposal.mentee_id in busy or program.status != "open":
@@ -100,15 +104,36 @@ async def _decide(turn: Turn, approve: bool) -> None:
         assert mentor is not None and mentee is not None
         proposal.status, proposal.decided_at = "accepted", turn.now
         await start_agreement(
-            turn.repos, program, mentor, mentee, proposal.score, proposal.reasons, turn.now
+            turn.repos,
+            program,
+            mentor,
+            mentee,
+            proposal.score,
+            proposal.reasons,
+            turn.now,
+            run_at=proposal.run_at,
         )
         busy.add(mentee.id)
         turn.result.queued += 2
         done += 1
+    if approve:
+        turn.say(
+            f"Approved {plural(done, 'proposal')}."
+            + (" Both sides of each get the agreement to confirm." if done else "")
+        )
+        return
     turn.say(
-        f"{'Approved' if approve else 'Rejected'} {done} proposal(s)."
-        + (" Both sides of each get the agreement to confirm." if approve and done else "")
+        f"Rejected {plural(done, 'proposal')}. "
+        + ("The mentee is" if done == 1 else "The mentees are")
+        + " back in the pool and get a new proposal, with someone else, when matching "
+        "runs next. Your reason stays with the admins."
     )
+
+
+def _rejection_note(turn: Turn, words: list[str]) -> str:
+    """The admin's reason: `reason=` or, after a proposal number, the words that follow."""
+    note = turn.args.get("reason") or ("" if words[0].lower() == "all" else " ".join(words[1:]))
+    return " ".join(note.split())[:MAX_NOTE]
 
 
 async def _chosen_proposals(turn: Turn, words: list[str], verb: str) -> list[MatchProposal] | None:

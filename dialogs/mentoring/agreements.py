@@ -9,11 +9,20 @@ from typing import Any
 from dialogs.core import forms, members, outbox
 from dialogs.core.people import display
 from dialogs.core.router import Turn
+from dialogs.mentoring import criteria
 from dialogs.mentoring.programs import CADENCES, CARDS
 from storage.models import Mentorship, Program, User
 from storage.repos import Repos
 
 CONFIRM_ACTION = "agreement_confirm"
+
+
+def match_words(score: float, reasons: list[Any], reader: str) -> str:
+    """A pair's fit for one reader: "82% match: Ana offers SQL, which you want to grow"."""
+    words = [w for w in (criteria.reason_words(r, reader) for r in reasons) if w]
+    return f"{score:.0f}% match" + (": " + "; ".join(words) if words else "")
+
+
 CHANNELS = {"chat": "Chat", "video": "Video call", "in_person": "In person"}
 
 
@@ -23,8 +32,9 @@ async def start_agreement(
     mentor: User,
     mentee: User,
     score: float,
-    reasons: list[str],
+    reasons: list[Any],
     now: datetime,
+    run_at: datetime | None = None,
 ) -> Mentorship:
     """A new pair: both get an intro with the agreement to confirm before it starts."""
     mentorship = await repos.programs.add_mentorship(
@@ -37,6 +47,7 @@ async def start_agreement(
             reasons=reasons,
             agreement={},
             created_at=now,
+            run_at=run_at,  # a matching run's pair: undone with the run until confirmed
         )
     )
     await repos.programs.close_proposals(program.id, mentee.id, now)
@@ -60,9 +71,7 @@ def agreement_card(
         "agreement",
         title=f"🌱 {program.name}: meet your {'mentee' if side == 'mentor' else 'mentor'}, "
         f"{display(other)}",
-        why=f"{mentorship.score:g}% match: " + "; ".join(mentorship.reasons)
-        if mentorship.reasons
-        else f"{mentorship.score:g}% match",
+        why=match_words(mentorship.score, mentorship.reasons, side),
         rules=program.agreement or "Be on time, be kind, keep what is shared between you.",
         cadence=f"Meet {CADENCES[program.cadence]}, from {program.starts_on} to {program.ends_on}.",
         channel_choices=[{"title": t, "value": v} for v, t in CHANNELS.items()],

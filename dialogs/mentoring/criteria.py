@@ -10,11 +10,14 @@ from __future__ import annotations
 import math
 import re
 import zoneinfo
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import TypeGuard
+from typing import Any, TypeGuard
+
+from dialogs.core.words import plural
 
 CRITERIA = (
     "skills",
@@ -293,13 +296,40 @@ def _check_instant(at: datetime) -> None:
 # explanation). The tests check that the two agree.
 
 
+# Below its floor a criterion counts in the score but is never offered as a reason: "7
+# hours apart" or one shared goal word says nothing to a person. A shared skill, interest
+# or language is concrete, so one is enough.
+REASON_FLOOR = {
+    "skills": 0.3,  # one of the (up to three) skills the mentee wants
+    "goals": 0.6,  # two of three goal words: the goals are alike
+    "interests": 0.5,
+    "experience": 0.5,  # at least 1.5 more years
+    "languages": 1.0,
+    "timezone": 0.75,  # at most 2 hours apart: working days overlap almost fully
+    "meeting_format": 0.5,
+    "cross_department": 1.0,
+}
+READERS = ("mentee", "mentor", "admin")
+
+
 @dataclass(frozen=True)
 class Criterion:
-    """One criterion of one pair: its score (0 to 1) and, when above 0, why, in plain words."""
+    """One criterion of one pair: its score (0 to 1) and, when above 0, what it found
+    (`facts`, plain JSON) and its words for the mentee (`reason`). `words()` says the
+    same to the mentor or an admin."""
 
     name: str
     score: float
-    reason: str
+    facts: dict[str, Any]
+
+    @property
+    def reason(self) -> str:
+        return reason_words(self.facts, "mentee") if self.facts else ""
+
+    @property
+    def offered(self) -> bool:
+        """Strong enough to be named as a reason for the match."""
+        return bool(self.facts) and self.score >= REASON_FLOOR[self.name]
 
 
 class _Pair:
@@ -308,79 +338,179 @@ class _Pair:
     def __init__(self, mentee: Person, mentor: Person, offsets: Callable[[str | None], float]):
         self.mentee, self.mentor, self.offset = mentee, mentor, offsets
 
-    def skills(self) -> tuple[float, str]:
+    def facts(self, criterion: str, **found: Any) -> dict[str, Any]:
+        return {"c": criterion, "mentor": self.mentor.name, "mentee": self.mentee.name} | found
+
+    def skills(self) -> tuple[float, dict[str, Any]]:
         shared = _shared_items(self.mentor.skills_offer, self.mentee.skills_want)
         if not shared:
-            return 0.0, ""
+            return 0.0, {}
         score = min(1.0, len(shared) / max(1, min(len(self.mentee.skills_want), SKILLS_ENOUGH)))
-        return score, f"{self.mentor.name} offers {_and(shared)}, which you want to grow"
+        return score, self.facts("skills", items=shared)
 
-    def goals(self) -> tuple[float, str]:
+    def goals(self) -> tuple[float, dict[str, Any]]:
         mine, theirs = goal_words(self.mentee.goals), goal_words(self.mentor.goals)
         shared = [word for stem, word in mine.items() if stem in theirs]
         if not shared:
-            return 0.0, ""
+            return 0.0, {}
         score = min(1.0, len(shared) / max(1, min(len(mine), len(theirs), GOALS_ENOUGH)))
-        return score, f"your goals both mention {_and(shared)}"
+        return score, self.facts("goals")
 
-    def interests(self) -> tuple[float, str]:
+    def interests(self) -> tuple[float, dict[str, Any]]:
         mine, theirs = self.mentee.interests, self.mentor.interests
         shared = _shared_items(mine, theirs)
         if not shared:
-            return 0.0, ""
+            return 0.0, {}
         score = min(1.0, len(shared) / max(1, min(len(mine), len(theirs), INTERESTS_ENOUGH)))
-        return score, f"you both enjoy {_and(shared)}"
+        return score, self.facts("interests", items=shared)
 
-    def experience(self) -> tuple[float, str]:
+    def experience(self) -> tuple[float, dict[str, Any]]:
         theirs, mine = self.mentor.seniority, self.mentee.seniority
         if theirs is None or mine is None or theirs <= mine:
-            return 0.0, ""
+            return 0.0, {}
         score = min(1.0, (theirs - mine) / EXPERIENCE_FULL_GAP)
-        return score, f"{self.mentor.name} is more senior ({theirs:g} against your {mine:g})"
+        return score, self.facts("experience", more=theirs - mine)
 
-    def languages(self) -> tuple[float, str]:
+    def languages(self) -> tuple[float, dict[str, Any]]:
         shared = _shared_items(self.mentee.languages, self.mentor.languages)
-        return (1.0, f"you both speak {_and(shared)}") if shared else (0.0, "")
+        return (1.0, self.facts("languages", items=shared)) if shared else (0.0, {})
 
-    def timezone(self) -> tuple[float, str]:
+    def timezone(self) -> tuple[float, dict[str, Any]]:
         apart = abs(self.offset(self.mentee.timezone) - self.offset(self.mentor.timezone))
         apart = min(apart, 24 - apart)
         if math.isnan(apart) or apart >= WORKDAY_HOURS:
-            return 0.0, ""
-        hours = (
-            f"{apart:g} hour{'' if apart == 1 else 's'} apart" if apart else "no time difference"
-        )
-        return 1 - apart / WORKDAY_HOURS, hours
+            return 0.0, {}
+        return 1 - apart / WORKDAY_HOURS, self.facts("timezone", hours=apart)
 
-    def meeting_format(self) -> tuple[float, str]:
+    def meeting_format(self) -> tuple[float, dict[str, Any]]:
         mine, theirs = self.mentee.meeting_format, self.mentor.meeting_format
         places = _key(self.mentee.location or ""), _key(self.mentor.location or "")
         elsewhere = all(places) and places[0] != places[1]
         fit = FORMAT_FIT[FORMATS.index(mine)][FORMATS.index(theirs)]
         if fit == 0 or ("in_person" in (mine, theirs) and elsewhere):
-            return 0.0, ""
-        return fit, _format_words(mine, theirs, self.mentor.name)
+            return 0.0, {}
+        return fit, self.facts("meeting_format", mentee_format=mine, mentor_format=theirs)
 
-    def cross_department(self) -> tuple[float, str]:
+    def cross_department(self) -> tuple[float, dict[str, Any]]:
         mine, theirs = self.mentee.department, self.mentor.department
         if not mine or not theirs or _key(mine) == _key(theirs):
-            return 0.0, ""
-        return 1.0, f"a fresh view from another department ({theirs})"
+            return 0.0, {}
+        return 1.0, self.facts("cross_department", mentee_department=mine, mentor_department=theirs)
 
 
 FORMAT_WORDS = {"video": "video calls", "in_person": "meeting in person", "chat": "chat"}
 
 
-def _format_words(mine: str, theirs: str, mentor: str) -> str:
-    if mine == theirs:
-        if mine == "any":
+def reason_words(facts: Any, reader: str) -> str:
+    """One reason in plain words for its reader: "mentee" (about the mentor), "mentor"
+    (about the mentee) or "admin" (about both): "Ana offers public speaking, which you
+    want to grow" / "Chidi wants to grow public speaking, which you offer" / "Ana can help
+    Chidi with public speaking". A reason stored as text (before reasons had facts) was
+    written for the mentee: only the mentee and admins read it."""
+    if reader not in READERS:
+        raise ValueError(f"reader must be one of {', '.join(READERS)}")
+    if isinstance(facts, str):
+        return facts if reader != "mentor" else ""
+    if not isinstance(facts, dict) or facts.get("c") not in _WORDS:
+        return ""
+    return _WORDS[facts["c"]](facts, reader, facts.get("mentor", ""), facts.get("mentee", ""))
+
+
+def _skills_words(f: dict[str, Any], reader: str, mentor: str, mentee: str) -> str:
+    items = _and(f["items"])
+    if reader == "mentee":
+        return f"{mentor} offers {items}, which you want to grow"
+    if reader == "mentor":
+        return f"{mentee} wants to grow {items}, which you offer"
+    return f"{mentor} can help {mentee} with {items}"
+
+
+def _goals_words(f: dict[str, Any], reader: str, mentor: str, mentee: str) -> str:
+    if reader == "mentee":
+        return f"your goals are much like {mentor}'s"
+    if reader == "mentor":
+        return f"{mentee}'s goals are much like yours"
+    return "their goals are much alike"
+
+
+def _shared_words(verb: str) -> Callable[[dict[str, Any], str, str, str], str]:
+    def words(f: dict[str, Any], reader: str, mentor: str, mentee: str) -> str:
+        who = "both" if reader == "admin" else "you both"
+        return f"{who} {verb} {_and(f['items'])}"
+
+    return words
+
+
+def _experience_words(f: dict[str, Any], reader: str, mentor: str, mentee: str) -> str:
+    more = float(f["more"])
+    years = f"{more:g} more year{'' if more == 1 else 's'} of experience"
+    if reader == "mentee":
+        return f"{mentor} has {years} than you"
+    if reader == "mentor":
+        return f"you have {years} than {mentee}"
+    return f"{mentor} has {years} than {mentee}"
+
+
+def _timezone_words(f: dict[str, Any], reader: str, mentor: str, mentee: str) -> str:
+    hours = float(f["hours"])
+    if not hours:
+        return "you're in the same time zone" if reader != "admin" else "same time zone"
+    apart = f"{hours:g} hour{'' if hours == 1 else 's'} apart"
+    if hours > WORKDAY_HOURS * (1 - REASON_FLOOR["timezone"]):
+        return apart  # true, but never offered as a reason (below the floor)
+    who = "your" if reader != "admin" else "their"
+    return f"{who} working days overlap almost fully ({apart})"
+
+
+def _format_words(f: dict[str, Any], reader: str, mentor: str, mentee: str) -> str:
+    mentee_wants, mentor_wants = f["mentee_format"], f["mentor_format"]
+    if reader == "mentor":  # the same sentence, seen from the other side
+        mentor, mentee = mentee, mentor
+        mentee_wants, mentor_wants = mentor_wants, mentee_wants
+    if reader == "admin":
+        return _format_words_about(mentor, mentee, mentor_wants, mentee_wants)
+    if mentee_wants == mentor_wants:
+        if mentee_wants == "any":
             return "you are both open to any meeting format"
-        return f"you both prefer {FORMAT_WORDS[mine]}"
-    if theirs == "any":
-        return f"{mentor} is happy with {FORMAT_WORDS[mine]}"
-    if mine == "any":
-        return f"you are happy with {FORMAT_WORDS[theirs]}"
-    return f"you can both meet remotely ({FORMAT_WORDS[mine]} or {FORMAT_WORDS[theirs]})"
+        return f"you both prefer {FORMAT_WORDS[mentee_wants]}"
+    if mentor_wants == "any":
+        return f"{mentor} is happy with {FORMAT_WORDS[mentee_wants]}"
+    if mentee_wants == "any":
+        return f"you are happy with {FORMAT_WORDS[mentor_wants]}"
+    return (
+        f"you can both meet remotely ({FORMAT_WORDS[mentee_wants]} or {FORMAT_WORDS[mentor_wants]})"
+    )
+
+
+def _format_words_about(mentor: str, mentee: str, mentor_wants: str, mentee_wants: str) -> str:
+    if mentee_wants == mentor_wants:
+        if mentee_wants == "any":
+            return "both are open to any meeting format"
+        return f"both prefer {FORMAT_WORDS[mentee_wants]}"
+    if "any" in (mentor_wants, mentee_wants):
+        fixed = mentee_wants if mentor_wants == "any" else mentor_wants
+        return f"both are happy with {FORMAT_WORDS[fixed]}"
+    return f"both can meet remotely ({FORMAT_WORDS[mentee_wants]} or {FORMAT_WORDS[mentor_wants]})"
+
+
+def _department_words(f: dict[str, Any], reader: str, mentor: str, mentee: str) -> str:
+    if reader == "mentee":
+        return f"a fresh view from another department ({f['mentor_department']})"
+    if reader == "mentor":
+        return f"a fresh view from another department ({mentee} works in {f['mentee_department']})"
+    return f"across departments ({f['mentor_department']} and {f['mentee_department']})"
+
+
+_WORDS: dict[str, Callable[[dict[str, Any], str, str, str], str]] = {
+    "skills": _skills_words,
+    "goals": _goals_words,
+    "interests": _shared_words("enjoy"),
+    "experience": _experience_words,
+    "languages": _shared_words("speak"),
+    "timezone": _timezone_words,
+    "meeting_format": _format_words,
+    "cross_department": _department_words,
+}
 
 
 def explain_pair(
@@ -388,11 +518,17 @@ def explain_pair(
 ) -> list[Criterion]:
     """The pair's criteria with a weight above 0, the strongest contribution first.
 
-    Addressed to the mentee ("you"), naming the mentor. Plain sets, so it also checks the
+    Each criterion's `reason` is addressed to the mentee, naming the mentor; `offered()`
+    keeps the ones worth saying (see `REASON_FLOOR`). Plain sets, so it also checks the
     whole-matrix scores (the tests compare the two).
     """
     _check_instant(at)
     return _criteria(_Pair(mentee, mentor, _offsets(at)), parse_weights(weights))
+
+
+def offered(criteria: Sequence[Criterion], limit: int = 3) -> list[dict[str, Any]]:
+    """The facts of the strongest reasons worth saying, at most `limit`."""
+    return [c.facts for c in criteria if c.offered][:limit]
 
 
 def _criteria(pair: _Pair, weights: Mapping[str, float]) -> list[Criterion]:
@@ -423,3 +559,86 @@ def _shared_items(mine: Sequence[str], theirs: Sequence[str]) -> list[str]:
     """Items of `mine` (in my spelling and order) that `theirs` has too, ignoring case."""
     keys = {_key(x) for x in theirs}
     return [x for x in mine if _key(x) in keys]
+
+
+# --- Why nobody was matched ---------------------------------------------------------
+# Per mentor, the caller says what keeps the pair apart ("full", "before", "nothing" or
+# "must:<criterion>"); `why_unmatched` picks the one reason worth telling the mentee, and
+# `unmatched_words` says it to the mentee or to an admin.
+
+_PROFILE_FIELD = {
+    "skills": ("skills_want", "skills you want to grow"),
+    "goals": ("goals", "goals"),
+    "interests": ("interests", "interests"),
+    "languages": ("languages", "languages"),
+    "timezone": ("timezone", "time zone"),
+    "experience": ("seniority", "years of experience"),
+    "cross_department": ("department", "department"),
+    "meeting_format": ("meeting_format", "meeting format"),
+}
+
+
+def why_unmatched(mentee: Person, causes: Sequence[str]) -> dict[str, Any]:
+    """The reason a mentee has no mentor, as facts: the mentors who fit are full, or were
+    asked before, or a must-have rules every mentor out, or nothing is in common."""
+    counts = Counter(causes)
+    for cause in ("full", "before"):
+        if counts[cause]:
+            return {"c": cause, "n": counts[cause], "mentee": mentee.name}
+    if not causes:
+        return {"c": "no_mentors", "mentee": mentee.name}
+    musts = [(n, c) for c, n in counts.items() if c.startswith("must:")]
+    if not musts:
+        return {"c": "nothing", "mentee": mentee.name}
+    criterion = max(musts)[1].removeprefix("must:")
+    attribute = _PROFILE_FIELD[criterion][0]
+    value = getattr(mentee, attribute)
+    have: list[str] = (
+        list(value) if isinstance(value, tuple) else ([] if value is None else [str(value)])
+    )
+    if criterion == "goals":
+        have = list(goal_words(mentee.goals).values())
+    return {"c": "must", "criterion": criterion, "have": have[:3], "mentee": mentee.name}
+
+
+def unmatched_words(facts: Any, reader: str) -> str:
+    """A `why_unmatched` reason for the mentee ("you") or an admin (naming the mentee)."""
+    if not isinstance(facts, dict):
+        return str(facts or "")
+    name = str(facts.get("mentee") or "them")
+    you, your = ("you", "your") if reader == "mentee" else (name, f"{name}'s")
+    kind = facts.get("c")
+    if kind == "no_mentors":
+        return "no mentors have enrolled yet"
+    if kind in ("full", "before"):
+        n = int(facts.get("n", 1))
+        who = "the mentor who fits" if n == 1 else f"the {plural(n, 'mentor', spell=True)} who fit"
+        if kind == "full":
+            return f"{who} {you} {'is' if n == 1 else 'are'} full"
+        return f"{who} {you} {'has' if n == 1 else 'have'} been asked already"
+    if kind == "must":
+        prefer = "prefer" if reader == "mentee" else "prefers"
+        return _must_words(facts["criterion"], facts.get("have") or [], (you, your, prefer))
+    return f"no mentor has anything in common with {your} profile yet"
+
+
+def _must_words(criterion: str, have: list[str], person: tuple[str, str, str]) -> str:
+    you, your, prefer = person
+    required = "which the program requires"
+    if not have:
+        field_words = _PROFILE_FIELD[criterion][1]
+        return f"{your} profile has no {field_words}, {required}"
+    either = " or ".join(have) if len(have) < 3 else f"{', '.join(have[:-1])} or {have[-1]}"
+    sentences = {
+        "skills": f"no mentor offers {either}, {required}",
+        "languages": f"no mentor speaks {either}, {required}",
+        "interests": f"no mentor shares an interest with {you} ({either}), {required}",
+        "goals": f"no mentor's goals are like {your}, {required}",
+        "experience": f"no mentor has more experience than {you}, {required}",
+        "timezone": f"no mentor's working day overlaps with {your}, {required}",
+        "meeting_format": f"no mentor can meet the way {you} {prefer} "
+        f"({FORMAT_WORDS.get(have[0], have[0])}), {required}",
+        "cross_department": f"every mentor works in {your} department ({either}), and the "
+        "program asks for another one",
+    }
+    return sentences[criterion]

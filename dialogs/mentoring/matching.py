@@ -31,8 +31,9 @@ Contract
   mentor. Whoever is not matched is in `unmatched` with a code and a reason:
   `no_eligible_mentor` (every mentor is ruled out, and by what) or `no_capacity` (the
   mentors they could have are all full).
-- Each match carries its score and the three criteria that add the most to it, in plain
-  words addressed to the mentee ("Ana offers SQL, which you want to grow").
+- Each match carries its score and the three criteria that add the most to it among
+  those strong enough to say (`criteria.REASON_FLOOR`: "7 hours apart" is no reason), in
+  plain words addressed to the mentee ("Ana offers SQL, which you want to grow").
 
 Objective, in strict order:
 
@@ -162,6 +163,8 @@ class ScoreMatrix:
     # Per mentee, how many mentors each rule rules out ("must-have <criterion>",
     # "self or manager", "nothing in common"): the words of `no_eligible_mentor` reasons.
     ruled_out: dict[str, np.ndarray] = field(default_factory=dict)
+    # With `keep_misses`: per must-have criterion, which pairs score 0 on it (bool matrix).
+    misses: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass
@@ -197,8 +200,10 @@ def score_matrix(
     weights: Mapping[str, float] | None = None,
     *,
     at: datetime,
+    keep_misses: bool = False,
 ) -> ScoreMatrix:
-    """Every pair's score (see the module docstring), with what rules pairs out."""
+    """Every pair's score (see the module docstring), with what rules pairs out (and, with
+    `keep_misses`, which pairs each must-have rules out: for telling people why)."""
     checked = parse_weights(weights)
     _check_instant(at)
     offsets = _offsets(at)
@@ -208,6 +213,7 @@ def score_matrix(
     total = np.zeros(shape, dtype=np.float32)
     allowed = np.ones(shape, dtype=bool)
     ruled_out: dict[str, np.ndarray] = {}
+    misses: dict[str, np.ndarray] = {}
     for name in CRITERIA:
         weight = checked[name]
         if weight <= 0:
@@ -217,6 +223,8 @@ def score_matrix(
             zero = scores <= 0
             ruled_out[f"must-have {name.replace('_', ' ')}"] = zero.sum(axis=1)
             allowed &= ~zero
+            if keep_misses:
+                misses[name] = zero
         scores *= np.float32(weight)
         total += scores
     total *= np.float32(UNITS / sum(checked.values()))
@@ -226,7 +234,7 @@ def score_matrix(
     allowed[related] = False
     ruled_out["self or manager"] = np.bincount(related[0], minlength=shape[0])
     units *= allowed
-    return ScoreMatrix(units, checked, ruled_out)
+    return ScoreMatrix(units, checked, ruled_out, misses)
 
 
 def _related_pairs(
@@ -666,7 +674,7 @@ def _check_unique(people: Sequence[Person], side: str) -> None:
 
 def _described(pair: _Pair, units: int, weights: dict[str, float]) -> Match:
     criteria = _criteria(pair, weights)
-    reasons = tuple(c.reason for c in criteria if c.score > 0)[:3]
+    reasons = tuple(c.reason for c in criteria if c.offered)[:3]
     shares = {
         c.name: round(100 * c.score, 1)
         for c in sorted(criteria, key=lambda c: CRITERIA.index(c.name))

@@ -19,6 +19,7 @@ from dialogs.core.cards import Cards
 from dialogs.core.local_time import today_of
 from dialogs.core.people import display, member_teams
 from dialogs.core.router import Turn
+from dialogs.core.words import plural
 from storage.models import Enrolment, Mentorship, Program, Team, User
 
 CARDS = Cards("dialogs.mentoring")
@@ -312,8 +313,8 @@ async def list_programs(turn: Turn) -> None:
         counts = await turn.repos.programs.counts(program.id)
         lines.append(
             f"- **{program.name}** ({program.status}): {program.starts_on} to "
-            f"{program.ends_on}; {counts['mentors']} mentors, {counts['mentees']} mentees, "
-            f"{counts['active']} active pairs"
+            f"{program.ends_on}; {plural(counts['mentors'], 'mentor')}, "
+            f"{plural(counts['mentees'], 'mentee')}, {plural(counts['active'], 'active pair')}"
         )
     turn.say("\n".join(lines))
 
@@ -367,9 +368,10 @@ async def close(turn: Turn) -> None:
             follows.setdefault(user_id, []).append(sentence)
     await thank_participants(repos, program, participants, now, follows)
     turn.result.queued += len(participants) + 2 * ended
+    thanked = "was" if len(participants) == 1 else "were"
     turn.say(
-        f"'{program.name}' is closed: {ended} mentorship(s) ended with a thank-you to both "
-        f"sides, and {len(participants)} participant(s) were thanked."
+        f"'{program.name}' is closed: {plural(ended, 'mentorship')} ended with a thank-you "
+        f"to both sides, and {plural(len(participants), 'participant')} {thanked} thanked."
     )
 
 
@@ -410,9 +412,14 @@ async def end_politely(
     ):
         if kind != "closed" and me == turn.user.id:
             continue  # whoever ended it is answered in their own turn
+        ending = {
+            "closed": "ended with the program.",
+            "moved": "has ended: an admin has paired "
+            + ("you with a new mentor." if me == mentorship.mentee_id else "them differently."),
+        }
         text = (
             f"Your mentorship with {display(people.get(other))} in '{program.name}' "
-            + ("ended with the program." if kind == "closed" else "has ended.")
+            + ending.get(kind, "has ended.")
             + " Thank you for the time you gave each other!"
         )
         ended = outbox.to_user(

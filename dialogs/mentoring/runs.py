@@ -18,7 +18,9 @@ from typing import Any
 from dialogs.core import forms, members, outbox
 from dialogs.core.people import display
 from dialogs.core.router import Turn
-from dialogs.mentoring import criteria
+from dialogs.core.words import and_list, plural
+from dialogs.mentoring import criteria, programs
+from dialogs.mentoring.agreements import match_words as why
 from dialogs.mentoring.agreements import start_agreement
 from dialogs.mentoring.programs import CARDS
 from scheduler.types import JobContext
@@ -26,6 +28,9 @@ from storage.models import Enrolment, MatchProposal, Profile, Program, User
 from storage.repos import Repos
 
 REQUEST_ACTION, ANSWER_ACTION = "match_request", "match_answer"
+MAX_LISTED = 10  # unmatched mentees named in a run's summary
+# A pair's score in words: the floors of "strong", "good", "fair"; below, "weak".
+FITS = ((70, "a strong fit"), (50, "a good fit"), (30, "a fair fit"), (0, "a weak fit"))
 REQUEST_DAYS = 3  # a mentor answers a mentee's request within this, else it passes on
 SUGGESTIONS = (3, 5)  # a mentee in "choose" mode sees up to 5, at least 3 when there are
 
@@ -45,10 +50,10 @@ class RunResult:
     matched: int = 0
     suggested: int = 0
     proposed: int = 0
-    unmatched: list[tuple[User, str]] = field(default_factory=list)
+    # Each mentee left without a mentor, with why (`criteria.why_unmatched` facts).
+    unmatched: list[tuple[User, dict[str, Any]]] = field(default_factory=list)
     messages: int = 0
-    lowest: float | None = None
-    total: float = 0.0
+    pairs: list[tuple[User, User, float]] = field(default_factory=list)  # mentor, mentee, %
 
 
 @dataclass
@@ -57,9 +62,15 @@ class Pool:
     mentors: list[tuple[User, Enrolment, int]]  # with seats left
     mentees: list[tuple[User, Enrolment]]  # without a mentor or an open proposal
     profiles: dict[int, Profile]
+    full: list[tuple[User, Enrolment]]  # mentors without a free seat (to say why)
     # (mentor, mentee) pairs never proposed again: ended before, declined, let run out,
     # or rejected by an admin.
     ended: set[tuple[int, int]]
+
+    def people(self) -> tuple[list[criteria.Person], list[criteria.Person]]:
+        """The mentors with a free seat and the waiting mentees, as the matching reads them."""
+        mentors = [person(u, e, self.profiles.get(u.id), s) for u, e, s in self.mentors]
+        return mentors, [person(u, e, self.profiles.get(u.id), 0) for u, e in self.mentees]
 
 
 async def read_pool(repos: Repos, program: Program) -> Pool:
@@ -70,7 +81,7 @@ async def read_pool(repos: Repos, program: Program) -> Pool:
     taken = Counter(m.mentor_id for m in live)
     taken.update(p.mentor_id for p in pending if p.status in ("requested", "proposed"))
     busy = {m.mentee_id for m in live} | {p.mentee_id for p in pending}
-    mentors, mentees = [], []
+    mentors, mentees, full = [], [], []
     for e in enrolled:
         user = users.get(e.user_id)
         if user is None or user.opted_out or user.teams_id is None:
@@ -79,12 +90,14 @@ async def read_pool(repos: Repos, program: Program) -> Pool:
             seats = (e.capacity or program.capacity) - taken[user.id]
             if seats > 0:
                 mentors.append((user, e, seats))
+            else:
+                full.append((user, e))
         elif user.id not in busy:
             mentees.append((user, e))
     profiles = await repos.profiles.of_users(users)
     ruled_out = await repos.programs.ended_pairs(program.id)
     ruled_out |= await repos.programs.refused_pairs(program.id)
-    return Pool(program, mentors, mentees, profiles, ruled_out)
+    return Pool(program, mentors, mentees, profiles, full, ruled_out)
 
 
 def person(
@@ -138,35 +151,66 @@ async def _run(
         await _suggest(repos, pool, now, result)
         return
     weights = weights_of(program)
-    mentors = [person(u, e, pool.profiles.get(u.id), s) for u, e, s in pool.mentors]
-    people = [person(u, e, pool.profiles.get(u.id), 0) for u, e in pool.mentees]
+    mentors, people = pool.people()
     algo = _algorithm()
     units = _allowed_units(pool, mentors, people, weights, now)
     assignment = algo.assign(units, [p.capacity for p in mentors]) if units.size else None
-    unmatched = []
+    left: list[int] = []
     for i, (mentee, _) in enumerate(pool.mentees):
         j = int(assignment.mentor_of[i]) if assignment is not None else -1
         if j < 0:
-            fits = units.size and bool((units[i] > 0).any())
-            why = "the mentors who fit you are full" if fits else "no mentor fits you yet"
-            unmatched.append((mentee, why))
+            left.append(i)
             continue
         mentor, score = pool.mentors[j][0], int(units[i, j]) / 10
         reasons = reasons_for(mentors[j], people[i], weights, now)
-        result.total += score
-        result.lowest = score if result.lowest is None else min(result.lowest, score)
+        result.pairs.append((mentor, mentee, score))
         if program.mode == "automatic":
-            await start_agreement(repos, program, mentor, mentee, score, reasons, now)
+            await start_agreement(repos, program, mentor, mentee, score, reasons, now, run_at=now)
             result.matched += 1
             result.messages += 2
         else:
             proposal = _proposal(program, mentor, mentee, score, reasons, "proposed", now)
             repos.programs.add_proposal(proposal)
             result.proposed += 1
+    unmatched = unmatched_reasons(pool, left, weights, now)
     if program.mode == "automatic":
         await _tell_unmatched(repos, pool, unmatched, now, result)
     else:
         result.unmatched += unmatched  # told nothing until an admin decides
+
+
+def unmatched_reasons(
+    pool: Pool, left: list[int], weights: dict[str, float], now: datetime
+) -> list[tuple[User, dict[str, Any]]]:
+    """Why each mentee of `left` (indexes into pool.mentees) has no mentor, from every
+    mentor enrolled: full ones too, so "the two mentors who fit are full" can be said."""
+    if not left:
+        return []
+    everyone = [(u, e, s) for u, e, s in pool.mentors] + [(u, e, 1) for u, e in pool.full]
+    mentors = [person(u, e, pool.profiles.get(u.id), max(s, 1)) for u, e, s in everyone]
+    waiting = [pool.mentees[i] for i in left]
+    people = [person(u, e, pool.profiles.get(u.id), 0) for u, e in waiting]
+    scores = None
+    if mentors:
+        scores = _algorithm().score_matrix(mentors, people, weights, at=now, keep_misses=True)
+    found = []
+    for i, (mentee, _) in enumerate(waiting):
+        causes = [
+            _cause(scores, i, j, (u.id, mentee.id) in pool.ended)
+            for j, (u, _, _) in enumerate(everyone)
+        ]
+        found.append((mentee, criteria.why_unmatched(people[i], causes)))
+    return found
+
+
+def _cause(scores: Any, i: int, j: int, before: bool) -> str:
+    """What keeps mentee i and mentor j apart (see `criteria.why_unmatched`)."""
+    for name in criteria.CRITERIA:
+        if name in scores.misses and scores.misses[name][i, j]:
+            return f"must:{name}"
+    if scores.units[i, j] <= 0:
+        return "nothing"
+    return "before" if before else "full"
 
 
 def _allowed_units(
@@ -201,11 +245,10 @@ def _scores(
 async def _suggest(repos: Repos, pool: Pool, now: datetime, result: RunResult) -> None:
     """Mode "choose": each mentee gets their best mentors (up to 5) to request one."""
     program = pool.program
-    mentors = [person(u, e, pool.profiles.get(u.id), s) for u, e, s in pool.mentors]
-    people = [person(u, e, pool.profiles.get(u.id), 0) for u, e in pool.mentees]
+    mentors, people = pool.people()
     weights = weights_of(program)
     units = _scores(mentors, people, weights, now)
-    unmatched = []
+    left: list[int] = []
     for i, (mentee, _) in enumerate(pool.mentees):
         ranked = sorted(
             (j for j in range(len(mentors)) if units[i, j] > 0),
@@ -213,7 +256,7 @@ async def _suggest(repos: Repos, pool: Pool, now: datetime, result: RunResult) -
         )
         ranked = [j for j in ranked if (pool.mentors[j][0].id, mentee.id) not in pool.ended]
         if not ranked:
-            unmatched.append((mentee, "no mentor in the program fits you yet"))
+            left.append(i)
             continue
         picks = ranked[: SUGGESTIONS[1]]
         proposals = []
@@ -230,14 +273,14 @@ async def _suggest(repos: Repos, pool: Pool, now: datetime, result: RunResult) -
         await _send_suggestions(repos, program, mentee, proposals, now)
         result.suggested += 1
         result.messages += 1
-    await _tell_unmatched(repos, pool, unmatched, now, result)
+    await _tell_unmatched(repos, pool, unmatched_reasons(pool, left, weights, now), now, result)
 
 
 def reasons_for(
     mentor: criteria.Person, mentee: criteria.Person, weights: dict[str, float], at: datetime
-) -> list[str]:
-    found = criteria.explain_pair(mentor, mentee, weights, at=at)
-    return [c.reason for c in found if c.score > 0 and c.reason][:3]
+) -> list[dict[str, Any]]:
+    """The facts of the pair's strongest reasons worth saying (at most three)."""
+    return criteria.offered(criteria.explain_pair(mentor, mentee, weights, at=at))
 
 
 def _proposal(
@@ -258,17 +301,23 @@ def _proposal(
         score=round(float(score), 1),
         reasons=list(reasons),
         created_at=now,
+        run_at=now,
     )
 
 
 async def _tell_unmatched(
-    repos: Repos, pool: Pool, unmatched: list[tuple[User, str]], now: datetime, result: RunResult
+    repos: Repos,
+    pool: Pool,
+    unmatched: list[tuple[User, dict[str, Any]]],
+    now: datetime,
+    result: RunResult,
 ) -> None:
     program = pool.program
-    for user, why in unmatched:
-        result.unmatched.append((user, why))
+    for user, reason in unmatched:
+        result.unmatched.append((user, reason))
         text = (
-            f"No mentor for you in '{program.name}' yet, sorry: {_lower(why)}. "
+            f"No mentor for you in '{program.name}' yet, sorry: "
+            f"{criteria.unmatched_words(reason, 'mentee')}. "
             "You stay enrolled, and I'll try again when matching runs next."
         )
         message = outbox.to_user(
@@ -278,10 +327,6 @@ async def _tell_unmatched(
             team_id=program.team_id,
         )
         result.messages += await outbox.queue(repos, message, now)
-
-
-def _lower(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 async def _send_suggestions(
@@ -296,8 +341,8 @@ async def _send_suggestions(
             "match_suggestion",
             name=display(mentor),
             first_name=display(mentor).split()[0],
-            score=f"{proposal.score:g}",
-            reasons="; ".join(proposal.reasons) or "—",
+            score=f"{proposal.score:.0f}",
+            reasons=why(proposal.score, proposal.reasons, "mentee").partition(": ")[2] or "—",
             proposal=proposal.id,
         )
         for proposal, mentor in proposals
@@ -340,11 +385,40 @@ async def request_mentor(turn: Turn) -> None:
             "Nothing changed."
         )
         return
+    mentor = await turn.repos.users.get(proposal.mentor_id)
+    program = await turn.repos.programs.get(proposal.program_id)
+    assert program is not None
+    if await free_seats(turn.repos, program, proposal.mentor_id) <= 0:
+        await _full_since(turn, program, proposal, display(mentor))
+        return
     await _ask(turn.repos, proposal, turn.now)
     turn.result.queued += 1
-    mentor = await turn.repos.users.get(proposal.mentor_id)
     turn.say(
         f"I've asked {display(mentor)}. They have {REQUEST_DAYS} days to answer; I'll tell you."
+    )
+
+
+async def _full_since(turn: Turn, program: Program, proposal: MatchProposal, name: str) -> None:
+    """The mentee asked a suggestion whose seats filled up since: nobody is asked; the
+    suggestions that still have room are named, or the mentee goes back to the pool."""
+    proposal.status, proposal.decided_at = "closed", turn.now
+    pool = await read_pool(turn.repos, program)
+    free = {u.id: display(u) for u, _, _ in pool.mentors}
+    left = [
+        free[p.mentor_id]
+        for p in await turn.repos.programs.suggestions_of(program.id, turn.user.id)
+        if p.mentor_id in free
+    ]
+    sorry = f"{name}'s mentoring seats have filled up since I suggested them, so I haven't asked."
+    if left:
+        turn.say(
+            f"{sorry} Still free among your suggestions: {and_list(left)}. Nothing else changed."
+        )
+        return
+    await turn.repos.programs.close_proposals(program.id, turn.user.id, turn.now)
+    turn.say(
+        f"{sorry} None of your other suggestions has a free seat either; you stay enrolled, "
+        "and I'll suggest mentors again when matching runs next."
     )
 
 
@@ -357,7 +431,7 @@ async def _ask(repos: Repos, proposal: MatchProposal, now: datetime) -> None:
     card = CARDS.render(
         "match_request",
         title=f"{display(mentee)} would like you as their mentor in '{program.name}'",
-        why=f"{proposal.score:g}% match: " + ("; ".join(proposal.reasons) or "—"),
+        why=why(proposal.score, proposal.reasons, "mentor"),
         wants=(enrolment.wants if enrolment and enrolment.wants else "—"),
         days=REQUEST_DAYS,
         proposal=proposal.id,
@@ -388,9 +462,18 @@ async def answer_request(turn: Turn) -> None:
         else:
             proposal.status, proposal.decided_at = "accepted", turn.now
             await start_agreement(
-                turn.repos, program, turn.user, mentee, proposal.score, proposal.reasons, turn.now
+                turn.repos,
+                program,
+                turn.user,
+                mentee,
+                proposal.score,
+                proposal.reasons,
+                turn.now,
+                run_at=proposal.run_at,
             )
-            turn.result.queued += 2
+            turn.result.queued += 2 + await pass_on_overflow(
+                turn.repos, program, turn.user.id, turn.now
+            )
             turn.say(f"Wonderful! {display(mentee)} and you each get the agreement to confirm.")
             return
     if answer != "decline":
@@ -416,6 +499,58 @@ async def free_seats(repos: Repos, program: Program, mentor_id: int, but: int = 
         if p.mentor_id == mentor_id and p.status in ("requested", "proposed") and p.id != but
     ]
     return (enrolment.capacity or program.capacity) - len(live) - len(held)
+
+
+async def save_enrolment(turn: Turn) -> None:
+    """The enrolment card's submit: saved (programs.py); a mentor who now has fewer seats
+    than requests waiting has the newest passed on at once."""
+    await programs.save_enrolment(turn)
+    program_id = forms.row_id(turn.inbound.value.get("program"))
+    program = await turn.repos.programs.get(program_id) if program_id else None
+    enrolment = await turn.repos.programs.enrolment(program.id, turn.user.id) if program else None
+    if program is not None and enrolment is not None and enrolment.role == "mentor":
+        turn.result.queued += await pass_on_overflow(turn.repos, program, turn.user.id, turn.now)
+
+
+async def pass_on_overflow(repos: Repos, program: Program, mentor_id: int, now: datetime) -> int:
+    """A mentor's seats filled up (a request accepted, an admin's pairing): requests to
+    them that can no longer be met pass on to each mentee's next choice, and the request
+    is taken back before the mentor sees it (or its card says so). Messages queued."""
+    over = -await free_seats(repos, program, mentor_id)
+    if over <= 0:
+        return 0
+    waiting = [
+        p
+        for p in await repos.programs.open_proposals(program.id)
+        if p.mentor_id == mentor_id and p.status == "requested"
+    ]
+    sent = 0
+    for proposal in sorted(waiting, key=lambda p: p.id, reverse=True)[:over]:
+        proposal.status, proposal.decided_at = "closed", now
+        if not await outbox.withdraw(repos, outbox.key("request", proposal.id)):
+            sent += await _request_taken_back(repos, program, proposal, now)
+        sent += await pass_on(repos, proposal, now, "has no free seat any more")
+    return sent
+
+
+async def _request_taken_back(
+    repos: Repos, program: Program, proposal: MatchProposal, now: datetime
+) -> int:
+    """The request's card was sent already: it now says it was passed on."""
+    mentee = await repos.users.get(proposal.mentee_id)
+    card = CARDS.render(
+        "mentoring_notice",
+        title=f"{display(mentee)}'s request in '{program.name}' was passed on",
+        text="Your mentoring seats are full now, so I've passed it on. No action needed.",
+    )
+    update = outbox.card_update(
+        outbox.key("requestpassed", proposal.id),
+        outbox.key("request", proposal.id),
+        card,
+        user_id=proposal.mentor_id,
+        team_id=program.team_id,
+    )
+    return await outbox.queue(repos, update, now)
 
 
 async def pass_on(repos: Repos, proposal: MatchProposal, now: datetime, what: str) -> int:
@@ -454,6 +589,58 @@ async def pass_on(repos: Repos, proposal: MatchProposal, now: datetime, what: st
     return sent
 
 
+def run_summary(program: Program, result: RunResult) -> str:
+    """What a run did, for admins: counts, the fit in words, and who was left out, why."""
+    lines = [f"**Matching in '{program.name}'** ({program.mode})"]
+    if program.mode == "automatic":
+        lines.append(
+            f"- {plural(result.matched, 'new pair')} introduced (both confirm the agreement next)"
+        )
+    elif program.mode == "choose":
+        lines.append(f"- {plural(result.suggested, 'mentee')} got suggestions to choose from")
+    else:
+        waiting = "waits" if result.proposed == 1 else "wait"
+        lines.append(
+            f"- {plural(result.proposed, 'proposal')} {waiting} for you: "
+            f"`/match review {program.name}`"
+        )
+    lines += fit_lines(result.pairs)
+    if result.unmatched:
+        lines.append(f"- Not matched: {len(result.unmatched)}")
+        lines += [
+            f"  - {display(u)}: {criteria.unmatched_words(reason, 'admin')}"
+            for u, reason in result.unmatched[:MAX_LISTED]
+        ]
+        if len(result.unmatched) > MAX_LISTED:
+            lines.append(f"  - and {len(result.unmatched) - MAX_LISTED} more")
+    if result.pairs or result.suggested:
+        lines.append(f"`/match undo {program.name}` takes this run back until someone confirms.")
+    return "\n".join(lines)
+
+
+def fit_words(percent: float) -> str:
+    """A score in words an admin can weigh (see docs/architecture.md, "Match fit")."""
+    for floor, words in FITS:
+        if percent >= floor:
+            return words
+    return FITS[-1][1]
+
+
+def fit_lines(pairs: list[tuple[User, User, float]]) -> list[str]:
+    """How well a run's pairs fit: the average in words and percent, and the weakest pair."""
+    if not pairs:
+        return []
+    average = sum(score for _, _, score in pairs) / len(pairs)
+    lines = [f"- Average fit: {average:.0f}%, {fit_words(average)}"]
+    if len(pairs) > 1:
+        mentor, mentee, score = min(pairs, key=lambda p: p[2])
+        lines.append(
+            f"- Weakest pair: {display(mentor)} and {display(mentee)}, {score:.0f}% "
+            f"({fit_words(score)})"
+        )
+    return lines
+
+
 async def expire_requests(ctx: JobContext) -> None:
     """The "mentoring_requests" job: unanswered requests pass to the next choice."""
     for proposal in await ctx.repos.programs.expired_requests(ctx.now):
@@ -473,7 +660,17 @@ async def match_at_deadline(ctx: JobContext) -> None:
     """The "program_matching" job: match each program once its enrolment deadline passed."""
     for program in await ctx.repos.programs.deadline_passed(ctx.now.date()):
         program.matched_at = ctx.now
-        await run_matching(ctx.repos, program, ctx.now)
+        result = await run_matching(ctx.repos, program, ctx.now)
+        # Admins see what the run did, and why anyone was left out, as if they had run it.
+        text = "Matching ran at the enrolment deadline.\n\n" + run_summary(program, result)
+        for admin in await ctx.repos.admins.reachable_of_team(program.team_id):
+            notice = outbox.to_user(
+                outbox.key("deadlinerun", program=program.id, admin=admin.id),
+                admin.id,
+                text=text,
+                team_id=program.team_id,
+            )
+            await outbox.queue(ctx.repos, notice, ctx.now)
 
 
 async def proposal_from_card(turn: Turn) -> MatchProposal | None:

@@ -726,7 +726,12 @@ class FeedbackRepo:
             Mentorship.started_at,
             Mentorship.ended_at,
             Mentorship.end_kind,
-        ).where(Mentorship.program_id == program_id, Mentorship.created_at < end)
+        ).where(
+            Mentorship.program_id == program_id,
+            Mentorship.created_at < end,
+            # A pair of a run an admin undid before anyone confirmed never was a pair.
+            or_(Mentorship.end_kind.is_(None), Mentorship.end_kind != "undone"),
+        )
         return [PairRow(*row) for row in (await self._core(stmt.order_by(Mentorship.id)))]
 
     async def _sessions_of_windows(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Enrolment, MatchProposal, Mentorship, Program
 
 LIVE = ("agreeing", "active")  # mentorships that hold a mentor's seat
+UNDONE = "undone"  # the end kind of a pair whose matching run an admin undid
 OPEN_PROPOSALS = ("suggested", "requested", "proposed")
 
 
@@ -118,7 +119,10 @@ class ProgramRepo:
         """(mentor, mentee) pairs that ended in this program: never proposed again."""
         rows = await self.s.execute(
             select(Mentorship.mentor_id, Mentorship.mentee_id).where(
-                Mentorship.program_id == program_id, Mentorship.status == "ended"
+                Mentorship.program_id == program_id,
+                Mentorship.status == "ended",
+                # An undone run's pairs never met: they may be proposed again.
+                or_(Mentorship.end_kind.is_(None), Mentorship.end_kind != UNDONE),
             )
         )
         return {(a, b) for a, b in rows}
@@ -165,6 +169,13 @@ class ProgramRepo:
         )
         return list(await self.s.scalars(stmt))
 
+    async def rejected(self, program_id: int) -> list[MatchProposal]:
+        """Proposals an admin rejected in the program, oldest first."""
+        stmt = select(MatchProposal).where(
+            MatchProposal.program_id == program_id, MatchProposal.status == "rejected"
+        )
+        return list(await self.s.scalars(stmt.order_by(MatchProposal.id)))
+
     async def expired_requests(self, now: datetime) -> list[MatchProposal]:
         stmt = select(MatchProposal).where(
             MatchProposal.status == "requested", MatchProposal.expires_at <= now
@@ -183,6 +194,28 @@ class ProgramRepo:
         if mentee_id is not None:
             stmt = stmt.where(MatchProposal.mentee_id == mentee_id)
         await self.s.execute(stmt.values(status="closed", decided_at=now))
+
+    async def last_run(self, program_id: int) -> tuple[list[MatchProposal], list[Mentorship]]:
+        """What the program's latest matching run made: its proposals and mentorships."""
+        latest = func.max(MatchProposal.run_at)
+        at = await self.s.scalar(select(latest).where(MatchProposal.program_id == program_id))
+        made = await self.s.scalar(
+            select(func.max(Mentorship.run_at)).where(Mentorship.program_id == program_id)
+        )
+        run_at = max((t for t in (at, made) if t is not None), default=None)
+        if run_at is None:
+            return [], []
+        proposals = await self.s.scalars(
+            select(MatchProposal)
+            .where(MatchProposal.program_id == program_id, MatchProposal.run_at == run_at)
+            .order_by(MatchProposal.id)
+        )
+        pairs = await self.s.scalars(
+            select(Mentorship)
+            .where(Mentorship.program_id == program_id, Mentorship.run_at == run_at)
+            .order_by(Mentorship.id)
+        )
+        return list(proposals), list(pairs)
 
     async def counts(self, program_id: int) -> Counter[str]:
         """Enrolled mentors and mentees, live and ended mentorships, open proposals."""

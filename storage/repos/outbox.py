@@ -148,6 +148,14 @@ class OutboxRepo:
         )
         return bool((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
 
+    async def withdraw_pending(self, key: str) -> bool:
+        """Drop a message still waiting to be sent (nobody will see it); False once it was
+        claimed or sent."""
+        stmt = delete(OutboxMessage).where(
+            OutboxMessage.idempotency_key == key, OutboxMessage.status == "pending"
+        )
+        return bool((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+
     async def claim_due(
         self,
         worker: str,
