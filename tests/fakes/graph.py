@@ -285,7 +285,9 @@ class FakeGraph:
 
     def _schedule(self, path: str, body: Any, organizer: str) -> tuple[int, Any, dict[str, str]]:
         value = []
-        for who in (body or {}).get("schedules") or []:
+        # msgraph-sdk writes this body's names in PascalCase; Graph reads either.
+        fields = {str(k).lower(): v for k, v in (body or {}).items()}
+        for who in fields.get("schedules") or []:
             user = self._user(who)
             items = [
                 {
