@@ -8,7 +8,16 @@ lists are generated from the table, in this order.
 
 from __future__ import annotations
 
-from dialogs import account, coffee, dashboard, feedback, goals, icebreakers, mentoring
+from dialogs import (
+    account,
+    coffee,
+    dashboard,
+    directory,
+    feedback,
+    goals,
+    icebreakers,
+    mentoring,
+)
 from dialogs.core.router import Feature, RouteTable
 
 FEATURES: tuple[Feature, ...] = (
@@ -19,6 +28,7 @@ FEATURES: tuple[Feature, ...] = (
     goals.FEATURE,
     feedback.FEATURE,
     dashboard.FEATURE,
+    directory.FEATURE,
 )
 
 

@@ -27,8 +27,9 @@ async def graph() -> AsyncIterator[FakeGraph]:
 
 @pytest.fixture
 async def client(graph: FakeGraph) -> AsyncIterator[GraphClient]:
-    made = build(GraphSettings(base_url=graph.base_url, requests_per_second=0),
-                 credential=StaticCredential())
+    made = build(
+        GraphSettings(base_url=graph.base_url, requests_per_second=0), credential=StaticCredential()
+    )
     yield made
     await made.close()
 
@@ -64,14 +65,20 @@ async def test_delta_pages_then_changes_only(graph: FakeGraph, client: GraphClie
 
 async def test_mailboxes_batched_twenty_a_request(graph: FakeGraph, client: GraphClient) -> None:
     ids = people(graph, 45)
-    graph.change("u010", zone="Eastern Standard Time", hours=("08:30:00.0000000", "16:00:00.0000000"))
+    graph.change(
+        "u010", zone="Eastern Standard Time", hours=("08:30:00.0000000", "16:00:00.0000000")
+    )
     got = await client.mailboxes(ids)
     assert len(graph.top_level(r"^/\$batch")) == 3
     assert len(got.found) == 45 and not got.failed
     assert got.found["u001"].zone == "Europe/Berlin"
     box = got.found["u010"]
     assert box.zone == "America/New_York" and box.hours is not None
-    assert (box.hours.start, box.hours.end, box.hours.zone) == ("08:30", "16:00", "America/New_York")
+    assert (box.hours.start, box.hours.end, box.hours.zone) == (
+        "08:30",
+        "16:00",
+        "America/New_York",
+    )
     assert box.language == "en-US" and box.hours.days[0] == "monday"
 
 
@@ -89,7 +96,9 @@ async def test_batch_sub_responses_retried_alone(graph: FakeGraph, client: Graph
     assert got.failed["u011"].permission == "MailboxSettings.Read"
 
 
-async def test_top_level_429_and_5xx_retried_by_the_sdk(graph: FakeGraph, client: GraphClient) -> None:
+async def test_top_level_429_and_5xx_retried_by_the_sdk(
+    graph: FakeGraph, client: GraphClient
+) -> None:
     people(graph, 2)
     graph.fail(r"^/users/delta", 429, retry_after=0)
     graph.fail(r"^/users/delta", 503, retry_after=0)
@@ -129,7 +138,9 @@ async def test_chat_install_schedule_events(graph: FakeGraph, client: GraphClien
     draft = EventDraft("Mentoring", start, start.replace(hour=9), ("a@x.test", "b@x.test"))
     event = await client.create_event("u000", draft)
     stored = graph.events[event]
-    assert stored["isOnlineMeeting"] is True and stored["onlineMeetingProvider"] == "teamsForBusiness"
+    assert (
+        stored["isOnlineMeeting"] is True and stored["onlineMeetingProvider"] == "teamsForBusiness"
+    )
     await client.update_event("u000", event, EventDraft("Moved", start, start, ()))
     assert graph.events[event]["subject"] == "Moved"
     await client.delete_event("u000", event)
@@ -148,3 +159,13 @@ def test_import_app_loads_no_graph_sdk() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+async def test_directory_users_batched_with_manager(graph: FakeGraph, client: GraphClient) -> None:
+    ids = people(graph, 25)
+    graph.change("u024", deleted=True)
+    got = await client.directory_users(ids)
+    assert len(graph.top_level(r"^/\$batch")) == 2
+    assert got.found["u003"].manager_aad_id == "u000" and got.found["u003"].department == "d0"
+    assert got.found["u000"].manager_aad_id == ""
+    assert got.failed["u024"].status == 404

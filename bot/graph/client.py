@@ -62,7 +62,8 @@ from settings import GraphSettings
 
 SCOPES = ["https://graph.microsoft.com/.default"]
 RETRY_STATUSES = frozenset({429, 503, 504})
-DELTA_SELECT = "id,department,jobTitle,officeLocation,preferredLanguage,manager"
+USER_SELECT = "id,department,jobTitle,officeLocation,preferredLanguage"
+DELTA_SELECT = USER_SELECT + ",manager"
 ERRORS: dict[str, Any] = {"XXX": ODataError}
 MAX_BATCH_ROUNDS = 6
 
@@ -98,39 +99,63 @@ class GraphClient:
     async def mailbox_settings(self, aad_id: str) -> Mailbox:
         return _mailbox(await self._json(Method.GET, _mailbox_path(aad_id), feature="mailbox"))
 
-    async def mailboxes(self, aad_ids: Sequence[str]) -> Batched:
-        result = Batched()
-        for chunk in [aad_ids[i : i + BATCH_SIZE] for i in range(0, len(aad_ids), BATCH_SIZE)]:
-            await self._mailbox_batch(list(chunk), result)
-        return result
+    async def mailboxes(self, aad_ids: Sequence[str]) -> Batched[Mailbox]:
+        paths = {a: _mailbox_path(a) for a in aad_ids}
+        found, failed = await self._batched(paths, "mailbox")
+        return Batched({a: _mailbox(body) for a, body in found.items()}, failed)
 
-    async def _mailbox_batch(self, ids: list[str], result: Batched) -> None:
-        pending = {str(n): aad_id for n, aad_id in enumerate(ids)}
+    async def directory_users(self, aad_ids: Sequence[str]) -> Batched[DirectoryUser]:
+        """Members the delta rounds did not describe (joined a team later)."""
+        paths = {
+            a: f"/users/{a}?$select={USER_SELECT}&$expand=manager($select=id)" for a in aad_ids
+        }
+        found, failed = await self._batched(paths, "directory")
+        return Batched({a: _listed_user(a, body) for a, body in found.items()}, failed)
+
+    async def _batched(
+        self, paths: dict[str, str], feature: str
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, GraphError]]:
+        found: dict[str, dict[str, Any]] = {}
+        failed: dict[str, GraphError] = {}
+        keys = list(paths)
+        for i in range(0, len(keys), BATCH_SIZE):
+            chunk = {k: paths[k] for k in keys[i : i + BATCH_SIZE]}
+            await self._one_batch(chunk, feature, found, failed)
+        return found, failed
+
+    async def _one_batch(
+        self,
+        paths: dict[str, str],
+        feature: str,
+        found: dict[str, dict[str, Any]],
+        failed: dict[str, GraphError],
+    ) -> None:
+        """One $batch; sub-requests answered 429/503/504 go again, alone, after the
+        longest Retry-After among them."""
+        pending = {str(n): key for n, key in enumerate(paths)}
         for _ in range(MAX_BATCH_ROUNDS):
-            requests = [
-                {"id": k, "method": "GET", "url": _mailbox_path(v)} for k, v in pending.items()
-            ]
+            requests = [{"id": n, "method": "GET", "url": paths[k]} for n, k in pending.items()]
             answer = await self._json(
-                Method.POST, f"{self.base_url}/$batch", {"requests": requests}, feature="mailbox"
+                Method.POST, f"{self.base_url}/$batch", {"requests": requests}, feature=feature
             )
             wait = 0.0
             for item in answer.get("responses") or []:
-                key, status = str(item.get("id")), int(item.get("status") or 0)
-                if key not in pending:
+                n, status = str(item.get("id")), int(item.get("status") or 0)
+                if n not in pending:
                     continue
                 if status in RETRY_STATUSES:
                     wait = max(wait, _retry_after(item.get("headers") or {}))
                     continue
-                aad_id = pending.pop(key)
+                key = pending.pop(n)
                 if 200 <= status < 300:
-                    result.found[aad_id] = _mailbox(item.get("body") or {})
+                    found[key] = item.get("body") or {}
                 else:
-                    result.failed[aad_id] = GraphError(status, _message(item), feature="mailbox")
+                    failed[key] = GraphError(status, _message(item), feature=feature)
             if not pending:
                 return
             await asyncio.sleep(wait)
-        for aad_id in pending.values():
-            result.failed[aad_id] = GraphError(429, "still throttled", feature="mailbox")
+        for key in pending.values():
+            failed[key] = GraphError(429, "still throttled", feature=feature)
 
     async def create_chat(self, member_aad_ids: Sequence[str], topic: str) -> str:
         chat = Chat(
@@ -293,6 +318,18 @@ def _directory_user(value: dict[str, Any]) -> DirectoryUser:
         office=_text(value, "officeLocation"),
         language=_text(value, "preferredLanguage"),
         manager_aad_id=_manager_of(value),
+    )
+
+
+def _listed_user(aad_id: str, value: dict[str, Any]) -> DirectoryUser:
+    manager = value.get("manager")
+    return DirectoryUser(
+        aad_id,
+        department=_text(value, "department") or "",
+        job_title=_text(value, "jobTitle") or "",
+        office=_text(value, "officeLocation") or "",
+        language=_text(value, "preferredLanguage") or "",
+        manager_aad_id=manager.get("id", "") if isinstance(manager, dict) else "",
     )
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
+
+T = TypeVar("T")
 
 # Each feature and the application permission it needs (the narrowest Graph has).
 FEATURES: dict[str, tuple[str, str]] = {
@@ -76,10 +78,10 @@ class Mailbox:
 
 
 @dataclass(frozen=True)
-class Batched:
-    """Mailbox settings of many users: the found ones, and per user the refusal."""
+class Batched(Generic[T]):
+    """What a batch read of many users gave: the found ones, and per user the refusal."""
 
-    found: dict[str, Mailbox] = field(default_factory=dict)
+    found: dict[str, T] = field(default_factory=dict)
     failed: dict[str, GraphError] = field(default_factory=dict)
 
 
@@ -104,7 +106,8 @@ class Graph(Protocol):
     async def users_delta(self, link: str | None) -> DeltaPage: ...
     async def manager(self, aad_id: str) -> str | None: ...
     async def mailbox_settings(self, aad_id: str) -> Mailbox: ...
-    async def mailboxes(self, aad_ids: Sequence[str]) -> Batched: ...
+    async def mailboxes(self, aad_ids: Sequence[str]) -> Batched[Mailbox]: ...
+    async def directory_users(self, aad_ids: Sequence[str]) -> Batched[DirectoryUser]: ...
     async def create_chat(self, member_aad_ids: Sequence[str], topic: str) -> str: ...
     async def install_app_in_chat(self, chat_id: str, teams_app_id: str) -> None: ...
     async def get_schedule(

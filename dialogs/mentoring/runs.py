@@ -10,6 +10,7 @@ program's mode and writes proposals, mentorships and messages in the caller's un
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import ModuleType
@@ -60,6 +61,8 @@ class Pool:
     # (mentor, mentee) pairs never proposed again: ended before, declined, let run out,
     # or rejected by an admin.
     ended: set[tuple[int, int]]
+    # Each person's manager from the directory (user ids): never matched with them.
+    managers: dict[int, int] = field(default_factory=dict)
 
 
 async def read_pool(repos: Repos, program: Program) -> Pool:
@@ -82,13 +85,33 @@ async def read_pool(repos: Repos, program: Program) -> Pool:
         elif user.id not in busy:
             mentees.append((user, e))
     profiles = await repos.profiles.of_users(users)
+    managers = await managers_of(repos, users.values())
     ruled_out = await repos.programs.ended_pairs(program.id)
     ruled_out |= await repos.programs.refused_pairs(program.id)
-    return Pool(program, mentors, mentees, profiles, ruled_out)
+    return Pool(program, mentors, mentees, profiles, ruled_out, managers)
+
+
+async def managers_of(repos: Repos, users: Iterable[User]) -> dict[int, int]:
+    """Each person's manager (user ids) as the directory says, where both are known."""
+    people = list(users)
+    entries = await repos.directory.entries(u.id for u in people)
+    tenants = {u.id: u.tenant_id for u in people}
+    found: dict[int, int] = {}
+    for tenant in {tenants[e.user_id] for e in entries.values()}:
+        chosen = [e for e in entries.values() if tenants[e.user_id] == tenant and e.manager_aad_id]
+        bosses = await repos.directory.users_by_aad(tenant, (e.manager_aad_id for e in chosen))
+        found |= {
+            e.user_id: bosses[e.manager_aad_id].id for e in chosen if e.manager_aad_id in bosses
+        }
+    return found
 
 
 def person(
-    user: User, enrolment: Enrolment, profile: Profile | None, seats: int
+    user: User,
+    enrolment: Enrolment,
+    profile: Profile | None,
+    seats: int,
+    manager: int | None = None,
 ) -> criteria.Person:
     p = profile
     return criteria.Person(
@@ -105,6 +128,7 @@ def person(
         meeting_format=p.meeting_format if p else "any",
         seniority=enrolment.experience_years,
         capacity=seats,
+        manager_id=str(manager) if manager is not None else None,
     )
 
 
@@ -138,8 +162,13 @@ async def _run(
         await _suggest(repos, pool, now, result)
         return
     weights = weights_of(program)
-    mentors = [person(u, e, pool.profiles.get(u.id), s) for u, e, s in pool.mentors]
-    people = [person(u, e, pool.profiles.get(u.id), 0) for u, e in pool.mentees]
+    mentors = [
+        person(u, e, pool.profiles.get(u.id), s, pool.managers.get(u.id))
+        for u, e, s in pool.mentors
+    ]
+    people = [
+        person(u, e, pool.profiles.get(u.id), 0, pool.managers.get(u.id)) for u, e in pool.mentees
+    ]
     algo = _algorithm()
     units = _allowed_units(pool, mentors, people, weights, now)
     assignment = algo.assign(units, [p.capacity for p in mentors]) if units.size else None
@@ -201,8 +230,13 @@ def _scores(
 async def _suggest(repos: Repos, pool: Pool, now: datetime, result: RunResult) -> None:
     """Mode "choose": each mentee gets their best mentors (up to 5) to request one."""
     program = pool.program
-    mentors = [person(u, e, pool.profiles.get(u.id), s) for u, e, s in pool.mentors]
-    people = [person(u, e, pool.profiles.get(u.id), 0) for u, e in pool.mentees]
+    mentors = [
+        person(u, e, pool.profiles.get(u.id), s, pool.managers.get(u.id))
+        for u, e, s in pool.mentors
+    ]
+    people = [
+        person(u, e, pool.profiles.get(u.id), 0, pool.managers.get(u.id)) for u, e in pool.mentees
+    ]
     weights = weights_of(program)
     units = _scores(mentors, people, weights, now)
     unmatched = []

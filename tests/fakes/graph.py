@@ -219,6 +219,7 @@ class FakeGraph:
         return [
             (r"/users/delta", "GET", self._delta),
             (r"/users/([^/]+)/manager", "GET", self._manager),
+            (r"/users/([^/]+)", "GET", self._get_user),
             (r"/users/([^/]+)/mailboxSettings", "GET", self._mailbox),
             (r"/users/([^/]+)/calendar/getSchedule", "POST", self._schedule),
             (r"/users/([^/]+)/events", "POST", self._create_event),
@@ -268,6 +269,15 @@ class FakeGraph:
         if user.deleted:
             return {"id": aad_id, "@removed": {"reason": "changed"}}
         return user.json()
+
+    def _get_user(self, path: str, body: Any, aad_id: str) -> tuple[int, Any, dict[str, str]]:
+        user = self._user(aad_id)
+        if user is None:
+            return 404, _error("Request_ResourceNotFound", "no such user"), {}
+        answer = {k: v for k, v in user.json().items() if k != "manager@delta"}
+        if "$expand=manager" in unquote(path) and user.manager:
+            answer["manager"] = {"@odata.type": "#microsoft.graph.user", "id": user.manager}
+        return 200, answer, {}
 
     def _manager(self, path: str, body: Any, aad_id: str) -> tuple[int, Any, dict[str, str]]:
         user = self._user(aad_id)
