@@ -45,6 +45,7 @@ DELIVERY_KEY: web.AppKey[DeliveryWorker] = web.AppKey("delivery", DeliveryWorker
 ROSTER_KEY: web.AppKey[RosterImporter] = web.AppKey("roster", RosterImporter)
 METRICS_KEY: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
 HEALTH_KEY: web.AppKey[Health] = web.AppKey("health", Health)
+DIRECTORY_KEY: web.AppKey[object] = web.AppKey("directory", object)
 
 
 def create_app(
@@ -107,6 +108,7 @@ def create_app(
     MetricsRoute(metrics, db, settings).install(app)
     app[DB_KEY], app[DELIVERY_KEY], app[ROSTER_KEY] = db, delivery, roster
     app[METRICS_KEY], app[HEALTH_KEY] = metrics, health
+    app[DIRECTORY_KEY] = directory
     scheduler = app[SCHEDULER_KEY] = Scheduler(
         db,
         clock,

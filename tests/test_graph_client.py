@@ -169,3 +169,29 @@ async def test_directory_users_batched_with_manager(graph: FakeGraph, client: Gr
     assert got.found["u003"].manager_aad_id == "u000" and got.found["u003"].department == "d0"
     assert got.found["u000"].manager_aad_id == ""
     assert got.failed["u024"].status == 404
+
+
+def test_graph_settings_default_to_the_bots_registration() -> None:
+    from settings import Settings, SettingsError
+
+    base = {"MicrosoftAppId": "app-1", "MicrosoftAppPassword": "pw", "MicrosoftAppTenantId": "t-1"}
+    assert not Settings.from_env(base).graph.enabled
+    g = Settings.from_env(base | {"GRAPH_CREDENTIAL": "secret"}).graph
+    assert (g.enabled, g.client_id, g.tenant_id, g.secret) == (True, "app-1", "t-1", "pw")
+    with pytest.raises(SettingsError, match="GRAPH_CERTIFICATE_PATH"):
+        Settings.from_env(base | {"GRAPH_CREDENTIAL": "certificate"})
+    with pytest.raises(SettingsError, match="GRAPH_CREDENTIAL must be one of"):
+        Settings.from_env(base | {"GRAPH_CREDENTIAL": "password"})
+    with pytest.raises(SettingsError, match="GRAPH_TENANT_ID"):
+        Settings.from_env({"GRAPH_CREDENTIAL": "managed_identity"})
+
+
+def test_credentials_by_kind() -> None:
+    from azure.identity.aio import ClientSecretCredential, ManagedIdentityCredential
+
+    from bot.graph.client import make_credential
+
+    secret = GraphSettings(credential="secret", client_id="c", tenant_id="t", secret="s")
+    assert isinstance(make_credential(secret), ClientSecretCredential)
+    managed = GraphSettings(credential="managed_identity", tenant_id="t")
+    assert isinstance(make_credential(managed), ManagedIdentityCredential)
