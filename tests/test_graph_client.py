@@ -195,3 +195,14 @@ def test_credentials_by_kind() -> None:
     assert isinstance(make_credential(secret), ClientSecretCredential)
     managed = GraphSettings(credential="managed_identity", tenant_id="t")
     assert isinstance(make_credential(managed), ManagedIdentityCredential)
+
+
+async def test_throttled_sub_requests_of_many_batches_go_again_together(
+    graph: FakeGraph, client: GraphClient
+) -> None:
+    ids = people(graph, 45)
+    for n in (3, 30, 44):
+        graph.fail(rf"/users/u{n:03}/mailboxSettings", 429, retry_after=0)
+    got = await client.mailboxes(ids)
+    assert [len(b.body["requests"]) for b in graph.top_level(r"^/\$batch")] == [20, 20, 5, 3]
+    assert len(got.found) == 45

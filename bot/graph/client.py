@@ -115,47 +115,54 @@ class GraphClient:
     async def _batched(
         self, paths: dict[str, str], feature: str
     ) -> tuple[dict[str, dict[str, Any]], dict[str, GraphError]]:
+        """Every path, 20 a $batch. Sub-requests answered 429/503/504 are collected and
+        sent again together (only they) after the longest Retry-After among them."""
         found: dict[str, dict[str, Any]] = {}
         failed: dict[str, GraphError] = {}
-        keys = list(paths)
-        for i in range(0, len(keys), BATCH_SIZE):
-            chunk = {k: paths[k] for k in keys[i : i + BATCH_SIZE]}
-            await self._one_batch(chunk, feature, found, failed)
+        pending = list(paths)
+        for _ in range(MAX_BATCH_ROUNDS):
+            again: list[str] = []
+            wait = 0.0
+            for i in range(0, len(pending), BATCH_SIZE):
+                chunk = pending[i : i + BATCH_SIZE]
+                throttled, delay = await self._one_batch(chunk, paths, feature, found, failed)
+                again += throttled
+                wait = max(wait, delay)
+            if not again:
+                return found, failed
+            pending = again
+            await asyncio.sleep(wait)
+        for key in pending:
+            failed[key] = GraphError(429, "still throttled", feature=feature)
         return found, failed
 
     async def _one_batch(
         self,
+        keys: list[str],
         paths: dict[str, str],
         feature: str,
         found: dict[str, dict[str, Any]],
         failed: dict[str, GraphError],
-    ) -> None:
-        """One $batch; sub-requests answered 429/503/504 go again, alone, after the
-        longest Retry-After among them."""
-        pending = {str(n): key for n, key in enumerate(paths)}
-        for _ in range(MAX_BATCH_ROUNDS):
-            requests = [{"id": n, "method": "GET", "url": paths[k]} for n, k in pending.items()]
-            answer = await self._json(
-                Method.POST, f"{self.base_url}/$batch", {"requests": requests}, feature=feature
-            )
-            wait = 0.0
-            for item in answer.get("responses") or []:
-                n, status = str(item.get("id")), int(item.get("status") or 0)
-                if n not in pending:
-                    continue
-                if status in RETRY_STATUSES:
-                    wait = max(wait, _retry_after(item.get("headers") or {}))
-                    continue
-                key = pending.pop(n)
-                if 200 <= status < 300:
-                    found[key] = item.get("body") or {}
-                else:
-                    failed[key] = GraphError(status, _message(item), feature=feature)
-            if not pending:
-                return
-            await asyncio.sleep(wait)
-        for key in pending.values():
-            failed[key] = GraphError(429, "still throttled", feature=feature)
+    ) -> tuple[list[str], float]:
+        """One $batch; returns the keys to ask again and how long to wait first."""
+        asked = {str(n): key for n, key in enumerate(keys)}
+        requests = [{"id": n, "method": "GET", "url": paths[k]} for n, k in asked.items()]
+        answer = await self._json(
+            Method.POST, f"{self.base_url}/$batch", {"requests": requests}, feature=feature
+        )
+        again, wait = [], 0.0
+        for item in answer.get("responses") or []:
+            key, status = asked.pop(str(item.get("id")), None), int(item.get("status") or 0)
+            if key is None:
+                continue
+            if status in RETRY_STATUSES:
+                again.append(key)
+                wait = max(wait, _retry_after(item.get("headers") or {}))
+            elif 200 <= status < 300:
+                found[key] = item.get("body") or {}
+            else:
+                failed[key] = GraphError(status, _message(item), feature=feature)
+        return again + list(asked.values()), wait  # unanswered ones too
 
     async def create_chat(self, member_aad_ids: Sequence[str], topic: str) -> str:
         chat = Chat(
