@@ -190,6 +190,17 @@ async def test_a_delta_round_picks_up_changes_and_corrections_stay(gbot, graph, 
     assert shown["Department"] == "Research (from the directory)"
     assert shown["Time zone"] == "Asia/Tokyo"  # her correction, not the directory's
 
+    # Someone who leaves the team is not kept in the directory entries.
+    gone = TeamsUser("m00009", "Member 9")
+    await gbot.send(teams.members_removed(gbot.service_url, BIG, gone))
+    await _sync_again(gbot)
+    async with gbot.db.unit() as repos:
+        left = await repos.session.scalar(
+            select(DirectoryEntry).where(DirectoryEntry.aad_object_id == "aad-m00009")
+        )
+        count = await repos.session.scalar(select(func.count()).select_from(DirectoryEntry))
+    assert left is None and count == 29
+
 
 async def _sync_again(bot: Any) -> None:
     from app import DIRECTORY_KEY

@@ -93,6 +93,7 @@ class DirectorySync:
 
     async def sync_tenant(self, tenant: str) -> None:
         async with self.db.unit() as repos:
+            await repos.directory.forget_departed(tenant)  # left every team: not kept
             state = await repos.directory.sync(tenant)
             link, last = state.delta_link, state.synced_at
         if link is None or due(last, self.clock(), self.every):

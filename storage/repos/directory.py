@@ -83,6 +83,14 @@ class DirectoryRepo:
         )
         return list(await self.s.scalars(stmt))
 
+    async def forget_departed(self, tenant_id: str) -> int:
+        """Entries of people who are no longer an active member of any team: deleted."""
+        stmt = delete(DirectoryEntry).where(
+            DirectoryEntry.tenant_id == tenant_id,
+            ~exists().where(Membership.user_id == DirectoryEntry.user_id, Membership.active),
+        )
+        return int((await self.s.execute(stmt)).rowcount or 0)  # type: ignore[attr-defined]
+
     async def erase(self, user_id: int) -> None:
         await self.s.execute(delete(DirectoryEntry).where(DirectoryEntry.user_id == user_id))
 
