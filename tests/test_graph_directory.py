@@ -338,3 +338,27 @@ async def test_graph_status_is_for_admins(gbot, graph):
     await gbot.send(teams.bot_installed_in_team(gbot.service_url, ANA, BIG))
     replies = await gbot.send(teams.channel_message(gbot.service_url, bea, BIG, "/graph status"))
     assert replies and "Microsoft Graph in" not in "\n".join(replies)
+
+
+async def test_throttling_5xx_and_deleted_users_lose_nothing(gbot, graph):
+    members = roster(60)
+    directory(graph, members)
+    graph.change("aad-m00007", deleted=True)  # listed by Teams, gone from the directory
+    graph.fail(r"^/users/delta", 503, retry_after=0)
+    graph.fail(r"^/\$batch", 429, retry_after=0)
+    graph.fail(r"/users/aad-m00011/mailboxSettings$", 429, times=2, retry_after=0)
+    graph.fail(r"/users/aad-m00012/mailboxSettings$", 503, retry_after=0)
+    gbot.connector.set_roster(BIG.id, members, BIG.name)
+    await gbot.send(teams.bot_installed_in_team(gbot.service_url, ANA, BIG))
+    await synced(gbot, 59)
+    async with gbot.db.unit() as repos:
+        entries = list(await repos.session.scalars(select(DirectoryEntry)))
+    assert len(entries) == 60
+    removed = [e for e in entries if e.removed_at is not None]
+    assert [e.aad_object_id for e in removed] == ["aad-m00007"]
+    live = [e for e in entries if e.removed_at is None]
+    assert all(e.mailbox_at is not None and e.timezone for e in live)
+    m11 = await entry_of(gbot, "aad-m00011")
+    assert m11.department == "Dept 5" and m11.work_start == "09:00"  # roster place 12
+    statuses = [c.status for c in graph.sub_requests(r"aad-m00011/mailboxSettings$")]
+    assert statuses == [429, 429, 200]
