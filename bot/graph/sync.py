@@ -96,10 +96,21 @@ class DirectorySync:
             await repos.directory.forget_departed(tenant)  # left every team: not kept
             state = await repos.directory.sync(tenant)
             link, last = state.delta_link, state.synced_at
-        if link is None or due(last, self.clock(), self.every):
+            features = await repos.directory.features(tenant)
+        now = self.clock()
+        # A feature refused for a missing permission is asked again once per sync
+        # interval, not at every pass (that would be every member, every minute).
+        waiting = {
+            name
+            for name, row in features.items()
+            if row.state == "missing" and not due(row.checked_at, now, self.every)
+        }
+        if link is None or due(last, now, self.every):
             await self.delta_round(tenant, link)
-        await self.describe_newcomers(tenant)
-        await self.read_mailboxes(tenant)
+        if "directory" not in waiting:
+            await self.describe_newcomers(tenant)
+        if "mailbox" not in waiting:
+            await self.read_mailboxes(tenant)
         self.on_done()
 
     async def delta_round(self, tenant: str, link: str | None) -> Round | None:
