@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -19,6 +19,7 @@ from bot import logs
 from bot.adapter import build_adapter
 from bot.delivery import DeliveryWorker
 from bot.exports import ExportRoutes
+from bot.graph.sync import DirectorySync
 from bot.handler import MentorBot, on_turn_error
 from bot.health import Health
 from bot.metrics import Metrics, MetricsRoute
@@ -26,6 +27,7 @@ from bot.roster_import import RosterImporter
 from bot.tab.routes import TabRoutes
 from bot.web import Routes
 from dialogs.core import errors
+from dialogs.core.graph import Graph
 from dialogs.core.router import Env
 from dialogs.core.types import Clock, system_clock
 from dialogs.jobs import JOBS
@@ -41,11 +43,17 @@ DELIVERY_KEY: web.AppKey[DeliveryWorker] = web.AppKey("delivery", DeliveryWorker
 ROSTER_KEY: web.AppKey[RosterImporter] = web.AppKey("roster", RosterImporter)
 METRICS_KEY: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
 HEALTH_KEY: web.AppKey[Health] = web.AppKey("health", Health)
+DIRECTORY_KEY: web.AppKey[object] = web.AppKey("directory", object)
 
 
 def create_app(
-    settings: Settings, *, clock: Clock = system_clock, jobs: tuple[Job, ...] = JOBS
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    jobs: tuple[Job, ...] = JOBS,
+    graph: Graph | None = None,
 ) -> web.Application:
+    """`graph` replaces the Graph client that GRAPH_CREDENTIAL would build (tests)."""
     app = web.Application(client_max_size=1024 * 1024)
     db = Database(settings.database_url, wait_seconds=settings.turn_deadline_seconds)
     adapter = build_adapter(settings)
@@ -57,6 +65,7 @@ def create_app(
         retention_days=settings.retention_days,
         public_url=settings.base_url,
         tab_sso=bool(settings.app_id),
+        graph=graph is not None or settings.graph.enabled,
     )
     metrics = Metrics()
     delivery = DeliveryWorker(
@@ -69,9 +78,10 @@ def create_app(
         lease_seconds=settings.delivery.lease_seconds,
         poll_seconds=settings.delivery.poll_seconds,
         backoff_seconds=settings.delivery.backoff_seconds,
-        on_done=delivery.wake,
+        on_done=lambda: _wake_all(delivery.wake, directory.wake),
         on_page=lambda outcome: metrics.roster_pages.labels(outcome).inc(),
     )
+    directory = _directory_sync(settings, db, clock, graph, delivery.wake)
     bot = MentorBot(
         db,
         env,
@@ -82,7 +92,11 @@ def create_app(
     )
     health = Health(
         db,
-        {"delivery worker": lambda: delivery.alive, "roster importer": lambda: roster.alive},
+        {
+            "delivery worker": lambda: delivery.alive,
+            "roster importer": lambda: roster.alive,
+            **({"directory sync": lambda: directory.alive} if directory.enabled else {}),
+        },
         instance=delivery.worker_id,
     )
     Routes(adapter, bot, metrics).install(app)
@@ -92,6 +106,7 @@ def create_app(
     MetricsRoute(metrics, db, settings).install(app)
     app[DB_KEY], app[DELIVERY_KEY], app[ROSTER_KEY] = db, delivery, roster
     app[METRICS_KEY], app[HEALTH_KEY] = metrics, health
+    app[DIRECTORY_KEY] = directory
     scheduler = app[SCHEDULER_KEY] = Scheduler(
         db,
         clock,
@@ -108,11 +123,13 @@ def create_app(
         adapter.bot_framework_authentication.start()  # signing keys, fetched off the loop
         delivery.start()
         roster.start()
+        directory.start()
         scheduler.start()
         yield
         # Turns under way have finished (aiohttp waits for them before cleanup).
         await scheduler.stop()
         await roster.stop()
+        await directory.stop()
         await delivery.stop(grace=settings.shutdown_grace_seconds)
         await adapter.bot_framework_authentication.close()
         await db.dispose()
@@ -123,6 +140,33 @@ def create_app(
     app.on_shutdown.append(draining)
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+def _wake_all(*wakes: Callable[[], None]) -> None:
+    for wake in wakes:
+        wake()
+
+
+class _NoSync:
+    """Graph is not configured: nothing to sync (and msgraph is never imported)."""
+
+    enabled, alive = False, False
+
+    def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    def wake(self) -> None: ...
+
+
+def _directory_sync(
+    settings: Settings, db: Database, clock: Clock, graph: Graph | None, on_done: Callable[[], None]
+) -> DirectorySync | _NoSync:
+    if graph is None and not settings.graph.enabled:
+        return _NoSync()
+    if graph is None:
+        from bot.graph.client import build  # msgraph-sdk loads here, only with Graph on
+
+        graph = build(settings.graph)
+    return DirectorySync(db, graph, clock, sync_hours=settings.graph.sync_hours, on_done=on_done)
 
 
 async def migrate_logged(db: Database) -> None:

@@ -56,6 +56,29 @@ class DeliverySettings:
         return max(seconds for _, seconds in self.conversation_limits)
 
 
+GRAPH_CREDENTIALS = ("off", "secret", "certificate", "managed_identity")
+GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"
+
+
+@dataclass(frozen=True)
+class GraphSettings:
+    """Microsoft Graph: off unless GRAPH_CREDENTIAL names how the app signs in."""
+
+    credential: str = "off"  # secret | certificate | managed_identity
+    # The bot's own app registration by default (MicrosoftAppId / TenantId / Password).
+    client_id: str = ""
+    tenant_id: str = ""
+    secret: str = field(default="", repr=False)
+    certificate_path: str = ""  # PEM with the private key (credential=certificate)
+    base_url: str = GRAPH_BASE_URL  # sovereign clouds and tests change it
+    requests_per_second: float = 20.0  # pacing of this replica's Graph requests
+    sync_hours: float = 24.0  # how often the directory's changes are read (delta)
+
+    @property
+    def enabled(self) -> bool:
+        return self.credential != "off"
+
+
 @dataclass(frozen=True)
 class Settings:
     app_id: str = ""
@@ -98,6 +121,7 @@ class Settings:
     # empty: the built-in text.
     privacy_text: str = ""
     terms_text: str = ""
+    graph: GraphSettings = field(default_factory=lambda: GraphSettings())
 
     @property
     def auth_enabled(self) -> bool:
@@ -141,6 +165,7 @@ class Settings:
             or ENTRA_METADATA_URL,
             privacy_text=env.get("PRIVACY_TEXT", "").strip(),
             terms_text=env.get("TERMS_TEXT", "").strip(),
+            graph=_graph(env),
         )._checked()
 
     def _checked(self) -> Settings:
@@ -157,7 +182,24 @@ class Settings:
             raise SettingsError(
                 f"MicrosoftAppTenantId must be set when MicrosoftAppType is {self.app_type}"
             )
+        self._check_graph()
         return self
+
+    def _check_graph(self) -> None:
+        g = self.graph
+        if g.enabled and (
+            not g.tenant_id or (g.credential != "managed_identity" and not g.client_id)
+        ):
+            raise SettingsError(
+                "GRAPH_CREDENTIAL needs GRAPH_TENANT_ID and GRAPH_CLIENT_ID (or "
+                "MicrosoftAppTenantId and MicrosoftAppId)"
+            )
+        if g.credential == "secret" and not g.secret:
+            raise SettingsError(
+                "GRAPH_CREDENTIAL=secret needs GRAPH_CLIENT_SECRET (or MicrosoftAppPassword)"
+            )
+        if g.credential == "certificate" and not g.certificate_path:
+            raise SettingsError("GRAPH_CREDENTIAL=certificate needs GRAPH_CERTIFICATE_PATH")
 
     @property
     def tab_tenants(self) -> frozenset[str]:
@@ -265,6 +307,23 @@ def _delivery(env: Mapping[str, str]) -> DeliverySettings:
         tenant_lease_seconds=_positive_float(
             env, "DELIVERY_TENANT_LEASE_SECONDS", d.tenant_lease_seconds
         ),
+    )
+
+
+def _graph(env: Mapping[str, str]) -> GraphSettings:
+    g = GraphSettings()
+    base = env.get("GRAPH_BASE_URL", "").strip().rstrip("/") or g.base_url
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", base):
+        raise SettingsError(f"GRAPH_BASE_URL must be an http(s) URL (got {base!r})")
+    return GraphSettings(
+        credential=_choice(env, "GRAPH_CREDENTIAL", GRAPH_CREDENTIALS, "off"),
+        client_id=(env.get("GRAPH_CLIENT_ID") or env.get("MicrosoftAppId") or "").strip(),
+        tenant_id=(env.get("GRAPH_TENANT_ID") or env.get("MicrosoftAppTenantId") or "").strip(),
+        secret=env.get("GRAPH_CLIENT_SECRET") or env.get("MicrosoftAppPassword") or "",
+        certificate_path=env.get("GRAPH_CERTIFICATE_PATH", "").strip(),
+        base_url=base,
+        requests_per_second=_positive_float(env, "GRAPH_REQUESTS_PER_SECOND", 20.0),
+        sync_hours=_positive_float(env, "GRAPH_SYNC_HOURS", 24.0),
     )
 
 

@@ -8,7 +8,7 @@ lists are generated from the table, in this order.
 
 from __future__ import annotations
 
-from dialogs import account, dashboard, feedback, goals, icebreakers, mentoring
+from dialogs import account, dashboard, directory, feedback, goals, icebreakers, mentoring
 from dialogs.coffee import feature as coffee
 from dialogs.core.router import Feature, RouteTable
 
@@ -20,6 +20,7 @@ FEATURES: tuple[Feature, ...] = (
     goals.FEATURE,
     feedback.FEATURE,
     dashboard.FEATURE,
+    directory.FEATURE,
 )
 
 

@@ -885,3 +885,62 @@ class Concern(Base):
     created_at: Mapped[datetime] = mapped_column()
     handled_at: Mapped[datetime | None] = mapped_column()
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class DirectoryEntry(Base):
+    """What Microsoft Graph says about a person (the directory and their mailbox).
+
+    Department, job title, office and manager stay as the directory says; time zone and
+    language are the person's to correct (`*_by_person`), after which the directory's
+    value no longer replaces theirs.
+    """
+
+    __tablename__ = "directory_entries"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    tenant_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    aad_object_id: Mapped[str] = mapped_column(String(64), index=True)
+    department: Mapped[str] = mapped_column(String(200), default="")
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    office: Mapped[str] = mapped_column(String(200), default="")
+    language: Mapped[str] = mapped_column(String(20), default="")
+    manager_aad_id: Mapped[str] = mapped_column(String(64), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="")  # IANA
+    work_days: Mapped[list[str]] = mapped_column(default=list)
+    work_start: Mapped[str] = mapped_column(String(5), default="")  # "09:00" in work_zone
+    work_end: Mapped[str] = mapped_column(String(5), default="")
+    work_zone: Mapped[str] = mapped_column(String(64), default="")
+    zone_by_person: Mapped[bool] = mapped_column(Boolean, default=False)
+    language_by_person: Mapped[bool] = mapped_column(Boolean, default=False)
+    directory_at: Mapped[datetime | None] = mapped_column()
+    mailbox_at: Mapped[datetime | None] = mapped_column()
+    # The directory no longer lists them (deleted user): kept out of matching hints.
+    removed_at: Mapped[datetime | None] = mapped_column()
+
+
+class GraphSync(Base):
+    """A tenant's directory sync: the delta link to ask next, and when."""
+
+    __tablename__ = "graph_syncs"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    delta_link: Mapped[str | None] = mapped_column(Text)
+    rounds: Mapped[int] = mapped_column(Integer, default=0)
+    synced_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class GraphFeature(Base):
+    """Whether a Graph feature works in a tenant, as its last call said; `missing_since`
+    is set while its permission is missing (admins are told once per such stretch)."""
+
+    __tablename__ = "graph_features"
+    __table_args__ = (UniqueConstraint("tenant_id", "feature"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    feature: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(20))  # working | missing | failing
+    detail: Mapped[str] = mapped_column(Text, default="")
+    checked_at: Mapped[datetime] = mapped_column()
+    missing_since: Mapped[datetime | None] = mapped_column()

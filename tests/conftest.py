@@ -275,12 +275,13 @@ class start_bot:
         connector: FakeConnector,
         clock: Clock,
         jobs: tuple[Job, ...] = (),
+        graph: Any = None,
     ) -> None:
         self.settings, self.connector, self.clock = settings, connector, clock
-        self.jobs = jobs
+        self.jobs, self.graph = jobs, graph
 
     async def __aenter__(self) -> BotUnderTest:
-        app = create_app(self.settings, clock=self.clock, jobs=self.jobs)
+        app = create_app(self.settings, clock=self.clock, jobs=self.jobs, graph=self.graph)
         self.server = TestServer(app, host="127.0.0.1", port=0)
         await self.server.start_server()
         self.session = ClientSession(timeout=ClientTimeout(total=30))

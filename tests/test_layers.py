@@ -8,6 +8,8 @@
   public face (PUBLIC below: the dashboard reads feedback's metrics, report, exports, lookup).
 - Nothing hides a cycle behind a module-level __getattr__ or a TYPE_CHECKING import.
 - numpy, scipy and highspy load only when matching runs: `import app` does not load them.
+- msgraph-sdk, kiota and azure-identity are imported only by bot/graph/client.py, which
+  app.py loads only when Graph is configured (tests/test_graph_client.py checks `import app`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ FEATURES = sorted(
 # docs/architecture.md). Empty: features share only through core and repositories.
 PUBLIC: dict[str, set[str]] = {"feedback": {"metrics", "report", "exports", "lookup"}}
 HEAVY = ("numpy", "scipy", "highspy")
+GRAPH_SDK = ("msgraph", "msgraph_core", "kiota_abstractions", "kiota_http", "azure.identity")
+GRAPH_SDK += ("kiota_authentication_azure", "azure.core")
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -140,6 +144,18 @@ def test_starting_the_app_loads_no_heavy_library(module):
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert loaded.stdout.strip() == ""
+
+
+def test_only_the_graph_client_imports_the_graph_sdk():
+    allowed = {ROOT / "bot" / "graph" / "client.py"}
+    offenders = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in python_files("app.py", "bot", "dialogs", "scheduler", "storage")
+        if path not in allowed
+        for name in imported_modules(path)
+        if name.startswith(GRAPH_SDK)
+    ]
+    assert offenders == []
 
 
 def test_the_checks_themselves_catch_offenders(tmp_path):

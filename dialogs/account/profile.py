@@ -12,7 +12,7 @@ from dialogs.core import forms
 from dialogs.core.cards import Cards
 from dialogs.core.profiles import DEFAULT_SHARED, SHAREABLE, shared_fields
 from dialogs.core.router import Turn
-from storage.models import Profile
+from storage.models import DirectoryEntry, Profile
 
 CARDS = Cards("dialogs.account")
 SAVE_ACTION = "profile_save"
@@ -44,6 +44,8 @@ MAX_ITEMS, MAX_ITEM_LEN = 15, 60
 MAX_GOALS_LEN, MAX_SHORT_LEN = 1000, 100
 MEETINGS_RANGE, MENTEES_RANGE = (1, 8), (1, 5)
 DEFAULT_TIMEZONE = "UTC"
+FROM_DIRECTORY = " (from the directory)"
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @dataclass(frozen=True)
@@ -113,10 +115,19 @@ def _timezone(value: Any) -> str:
     )
 
 
-def form_card(profile: Profile | None, timezone_hint: str | None, title: str) -> dict[str, Any]:
-    """The onboarding / edit form, prefilled from the profile when there is one."""
+def form_card(
+    profile: Profile | None,
+    timezone_hint: str | None,
+    title: str,
+    entry: DirectoryEntry | None = None,
+) -> dict[str, Any]:
+    """The onboarding / edit form, prefilled from the profile when there is one, else
+    from the directory (Microsoft Graph) when it described the person."""
     p = profile
     default_tz = timezone_hint if timezone_hint in known_timezones() else DEFAULT_TIMEZONE
+    if entry is not None and entry.timezone in known_timezones():
+        default_tz = entry.timezone
+    directory_language = entry.language if entry is not None else ""
     return CARDS.render(
         "profile_form",
         title=title,
@@ -126,10 +137,11 @@ def form_card(profile: Profile | None, timezone_hint: str | None, title: str) ->
         skills_want=", ".join(p.skills_want) if p else "",
         goals=p.goals if p else "",
         interests=", ".join(p.interests) if p else "",
-        department=p.department if p else "",
+        department=(entry.department if entry and entry.department else "")
+        or (p.department if p else ""),
         location=p.location if p else "",
         timezone=p.timezone if p else default_tz,
-        languages=", ".join(p.languages) if p else "",
+        languages=", ".join(p.languages) if p else directory_language,
         meeting_format=p.meeting_format if p else "any",
         format_choices=_choices(FORMATS),
         meetings_per_month=p.meetings_per_month if p else 2,
@@ -144,14 +156,67 @@ def form_card(profile: Profile | None, timezone_hint: str | None, title: str) ->
     )
 
 
-def view_card(profile: Profile, timezone_hint: str | None) -> dict[str, Any]:
+def view_card(
+    profile: Profile,
+    timezone_hint: str | None,
+    entry: DirectoryEntry | None = None,
+    manager: str | None = None,
+) -> dict[str, Any]:
+    """The profile; a field the directory filled says so (Microsoft Graph)."""
     facts = [
-        {"title": LABELS[name], "value": shown(profile, name)}
+        {"title": LABELS[name], "value": shown(profile, name) + _source(profile, name, entry)}
         for name in LABELS
         if name != "max_mentees" or profile.role in ("mentor", "both")
     ]
-    form = form_card(profile, timezone_hint, "Edit your profile")
+    if entry is not None and entry.removed_at is None:
+        facts += directory_facts(entry, manager)
+    form = form_card(profile, timezone_hint, "Edit your profile", entry)
     return CARDS.render("profile_view", facts=facts, form=form)
+
+
+def _source(profile: Profile, name: str, entry: DirectoryEntry | None) -> str:
+    if entry is None or entry.removed_at is not None:
+        return ""
+    if name == "department" and entry.department and profile.department == entry.department[:100]:
+        return FROM_DIRECTORY
+    if name == "timezone" and entry.timezone == profile.timezone and not entry.zone_by_person:
+        return FROM_DIRECTORY
+    if name == "languages" and entry.language and profile.languages == [entry.language]:
+        return FROM_DIRECTORY
+    return ""
+
+
+def directory_facts(entry: DirectoryEntry, manager: str | None) -> list[dict[str, str]]:
+    facts = [
+        ("Job title", entry.job_title),
+        ("Office", entry.office),
+        ("Manager", manager or ("in the directory" if entry.manager_aad_id else "")),
+        ("Working hours", working_hours(entry)),
+    ]
+    return [{"title": t, "value": v + FROM_DIRECTORY} for t, v in facts if v]
+
+
+def working_hours(entry: DirectoryEntry) -> str:
+    if not entry.work_start or not entry.work_end:
+        return ""
+    days = [d for d in DAY_NAMES if d in entry.work_days]
+    span = (
+        f"{days[0][:3].title()}-{days[-1][:3].title()}"
+        if days and DAY_NAMES.index(days[-1]) - DAY_NAMES.index(days[0]) == len(days) - 1
+        else ", ".join(d[:3].title() for d in days)
+    )
+    zone = f" ({entry.work_zone})" if entry.work_zone else ""
+    return f"{span} {entry.work_start}-{entry.work_end}{zone}".strip()
+
+
+async def directory_of(turn: Turn) -> tuple[DirectoryEntry | None, str | None]:
+    """The person's directory entry and their manager's name, when Graph described them."""
+    entry = await turn.repos.directory.get(turn.user.id)
+    if entry is None or not entry.manager_aad_id:
+        return entry, None
+    found = await turn.repos.directory.users_by_aad(turn.user.tenant_id, [entry.manager_aad_id])
+    boss = found.get(entry.manager_aad_id)
+    return entry, (boss.name if boss is not None else None)
 
 
 def shown(profile: Profile, name: str) -> str:
@@ -178,6 +243,17 @@ def _choices(options: dict[str, str]) -> list[dict[str, str]]:
     return [{"title": label, "value": key} for key, label in options.items()]
 
 
+def keep_directory(entry: DirectoryEntry, values: dict[str, Any]) -> None:
+    """Department stays as the directory says; a time zone or language other than the
+    directory's is the person's correction, which later syncs leave alone."""
+    if entry.department:
+        values["department"] = entry.department[:100]
+    if entry.timezone:
+        entry.zone_by_person = values.get("timezone") != entry.timezone
+    if entry.language and "languages" in values:
+        entry.language_by_person = values["languages"] != [entry.language]
+
+
 # --- onboarding and the profile command ------------------------------------------------
 async def start_onboarding(turn: Turn) -> None:
     name = turn.user.name.split()[0] if turn.user.name else "there"
@@ -188,23 +264,25 @@ async def start_onboarding(turn: Turn) -> None:
             f"Welcome back, {name}! 👋 Your profile is still here; change anything below. "
             "Type `help` for what I can do."
         )
-        turn.result.show(view_card(current, turn.user.timezone_hint))
+        turn.result.show(view_card(current, turn.user.timezone_hint, *await directory_of(turn)))
         return
     turn.user.onboarding_sent_at = turn.now
     turn.say(
         f"Hi {name}! I'm Mentorbot. I connect people for mentoring and coffee chats. "
         "Tell me a little about yourself to get started (type `help` any time)."
     )
-    turn.result.show(form_card(None, turn.user.timezone_hint, "Your profile"))
+    entry, _ = await directory_of(turn)
+    turn.result.show(form_card(None, turn.user.timezone_hint, "Your profile", entry))
 
 
 async def show_profile(turn: Turn) -> None:
     current = await turn.repos.profiles.get(turn.user.id)
+    entry, manager = await directory_of(turn)
     if current is None:
         turn.say("You haven't set up your profile yet. Here's the form:")
-        turn.result.show(form_card(None, turn.user.timezone_hint, "Your profile"))
+        turn.result.show(form_card(None, turn.user.timezone_hint, "Your profile", entry))
         return
-    turn.result.show(view_card(current, turn.user.timezone_hint))
+    turn.result.show(view_card(current, turn.user.timezone_hint, entry, manager))
 
 
 async def save_profile(turn: Turn) -> None:
@@ -216,6 +294,9 @@ async def save_profile(turn: Turn) -> None:
             + "\n\nNothing was saved."
         )
         return
+    entry = await turn.repos.directory.get(turn.user.id)
+    if entry is not None and entry.removed_at is None:
+        keep_directory(entry, values)
     created = await turn.repos.profiles.save(turn.user.id, values, turn.now)
     turn.say(
         "Profile updated."

@@ -31,6 +31,18 @@ def _valid(name: str) -> bool:
     return True
 
 
+def iana_zone(name: str | None) -> str | None:
+    """An IANA zone for a Windows zone name ("W. Europe Standard Time") as Graph's mailbox
+    settings give it, by CLDR's windowsZones table (tzlocal keeps it current); an IANA
+    name passes through. None when neither."""
+    if not name:
+        return None
+    from tzlocal.windows_tz import win_tz
+
+    mapped = win_tz.get(name.strip(), name.strip())
+    return mapped if _valid(mapped) else None
+
+
 def zone_name(*candidates: str | None) -> str:
     """The first valid IANA zone among the candidates, else UTC."""
     return next((name for name in candidates if name and _valid(name)), DEFAULT_ZONE)

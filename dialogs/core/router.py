@@ -154,6 +154,8 @@ class Env:
     # Teams single sign-on is set up (an app id): `dashboard` points to the tab instead of
     # answering with a one-time sign-in link.
     tab_sso: bool = False
+    # Microsoft Graph is configured (the directory sync runs): `/graph status` says more.
+    graph: bool = False
 
 
 @dataclass

@@ -10,6 +10,7 @@ program's mode and writes proposals, mentorships and messages in the caller's un
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import ModuleType
@@ -66,11 +67,14 @@ class Pool:
     # (mentor, mentee) pairs never proposed again: ended before, declined, let run out,
     # or rejected by an admin.
     ended: set[tuple[int, int]]
+    # Each person's manager from the directory (user ids): never matched with them.
+    managers: dict[int, int] = field(default_factory=dict)
 
     def people(self) -> tuple[list[criteria.Person], list[criteria.Person]]:
         """The mentors with a free seat and the waiting mentees, as the matching reads them."""
-        mentors = [person(u, e, self.profiles.get(u.id), s) for u, e, s in self.mentors]
-        return mentors, [person(u, e, self.profiles.get(u.id), 0) for u, e in self.mentees]
+        boss, profile = self.managers.get, self.profiles.get
+        mentors = [person(u, e, profile(u.id), s, boss(u.id)) for u, e, s in self.mentors]
+        return mentors, [person(u, e, profile(u.id), 0, boss(u.id)) for u, e in self.mentees]
 
 
 async def read_pool(repos: Repos, program: Program) -> Pool:
@@ -95,13 +99,33 @@ async def read_pool(repos: Repos, program: Program) -> Pool:
         elif user.id not in busy:
             mentees.append((user, e))
     profiles = await repos.profiles.of_users(users)
+    managers = await managers_of(repos, users.values())
     ruled_out = await repos.programs.ended_pairs(program.id)
     ruled_out |= await repos.programs.refused_pairs(program.id)
-    return Pool(program, mentors, mentees, profiles, full, ruled_out)
+    return Pool(program, mentors, mentees, profiles, full, ruled_out, managers)
+
+
+async def managers_of(repos: Repos, users: Iterable[User]) -> dict[int, int]:
+    """Each person's manager (user ids) as the directory says, where both are known."""
+    people = list(users)
+    entries = await repos.directory.entries(u.id for u in people)
+    tenants = {u.id: u.tenant_id for u in people}
+    found: dict[int, int] = {}
+    for tenant in {tenants[e.user_id] for e in entries.values()}:
+        chosen = [e for e in entries.values() if tenants[e.user_id] == tenant and e.manager_aad_id]
+        bosses = await repos.directory.users_by_aad(tenant, (e.manager_aad_id for e in chosen))
+        found |= {
+            e.user_id: bosses[e.manager_aad_id].id for e in chosen if e.manager_aad_id in bosses
+        }
+    return found
 
 
 def person(
-    user: User, enrolment: Enrolment, profile: Profile | None, seats: int
+    user: User,
+    enrolment: Enrolment,
+    profile: Profile | None,
+    seats: int,
+    manager: int | None = None,
 ) -> criteria.Person:
     p = profile
     return criteria.Person(
@@ -118,6 +142,7 @@ def person(
         meeting_format=p.meeting_format if p else "any",
         seniority=enrolment.experience_years,
         capacity=seats,
+        manager_id=str(manager) if manager is not None else None,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.repos.coffee import PairingRepo
+from storage.repos.directory import DirectoryRepo
 from storage.repos.feedback import FeedbackRepo
 from storage.repos.goals import GoalRepo
 from storage.repos.icebreakers import IcebreakerRepo
@@ -42,6 +43,7 @@ class Repos:
         self.inbound = InboundRepo(session)
         self.feedback = FeedbackRepo(session)
         self.tab = TabRepo(session)
+        self.directory = DirectoryRepo(session)
 
     async def flush(self) -> None:
         await self.session.flush()

@@ -1,0 +1,75 @@
+"""`/graph status`, and a person's directory entry in `my data` / `delete my data`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialogs.core.admins import team_of
+from dialogs.core.graph import FEATURES
+from dialogs.core.router import Turn
+
+NOT_CONFIGURED = (
+    "Microsoft Graph is not connected, so profiles are typed by hand, pairs get chat and "
+    "meeting links instead of a group chat and an invite, and the manager rule applies "
+    'only where profiles name managers. The README\'s "Connect Microsoft Graph" says '
+    "how to turn it on (GRAPH_CREDENTIAL)."
+)
+STATES = {
+    "working": "working",
+    "failing": "not answering right now ({detail}); I try again on my own",
+    "unknown": "not tried yet",
+}
+
+
+async def graph_status(turn: Turn) -> None:
+    team = team_of(turn)
+    if not turn.env.graph:
+        turn.say(NOT_CONFIGURED)
+        return
+    if not team.tenant_id:
+        turn.say("I don't know this team's organisation yet, so I can't ask Graph for it.")
+        return
+    rows = await turn.repos.directory.features(team.tenant_id)
+    lines = [f"**Microsoft Graph in {team.name or 'this team'}'s organisation**"]
+    for name, (_permission, what) in FEATURES.items():
+        row = rows.get(name)
+        lines.append(
+            f"- {what.capitalize()}: {_state(row.state, row.detail) if row else STATES['unknown']}"
+        )
+    sync = await turn.repos.directory.sync_state(team.tenant_id)
+    read = sync.synced_at if sync is not None else None
+    when = read.strftime("%Y-%m-%d %H:%M UTC") if read else "not yet"
+    lines.append(f"Directory last read: {when}.")
+    turn.say("\n".join(lines))
+
+
+def _state(state: str, detail: str) -> str:
+    if state == "missing":
+        return f"missing the application permission **{detail}** (grant it with admin consent)"
+    return STATES.get(state, state).format(detail=detail)
+
+
+async def export(turn: Turn) -> Any:
+    entry = await turn.repos.directory.get(turn.user.id)
+    if entry is None:
+        return None
+    return {
+        "department": entry.department,
+        "job_title": entry.job_title,
+        "office": entry.office,
+        "manager_entra_id": entry.manager_aad_id,
+        "time_zone": entry.timezone,
+        "time_zone_corrected_by_you": entry.zone_by_person,
+        "language": entry.language,
+        "working_hours": {
+            "days": entry.work_days,
+            "start": entry.work_start,
+            "end": entry.work_end,
+            "time_zone": entry.work_zone,
+        },
+        "read_at": entry.directory_at.isoformat() if entry.directory_at else None,
+    }
+
+
+async def erase(turn: Turn) -> None:
+    await turn.repos.directory.erase(turn.user.id)
