@@ -13,7 +13,7 @@ import zoneinfo
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import TypeGuard
 
 CRITERIA = (
@@ -244,6 +244,7 @@ def _distinct(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
+@lru_cache(maxsize=1 << 16)
 def _key(text: str) -> str:
     return " ".join(text.casefold().split())
 
@@ -259,8 +260,12 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
 
 
+@lru_cache(maxsize=1 << 14)
 def goal_words(text: str) -> dict[str, str]:
-    """Meaningful words of a goals text: stem -> the word as first written (lower case)."""
+    """Meaningful words of a goals text: stem -> the word as first written (lower case).
+
+    Cached (goals texts repeat for every pair explained): treat the result as read-only.
+    """
     words: dict[str, str] = {}
     for word in _WORD.findall(text.casefold()):
         if word not in STOPWORDS and not word.isdigit():

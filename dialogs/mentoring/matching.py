@@ -147,6 +147,8 @@ PRICE_ADD = 8  # most priced-out pairs added per mentee per round
 PRICE_TOL = 1e-6  # reduced costs are whole numbers in theory: this only absorbs rounding
 TIGHT_TOL = 1e-6  # the same, for "reduced cost 0"
 BLOCK = 1024  # mentee rows priced at a time (bounds the memory of one step)
+SCORE_BLOCK = 1 << 16  # pairs scored at a time: small enough for the temporaries to stay cached
+BITSET_WORDS = 4  # shared-item vocabularies up to 64 x this are counted with bit masks
 UNITS = 1000  # score units per 100 %: the solver works on whole numbers, 0.1 % apart
 
 
@@ -157,11 +159,61 @@ UNITS = 1000  # score units per 100 %: the solver works on whole numbers, 0.1 % 
 class ScoreMatrix:
     """Scores of every (mentee, mentor) pair in 0.1 % units; 0 = may not be matched."""
 
-    units: np.ndarray  # (mentees, mentors) int32
+    units: np.ndarray  # (mentees, mentors) int16 (scores are 0 to UNITS)
     weights: dict[str, float]
     # Per mentee, how many mentors each rule rules out ("must-have <criterion>",
     # "self or manager", "nothing in common"): the words of `no_eligible_mentor` reasons.
     ruled_out: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+class _Items:
+    """One side's item sets (skills, interests, ...) over a vocabulary both sides share.
+
+    Up to 64 * BITSET_WORDS items, each set is a few 64-bit masks and a block's shared
+    counts are popcounts of ANDs (exact, and no BLAS threads to wait for on a busy
+    machine); a larger vocabulary stays a sparse 0/1 matrix and counts are its products.
+    """
+
+    def __init__(self, sets: list[set[str]], vocabulary: dict[str, int]) -> None:
+        self.sizes = np.array([len(s) for s in sets], dtype=np.float32)
+        columns = [[vocabulary[x] for x in s if x in vocabulary] for s in sets]
+        self.words = -(-max(1, len(vocabulary)) // 64)
+        self.masks: np.ndarray | None = None
+        self.matrix: Any = None
+        if self.words <= BITSET_WORDS:
+            full = (1 << 64) - 1
+            bits = [sum(1 << item for item in items) for items in columns]
+            words = [[(b >> (64 * w)) & full for w in range(self.words)] for b in bits]
+            self.masks = np.array(words, dtype=np.uint64).reshape(len(sets), self.words)
+        else:
+            indptr = np.cumsum([0, *map(len, columns)])
+            indices = np.fromiter(
+                (c for row in columns for c in row), dtype=np.int32, count=int(indptr[-1])
+            )
+            data = np.ones(len(indices), dtype=np.float32)
+            shape = (len(sets), len(vocabulary))
+            self.matrix = sparse.csr_matrix((data, indices, indptr), shape=shape)
+
+
+def _shared(left: list[set[str]], right: list[set[str]]) -> tuple[_Items, _Items]:
+    """Both sides' items over those that both sides have (the others count for nobody)."""
+    common = set().union(*left) & set().union(*right)
+    vocabulary = {item: k for k, item in enumerate(sorted(common))}
+    return _Items(left, vocabulary), _Items(right, vocabulary)
+
+
+def _counts(left: _Items, right: _Items, start: int, stop: int) -> np.ndarray:
+    """How many items each left row in [start, stop) shares with each right row (float32)."""
+    if left.masks is None or right.masks is None:
+        product = left.matrix[start:stop] @ right.matrix.T
+        return np.asarray(product.toarray(), dtype=np.float32)
+    mine, theirs = left.masks[start:stop], right.masks
+    shared = np.zeros((stop - start, len(theirs)), dtype=np.uint16)
+    both = np.empty(shared.shape, dtype=np.uint64)
+    for word in range(left.words):
+        np.bitwise_and(mine[:, word, None], theirs[None, :, word], out=both)
+        shared += np.bitwise_count(both)
+    return shared.astype(np.float32)
 
 
 @dataclass
@@ -191,6 +243,116 @@ class _Side:
         return np.array([FORMATS.index(p.meeting_format) for p in self.people], dtype=np.intp)
 
 
+class _Scorer:
+    """Each criterion's scores for a block of mentees (rows) against every mentor.
+
+    Everything per person is prepared once; a block is then a few array operations that
+    stay in the processor's cache. Each criterion is float32 and the same operations in
+    the same order for every pair, whatever the block size: block-wise scores are exactly
+    the whole-matrix ones.
+    """
+
+    def __init__(self, mentees: _Side, mentors: _Side, names: Sequence[str]) -> None:
+        self.n, self.m = len(mentees.people), len(mentors.people)
+        prepare = {
+            "skills": lambda: self._prepare_skills(mentees, mentors),
+            "goals": lambda: _shared(mentees.goal_stems(), mentors.goal_stems()),
+            "interests": lambda: _shared(mentees.keys("interests"), mentors.keys("interests")),
+            "languages": lambda: _shared(mentees.keys("languages"), mentors.keys("languages")),
+            "experience": lambda: (mentees.seniority(), mentors.seniority()),
+            "timezone": lambda: (mentees.offsets(), mentors.offsets()),
+            "meeting_format": lambda: self._prepare_formats(mentees, mentors),
+            "cross_department": lambda: _codes(
+                mentees.codes("department"), mentors.codes("department")
+            ),
+        }
+        self.data = {name: prepare[name]() for name in names}
+
+    @staticmethod
+    def _prepare_skills(mentees: _Side, mentors: _Side) -> tuple[_Items, _Items, np.ndarray]:
+        want, offer = _shared(mentees.keys("skills_want"), mentors.keys("skills_offer"))
+        return want, offer, np.clip(want.sizes, 1, SKILLS_ENOUGH)
+
+    @staticmethod
+    def _prepare_formats(mentees: _Side, mentors: _Side) -> tuple[np.ndarray, ...]:
+        places = _codes(mentees.codes("location"), mentors.codes("location"))
+        return mentees.formats(), mentors.formats(), *places
+
+    def criterion(self, name: str, start: int, stop: int) -> np.ndarray:
+        """The (stop - start, mentors) float32 scores of one criterion, from 0 to 1."""
+        return getattr(self, f"_{name}")(self.data[name], start, stop)
+
+    def _skills(self, data: tuple[_Items, _Items, np.ndarray], a: int, b: int) -> np.ndarray:
+        want, offer, divisor = data
+        counts = _counts(want, offer, a, b)
+        counts /= divisor[a:b, None]
+        return np.minimum(counts, 1, out=counts)
+
+    def _shared_score(self, data: tuple[_Items, _Items], a: int, b: int, enough: int) -> np.ndarray:
+        left, right = data
+        counts = _counts(left, right, a, b)
+        divisor = np.minimum(left.sizes[a:b, None], right.sizes[None, :])
+        np.minimum(divisor, enough, out=divisor)
+        counts /= np.maximum(divisor, 1, out=divisor)
+        return np.minimum(counts, 1, out=counts)
+
+    def _goals(self, data: tuple[_Items, _Items], a: int, b: int) -> np.ndarray:
+        return self._shared_score(data, a, b, GOALS_ENOUGH)
+
+    def _interests(self, data: tuple[_Items, _Items], a: int, b: int) -> np.ndarray:
+        return self._shared_score(data, a, b, INTERESTS_ENOUGH)
+
+    def _languages(self, data: tuple[_Items, _Items], a: int, b: int) -> np.ndarray:
+        counts = _counts(*data, a, b)
+        return np.minimum(counts, 1, out=counts)
+
+    def _experience(self, data: tuple[np.ndarray, np.ndarray], a: int, b: int) -> np.ndarray:
+        mentee, mentor = data
+        gap = mentor[None, :] - mentee[a:b, None]
+        gap /= np.float32(EXPERIENCE_FULL_GAP)
+        np.minimum(np.maximum(gap, 0, out=gap), 1, out=gap)
+        return np.nan_to_num(gap, copy=False, nan=0.0)  # unknown seniority on either side
+
+    def _timezone(self, data: tuple[np.ndarray, np.ndarray], a: int, b: int) -> np.ndarray:
+        mentee, mentor = data
+        apart = np.abs(mentee[a:b, None] - mentor[None, :])
+        np.minimum(apart, 24 - apart, out=apart)  # around the clock: UTC-11 and UTC+13 are 0 apart
+        apart /= np.float32(-WORKDAY_HOURS)
+        apart += 1
+        np.maximum(apart, 0, out=apart)
+        return np.nan_to_num(apart, copy=False, nan=0.0)  # unknown time zone on either side
+
+    def _meeting_format(self, data: tuple[np.ndarray, ...], a: int, b: int) -> np.ndarray:
+        mentee, mentor, here, there = data
+        fit = np.take(FORMAT_FIT[mentee[a:b]], mentor, axis=1)
+        # Someone who meets only in person cannot meet a partner who is somewhere else.
+        in_person = (mentee[a:b, None] == IN_PERSON) | (mentor[None, :] == IN_PERSON)
+        in_person &= _different(here[a:b], there)
+        fit[in_person] = 0
+        return fit
+
+    def _cross_department(self, data: tuple[np.ndarray, np.ndarray], a: int, b: int) -> np.ndarray:
+        return _different(data[0][a:b], data[1]).astype(np.float32)
+
+
+def _codes(left: list[str | None], right: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """Both sides' values as shared whole-number codes, -1 for unknown."""
+    codes: dict[str | None, int] = {None: -1}
+    a = np.array([codes.setdefault(x, len(codes) - 1) for x in left], dtype=np.int32)
+    b = np.array([codes.setdefault(x, len(codes) - 1) for x in right], dtype=np.int32)
+    return a, b
+
+
+def _different(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Known on both sides and different, for every pair of a block."""
+    return (left[:, None] != right[None, :]) & (left[:, None] >= 0) & (right[None, :] >= 0)
+
+
+def _block_rows(mentors: int) -> int:
+    """Mentee rows per scoring block: about SCORE_BLOCK pairs, so the temporaries stay cached."""
+    return max(1, SCORE_BLOCK // max(1, mentors))
+
+
 def score_matrix(
     mentors: Sequence[Person],
     mentees: Sequence[Person],
@@ -202,30 +364,36 @@ def score_matrix(
     checked = parse_weights(weights)
     _check_instant(at)
     offsets = _offsets(at)
-    left, right = _Side(mentees, offsets), _Side(mentors, offsets)
-    shape = (len(mentees), len(mentors))
-    # float32 and in-place steps: at 10,000 x 2,000 every temporary matrix costs 80 MB.
-    total = np.zeros(shape, dtype=np.float32)
-    allowed = np.ones(shape, dtype=bool)
-    ruled_out: dict[str, np.ndarray] = {}
-    for name in CRITERIA:
-        weight = checked[name]
-        if weight <= 0:
-            continue
-        scores = CRITERION_MATRIX[name](left, right)
-        if weight >= MUST_HAVE:
-            zero = scores <= 0
-            ruled_out[f"must-have {name.replace('_', ' ')}"] = zero.sum(axis=1)
-            allowed &= ~zero
-        scores *= np.float32(weight)
-        total += scores
-    total *= np.float32(UNITS / sum(checked.values()))
-    units = np.rint(total, out=total).astype(np.int32)
-    ruled_out["nothing in common"] = (units <= 0).sum(axis=1)
+    n, m = len(mentees), len(mentors)
+    used = [name for name in CRITERIA if checked[name] > 0]
+    scorer = _Scorer(_Side(mentees, offsets), _Side(mentors, offsets), used)
+    scale = np.float32(UNITS / sum(checked.values()))
+    units = np.empty((n, m), dtype=np.int16)
+    must = [name for name in used if checked[name] >= MUST_HAVE]
+    ruled_out = {f"must-have {name.replace('_', ' ')}": np.zeros(n, np.intp) for name in must}
+    nothing = np.zeros(n, dtype=np.intp)
+    rows = _block_rows(m)
+    for a in range(0, n, rows):
+        b = min(n, a + rows)
+        total = np.zeros((b - a, m), dtype=np.float32)
+        allowed = np.ones((b - a, m), dtype=bool)
+        for name in used:
+            scores = scorer.criterion(name, a, b)
+            if checked[name] >= MUST_HAVE:
+                zero = scores <= 0
+                ruled_out[f"must-have {name.replace('_', ' ')}"][a:b] = zero.sum(axis=1)
+                allowed &= ~zero
+            scores *= np.float32(checked[name])
+            total += scores
+        total *= scale
+        block = np.rint(total, out=total)
+        nothing[a:b] = (block <= 0).sum(axis=1)
+        block *= allowed
+        units[a:b] = block
+    ruled_out["nothing in common"] = nothing
     related = _related_pairs(mentors, mentees)
-    allowed[related] = False
-    ruled_out["self or manager"] = np.bincount(related[0], minlength=shape[0])
-    units *= allowed
+    units[related] = 0
+    ruled_out["self or manager"] = np.bincount(related[0], minlength=n)
     return ScoreMatrix(units, checked, ruled_out)
 
 
@@ -249,110 +417,17 @@ def _related_pairs(
     )
 
 
-def _shared_counts(left: list[set[str]], right: list[set[str]]) -> np.ndarray:
-    """How many items each left set shares with each right set, as a dense matrix."""
-    on_right = set().union(*right)
-    vocabulary: dict[str, int] = {}
-    for items in left:
-        for item in items & on_right:  # items only one side has count for nobody
-            vocabulary.setdefault(item, len(vocabulary))
-    a, b = _incidence(left, vocabulary), _incidence(right, vocabulary)
-    products = float(np.dot(np.asarray(a.sum(axis=0)).ravel(), np.asarray(b.sum(axis=0)).ravel()))
-    if products > a.shape[0] * b.shape[0] // 4:  # mostly non-zero: a dense product is faster
-        return a.toarray() @ b.toarray().T
-    counts = (a @ b.T).tocoo()
-    out = np.zeros((a.shape[0], b.shape[0]), dtype=np.float32)
-    out[counts.row, counts.col] = counts.data
-    return out
+def _whole(name: str) -> Callable[[_Side, _Side], np.ndarray]:
+    def scores(mentees: _Side, mentors: _Side) -> np.ndarray:
+        return _Scorer(mentees, mentors, [name]).criterion(name, 0, len(mentees.people))
+
+    scores.__name__ = f"_{name}_matrix"
+    return scores
 
 
-def _incidence(sets: list[set[str]], vocabulary: dict[str, int]) -> sparse.csr_matrix:
-    columns = [[vocabulary[x] for x in s if x in vocabulary] for s in sets]
-    indptr = np.cumsum([0, *map(len, columns)])
-    indices = np.fromiter((c for row in columns for c in row), dtype=np.int32, count=indptr[-1])
-    data = np.ones(len(indices), dtype=np.float32)
-    return sparse.csr_matrix((data, indices, indptr), shape=(len(sets), max(1, len(vocabulary))))
-
-
-def _sizes(sets: list[set[str]]) -> np.ndarray:
-    return np.array([len(s) for s in sets], dtype=np.float32)
-
-
-def _skills_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
-    want = mentees.keys("skills_want")
-    counts = _shared_counts(want, mentors.keys("skills_offer"))
-    counts /= np.clip(_sizes(want), 1, SKILLS_ENOUGH)[:, None]
-    return np.minimum(counts, 1, out=counts)
-
-
-def _shared_matrix(left: list[set[str]], right: list[set[str]], enough: int) -> np.ndarray:
-    counts = _shared_counts(left, right)
-    divisor = np.minimum(_sizes(left)[:, None], _sizes(right)[None, :])
-    np.minimum(divisor, enough, out=divisor)
-    counts /= np.maximum(divisor, 1, out=divisor)
-    return np.minimum(counts, 1, out=counts)
-
-
-def _goals_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
-    return _shared_matrix(mentees.goal_stems(), mentors.goal_stems(), GOALS_ENOUGH)
-
-
-def _interests_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
-    return _shared_matrix(mentees.keys("interests"), mentors.keys("interests"), INTERESTS_ENOUGH)
-
-
-def _languages_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
-    counts = _shared_counts(mentees.keys("languages"), mentors.keys("languages"))
-    return np.minimum(counts, 1, out=counts)
-
-
-def _experience_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
-    gap = mentors.seniority()[None, :] - mentees.seniority()[:, None]
-    gap /= np.float32(EXPERIENCE_FULL_GAP)
-    np.minimum(np.maximum(gap, 0, out=gap), 1, out=gap)
-    return np.nan_to_num(gap, copy=False, nan=0.0)  # unknown seniority on either side
-
-
-def _timezone_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
-    apart = np.abs(mentees.offsets()[:, None] - mentors.offsets()[None, :])
-    np.minimum(apart, 24 - apart, out=apart)  # around the clock: UTC-11 and UTC+13 are 0 apart
-    apart /= np.float32(-WORKDAY_HOURS)
-    apart += 1
-    np.maximum(apart, 0, out=apart)
-    return np.nan_to_num(apart, copy=False, nan=0.0)  # unknown time zone on either side
-
-
-def _format_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
-    left, right = mentees.formats(), mentors.formats()
-    fit = FORMAT_FIT[left[:, None], right[None, :]]
-    # Someone who meets only in person cannot meet a partner who is somewhere else.
-    in_person = (left[:, None] == IN_PERSON) | (right[None, :] == IN_PERSON)
-    in_person &= _known_and_different(mentees.codes("location"), mentors.codes("location"))
-    fit[in_person] = 0
-    return fit
-
-
-def _department_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
-    different = _known_and_different(mentees.codes("department"), mentors.codes("department"))
-    return different.astype(np.float32)
-
-
-def _known_and_different(left: list[str | None], right: list[str | None]) -> np.ndarray:
-    codes: dict[str | None, int] = {None: -1}
-    a = np.array([codes.setdefault(x, len(codes) - 1) for x in left])
-    b = np.array([codes.setdefault(x, len(codes) - 1) for x in right])
-    return (a[:, None] != b[None, :]) & (a[:, None] >= 0) & (b[None, :] >= 0)
-
-
+# Each criterion on the whole matrix at once (the tests compare them with `explain_pair`).
 CRITERION_MATRIX: dict[str, Callable[[_Side, _Side], np.ndarray]] = {
-    "skills": _skills_matrix,
-    "goals": _goals_matrix,
-    "interests": _interests_matrix,
-    "experience": _experience_matrix,
-    "languages": _languages_matrix,
-    "timezone": _timezone_matrix,
-    "meeting_format": _format_matrix,
-    "cross_department": _department_matrix,
+    name: _whole(name) for name in CRITERIA
 }
 
 
