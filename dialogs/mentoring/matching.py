@@ -452,14 +452,22 @@ def assign(
     `units` holds whole-number scores, 0 where a pair may not be matched; `capacities`
     the mentors' seats.
     """
-    units = np.ascontiguousarray(units, dtype=np.int32)
+    units = np.asarray(units)
+    if units.dtype not in (np.int16, np.int32):
+        units = units.astype(np.int32)
+    units = np.ascontiguousarray(units)
     seats = np.asarray(capacities, dtype=np.float64)
-    if units.ndim != 2 or units.shape[1] != len(seats) or (units < 0).any() or (seats < 0).any():
+    if (
+        units.ndim != 2
+        or units.shape[1] != len(seats)
+        or (units.size and units.min() < 0)
+        or (seats < 0).any()
+    ):
         raise ValueError(
             "units must be a (mentees, mentors) matrix of scores >= 0, one seat count per mentor"
         )
     mentor_of = np.full(units.shape[0], -1)
-    if not (units > 0).any():
+    if not units.size or units.max() <= 0:
         return Assignment(mentor_of, 0, None, None)
     program = _Program(units, seats)
     chosen, tight = program.optimum()
@@ -488,7 +496,7 @@ class _Program:
         empty = np.zeros(n + m, dtype=np.int32)
         self.highs.addRows(n + m, np.full(n + m, -highspy.kHighsInf), limits, 0, empty, [], [])
         self.keys = np.empty(0, dtype=np.int64)
-        self.member = np.zeros(n * m, dtype=bool)  # is this key a column yet?
+        self.known = np.empty(0, dtype=np.int64)  # the keys, sorted: "is it a column yet?"
 
     def optimum(self) -> tuple[np.ndarray, np.ndarray]:
         """Chosen keys of a maximum total over ALL pairs, and the pairs with reduced cost 0."""
@@ -497,12 +505,20 @@ class _Program:
             chosen, duals = self.solve()
             more = self._price(duals)
             if len(more) == 0:  # the duals fit every pair: optimal over all of them
+                self._certify(chosen, duals)
                 return chosen, self._tight(duals)
             self.add(more)
 
+    def _is_column(self, keys: np.ndarray) -> np.ndarray:
+        at = np.searchsorted(self.known, keys)
+        return (at < len(self.known)) & (self.known[np.minimum(at, len(self.known) - 1)] == keys)
+
     def add(self, keys: np.ndarray) -> None:
-        keys = np.unique(keys[~self.member[keys]])
-        self.member[keys] = True
+        keys = np.unique(keys)
+        if len(self.known):
+            keys = keys[~self._is_column(keys)]
+        if len(keys) == 0:
+            return
         n, m = self.units.shape
         mentees, mentors = np.divmod(keys, m)
         rows = np.empty(2 * len(keys), dtype=np.int32)
@@ -514,9 +530,16 @@ class _Program:
             len(keys), scores, lower, upper, len(rows), starts, rows, np.ones(len(rows))
         )
         self.keys = np.concatenate([self.keys, keys])
+        self.known = np.union1d(self.known, keys)
 
     def solve(self) -> tuple[np.ndarray, np.ndarray]:
-        """The chosen keys and the row duals (mentees' first, all >= 0)."""
+        """The chosen keys and the row duals (mentees' first, all >= 0).
+
+        The program's matrix is totally unimodular and its scores whole, so a vertex's
+        duals are whole numbers: they come back rounded (int32), which makes every later
+        check exact. Should they not be whole (numerical trouble), they stay float64 and
+        the checks use tolerances.
+        """
         self.highs.run()
         if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(
@@ -526,52 +549,96 @@ class _Program:
         x = np.asarray(solution.col_value)
         if np.abs(x - np.rint(x)).max() > 1e-6:
             raise RuntimeError("HiGHS returned a fractional assignment")  # a vertex is whole
-        return self.keys[x > 0.5], np.maximum(np.asarray(solution.row_dual), 0.0)
+        duals = np.maximum(np.asarray(solution.row_dual), 0.0)
+        whole = np.rint(duals)
+        if np.abs(duals - whole).max(initial=0.0) <= 1e-6:
+            return self.keys[x > 0.5], whole.astype(np.int32)
+        return self.keys[x > 0.5], duals
 
     def _first_candidates(self) -> np.ndarray:
         """Each mentee's best few mentors and each mentor's best few mentees.
 
         Mentees often outnumber seats, so each mentor's view matters as much as each
-        mentee's; pricing adds whatever these miss.
+        mentee's; pricing adds whatever these miss. A block of rows (or columns) at a
+        time, so no copy of the whole matrix is made.
         """
         n, m = self.units.shape
+        keys = []
+        rows = max(1, SCORE_BLOCK // max(1, m))
+        for start in range(0, n, rows):
+            block = self.units[start : start + rows]
+            best = _best_columns(block, MENTEE_CANDIDATES)
+            keys.append((best + np.arange(start, start + len(block))[:, None] * m).ravel())
         per_mentor = int(self.seats.max()) + MENTOR_CANDIDATES
-        by_mentee = _best_columns(self.units, MENTEE_CANDIDATES) + np.arange(n)[:, None] * m
-        by_mentor = _best_columns(self.units.T, per_mentor) * m + np.arange(m)[:, None]
-        keys = np.concatenate([by_mentee.ravel(), by_mentor.ravel()])
-        return np.unique(keys[self.flat[keys] > 0])
+        columns = max(64, SCORE_BLOCK // max(1, n))
+        for start in range(0, m, columns):
+            block = self.units[:, start : start + columns].T
+            best = _best_columns(block, per_mentor)
+            keys.append((best * m + np.arange(start, start + len(block))[:, None]).ravel())
+        found = np.concatenate(keys).astype(np.int64)
+        return np.unique(found[self.flat[found] > 0])
 
     def _price(self, duals: np.ndarray) -> np.ndarray:
         """Pairs outside the program that would raise the total: each mentee's best few."""
         m = self.units.shape[1]
+        tolerance = 0 if duals.dtype == np.int32 else PRICE_TOL
         priced = []
         for start, reduced in self._reduced_costs(duals):
-            rows, cols = np.nonzero(reduced > PRICE_TOL)
+            if reduced.max(initial=0) <= tolerance:
+                continue
+            rows, cols = np.nonzero(reduced > tolerance)
             keys = (rows + start).astype(np.int64) * m + cols
-            fresh = ~self.member[keys]  # in the program already: only rounding
+            fresh = ~self._is_column(keys)  # in the program already: only rounding
             gain = reduced[rows[fresh], cols[fresh]]
             priced.append(_best_per_row(keys[fresh], rows[fresh], gain, PRICE_ADD))
-        return np.concatenate(priced)
+        return np.concatenate(priced) if priced else np.empty(0, dtype=np.int64)
 
     def _tight(self, duals: np.ndarray) -> np.ndarray:
         """Allowed pairs whose reduced cost is 0."""
         m = self.units.shape[1]
+        tolerance = 0 if duals.dtype == np.int32 else TIGHT_TOL
         tight = []
         for start, reduced in self._reduced_costs(duals):
             block = self.units[start : start + len(reduced)]
-            rows, cols = np.nonzero((reduced >= -TIGHT_TOL) & (block > 0))
+            rows, cols = np.nonzero((reduced >= -tolerance) & (block > 0))
             tight.append((rows + start).astype(np.int64) * m + cols)
         return np.concatenate(tight)
 
     def _reduced_costs(self, duals: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
-        """Score - mentee's dual - mentor's dual, a block of mentees at a time (one buffer)."""
+        """Score - mentee's dual - mentor's dual, a block of mentees at a time (one buffer).
+
+        Pairs that may not be matched (score 0) come out at or below 0: duals are >= 0.
+        """
         n, m = self.units.shape
-        buffer = np.empty((min(n, BLOCK), m))
-        for start in range(0, n, BLOCK):
-            block = self.units[start : start + BLOCK]
+        rows = max(1, SCORE_BLOCK // max(1, m))
+        buffer = np.empty((min(n, rows), m), dtype=duals.dtype)
+        for start in range(0, n, rows):
+            block = self.units[start : start + rows]
             reduced = np.subtract(block, duals[None, n:], out=buffer[: len(block)])
             reduced -= duals[start : start + len(block), None]
             yield start, reduced
+
+    def _certify(self, chosen: np.ndarray, duals: np.ndarray) -> None:
+        """The optimality proof, checked on its own: with no pair's reduced cost above 0
+        (just priced), the chosen pairs and the duals must satisfy complementary slackness.
+        Then no assignment has a higher total (LP duality), whatever the solver did."""
+        if duals.dtype != np.int32:
+            return  # float duals: the tolerances above are the check
+        n, m = self.units.shape
+        mentees, mentors = np.divmod(chosen, m)
+        load = np.bincount(mentors, minlength=m)
+        slack = self.flat[chosen] - duals[mentees] - duals[n + mentors]
+        matched = np.zeros(n, dtype=bool)
+        matched[mentees] = True
+        if (
+            (slack != 0).any()
+            or (duals < 0).any()
+            or (duals[:n][~matched] != 0).any()
+            or (duals[n:][load < self.seats] != 0).any()
+            or (load > self.seats).any()
+            or len(np.unique(mentees)) != len(mentees)
+        ):
+            raise RuntimeError("the assignment failed its optimality check")
 
     def raise_lowest(self, chosen: np.ndarray, total: int, tight: np.ndarray) -> np.ndarray:
         """Among the optimal assignments, one whose lowest pair score is the highest possible.
