@@ -426,5 +426,10 @@ def _and(items: Sequence[str], limit: int = 3) -> str:
 
 def _shared_items(mine: Sequence[str], theirs: Sequence[str]) -> list[str]:
     """Items of `mine` (in my spelling and order) that `theirs` has too, ignoring case."""
-    keys = {_key(x) for x in theirs}
+    keys = _keys(tuple(theirs))
     return [x for x in mine if _key(x) in keys]
+
+
+@lru_cache(maxsize=1 << 14)
+def _keys(items: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(map(_key, items))

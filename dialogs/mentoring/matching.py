@@ -189,10 +189,14 @@ class _Items:
         self.masks: np.ndarray | None = None
         self.matrix: Any = None
         if self.words <= BITSET_WORDS:
-            full = (1 << 64) - 1
-            bits = [sum(1 << item for item in items) for items in columns]
-            words = [[(b >> (64 * w)) & full for w in range(self.words)] for b in bits]
-            self.masks = np.array(words, dtype=np.uint64).reshape(len(sets), self.words)
+            rows = np.repeat(np.arange(len(sets)), [len(c) for c in columns])
+            items = np.fromiter(
+                (c for row in columns for c in row), dtype=np.int64, count=len(rows)
+            )
+            masks = np.zeros((len(sets), self.words), dtype=np.uint64)
+            bits = np.left_shift(np.uint64(1), (items & 63).astype(np.uint64))
+            np.bitwise_or.at(masks, (rows, items >> 6), bits)
+            self.masks = masks
         else:
             indptr = np.cumsum([0, *map(len, columns)])
             indices = np.fromiter(
