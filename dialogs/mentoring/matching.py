@@ -503,6 +503,7 @@ class _Program:
         n, m = units.shape
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
+        self.highs.setOptionValue("threads", 1)  # one solve at a time: no idle workers
         self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         limits = np.concatenate([np.ones(n), seats])
         empty = np.zeros(n + m, dtype=np.int32)
