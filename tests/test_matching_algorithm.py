@@ -532,3 +532,151 @@ def test_cli_match_missing_file(tmp_path, capsys):
     argv = ["match", "--mentors", str(tmp_path / "none.json"), "--mentees", str(tmp_path / "x")]
     assert cli.main(argv) == 2
     assert "cannot read the mentors file" in capsys.readouterr().err
+
+
+# --- Speed work: the block-wise scorer and the checked optimum ------------------------
+
+
+def wide_people(seed: int, mentees: int, mentors: int, vocabulary: int):
+    """Profiles with many distinct skills and goal words (the sparse counting path)."""
+    rng = random.Random(seed)
+    skills = [f"skill {k}" for k in range(vocabulary)]
+    words = [f"word{k}" for k in range(vocabulary)]
+
+    def one(person_id: str, mentor: bool) -> dict:
+        profile = random_profile(rng, person_id, mentor)
+        profile["skills_offer" if mentor else "skills_want"] = rng.sample(skills, 5)
+        profile["goals"] = " ".join(rng.sample(words, 6))
+        return profile
+
+    tutors = [one(f"mentor{k}", True) for k in range(mentors)]
+    learners = [one(f"mentee{k}", False) for k in range(mentees)]
+    return parse_people(tutors, "mentors"), parse_people(learners, "mentees")
+
+
+WEIGHT_CHOICES = [
+    None,
+    {"languages": 10, "cross_department": 2},
+    {"timezone": 10, "skills": 10, "interests": 0},
+    dict.fromkeys(CRITERIA, 1.5) | {"meeting_format": 10},
+]
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_block_wise_scores_equal_the_old_whole_matrix_scores_exactly(seed, monkeypatch):
+    from bench import scoring_before
+
+    weights = WEIGHT_CHOICES[seed % len(WEIGHT_CHOICES)]
+    if seed % 3 == 2:
+        mentors, mentees = wide_people(seed, 40, 17, 300)
+        monkeypatch.setattr(matching, "BITSET_WORDS", seed % 2)  # sparse products, or masks
+    else:
+        mentors, mentees = random_people(200 + seed, 40, 17)
+    monkeypatch.setattr(matching, "SCORE_BLOCK", [5, 64, 1 << 16][seed % 3])  # odd blocks
+    new = score_matrix(mentors, mentees, weights, at=AT)
+    old = scoring_before.score_matrix(mentors, mentees, weights, at=AT)
+    assert new.units.dtype == np.int16
+    assert np.array_equal(new.units, old.units)
+    assert new.ruled_out.keys() == old.ruled_out.keys()
+    for rule, counts in old.ruled_out.items():
+        assert np.array_equal(new.ruled_out[rule], counts), rule
+
+
+@pytest.mark.parametrize("words", [0, 4])
+def test_a_large_vocabulary_counts_shared_items_exactly(words, monkeypatch):
+    """Bit masks of several 64-bit words, or sparse products past BITSET_WORDS."""
+    monkeypatch.setattr(matching, "BITSET_WORDS", words)
+    mentors, mentees = wide_people(5, 60, 40, 120)
+    offsets = matching._offsets(AT)
+    left, right = matching._Side(mentees, offsets), matching._Side(mentors, offsets)
+    items = matching._shared(left.keys("skills_want"), right.keys("skills_offer"))[0]
+    assert (items.masks is None) == (items.words > words)
+    assert items.words >= 2  # more than 64 shared skills
+    by_matrix = CRITERION_MATRIX["skills"](left, right)
+    for (i, mentee), (j, mentor) in itertools.product(enumerate(mentees), enumerate(mentors)):
+        pair = {c.name: c.score for c in explain_pair(mentor, mentee, at=AT)}
+        assert by_matrix[i, j] == pytest.approx(pair["skills"], abs=1e-6)
+
+
+def lsa_total(units: np.ndarray, seats: list[int]) -> int:
+    owner = np.repeat(np.arange(units.shape[1]), seats)
+    if len(owner) == 0:
+        return 0
+    rows, cols = linear_sum_assignment(units[:, owner], maximize=True)
+    return int(units[rows, owner[cols]].sum())
+
+
+def check_duals(units: np.ndarray, seats: list[int], mentor_of: np.ndarray) -> None:
+    """An independent proof of optimality: LP duals from scipy's own solver (HiGHS via
+    linprog) must price every pair at or below 0 and meet the assignment's total."""
+    from scipy.optimize import linprog
+
+    n, m = units.shape
+    # Dual: minimise sum(u) + sum(seats * v) with u_i + v_j >= s_ij, u, v >= 0.
+    rows, cols = np.nonzero(units > 0)
+    matrix = np.zeros((len(rows), n + m))
+    matrix[np.arange(len(rows)), rows] = -1
+    matrix[np.arange(len(rows)), n + cols] = -1
+    cost = np.concatenate([np.ones(n), np.asarray(seats, dtype=float)])
+    found = linprog(cost, A_ub=matrix, b_ub=-units[rows, cols].astype(float), bounds=(0, None))
+    assert found.status == 0
+    total = sum(int(units[i, j]) for i, j in enumerate(mentor_of) if j >= 0)
+    assert found.fun == pytest.approx(total, abs=1e-6)  # weak duality met with equality
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_medium_instances_reach_the_seat_expanded_optimum(seed):
+    """Ties, forbidden pairs (a must-have's zeros), more mentees than seats and the other
+    way round, mentors without seats or with more seats than mentees."""
+    rng = np.random.default_rng(500 + seed)
+    n, m = int(rng.integers(20, 120)), int(rng.integers(3, 40))
+    levels = np.array([0, 0, 0, 100, 250, 250, 400, 500, 500, 650, 800, 1000])
+    units = levels[rng.integers(0, len(levels), (n, m))].astype(np.int16)
+    units[:, rng.random(m) < 0.1] = 0  # mentors nobody may have
+    units[rng.random(n) < 0.1] = 0  # mentees no mentor fits
+    seats = [int(s) for s in rng.integers(0 if seed % 4 == 0 else 1, 6 if seed % 2 else 60, m)]
+    result = assign(units, seats)
+    check_assignment(units, seats, result)
+    assert result.total == lsa_total(units, seats)
+    check_duals(units, seats, result.mentor_of)
+    same = assign(units.astype(np.int32), seats)
+    assert (same.total, same.lowest) == (result.total, result.lowest)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_guard_still_lifts_the_lowest_exactly(seed):
+    rng = random.Random(900 + seed)
+    n, m = rng.randint(4, 7), rng.randint(2, 4)
+    units = random_units(rng, n, m).astype(np.int16)
+    seats = [rng.randint(1, 3) for _ in range(m)]
+    result = assign(units, seats)
+    assert (result.total, result.lowest) == brute_force(units, seats)
+    assert result.lowest_without_guard is None or result.lowest >= result.lowest_without_guard
+
+
+def test_the_optimality_check_rejects_what_is_not_proven():
+    units = np.array([[900, 500], [500, 100]], dtype=np.int16)
+    program = matching._Program(units, np.array([1.0, 1.0]))
+    program.add(np.arange(4))
+    chosen, duals = program.solve()
+    assert duals.dtype == np.int32  # whole-number duals: the checks are exact
+    program._certify(chosen, duals)  # the real optimum passes
+    slack_free = duals.copy()
+    with pytest.raises(RuntimeError, match="optimality check"):
+        program._certify(np.array([0]), duals)  # b left out while its dual is above 0
+    slack_free[0] += 1
+    with pytest.raises(RuntimeError, match="optimality check"):
+        program._certify(chosen, slack_free)  # a chosen pair no longer tight
+
+
+def test_pricing_is_exact_with_whole_duals(monkeypatch):
+    """Tiny first candidates: the whole-number pricing must still add what is missing."""
+    monkeypatch.setattr(matching, "MENTEE_CANDIDATES", 1)
+    monkeypatch.setattr(matching, "MENTOR_CANDIDATES", -1)
+    monkeypatch.setattr(matching, "SCORE_BLOCK", 7)  # many small pricing blocks
+    rng = np.random.default_rng(3)
+    units = (rng.integers(0, 40, (60, 9)) * 25).astype(np.int16)
+    seats = [1, 2, 3, 1, 5, 2, 1, 1, 4]
+    result = assign(units, seats)
+    check_assignment(units, seats, result)
+    assert result.total == lsa_total(units, seats)

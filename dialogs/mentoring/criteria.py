@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, TypeGuard
 
 from dialogs.core.words import plural
@@ -247,6 +247,7 @@ def _distinct(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
+@lru_cache(maxsize=1 << 16)
 def _key(text: str) -> str:
     return " ".join(text.casefold().split())
 
@@ -262,8 +263,12 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
 
 
+@lru_cache(maxsize=1 << 14)
 def goal_words(text: str) -> dict[str, str]:
-    """Meaningful words of a goals text: stem -> the word as first written (lower case)."""
+    """Meaningful words of a goals text: stem -> the word as first written (lower case).
+
+    Cached (goals texts repeat for every pair explained): treat the result as read-only.
+    """
     words: dict[str, str] = {}
     for word in _WORD.findall(text.casefold()):
         if word not in STOPWORDS and not word.isdigit():
@@ -557,7 +562,7 @@ def _and(items: Sequence[str], limit: int = 3) -> str:
 
 def _shared_items(mine: Sequence[str], theirs: Sequence[str]) -> list[str]:
     """Items of `mine` (in my spelling and order) that `theirs` has too, ignoring case."""
-    keys = {_key(x) for x in theirs}
+    keys = _keys(tuple(theirs))
     return [x for x in mine if _key(x) in keys]
 
 
@@ -642,3 +647,8 @@ def _must_words(criterion: str, have: list[str], person: tuple[str, str, str]) -
         "program asks for another one",
     }
     return sentences[criterion]
+
+
+@lru_cache(maxsize=1 << 14)
+def _keys(items: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(map(_key, items))

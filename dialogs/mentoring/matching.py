@@ -47,17 +47,25 @@ Objective, in strict order:
 
 How
 ---
-1. Scores: every pair at once with numpy (float32, in place) and sparse or dense
-   products that count shared items, giving a matrix of whole numbers (0.1 % units)
-   where 0 means "may not be matched".
+1. Scores: a block of mentees at a time (about `SCORE_BLOCK` pairs, so the temporaries
+   stay in the processor's cache), each criterion in float32 with numpy; shared items
+   are counted as popcounts of 64-bit masks (sparse products for vocabularies past
+   `BITSET_WORDS` words). The result is a matrix of whole numbers (0.1 % units, int16)
+   where 0 means "may not be matched"; the steps per pair are those of the whole-matrix
+   scorer this replaced (`bench/scoring_before.py`), so the scores are exactly the same.
 2. Total: capacitated assignment is a transportation linear program whose constraint
    matrix is totally unimodular, so a simplex vertex is a whole assignment. HiGHS (its
    own Python interface, `highspy`) solves it on candidate pairs: each mentee's best
    `MENTEE_CANDIDATES` mentors and each mentor's best mentees (most seats +
    `MENTOR_CANDIDATES`). The duals then price every other pair; pairs with a positive
-   reduced cost join as columns and HiGHS re-solves from its last basis. When no pair
-   prices out, the duals are feasible for the whole problem, which proves the candidates'
-   optimum optimal over all pairs (LP duality; the tolerances are far below one unit).
+   reduced cost join as columns and HiGHS re-solves from its last basis. The matrix is
+   totally unimodular, so a vertex's duals are whole numbers: they are rounded and every
+   check after is exact integer arithmetic. When no pair prices out, the duals are
+   feasible for the whole problem; `_Program._certify` then checks complementary
+   slackness with the chosen pairs itself (chosen pairs tight, a mentee's dual above 0
+   only if matched, a mentor's only if full), which proves the total optimal over all
+   pairs whatever the solver did (LP duality). Duals that are not whole (numerical
+   trouble) fall back to tolerances far below one unit.
 3. Guard: every optimal assignment uses only pairs whose reduced cost is 0 under those
    duals (complementary slackness). With only those open, pairs scoring at the current
    lowest are closed and the program re-solved: if it still reaches the optimal total,
@@ -67,10 +75,10 @@ How
 4. Explanations: per match, the criteria are recomputed on the pair with plain sets, which
    also names the shared things (the tests check both paths agree).
 
-At 10,000 mentees x 2,000 mentors (capacities 1 to 5) the call takes about 3 to 6 s here,
-about half of it scoring; `python -m bench.matching` compares it with a greedy baseline
-and with an independent optimum (`scipy.optimize.linear_sum_assignment` on the matrix
-with one column per seat).
+`python -m bench.matching` times the whole call at 10,000 mentees x 2,000 mentors
+(capacities 1 to 5) against a greedy baseline and an independent optimum
+(`scipy.optimize.linear_sum_assignment` on the matrix with one column per seat), the
+scoring against the scorer it replaced, and 50,000 x 10,000 alone (time, peak memory).
 """
 
 from __future__ import annotations
@@ -148,6 +156,8 @@ PRICE_ADD = 8  # most priced-out pairs added per mentee per round
 PRICE_TOL = 1e-6  # reduced costs are whole numbers in theory: this only absorbs rounding
 TIGHT_TOL = 1e-6  # the same, for "reduced cost 0"
 BLOCK = 1024  # mentee rows priced at a time (bounds the memory of one step)
+SCORE_BLOCK = 1 << 16  # pairs scored at a time: small enough for the temporaries to stay cached
+BITSET_WORDS = 4  # shared-item vocabularies up to 64 x this are counted with bit masks
 UNITS = 1000  # score units per 100 %: the solver works on whole numbers, 0.1 % apart
 
 
@@ -158,13 +168,67 @@ UNITS = 1000  # score units per 100 %: the solver works on whole numbers, 0.1 % 
 class ScoreMatrix:
     """Scores of every (mentee, mentor) pair in 0.1 % units; 0 = may not be matched."""
 
-    units: np.ndarray  # (mentees, mentors) int32
+    units: np.ndarray  # (mentees, mentors) int16 (scores are 0 to UNITS)
     weights: dict[str, float]
     # Per mentee, how many mentors each rule rules out ("must-have <criterion>",
     # "self or manager", "nothing in common"): the words of `no_eligible_mentor` reasons.
     ruled_out: dict[str, np.ndarray] = field(default_factory=dict)
     # With `keep_misses`: per must-have criterion, which pairs score 0 on it (bool matrix).
     misses: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+class _Items:
+    """One side's item sets (skills, interests, ...) over a vocabulary both sides share.
+
+    Up to 64 * BITSET_WORDS items, each set is a few 64-bit masks and a block's shared
+    counts are popcounts of ANDs (exact, and no BLAS threads to wait for on a busy
+    machine); a larger vocabulary stays a sparse 0/1 matrix and counts are its products.
+    """
+
+    def __init__(self, sets: list[set[str]], vocabulary: dict[str, int]) -> None:
+        self.sizes = np.array([len(s) for s in sets], dtype=np.float32)
+        columns = [[vocabulary[x] for x in s if x in vocabulary] for s in sets]
+        self.words = -(-max(1, len(vocabulary)) // 64)
+        self.masks: np.ndarray | None = None
+        self.matrix: Any = None
+        if self.words <= BITSET_WORDS:
+            rows = np.repeat(np.arange(len(sets)), [len(c) for c in columns])
+            items = np.fromiter(
+                (c for row in columns for c in row), dtype=np.int64, count=len(rows)
+            )
+            masks = np.zeros((len(sets), self.words), dtype=np.uint64)
+            bits = np.left_shift(np.uint64(1), (items & 63).astype(np.uint64))
+            np.bitwise_or.at(masks, (rows, items >> 6), bits)
+            self.masks = masks
+        else:
+            indptr = np.cumsum([0, *map(len, columns)])
+            indices = np.fromiter(
+                (c for row in columns for c in row), dtype=np.int32, count=int(indptr[-1])
+            )
+            data = np.ones(len(indices), dtype=np.float32)
+            shape = (len(sets), len(vocabulary))
+            self.matrix = sparse.csr_matrix((data, indices, indptr), shape=shape)
+
+
+def _shared(left: list[set[str]], right: list[set[str]]) -> tuple[_Items, _Items]:
+    """Both sides' items over those that both sides have (the others count for nobody)."""
+    common = set().union(*left) & set().union(*right)
+    vocabulary = {item: k for k, item in enumerate(sorted(common))}
+    return _Items(left, vocabulary), _Items(right, vocabulary)
+
+
+def _counts(left: _Items, right: _Items, start: int, stop: int) -> np.ndarray:
+    """How many items each left row in [start, stop) shares with each right row (float32)."""
+    if left.masks is None or right.masks is None:
+        product = left.matrix[start:stop] @ right.matrix.T
+        return np.asarray(product.toarray(), dtype=np.float32)
+    mine, theirs = left.masks[start:stop], right.masks
+    shared = np.zeros((stop - start, len(theirs)), dtype=np.uint16)
+    both = np.empty(shared.shape, dtype=np.uint64)
+    for word in range(left.words):
+        np.bitwise_and(mine[:, word, None], theirs[None, :, word], out=both)
+        shared += np.bitwise_count(both)
+    return shared.astype(np.float32)
 
 
 @dataclass
@@ -194,6 +258,116 @@ class _Side:
         return np.array([FORMATS.index(p.meeting_format) for p in self.people], dtype=np.intp)
 
 
+class _Scorer:
+    """Each criterion's scores for a block of mentees (rows) against every mentor.
+
+    Everything per person is prepared once; a block is then a few array operations that
+    stay in the processor's cache. Each criterion is float32 and the same operations in
+    the same order for every pair, whatever the block size: block-wise scores are exactly
+    the whole-matrix ones.
+    """
+
+    def __init__(self, mentees: _Side, mentors: _Side, names: Sequence[str]) -> None:
+        self.n, self.m = len(mentees.people), len(mentors.people)
+        prepare = {
+            "skills": lambda: self._prepare_skills(mentees, mentors),
+            "goals": lambda: _shared(mentees.goal_stems(), mentors.goal_stems()),
+            "interests": lambda: _shared(mentees.keys("interests"), mentors.keys("interests")),
+            "languages": lambda: _shared(mentees.keys("languages"), mentors.keys("languages")),
+            "experience": lambda: (mentees.seniority(), mentors.seniority()),
+            "timezone": lambda: (mentees.offsets(), mentors.offsets()),
+            "meeting_format": lambda: self._prepare_formats(mentees, mentors),
+            "cross_department": lambda: _codes(
+                mentees.codes("department"), mentors.codes("department")
+            ),
+        }
+        self.data = {name: prepare[name]() for name in names}
+
+    @staticmethod
+    def _prepare_skills(mentees: _Side, mentors: _Side) -> tuple[_Items, _Items, np.ndarray]:
+        want, offer = _shared(mentees.keys("skills_want"), mentors.keys("skills_offer"))
+        return want, offer, np.clip(want.sizes, 1, SKILLS_ENOUGH)
+
+    @staticmethod
+    def _prepare_formats(mentees: _Side, mentors: _Side) -> tuple[np.ndarray, ...]:
+        places = _codes(mentees.codes("location"), mentors.codes("location"))
+        return mentees.formats(), mentors.formats(), *places
+
+    def criterion(self, name: str, start: int, stop: int) -> np.ndarray:
+        """The (stop - start, mentors) float32 scores of one criterion, from 0 to 1."""
+        return getattr(self, f"_{name}")(self.data[name], start, stop)
+
+    def _skills(self, data: tuple[_Items, _Items, np.ndarray], a: int, b: int) -> np.ndarray:
+        want, offer, divisor = data
+        counts = _counts(want, offer, a, b)
+        counts /= divisor[a:b, None]
+        return np.minimum(counts, 1, out=counts)
+
+    def _shared_score(self, data: tuple[_Items, _Items], a: int, b: int, enough: int) -> np.ndarray:
+        left, right = data
+        counts = _counts(left, right, a, b)
+        divisor = np.minimum(left.sizes[a:b, None], right.sizes[None, :])
+        np.minimum(divisor, enough, out=divisor)
+        counts /= np.maximum(divisor, 1, out=divisor)
+        return np.minimum(counts, 1, out=counts)
+
+    def _goals(self, data: tuple[_Items, _Items], a: int, b: int) -> np.ndarray:
+        return self._shared_score(data, a, b, GOALS_ENOUGH)
+
+    def _interests(self, data: tuple[_Items, _Items], a: int, b: int) -> np.ndarray:
+        return self._shared_score(data, a, b, INTERESTS_ENOUGH)
+
+    def _languages(self, data: tuple[_Items, _Items], a: int, b: int) -> np.ndarray:
+        counts = _counts(*data, a, b)
+        return np.minimum(counts, 1, out=counts)
+
+    def _experience(self, data: tuple[np.ndarray, np.ndarray], a: int, b: int) -> np.ndarray:
+        mentee, mentor = data
+        gap = mentor[None, :] - mentee[a:b, None]
+        gap /= np.float32(EXPERIENCE_FULL_GAP)
+        np.minimum(np.maximum(gap, 0, out=gap), 1, out=gap)
+        return np.nan_to_num(gap, copy=False, nan=0.0)  # unknown seniority on either side
+
+    def _timezone(self, data: tuple[np.ndarray, np.ndarray], a: int, b: int) -> np.ndarray:
+        mentee, mentor = data
+        apart = np.abs(mentee[a:b, None] - mentor[None, :])
+        np.minimum(apart, 24 - apart, out=apart)  # around the clock: UTC-11 and UTC+13 are 0 apart
+        apart /= np.float32(-WORKDAY_HOURS)
+        apart += 1
+        np.maximum(apart, 0, out=apart)
+        return np.nan_to_num(apart, copy=False, nan=0.0)  # unknown time zone on either side
+
+    def _meeting_format(self, data: tuple[np.ndarray, ...], a: int, b: int) -> np.ndarray:
+        mentee, mentor, here, there = data
+        fit = np.take(FORMAT_FIT[mentee[a:b]], mentor, axis=1)
+        # Someone who meets only in person cannot meet a partner who is somewhere else.
+        in_person = (mentee[a:b, None] == IN_PERSON) | (mentor[None, :] == IN_PERSON)
+        in_person &= _different(here[a:b], there)
+        fit[in_person] = 0
+        return fit
+
+    def _cross_department(self, data: tuple[np.ndarray, np.ndarray], a: int, b: int) -> np.ndarray:
+        return _different(data[0][a:b], data[1]).astype(np.float32)
+
+
+def _codes(left: list[str | None], right: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """Both sides' values as shared whole-number codes, -1 for unknown."""
+    codes: dict[str | None, int] = {None: -1}
+    a = np.array([codes.setdefault(x, len(codes) - 1) for x in left], dtype=np.int32)
+    b = np.array([codes.setdefault(x, len(codes) - 1) for x in right], dtype=np.int32)
+    return a, b
+
+
+def _different(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Known on both sides and different, for every pair of a block."""
+    return (left[:, None] != right[None, :]) & (left[:, None] >= 0) & (right[None, :] >= 0)
+
+
+def _block_rows(mentors: int) -> int:
+    """Mentee rows per scoring block: about SCORE_BLOCK pairs, so the temporaries stay cached."""
+    return max(1, SCORE_BLOCK // max(1, mentors))
+
+
 def score_matrix(
     mentors: Sequence[Person],
     mentees: Sequence[Person],
@@ -207,33 +381,39 @@ def score_matrix(
     checked = parse_weights(weights)
     _check_instant(at)
     offsets = _offsets(at)
-    left, right = _Side(mentees, offsets), _Side(mentors, offsets)
-    shape = (len(mentees), len(mentors))
-    # float32 and in-place steps: at 10,000 x 2,000 every temporary matrix costs 80 MB.
-    total = np.zeros(shape, dtype=np.float32)
-    allowed = np.ones(shape, dtype=bool)
-    ruled_out: dict[str, np.ndarray] = {}
-    misses: dict[str, np.ndarray] = {}
-    for name in CRITERIA:
-        weight = checked[name]
-        if weight <= 0:
-            continue
-        scores = CRITERION_MATRIX[name](left, right)
-        if weight >= MUST_HAVE:
-            zero = scores <= 0
-            ruled_out[f"must-have {name.replace('_', ' ')}"] = zero.sum(axis=1)
-            allowed &= ~zero
-            if keep_misses:
-                misses[name] = zero
-        scores *= np.float32(weight)
-        total += scores
-    total *= np.float32(UNITS / sum(checked.values()))
-    units = np.rint(total, out=total).astype(np.int32)
-    ruled_out["nothing in common"] = (units <= 0).sum(axis=1)
+    n, m = len(mentees), len(mentors)
+    used = [name for name in CRITERIA if checked[name] > 0]
+    scorer = _Scorer(_Side(mentees, offsets), _Side(mentors, offsets), used)
+    scale = np.float32(UNITS / sum(checked.values()))
+    units = np.empty((n, m), dtype=np.int16)
+    must = [name for name in used if checked[name] >= MUST_HAVE]
+    ruled_out = {f"must-have {name.replace('_', ' ')}": np.zeros(n, np.intp) for name in must}
+    nothing = np.zeros(n, dtype=np.intp)
+    misses = {name: np.zeros((n, m), dtype=bool) for name in must} if keep_misses else {}
+    rows = _block_rows(m)
+    for a in range(0, n, rows):
+        b = min(n, a + rows)
+        total = np.zeros((b - a, m), dtype=np.float32)
+        allowed = np.ones((b - a, m), dtype=bool)
+        for name in used:
+            scores = scorer.criterion(name, a, b)
+            if checked[name] >= MUST_HAVE:
+                zero = scores <= 0
+                ruled_out[f"must-have {name.replace('_', ' ')}"][a:b] = zero.sum(axis=1)
+                allowed &= ~zero
+                if keep_misses:
+                    misses[name][a:b] = zero
+            scores *= np.float32(checked[name])
+            total += scores
+        total *= scale
+        block = np.rint(total, out=total)
+        nothing[a:b] = (block <= 0).sum(axis=1)
+        block *= allowed
+        units[a:b] = block
+    ruled_out["nothing in common"] = nothing
     related = _related_pairs(mentors, mentees)
-    allowed[related] = False
-    ruled_out["self or manager"] = np.bincount(related[0], minlength=shape[0])
-    units *= allowed
+    units[related] = 0
+    ruled_out["self or manager"] = np.bincount(related[0], minlength=n)
     return ScoreMatrix(units, checked, ruled_out, misses)
 
 
@@ -257,110 +437,17 @@ def _related_pairs(
     )
 
 
-def _shared_counts(left: list[set[str]], right: list[set[str]]) -> np.ndarray:
-    """How many items each left set shares with each right set, as a dense matrix."""
-    on_right = set().union(*right)
-    vocabulary: dict[str, int] = {}
-    for items in left:
-        for item in items & on_right:  # items only one side has count for nobody
-            vocabulary.setdefault(item, len(vocabulary))
-    a, b = _incidence(left, vocabulary), _incidence(right, vocabulary)
-    products = float(np.dot(np.asarray(a.sum(axis=0)).ravel(), np.asarray(b.sum(axis=0)).ravel()))
-    if products > a.shape[0] * b.shape[0] // 4:  # mostly non-zero: a dense product is faster
-        return a.toarray() @ b.toarray().T
-    counts = (a @ b.T).tocoo()
-    out = np.zeros((a.shape[0], b.shape[0]), dtype=np.float32)
-    out[counts.row, counts.col] = counts.data
-    return out
+def _whole(name: str) -> Callable[[_Side, _Side], np.ndarray]:
+    def scores(mentees: _Side, mentors: _Side) -> np.ndarray:
+        return _Scorer(mentees, mentors, [name]).criterion(name, 0, len(mentees.people))
+
+    scores.__name__ = f"_{name}_matrix"
+    return scores
 
 
-def _incidence(sets: list[set[str]], vocabulary: dict[str, int]) -> sparse.csr_matrix:
-    columns = [[vocabulary[x] for x in s if x in vocabulary] for s in sets]
-    indptr = np.cumsum([0, *map(len, columns)])
-    indices = np.fromiter((c for row in columns for c in row), dtype=np.int32, count=indptr[-1])
-    data = np.ones(len(indices), dtype=np.float32)
-    return sparse.csr_matrix((data, indices, indptr), shape=(len(sets), max(1, len(vocabulary))))
-
-
-def _sizes(sets: list[set[str]]) -> np.ndarray:
-    return np.array([len(s) for s in sets], dtype=np.float32)
-
-
-def _skills_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
-    want = mentees.keys("skills_want")
-    counts = _shared_counts(want, mentors.keys("skills_offer"))
-    counts /= np.clip(_sizes(want), 1, SKILLS_ENOUGH)[:, None]
-    return np.minimum(counts, 1, out=counts)
-
-
-def _shared_matrix(left: list[set[str]], right: list[set[str]], enough: int) -> np.ndarray:
-    counts = _shared_counts(left, right)
-    divisor = np.minimum(_sizes(left)[:, None], _sizes(right)[None, :])
-    np.minimum(divisor, enough, out=divisor)
-    counts /= np.maximum(divisor, 1, out=divisor)
-    return np.minimum(counts, 1, out=counts)
-
-
-def _goals_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
-    return _shared_matrix(mentees.goal_stems(), mentors.goal_stems(), GOALS_ENOUGH)
-
-
-def _interests_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
-    return _shared_matrix(mentees.keys("interests"), mentors.keys("interests"), INTERESTS_ENOUGH)
-
-
-def _languages_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
-    counts = _shared_counts(mentees.keys("languages"), mentors.keys("languages"))
-    return np.minimum(counts, 1, out=counts)
-
-
-def _experience_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
-    gap = mentors.seniority()[None, :] - mentees.seniority()[:, None]
-    gap /= np.float32(EXPERIENCE_FULL_GAP)
-    np.minimum(np.maximum(gap, 0, out=gap), 1, out=gap)
-    return np.nan_to_num(gap, copy=False, nan=0.0)  # unknown seniority on either side
-
-
-def _timezone_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
-    apart = np.abs(mentees.offsets()[:, None] - mentors.offsets()[None, :])
-    np.minimum(apart, 24 - apart, out=apart)  # around the clock: UTC-11 and UTC+13 are 0 apart
-    apart /= np.float32(-WORKDAY_HOURS)
-    apart += 1
-    np.maximum(apart, 0, out=apart)
-    return np.nan_to_num(apart, copy=False, nan=0.0)  # unknown time zone on either side
-
-
-def _format_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
-    left, right = mentees.formats(), mentors.formats()
-    fit = FORMAT_FIT[left[:, None], right[None, :]]
-    # Someone who meets only in person cannot meet a partner who is somewhere else.
-    in_person = (left[:, None] == IN_PERSON) | (right[None, :] == IN_PERSON)
-    in_person &= _known_and_different(mentees.codes("location"), mentors.codes("location"))
-    fit[in_person] = 0
-    return fit
-
-
-def _department_matrix(mentees: _Side, mentors: _Side) -> np.ndarray:
-    different = _known_and_different(mentees.codes("department"), mentors.codes("department"))
-    return different.astype(np.float32)
-
-
-def _known_and_different(left: list[str | None], right: list[str | None]) -> np.ndarray:
-    codes: dict[str | None, int] = {None: -1}
-    a = np.array([codes.setdefault(x, len(codes) - 1) for x in left])
-    b = np.array([codes.setdefault(x, len(codes) - 1) for x in right])
-    return (a[:, None] != b[None, :]) & (a[:, None] >= 0) & (b[None, :] >= 0)
-
-
+# Each criterion on the whole matrix at once (the tests compare them with `explain_pair`).
 CRITERION_MATRIX: dict[str, Callable[[_Side, _Side], np.ndarray]] = {
-    "skills": _skills_matrix,
-    "goals": _goals_matrix,
-    "interests": _interests_matrix,
-    "experience": _experience_matrix,
-    "languages": _languages_matrix,
-    "timezone": _timezone_matrix,
-    "meeting_format": _format_matrix,
-    "cross_department": _department_matrix,
+    name: _whole(name) for name in CRITERIA
 }
 
 
@@ -385,14 +472,22 @@ def assign(
     `units` holds whole-number scores, 0 where a pair may not be matched; `capacities`
     the mentors' seats.
     """
-    units = np.ascontiguousarray(units, dtype=np.int32)
+    units = np.asarray(units)
+    if units.dtype not in (np.int16, np.int32):
+        units = units.astype(np.int32)
+    units = np.ascontiguousarray(units)
     seats = np.asarray(capacities, dtype=np.float64)
-    if units.ndim != 2 or units.shape[1] != len(seats) or (units < 0).any() or (seats < 0).any():
+    if (
+        units.ndim != 2
+        or units.shape[1] != len(seats)
+        or (units.size and units.min() < 0)
+        or (seats < 0).any()
+    ):
         raise ValueError(
             "units must be a (mentees, mentors) matrix of scores >= 0, one seat count per mentor"
         )
     mentor_of = np.full(units.shape[0], -1)
-    if not (units > 0).any():
+    if not units.size or units.max() <= 0:
         return Assignment(mentor_of, 0, None, None)
     program = _Program(units, seats)
     chosen, tight = program.optimum()
@@ -416,12 +511,13 @@ class _Program:
         n, m = units.shape
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
+        self.highs.setOptionValue("threads", 1)  # one solve at a time: no idle workers
         self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         limits = np.concatenate([np.ones(n), seats])
         empty = np.zeros(n + m, dtype=np.int32)
         self.highs.addRows(n + m, np.full(n + m, -highspy.kHighsInf), limits, 0, empty, [], [])
         self.keys = np.empty(0, dtype=np.int64)
-        self.member = np.zeros(n * m, dtype=bool)  # is this key a column yet?
+        self.known = np.empty(0, dtype=np.int64)  # the keys, sorted: "is it a column yet?"
 
     def optimum(self) -> tuple[np.ndarray, np.ndarray]:
         """Chosen keys of a maximum total over ALL pairs, and the pairs with reduced cost 0."""
@@ -430,12 +526,20 @@ class _Program:
             chosen, duals = self.solve()
             more = self._price(duals)
             if len(more) == 0:  # the duals fit every pair: optimal over all of them
+                self._certify(chosen, duals)
                 return chosen, self._tight(duals)
             self.add(more)
 
+    def _is_column(self, keys: np.ndarray) -> np.ndarray:
+        at = np.searchsorted(self.known, keys)
+        return (at < len(self.known)) & (self.known[np.minimum(at, len(self.known) - 1)] == keys)
+
     def add(self, keys: np.ndarray) -> None:
-        keys = np.unique(keys[~self.member[keys]])
-        self.member[keys] = True
+        keys = np.unique(keys)
+        if len(self.known):
+            keys = keys[~self._is_column(keys)]
+        if len(keys) == 0:
+            return
         n, m = self.units.shape
         mentees, mentors = np.divmod(keys, m)
         rows = np.empty(2 * len(keys), dtype=np.int32)
@@ -447,9 +551,16 @@ class _Program:
             len(keys), scores, lower, upper, len(rows), starts, rows, np.ones(len(rows))
         )
         self.keys = np.concatenate([self.keys, keys])
+        self.known = np.union1d(self.known, keys)
 
     def solve(self) -> tuple[np.ndarray, np.ndarray]:
-        """The chosen keys and the row duals (mentees' first, all >= 0)."""
+        """The chosen keys and the row duals (mentees' first, all >= 0).
+
+        The program's matrix is totally unimodular and its scores whole, so a vertex's
+        duals are whole numbers: they come back rounded (int32), which makes every later
+        check exact. Should they not be whole (numerical trouble), they stay float64 and
+        the checks use tolerances.
+        """
         self.highs.run()
         if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(
@@ -459,52 +570,96 @@ class _Program:
         x = np.asarray(solution.col_value)
         if np.abs(x - np.rint(x)).max() > 1e-6:
             raise RuntimeError("HiGHS returned a fractional assignment")  # a vertex is whole
-        return self.keys[x > 0.5], np.maximum(np.asarray(solution.row_dual), 0.0)
+        duals = np.maximum(np.asarray(solution.row_dual), 0.0)
+        whole = np.rint(duals)
+        if np.abs(duals - whole).max(initial=0.0) <= 1e-6:
+            return self.keys[x > 0.5], whole.astype(np.int32)
+        return self.keys[x > 0.5], duals
 
     def _first_candidates(self) -> np.ndarray:
         """Each mentee's best few mentors and each mentor's best few mentees.
 
         Mentees often outnumber seats, so each mentor's view matters as much as each
-        mentee's; pricing adds whatever these miss.
+        mentee's; pricing adds whatever these miss. A block of rows (or columns) at a
+        time, so no copy of the whole matrix is made.
         """
         n, m = self.units.shape
+        keys = []
+        rows = max(1, SCORE_BLOCK // max(1, m))
+        for start in range(0, n, rows):
+            block = self.units[start : start + rows]
+            best = _best_columns(block, MENTEE_CANDIDATES)
+            keys.append((best + np.arange(start, start + len(block))[:, None] * m).ravel())
         per_mentor = int(self.seats.max()) + MENTOR_CANDIDATES
-        by_mentee = _best_columns(self.units, MENTEE_CANDIDATES) + np.arange(n)[:, None] * m
-        by_mentor = _best_columns(self.units.T, per_mentor) * m + np.arange(m)[:, None]
-        keys = np.concatenate([by_mentee.ravel(), by_mentor.ravel()])
-        return np.unique(keys[self.flat[keys] > 0])
+        columns = max(64, SCORE_BLOCK // max(1, n))
+        for start in range(0, m, columns):
+            block = self.units[:, start : start + columns].T
+            best = _best_columns(block, per_mentor)
+            keys.append((best * m + np.arange(start, start + len(block))[:, None]).ravel())
+        found = np.concatenate(keys).astype(np.int64)
+        return np.unique(found[self.flat[found] > 0])
 
     def _price(self, duals: np.ndarray) -> np.ndarray:
         """Pairs outside the program that would raise the total: each mentee's best few."""
         m = self.units.shape[1]
+        tolerance = 0 if duals.dtype == np.int32 else PRICE_TOL
         priced = []
         for start, reduced in self._reduced_costs(duals):
-            rows, cols = np.nonzero(reduced > PRICE_TOL)
+            if reduced.max(initial=0) <= tolerance:
+                continue
+            rows, cols = np.nonzero(reduced > tolerance)
             keys = (rows + start).astype(np.int64) * m + cols
-            fresh = ~self.member[keys]  # in the program already: only rounding
+            fresh = ~self._is_column(keys)  # in the program already: only rounding
             gain = reduced[rows[fresh], cols[fresh]]
             priced.append(_best_per_row(keys[fresh], rows[fresh], gain, PRICE_ADD))
-        return np.concatenate(priced)
+        return np.concatenate(priced) if priced else np.empty(0, dtype=np.int64)
 
     def _tight(self, duals: np.ndarray) -> np.ndarray:
         """Allowed pairs whose reduced cost is 0."""
         m = self.units.shape[1]
+        tolerance = 0 if duals.dtype == np.int32 else TIGHT_TOL
         tight = []
         for start, reduced in self._reduced_costs(duals):
             block = self.units[start : start + len(reduced)]
-            rows, cols = np.nonzero((reduced >= -TIGHT_TOL) & (block > 0))
+            rows, cols = np.nonzero((reduced >= -tolerance) & (block > 0))
             tight.append((rows + start).astype(np.int64) * m + cols)
         return np.concatenate(tight)
 
     def _reduced_costs(self, duals: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
-        """Score - mentee's dual - mentor's dual, a block of mentees at a time (one buffer)."""
+        """Score - mentee's dual - mentor's dual, a block of mentees at a time (one buffer).
+
+        Pairs that may not be matched (score 0) come out at or below 0: duals are >= 0.
+        """
         n, m = self.units.shape
-        buffer = np.empty((min(n, BLOCK), m))
-        for start in range(0, n, BLOCK):
-            block = self.units[start : start + BLOCK]
+        rows = max(1, SCORE_BLOCK // max(1, m))
+        buffer = np.empty((min(n, rows), m), dtype=duals.dtype)
+        for start in range(0, n, rows):
+            block = self.units[start : start + rows]
             reduced = np.subtract(block, duals[None, n:], out=buffer[: len(block)])
             reduced -= duals[start : start + len(block), None]
             yield start, reduced
+
+    def _certify(self, chosen: np.ndarray, duals: np.ndarray) -> None:
+        """The optimality proof, checked on its own: with no pair's reduced cost above 0
+        (just priced), the chosen pairs and the duals must satisfy complementary slackness.
+        Then no assignment has a higher total (LP duality), whatever the solver did."""
+        if duals.dtype != np.int32:
+            return  # float duals: the tolerances above are the check
+        n, m = self.units.shape
+        mentees, mentors = np.divmod(chosen, m)
+        load = np.bincount(mentors, minlength=m)
+        slack = self.flat[chosen] - duals[mentees] - duals[n + mentors]
+        matched = np.zeros(n, dtype=bool)
+        matched[mentees] = True
+        if (
+            (slack != 0).any()
+            or (duals < 0).any()
+            or (duals[:n][~matched] != 0).any()
+            or (duals[n:][load < self.seats] != 0).any()
+            or (load > self.seats).any()
+            or len(np.unique(mentees)) != len(mentees)
+        ):
+            raise RuntimeError("the assignment failed its optimality check")
 
     def raise_lowest(self, chosen: np.ndarray, total: int, tight: np.ndarray) -> np.ndarray:
         """Among the optimal assignments, one whose lowest pair score is the highest possible.
