@@ -328,3 +328,49 @@ def test_match_health_rules():
     assert health.verdict("active", None, 3, False).state == health.TOO_EARLY
     assert health.verdict("active", False, 3, False).reason == "meeting less often than agreed"
     assert health.verdict("active", True, 20.9, False).state == health.ON_TRACK
+
+
+async def test_facts_of_many_windows_equal_each_windows_own_reads(database_url):
+    """The page's one-statement-per-table reads (check-ins, goals, answers, invites, team
+    size) against the plain one-window reads, on a seeded year with people enrolling and
+    leaving the team through it."""
+    from bench import metrics as seeded
+    from dialogs.dashboard.pages import buckets
+    from storage import Database
+    from storage.models import Enrolment, Membership, Survey
+
+    data = seeded.build(60, 3)
+    for n, row in enumerate(data.tables[Enrolment][::4]):
+        row["created_at"] = seeded.at(seeded.START + timedelta(days=25 * n + 3))
+    for n, row in enumerate(data.tables[Membership]):
+        row["left_at"] = seeded.at(seeded.START + timedelta(days=6 * n + 9)) if n % 5 else None
+    db = Database(database_url)
+    try:
+        await db.migrate()
+        await seeded.load(db, data)
+        whole = Window(seeded.START, seeded.END + timedelta(days=40))
+        spans = [whole, whole.before(), *buckets(whole), Window(whole.first, whole.first)]
+        windows = [(w.start, w.end) for w in spans]
+        async with db.unit() as repos:
+            program = await repos.programs.get(1)
+            end = metrics.program_end(program.ends_on, program.closed_at)
+            facts = await repos.feedback.program_facts(program, windows, end)
+            feedback, where = repos.feedback, Survey.program_id == program.id
+            for f, (start, stop) in zip(facts, windows, strict=True):
+                assert sorted(f.goals) == sorted(await feedback._goals(program.id, start, stop))
+                checkins = await feedback._checkins(program.id, start, stop)
+                assert (f.checkins_sent, f.checkins_answered) == checkins
+                plain = await feedback._answers(
+                    where, start, stop, ("mid", "end", "progress", "after")
+                )
+                assert sorted(f.answers, key=repr) == sorted(plain, key=repr)
+                assert f.invites == await feedback._invites(where, start, stop)
+                assert f.invited == await feedback._team_members_at(program.team_id, stop)
+        monthly = facts[2:-1]
+        assert len({f.invited for f in monthly}) > 2  # people left through the year
+        assert len({f.checkins_sent for f in monthly}) > 2
+        for kind, months in (("goals", 6), ("answers", 2), ("invites", 3)):
+            assert sum(bool(getattr(f, kind)) for f in monthly) >= months, kind
+        assert len({r.moment for f in monthly for r in f.invites}) > 1  # per moment
+    finally:
+        await db.dispose()
