@@ -113,9 +113,14 @@ async def get(
 
 
 async def post(
-    bot: Any, path: str, cookie: str | None, data: dict[str, str], **kw: Any
+    bot: Any,
+    path: str,
+    cookie: str | None,
+    data: dict[str, str],
+    headers: dict[str, str] | None = None,
+    **kw: Any,
 ) -> tuple[int, str, dict[str, str]]:
-    headers = {"Cookie": f"{COOKIE}={cookie}"} if cookie else {}
+    headers = ({"Cookie": f"{COOKIE}={cookie}"} if cookie else {}) | (headers or {})
     async with bot.session.post(
         bot.url + path, headers=headers, data=data, allow_redirects=False, **kw
     ) as resp:

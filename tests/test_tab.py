@@ -299,6 +299,57 @@ async def test_sessions_of_many_windows_equal_each_windows_own_read(bot):
             assert any(rows for rows in plain)
 
 
+async def test_an_insights_button_runs_its_chat_command_with_the_same_checks(bot):
+    """Ten days on, Mia and Tom are 26 days quiet: the insight's button nudges them (the
+    chat's `/program nudge`), once per quiet spell; foreign sites, other teams' admins,
+    members and unknown buttons change nothing."""
+    ids = await seed(bot)
+    bot.clock.advance(days=10)
+    program = f"/tab/programs/{ids['program']}"
+    ada = await sign_in(bot, ADMIN)
+    _, page, _ = await get(bot, program, ada)
+    assert 'data-insight="nudge"' in page and "1 pair quiet for 21+ days" in page
+    assert "Nudge quiet pairs</button>" in page
+    csrf, act = csrf_of(page), f"{program}/act"
+    # Refused, nothing sent: another site's form (even with the token), no token, a
+    # button nobody offers, another team's admin, a member.
+    status, page, _ = await post(
+        bot, act, ada, {"csrf": csrf, "key": "nudge"}, headers={"Origin": "https://evil.example"}
+    )
+    assert status == 403 and "another site" in page
+    status, _, _ = await post(bot, act, ada, {"key": "nudge"})
+    assert status == 403
+    status, page, _ = await post(bot, act, ada, {"csrf": csrf, "key": "delete_all"})
+    assert status == 400 and "Nothing changed" in page
+    olga = await sign_in(bot, OLGA)
+    _, olga_page, _ = await get(bot, "/tab/dashboard", olga)
+    status, page, _ = await post(bot, act, olga, {"csrf": csrf_of(olga_page), "key": "nudge"})
+    assert status == 403 and "Spring" not in page
+    tom = await sign_in(bot, MENTEE)
+    _, tom_page, _ = await get(bot, "/tab/me", tom)
+    status, _, _ = await post(bot, act, tom, {"csrf": csrf_of(tom_page), "key": "nudge"})
+    assert status == 403
+    await bot.settle()
+    assert not keyed(bot, MENTEE, "pairnudge:") and not keyed(bot, MENTOR, "pairnudge:")
+    # Pressed by Ada, from the tab itself.
+    status, page, _ = await post(
+        bot, act, ada, {"csrf": csrf, "key": "nudge"}, headers={"Origin": bot.url}
+    )
+    assert status == 200 and "Nudged 1 quiet pair in &#39;Spring mentoring&#39;" in page
+    assert "/program nudge Spring mentoring" in page
+    await bot.settle()
+    assert len(keyed(bot, MENTEE, "pairnudge:")) == 1 and len(keyed(bot, MENTOR, "pairnudge:")) == 1
+    # Again: the same spell was nudged already; the chat command says the same.
+    status, page, _ = await post(bot, act, ada, {"csrf": csrf, "key": "nudge"})
+    assert status == 200 and "had their nudge for this quiet spell already" in page
+    assert "had their nudge" in await say(bot, ADMIN, "/program nudge Spring mentoring")
+    await bot.settle()
+    assert len(keyed(bot, MENTEE, "pairnudge:")) == 1
+    # Other buttons run their commands too: matching in a program nobody waits in.
+    status, page, _ = await post(bot, act, ada, {"csrf": csrf, "key": "match_run"})
+    assert status == 200 and "Matching in &#39;Spring mentoring&#39;" in page
+
+
 def test_insights_are_at_most_five_with_their_commands():
     from dialogs.dashboard.insights import program_insights
 
@@ -307,16 +358,22 @@ def test_insights_are_at_most_five_with_their_commands():
         {"not_matched_yet": 7, "left": 1},
         3,
         2,
-        {"all": 0.22},
+        {"day 30": 0.22, "halfway": 0.9, "end of the program": 0.4},
         1,
         4,
     )
     assert len(found) == 5
+    assert found[0].key == "" and found[0].action == ""  # concerns: on the page itself
     assert found[1].text.startswith("7 participants not matched yet")
-    assert found[1].action == "/match run Spring"
+    assert (found[1].action, found[1].key) == ("/match run Spring", "match_run")
     assert found[2].action == "/match review Spring"
-    assert "Surveys answered by 22 %" in found[4].text
-    assert program_insights("S", {}, 0, 0, {"all": 0.9}, 0, 0) == []
+    assert found[3].key == "nudge" and found[3].action == "/program nudge Spring"
+    assert found[4].key == "remind" and found[4].action == "/survey remind Spring"
+    assert "22 % (day 30), 40 % (end of the program)" in found[4].text
+    assert "halfway" not in found[4].text
+    declined = program_insights("S", {"declined_or_expired": 2}, 0, 0, {}, 0, 0)
+    assert [(i.key, i.action) for i in declined] == [("invite", "/program invite S")]
+    assert program_insights("S", {}, 0, 0, {"day 30": 0.9}, 0, 0) == []
 
 
 def test_match_health_rules():

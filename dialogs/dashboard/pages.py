@@ -32,6 +32,7 @@ MAX_BUCKETS = 12
 RETENTION_DAYS = (30, 60, 90, 120, 150, 180)
 SURVEY_NAMES = {
     "session": "after a session",
+    "progress": "progress check",
     "day30": "day 30",
     "mid": "halfway",
     "end": "end of the program",
@@ -104,6 +105,7 @@ class ProgramPage:
     waiting_approval: int
     concerns: list[ConcernItem]
     insights: list[insights.Insight]
+    response_rates: dict[str, float | None] = field(default_factory=dict)
     downloads: dict[str, str] = field(default_factory=dict)
 
 
@@ -188,9 +190,10 @@ async def admin_teams(repos: Repos, admins: frozenset[str], user: User) -> list[
     return await teams_administered(repos, admins, user)
 
 
-async def _program_for(
+async def program_of(
     repos: Repos, admins: frozenset[str], user: User, program_id: object
 ) -> tuple[Program, Team]:
+    """The program and its team, when this person administers it; else NOT_YOURS."""
     pid = forms.row_id(program_id)
     program = await repos.programs.get(pid) if pid else None
     team = await repos.teams.get(program.team_id) if program else None
@@ -235,7 +238,7 @@ async def program_page(
     raw_to: str | None,
     now: datetime,
 ) -> ProgramPage:
-    program, team = await _program_for(repos, admins, user, program_id)
+    program, team = await program_of(repos, admins, user, program_id)
     window = parse_window(raw_from, raw_to, program.starts_on, now.date())
     settings = await repos.feedback.program_settings(program.id)
     k = metrics.k_of(settings.min_answers if settings else None)
@@ -268,6 +271,7 @@ async def program_page(
         insights=insights.program_insights(
             program.name, unmatched, waiting, quiet, rates, len(concerns), counts[health.CHECK_IN]
         ),
+        response_rates=rates,
         downloads=dict(exports.PROGRAM_FILES),
     )
 
@@ -421,10 +425,11 @@ def _program_charts(
 
 
 def _response_rates(f: ProgramFacts | CoffeeFacts) -> dict[str, float | None]:
+    """Per survey moment, by its name as people read it."""
     by_moment: dict[str, list[Any]] = defaultdict(list)
     for row in f.invites:
-        by_moment[row.moment].append(row)
-    return {m: metrics.survey_response_rate(rows) for m, rows in sorted(by_moment.items())}
+        by_moment[SURVEY_NAMES.get(row.moment, row.moment)].append(row)
+    return {m: metrics.survey_response_rate(rows) for m, rows in by_moment.items()}
 
 
 async def _pair_health(repos: Repos, f: ProgramFacts, now: datetime) -> list[PairHealth]:
@@ -610,7 +615,7 @@ async def program_download(
 ) -> str:
     """A CSV button: a short-lived export link (dialogs/feedback/exports.py) for this
     admin, checked now; the link itself checks again when opened."""
-    program, team = await _program_for(repos, admins, user, program_id)
+    program, team = await program_of(repos, admins, user, program_id)
     if what not in exports.PROGRAM_FILES:
         raise NOT_YOURS
     window = parse_window(raw_from, raw_to, program.starts_on, now.date())

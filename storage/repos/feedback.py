@@ -452,6 +452,23 @@ class FeedbackRepo:
         )
         return [(i, s, u) for i, s, u in (await self.s.execute(stmt)).all()]
 
+    async def remind_now(self, program_id: int, now: datetime) -> int:
+        """Bring the one reminder of the program's open, unanswered, not yet reminded
+        invites forward to now (the survey job sends it); how many."""
+        surveys = select(Survey.id).where(Survey.program_id == program_id)
+        stmt = (
+            update(SurveyInvite)
+            .where(
+                SurveyInvite.survey_id.in_(surveys),
+                SurveyInvite.sent_at.is_not(None),
+                SurveyInvite.answered.is_(False),
+                SurveyInvite.reminded_at.is_(None),
+                SurveyInvite.closes_at > now,
+            )
+            .values(remind_at=now)
+        )
+        return int((await self.s.execute(stmt)).rowcount or 0)  # type: ignore[attr-defined]
+
     async def open_invites_of(
         self, user_id: int, now: datetime
     ) -> list[tuple[SurveyInvite, Survey]]:
