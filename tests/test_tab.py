@@ -5,6 +5,7 @@ response headers; and every refusal (401/403 with a friendly page, nothing leake
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -194,6 +195,18 @@ async def test_my_mentoring_shows_only_the_members_own(bot):
     assert "Mia Mentor" in page and "Spring mentoring" in page
     assert "Public speaking" in page and "60%" in page and "Learn SQL" in page
     assert "goal edit" in page and "checkin settings" in page
+    # The next check-in is the real schedule's, in words the chat uses too.
+    assert "Check-ins start when you add your first goal" in page
+    await say(bot, MENTEE, "checkin settings cadence=biweekly day=thursday time=08:30")
+    chat = await say(bot, MENTEE, "checkin settings")
+    when = re.search(
+        r"every other Thursday at 08:30 \(Europe/Berlin, from Teams\); "
+        r"next: Thursday \d\d \w+ \d{4}",
+        chat,
+    )
+    assert when, chat
+    _, page, _ = await get(bot, "/tab/me", tom)
+    assert when.group(0) in html.unescape(page)
     mia = await sign_in(bot, MENTOR)
     status, page, _ = await get(bot, "/tab/me", mia)
     assert status == 200 and "Tom Mentee" in page

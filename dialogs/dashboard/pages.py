@@ -17,6 +17,7 @@ from typing import Any
 
 import dialogs.feedback.exports as exports
 import dialogs.feedback.metrics as metrics
+import dialogs.goals.checkin_settings as checkin_settings
 from dialogs.core import forms
 from dialogs.core.admins import administers, teams_administered
 from dialogs.dashboard import health, insights
@@ -39,7 +40,6 @@ SURVEY_NAMES = {
     "after": "60 days after",
     "pulse": "coffee pulse",
 }
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 # --- the shapes the templates get ----------------------------------------------------------
@@ -703,7 +703,7 @@ async def my_page(repos: Repos, admins: frozenset[str], user: User, now: datetim
             }
             for c in coffee
         ],
-        checkin=_checkin_text(settings, now),
+        checkin=await _checkin_text(repos, user, settings, now),
         is_admin=bool(await admin_teams(repos, admins, user)),
     )
 
@@ -729,12 +729,10 @@ async def _coffee_partners(repos: Repos, user: User) -> list[dict[str, Any]]:
     ]
 
 
-def _checkin_text(settings: Any, now: datetime) -> str:
-    if settings is None or not settings.enabled:
+async def _checkin_text(repos: Repos, user: User, settings: Any, now: datetime) -> str:
+    """As `checkin settings` says it: the real schedule in their zone, and the next one."""
+    if settings is None:
+        return "Check-ins start when you add your first goal (`goal add`)."
+    if not settings.enabled:
         return "Check-ins are off."
-    days = (settings.weekday - now.weekday()) % 7
-    next_day = (now + timedelta(days=days)).date()
-    return (
-        f"{settings.cadence.capitalize()}, on {WEEKDAYS[settings.weekday]}s at "
-        f"{settings.local_time} (next about {next_day.isoformat()})."
-    )
+    return f"Check-ins: {await checkin_settings.describe(repos, user, settings, now)}."
