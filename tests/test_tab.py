@@ -444,3 +444,63 @@ async def test_facts_of_many_windows_equal_each_windows_own_reads(database_url):
         assert len({r.moment for f in monthly for r in f.invites}) > 1  # per moment
     finally:
         await db.dispose()
+
+
+async def test_survey_response_rates_per_moment_and_the_reminder_button(settings, connector, clock):
+    """A session's survey reached Tom and Mia; the page gives its response rate by
+    moment, and the insight's button brings their one reminder forward (never a second);
+    Eve, enrolled and without a proposal, is listed by name with why she waits."""
+    from datetime import UTC, datetime
+
+    from storage.models import Enrolment
+    from tests.feedbackkit import SURVEY_JOBS, answer, reminders, survey_cards, tick
+    from tests.goalkit import TEAM, install, mentorship, submit
+
+    clock.now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    async with start_bot(settings, connector, clock, jobs=SURVEY_JOBS) as bot:
+        await install(bot, MENTOR, MENTEE, OTHER)
+        ship = await mentorship(bot)
+        form = {"action": "notes_save", "pair": f"m{ship}", "summary": "Talked about the talk"}
+        assert "Notes saved" in await submit(bot, MENTEE, form)
+        await tick(bot, clock.now + timedelta(minutes=15))
+        await tick(bot, clock.now + timedelta(days=1, hours=8))  # both mornings passed
+        assert survey_cards(bot, MENTEE) and survey_cards(bot, MENTOR)
+        async with bot.db.unit() as repos:
+            team = await repos.teams.by_team_id(TEAM.id)
+            (program,) = await repos.programs.by_name([team.id], "Spring mentoring")
+            eve = await repos.users.by_teams_id(OTHER.id)
+            repos.session.add(
+                Enrolment(
+                    program_id=program.id,
+                    user_id=eve.id,
+                    role="mentee",
+                    wants="",
+                    active=True,
+                    priority=False,
+                    created_at=clock.now,
+                    updated_at=clock.now,
+                )
+            )
+        ada = await sign_in(bot, ADMIN)
+        path = f"/tab/programs/{program.id}"
+        _, page, _ = await get(bot, path, ada)
+        assert chart_rows(page, "response-rates", "list") == [("after a session", "0 %")]
+        assert "Surveys answered by 0 % (after a session) — send a reminder" in page
+        people = chart_rows(page, "unmatched-people", "list")
+        assert people == [("Eve Elsewhere", "mentee")]
+        assert "<td>no proposal yet</td>" in page
+        assert not reminders(bot, MENTEE) and not reminders(bot, MENTOR)
+        status, page, _ = await post(
+            bot, f"{path}/act", ada, {"csrf": csrf_of(page), "key": "remind"}
+        )
+        assert status == 200 and "Reminding 2 people" in page
+        await bot.settle()
+        assert len(reminders(bot, MENTEE)) == 1 and len(reminders(bot, MENTOR)) == 1
+        again = await say(bot, ADMIN, "/survey remind Spring mentoring")
+        assert "Nobody to remind" in again
+        await bot.settle()
+        assert len(reminders(bot, MENTEE)) == 1
+        (card,) = survey_cards(bot, MENTEE)[:1]
+        await answer(bot, MENTEE, card, q_useful="4", q_next_step="yes", q_more_of="x")
+        _, page, _ = await get(bot, path, ada)
+        assert chart_rows(page, "response-rates", "list") == [("after a session", "50 %")]

@@ -84,6 +84,14 @@ class PairHealth:
 
 
 @dataclass(frozen=True)
+class Unmatched:
+    name: str
+    role: str
+    reason: str
+    since: str  # enrolled on
+
+
+@dataclass(frozen=True)
 class ConcernItem:
     id: int
     who: str
@@ -102,6 +110,7 @@ class ProgramPage:
     health: list[PairHealth]
     health_counts: dict[str, int]
     unmatched: dict[str, int]
+    unmatched_people: list[Unmatched]
     waiting_approval: int
     concerns: list[ConcernItem]
     insights: list[insights.Insight]
@@ -266,6 +275,7 @@ async def program_page(
         health=pairs,
         health_counts=counts,
         unmatched=unmatched,
+        unmatched_people=await _unmatched_people(repos, current),
         waiting_approval=waiting,
         concerns=concerns,
         insights=insights.program_insights(
@@ -457,6 +467,28 @@ async def _pair_health(repos: Repos, f: ProgramFacts, now: datetime) -> list[Pai
         )
     order = {health.CHECK_IN: 0, health.TOO_EARLY: 1, health.ON_TRACK: 2}
     return sorted(found, key=lambda h: (order[h.state], -(h.quiet_days or 0), h.mentee))
+
+
+REASONS = {
+    "left": "left the program",
+    "waiting_for_answer": "a proposal or request is open",
+    "declined_or_expired": "proposals declined or expired",
+    "not_matched_yet": "no proposal yet",
+}
+MAX_LISTED = 100
+
+
+async def _unmatched_people(repos: Repos, f: ProgramFacts) -> list[Unmatched]:
+    """Who waits, by name, with why (the metric's rule), mentees first, longest waiting
+    first; those who left are counted above, not listed."""
+    waiting = [row for row in metrics.unmatched_people(f) if row[2] != "left"]
+    enrolled = {(p.user_id, p.role): p.enrolled_at for p in f.participants}
+    waiting.sort(key=lambda r: (r[1] != "mentee", enrolled[(r[0], r[1])], r[0]))
+    people = await repos.users.by_ids({u for u, _, _ in waiting[:MAX_LISTED]})
+    return [
+        Unmatched(_name(people.get(u)), role, REASONS[reason], f"{enrolled[(u, role)]:%Y-%m-%d}")
+        for u, role, reason in waiting[:MAX_LISTED]
+    ]
 
 
 def _name(user: User | None) -> str:
