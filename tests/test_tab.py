@@ -14,7 +14,7 @@ from dialogs.feedback.lookup import Window
 from dialogs.feedback.report import HEADLINES, program_report_metrics
 from settings import Settings
 from tests.conftest import FAST_DELIVERY, start_bot
-from tests.goalkit import say
+from tests.goalkit import say, user_id
 from tests.inbox import keyed
 from tests.tabkit import (
     ADMIN,
@@ -139,6 +139,71 @@ async def test_coffee_page_shows_the_coffee_metrics(bot):
     assert "Rounds" in metric_cells(page)
     status, page, _ = await get(bot, f"/tab/teams/{ids['other_team']}/coffee", cookie)
     assert status == 403 and "Elsewhere" not in page
+
+
+async def test_icebreakers_answers_per_question_over_the_weeks(bot):
+    from storage.models import IcebreakerAnswer, IcebreakerPost
+
+    ids = await seed(bot)
+    now = bot.now()  # Saturday 21 November 2026
+    people = [await user_id(bot, p) for p in (MENTOR, MENTEE, OTHER)]
+    async with bot.db.unit() as repos:
+        for n, (days, question, answered) in enumerate(
+            ((16, "Best book this year?", 3), (9, "Favourite snack?", 1), (2, "Dream trip?", 0))
+        ):
+            post = IcebreakerPost(
+                team_id=ids["team"],
+                period=f"p{n}",
+                trigger="schedule",
+                question_key=f"b{n}",
+                question_text=question,
+                category="fun",
+                cycle=1,
+                outbox_key=f"icebreaker:test{n}",
+                due_at=now - timedelta(days=days),
+                posted_at=now - timedelta(days=days),
+            )
+            repos.session.add(post)
+            await repos.session.flush()
+            for user in people[:answered]:
+                at = now - timedelta(days=days - 1)
+                repos.session.add(
+                    IcebreakerAnswer(
+                        post_id=post.id,
+                        team_id=ids["team"],
+                        user_id=user,
+                        text="secret words",
+                        share=False,
+                        source="card",
+                        created_at=at,
+                        updated_at=at,
+                    )
+                )
+    ada = await sign_in(bot, ADMIN)
+    _, home, _ = await get(bot, "/tab/dashboard", ada)
+    path = f"/tab/teams/{ids['team']}/icebreakers"
+    assert path in home
+    status, page, _ = await get(bot, f"{path}?from=2026-10-26&to=2026-11-21", ada)
+    assert status == 200 and "secret words" not in page
+    assert chart_rows(page, "icebreaker_answers") == [
+        ("Week of 26 Oct 2026", "0"),
+        ("Week of 02 Nov 2026", "3"),
+        ("Week of 09 Nov 2026", "1"),
+        ("Week of 16 Nov 2026", "0"),
+    ]
+    assert chart_rows(page, "icebreaker-questions", "list") == [
+        ("Best book this year?", "3"),
+        ("Favourite snack?", "1"),
+        ("Dream trip?", "0"),
+    ]
+    status, page, _ = await get(bot, f"{path}?from=2026-11-10", ada)
+    assert chart_rows(page, "icebreaker-questions", "list") == [
+        ("Favourite snack?", "1"),
+        ("Dream trip?", "0"),
+    ]
+    olga = await sign_in(bot, OLGA)
+    status, page, _ = await get(bot, path, olga)
+    assert status == 403 and "Favourite" not in page
 
 
 async def test_programs_side_by_side(bot):

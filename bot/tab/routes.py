@@ -104,6 +104,7 @@ class TabRoutes:
         r.add_get("/tab/programs/{id}", self.signed_in(self.program))
         r.add_get("/tab/teams/{id}/coffee", self.signed_in(self.coffee))
         r.add_get("/tab/teams/{id}/history", self.signed_in(self.history))
+        r.add_get("/tab/teams/{id}/icebreakers", self.signed_in(self.icebreakers))
         r.add_post("/tab/programs/{id}/export", self.signed_in(self.program_export))
         r.add_post("/tab/teams/{id}/export", self.signed_in(self.coffee_export))
         r.add_post("/tab/programs/{id}/act", self.signed_in(self.insight_action))
@@ -237,6 +238,11 @@ class TabRoutes:
         self, request: web.Request, repos: Repos, viewer: Viewer
     ) -> web.StreamResponse:
         return await self._ranged(request, repos, viewer, pages.coffee_page, "coffee.html")
+
+    async def icebreakers(
+        self, request: web.Request, repos: Repos, viewer: Viewer
+    ) -> web.StreamResponse:
+        return await self._ranged(request, repos, viewer, pages.icebreaker_page, "icebreakers.html")
 
     async def _ranged(
         self, request: web.Request, repos: Repos, viewer: Viewer, page_of: Any, template: str

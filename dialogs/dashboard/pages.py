@@ -634,6 +634,62 @@ def _rounds(f: CoffeeFacts) -> list[tuple[datetime, CoffeeFacts]]:
     ]
 
 
+# --- icebreakers --------------------------------------------------------------------------
+@dataclass
+class IcebreakerPage:
+    team: Team
+    window: Window
+    charts: list[Chart]
+    posts: list[tuple[str, str, int]]  # (week, question, answers)
+
+
+async def icebreaker_page(
+    repos: Repos,
+    admins: frozenset[str],
+    user: User,
+    team_id: object,
+    raw_from: str | None,
+    raw_to: str | None,
+    now: datetime,
+) -> IcebreakerPage:
+    """Answers per question over the weeks: one bar per week of the range (its posts'
+    answers summed; 0 for a week without a post), each question in the table."""
+    team = await _team_for(repos, admins, user, team_id)
+    window = parse_window(raw_from, raw_to, coffee_default(now.date()), now.date())
+    posts = await repos.icebreakers.answers_per_post(team.id, window.start, window.end)
+    weeks = _weeks(window)
+    per_week = dict.fromkeys(weeks, 0)
+    for at, _, n in posts:
+        per_week[_week_of(at.date())] += n
+    labels = [f"Week of {w:%d %b %Y}" for w in weeks]
+    return IcebreakerPage(
+        team=team,
+        window=window,
+        charts=[
+            _chart(
+                "icebreaker_answers",
+                "Icebreaker answers, by week",
+                "Answers to the week's icebreaker questions (on the card or in the thread).",
+                "count",
+                labels,
+                list(per_week.values()),
+                axis="Week",
+            )
+        ],
+        posts=[(f"{_week_of(at.date()):%d %b %Y}", q, n) for at, q, n in posts],
+    )
+
+
+def _week_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _weeks(window: Window) -> list[date]:
+    """The Mondays of the weeks the window touches."""
+    first = _week_of(window.first)
+    return [first + timedelta(weeks=i) for i in range((window.last - first).days // 7 + 1)]
+
+
 # --- downloads -----------------------------------------------------------------------------
 async def program_download(
     repos: Repos,
