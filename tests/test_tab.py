@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from dialogs.feedback import metrics
 from dialogs.feedback.lookup import Window
@@ -501,6 +501,7 @@ async def test_facts_of_many_windows_equal_each_windows_own_reads(database_url):
                 assert sorted(f.answers, key=repr) == sorted(plain, key=repr)
                 assert f.invites == await feedback._invites(where, start, stop)
                 assert f.invited == await feedback._team_members_at(program.team_id, stop)
+                assert f.sessions == await feedback._sessions(program.id, start, stop, end)
         monthly = facts[2:-1]
         assert len({f.invited for f in monthly}) > 2  # people left through the year
         assert len({f.checkins_sent for f in monthly}) > 2
@@ -569,3 +570,97 @@ async def test_survey_response_rates_per_moment_and_the_reminder_button(settings
         await answer(bot, MENTEE, card, q_useful="4", q_next_step="yes", q_more_of="x")
         _, page, _ = await get(bot, path, ada)
         assert chart_rows(page, "response-rates", "list") == [("after a session", "50 %")]
+
+
+async def test_match_health_filters_sorts_and_counts_each_state_by_month(bot):
+    from dialogs.dashboard import health
+    from dialogs.dashboard.pages import buckets
+
+    ids = await seed(bot)
+    ada = await sign_in(bot, ADMIN)
+    path = f"/tab/programs/{ids['program']}?from=2026-09-01&to=2026-11-21"
+    _, page, _ = await get(bot, path, ada)
+    assert 'data-form="health"' in page and "Tom Mentee" in _health_table(page)
+    # The chart's table: the states at each month's end, as health.states_at_end counts.
+    window = Window(date(2026, 9, 1), date(2026, 11, 21))
+    months = buckets(window)
+    async with bot.db.unit() as repos:
+        program = await repos.programs.get(ids["program"])
+        end = metrics.program_end(program.ends_on, program.closed_at)
+        facts = await repos.feedback.program_facts(program, [(w.start, w.end) for w in months], end)
+    want = [health.states_at_end(f, bot.now()) for f in facts]
+    table = re.search(r'data-chart="health">(.*?)</table>', page, re.S).group(1)
+    rows = re.findall(r'<th scope="row">(.*?)</th>((?:<td>.*?</td>)+)</tr>', table)
+    got = [re.findall(r"<td>(.*?)</td>", cells) for _, cells in rows]
+    assert [r[0] for r in rows] == ["Sep 2026", "Oct 2026", "Nov 2026"]
+    assert got == [[str(w[s]) for s in health.STATES] + [str(sum(w.values()))] for w in want]
+    assert sum(want[0].values()) == 0 and sum(want[1].values()) == 1  # made on 12 Oct
+    assert 'class="bar s' in page
+    # Filtered: Tom's blocked goal makes them "needs a check-in", not "on track".
+    _, page, _ = await get(bot, path + "&state=on+track&sort=mentor", ada)
+    assert "Tom Mentee" not in _health_table(page)
+    assert "No running mentorship is on track." in page
+    assert '<option value="on track" selected>' in page
+    assert '<option value="mentor" selected>' in page
+    _, page, _ = await get(bot, path + "&state=needs+a+check-in&sort=quiet", ada)
+    assert "Tom Mentee" in _health_table(page)
+    _, page, _ = await get(bot, path + "&state=%3Cscript%3E&sort=nonsense", ada)
+    assert "Tom Mentee" in _health_table(page) and "<script>" not in page
+    assert '<option value="" selected>' in page
+
+
+def _health_table(page: str) -> str:
+    return re.search(r'data-list="health">(.*?)</table>', page, re.S).group(1)
+
+
+def test_a_pairs_state_at_a_months_end_follows_the_rule():
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from dialogs.dashboard import health
+    from storage.repos.feedback import PairRow, ProgramFacts, ProgramInfo, SessionRow
+
+    def at(day: int, month: int = 3) -> datetime:
+        return datetime(2027, month, day, tzinfo=UTC)
+
+    pairs = [
+        PairRow(1, 10, 20, "active", at(1, 2), at(2, 2), None, None),  # met in March
+        PairRow(2, 11, 21, "active", at(1, 2), at(2, 2), None, None),  # quiet since 1 Mar
+        PairRow(3, 12, 22, "agreeing", at(20), None, None, None),  # not confirmed
+        PairRow(4, 13, 23, "active", at(25), at(26), None, None),  # started late in March
+        PairRow(5, 14, 24, "ended", at(1, 2), at(2, 2), at(10), "ended"),  # ended: left out
+        PairRow(6, 15, 25, "active", at(2, 4), at(3, 4), None, None),  # made in April
+    ]
+    facts = ProgramFacts(
+        program=ProgramInfo(1, 1, "P", date(2027, 1, 1), date(2027, 12, 31), "biweekly", None),
+        start=at(1),
+        end=at(1, 4),
+        program_end=at(31, 12),
+        invited=0,
+        participants=[],
+        pairs=pairs,
+        sessions=[
+            SessionRow(1, 2, 5, 0, 0, at(25)),
+            SessionRow(2, 0, 3, 0, 0, at(1)),
+        ],
+        proposals=[],
+        goals=[],
+        checkins_sent=0,
+        checkins_answered=0,
+        answers=[],
+        invites=[],
+        continued=[],
+    )
+    assert health.states_at_end(facts, at(1, 5)) == {
+        health.ON_TRACK: 1,
+        health.CHECK_IN: 1,
+        health.TOO_EARLY: 2,
+    }
+    # February without a session: the three pairs running then (the one that ended on
+    # 10 March among them) were 27 days quiet at its end.
+    february = replace(facts, start=at(1, 2), end=at(1), sessions=[])
+    assert health.states_at_end(february, at(1, 5)) == {
+        health.ON_TRACK: 0,
+        health.CHECK_IN: 3,
+        health.TOO_EARLY: 0,
+    }

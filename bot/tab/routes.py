@@ -232,7 +232,19 @@ class TabRoutes:
     async def program(
         self, request: web.Request, repos: Repos, viewer: Viewer
     ) -> web.StreamResponse:
-        return await self._ranged(request, repos, viewer, pages.program_page, "program.html")
+        q = request.query
+        page = await pages.program_page(
+            repos,
+            self.env.admins,
+            viewer.user,
+            request.match_info["id"],
+            q.get("from"),
+            q.get("to"),
+            self.env.clock(),
+            q.get("state"),
+            q.get("sort"),
+        )
+        return self.html(request, "program.html", viewer=viewer, page=page)
 
     async def coffee(
         self, request: web.Request, repos: Repos, viewer: Viewer

@@ -58,6 +58,8 @@ class Chart:
     kind: str = "bar"  # bar | line
     note: str = ""
     axis: str = "Month"  # what the labels are (the table's first column)
+    # A stacked bar chart: (series name, a value per label) each; `values` are the totals.
+    stacks: tuple[tuple[str, tuple[float, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ class ProgramPage:
     charts: list[Chart]
     health: list[PairHealth]
     health_counts: dict[str, int]
+    health_filter: str  # "" (all) or one of health.STATES
+    health_sort: str  # one of HEALTH_SORTS
     unmatched: dict[str, int]
     unmatched_people: list[Unmatched]
     waiting_approval: int
@@ -246,7 +250,10 @@ async def program_page(
     raw_from: str | None,
     raw_to: str | None,
     now: datetime,
+    state: str | None = None,
+    sort: str | None = None,
 ) -> ProgramPage:
+    """`state` filters match health to one state; `sort` orders it (HEALTH_SORTS)."""
     program, team = await program_of(repos, admins, user, program_id)
     window = parse_window(raw_from, raw_to, program.starts_on, now.date())
     settings = await repos.feedback.program_settings(program.id)
@@ -271,9 +278,14 @@ async def program_page(
         program=program,
         window=window,
         sections=_sections(now_metrics, before_metrics, HEADLINES),
-        charts=_program_charts(current, now_metrics, monthly, months, k),
-        health=pairs,
+        charts=[
+            *_program_charts(current, now_metrics, monthly, months, k),
+            _health_chart(monthly, months, now),
+        ],
+        health=_filtered(pairs, state, sort),
         health_counts=counts,
+        health_filter=state if state in health.STATES else "",
+        health_sort=sort if sort in HEALTH_SORTS else HEALTH_SORTS[0],
         unmatched=unmatched,
         unmatched_people=await _unmatched_people(repos, current),
         waiting_approval=waiting,
@@ -467,6 +479,37 @@ async def _pair_health(repos: Repos, f: ProgramFacts, now: datetime) -> list[Pai
         )
     order = {health.CHECK_IN: 0, health.TOO_EARLY: 1, health.ON_TRACK: 2}
     return sorted(found, key=lambda h: (order[h.state], -(h.quiet_days or 0), h.mentee))
+
+
+HEALTH_SORTS = ("state", "quiet", "mentee", "mentor")
+
+
+def _filtered(pairs: list[PairHealth], state: str | None, sort: str | None) -> list[PairHealth]:
+    """Those in `state` (all when it is none of the states), in the order asked: by state
+    (needing a check-in first, the default), longest quiet first, or by name."""
+    shown = [p for p in pairs if p.state == state] if state in health.STATES else list(pairs)
+    if sort == "quiet":
+        return sorted(shown, key=lambda h: (-(h.quiet_days or 0), h.mentee))
+    if sort in ("mentee", "mentor"):
+        return sorted(shown, key=lambda h: (getattr(h, sort).lower(), h.mentee))
+    return shown  # already by state (_pair_health)
+
+
+def _health_chart(monthly: list[ProgramFacts], months: list[Window], now: datetime) -> Chart:
+    counted = [health.states_at_end(m, now) for m in monthly]
+    totals = [sum(c.values()) for c in counted]
+    return replace(
+        _chart(
+            "health",
+            "Match health, by month",
+            "Pairs on track, needing a check-in and too early to tell at the end of each "
+            "month (blocked goals count in today's list only).",
+            "count",
+            [_label(w) for w in months],
+            totals,
+        ),
+        stacks=tuple((state, tuple(float(c[state]) for c in counted)) for state in health.STATES),
+    )
 
 
 REASONS = {

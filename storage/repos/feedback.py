@@ -85,6 +85,7 @@ class SessionRow(NamedTuple):
     until_end: int  # notes saved from the start up to the window's end
     after_end: int  # notes saved at or after the program's end (before the window's end)
     agendas: int  # agendas saved in the window
+    last_at: datetime | None = None  # the latest notes or agenda before the window's end
 
 
 class ProposalRow(NamedTuple):
@@ -274,6 +275,24 @@ def _sum_invites(rows: list[tuple[int, str, int, int]], a: int, b: int) -> list[
             sums[0] += sent
             sums[1] += answered
     return [InviteRow(m, s, n) for m, (s, n) in sorted(found.items()) if s or n]
+
+
+def _prefix_latest(
+    saved: list[dict[tuple[int, int], tuple[int, datetime]]], size: int
+) -> dict[int, list[datetime | None]]:
+    """Per mentorship, p[k] = the latest row saved before bounds[k] (of all kinds)."""
+    rows: dict[int, list[datetime | None]] = {}
+    for kind in saved:
+        for (m, i), (_, at) in kind.items():
+            row = rows.setdefault(m, [None] * size)
+            known = row[i]
+            row[i] = at if known is None or at > known else known
+    for row in rows.values():
+        for k in range(1, size):
+            before, here = row[k - 1], row[k]
+            if before is not None and (here is None or before > here):
+                row[k] = before
+    return rows
 
 
 def _aware(at: Any) -> datetime:
@@ -935,13 +954,11 @@ class FeedbackRepo:
         place = {t: i for i, t in enumerate(bounds)}
         latest = max(end for _, end in windows)
         size = len(bounds) + 1
-        notes = _prefix(
-            await self._per_stretch(SessionNotes, program_id, bounds, None, latest), size
-        )
-        earliest = min(start for start, _ in windows)
-        agendas = _prefix(
-            await self._per_stretch(SessionAgenda, program_id, bounds, earliest, latest), size
-        )
+        saved_notes = await self._per_stretch(SessionNotes, program_id, bounds, latest)
+        saved_agendas = await self._per_stretch(SessionAgenda, program_id, bounds, latest)
+        notes = _prefix({k: n for k, (n, _) in saved_notes.items()}, size)
+        agendas = _prefix({k: n for k, (n, _) in saved_agendas.items()}, size)
+        last = _prefix_latest([saved_notes, saved_agendas], size)
         pe = place[program_end]
         found = []
         for start, end in windows:
@@ -955,31 +972,24 @@ class FeedbackRepo:
                 if until or agenda:
                     inside = until - saved[a] if saved else 0
                     after = until - saved[pe] if saved and pe < b else 0
-                    rows.append(SessionRow(m, inside, until, after, agenda))
+                    rows.append(SessionRow(m, inside, until, after, agenda, last[m][b]))
             found.append(rows)
         return found
 
     async def _per_stretch(
-        self,
-        model: Any,
-        program_id: int,
-        bounds: list[datetime],
-        start: datetime | None,
-        end: datetime,
-    ) -> dict[tuple[int, int], int]:
-        """(mentorship, stretch) -> rows of `model` (notes or agendas) saved in it; stretch
-        i is [bounds[i-1], bounds[i]), 0 everything before bounds[0]."""
+        self, model: Any, program_id: int, bounds: list[datetime], end: datetime
+    ) -> dict[tuple[int, int], tuple[int, datetime]]:
+        """(mentorship, stretch) -> (rows of `model` (notes or agendas) saved in it, the
+        latest); stretch i is [bounds[i-1], bounds[i]), 0 everything before bounds[0]."""
         at = model.created_at
         stretch = case(*((at < b, i) for i, b in enumerate(bounds)), else_=len(bounds))
         stmt = (
-            select(Mentorship.id, stretch, func.count())
+            select(Mentorship.id, stretch, func.count(), func.max(at))
             .join(model, model.pair_key == _mentorship_key())
             .where(Mentorship.program_id == program_id, at < end)
             .group_by(Mentorship.id, stretch)
         )
-        if start is not None:
-            stmt = stmt.where(at >= start)
-        return {(m, int(i)): int(n) for m, i, n in await self._core(stmt)}
+        return {(m, int(i)): (int(n), _aware(t)) for m, i, n, t in await self._core(stmt)}
 
     async def _sessions(
         self, program_id: int, start: datetime, end: datetime, program_end: datetime
@@ -994,24 +1004,36 @@ class FeedbackRepo:
                 func.sum(case((at >= start, 1), else_=0)),
                 func.count(),
                 func.sum(case((at >= program_end, 1), else_=0)),
+                func.max(at),
             )
             .join(SessionNotes, SessionNotes.pair_key == _mentorship_key())
             .where(Mentorship.program_id == program_id, at < end)
             .group_by(Mentorship.id)
         )
+        planned_at = SessionAgenda.created_at
         agendas = (
-            select(Mentorship.id, func.count())
+            select(
+                Mentorship.id,
+                func.sum(case((planned_at >= start, 1), else_=0)),
+                func.max(planned_at),
+            )
             .join(SessionAgenda, SessionAgenda.pair_key == _mentorship_key())
-            .where(Mentorship.program_id == program_id)
-            .where(SessionAgenda.created_at >= start, SessionAgenda.created_at < end)
+            .where(Mentorship.program_id == program_id, planned_at < end)
             .group_by(Mentorship.id)
         )
-        counted = {m: (int(a or 0), int(b), int(c or 0)) for m, a, b, c in await self._core(notes)}
-        planned = {m: n for m, n in await self._core(agendas)}
-        return [
-            SessionRow(m, *counted.get(m, (0, 0, 0)), planned.get(m, 0))
-            for m in sorted(set(counted) | set(planned))
-        ]
+        counted = {
+            m: (int(a or 0), int(b), int(c or 0), _aware(t))
+            for m, a, b, c, t in await self._core(notes)
+        }
+        planned = {m: (int(n or 0), _aware(t)) for m, n, t in await self._core(agendas)}
+        rows = []
+        for m in sorted(set(counted) | set(planned)):
+            inside, until, after, noted = counted.get(m, (0, 0, 0, None))
+            agenda, agreed = planned.get(m, (0, None))
+            if until or agenda:
+                latest = max((t for t in (noted, agreed) if t is not None), default=None)
+                rows.append(SessionRow(m, inside, until, after, agenda, latest))
+        return rows
 
     async def _proposals(self, program_id: int) -> list[ProposalRow]:
         rows: list[ProposalRow] = []
