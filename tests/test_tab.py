@@ -395,6 +395,9 @@ async def test_an_insights_button_runs_its_chat_command_with_the_same_checks(bot
         bot, act, ada, {"csrf": csrf, "key": "nudge"}, headers={"Origin": "https://evil.example"}
     )
     assert status == 403 and "another site" in page
+    for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "null"}):
+        status, page, _ = await post(bot, act, ada, {"csrf": csrf, "key": "nudge"}, headers)
+        assert status == 403 and "another site" in page
     status, _, _ = await post(bot, act, ada, {"key": "nudge"})
     assert status == 403
     status, page, _ = await post(bot, act, ada, {"csrf": csrf, "key": "delete_all"})
@@ -410,9 +413,8 @@ async def test_an_insights_button_runs_its_chat_command_with_the_same_checks(bot
     await bot.settle()
     assert not keyed(bot, MENTEE, "pairnudge:") and not keyed(bot, MENTOR, "pairnudge:")
     # Pressed by Ada, from the tab itself.
-    status, page, _ = await post(
-        bot, act, ada, {"csrf": csrf, "key": "nudge"}, headers={"Origin": bot.url}
-    )
+    same_site = {"Origin": bot.url, "Sec-Fetch-Site": "same-origin"}
+    status, page, _ = await post(bot, act, ada, {"csrf": csrf, "key": "nudge"}, same_site)
     assert status == 200 and "Nudged 1 quiet pair in &#39;Spring mentoring&#39;" in page
     assert "/program nudge Spring mentoring" in page
     await bot.settle()

@@ -377,11 +377,16 @@ async def _check_form(request: web.Request, viewer: Viewer, base_url: str) -> No
 
 
 def _same_origin(request: web.Request, base_url: str) -> bool:
-    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
-        return False
+    """The browser's word that the form is this site's own: Sec-Fetch-Site when it sends
+    it, else the Origin header (a page with no-referrer sends Origin "null" even to its
+    own site, so "null" alone proves nothing either way: refused). A client that sends
+    neither is no browser posting another site's form; the token still has to match."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
     origin = request.headers.get("Origin")
     if origin is None:
-        return True  # not a browser's cross-site form (those always name their origin)
+        return True
     return urlsplit(origin).netloc.lower() in {request.host.lower(), urlsplit(base_url).netloc}
 
 
