@@ -107,5 +107,11 @@ FEATURE = Feature(
         "set a goal with `goal add`, see them with `goals`; I check in at your own time. "
         "With a mentor or partner: `agenda` and `notes`.",
     ),
+    admin_help=Topic(
+        ("nudge", "nudges", "quiet"),
+        "Quiet pairs",
+        "pairs quiet for 21 days get a nudge by themselves; `/program nudge <program>` "
+        "sends it now.",
+    ),
     data=(goals.DATA,),
 )
