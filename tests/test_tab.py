@@ -211,6 +211,19 @@ async def test_programs_side_by_side(bot):
     cookie = await sign_in(bot, ADMIN)
     status, page, _ = await get(bot, f"/tab/teams/{ids['team']}/history", cookie)
     assert status == 200 and "Spring mentoring" in page and "Sessions per pair a month" in page
+    # The row's numbers are the metrics functions' over the program's own run.
+    from dialogs.dashboard.pages import HISTORY
+
+    async with bot.db.unit() as repos:
+        program = await repos.programs.get(ids["program"])
+        run = Window(program.starts_on, min(program.ends_on, bot.now().date()))
+        end = metrics.program_end(program.ends_on, program.closed_at)
+        (facts,) = await repos.feedback.program_facts(program, [(run.start, run.end)], end)
+        by = {m.key: m for m in metrics.program_metrics(facts, metrics.k_of(None))}
+    row = re.search(r"Spring mentoring</a></th>((?:<td>.*?</td>)+)</tr>", page).group(1)
+    cells = [html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", row)]
+    assert cells == [metrics.shown(by[key]) for key in HISTORY]
+    assert cells[0] == "2" and cells[1] == "2"  # enrolled, matched
     status, page, _ = await get(bot, f"/tab/teams/{ids['other_team']}/history", cookie)
     assert status == 403 and "Secret" not in page
 
