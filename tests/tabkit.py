@@ -113,9 +113,14 @@ async def get(
 
 
 async def post(
-    bot: Any, path: str, cookie: str | None, data: dict[str, str], **kw: Any
+    bot: Any,
+    path: str,
+    cookie: str | None,
+    data: dict[str, str],
+    headers: dict[str, str] | None = None,
+    **kw: Any,
 ) -> tuple[int, str, dict[str, str]]:
-    headers = {"Cookie": f"{COOKIE}={cookie}"} if cookie else {}
+    headers = ({"Cookie": f"{COOKIE}={cookie}"} if cookie else {}) | (headers or {})
     async with bot.session.post(
         bot.url + path, headers=headers, data=data, allow_redirects=False, **kw
     ) as resp:
@@ -144,8 +149,9 @@ def metric_cells(page: str) -> dict[str, str]:
     }
 
 
-def chart_rows(page: str, key: str) -> list[tuple[str, str]]:
-    table = re.search(rf'<table class="data" data-chart="{key}">(.*?)</table>', page, re.S)
+def chart_rows(page: str, key: str, kind: str = "chart") -> list[tuple[str, str]]:
+    """The rows of a chart's table (or of a list: kind="list"), first two cells."""
+    table = re.search(rf'<table class="data" data-{kind}="{key}">(.*?)</table>', page, re.S)
     assert table, key
     rows = re.findall(r'<th scope="row">(.*?)</th><td>(.*?)</td>', table.group(1), re.S)
     return [(html.unescape(a), html.unescape(b)) for a, b in rows]

@@ -123,8 +123,15 @@ async def test_admin_and_member_pages_in_chromium(bot, browser):
     await page.click("text=Spring mentoring")
     program_url = f"{bot.url}/tab/programs/{ids['program']}"
     assert page.url == program_url
-    assert await page.locator("svg.chart").count() == 9
-    assert await page.locator("svg.chart title").count() == 9
+    assert await page.locator("svg.chart").count() == 10
+    assert await page.locator("svg.chart title").count() == 10
+    # Match health: filtered to one state with the form's choices.
+    await page.select_option('select[name="state"]', "on track")
+    await page.click('form[data-form="health"] button')
+    assert "state=on+track" in page.url
+    health = await page.inner_text('table[data-list="health"]')
+    assert "No running mentorship is on track." in health and "Tom Mentee" not in health
+    await page.goto(program_url)
     window = Window(bot.now().date() - timedelta(days=40), bot.now().date())
     want = await expected(bot, ids["program"], window)
     for label, value in want.items():
@@ -151,6 +158,16 @@ async def test_admin_and_member_pages_in_chromium(bot, browser):
     await check_page(watched, program_url, "program", shots)
     await check_page(watched, f"{bot.url}/tab/teams/{ids['team']}/coffee", "coffee", shots)
     await check_page(watched, f"{bot.url}/tab/teams/{ids['team']}/history", "history", shots)
+    icebreakers = f"{bot.url}/tab/teams/{ids['team']}/icebreakers"
+    await check_page(watched, icebreakers, "icebreakers", shots)
+    # Ten days on the pair is quiet: the insight's button (a same-origin form with the
+    # session's token) runs `/program nudge` and shows what it said.
+    bot.clock.advance(days=10)
+    await page.goto(bot.url + await link_for(bot, ADMIN))  # the session lasted 8 hours
+    await page.goto(program_url)
+    await page.click("text=Nudge quiet pairs")
+    assert page.url == f"{program_url}/act"
+    assert "Nudged 1 quiet pair in 'Spring mentoring'." in await page.inner_text("main")
     await context.close()
 
     # Tom: My mentoring, his goals and his mentor.

@@ -17,7 +17,10 @@ def svg(chart: Chart) -> Markup:
     numbers = [v for v in chart.values if v is not None]
     top = _ceiling(chart.unit, max(numbers, default=0.0))
     low = min(0.0, min(numbers, default=0.0))
-    body = _line(chart, low, top) if chart.kind == "line" else _bars(chart, low, top)
+    if chart.stacks:
+        body = _stacked(chart, low, top)
+    else:
+        body = _line(chart, low, top) if chart.kind == "line" else _bars(chart, low, top)
     ident = f"chart-{escape(chart.key)}"
     return Markup(
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
@@ -29,6 +32,12 @@ def svg(chart: Chart) -> Markup:
 
 
 def _summary(chart: Chart) -> str:
+    if chart.stacks:
+        return "; ".join(
+            f"{label}: "
+            + ", ".join(f"{name} {v:g}" for name, values in chart.stacks for v in (values[i],))
+            for i, label in enumerate(chart.labels)
+        )
     return "; ".join(f"{a}: {b}" for a, b in zip(chart.labels, chart.shown, strict=False))
 
 
@@ -114,3 +123,28 @@ def _line(chart: Chart, low: float, top: float) -> str:
     if len(points) > 1:
         parts.append(f'<polyline class="line" points="{" ".join(points)}"/>')
     return "".join(parts)
+
+
+def _stacked(chart: Chart, low: float, top: float) -> str:
+    """One bar per label, a segment per series (classes s0, s1...: the stylesheet's)."""
+    n = len(chart.labels)
+    width = (WIDTH - LEFT - RIGHT) / max(n, 1) * 0.6
+    parts = []
+    for i in range(n):
+        base = 0.0
+        for s, (_, values) in enumerate(chart.stacks):
+            value = values[i]
+            if value <= 0:
+                continue
+            y0, y1 = _y(base, low, top), _y(base + value, low, top)
+            parts.append(
+                f'<rect class="bar s{s}" x="{_x(i, n) - width / 2:.1f}" y="{y1:.1f}" '
+                f'width="{width:.1f}" height="{y0 - y1:.1f}"/>'
+            )
+            base += value
+    legend = "".join(
+        f'<rect class="bar s{s}" x="{LEFT + 150 * s}" y="{HEIGHT - 22}" width="12" height="12"/>'
+        f'<text class="label" x="{LEFT + 150 * s + 16}" y="{HEIGHT - 12}">{escape(name)}</text>'
+        for s, (name, _) in enumerate(chart.stacks)
+    )
+    return "".join(parts) + legend

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -29,7 +30,7 @@ from bot.tab import render
 from bot.tab.sso import EntraTokens
 from dialogs.core import outbox
 from dialogs.core.router import Env
-from dialogs.dashboard import access, concerns, pages
+from dialogs.dashboard import access, actions, concerns, pages
 from dialogs.dashboard.access import Refused
 from settings import Settings
 from storage import Database
@@ -39,6 +40,7 @@ from storage.repos import Repos
 log = logging.getLogger("mentorbot.tab")
 NONCE: web.RequestKey[str] = web.RequestKey("nonce", str)
 FORM: web.RequestKey[Any] = web.RequestKey("form", object)
+QUEUED: web.RequestKey[bool] = web.RequestKey("queued", bool)
 COOKIE = "__Host-mentorbot-tab"
 STATIC = Path(__file__).parent / "static"
 THEMES = ("default", "dark", "contrast")
@@ -102,8 +104,10 @@ class TabRoutes:
         r.add_get("/tab/programs/{id}", self.signed_in(self.program))
         r.add_get("/tab/teams/{id}/coffee", self.signed_in(self.coffee))
         r.add_get("/tab/teams/{id}/history", self.signed_in(self.history))
+        r.add_get("/tab/teams/{id}/icebreakers", self.signed_in(self.icebreakers))
         r.add_post("/tab/programs/{id}/export", self.signed_in(self.program_export))
         r.add_post("/tab/teams/{id}/export", self.signed_in(self.coffee_export))
+        r.add_post("/tab/programs/{id}/act", self.signed_in(self.insight_action))
         r.add_post("/tab/concerns/{id}/handled", self.signed_in(self.concern_handled))
         r.add_static("/tab/static", STATIC, append_version=False)
         app.on_response_prepare.append(_headers)
@@ -151,10 +155,12 @@ class TabRoutes:
                     user = await access.viewer(repos, token, self.env.clock())
                     viewer = Viewer(user, token or "")
                     if request.method == "POST":
-                        await _check_form(request, viewer)
+                        await _check_form(request, viewer, self.settings.base_url)
                     response = await page(request, repos, viewer)
             except Refused as refused:
                 return self.refused(request, refused)
+            if request.get(QUEUED):  # committed: now the delivery worker may send it
+                self.on_queued()
             response.headers["Server-Timing"] = (
                 f"app;dur={1000 * (time.perf_counter() - started):.1f}"
             )
@@ -226,12 +232,29 @@ class TabRoutes:
     async def program(
         self, request: web.Request, repos: Repos, viewer: Viewer
     ) -> web.StreamResponse:
-        return await self._ranged(request, repos, viewer, pages.program_page, "program.html")
+        q = request.query
+        page = await pages.program_page(
+            repos,
+            self.env.admins,
+            viewer.user,
+            request.match_info["id"],
+            q.get("from"),
+            q.get("to"),
+            self.env.clock(),
+            q.get("state"),
+            q.get("sort"),
+        )
+        return self.html(request, "program.html", viewer=viewer, page=page)
 
     async def coffee(
         self, request: web.Request, repos: Repos, viewer: Viewer
     ) -> web.StreamResponse:
         return await self._ranged(request, repos, viewer, pages.coffee_page, "coffee.html")
+
+    async def icebreakers(
+        self, request: web.Request, repos: Repos, viewer: Viewer
+    ) -> web.StreamResponse:
+        return await self._ranged(request, repos, viewer, pages.icebreaker_page, "icebreakers.html")
 
     async def _ranged(
         self, request: web.Request, repos: Repos, viewer: Viewer, page_of: Any, template: str
@@ -289,6 +312,18 @@ class TabRoutes:
         )
         return _see_other(f"/exports/{token}")
 
+    async def insight_action(
+        self, request: web.Request, repos: Repos, viewer: Viewer
+    ) -> web.StreamResponse:
+        """An insight's button: its chat command, run as the admin typed it (committed
+        when this unit ends; the delivery worker is woken for what it queued)."""
+        key = str(request[FORM].get("key", ""))
+        done = await actions.press(repos, self.env, viewer.user, request.match_info["id"], key)
+        if done.queued:
+            request[QUEUED] = True
+        back = f"/tab/programs/{request.match_info['id']}"
+        return self.html(request, "action.html", viewer=viewer, done=done, back=back)
+
     async def concern_handled(
         self, request: web.Request, repos: Repos, viewer: Viewer
     ) -> web.StreamResponse:
@@ -327,7 +362,11 @@ def _paragraphs(text: str) -> list[str]:
     return [p.strip() for p in text.replace("\\n", "\n").split("\n\n") if p.strip()]
 
 
-async def _check_form(request: web.Request, viewer: Viewer) -> None:
+async def _check_form(request: web.Request, viewer: Viewer, base_url: str) -> None:
+    """A form of the tab's own pages: posted from this origin (the browser's Origin and
+    Sec-Fetch-Site headers, when it sends them) and carrying the session's token."""
+    if not _same_origin(request, base_url):
+        raise Refused(403, "Please try again", "This form came from another site. Nothing changed.")
     form = await request.post()
     request[FORM] = form
     sent = str(form.get("csrf", ""))
@@ -335,6 +374,20 @@ async def _check_form(request: web.Request, viewer: Viewer) -> None:
         raise Refused(
             403, "Please try again", "This form has expired. Reload the page and try again."
         )
+
+
+def _same_origin(request: web.Request, base_url: str) -> bool:
+    """The browser's word that the form is this site's own: Sec-Fetch-Site when it sends
+    it, else the Origin header (a page with no-referrer sends Origin "null" even to its
+    own site, so "null" alone proves nothing either way: refused). A client that sends
+    neither is no browser posting another site's form; the token still has to match."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc.lower() in {request.host.lower(), urlsplit(base_url).netloc}
 
 
 async def _headers(request: web.Request, response: web.StreamResponse) -> None:

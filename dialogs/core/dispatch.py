@@ -146,6 +146,14 @@ async def _on_message(turn: Turn) -> None:
     if unknown:
         turn.say(_unknown_options(command, unknown))
         return
+    await run_command(turn)
+
+
+async def run_command(turn: Turn) -> None:
+    """A parsed command (turn.command, .args, .rest): the admin check, then its handler.
+    Also how the tab's buttons run the chat command an insight names (the same checks)."""
+    command = turn.command
+    assert command is not None
     if command.who == "admin" and not await authorize(turn, command):
         return
     await command.handler(turn)

@@ -10,11 +10,20 @@ The rule, in order:
 4. fewer sessions in the window than whole cadence intervals run (metrics.pair_at_cadence
    is False): needs a check-in;
 5. otherwise: on track.
+
+Over time (`states_at_end`): each pair's state at the end of a month, by the same rule
+from that month's facts: its status then (agreeing until both confirmed), at cadence in
+the month, and quiet days at the month's end from its last notes or agenda before it.
+Goals keep no history of their status, so a blocked goal counts in today's list only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+
+import dialogs.feedback.metrics as metrics
+from storage.repos.feedback import ProgramFacts
 
 ON_TRACK, CHECK_IN, TOO_EARLY = "on track", "needs a check-in", "too early to tell"
 STATES = (ON_TRACK, CHECK_IN, TOO_EARLY)
@@ -48,4 +57,25 @@ def counts(verdicts: list[Verdict]) -> dict[str, int]:
     found = {state: 0 for state in STATES}
     for v in verdicts:
         found[v.state] += 1
+    return found
+
+
+def states_at_end(f: ProgramFacts, now: datetime) -> dict[str, int]:
+    """How many pairs were in each state at the end of the facts' window (or now, when
+    that is earlier); pairs not made yet or ended by then are not counted."""
+    until = min(f.end, now)
+    sessions = {s.mentorship_id: s for s in f.sessions}
+    found = dict.fromkeys(STATES, 0)
+    for p in f.pairs:
+        if p.created_at >= until or (p.ended_at is not None and p.ended_at < until):
+            continue
+        if p.started_at is None or p.started_at >= until:
+            found[TOO_EARLY] += 1
+            continue
+        row = sessions.get(p.id)
+        last = row.last_at if row is not None else None
+        since = max(t for t in (last, p.started_at) if t is not None)
+        quiet = (until - since).total_seconds() / 86400
+        cadence = metrics.pair_at_cadence(f, p, sessions)
+        found[verdict("active", cadence, quiet, False).state] += 1
     return found

@@ -17,6 +17,7 @@ from typing import Any
 
 import dialogs.feedback.exports as exports
 import dialogs.feedback.metrics as metrics
+import dialogs.goals.checkin_settings as checkin_settings
 from dialogs.core import forms
 from dialogs.core.admins import administers, teams_administered
 from dialogs.dashboard import health, insights
@@ -32,13 +33,13 @@ MAX_BUCKETS = 12
 RETENTION_DAYS = (30, 60, 90, 120, 150, 180)
 SURVEY_NAMES = {
     "session": "after a session",
+    "progress": "progress check",
     "day30": "day 30",
     "mid": "halfway",
     "end": "end of the program",
     "after": "60 days after",
     "pulse": "coffee pulse",
 }
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 # --- the shapes the templates get ----------------------------------------------------------
@@ -57,6 +58,8 @@ class Chart:
     kind: str = "bar"  # bar | line
     note: str = ""
     axis: str = "Month"  # what the labels are (the table's first column)
+    # A stacked bar chart: (series name, a value per label) each; `values` are the totals.
+    stacks: tuple[tuple[str, tuple[float, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,14 @@ class PairHealth:
 
 
 @dataclass(frozen=True)
+class Unmatched:
+    name: str
+    role: str
+    reason: str
+    since: str  # enrolled on
+
+
+@dataclass(frozen=True)
 class ConcernItem:
     id: int
     who: str
@@ -100,10 +111,14 @@ class ProgramPage:
     charts: list[Chart]
     health: list[PairHealth]
     health_counts: dict[str, int]
+    health_filter: str  # "" (all) or one of health.STATES
+    health_sort: str  # one of HEALTH_SORTS
     unmatched: dict[str, int]
+    unmatched_people: list[Unmatched]
     waiting_approval: int
     concerns: list[ConcernItem]
     insights: list[insights.Insight]
+    response_rates: dict[str, float | None] = field(default_factory=dict)
     downloads: dict[str, str] = field(default_factory=dict)
 
 
@@ -188,9 +203,10 @@ async def admin_teams(repos: Repos, admins: frozenset[str], user: User) -> list[
     return await teams_administered(repos, admins, user)
 
 
-async def _program_for(
+async def program_of(
     repos: Repos, admins: frozenset[str], user: User, program_id: object
 ) -> tuple[Program, Team]:
+    """The program and its team, when this person administers it; else NOT_YOURS."""
     pid = forms.row_id(program_id)
     program = await repos.programs.get(pid) if pid else None
     team = await repos.teams.get(program.team_id) if program else None
@@ -234,8 +250,11 @@ async def program_page(
     raw_from: str | None,
     raw_to: str | None,
     now: datetime,
+    state: str | None = None,
+    sort: str | None = None,
 ) -> ProgramPage:
-    program, team = await _program_for(repos, admins, user, program_id)
+    """`state` filters match health to one state; `sort` orders it (HEALTH_SORTS)."""
+    program, team = await program_of(repos, admins, user, program_id)
     window = parse_window(raw_from, raw_to, program.starts_on, now.date())
     settings = await repos.feedback.program_settings(program.id)
     k = metrics.k_of(settings.min_answers if settings else None)
@@ -259,15 +278,22 @@ async def program_page(
         program=program,
         window=window,
         sections=_sections(now_metrics, before_metrics, HEADLINES),
-        charts=_program_charts(current, now_metrics, monthly, months, k),
-        health=pairs,
+        charts=[
+            *_program_charts(current, now_metrics, monthly, months, k),
+            _health_chart(monthly, months, now),
+        ],
+        health=_filtered(pairs, state, sort),
         health_counts=counts,
+        health_filter=state if state in health.STATES else "",
+        health_sort=sort if sort in HEALTH_SORTS else HEALTH_SORTS[0],
         unmatched=unmatched,
+        unmatched_people=await _unmatched_people(repos, current),
         waiting_approval=waiting,
         concerns=concerns,
         insights=insights.program_insights(
             program.name, unmatched, waiting, quiet, rates, len(concerns), counts[health.CHECK_IN]
         ),
+        response_rates=rates,
         downloads=dict(exports.PROGRAM_FILES),
     )
 
@@ -421,10 +447,11 @@ def _program_charts(
 
 
 def _response_rates(f: ProgramFacts | CoffeeFacts) -> dict[str, float | None]:
+    """Per survey moment, by its name as people read it."""
     by_moment: dict[str, list[Any]] = defaultdict(list)
     for row in f.invites:
-        by_moment[row.moment].append(row)
-    return {m: metrics.survey_response_rate(rows) for m, rows in sorted(by_moment.items())}
+        by_moment[SURVEY_NAMES.get(row.moment, row.moment)].append(row)
+    return {m: metrics.survey_response_rate(rows) for m, rows in by_moment.items()}
 
 
 async def _pair_health(repos: Repos, f: ProgramFacts, now: datetime) -> list[PairHealth]:
@@ -452,6 +479,59 @@ async def _pair_health(repos: Repos, f: ProgramFacts, now: datetime) -> list[Pai
         )
     order = {health.CHECK_IN: 0, health.TOO_EARLY: 1, health.ON_TRACK: 2}
     return sorted(found, key=lambda h: (order[h.state], -(h.quiet_days or 0), h.mentee))
+
+
+HEALTH_SORTS = ("state", "quiet", "mentee", "mentor")
+
+
+def _filtered(pairs: list[PairHealth], state: str | None, sort: str | None) -> list[PairHealth]:
+    """Those in `state` (all when it is none of the states), in the order asked: by state
+    (needing a check-in first, the default), longest quiet first, or by name."""
+    shown = [p for p in pairs if p.state == state] if state in health.STATES else list(pairs)
+    if sort == "quiet":
+        return sorted(shown, key=lambda h: (-(h.quiet_days or 0), h.mentee))
+    if sort in ("mentee", "mentor"):
+        return sorted(shown, key=lambda h: (getattr(h, sort).lower(), h.mentee))
+    return shown  # already by state (_pair_health)
+
+
+def _health_chart(monthly: list[ProgramFacts], months: list[Window], now: datetime) -> Chart:
+    counted = [health.states_at_end(m, now) for m in monthly]
+    totals = [sum(c.values()) for c in counted]
+    return replace(
+        _chart(
+            "health",
+            "Match health, by month",
+            "Pairs on track, needing a check-in and too early to tell at the end of each "
+            "month (blocked goals count in today's list only).",
+            "count",
+            [_label(w) for w in months],
+            totals,
+        ),
+        stacks=tuple((state, tuple(float(c[state]) for c in counted)) for state in health.STATES),
+    )
+
+
+REASONS = {
+    "left": "left the program",
+    "waiting_for_answer": "a proposal or request is open",
+    "declined_or_expired": "proposals declined or expired",
+    "not_matched_yet": "no proposal yet",
+}
+MAX_LISTED = 100
+
+
+async def _unmatched_people(repos: Repos, f: ProgramFacts) -> list[Unmatched]:
+    """Who waits, by name, with why (the metric's rule), mentees first, longest waiting
+    first; those who left are counted above, not listed."""
+    waiting = [row for row in metrics.unmatched_people(f) if row[2] != "left"]
+    enrolled = {(p.user_id, p.role): p.enrolled_at for p in f.participants}
+    waiting.sort(key=lambda r: (r[1] != "mentee", enrolled[(r[0], r[1])], r[0]))
+    people = await repos.users.by_ids({u for u, _, _ in waiting[:MAX_LISTED]})
+    return [
+        Unmatched(_name(people.get(u)), role, REASONS[reason], f"{enrolled[(u, role)]:%Y-%m-%d}")
+        for u, role, reason in waiting[:MAX_LISTED]
+    ]
 
 
 def _name(user: User | None) -> str:
@@ -597,6 +677,62 @@ def _rounds(f: CoffeeFacts) -> list[tuple[datetime, CoffeeFacts]]:
     ]
 
 
+# --- icebreakers --------------------------------------------------------------------------
+@dataclass
+class IcebreakerPage:
+    team: Team
+    window: Window
+    charts: list[Chart]
+    posts: list[tuple[str, str, int]]  # (week, question, answers)
+
+
+async def icebreaker_page(
+    repos: Repos,
+    admins: frozenset[str],
+    user: User,
+    team_id: object,
+    raw_from: str | None,
+    raw_to: str | None,
+    now: datetime,
+) -> IcebreakerPage:
+    """Answers per question over the weeks: one bar per week of the range (its posts'
+    answers summed; 0 for a week without a post), each question in the table."""
+    team = await _team_for(repos, admins, user, team_id)
+    window = parse_window(raw_from, raw_to, coffee_default(now.date()), now.date())
+    posts = await repos.icebreakers.answers_per_post(team.id, window.start, window.end)
+    weeks = _weeks(window)
+    per_week = dict.fromkeys(weeks, 0)
+    for at, _, n in posts:
+        per_week[_week_of(at.date())] += n
+    labels = [f"Week of {w:%d %b %Y}" for w in weeks]
+    return IcebreakerPage(
+        team=team,
+        window=window,
+        charts=[
+            _chart(
+                "icebreaker_answers",
+                "Icebreaker answers, by week",
+                "Answers to the week's icebreaker questions (on the card or in the thread).",
+                "count",
+                labels,
+                list(per_week.values()),
+                axis="Week",
+            )
+        ],
+        posts=[(f"{_week_of(at.date()):%d %b %Y}", q, n) for at, q, n in posts],
+    )
+
+
+def _week_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _weeks(window: Window) -> list[date]:
+    """The Mondays of the weeks the window touches."""
+    first = _week_of(window.first)
+    return [first + timedelta(weeks=i) for i in range((window.last - first).days // 7 + 1)]
+
+
 # --- downloads -----------------------------------------------------------------------------
 async def program_download(
     repos: Repos,
@@ -610,7 +746,7 @@ async def program_download(
 ) -> str:
     """A CSV button: a short-lived export link (dialogs/feedback/exports.py) for this
     admin, checked now; the link itself checks again when opened."""
-    program, team = await _program_for(repos, admins, user, program_id)
+    program, team = await program_of(repos, admins, user, program_id)
     if what not in exports.PROGRAM_FILES:
         raise NOT_YOURS
     window = parse_window(raw_from, raw_to, program.starts_on, now.date())
@@ -698,7 +834,7 @@ async def my_page(repos: Repos, admins: frozenset[str], user: User, now: datetim
             }
             for c in coffee
         ],
-        checkin=_checkin_text(settings, now),
+        checkin=await _checkin_text(repos, user, settings, now),
         is_admin=bool(await admin_teams(repos, admins, user)),
     )
 
@@ -724,12 +860,10 @@ async def _coffee_partners(repos: Repos, user: User) -> list[dict[str, Any]]:
     ]
 
 
-def _checkin_text(settings: Any, now: datetime) -> str:
-    if settings is None or not settings.enabled:
+async def _checkin_text(repos: Repos, user: User, settings: Any, now: datetime) -> str:
+    """As `checkin settings` says it: the real schedule in their zone, and the next one."""
+    if settings is None:
+        return "Check-ins start when you add your first goal (`goal add`)."
+    if not settings.enabled:
         return "Check-ins are off."
-    days = (settings.weekday - now.weekday()) % 7
-    next_day = (now + timedelta(days=days)).date()
-    return (
-        f"{settings.cadence.capitalize()}, on {WEEKDAYS[settings.weekday]}s at "
-        f"{settings.local_time} (next about {next_day.isoformat()})."
-    )
+    return f"Check-ins: {await checkin_settings.describe(repos, user, settings, now)}."

@@ -84,6 +84,12 @@ FEATURE = Feature(
             *SETTING_ARGS,
         ),
         _admin(
+            "/survey remind",
+            "remind everyone whose survey of a program is still open, now",
+            admin.remind_now,
+            "<program>",
+        ),
+        _admin(
             "/survey show",
             "a program's survey templates and their questions",
             admin.show,

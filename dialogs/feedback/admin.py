@@ -16,7 +16,7 @@ from dialogs.core.words import plural
 from dialogs.feedback import templates
 from dialogs.feedback.lookup import program_named
 from dialogs.feedback.metrics import MIN_K
-from dialogs.feedback.moments import PROGRAM_MOMENTS
+from dialogs.feedback.moments import PROGRAM_MOMENTS, remind
 from storage.models import Program
 
 ON, OFF = ("on", "yes", "true"), ("off", "no", "false")
@@ -326,4 +326,25 @@ async def pulse(turn: Turn) -> None:
         f'The coffee pulse in {team.name} is {state}: after each round\'s "Did you meet?", '
         f"one anonymous question (1 to 5), shown to admins from {row.min_answers} answers, "
         f"open {plural(row.close_days, 'day')}. `/survey pulse on|off [k=] [days=]`."
+    )
+
+
+async def remind_now(turn: Turn) -> None:
+    """`/survey remind <program>`: the one reminder of every open, unanswered invite of
+    the program's surveys goes out now instead of two mornings later (never a second)."""
+    program = await program_named(turn)
+    if program is None:
+        return
+    count = await turn.repos.feedback.remind_now(program.id, turn.now)
+    if not count:
+        turn.say(
+            f"Nobody to remind in '{program.name}': every open survey is answered or "
+            "reminded already. Nothing sent."
+        )
+        return
+    await remind(turn.repos, turn.now)
+    turn.result.queued += count
+    turn.say(
+        f"Reminding {count} {'person' if count == 1 else 'people'} of their open surveys in "
+        f"'{program.name}' (each invitation gets one reminder; paused people none)."
     )

@@ -153,28 +153,34 @@ def median_days_to_match(f: ProgramFacts) -> float | None:
 
 
 def unmatched_reasons(f: ProgramFacts) -> dict[str, int]:
-    """Enrolled participants without a mentorship, by why: `left` (their enrolment is off),
-    `waiting_for_answer` (a suggestion, request or proposal of theirs is open),
-    `declined_or_expired` (they had proposals, none open now), `not_matched_yet` (no
-    proposal at all). Proposal states are as they are now."""
+    """Enrolled participants without a mentorship, by why (`unmatched_people`)."""
+    return dict(sorted(Counter(reason for _, _, reason in unmatched_people(f)).items()))
+
+
+def unmatched_people(f: ProgramFacts) -> list[tuple[int, str, str]]:
+    """(user id, role, reason) of each enrolled participant without a mentorship, by why:
+    `left` (their enrolment is off), `waiting_for_answer` (a suggestion, request or
+    proposal of theirs is open), `declined_or_expired` (they had proposals, none open
+    now), `not_matched_yet` (no proposal at all). Proposal states are as they are now."""
     ids = _matched_ids(f)
     states: dict[tuple[int, str], set[str]] = defaultdict(set)
     for row in f.proposals:
         states[(row.user_id, row.side)].add(row.status)
-    reasons: Counter[str] = Counter()
+    found = []
     for p in f.participants:
         if (p.user_id, p.role) in ids:
             continue
         seen = states.get((p.user_id, p.role), set())
         if not p.active:
-            reasons["left"] += 1
+            reason = "left"
         elif seen & set(OPEN_PROPOSALS):
-            reasons["waiting_for_answer"] += 1
+            reason = "waiting_for_answer"
         elif seen:
-            reasons["declined_or_expired"] += 1
+            reason = "declined_or_expired"
         else:
-            reasons["not_matched_yet"] += 1
-    return dict(sorted(reasons.items()))
+            reason = "not_matched_yet"
+        found.append((p.user_id, p.role, reason))
+    return found
 
 
 # --- activity ---------------------------------------------------------------------------------

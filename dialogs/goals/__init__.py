@@ -7,7 +7,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from dialogs.core.router import Action, Arg, Command, Feature, Handler, Topic
+from dialogs.core.router import (
+    TEAM_ARG,
+    Action,
+    Arg,
+    Command,
+    Feature,
+    Handler,
+    Topic,
+    admin_command,
+)
 from dialogs.goals import checkin_settings, checkins, goals, nudges, sessions
 from scheduler.types import Job
 
@@ -66,6 +75,14 @@ FEATURE = Feature(
             "[name]",
         ),
         _mine("notes", "notes and action items after a meeting", sessions.notes_command, "[name]"),
+        admin_command(
+            "/program nudge",
+            "nudge a program's pairs quiet for 21+ days now",
+            nudges.nudge_program,
+            usage="<program>",
+            args=(Arg("name", "the program's name (or type it after the command)"), TEAM_ARG),
+            menu=False,
+        ),
     ),
     actions=(
         Action(goals.SAVE_ACTION, goals.save_goal),
@@ -89,6 +106,12 @@ FEATURE = Feature(
         "Goals and check-ins",
         "set a goal with `goal add`, see them with `goals`; I check in at your own time. "
         "With a mentor or partner: `agenda` and `notes`.",
+    ),
+    admin_help=Topic(
+        ("nudge", "nudges", "quiet"),
+        "Quiet pairs",
+        "pairs quiet for 21 days get a nudge by themselves; `/program nudge <program>` "
+        "sends it now.",
     ),
     data=(goals.DATA,),
 )

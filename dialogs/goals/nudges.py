@@ -14,6 +14,8 @@ from datetime import date, datetime, timedelta
 from dialogs.core import outbox
 from dialogs.core.local_time import local_day, on_break, reachable, zones_of
 from dialogs.core.people import display
+from dialogs.core.router import Turn
+from dialogs.feedback.lookup import program_named
 from scheduler.types import JobContext
 from storage.models import Program, User
 from storage.repos import Repos
@@ -55,9 +57,43 @@ async def nudge_pairs(ctx: JobContext) -> None:
             await _escalate(ctx.repos, quiet, stretch, idle.days, ctx.now)
 
 
-async def _quiet_pairs(repos: Repos) -> list[_Quiet]:
+async def nudge_program(turn: Turn) -> None:
+    """`/program nudge <program>`: the program's pairs quiet for 21+ days get the job's
+    nudge now, once per quiet stretch (shared with the job: nobody gets it twice)."""
+    program = await program_named(turn)
+    if program is None:
+        return
+    quiet = [
+        q for q in await _quiet_pairs(turn.repos, program.id) if turn.now - q.since >= NUDGE_AFTER
+    ]
+    zones = await zones_of(turn.repos, {m.id: m for q in quiet for m in q.members}.values())
+    sent, before = 0, 0
+    for q in quiet:
+        today = {m.id: local_day(zones[m.id], turn.now) for m in q.members}
+        stretch = q.since.replace(microsecond=0).isoformat()
+        if any(on_break(m, today[m.id]) for m in q.members):
+            continue
+        if await turn.repos.goals.nudge_once(q.key, "nudge", stretch, turn.now):
+            await _nudge(turn.repos, q, stretch, turn.now, today)
+            sent += 1
+        else:
+            before += 1
+    turn.result.queued += 2 * sent
+    if not quiet:
+        turn.say(f"No pair in '{program.name}' is quiet for 21 days or more. Nothing sent.")
+        return
+    earlier = f" {before} had their nudge for this quiet spell already." if before else ""
+    turn.say(
+        f"Nudged {sent} quiet {'pair' if sent == 1 else 'pairs'} in '{program.name}'.{earlier}"
+    )
+
+
+async def _quiet_pairs(repos: Repos, program_id: int | None = None) -> list[_Quiet]:
     mentorships = await repos.goals.active_mentorships()
     coffee = sorted(await repos.goals.coffee_session_keys())
+    if program_id is not None:  # one program's mentorships only
+        mentorships = [(m, p) for m, p in mentorships if p.id == program_id]
+        coffee = []
     coffee_ids = [tuple(int(x) for x in key[1:].split("-")) for key in coffee]
     user_ids = {m.mentor_id for m, _ in mentorships} | {m.mentee_id for m, _ in mentorships}
     user_ids |= {u for ids in coffee_ids for u in ids}

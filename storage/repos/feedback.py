@@ -85,6 +85,7 @@ class SessionRow(NamedTuple):
     until_end: int  # notes saved from the start up to the window's end
     after_end: int  # notes saved at or after the program's end (before the window's end)
     agendas: int  # agendas saved in the window
+    last_at: datetime | None = None  # the latest notes or agenda before the window's end
 
 
 class ProposalRow(NamedTuple):
@@ -198,6 +199,99 @@ def _prefix(counts: dict[tuple[int, int], int], size: int) -> dict[int, list[int
     for row in rows.values():
         for k in range(1, size):
             row[k] += row[k - 1]
+    return rows
+
+
+class _Cuts:
+    """The bounds of many windows, and SQL that puts a time in its stretch: stretch i is
+    [bounds[i-1], bounds[i]), 0 everything before bounds[0], len(bounds) from the last on
+    (and NULL). A time t of stretch i is before bounds[k] exactly when i <= k, and at or
+    after bounds[k] when i > k; so [start, end) of a window are the stretches a < i <= b."""
+
+    def __init__(self, windows: list[tuple[datetime, datetime]]) -> None:
+        self.bounds = sorted({t for w in windows for t in w})
+        self.place = {t: i for i, t in enumerate(self.bounds)}
+        self.days = sorted({t.date() for t in self.bounds})
+        self.day_place = {d: i for i, d in enumerate(self.days)}
+        self.earliest, self.latest = self.bounds[0], self.bounds[-1]
+
+    def days_of(self, start: datetime, end: datetime) -> tuple[int, int]:
+        return self.day_place[start.date()], self.day_place[end.date()]
+
+    def stretch(self, column: Any) -> Any:
+        return case(*((column < b, i) for i, b in enumerate(self.bounds)), else_=len(self.bounds))
+
+    def day_stretch(self, column: Any) -> Any:
+        return case(*((column < d, i) for i, d in enumerate(self.days)), else_=len(self.days))
+
+
+@dataclass(frozen=True)
+class _Counted:
+    members: dict[tuple[int, int], int]
+    checkins: list[tuple[int, int, int, int]]
+    goals: list[tuple[Any, ...]]
+    answers: list[tuple[int, AnswerRow]]
+    invites: list[tuple[int, str, int, int]]
+
+
+def _sum_checkins(rows: list[tuple[int, int, int, int]], a: int, b: int) -> tuple[int, int]:
+    """Due in the window, of people enrolled before its end."""
+    inside = [(s, n) for due, enrolled, s, n in rows if a < due <= b and enrolled <= b]
+    return sum(s for s, _ in inside), sum(n for _, n in inside)
+
+
+def _sum_goals(
+    rows: list[tuple[Any, ...]], a: int, b: int, days: tuple[int, int]
+) -> list[GoalCount]:
+    """Goals made before the window's end by people enrolled before it, that were made in
+    the window, have their target in it, or are blocked; counted by those facts."""
+    found: dict[tuple[bool, bool, str, bool], list[int]] = {}
+    da, db = days
+    for created, target, status, done, enrolled, progress, n in rows:
+        if created > b or enrolled > b:
+            continue
+        made, due = a < created, da < target <= db
+        if made or due or status == "blocked":
+            sums = found.setdefault((made, due, status, done), [0, 0])
+            sums[0] += progress
+            sums[1] += n
+    return [GoalCount(*key, p, n) for key, (p, n) in found.items()]
+
+
+def _sum_answers(rows: list[tuple[int, AnswerRow]], a: int, b: int) -> list[AnswerRow]:
+    found: dict[tuple[Any, ...], int] = {}
+    for at, row in rows:
+        if a < at <= b:
+            key = tuple(row[:-1])
+            found[key] = found.get(key, 0) + row.n
+    return [AnswerRow(*key, n) for key, n in found.items()]  # type: ignore[call-arg]
+
+
+def _sum_invites(rows: list[tuple[int, str, int, int]], a: int, b: int) -> list[InviteRow]:
+    found: dict[str, list[int]] = {}
+    for at, moment, sent, answered in rows:
+        if a < at <= b:
+            sums = found.setdefault(moment, [0, 0])
+            sums[0] += sent
+            sums[1] += answered
+    return [InviteRow(m, s, n) for m, (s, n) in sorted(found.items()) if s or n]
+
+
+def _prefix_latest(
+    saved: list[dict[tuple[int, int], tuple[int, datetime]]], size: int
+) -> dict[int, list[datetime | None]]:
+    """Per mentorship, p[k] = the latest row saved before bounds[k] (of all kinds)."""
+    rows: dict[int, list[datetime | None]] = {}
+    for kind in saved:
+        for (m, i), (_, at) in kind.items():
+            row = rows.setdefault(m, [None] * size)
+            known = row[i]
+            row[i] = at if known is None or at > known else known
+    for row in rows.values():
+        for k in range(1, size):
+            before, here = row[k - 1], row[k]
+            if before is not None and (here is None or before > here):
+                row[k] = before
     return rows
 
 
@@ -376,6 +470,23 @@ class FeedbackRepo:
             .order_by(SurveyInvite.id)
         )
         return [(i, s, u) for i, s, u in (await self.s.execute(stmt)).all()]
+
+    async def remind_now(self, program_id: int, now: datetime) -> int:
+        """Bring the one reminder of the program's open, unanswered, not yet reminded
+        invites forward to now (the survey job sends it); how many."""
+        surveys = select(Survey.id).where(Survey.program_id == program_id)
+        stmt = (
+            update(SurveyInvite)
+            .where(
+                SurveyInvite.survey_id.in_(surveys),
+                SurveyInvite.sent_at.is_not(None),
+                SurveyInvite.answered.is_(False),
+                SurveyInvite.reminded_at.is_(None),
+                SurveyInvite.closes_at > now,
+            )
+            .values(remind_at=now)
+        )
+        return int((await self.s.execute(stmt)).rowcount or 0)  # type: ignore[attr-defined]
 
     async def open_invites_of(
         self, user_id: int, now: datetime
@@ -639,8 +750,10 @@ class FeedbackRepo:
         program_end: datetime,
     ) -> list[ProgramFacts]:
         """The facts of each window [start, end). Participants, pairs, proposals and the
-        60-day checks are read once and shared; the rest is counted per window, each
-        read a range of an index."""
+        60-day checks are read once and shared; the counted facts (sessions, check-ins,
+        goals, answers, invites, team size) are each read ONCE for all windows, grouped by
+        the stretch between the windows' bounds, and summed per window here: a page with a
+        dozen monthly windows costs the same statements as one window."""
         latest = max(end for _, end in windows)
         shared = _Shared(
             participants=await self._participants(program.id, latest),
@@ -649,47 +762,145 @@ class FeedbackRepo:
             continued=await self._continued(program.id, latest),
         )
         sessions = await self._sessions_of_windows(program.id, windows, program_end)
+        cut = _Cuts(windows)
+        counted = _Counted(
+            members=await self._members_of_windows(program.team_id, cut),
+            checkins=await self._checkins_of_windows(program.id, cut),
+            goals=await self._goals_of_windows(program.id, cut),
+            answers=await self._answers_of_windows(program.id, cut),
+            invites=await self._invites_of_windows(Survey.program_id == program.id, cut),
+        )
+        info = ProgramInfo(
+            program.id,
+            program.team_id,
+            program.name,
+            program.starts_on,
+            program.ends_on,
+            program.cadence,
+            program.closed_at,
+        )
         return [
-            await self._window(program, w, program_end, shared, rows)
+            self._window(info, w, program_end, shared, rows, cut, counted)
             for w, rows in zip(windows, sessions, strict=True)
         ]
 
-    async def _window(
+    def _window(
         self,
-        program: Program,
+        info: ProgramInfo,
         window: tuple[datetime, datetime],
         program_end: datetime,
         shared: _Shared,
         sessions: list[SessionRow],
+        cut: _Cuts,
+        counted: _Counted,
     ) -> ProgramFacts:
         start, end = window
-        checkins = await self._checkins(program.id, start, end)
-        surveys = Survey.program_id == program.id
+        a, b = cut.place[start], cut.place[end]
+        checkins = _sum_checkins(counted.checkins, a, b)
         return ProgramFacts(
-            program=ProgramInfo(
-                program.id,
-                program.team_id,
-                program.name,
-                program.starts_on,
-                program.ends_on,
-                program.cadence,
-                program.closed_at,
-            ),
+            program=info,
             start=start,
             end=end,
             program_end=program_end,
-            invited=await self._team_members_at(program.team_id, end),
+            invited=sum(n for (j, left), n in counted.members.items() if j <= b < left),
             participants=[p for p in shared.participants if p.enrolled_at < end],
             pairs=[p for p in shared.pairs if p.created_at < end],
             sessions=sessions,
             proposals=shared.proposals,
-            goals=await self._goals(program.id, start, end),
+            goals=_sum_goals(counted.goals, a, b, cut.days_of(start, end)),
             checkins_sent=checkins[0],
             checkins_answered=checkins[1],
-            answers=await self._answers(surveys, start, end, METRIC_MOMENTS),
-            invites=await self._invites(surveys, start, end),
+            answers=_sum_answers(counted.answers, a, b),
+            invites=_sum_invites(counted.invites, a, b),
             continued=[c for c in shared.continued if c.at < end],
         )
+
+    # --- counted facts of many windows, one statement each ---------------------------------
+    async def _members_of_windows(self, team_id: int, cut: _Cuts) -> dict[tuple[int, int], int]:
+        """(stretch joined, stretch left) -> memberships; never left is past every bound."""
+        joined, left = cut.stretch(Membership.joined_at), cut.stretch(Membership.left_at)
+        stmt = (
+            select(joined, left, func.count())
+            .where(Membership.team_id == team_id, Membership.joined_at < cut.latest)
+            .group_by(joined, left)
+        )
+        return {(int(j), int(w)): int(n) for j, w, n in await self._core(stmt)}
+
+    async def _checkins_of_windows(
+        self, program_id: int, cut: _Cuts
+    ) -> list[tuple[int, int, int, int]]:
+        """(stretch due, stretch the person enrolled, sent, answered) of scheduled check-ins."""
+        due, enrolled = cut.stretch(Checkin.due_at), cut.stretch(Enrolment.created_at)
+        stmt = (
+            select(due, enrolled, func.count(), func.count(Checkin.answered_at))
+            .join(Enrolment, Enrolment.user_id == Checkin.user_id)
+            .where(Enrolment.program_id == program_id, Enrolment.created_at < cut.latest)
+            .where(Checkin.trigger == "schedule")
+            .where(Checkin.due_at >= cut.earliest, Checkin.due_at < cut.latest)
+            .group_by(due, enrolled)
+        )
+        return [(int(d), int(e), int(s), int(a or 0)) for d, e, s, a in await self._core(stmt)]
+
+    async def _goals_of_windows(self, program_id: int, cut: _Cuts) -> list[tuple[Any, ...]]:
+        """(stretch created, day stretch of the target, status, done by target, stretch the
+        owner enrolled, progress summed, count) of the participants' goals."""
+        created, enrolled = cut.stretch(Goal.created_at), cut.stretch(Enrolment.created_at)
+        target = cut.day_stretch(Goal.target_on)
+        by_target = case(
+            (
+                and_(
+                    Goal.status == "done",
+                    Goal.closed_at.is_not(None),
+                    sql.utc_day(self.s, Goal.closed_at) <= Goal.target_on,
+                ),
+                1,
+            ),
+            else_=0,
+        )
+        groups = (created, target, Goal.status, by_target, enrolled)
+        stmt = (
+            select(*groups, func.sum(Goal.progress), func.count())
+            .join(Enrolment, Enrolment.user_id == Goal.user_id)
+            .where(Enrolment.program_id == program_id, Enrolment.created_at < cut.latest)
+            .where(Goal.created_at < cut.latest)
+            .group_by(*groups)
+        )
+        return [
+            (int(c), int(t), status, bool(d), int(e), int(p or 0), int(n))
+            for c, t, status, d, e, p, n in (await self._core(stmt)).all()
+        ]
+
+    async def _answers_of_windows(self, program_id: int, cut: _Cuts) -> list[tuple[int, AnswerRow]]:
+        """(stretch of the survey's moment, its answers grouped by value) of the metrics'
+        moments."""
+        at = cut.stretch(Survey.moment_at)
+        values = (
+            Survey.moment,
+            SurveyAnswer.tag,
+            SurveyAnswer.part,
+            SurveyAnswer.number,
+            SurveyAnswer.number2,
+            SurveyAnswer.choice,
+        )
+        stmt = (
+            select(at, *values, func.count())
+            .select_from(Survey)
+            .join(SurveyAnswer, SurveyAnswer.survey_id == Survey.id)
+            .where(self._surveys_in(Survey.program_id == program_id, cut.earliest, cut.latest))
+            .where(Survey.moment.in_(METRIC_MOMENTS), SurveyAnswer.tag != "")
+            .group_by(at, *values)
+        )
+        return [(int(row[0]), AnswerRow(*row[1:])) for row in (await self._core(stmt)).all()]
+
+    async def _invites_of_windows(self, where: Any, cut: _Cuts) -> list[tuple[int, str, int, int]]:
+        """(stretch of the moment, moment, sent, answered), from the surveys' counters."""
+        at = cut.stretch(Survey.moment_at)
+        stmt = (
+            select(at, Survey.moment, func.sum(Survey.sent), func.sum(Survey.answered))
+            .where(self._surveys_in(where, cut.earliest, cut.latest))
+            .group_by(at, Survey.moment)
+        )
+        return [(int(i), m, int(s or 0), int(a or 0)) for i, m, s, a in await self._core(stmt)]
 
     async def _team_members_at(self, team_id: int, end: datetime) -> int:
         stmt = (
@@ -748,13 +959,11 @@ class FeedbackRepo:
         place = {t: i for i, t in enumerate(bounds)}
         latest = max(end for _, end in windows)
         size = len(bounds) + 1
-        notes = _prefix(
-            await self._per_stretch(SessionNotes, program_id, bounds, None, latest), size
-        )
-        earliest = min(start for start, _ in windows)
-        agendas = _prefix(
-            await self._per_stretch(SessionAgenda, program_id, bounds, earliest, latest), size
-        )
+        saved_notes = await self._per_stretch(SessionNotes, program_id, bounds, latest)
+        saved_agendas = await self._per_stretch(SessionAgenda, program_id, bounds, latest)
+        notes = _prefix({k: n for k, (n, _) in saved_notes.items()}, size)
+        agendas = _prefix({k: n for k, (n, _) in saved_agendas.items()}, size)
+        last = _prefix_latest([saved_notes, saved_agendas], size)
         pe = place[program_end]
         found = []
         for start, end in windows:
@@ -768,31 +977,24 @@ class FeedbackRepo:
                 if until or agenda:
                     inside = until - saved[a] if saved else 0
                     after = until - saved[pe] if saved and pe < b else 0
-                    rows.append(SessionRow(m, inside, until, after, agenda))
+                    rows.append(SessionRow(m, inside, until, after, agenda, last[m][b]))
             found.append(rows)
         return found
 
     async def _per_stretch(
-        self,
-        model: Any,
-        program_id: int,
-        bounds: list[datetime],
-        start: datetime | None,
-        end: datetime,
-    ) -> dict[tuple[int, int], int]:
-        """(mentorship, stretch) -> rows of `model` (notes or agendas) saved in it; stretch
-        i is [bounds[i-1], bounds[i]), 0 everything before bounds[0]."""
+        self, model: Any, program_id: int, bounds: list[datetime], end: datetime
+    ) -> dict[tuple[int, int], tuple[int, datetime]]:
+        """(mentorship, stretch) -> (rows of `model` (notes or agendas) saved in it, the
+        latest); stretch i is [bounds[i-1], bounds[i]), 0 everything before bounds[0]."""
         at = model.created_at
         stretch = case(*((at < b, i) for i, b in enumerate(bounds)), else_=len(bounds))
         stmt = (
-            select(Mentorship.id, stretch, func.count())
+            select(Mentorship.id, stretch, func.count(), func.max(at))
             .join(model, model.pair_key == _mentorship_key())
             .where(Mentorship.program_id == program_id, at < end)
             .group_by(Mentorship.id, stretch)
         )
-        if start is not None:
-            stmt = stmt.where(at >= start)
-        return {(m, int(i)): int(n) for m, i, n in await self._core(stmt)}
+        return {(m, int(i)): (int(n), _aware(t)) for m, i, n, t in await self._core(stmt)}
 
     async def _sessions(
         self, program_id: int, start: datetime, end: datetime, program_end: datetime
@@ -807,24 +1009,36 @@ class FeedbackRepo:
                 func.sum(case((at >= start, 1), else_=0)),
                 func.count(),
                 func.sum(case((at >= program_end, 1), else_=0)),
+                func.max(at),
             )
             .join(SessionNotes, SessionNotes.pair_key == _mentorship_key())
             .where(Mentorship.program_id == program_id, at < end)
             .group_by(Mentorship.id)
         )
+        planned_at = SessionAgenda.created_at
         agendas = (
-            select(Mentorship.id, func.count())
+            select(
+                Mentorship.id,
+                func.sum(case((planned_at >= start, 1), else_=0)),
+                func.max(planned_at),
+            )
             .join(SessionAgenda, SessionAgenda.pair_key == _mentorship_key())
-            .where(Mentorship.program_id == program_id)
-            .where(SessionAgenda.created_at >= start, SessionAgenda.created_at < end)
+            .where(Mentorship.program_id == program_id, planned_at < end)
             .group_by(Mentorship.id)
         )
-        counted = {m: (int(a or 0), int(b), int(c or 0)) for m, a, b, c in await self._core(notes)}
-        planned = {m: n for m, n in await self._core(agendas)}
-        return [
-            SessionRow(m, *counted.get(m, (0, 0, 0)), planned.get(m, 0))
-            for m in sorted(set(counted) | set(planned))
-        ]
+        counted = {
+            m: (int(a or 0), int(b), int(c or 0), _aware(t))
+            for m, a, b, c, t in await self._core(notes)
+        }
+        planned = {m: (int(n or 0), _aware(t)) for m, n, t in await self._core(agendas)}
+        rows = []
+        for m in sorted(set(counted) | set(planned)):
+            inside, until, after, noted = counted.get(m, (0, 0, 0, None))
+            agenda, agreed = planned.get(m, (0, None))
+            if until or agenda:
+                latest = max((t for t in (noted, agreed) if t is not None), default=None)
+                rows.append(SessionRow(m, inside, until, after, agenda, latest))
+        return rows
 
     async def _proposals(self, program_id: int) -> list[ProposalRow]:
         rows: list[ProposalRow] = []
@@ -905,12 +1119,15 @@ class FeedbackRepo:
         return [AnswerRow(*row) for row in (await self._core(stmt)).all()]
 
     async def _invites(self, where: Any, start: datetime, end: datetime) -> list[InviteRow]:
-        """Invites sent and answered, from the surveys' own counters."""
-        stmt = select(func.sum(Survey.sent), func.sum(Survey.answered)).where(
-            self._surveys_in(where, start, end)
+        """Invites sent and answered per moment, from the surveys' own counters."""
+        stmt = (
+            select(Survey.moment, func.sum(Survey.sent), func.sum(Survey.answered))
+            .where(self._surveys_in(where, start, end))
+            .group_by(Survey.moment)
+            .order_by(Survey.moment)
         )
-        sent, answered = (await self._core(stmt)).one()
-        return [InviteRow("all", int(sent or 0), int(answered or 0))] if sent else []
+        rows = [InviteRow(m, int(s or 0), int(a or 0)) for m, s, a in await self._core(stmt)]
+        return [r for r in rows if r.sent or r.answered]
 
     async def _continued(self, program_id: int, end: datetime) -> list[ContinuedRow]:
         """Per mentorship, the "yes" answers to the 60-day "still meeting?" check."""

@@ -23,6 +23,26 @@ class IcebreakerRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
 
+    # --- for the dashboard --------------------------------------------------------------
+    async def answers_per_post(
+        self, team_id: int, start: datetime, end: datetime
+    ) -> list[tuple[datetime, str, int]]:
+        """(posted at, question, answers) of the team's posts in [start, end), in order;
+        counts only, never who answered what."""
+        stmt = (
+            select(
+                IcebreakerPost.posted_at,
+                IcebreakerPost.question_text,
+                func.count(IcebreakerAnswer.id),
+            )
+            .outerjoin(IcebreakerAnswer, IcebreakerAnswer.post_id == IcebreakerPost.id)
+            .where(IcebreakerPost.team_id == team_id)
+            .where(IcebreakerPost.posted_at >= start, IcebreakerPost.posted_at < end)
+            .group_by(IcebreakerPost.id, IcebreakerPost.posted_at, IcebreakerPost.question_text)
+            .order_by(IcebreakerPost.posted_at, IcebreakerPost.id)
+        )
+        return [(at, q, int(n)) for at, q, n in (await self.s.execute(stmt)).all()]
+
     # --- settings ---------------------------------------------------------------------
     async def settings(self, team_id: int) -> IcebreakerSettings | None:
         return await self.s.get(IcebreakerSettings, team_id)
