@@ -229,7 +229,7 @@ async def test_automatic_mode_respects_capacity_and_needs_both_to_agree(bot):
     )
     assert "can't find that mentorship" in reply
     assert "confirms too" in await confirm(bot, mentee)
-    assert "starts now" in await confirm(bot, mentor, "chat")
+    assert "starts now" in await confirm(bot, mentor)
     assert await count(bot, Mentorship, Mentorship.status == "active") == 1
     assert "settled already" in await confirm(bot, mentor)
     # A second run has no free seat for the two who waited.
