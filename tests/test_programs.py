@@ -11,7 +11,7 @@ from scheduler import JobContext
 from storage.models import Enrolment, MatchProposal, Mentorship, Program
 from tests.fakes import teams
 from tests.fakes.teams import TeamsTeam, TeamsUser
-from tests.inbox import count, inbox, keyed, submits
+from tests.inbox import count, inbox, keyed, my_data, submits
 
 ADMIN = TeamsUser("ada", "Ada Admin")
 MENTORS = [TeamsUser("mia", "Mia Mentor"), TeamsUser("max", "Max Mentor")]
@@ -395,9 +395,10 @@ async def test_matching_runs_by_itself_at_the_enrolment_deadline_once(bot):
 
 async def test_my_data_shows_my_mentoring_and_delete_ends_it(bot):
     tom, mentor = await start_pair(bot)
-    await direct(bot, tom, "my data")
-    export = json.dumps(inbox(bot, tom)[-1].cards)
-    assert "what_i_want" in export and mentor.name in export
+    await bot.settle()
+    card, export = await my_data(bot, tom)
+    assert "what_i_want" in json.dumps(export) and mentor.name in json.dumps(export)
+    assert "**Mentorships**: 1" in json.dumps(card, ensure_ascii=False)
     await submit(bot, tom, {"action": "delete_data_confirm"})
     assert await count(bot, Mentorship, Mentorship.status != "ended") == 0
     assert await count(bot, Enrolment, Enrolment.active.is_(True), Enrolment.wants != "") == 2

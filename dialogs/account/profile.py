@@ -3,12 +3,11 @@ and the `profile` command with its form's submit."""
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass
-from functools import cache
+from datetime import datetime
 from typing import Any
 
-from dialogs.core import forms
+from dialogs.core import forms, zones
 from dialogs.core.cards import Cards
 from dialogs.core.profiles import DEFAULT_SHARED, SHAREABLE, shared_fields
 from dialogs.core.router import Turn
@@ -53,11 +52,6 @@ class FieldError:
 
     def __str__(self) -> str:
         return f"**{LABELS[self.field]}** {self.message}"
-
-
-@cache
-def known_timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
 
 
 def validate(raw: dict[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
@@ -105,18 +99,22 @@ def _shared(value: Any) -> list[str]:
 
 def _timezone(value: Any) -> str:
     name = value.strip() if isinstance(value, str) else ""
-    if name in known_timezones():
+    if name in zones.known():
         return name
     raise forms.FormError(
-        "must be an IANA time zone name such as Europe/Berlin, America/New_York or UTC"
-        + (f" (you entered {name!r})" if name else "")
+        "must be one of the list (type a city to find yours), or an IANA name such as "
+        "Europe/Berlin" + (f" (you sent {name!r})" if name else "")
     )
 
 
-def form_card(profile: Profile | None, timezone_hint: str | None, title: str) -> dict[str, Any]:
-    """The onboarding / edit form, prefilled from the profile when there is one."""
+def form_card(
+    profile: Profile | None, timezone_hint: str | None, title: str, now: datetime
+) -> dict[str, Any]:
+    """The onboarding / edit form, prefilled from the profile when there is one; the
+    time zone from Teams (the person's device) when there is none."""
     p = profile
-    default_tz = timezone_hint if timezone_hint in known_timezones() else DEFAULT_TIMEZONE
+    default_tz = timezone_hint if timezone_hint in zones.known() else DEFAULT_TIMEZONE
+    timezone = p.timezone if p else default_tz
     return CARDS.render(
         "profile_form",
         title=title,
@@ -128,7 +126,8 @@ def form_card(profile: Profile | None, timezone_hint: str | None, title: str) ->
         interests=", ".join(p.interests) if p else "",
         department=p.department if p else "",
         location=p.location if p else "",
-        timezone=p.timezone if p else default_tz,
+        timezone=timezone,
+        timezone_choices=zones.choices(timezone, now),
         languages=", ".join(p.languages) if p else "",
         meeting_format=p.meeting_format if p else "any",
         format_choices=_choices(FORMATS),
@@ -144,18 +143,20 @@ def form_card(profile: Profile | None, timezone_hint: str | None, title: str) ->
     )
 
 
-def view_card(profile: Profile, timezone_hint: str | None) -> dict[str, Any]:
+def view_card(profile: Profile, timezone_hint: str | None, now: datetime) -> dict[str, Any]:
     facts = [
-        {"title": LABELS[name], "value": shown(profile, name)}
+        {"title": LABELS[name], "value": shown(profile, name, now)}
         for name in LABELS
         if name != "max_mentees" or profile.role in ("mentor", "both")
     ]
-    form = form_card(profile, timezone_hint, "Edit your profile")
+    form = form_card(profile, timezone_hint, "Edit your profile", now)
     return CARDS.render("profile_view", facts=facts, form=form)
 
 
-def shown(profile: Profile, name: str) -> str:
+def shown(profile: Profile, name: str, now: datetime) -> str:
     value = getattr(profile, name)
+    if name == "timezone":
+        return zones.friendly(value, now)
     if name == "role":
         return ROLES[value]
     if name == "meeting_format":
@@ -188,23 +189,23 @@ async def start_onboarding(turn: Turn) -> None:
             f"Welcome back, {name}! 👋 Your profile is still here; change anything below. "
             "Type `help` for what I can do."
         )
-        turn.result.show(view_card(current, turn.user.timezone_hint))
+        turn.result.show(view_card(current, turn.user.timezone_hint, turn.now))
         return
     turn.user.onboarding_sent_at = turn.now
     turn.say(
         f"Hi {name}! I'm Mentorbot. I connect people for mentoring and coffee chats. "
         "Tell me a little about yourself to get started (type `help` any time)."
     )
-    turn.result.show(form_card(None, turn.user.timezone_hint, "Your profile"))
+    turn.result.show(form_card(None, turn.user.timezone_hint, "Your profile", turn.now))
 
 
 async def show_profile(turn: Turn) -> None:
     current = await turn.repos.profiles.get(turn.user.id)
     if current is None:
         turn.say("You haven't set up your profile yet. Here's the form:")
-        turn.result.show(form_card(None, turn.user.timezone_hint, "Your profile"))
+        turn.result.show(form_card(None, turn.user.timezone_hint, "Your profile", turn.now))
         return
-    turn.result.show(view_card(current, turn.user.timezone_hint))
+    turn.result.show(view_card(current, turn.user.timezone_hint, turn.now))
 
 
 async def save_profile(turn: Turn) -> None:
