@@ -17,6 +17,7 @@ from storage.repos import Repos
 CONFIRM_ACTION = "agreement_confirm"
 SETTLE_ACTION = "agreement_settle"
 CHANNELS = {"chat": "Chat", "video": "Video call", "in_person": "In person"}
+HOW = {"chat": "by chat", "video": "by video call", "in_person": "in person"}
 
 
 async def start_agreement(
@@ -124,7 +125,7 @@ async def confirm_agreement(turn: Turn) -> None:
         return
     await _ask_to_settle(turn, mentorship, other, side)
     turn.say(
-        f"Thanks! {display(other)} would rather meet by {CHANNELS[theirs].lower()}, you chose "
+        f"Thanks! {display(other)} would rather meet {HOW[theirs]}, you chose "
         f"{CHANNELS[channel].lower()}. I've sent you both a card to settle on one; the "
         "mentorship starts as soon as one of you picks."
     )
@@ -140,7 +141,7 @@ async def settle_format(turn: Turn) -> None:
         agreed = mentorship.agreement.get("channel")
         turn.say(
             "That's settled already"
-            + (f": you're meeting by {CHANNELS[agreed].lower()}" if agreed in CHANNELS else "")
+            + (f": you're meeting {HOW[agreed]}" if agreed in HOW else "")
             + ". Nothing changed."
         )
         return
@@ -225,11 +226,11 @@ async def _start(turn: Turn, mentorship: Mentorship, other: User | None, channel
     mentorship.agreement = mentorship.agreement | {"channel": channel}
     program = await turn.repos.programs.get(mentorship.program_id)
     assert program is not None
-    how = CHANNELS[channel].lower()
+    how = HOW[channel]
     other_id = _other_id(mentorship, _side(turn, mentorship))
     text = (
         f"You and {display(turn.user)} have both agreed: your mentorship in "
-        f"'{program.name}' starts now, and you'll meet by {how}. Say hi and pick a first date!"
+        f"'{program.name}' starts now, and you'll meet {how}. Say hi and pick a first date!"
     )
     started = outbox.to_user(
         outbox.key("mentorshipstarted", mentorship.id, user=other_id),
@@ -240,7 +241,7 @@ async def _start(turn: Turn, mentorship: Mentorship, other: User | None, channel
     turn.result.queued += await outbox.queue(turn.repos, started, turn.now)
     turn.say(
         f"You've both agreed: your mentorship with {display(other)} starts now, and you'll "
-        f"meet by {how}. 🎉"
+        f"meet {how}. 🎉"
     )
 
 
