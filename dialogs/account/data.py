@@ -144,7 +144,9 @@ def _section(name: str, exported: Any, latest: int) -> dict[str, Any]:
 
 def _add(key: str, value: Any, latest: int, facts: list[dict[str, str]], lines: list[str]) -> None:
     label = _label(key)
-    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+    if value == []:
+        facts.append({"title": label, "value": "none"})
+    elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
         lines += _list_lines(label, value, latest)
     elif isinstance(value, list):
         facts.append({"title": label, "value": _cut(", ".join(map(_text, value))) or "—"})

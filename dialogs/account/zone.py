@@ -1,6 +1,7 @@
 """`timezone <city>`: find a time zone by typing a city, a country or an IANA name.
-One match is saved at once (or starts the profile form with it); several come back as
-a card to pick from; none says how to search instead. Nothing changes on a miss."""
+One match is saved at once (or starts the profile form with it); several, or near
+spellings ("Tokio"), come back as a card to pick from; none says how to search
+instead. Nothing changes on a miss."""
 
 from __future__ import annotations
 
@@ -17,6 +18,13 @@ async def timezone_command(turn: Turn) -> None:
         await _tell_current(turn)
         return
     found = zones.search(typed)
+    if len(found) == 1:
+        await _save(turn, found[0])
+        return
+    question = f"Which time zone did you mean by '{typed[:60]}'?"
+    if not found:
+        found = zones.near(typed)
+        question = f"I found no '{typed[:60]}'. Did you mean one of these?"
     if not found:
         turn.say(
             f"I couldn't find a time zone for '{typed[:60]}'. Try the nearest big city, your "
@@ -24,14 +32,11 @@ async def timezone_command(turn: Turn) -> None:
             "Nothing changed."
         )
         return
-    if len(found) == 1:
-        await _save(turn, found[0])
-        return
     choices = [{"title": zones.friendly(z, turn.now), "value": z} for z in found]
     turn.result.show(
         CARDS.render(
             "timezone_pick",
-            title=f"Which time zone did you mean by '{typed[:60]}'?",
+            title=question,
             choices=choices,
             selected=found[0],
         )

@@ -20,7 +20,7 @@ from importlib import resources
 from rapidfuzz import fuzz, process
 
 MAX_FOUND = 8
-FUZZY_CUTOFF = 85
+FUZZY_CUTOFF = 80
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def friendly(zone: str, now: datetime) -> str:
 
 def search(query: str, limit: int = MAX_FOUND) -> list[str]:
     """Zones for what someone typed: an exact IANA name alone, else cities first (the
-    start of a name before the middle), then countries and notes, then near spellings."""
+    start of a name before the middle), then countries and notes."""
     typed = query.strip()
     if typed in known():
         return [typed]
@@ -109,11 +109,17 @@ def search(query: str, limit: int = MAX_FOUND) -> list[str]:
         (p for p in all_places if wanted in p.words),
         key=lambda p: (_rank(p, wanted), p.city),
     )
-    if ranked:
-        return [p.zone for p in ranked[:limit]]
-    cities = {p.zone: fold(p.city) for p in all_places}
-    near = process.extract(wanted, cities, scorer=fuzz.WRatio, limit=limit)
-    return [zone for _city, score, zone in near if score >= FUZZY_CUTOFF]
+    return [p.zone for p in ranked[:limit]]
+
+
+def near(query: str, limit: int = MAX_FOUND) -> list[str]:
+    """Cities spelled nearly so ("Tokio", "Sidney"): to offer, never to take unasked."""
+    wanted = fold(query)
+    if len(wanted) < 3:
+        return []
+    cities = {p.zone: fold(p.city) for p in places().values()}
+    found = process.extract(wanted, cities, scorer=fuzz.WRatio, limit=limit)
+    return [zone for _city, score, zone in found if score >= FUZZY_CUTOFF]
 
 
 def _rank(place: Place, wanted: str) -> int:
@@ -132,8 +138,9 @@ def _rank(place: Place, wanted: str) -> int:
 def choices(selected: str, now: datetime) -> list[dict[str, str]]:
     """The list for a card, in order of offset then name: the selected zone, every zone
     of its country, every country's main zone in its part of the world (Europe,
-    America, ...), and one zone for each offset in use (all 418 zones would not fit a
-    Teams message beside a profile form; `search` finds every one)."""
+    America, ...), and one zone for each offset in use, a country's main zone where one
+    has it (all 418 zones would not fit a Teams message beside a profile form;
+    `search` finds every one)."""
     everything, main = places(), _main_zones()
     picked = {selected} if selected in known() else set()
     country = everything[selected].country if selected in everything else None
@@ -141,7 +148,7 @@ def choices(selected: str, now: datetime) -> list[dict[str, str]]:
     area = selected.split("/", 1)[0] + "/" if "/" in selected else None
     picked |= {z for z in main if area and z.startswith(area)}
     by_offset: dict[str, str] = {}
-    for zone in sorted(main, key=lambda z: (-_reach().get(z, 0), z)):
+    for zone in sorted(everything, key=lambda z: (z not in main, -_reach().get(z, 0), z)):
         by_offset.setdefault(offset_text(zone, now), zone)
     picked |= set(by_offset.values())
     titled = [(_minutes(zone, now), friendly(zone, now), zone) for zone in picked]
