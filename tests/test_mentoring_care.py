@@ -42,6 +42,7 @@ async def _pair(bot, **options):
 async def test_the_intro_has_chat_and_schedule_and_different_formats_are_settled(bot):
     tom, mentor = await _pair(bot)
     (intro,) = keyed(bot, tom, "agreement:")
+    assert intro.cards[0]["body"][5]["value"] == "video"  # from Tom's profile
     buttons = _buttons(intro)
     assert list(buttons) == ["I agree", "Chat", "Schedule"]
     chat, meeting = urlsplit(buttons["Chat"]), urlsplit(buttons["Schedule"])

@@ -44,7 +44,9 @@ async def start_agreement(
     )
     await repos.programs.close_proposals(program.id, mentee.id, now)
     for me, other, side in ((mentor, mentee, "mentor"), (mentee, mentor, "mentee")):
-        card = agreement_card(program, mentorship, other, side)
+        profile = await repos.profiles.get(me.id)
+        liked = profile.meeting_format if profile else ""
+        card = agreement_card(program, mentorship, other, side, liked)
         message = outbox.to_user(
             outbox.key("agreement", mentorship.id, user=me.id),
             me.id,
@@ -56,8 +58,9 @@ async def start_agreement(
 
 
 def agreement_card(
-    program: Program, mentorship: Mentorship, other: User, side: str
+    program: Program, mentorship: Mentorship, other: User, side: str, liked: str = ""
 ) -> dict[str, Any]:
+    """`liked`: the profile's meeting format, chosen in advance when it is one of ours."""
     resources = program.resources_mentors if side == "mentor" else program.resources_mentees
     reach = [h for h in [handle(other)] if h]
     topic = f"Mentoring ({program.name})"
@@ -71,6 +74,7 @@ def agreement_card(
         rules=rules_of(program),
         cadence=f"Meet {CADENCES[program.cadence]}, from {program.starts_on} to {program.ends_on}.",
         channel_choices=_choices(CHANNELS),
+        channel=liked if liked in CHANNELS else "",
         mentorship=mentorship.id,
         links=[
             {"type": "Action.OpenUrl", "title": r["title"][:40], "url": r["url"]}
