@@ -449,7 +449,6 @@ async def test_deleting_my_data_recounts_the_card(bot):
     post = await posted_now(bot)
     await answer(bot, BEN, post, "Tea over coffee")
     await answer(bot, CHLOE, post, "Coffee over tea", share="false")
-    await bot.settle()
     shown, export = await my_data(bot, BEN)
     dumped = json.dumps([shown, export])
     assert "Tea over coffee" in dumped and post.question_text in dumped
