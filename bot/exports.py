@@ -1,8 +1,10 @@
-"""GET /exports/{token}: an admin's CSV export behind a short-lived link.
+"""GET /exports/{token}: a file behind a short-lived link: an admin's CSV export, or a
+person's own `my data` JSON.
 
-The dialogs decide everything (dialogs/feedback/exports.py: the link's expiry, the
-admin's rights now, the file); this route only turns the answer into HTTP: 200 with the
-CSV as an attachment, or 403/404/410 with a plain sentence. Nothing is cached.
+The dialogs decide everything (dialogs/core/downloads.py: the link and its expiry;
+dialogs/feedback/exports.py: the admin's rights now and the CSV; dialogs/account/data.py:
+the person's file); this route only turns the answer into HTTP: 200 with the file as an
+attachment, or 403/404/410 with a plain sentence. Nothing is cached.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import logging
 
 from aiohttp import web
 
+from dialogs.account import data
+from dialogs.core import downloads
 from dialogs.core.router import Env
 from dialogs.feedback import exports
 from storage import Database
@@ -34,15 +38,19 @@ class ExportRoutes:
         token = request.match_info.get("token", "")
         try:
             async with self.db.unit() as repos:
-                found = await exports.download(repos, self.env.admins, token, self.env.clock())
-        except exports.Refused as refused:
+                link = await downloads.find(repos, token, self.env.clock())
+                if link.what == downloads.MY_DATA:
+                    found = await data.download(repos, self.env, link)
+                else:
+                    found = await exports.download(repos, self.env.admins, link)
+        except downloads.Refused as refused:
             log.info("export refused status=%d", refused.status)
             return web.Response(status=refused.status, text=refused.reason, headers=NO_STORE)
         log.info("export sent bytes=%d", len(found.body))
         disposition = f'attachment; filename="{found.filename}"'
         return web.Response(
             body=found.body.encode("utf-8"),
-            content_type="text/csv",
+            content_type=found.content_type,
             charset="utf-8",
             headers=NO_STORE | {"Content-Disposition": disposition},
         )

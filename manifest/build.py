@@ -26,9 +26,11 @@ ICONS = ("color.png", "outline.png")
 MAX_COMMANDS = 10
 MAX_TITLE, MAX_DESCRIPTION = 32, 128
 # (scopes of the list, the scope a command must have to be in it)
+# A group chat belongs to no team: only what works there (help) is offered there.
 LISTS: tuple[tuple[list[str], str], ...] = (
     (["personal"], "personal"),
-    (["team", "groupChat"], "team"),
+    (["team"], "team"),
+    (["groupChat"], "groupChat"),
 )
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")

@@ -823,17 +823,19 @@ class SurveyStory(Base):
 
 
 class ExportLink(Base):
-    """A short-lived download link for one admin's CSV export. Only the token's hash is
-    stored; the file is made when the link is opened, under that admin's rights then."""
+    """A short-lived download link for one admin's CSV export, or for a person's own
+    `my data` file (`what` "mydata", no team). Only the token's hash is stored; the file
+    is made when the link is opened, under that person's rights then."""
 
     __tablename__ = "export_links"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))  # None: mydata
     program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"))
-    what: Mapped[str] = mapped_column(String(20))  # pairs | participants | metrics | feedback
+    # pairs | participants | metrics | feedback | mydata
+    what: Mapped[str] = mapped_column(String(20))
     range_from: Mapped[date] = mapped_column(Date)
     range_to: Mapped[date] = mapped_column(Date)  # inclusive
     created_at: Mapped[datetime] = mapped_column()

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from tests.fakes import teams
 from tests.fakes.teams import TeamsUser
 
 
@@ -45,3 +46,18 @@ async def count(bot: Any, model: Any, *where: Any) -> int:
         for clause in where:
             stmt = stmt.where(clause)
         return int(await repos.session.scalar(stmt) or 0)
+
+
+async def my_data(bot: Any, user: TeamsUser) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`my data` 1:1: the card it answers with, and the whole export behind the card's
+    download link, fetched from the app and parsed."""
+    import json
+    import re
+
+    await bot.send(teams.personal_message(bot.service_url, user, "my data"))
+    (card,) = bot.connector.messages(user.personal_conversation)[-1].cards
+    (url,) = re.findall(r'"url": "([^"]+/exports/[^"]+)"', json.dumps(card))
+    async with bot.session.get(bot.url + "/exports/" + url.rsplit("/exports/", 1)[1]) as resp:
+        assert resp.status == 200, await resp.text()
+        assert resp.content_type == "application/json"
+        return card, json.loads(await resp.text())

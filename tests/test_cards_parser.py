@@ -24,6 +24,7 @@ import pytest
 
 from dialogs.account.profile import MAX_ITEM_LEN, MAX_ITEMS
 from dialogs.core import cards as core_cards
+from dialogs.goals.goals import MAX_OPEN
 from settings import Settings
 from tests.conftest import FAST_DELIVERY, Clock, start_bot
 from tests.fakes.connector import FakeConnector
@@ -63,6 +64,10 @@ SCENARIOS: dict[str, list[str]] = {
         "test_anonymous_answers_hold_no_person_id_and_only_their_card_changes_them",
     ],
     "tests.test_coffee_feedback": ["test_the_coffee_pulse_and_report_add_up"],
+    "tests.test_mentoring_care": [
+        "test_the_intro_has_chat_and_schedule_and_different_formats_are_settled"
+    ],
+    "tests.test_profile_and_data": ["test_typing_a_city_finds_it_saves_one_and_offers_several"],
     "tests.test_cards_parser": ["longest_values", "program_report"],
 }
 
@@ -212,8 +217,33 @@ async def longest_values(bot: Any) -> None:
     }
     replies = await bot.send(teams.card_submit(bot.service_url, ana, profile))
     assert "saved" in replies[0], replies
+    await _most_goals(bot, ana)
     for text in ("profile", "my data", "delete my data"):
         await bot.send(teams.personal_message(bot.service_url, ana, text))
+    # The real `my data` card at the caps: every open goal at its longest, all counted.
+    (mine,) = [
+        c for c in bot.connector.calls if c.cards and "Everything I store about you" in str(c.cards)
+    ]
+    size = len(json.dumps(mine.body, ensure_ascii=False).encode("utf-8"))
+    assert size <= MAX_MESSAGE, size
+    assert f"**Goals**: {MAX_OPEN}" in json.dumps(mine.cards), "the goals are not all counted"
+
+
+async def _most_goals(bot: Any, user: Any) -> None:
+    from dialogs.goals.goals import MAX_TEXT, MAX_TITLE
+    from tests.fakes import teams
+
+    for n in range(MAX_OPEN):
+        goal = {
+            "action": "goal_save",
+            "goal": 0,
+            "title": f"{n:02d} " + "t" * (MAX_TITLE - 3),
+            "why": "w" * MAX_TEXT,
+            "measure": "m" * MAX_TEXT,
+            "target": "2027-03-31",
+        }
+        replies = await bot.send(teams.card_submit(bot.service_url, user, goal))
+        assert replies and "t" * 20 in replies[0], replies
 
 
 async def program_report(bot: Any) -> None:

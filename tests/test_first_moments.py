@@ -98,7 +98,28 @@ async def test_commands_for_elsewhere_say_where_they_work_in_a_group_chat(bot):
     (reply,) = await bot.send(teams.group_message(bot.service_url, ANA, "friends", "coffee"))
     assert reply == "`coffee` is private; please send it to me in our 1:1 chat."
     (reply,) = await bot.send(teams.group_message(bot.service_url, ANA, "friends", "/pair now"))
-    assert "team" in reply, reply
+    assert "not in a group chat" in reply and "only answer `help`" in reply, reply
+
+
+async def test_an_admin_s_pair_now_in_a_group_chat_runs_nothing_and_says_where_it_works(bot):
+    """Ana admins a team; in a group chat `/pair now` would pick her team and pair it
+    from a place that belongs to no team: it says where it works instead."""
+    from storage.models import PairRound
+    from tests.fakes.teams import TeamsTeam
+    from tests.inbox import count
+
+    team = TeamsTeam("eng", "Engineering")
+    ben = TeamsUser("ben", "Ben Ode")
+    bot.connector.set_roster(team.id, [ANA.member(), ben.member()], team.name)
+    await bot.send(teams.bot_installed_in_team(bot.service_url, ANA, team))
+    await bot.settle()
+    for text in ("/pair now", "/team", "/program show Spring"):
+        (reply,) = await bot.send(teams.group_message(bot.service_url, ANA, "friends", text))
+        assert reply.startswith(f"`{text.split(' Spring')[0]}` works in your team's channels")
+        assert "1:1 with me, not in a group chat" in reply and "only answer `help`" in reply
+    assert await count(bot, PairRound) == 0
+    (reply,) = await bot.send(teams.group_message(bot.service_url, ANA, "friends", "/help"))
+    assert "1:1" in reply  # what does work there still does
 
 
 async def test_program_new_creates_nothing_until_its_form_is_saved(bot):

@@ -27,7 +27,7 @@ from tests.goalkit import (
     say,
     submit,
 )
-from tests.inbox import count, inbox, keyed, submits
+from tests.inbox import count, inbox, keyed, my_data, submits
 
 TOM, MIA, EVE, CAL = MENTEE, MENTOR, OTHER, PARTNER
 
@@ -236,7 +236,7 @@ async def test_only_shared_goals_reach_the_mentor_and_nobody_else_sees_any(bot):
                 await say(bot, person, "checkins"),
                 await say(bot, person, "checkins 2"),
                 await say(bot, person, "goal edit 2"),
-                await say(bot, person, "my data"),
+                json.dumps(await my_data(bot, person)),
             ]
         )
         seen += json.dumps([m.cards for m in inbox(bot, person)])

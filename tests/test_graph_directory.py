@@ -154,7 +154,7 @@ async def test_install_in_a_team_of_1203_fills_profiles_in_batches(gbot, graph):
     await gbot.send(teams.personal_message(gbot.service_url, ANA, "profile"))
     shown = facts(gbot.connector.calls[-1])
     assert shown["Department"] == "Dept 0 (from the directory)"
-    assert shown["Time zone"] == "Europe/Berlin (from the directory)"
+    assert shown["Time zone"] == "Berlin, Germany (UTC+1) (from the directory)"
     assert shown["Job title"] == "Engineer 0 (from the directory)"
     assert shown["Office"] == "Building 0 (from the directory)"
     assert shown["Working hours"] == "Mon-Fri 09:00-17:00 (Europe/Berlin) (from the directory)"
@@ -188,7 +188,7 @@ async def test_a_delta_round_picks_up_changes_and_corrections_stay(gbot, graph, 
     await gbot.send(teams.personal_message(gbot.service_url, ANA, "profile"))
     shown = facts(gbot.connector.calls[-1])
     assert shown["Department"] == "Research (from the directory)"
-    assert shown["Time zone"] == "Asia/Tokyo"  # her correction, not the directory's
+    assert shown["Time zone"] == "Tokyo, Japan (UTC+9)"  # her correction, not the directory's
 
     # Someone who leaves the team is not kept in the directory entries.
     gone = TeamsUser("m00009", "Member 9")

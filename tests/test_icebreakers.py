@@ -21,7 +21,7 @@ from tests.conftest import start_bot
 from tests.fakes import teams
 from tests.fakes.teams import TeamsTeam, TeamsUser
 from tests.fakes.wallclock import JumpingWallClock
-from tests.inbox import inbox
+from tests.inbox import inbox, my_data
 
 # Only the icebreaker job: every other job would run on every simulated tick too.
 ICEBREAKER_JOBS = tuple(job for job in JOBS if job.name == "icebreaker")
@@ -449,10 +449,8 @@ async def test_deleting_my_data_recounts_the_card(bot):
     post = await posted_now(bot)
     await answer(bot, BEN, post, "Tea over coffee")
     await answer(bot, CHLOE, post, "Coffee over tea", share="false")
-    export = await direct(bot, BEN, "my data")
-    assert export == ""  # the export is a card
-    (shown,) = bot.connector.messages(BEN.personal_conversation)[-1].cards
-    dumped = json.dumps(shown)
+    shown, export = await my_data(bot, BEN)
+    dumped = json.dumps([shown, export])
     assert "Tea over coffee" in dumped and post.question_text in dumped
     assert "Icebreaker answers" in dumped and "Coffee over tea" not in dumped
     await bot.send(teams.card_submit(bot.service_url, BEN, {"action": "delete_data_confirm"}))

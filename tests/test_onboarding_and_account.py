@@ -10,6 +10,7 @@ from sqlalchemy import select
 from storage.models import Profile, User
 from tests.fakes import teams
 from tests.fakes.teams import TeamsTeam, TeamsUser
+from tests.inbox import my_data
 
 ANA = TeamsUser("ana", "Ana Lee")
 BEN = TeamsUser("ben", "Ben Okafor")
@@ -161,12 +162,10 @@ async def test_opt_out_and_in(bot):
 async def test_my_data_shows_only_my_data(bot):
     await submit(bot, ANA, GOOD)
     await submit(bot, BEN, GOOD | {"goals": "Ben's secret goal"})
-    await say(bot, ANA, "my data")
-    card = bot.connector.messages(ANA.personal_conversation)[-1].cards[0]
-    dump = json.dumps(card)
+    card, exported = await my_data(bot, ANA)
+    dump = json.dumps([card, exported])
     assert "Lead a team next year" in dump
     assert "Ben's secret goal" not in dump and BEN.id not in dump
-    exported = json.loads(card["body"][3]["text"].strip("`\n"))
     assert exported["account"]["teams_user_id"] == ANA.id
     assert exported["profile"]["goals"] == "Lead a team next year"
 

@@ -12,7 +12,7 @@ from storage.models import DontPair, PairPool, PairRound, PairSeat, Schedule
 from tests.fakes import teams
 from tests.fakes.connector import Member
 from tests.fakes.teams import TeamsTeam, TeamsUser
-from tests.inbox import count, keyed
+from tests.inbox import count, keyed, my_data
 
 ANA = TeamsUser("ana", "Ana Lee")  # installs: an admin
 BEN = TeamsUser("ben", "Ben Okafor")
@@ -246,11 +246,12 @@ async def test_dont_pair_list_is_private_listed_in_my_data_and_erased(bot):
     assert "matches several" in await direct(bot, BEN, "don't pair me with contoso")
     assert "can't find 'Zed'" in await direct(bot, BEN, "don't pair me with Zed")
     assert await count(bot, DontPair) == 1
-    await direct(bot, BEN, "my data")
-    export = bot.connector.messages(BEN.personal_conversation)[-1].cards[0]
+    await bot.settle()
+    card, export = await my_data(bot, BEN)
     assert "dont_pair_with" in json.dumps(export) and "Chloe Martin" in json.dumps(export)
-    await direct(bot, CHLOE, "my data")
-    assert "Ben" not in json.dumps(bot.connector.messages(CHLOE.personal_conversation)[-1].cards)
+    assert "Dont pair with" in json.dumps(card)
+    card, export = await my_data(bot, CHLOE)
+    assert "Ben" not in json.dumps([card, export])
     assert "can be your coffee partner again" in await direct(bot, BEN, "pair me again with Chloe")
     assert "wasn't on your don't-pair list" in await direct(bot, BEN, "pair me again with Chloe")
     await direct(bot, BEN, "don't pair me with Chloe")

@@ -11,7 +11,7 @@ from scheduler import JobContext
 from storage.models import Enrolment, MatchProposal, Mentorship, Program
 from tests.fakes import teams
 from tests.fakes.teams import TeamsTeam, TeamsUser
-from tests.inbox import count, inbox, keyed, submits
+from tests.inbox import count, inbox, keyed, my_data, submits
 
 ADMIN = TeamsUser("ada", "Ada Admin")
 MENTORS = [TeamsUser("mia", "Mia Mentor"), TeamsUser("max", "Max Mentor")]
@@ -229,7 +229,7 @@ async def test_automatic_mode_respects_capacity_and_needs_both_to_agree(bot):
     )
     assert "can't find that mentorship" in reply
     assert "confirms too" in await confirm(bot, mentee)
-    assert "starts now" in await confirm(bot, mentor, "chat")
+    assert "starts now" in await confirm(bot, mentor)
     assert await count(bot, Mentorship, Mentorship.status == "active") == 1
     assert "settled already" in await confirm(bot, mentor)
     # A second run has no free seat for the two who waited.
@@ -397,9 +397,10 @@ async def test_matching_runs_by_itself_at_the_enrolment_deadline_once(bot):
 
 async def test_my_data_shows_my_mentoring_and_delete_ends_it(bot):
     tom, mentor = await start_pair(bot)
-    await direct(bot, tom, "my data")
-    export = json.dumps(inbox(bot, tom)[-1].cards)
-    assert "what_i_want" in export and mentor.name in export
+    await bot.settle()
+    card, export = await my_data(bot, tom)
+    assert "what_i_want" in json.dumps(export) and mentor.name in json.dumps(export)
+    assert "**Mentorships**: 1" in json.dumps(card, ensure_ascii=False)
     await submit(bot, tom, {"action": "delete_data_confirm"})
     assert await count(bot, Mentorship, Mentorship.status != "ended") == 0
     assert await count(bot, Enrolment, Enrolment.active.is_(True), Enrolment.wants != "") == 2

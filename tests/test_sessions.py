@@ -39,7 +39,7 @@ from tests.goalkit import (
     say,
     submit,
 )
-from tests.inbox import count, inbox, keyed, submits
+from tests.inbox import count, inbox, keyed, my_data, submits
 
 TOM, MIA, EVE, CAL = MENTEE, MENTOR, OTHER, PARTNER
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)  # Saturday 10:00 in Berlin
@@ -189,8 +189,7 @@ async def test_nobody_outside_the_pair_reads_or_writes_its_sessions(bot):
     for forged in (item.id, str(item.id), 10**20, None, "all"):
         reply = await submit(bot, EVE, {"action": "action_item_done", "item": forged})
         assert "can't find that action item of yours" in reply, forged
-    await say(bot, EVE, "my data")
-    seen = json.dumps([[m.text, m.cards] for m in inbox(bot, EVE)])
+    seen = json.dumps([await my_data(bot, EVE), [[m.text, m.cards] for m in inbox(bot, EVE)]])
     assert "private plans" not in seen and "confidential" not in seen
     assert (await count(bot, SessionAgenda), await count(bot, SessionNotes)) == before
     async with bot.db.unit() as repos:
@@ -309,8 +308,7 @@ async def test_my_data_shows_and_delete_my_data_erases_goals_checkins_and_sessio
     await say(bot, MIA, "notes")
     (data,) = submits(last_card(bot, MIA), "notes_save")
     await submit(bot, MIA, notes_form(data["pair"]))
-    await say(bot, TOM, "my data")
-    export = json.loads(last_card(bot, TOM).cards[0]["body"][3]["text"].strip("`\n"))
+    _card, export = await my_data(bot, TOM)
     mine = export["goals_and_checkins"]
     assert mine["goals"][0]["title"] == "Give the talk"
     assert mine["goals"][0]["shared_with"] == ["Mia Mentor"]
@@ -319,8 +317,7 @@ async def test_my_data_shows_and_delete_my_data_erases_goals_checkins_and_sessio
     assert mine["agendas"][0]["achieve"] == "Tom's agenda"
     assert mine["meeting_notes"][0]["by"] == "Mia Mentor"
     assert [i["text"] for i in mine["action_items"]] == ["Draft the talk outline"]
-    await say(bot, MIA, "my data")
-    assert "Tom's agenda" not in json.dumps(last_card(bot, MIA).cards)
+    assert "Tom's agenda" not in json.dumps(await my_data(bot, MIA))
 
     await submit(bot, TOM, {"action": "delete_data_confirm"})
     for model in (Goal, GoalShare, Checkin, CheckinSettings, SessionAgenda):

@@ -45,7 +45,7 @@ from tests.goalkit import (
     say,
     submit,
 )
-from tests.inbox import count, inbox, keyed
+from tests.inbox import count, keyed, my_data
 
 TOM, MIA, EVE = MENTEE, MENTOR, OTHER
 NY = "America/New_York"
@@ -200,8 +200,8 @@ async def test_anonymous_answers_hold_no_person_id_and_only_their_card_changes_t
         assert "only the card I sent when you answered" in opened
 
         # my data: the invite and its answered mark, never the anonymous answers.
-        await say(bot, TOM, "my data")
-        export = card_text(inbox(bot, TOM)[-1])
+        await bot.settle()
+        export = json.dumps(await my_data(bot, TOM))
         assert "mid:program1:mentee" in export and "your_answers" in export
         assert "Public speaking" not in export
         async with bot.db.unit() as repos:
@@ -348,8 +348,8 @@ async def test_templates_are_versioned_so_a_sent_question_never_changes(settings
         reopened = card_text(last_with_card(bot, TOM))
         assert "How useful was this session?" in reopened and "help you" not in reopened
         assert '"value": "4"' in reopened
-        await say(bot, TOM, "my data")
-        assert "How useful was this session?" in card_text(inbox(bot, TOM)[-1])
+        await bot.settle()
+        assert "How useful was this session?" in json.dumps(await my_data(bot, TOM))
         # New notes: a new survey, with version 5's questions.
         clock.now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
         await save_notes(bot, MIA, f"m{m}", NY)

@@ -4,7 +4,7 @@ delivery). The bot's life in a team (installed, members come and go) lives here 
 
 from __future__ import annotations
 
-from dialogs.account import admin, data, guide, profile, retention, status, team_events
+from dialogs.account import admin, data, guide, profile, retention, status, team_events, zone
 from dialogs.core.router import (
     EVERYWHERE,
     TEAM_ARG,
@@ -31,6 +31,13 @@ FEATURE = Feature(
             usage="[coffee|programs|goals|icebreakers|account]",
         ),
         Command("profile", "see and edit your profile", profile.show_profile),
+        Command(
+            "timezone",
+            "find and set your time zone by city",
+            zone.timezone_command,
+            usage="<city, country or IANA name>",
+            menu=False,
+        ),
         Command(
             "pause",
             "take a break from pairings and check-ins",
@@ -82,13 +89,14 @@ FEATURE = Feature(
     ),
     actions=(
         Action(profile.SAVE_ACTION, profile.save_profile),
+        Action(zone.PICK_ACTION, zone.pick_timezone),
         Action(DELETE_CONFIRM, data.confirm_delete),
         Action(DELETE_CANCEL, data.cancel_delete),
     ),
     help=Topic(
         ("account", "profile", "me"),
         "You",
-        "your profile (`profile`), a break (`pause`, `resume`, `opt out`) and "
+        "your profile (`profile`, `timezone <city>`), a break (`pause`, `resume`, `opt out`) and "
         "what I store about you (`my data`).",
     ),
     admin_help=Topic(

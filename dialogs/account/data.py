@@ -5,15 +5,23 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from dialogs.account import profile as profile_mod
 from dialogs.account.profile import CARDS
+from dialogs.core import downloads
 from dialogs.core.local_time import status, today_of
-from dialogs.core.router import DataPart, Turn
+from dialogs.core.router import DataPart, Env, Turn
+from dialogs.core.types import Inbound, Person
+from storage.models import ExportLink, User
+from storage.repos import Repos
 
-# A card's text stays well under Teams' 80 KB message limit.
-MAX_EXPORT_CHARS = 60_000
+# The card stays well under the 28 KB a message may have: fewer latest items when the
+# sections would not fit (counts always stay).
+MAX_CARD_BYTES = 20_000
+LATEST = (3, 1, 0)  # items shown per list, tried in turn until the card fits
+MAX_FACTS, MAX_LINE = 12, 90
 # Every personal field of the user row; the row itself stays, anonymous, so team counts
 # stay true. A later message from the same person starts a new, empty user.
 PERSONAL_FIELDS = (
@@ -32,18 +40,171 @@ PERSONAL_FIELDS = (
 
 
 async def my_data(turn: Turn) -> None:
+    """A readable card (each part's counts and latest items) and a link to the whole
+    export as a JSON file, made when it is opened, for this person only."""
     parts = turn.env.table.data
-    export = {part.name: await part.export(turn) for part in parts}
-    text = json.dumps(export, indent=2, ensure_ascii=False, default=str)
-    if len(text) > MAX_EXPORT_CHARS:
-        text = text[:MAX_EXPORT_CHARS] + "\n… (cut here to fit a Teams message)"
+    export = await _export(turn)
     summary = [
         {"title": title, "value": value}
         for part in parts
         if part.summary is not None
         for title, value in part.summary(export[part.name])
     ]
-    turn.result.show(CARDS.render("my_data", summary=summary, json=f"```\n{text}\n```"))
+    token = _make_link(turn.repos, turn.user, turn.now)
+    expires = downloads.expiry(turn.now)
+    for latest in LATEST:
+        card = CARDS.render(
+            "my_data",
+            summary=summary,
+            sections=[_section(name, export[name], latest) for name in export],
+            about=(
+                f"The whole file (JSON) is behind the button: the link works for "
+                f"{downloads.LINK_MINUTES} minutes (until {expires:%H:%M} UTC), only for "
+                "you, and the file is made when you open it."
+            ),
+            url=f"{turn.env.public_url}/exports/{token}",
+        )
+        if len(json.dumps(card, ensure_ascii=False).encode("utf-8")) <= MAX_CARD_BYTES:
+            break
+    turn.result.show(card)
+
+
+async def _export(turn: Turn) -> dict[str, Any]:
+    return {part.name: await part.export(turn) for part in turn.env.table.data}
+
+
+def _make_link(repos: Repos, user: User, now: datetime) -> str:
+    token = downloads.new_token()
+    today = now.date()
+    repos.feedback.add_link(
+        ExportLink(
+            token_hash=downloads.hash_token(token),
+            user_id=user.id,
+            team_id=None,
+            program_id=None,
+            what=downloads.MY_DATA,
+            range_from=today,
+            range_to=today,
+            created_at=now,
+            expires_at=downloads.expiry(now),
+            downloads=0,
+        )
+    )
+    return token
+
+
+async def download(repos: Repos, env: Env, link: ExportLink) -> downloads.Download:
+    """The file behind a live `my data` link: everything, as it is now, for the person
+    the link was made for (a link is deleted with their data, so it is theirs)."""
+    user = await repos.users.get(link.user_id)
+    if user is None or user.erased_at is not None or user.teams_id is None:
+        raise downloads.Refused(404, "This download link is unknown. Ask Mentorbot for a new one.")
+    turn = Turn(_offline(user), repos, env, user)
+    body = json.dumps(await _export(turn), indent=2, ensure_ascii=False, default=str)
+    await repos.feedback.count_download(link.id)
+    stamp = f"{turn.now:%Y-%m-%d}"
+    return downloads.Download(f"mentorbot-my-data-{stamp}.json", body, "application/json")
+
+
+def _offline(user: User) -> Inbound:
+    """What a data part sees of a turn when the file is made outside one (the link
+    opened in a browser): the person, and no conversation."""
+    person = Person(user.teams_id or "", user.name, user.aad_object_id, user.email, user.upn)
+    return Inbound(
+        kind="message",
+        tenant_id=user.tenant_id,
+        service_url=user.service_url or "",
+        conversation_id="",
+        conversation_type="personal",
+        sender=person,
+        conversation_ref="",
+    )
+
+
+# --- the readable card --------------------------------------------------------------------
+def _section(name: str, exported: Any, latest: int) -> dict[str, Any]:
+    facts: list[dict[str, str]] = []
+    lines: list[str] = []
+    if isinstance(exported, list):
+        lines += _list_lines(None, exported, latest)
+    elif isinstance(exported, dict):
+        for key, value in exported.items():
+            _add(key, value, latest, facts, lines)
+    if not facts and not lines:
+        lines.append("Nothing stored.")
+    return CARDS.part(
+        "my_data_section",
+        title=_label(name),
+        facts=facts[:MAX_FACTS],
+        has_facts=bool(facts),
+        lines="\n".join(lines),
+        has_lines=bool(lines),
+    )
+
+
+def _add(key: str, value: Any, latest: int, facts: list[dict[str, str]], lines: list[str]) -> None:
+    label = _label(key)
+    if value == []:
+        facts.append({"title": label, "value": "none"})
+    elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        lines += _list_lines(label, value, latest)
+    elif isinstance(value, list):
+        facts.append({"title": label, "value": _cut(", ".join(map(_text, value))) or "—"})
+    elif isinstance(value, dict):
+        shown = "; ".join(f"{_label(k).lower()} {_text(v)}" for k, v in value.items())
+        facts.append({"title": label, "value": _cut(shown) or "—"})
+    else:
+        facts.append({"title": label, "value": _cut(_text(value)) or "—"})
+
+
+def _list_lines(label: str | None, items: list[Any], latest: int) -> list[str]:
+    count = f"{len(items)} in all" if label is None else f"**{label}**: {len(items)}"
+    if not items:
+        return [count if label is None else f"**{label}**: none"]
+    shown = sorted(items, key=_when, reverse=True)[:latest]
+    heading = count + (" (latest first)" if shown and len(items) > len(shown) else "")
+    return [heading] + [f"- {_cut(_one_line(item))}" for item in shown]
+
+
+def _when(item: Any) -> str:
+    """The first date in an item, to put the latest first (items without one keep order)."""
+    if isinstance(item, dict):
+        for value in item.values():
+            if isinstance(value, (datetime, date)):
+                return value.isoformat()
+    return ""
+
+
+def _one_line(item: Any) -> str:
+    if not isinstance(item, dict):
+        return _text(item)
+    values = [v for v in item.values() if isinstance(v, (str, int, float, datetime, date))]
+    texts = [_text(v) for v in values if not isinstance(v, bool) and _text(v)]
+    return " · ".join(texts[:3])
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_text(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_text(v)}" for k, v in value.items())
+    return " ".join(str(value).split())
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_LINE else text[: MAX_LINE - 1].rstrip() + "…"
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ").capitalize()
 
 
 async def ask_delete(turn: Turn) -> None:

@@ -3,12 +3,11 @@ and the `profile` command with its form's submit."""
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass
-from functools import cache
+from datetime import datetime
 from typing import Any
 
-from dialogs.core import forms
+from dialogs.core import forms, zones
 from dialogs.core.cards import Cards
 from dialogs.core.profiles import DEFAULT_SHARED, SHAREABLE, shared_fields
 from dialogs.core.router import Turn
@@ -57,11 +56,6 @@ class FieldError:
         return f"**{LABELS[self.field]}** {self.message}"
 
 
-@cache
-def known_timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
 def validate(raw: dict[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
     """Clean a submitted profile; any error means nothing may be saved."""
     out: dict[str, Any] = {}
@@ -107,11 +101,11 @@ def _shared(value: Any) -> list[str]:
 
 def _timezone(value: Any) -> str:
     name = value.strip() if isinstance(value, str) else ""
-    if name in known_timezones():
+    if name in zones.known():
         return name
     raise forms.FormError(
-        "must be an IANA time zone name such as Europe/Berlin, America/New_York or UTC"
-        + (f" (you entered {name!r})" if name else "")
+        "must be one of the list (type a city to find yours), or an IANA name such as "
+        "Europe/Berlin" + (f" (you sent {name!r})" if name else "")
     )
 
 
@@ -119,15 +113,18 @@ def form_card(
     profile: Profile | None,
     timezone_hint: str | None,
     title: str,
+    now: datetime,
     entry: DirectoryEntry | None = None,
 ) -> dict[str, Any]:
     """The onboarding / edit form, prefilled from the profile when there is one, else
-    from the directory (Microsoft Graph) when it described the person."""
+    from the directory (Microsoft Graph) when it described the person, else the time zone
+    from Teams (the person's device)."""
     p = profile
-    default_tz = timezone_hint if timezone_hint in known_timezones() else DEFAULT_TIMEZONE
-    if entry is not None and entry.timezone in known_timezones():
+    default_tz = timezone_hint if timezone_hint in zones.known() else DEFAULT_TIMEZONE
+    if entry is not None and entry.timezone in zones.known():
         default_tz = entry.timezone
     directory_language = entry.language if entry is not None else ""
+    timezone = p.timezone if p else default_tz
     return CARDS.render(
         "profile_form",
         title=title,
@@ -140,7 +137,8 @@ def form_card(
         department=(entry.department if entry and entry.department else "")
         or (p.department if p else ""),
         location=p.location if p else "",
-        timezone=p.timezone if p else default_tz,
+        timezone=timezone,
+        timezone_choices=zones.choices(timezone, now),
         languages=", ".join(p.languages) if p else directory_language,
         meeting_format=p.meeting_format if p else "any",
         format_choices=_choices(FORMATS),
@@ -159,18 +157,19 @@ def form_card(
 def view_card(
     profile: Profile,
     timezone_hint: str | None,
+    now: datetime,
     entry: DirectoryEntry | None = None,
     manager: str | None = None,
 ) -> dict[str, Any]:
     """The profile; a field the directory filled says so (Microsoft Graph)."""
     facts = [
-        {"title": LABELS[name], "value": shown(profile, name) + _source(profile, name, entry)}
+        {"title": LABELS[name], "value": shown(profile, name, now) + _source(profile, name, entry)}
         for name in LABELS
         if name != "max_mentees" or profile.role in ("mentor", "both")
     ]
     if entry is not None and entry.removed_at is None:
         facts += directory_facts(entry, manager)
-    form = form_card(profile, timezone_hint, "Edit your profile", entry)
+    form = form_card(profile, timezone_hint, "Edit your profile", now, entry)
     return CARDS.render("profile_view", facts=facts, form=form)
 
 
@@ -219,8 +218,10 @@ async def directory_of(turn: Turn) -> tuple[DirectoryEntry | None, str | None]:
     return entry, (boss.name if boss is not None else None)
 
 
-def shown(profile: Profile, name: str) -> str:
+def shown(profile: Profile, name: str, now: datetime) -> str:
     value = getattr(profile, name)
+    if name == "timezone":
+        return zones.friendly(value, now)
     if name == "role":
         return ROLES[value]
     if name == "meeting_format":
@@ -264,7 +265,9 @@ async def start_onboarding(turn: Turn) -> None:
             f"Welcome back, {name}! 👋 Your profile is still here; change anything below. "
             "Type `help` for what I can do."
         )
-        turn.result.show(view_card(current, turn.user.timezone_hint, *await directory_of(turn)))
+        turn.result.show(
+            view_card(current, turn.user.timezone_hint, turn.now, *await directory_of(turn))
+        )
         return
     turn.user.onboarding_sent_at = turn.now
     turn.say(
@@ -272,7 +275,7 @@ async def start_onboarding(turn: Turn) -> None:
         "Tell me a little about yourself to get started (type `help` any time)."
     )
     entry, _ = await directory_of(turn)
-    turn.result.show(form_card(None, turn.user.timezone_hint, "Your profile", entry))
+    turn.result.show(form_card(None, turn.user.timezone_hint, "Your profile", turn.now, entry))
 
 
 async def show_profile(turn: Turn) -> None:
@@ -280,9 +283,9 @@ async def show_profile(turn: Turn) -> None:
     entry, manager = await directory_of(turn)
     if current is None:
         turn.say("You haven't set up your profile yet. Here's the form:")
-        turn.result.show(form_card(None, turn.user.timezone_hint, "Your profile", entry))
+        turn.result.show(form_card(None, turn.user.timezone_hint, "Your profile", turn.now, entry))
         return
-    turn.result.show(view_card(current, turn.user.timezone_hint, entry, manager))
+    turn.result.show(view_card(current, turn.user.timezone_hint, turn.now, entry, manager))
 
 
 async def save_profile(turn: Turn) -> None:

@@ -13,13 +13,12 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
-from urllib.parse import quote
 
 from dialogs.coffee import grouping as algo
 from dialogs.core import outbox
 from dialogs.core.cards import Cards
+from dialogs.core.links import chat_link, handle, meeting_link
 from dialogs.core.local_time import is_paused, local_day, zone_of
 from dialogs.core.people import display, listed
 from dialogs.core.profiles import shared_fields
@@ -372,7 +371,7 @@ def intro_card(
 ) -> dict[str, Any]:
     mine = plan.profiles.get(user.id)
     partners = [_partner_block(u, plan.profiles.get(u.id), mine) for u in others]
-    links = [_handle(u) for u in others]
+    links = [handle(u) for u in others]
     reachable = [h for h in links if h]
     team = plan.team.name or "your team"
     return CARDS.render(
@@ -453,36 +452,6 @@ def common_ground(
 def _overlap(a: list[str], b: list[str]) -> list[str]:
     wanted = {x.lower() for x in b}
     return [x for x in a if x.lower() in wanted]
-
-
-def _handle(user: User) -> str | None:
-    """What Teams deep links accept for a person: UPN, else email."""
-    return user.upn or user.email
-
-
-def chat_link(people: list[str], topic: str, message: str) -> str:
-    """Teams deep link to a chat with these people (the one clicking is added by Teams)."""
-    return (
-        "https://teams.microsoft.com/l/chat/0/0?"
-        f"users={quote(','.join(people), safe='')}"
-        f"&topicName={_quoted(topic)}&message={_quoted(message)}"
-    )
-
-
-def meeting_link(people: list[str], subject: str, content: str) -> str:
-    """Teams deep link to a new meeting with these attendees."""
-    return (
-        "https://teams.microsoft.com/l/meeting/new?"
-        f"subject={_quoted(subject)}&attendees={quote(','.join(people), safe='')}"
-        f"&content={_quoted(content)}"
-    )
-
-
-@lru_cache(maxsize=256)
-def _quoted(text: str) -> str:
-    """A query value as `urlencode(..., quote_via=quote)` writes it (a round's topic and
-    starter texts repeat for every member: quoted once)."""
-    return quote(text, safe="")
 
 
 # --- scheduled work -----------------------------------------------------------------------

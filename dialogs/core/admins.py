@@ -4,6 +4,8 @@ ids). Admin commands resolve the team they act on here before their handler runs
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from dialogs.core.router import Command, Turn
 from storage.models import Team, User
 from storage.repos import Repos
@@ -100,3 +102,13 @@ def team_of(turn: Turn) -> Team:
     """The team an admin command acts on (resolved and checked before its handler ran)."""
     assert turn.team is not None, "admin handlers run after authorize()"
     return turn.team
+
+
+async def uninvolved_admins(
+    repos: Repos, team_id: int, involved: Iterable[int]
+) -> tuple[list[User], list[User]]:
+    """Whom to tell as a team's admins about a matter of `involved` people: the reachable
+    admins who are not part of it, and (second) those left out because they are."""
+    everyone = await repos.admins.reachable_of_team(team_id)
+    inside = set(involved)
+    return [a for a in everyone if a.id not in inside], [a for a in everyone if a.id in inside]

@@ -140,7 +140,7 @@ async def _on_message(turn: Turn) -> None:
     turn.command, turn.args, turn.rest = command, parsed.args, parsed.rest
     turn.result.route = command.name
     if scope_of(inbound) not in command.scopes:
-        turn.say(f"`{command.name}` is private; please send it to me in our 1:1 chat.")
+        turn.say(_elsewhere(command, scope_of(inbound)))
         return
     unknown = sorted(set(parsed.args) - {a.name for a in command.args})
     if unknown:
@@ -164,6 +164,17 @@ def _unknown_options(command: Command, unknown: list[str]) -> str:
     takes = ", ".join(f"`{a.name}=` ({a.help})" for a in command.args)
     options = f" It takes {takes}." if takes else " It takes no options."
     return f"`{command.name}` doesn't know {named}.{options} Nothing changed."
+
+
+def _elsewhere(command: Command, scope: str) -> str:
+    """Where a command said in the wrong place works, in the words of that place."""
+    if "team" in command.scopes and scope == "groupChat":
+        return (
+            f"`{command.name}` works in your team's channels (mention me there) or 1:1 with "
+            "me, not in a group chat: a group chat belongs to no team. Here I can only "
+            "answer `help`."
+        )
+    return f"`{command.name}` is private; please send it to me in our 1:1 chat."
 
 
 async def _unknown(turn: Turn) -> None:

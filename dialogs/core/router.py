@@ -79,9 +79,10 @@ USER_ARG = Arg("user", "name or email, instead of an @mention")
 
 
 def admin_command(name: str, summary: str, handler: Handler, **options: Any) -> Command:
-    """A command for a team's admins, said anywhere; 1:1 it takes `team=`."""
+    """A command for a team's admins, said in a team's channel or 1:1 (where it takes
+    `team=`); a group chat belongs to no team, so it is told where the command works."""
     options.setdefault("args", (TEAM_ARG,))
-    options.setdefault("scopes", EVERYWHERE)
+    options.setdefault("scopes", ("personal", "team"))
     return Command(name, summary, handler, who="admin", **options)
 
 

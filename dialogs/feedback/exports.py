@@ -18,14 +18,12 @@ admin's own chat, lives minutes, and holds only aggregates and names admins see 
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from dialogs.core import forms
 from dialogs.core.admins import administers, is_admin, team_of
+from dialogs.core.downloads import LINK_MINUTES, Download, Refused, expiry, hash_token, new_token
 from dialogs.core.router import Turn
 from dialogs.feedback import csvfiles, metrics
 from dialogs.feedback.cards import CARDS
@@ -35,7 +33,6 @@ from storage.models import ExportLink, Program, Team, User
 from storage.repos import Repos
 
 EXPORT_ACTION = "feedback_export"
-LINK_MINUTES = 15
 PROGRAM_FILES = {
     "pairs": "one row per pair",
     "participants": "one row per participant",
@@ -43,11 +40,6 @@ PROGRAM_FILES = {
     "feedback": "one row per survey question",
 }
 COFFEE_FILES = {"pairs": "one row per coffee group", "metrics": "one row per metric"}
-TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
 def _what(turn: Turn, raw: object, files: dict[str, str]) -> str | None:
@@ -114,10 +106,10 @@ def make_link(
 ) -> str:
     """A new link's token (the caller has checked that `user` administers `team`); the
     dashboard's CSV buttons make theirs here too."""
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     repos.feedback.add_link(
         ExportLink(
-            token_hash=_hash(token),
+            token_hash=hash_token(token),
             user_id=user.id,
             team_id=team.id,
             program_id=program.id if program else None,
@@ -125,7 +117,7 @@ def make_link(
             range_from=window.first,
             range_to=window.last,
             created_at=now,
-            expires_at=now + timedelta(minutes=LINK_MINUTES),
+            expires_at=expiry(now),
             downloads=0,
         )
     )
@@ -136,7 +128,7 @@ async def _offer(
     turn: Turn, team: Team, program: Program | None, what: str, window: Window
 ) -> None:
     token = make_link(turn.repos, turn.user, team, program, what, window, turn.now)
-    expires = turn.now + timedelta(minutes=LINK_MINUTES)
+    expires = expiry(turn.now)
     subject = program.name if program else f"coffee chats in {team.name}"
     turn.result.show(
         CARDS.render(
@@ -153,27 +145,11 @@ async def _offer(
 
 
 # --- the download (bot/exports.py serves it) --------------------------------------------------
-@dataclass(frozen=True)
-class Download:
-    filename: str
-    body: str
-
-
-class Refused(Exception):
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status, self.reason = status, reason
-
-
-async def download(repos: Repos, admins: frozenset[str], token: str, now: object) -> Download:
-    """The file behind a link, made now; `Refused` with an HTTP status otherwise."""
-    link = await repos.feedback.link(_hash(token)) if TOKEN.fullmatch(token) else None
-    if link is None:
-        raise Refused(404, "This download link is unknown. Ask Mentorbot for a new one.")
-    if now >= link.expires_at:  # type: ignore[operator]
-        raise Refused(410, "This download link has expired. Ask Mentorbot for a new one.")
+async def download(repos: Repos, admins: frozenset[str], link: ExportLink) -> Download:
+    """The CSV behind a live link (core.downloads.find), made now for an admin who still
+    admins the team; `Refused` with an HTTP status otherwise."""
     user = await repos.users.get(link.user_id)
-    team = await repos.teams.get(link.team_id)
+    team = await repos.teams.get(link.team_id) if link.team_id is not None else None
     allowed = (
         user is not None
         and user.erased_at is None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from dialogs.core import outbox
+from dialogs.core.admins import uninvolved_admins
 from dialogs.core.local_time import local_day, on_break, reachable, zones_of
 from dialogs.core.people import display
 from dialogs.core.router import Turn
@@ -150,8 +151,8 @@ async def _escalate(repos: Repos, quiet: _Quiet, stretch: str, days: int, now: d
     """Tell the program's team admins: names and days only, never any content."""
     program = quiet.program
     assert program is not None
-    admins = await repos.admins.reachable_of_team(program.team_id)
     mentor, mentee = quiet.members
+    admins, inside = await uninvolved_admins(repos, program.team_id, (mentor.id, mentee.id))
     text = (
         f"Mentoring in '{program.name}': {display(mentor)} (mentor) and {display(mentee)} "
         f"(mentee) have had no meeting notes, check-ins or answers for {days} days. "
@@ -165,4 +166,25 @@ async def _escalate(repos: Repos, quiet: _Quiet, stretch: str, days: int, now: d
             team_id=program.team_id,
         )
         await outbox.queue(repos, notice, now)
+    if not admins:
+        for admin in inside:  # the only admins are in the pair: say so, plainly
+            await outbox.queue(repos, _own_quiet_note(quiet, stretch, days, admin), now)
     log.info("pair escalated pair=%s days=%s admins=%s", quiet.key, days, len(admins))
+
+
+def _own_quiet_note(quiet: _Quiet, stretch: str, days: int, admin: User) -> outbox.Message:
+    program = quiet.program
+    assert program is not None
+    other = quiet.members[1] if quiet.members[0].id == admin.id else quiet.members[0]
+    text = (
+        f"Mentoring in '{program.name}': you're the only admin I can reach there, and the "
+        f"quiet pair is your own: you and "
+        f"{display(other)} have had no meeting notes, check-ins or answers for {days} days. "
+        "No other admin was told. A short meeting might be worth it!"
+    )
+    return outbox.to_user(
+        outbox.key("pairescalation", quiet.key, stretch, admin=admin.id),
+        admin.id,
+        text=text,
+        team_id=program.team_id,
+    )

@@ -305,7 +305,7 @@ async def approve_command(turn: Turn) -> None:
         return
     question.status, question.active_since = "active", turn.now
     question.added_by_id = turn.user.id
-    turn.result.queued += await _thank_suggester(turn, team, question)
+    turn.result.queued += await _tell_suggester(turn, team, question, approved=True)
     turn.say(f"Approved {question_key(question)}: it will be among the next questions asked.")
 
 
@@ -325,11 +325,15 @@ async def remove_command(turn: Turn) -> None:
         return
     suggested = question.status == "suggested"
     question.status = "rejected" if suggested else "removed"
-    turn.say(
-        f"Declined the suggestion {question_key(question)}."
-        if suggested
-        else f"Removed {question_key(question)}; it won't be asked again."
-    )
+    if suggested:
+        told = await _tell_suggester(turn, team, question, approved=False)
+        turn.result.queued += told
+        turn.say(
+            f"Declined the suggestion {question_key(question)}."
+            + (" I've let the person who suggested it know, kindly." if told else "")
+        )
+        return
+    turn.say(f"Removed {question_key(question)}; it won't be asked again.")
 
 
 async def list_command(turn: Turn) -> None:
@@ -432,16 +436,30 @@ async def _own_question(turn: Turn, team: Team, raw: str) -> IcebreakerQuestion 
     return question
 
 
-async def _thank_suggester(turn: Turn, team: Team, question: IcebreakerQuestion) -> int:
+async def _tell_suggester(
+    turn: Turn, team: Team, question: IcebreakerQuestion, approved: bool
+) -> int:
+    """The member who suggested a question hears what became of it (never who decided)."""
     user = (
         await turn.repos.users.get(question.suggested_by_id) if question.suggested_by_id else None
     )
     if user is None or user.opted_out or not user.teams_id:
         return 0
-    text = f'Your icebreaker question for {team.name} was approved: "{question.text}"'
-    message = outbox.to_user(
-        outbox.key("icebreaker:approved", q=question.id), user.id, text=text, team_id=team.id
-    )
+    if not approved and user.id == turn.user.id:
+        return 0  # an admin who declined their own idea knows
+    if approved:
+        kind, text = (
+            "icebreaker:approved",
+            f'Your icebreaker question for {team.name} was approved: "{question.text}"',
+        )
+    else:
+        kind, text = (
+            "icebreaker:declined",
+            f'Thanks for suggesting "{question.text}" for {team.name}! The admins decided not '
+            "to add it this time (it may be close to one already asked, or not quite right "
+            "for this team). Other ideas are always welcome: type `suggest` and a question.",
+        )
+    message = outbox.to_user(outbox.key(kind, q=question.id), user.id, text=text, team_id=team.id)
     return await outbox.queue(turn.repos, message, turn.now)
 
 

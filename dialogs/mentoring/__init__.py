@@ -121,6 +121,7 @@ FEATURE = Feature(
         Action(programs.JOIN_ACTION, programs.join_from_card, scopes=("personal", "team")),
         Action(programs.ENROL_ACTION, runs.save_enrolment),
         Action(agreements.CONFIRM_ACTION, agreements.confirm_agreement),
+        Action(agreements.SETTLE_ACTION, agreements.settle_format),
         Action(runs.REQUEST_ACTION, runs.request_mentor),
         Action(runs.ANSWER_ACTION, runs.answer_request),
         Action(mentorships.NOT_FIT_ACTION, mentorships.not_a_good_fit),

@@ -7,14 +7,16 @@ from datetime import datetime
 from typing import Any
 
 from dialogs.core import forms, members, outbox
+from dialogs.core.links import chat_link, handle, meeting_link
 from dialogs.core.people import display
 from dialogs.core.router import Turn
 from dialogs.mentoring import criteria
-from dialogs.mentoring.programs import CADENCES, CARDS
+from dialogs.mentoring.programs import CADENCES, CARDS, rules_of
 from storage.models import Mentorship, Program, User
 from storage.repos import Repos
 
 CONFIRM_ACTION = "agreement_confirm"
+SETTLE_ACTION = "agreement_settle"
 
 
 def match_words(score: float, reasons: list[Any], reader: str) -> str:
@@ -24,6 +26,7 @@ def match_words(score: float, reasons: list[Any], reader: str) -> str:
 
 
 CHANNELS = {"chat": "Chat", "video": "Video call", "in_person": "In person"}
+HOW = {"chat": "by chat", "video": "by video call", "in_person": "in person"}
 
 
 async def start_agreement(
@@ -52,7 +55,9 @@ async def start_agreement(
     )
     await repos.programs.close_proposals(program.id, mentee.id, now)
     for me, other, side in ((mentor, mentee, "mentor"), (mentee, mentor, "mentee")):
-        card = agreement_card(program, mentorship, other, side)
+        profile = await repos.profiles.get(me.id)
+        liked = profile.meeting_format if profile else ""
+        card = agreement_card(program, mentorship, other, side, liked)
         message = outbox.to_user(
             outbox.key("agreement", mentorship.id, user=me.id),
             me.id,
@@ -64,28 +69,47 @@ async def start_agreement(
 
 
 def agreement_card(
-    program: Program, mentorship: Mentorship, other: User, side: str
+    program: Program, mentorship: Mentorship, other: User, side: str, liked: str = ""
 ) -> dict[str, Any]:
+    """`liked`: the profile's meeting format, chosen in advance when it is one of ours."""
     resources = program.resources_mentors if side == "mentor" else program.resources_mentees
+    reach = [h for h in [handle(other)] if h]
+    topic = f"Mentoring ({program.name})"
     return CARDS.render(
         "agreement",
         title=f"🌱 {program.name}: meet your {'mentee' if side == 'mentor' else 'mentor'}, "
         f"{display(other)}",
         why=match_words(mentorship.score, mentorship.reasons, side),
-        rules=program.agreement or "Be on time, be kind, keep what is shared between you.",
+        rules=rules_of(program),
         cadence=f"Meet {CADENCES[program.cadence]}, from {program.starts_on} to {program.ends_on}.",
-        channel_choices=[{"title": t, "value": v} for v, t in CHANNELS.items()],
+        channel_choices=_choices(CHANNELS),
+        channel=liked if liked in CHANNELS else "",
         mentorship=mentorship.id,
         links=[
             {"type": "Action.OpenUrl", "title": r["title"][:40], "url": r["url"]}
             for r in resources[:5]
         ],
         has_links=bool(resources),
+        chat_url=chat_link(reach, topic, f"Hi {display(other).split()[0]}! Looking forward to it."),
+        meeting_url=meeting_link(reach, topic, f"Our first mentoring meeting ({program.name})"),
+        has_contact=bool(reach),
+        no_contact=not reach,
+        other=display(other),
     )
 
 
+def _choices(options: dict[str, str]) -> list[dict[str, str]]:
+    return [{"title": t, "value": v} for v, t in options.items()]
+
+
+def _sides(mentorship: Mentorship) -> dict[str, dict[str, str]]:
+    """Who confirmed, with the format each chose (the agreement also holds the result)."""
+    return {k: v for k, v in mentorship.agreement.items() if k in ("mentor", "mentee")}
+
+
 async def confirm_agreement(turn: Turn) -> None:
-    """`agreement_confirm`: one side agrees; when both have, the mentorship starts."""
+    """`agreement_confirm`: one side agrees; when both have and chose the same way to
+    meet, the mentorship starts; when their choices differ, both are asked to settle one."""
     mentorship = await my_mentorship(turn)
     if mentorship is None:
         return
@@ -99,21 +123,127 @@ async def confirm_agreement(turn: Turn) -> None:
             "Nothing was saved."
         )
         return
-    side = "mentor" if mentorship.mentor_id == turn.user.id else "mentee"
+    side = _side(turn, mentorship)
     mentorship.agreement = mentorship.agreement | {
         side: {"at": turn.now.isoformat(), "channel": channel}
     }
-    other_id = mentorship.mentee_id if side == "mentor" else mentorship.mentor_id
-    other = await turn.repos.users.get(other_id)
-    if len(mentorship.agreement) < 2:
+    other = await turn.repos.users.get(_other_id(mentorship, side))
+    sides = _sides(mentorship)
+    if len(sides) < 2:
         turn.say(f"Thanks! I'll let you know as soon as {display(other)} confirms too.")
         return
-    mentorship.status, mentorship.started_at = "active", turn.now
+    theirs = sides["mentee" if side == "mentor" else "mentor"]["channel"]
+    if theirs == channel:
+        await _start(turn, mentorship, other, channel)
+        return
+    await _ask_to_settle(turn, mentorship, other, side)
+    turn.say(
+        f"Thanks! {display(other)} would rather meet {HOW[theirs]}, you chose "
+        f"{CHANNELS[channel].lower()}. I've sent you both a card to settle on one; the "
+        "mentorship starts as soon as one of you picks."
+    )
+
+
+async def settle_format(turn: Turn) -> None:
+    """`agreement_settle`: either side picks the way to meet; the mentorship starts and
+    both settle cards show the result."""
+    mentorship = await my_mentorship(turn)
+    if mentorship is None:
+        return
+    if mentorship.status != "agreeing":
+        agreed = mentorship.agreement.get("channel")
+        turn.say(
+            "That's settled already"
+            + (f": you're meeting {HOW[agreed]}" if agreed in HOW else "")
+            + ". Nothing changed."
+        )
+        return
+    channel = turn.inbound.value.get("channel")
+    if len(_sides(mentorship)) < 2 or channel not in CHANNELS:
+        turn.say("Please pick one of the ways to meet on the card. Nothing was saved.")
+        return
+    side = _side(turn, mentorship)
+    other = await turn.repos.users.get(_other_id(mentorship, side))
     program = await turn.repos.programs.get(mentorship.program_id)
     assert program is not None
+    for me, partner in ((turn.user, other), (other, turn.user)):
+        if me is None:
+            continue
+        card = _settle_card(program, mentorship, partner, me.id, settled=channel, by=turn.user)
+        update = outbox.card_update(
+            outbox.key("agreementsettled", mentorship.id, user=me.id),
+            outbox.key("agreementsettle", mentorship.id, user=me.id),
+            card,
+            user_id=me.id,
+            team_id=program.team_id,
+        )
+        turn.result.queued += await outbox.queue(turn.repos, update, turn.now)
+    await _start(turn, mentorship, other, channel)
+
+
+async def _ask_to_settle(turn: Turn, mentorship: Mentorship, other: User | None, side: str) -> None:
+    program = await turn.repos.programs.get(mentorship.program_id)
+    assert program is not None
+    for me, partner in ((turn.user, other), (other, turn.user)):
+        if me is None:
+            continue
+        card = _settle_card(program, mentorship, partner, me.id)
+        ask = outbox.to_user(
+            outbox.key("agreementsettle", mentorship.id, user=me.id),
+            me.id,
+            card=card,
+            team_id=program.team_id,
+        )
+        turn.result.queued += await outbox.queue(turn.repos, ask, turn.now)
+
+
+def _settle_card(
+    program: Program,
+    mentorship: Mentorship,
+    partner: User | None,
+    me_id: int,
+    settled: str | None = None,
+    by: User | None = None,
+) -> dict[str, Any]:
+    sides = _sides(mentorship)
+    mine = "mentor" if mentorship.mentor_id == me_id else "mentee"
+    theirs = "mentee" if mine == "mentor" else "mentor"
+    picked = {sides[mine]["channel"], sides[theirs]["channel"]}
+    if settled is None:
+        result = ""
+    elif by is not None and by.id == me_id:
+        result = f"✅ Settled: you chose {CHANNELS[settled].lower()}. Your mentorship has started."
+    else:
+        result = (
+            f"✅ Settled: {display(by)} chose {CHANNELS[settled].lower()}. "
+            "Your mentorship has started."
+        )
+    return CARDS.render(
+        "agreement_settle",
+        title=f"🌱 {program.name}: how will you and {display(partner)} meet?",
+        choices=(
+            f"You chose {CHANNELS[sides[mine]['channel']].lower()}; {display(partner)} chose "
+            f"{CHANNELS[sides[theirs]['channel']].lower()}. Settle on one you're both happy "
+            "with: the first pick counts for both of you."
+        ),
+        channel_choices=_choices({k: v for k, v in CHANNELS.items() if k in picked}),
+        mentorship=mentorship.id,
+        open=settled is None,
+        done=settled is not None,
+        result=result,
+    )
+
+
+async def _start(turn: Turn, mentorship: Mentorship, other: User | None, channel: str) -> None:
+    mentorship.status, mentorship.started_at = "active", turn.now
+    mentorship.agreement = mentorship.agreement | {"channel": channel}
+    program = await turn.repos.programs.get(mentorship.program_id)
+    assert program is not None
+    how = HOW[channel]
+    other_id = _other_id(mentorship, _side(turn, mentorship))
     text = (
         f"You and {display(turn.user)} have both agreed: your mentorship in "
-        f"'{program.name}' starts now. Say hi and pick a first date!"
+        f"'{program.name}' starts now, and you'll meet {how}. Say hi and pick a first date!"
     )
     started = outbox.to_user(
         outbox.key("mentorshipstarted", mentorship.id, user=other_id),
@@ -122,7 +252,18 @@ async def confirm_agreement(turn: Turn) -> None:
         team_id=program.team_id,
     )
     turn.result.queued += await outbox.queue(turn.repos, started, turn.now)
-    turn.say(f"You've both agreed: your mentorship with {display(other)} starts now. 🎉")
+    turn.say(
+        f"You've both agreed: your mentorship with {display(other)} starts now, and you'll "
+        f"meet {how}. 🎉"
+    )
+
+
+def _side(turn: Turn, mentorship: Mentorship) -> str:
+    return "mentor" if mentorship.mentor_id == turn.user.id else "mentee"
+
+
+def _other_id(mentorship: Mentorship, side: str) -> int:
+    return mentorship.mentee_id if side == "mentor" else mentorship.mentor_id
 
 
 async def my_mentorship(turn: Turn) -> Mentorship | None:

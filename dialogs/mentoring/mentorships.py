@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from dialogs.core import outbox
+from dialogs.core.admins import uninvolved_admins
 from dialogs.core.people import display
 from dialogs.core.router import DataPart, Turn
 from dialogs.mentoring.agreements import my_mentorship
@@ -60,7 +61,8 @@ async def not_a_good_fit(turn: Turn) -> None:
     enrolment = await turn.repos.programs.enrolment(program.id, mentorship.mentee_id)
     if enrolment is not None:
         enrolment.priority = True
-    turn.result.queued += 1 + await _tell_admins(turn, program, mentorship)
+    told, note = await _tell_admins(turn, program, mentorship)
+    turn.result.queued += 1 + told
     result = (
         await run_matching(turn.repos, program, turn.now)
         if program.status == "open"
@@ -68,19 +70,21 @@ async def not_a_good_fit(turn: Turn) -> None:
     )
     turn.result.queued += result.messages
     turn.say(
-        "Thanks for telling me; that's ended, and only the program's admins know it wasn't "
-        "a good fit. "
+        "Thanks for telling me; that's ended, and "
+        + note
         + (
-            "I'm finding you a new mentor first thing."
+            " I'm finding you a new mentor first thing."
             if mentorship.mentee_id == turn.user.id
             else ""
         )
     )
 
 
-async def _tell_admins(turn: Turn, program: Program, mentorship: Mentorship) -> int:
-    admins = await turn.repos.admins.reachable_of_team(program.team_id)
-    people = await turn.repos.users.by_ids([mentorship.mentor_id, mentorship.mentee_id])
+async def _tell_admins(turn: Turn, program: Program, mentorship: Mentorship) -> tuple[int, str]:
+    """The admins who are not in this pair hear it; the sentence says who knows."""
+    pair = (mentorship.mentor_id, mentorship.mentee_id)
+    admins, inside = await uninvolved_admins(turn.repos, program.team_id, pair)
+    people = await turn.repos.users.by_ids(pair)
     text = (
         f"In '{program.name}', the mentorship of {display(people.get(mentorship.mentor_id))} "
         f"(mentor) and {display(people.get(mentorship.mentee_id))} (mentee) ended as not a good "
@@ -95,7 +99,14 @@ async def _tell_admins(turn: Turn, program: Program, mentorship: Mentorship) -> 
             team_id=program.team_id,
         )
         queued += await outbox.queue(turn.repos, notice, turn.now)
-    return queued
+    if admins:
+        return queued, "only the program's admins know it wasn't a good fit."
+    if inside:
+        return queued, (
+            "since the program's only admin is one of you two, I told no one else "
+            "that it wasn't a good fit."
+        )
+    return queued, "the program has no admin I can reach, so nobody else knows why."
 
 
 async def end_mentoring(turn: Turn) -> None:
@@ -180,8 +191,32 @@ async def export(turn: Turn) -> dict[str, Any]:
 
 
 async def erase(turn: Turn) -> None:
-    """Leave every program: enrolments, proposals and live mentorships end."""
+    """Leave every program: enrolments, proposals and live mentorships end, and each
+    partner of a pending or live one is told it ended, in this same unit of work."""
+    for mentorship in await turn.repos.programs.mentorships_of(turn.user.id):
+        turn.result.queued += await _tell_partner_it_ended(turn, mentorship)
     await turn.repos.programs.erase_user(turn.user.id, turn.now)
+
+
+async def _tell_partner_it_ended(turn: Turn, mentorship: Mentorship) -> int:
+    """No reason and no name: the person asked for their data to go, and `delete my
+    data` blanks every message that names them (this one is the partner's to keep)."""
+    program = await turn.repos.programs.get(mentorship.program_id)
+    mine_as = "mentor" if mentorship.mentor_id == turn.user.id else "mentee"
+    partner = mentorship.mentee_id if mine_as == "mentor" else mentorship.mentor_id
+    role = "mentee" if mine_as == "mentor" else "mentor"
+    where = f" in '{program.name}'" if program else ""
+    text = (
+        f"Your mentorship{where} (you were the {role}) has ended. Thank you for the time "
+        "you gave it! Type `mentoring` to see the mentorships you still have."
+    )
+    ended = outbox.to_user(
+        outbox.key("mentorshiperased", mentorship.id, user=partner),
+        partner,
+        text=text,
+        team_id=program.team_id if program else None,
+    )
+    return await outbox.queue(turn.repos, ended, turn.now)
 
 
 DATA = DataPart(

@@ -33,6 +33,7 @@ OBJECTIVES = {
     "onboarding": "Onboarding",
     "diversity": "Diversity and inclusion",
 }
+DEFAULT_RULES = "Be on time, be kind, keep what is shared between you."
 CADENCES = {"weekly": "every week", "biweekly": "every 2 weeks", "monthly": "every month"}
 MODES = {
     "automatic": "Automatic: both are introduced",
@@ -334,13 +335,30 @@ async def show(turn: Turn) -> None:
         f"- Meetings expected {CADENCES[program.cadence]}",
         f"- Mentees per mentor: {program.capacity} by default",
         f"- Matching: {MODES[program.mode]}",
-        f"- Resources: {len(program.resources_mentors)} for mentors, "
-        f"{len(program.resources_mentees)} for mentees",
         f"- Enrolled: {counts['mentors']} mentors, {counts['mentees']} mentees",
         f"- Pairs: {counts['active']} active, {counts['agreeing']} confirming the agreement, "
         f"{counts['ended']} ended; proposals waiting for review: {counts['proposals_proposed']}",
+        "",
+        "**Ground rules** (every new pair agrees to them)",
+        rules_of(program),
+        "",
+        "**Resources for mentors**",
+        _resource_list(program.resources_mentors),
+        "",
+        "**Resources for mentees**",
+        _resource_list(program.resources_mentees),
     ]
     turn.say("\n".join(lines))
+
+
+def rules_of(program: Program) -> str:
+    return program.agreement or DEFAULT_RULES
+
+
+def _resource_list(resources: list[dict[str, str]]) -> str:
+    if not resources:
+        return "None yet (add them with `/program edit`)."
+    return "\n".join(f"- [{r['title']}]({r['url']})" for r in resources)
 
 
 async def close(turn: Turn) -> None:

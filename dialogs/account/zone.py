@@ -1,0 +1,82 @@
+"""`timezone <city>`: find a time zone by typing a city, a country or an IANA name.
+One match is saved at once (or starts the profile form with it); several, or near
+spellings ("Tokio"), come back as a card to pick from; none says how to search
+instead. Nothing changes on a miss."""
+
+from __future__ import annotations
+
+from dialogs.account.profile import CARDS, form_card
+from dialogs.core import forms, zones
+from dialogs.core.router import Turn
+
+PICK_ACTION = "timezone_save"
+
+
+async def timezone_command(turn: Turn) -> None:
+    typed = turn.rest.strip()
+    if not typed:
+        await _tell_current(turn)
+        return
+    found = zones.search(typed)
+    if len(found) == 1:
+        await _save(turn, found[0])
+        return
+    question = f"Which time zone did you mean by '{typed[:60]}'?"
+    if not found:
+        found = zones.near(typed)
+        question = f"I found no '{typed[:60]}'. Did you mean one of these?"
+    if not found:
+        turn.say(
+            f"I couldn't find a time zone for '{typed[:60]}'. Try the nearest big city, your "
+            "country (`timezone Germany`) or an IANA name such as `timezone Europe/Berlin`. "
+            "Nothing changed."
+        )
+        return
+    choices = [{"title": zones.friendly(z, turn.now), "value": z} for z in found]
+    turn.result.show(
+        CARDS.render(
+            "timezone_pick",
+            title=question,
+            choices=choices,
+            selected=found[0],
+        )
+    )
+
+
+async def pick_timezone(turn: Turn) -> None:
+    """`timezone_save` from the pick card: checked again (a card is no trust boundary)."""
+    value = turn.inbound.value if isinstance(turn.inbound.value, dict) else {}
+    try:
+        zone = forms.text(value.get("timezone"), 64, one_line=True)
+    except forms.FormError:
+        zone = ""
+    if zone not in zones.known():
+        turn.say("Please pick one of the time zones on the card. Nothing changed.")
+        return
+    await _save(turn, zone)
+
+
+async def _save(turn: Turn, zone: str) -> None:
+    profile = await turn.repos.profiles.get(turn.user.id)
+    name = zones.friendly(zone, turn.now)
+    if profile is None:
+        turn.say(f"Found it: {name}. Here's your profile form with it; save it to keep it.")
+        turn.result.show(form_card(None, zone, "Your profile", turn.now))
+        return
+    if profile.timezone == zone:
+        turn.say(f"Your time zone is already {name}. Nothing changed.")
+        return
+    profile.timezone, profile.updated_at = zone, turn.now
+    turn.say(f"Your time zone is now {name}.")
+
+
+async def _tell_current(turn: Turn) -> None:
+    profile = await turn.repos.profiles.get(turn.user.id)
+    if profile is not None:
+        now = f"Your time zone is {zones.friendly(profile.timezone, turn.now)}. "
+    elif turn.user.timezone_hint in zones.known():
+        hint = zones.friendly(turn.user.timezone_hint or "UTC", turn.now)
+        now = f"Teams says your time zone is {hint}. "
+    else:
+        now = ""
+    turn.say(now + "To change it, type `timezone` and a city, e.g. `timezone Lisbon`.")
