@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import cache
 from typing import Any, TypeVar
 
 from botbuilder.schema import Activity
@@ -53,15 +52,20 @@ def build(cls: type[M], data: Any) -> M:
     return model
 
 
-@cache
+_PLANS: dict[type[Model], dict[str, tuple[str, Convert]]] = {}
+
+
 def _plan(cls: type[Model]) -> dict[str, tuple[str, Convert]]:
-    """JSON key -> (attribute, converter), from the model's attribute map."""
-    models = Activity._infer_class_models()
-    return {
-        desc["key"]: (attr, _converter(desc["type"], models))
-        for attr, desc in cls._attribute_map.items()
-        if desc["key"]  # "" is msrest's additional_properties slot
-    }
+    """JSON key -> (attribute, converter), from the model's attribute map (kept)."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        models = Activity._infer_class_models()
+        plan = _PLANS[cls] = {
+            desc["key"]: (attr, _converter(desc["type"], models))
+            for attr, desc in cls._attribute_map.items()
+            if desc["key"]  # "" is msrest's additional_properties slot
+        }
+    return plan
 
 
 def _converter(type_name: str, models: dict[str, Any]) -> Convert:
