@@ -139,7 +139,12 @@ class Procs:
     items: list[Proc] = field(default_factory=list)
 
     async def spawn(
-        self, name: str, args: list[str], port: int, env: dict[str, str] | None = None
+        self,
+        name: str,
+        args: list[str],
+        port: int,
+        env: dict[str, str] | None = None,
+        cwd: Path = ROOT,
     ) -> Proc:
         log_path = self.tmpdir / f"{name}.log"
         started = time.perf_counter()
@@ -147,7 +152,7 @@ class Procs:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 *args,
-                cwd=str(ROOT),
+                cwd=str(cwd),
                 env=env or bench_env(),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.DEVNULL,

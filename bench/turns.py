@@ -1,14 +1,17 @@
 """Turns per second: Mentorbot against the plainest botbuilder echo bot, same load.
 
     python -m bench.turns [--users 16] [--seconds 5] [--scenarios help,profile]
+                          [--before main | --before ""]
 
 Starts, each in its own process on 127.0.0.1: a counting fake Bot Connector (the
-activities' serviceUrl), the echo bot (bench/echo_bot.py) and Mentorbot
-(`python -m app serve` on a temp SQLite file). N simulated Teams users each send their
-next message as soon as the previous POST returned. Every scenario is measured for
-both bots in interleaved slices (echo, mentorbot, echo, mentorbot) so drift on a noisy
-machine hits both. Also measures Mentorbot's start-up time (spawn to /healthz 200,
-median of 3) and idle resident memory.
+activities' serviceUrl), the echo bot (bench/echo_bot.py), Mentorbot
+(`python -m app serve` on a temp SQLite file) and, with --before REF (default: main),
+Mentorbot as it is at that git ref (`git archive`d into the temp dir, same venv). N
+simulated Teams users each send their next message as soon as the previous POST
+returned. Every scenario is measured for all bots in interleaved slices (echo, before,
+mentorbot, echo, ...) so drift on a noisy machine hits them all; ratios are the median
+of same-round ratios to the echo. Also measures Mentorbot's start-up time (spawn to
+/healthz 200, median of 3) and idle resident memory.
 
 Progress goes to stderr; stdout gets exactly one JSON line at the end.
 """
@@ -18,12 +21,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shlex
 import shutil
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +36,7 @@ import aiohttp
 
 from bench.common import (
     HOST,
+    ROOT,
     Proc,
     Procs,
     bench_env,
@@ -45,7 +51,14 @@ from bench.common import (
 )
 from tests.fakes.teams import TeamsUser, card_submit, personal_message
 
-GOALS = {"help_ratio": 3, "profile_ratio": 2, "startup_s": 2, "idle_rss_mb": 150}
+# Issue 19: help >= 3.5x and profile save >= 3x the echo's turns/s, p99 < 150 ms at 16 users.
+GOALS = {
+    "help_ratio": 3.5,
+    "profile_ratio": 3.0,
+    "p99_ms": 150.0,
+    "startup_s": 2,
+    "idle_rss_mb": 150,
+}
 PROFILE = {
     "action": "profile_save",
     "role": "mentee",
@@ -66,7 +79,7 @@ SCENARIOS: dict[str, Builder] = {
     "help": lambda url, user: personal_message(url, user, "help"),
     "profile": lambda url, user: card_submit(url, user, dict(PROFILE)),
 }
-BOTS = ("echo", "mentorbot")
+BOTS = ("echo", "before", "mentorbot")
 JSON_HEADERS = {"Content-Type": "application/json"}
 READY_TIMEOUT = 60.0
 STARTUP_RUNS = 3
@@ -195,11 +208,44 @@ async def get_ok(session: aiohttp.ClientSession, url: str) -> bool:
         return resp.status == 200
 
 
-async def spawn_mentorbot(procs: Procs, tmpdir: Path, name: str) -> Proc:
+async def spawn_mentorbot(procs: Procs, tmpdir: Path, name: str, source: Path = ROOT) -> Proc:
     port = free_port()
     db = tmpdir / f"{name}.db"
     env = bench_env(DATABASE_URL=f"sqlite+aiosqlite:///{db}")
-    return await procs.spawn(name, ["-m", "app", "serve", "--port", str(port)], port, env)
+    args = ["-m", "app", "serve", "--port", str(port)]
+    return await procs.spawn(name, args, port, env, cwd=source)
+
+
+async def checkout(ref: str, tmpdir: Path) -> Path | None:
+    """The project's files at `ref`, unpacked under tmpdir (no git state is changed);
+    None when that cannot be had (no git, unknown ref)."""
+    target = tmpdir / "before"
+    target.mkdir()
+    archive = await asyncio.create_subprocess_shell(
+        f"set -o pipefail; git archive --format=tar {shlex.quote(ref)}"
+        f" | tar -x -C {shlex.quote(str(target))}",
+        cwd=str(ROOT),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+        executable="/bin/bash",
+    )
+    _, err = await archive.communicate()
+    if archive.returncode != 0 or not (target / "app.py").exists():
+        info(f"no 'before' bot: git archive {ref} failed: {err.decode(errors='replace')[:200]}")
+        return None
+    # The same venv serves both: the checkout's own modules must be the ones imported.
+    probe = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "import bot.handler; print(bot.handler.__file__)",
+        cwd=str(target),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await probe.communicate()
+    if not out.decode().strip().startswith(str(target)):
+        info(f"no 'before' bot: its modules load from {out.decode().strip()}, not {target}")
+        return None
+    return target
 
 
 async def measure_startup(
@@ -254,20 +300,21 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             port = free_port()
             echo = await procs.spawn("echo", ["-m", "bench.echo_bot", "--port", str(port)], port)
             mentorbot = await spawn_mentorbot(procs, tmpdir, "bench")
+            source = await checkout(args.before, tmpdir) if args.before else None
+            before = await spawn_mentorbot(procs, tmpdir, "before", source) if source else None
             probe_msg = personal_message(driver.service_url, TeamsUser("probe", "Probe"), "help")
             await wait_until(
                 echo, lambda: post_ok(session, echo.url, probe_msg), timeout=READY_TIMEOUT
             )
-            await wait_until(
-                mentorbot,
-                lambda: get_ok(session, mentorbot.url + "/healthz"),
-                timeout=READY_TIMEOUT,
-            )
             bots = {"echo": echo, "mentorbot": mentorbot}
-            info(
-                f"echo bot on {echo.url} (pid {echo.pid}), "
-                f"mentorbot on {mentorbot.url} (pid {mentorbot.pid})"
-            )
+            if before is not None:
+                bots["before"] = before
+            for proc in (mentorbot, before):
+                if proc is not None:
+                    healthy = partial(get_ok, session, proc.url + "/healthz")
+                    await wait_until(proc, healthy, timeout=READY_TIMEOUT)
+            info(", ".join(f"{name} on {p.url} (pid {p.pid})" for name, p in bots.items()))
+            names = [name for name in BOTS if name in bots]
 
             rss = {name: await idle_rss(proc, driver) for name, proc in bots.items()}
             info(f"idle RSS after a few turns: {rss}")
@@ -276,11 +323,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             slice_s = args.seconds / args.rounds
             for scenario in args.scenarios:
                 build = SCENARIOS[scenario]
-                tallies = {name: Tally() for name in BOTS}
-                pair_ratios: list[float] = []  # mentorbot / echo within one round
+                tallies = {name: Tally() for name in names}
+                # mentorbot / echo and before / echo within one round
+                pair_ratios: dict[str, list[float]] = {name: [] for name in names[1:]}
                 for round_no in range(args.rounds):
                     round_tps: dict[str, float] = {}
-                    for name in BOTS:
+                    for name in names:
                         first = round_no == 0
                         tally = await driver.measure(
                             bots[name],
@@ -300,25 +348,19 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                             f"bot CPU {s['cpu_ms_per_turn']} ms/turn"
                         )
                     if round_tps.get("echo"):
-                        pair_ratios.append(round_tps["mentorbot"] / round_tps["echo"])
-                block: dict[str, Any] = {name: tallies[name].summary() for name in BOTS}
-                for name in BOTS:
+                        for name in pair_ratios:
+                            pair_ratios[name].append(round_tps[name] / round_tps["echo"])
+                block: dict[str, Any] = {name: tallies[name].summary() for name in names}
+                for name in names:
                     info(f"{scenario} {name} reply texts: {tallies[name].texts}")
                     if tallies[name].other_calls:
                         info(
                             f"{scenario} {name}: {tallies[name].other_calls} other connector calls"
                         )
                 # The median of same-round ratios: a noisy moment hits one pair, not the figure.
-                block["ratio"] = round(statistics.median(pair_ratios), 2) if pair_ratios else None
-                block["ratio_rounds"] = [round(r, 2) for r in pair_ratios]
-                echo_tps = block["echo"]["turns_per_s"]
-                block["ratio_pooled"] = (
-                    round(block["mentorbot"]["turns_per_s"] / echo_tps, 2) if echo_tps else None
-                )
-                cpu = {name: block[name].get("cpu_ms_per_turn") for name in BOTS}
-                block["cpu_ratio"] = (
-                    round(cpu["echo"] / cpu["mentorbot"], 2) if all(cpu.values()) else None
-                )
+                for name, prefix in (("mentorbot", ""), ("before", "before_")):
+                    if name in pair_ratios:
+                        block.update(ratios(block, name, pair_ratios[name], prefix))
                 result[scenario] = block
 
             result["startup_s"] = round(statistics.median(startup), 3)
@@ -327,7 +369,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             result["echo_idle_rss_mb"] = rss["echo"]
             result["rss_after_load_mb"] = {name: rss_mb(proc.pid) for name, proc in bots.items()}
             result["goals"] = GOALS
-            result["meets_goals"] = meets_goals(result)
+            result["before_ref"] = args.before if before is not None else None
+            result["before_after"] = before_after(result, args.scenarios)
+            result["meets_goal"] = meets_goal(result)
             for name, proc in bots.items():
                 if proc.process.returncode is not None:
                     info(f"{name} exited early:\n{proc.log_tail()}")
@@ -340,18 +384,55 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def meets_goals(result: dict[str, Any]) -> dict[str, bool | None]:
+def ratios(block: dict[str, Any], name: str, rounds: list[float], prefix: str) -> dict[str, Any]:
+    echo_tps = block["echo"]["turns_per_s"]
+    cpu_echo, cpu = block["echo"]["cpu_ms_per_turn"], block[name]["cpu_ms_per_turn"]
+    return {
+        f"{prefix}ratio": round(statistics.median(rounds), 2) if rounds else None,
+        f"{prefix}ratio_rounds": [round(r, 2) for r in rounds],
+        f"{prefix}ratio_pooled": (
+            round(block[name]["turns_per_s"] / echo_tps, 2) if echo_tps else None
+        ),
+        f"{prefix}cpu_ratio": round(cpu_echo / cpu, 2) if cpu_echo and cpu else None,
+    }
+
+
+def before_after(result: dict[str, Any], scenarios: list[str]) -> dict[str, Any]:
+    """Per scenario: the ratio to the echo, p99 and CPU per turn, before and after."""
+    summary: dict[str, Any] = {}
+    for scenario in scenarios:
+        block = result[scenario]
+
+        def side(name: str, prefix: str, block: dict[str, Any] = block) -> dict[str, Any] | None:
+            if name not in block:
+                return None
+            return {
+                "ratio": block.get(f"{prefix}ratio"),
+                "cpu_ratio": block.get(f"{prefix}cpu_ratio"),
+                "p99_ms": block[name]["p99_ms"],
+                "cpu_ms_per_turn": block[name]["cpu_ms_per_turn"],
+            }
+
+        summary[scenario] = {"before": side("before", "before_"), "after": side("mentorbot", "")}
+    return summary
+
+
+def meets_goal(result: dict[str, Any]) -> dict[str, bool | None]:
     def ratio(scenario: str) -> float | None:
         return (result.get(scenario) or {}).get("ratio")
 
-    checks: dict[str, bool | None] = {}
-    for scenario in ("help", "profile"):
-        value = ratio(scenario)
-        checks[f"{scenario}_ratio"] = None if value is None else value >= GOALS[f"{scenario}_ratio"]
-    checks["startup_s"] = result["startup_s"] <= GOALS["startup_s"]
+    def at_least(value: float | None, goal: float) -> bool | None:
+        return None if value is None else value >= goal
+
+    p99s = [result[s]["mentorbot"]["p99_ms"] for s in ("help", "profile") if s in result]
     rss = result["idle_rss_mb"]
-    checks["idle_rss_mb"] = None if rss is None else rss <= GOALS["idle_rss_mb"]
-    return checks
+    return {
+        "help_3_5x_echo": at_least(ratio("help"), GOALS["help_ratio"]),
+        "profile_3x_echo": at_least(ratio("profile"), GOALS["profile_ratio"]),
+        "p99_under_150ms": (max(p99s) < GOALS["p99_ms"]) if p99s else None,
+        "startup_under_2s": result["startup_s"] <= GOALS["startup_s"],
+        "idle_rss_under_150mb": None if rss is None else rss <= GOALS["idle_rss_mb"],
+    }
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -373,6 +454,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--rounds", type=int, default=5, help="interleaved slices per bot per scenario"
+    )
+    parser.add_argument(
+        "--before",
+        default="main",
+        help="git ref to measure as 'before' in the same run ('' for none; default main)",
     )
     parser.add_argument(
         "--keep-tmp", action="store_true", help="keep the temp dir (databases, subprocess logs)"

@@ -8,9 +8,11 @@ import re
 from typing import Any
 
 from botbuilder.core import CardFactory, InvokeResponse, TurnContext
-from botbuilder.schema import Activity, ActivityTypes, Attachment, ChannelAccount
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+from botframework.connector import Channels
 
 from bot import shape
+from bot.sdk_models import activity_from_json, to_json
 from bot.shape import BadActivity
 from dialogs.core.cards import summary as card_summary
 from dialogs.core.forms import MAX_MESSAGE_CHARS
@@ -23,7 +25,7 @@ CARD_ACTION = "adaptiveCard/action"  # an Action.Execute on a card (Universal Ac
 def parse_body(body: bytes) -> Activity:
     data = shape.loads(body)  # limits and every field's type: 400 before any work
     try:
-        return Activity().deserialize(data)
+        return activity_from_json(data)
     except Exception as exc:  # msrest raises several types for ill-typed fields
         raise BadActivity(
             f"activity fields have the wrong types: {exc.__class__.__name__}"
@@ -257,15 +259,41 @@ def invoke_reply(replies: list[Reply]) -> Activity:
     return Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body))
 
 
-def to_activity(reply: Reply) -> Activity:
-    attachments: list[Attachment] = []
+def reply_json(incoming: Activity, reply: Reply) -> dict[str, Any]:
+    """The reply's JSON as the SDK's TurnContext.send_activity addresses and msrest
+    writes it (from the bot to the sender, in the same conversation, answering the
+    activity), built without msrest's serializer."""
+    body: dict[str, Any] = {"type": ActivityTypes.message, "inputHint": "acceptingInput"}
+    if reply.text is not None:
+        body["text"] = reply.text
     if reply.card is not None:
-        attachments.append(CardFactory.adaptive_card(reply.card))
-    # A card without text: the notification says what arrived instead of "sent a card".
-    summary = card_summary(reply.card) if reply.card is not None and not reply.text else None
-    return Activity(
-        type=ActivityTypes.message,
-        text=reply.text,
-        summary=summary,
-        attachments=attachments or None,
-    )
+        body["attachments"] = [
+            {"contentType": CardFactory.content_types.adaptive_card, "content": reply.card}
+        ]
+        if not reply.text:  # the notification says what arrived instead of "sent a card"
+            body["summary"] = card_summary(reply.card)
+    addressing = {
+        "serviceUrl": incoming.service_url,
+        "channelId": incoming.channel_id,
+        "locale": incoming.locale,
+        "conversation": _model_json(incoming.conversation),
+        "from": _model_json(incoming.recipient),
+        "recipient": _model_json(incoming.from_property),
+        "replyToId": answered_id(incoming),
+    }
+    body.update((k, v) for k, v in addressing.items() if v is not None)
+    return body
+
+
+def answered_id(incoming: Activity) -> str | None:
+    """The activity a reply answers, as TurnContext.get_conversation_reference has it:
+    none for a conversation update, nor on Direct Line and Web Chat."""
+    if incoming.type == ActivityTypes.conversation_update:
+        return None
+    if incoming.channel_id in (Channels.direct_line, Channels.webchat):
+        return None
+    return incoming.id or None
+
+
+def _model_json(model: Any) -> dict[str, Any] | None:
+    return to_json(model) if model is not None else None

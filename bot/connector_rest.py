@@ -1,10 +1,11 @@
 """The Bot Connector calls the outbox makes (send, update, create conversation) and the
 roster importer's paged members, as plain JSON on the shared session.
 
-Turn replies go through the SDK. Proactive fan-out skips msrest's model serialization
-and response parsing, which were the largest cost per message (about 1 ms of 2.4),
-and reads status and Retry-After straight from the response. Requests are signed
-with the SDK's own credentials for the service URL.
+Turn replies and proactive fan-out alike skip msrest's model serialization, its
+per-request pipeline and its response parsing, which were the largest cost per message
+(about 1 ms of 2.4), and read status and Retry-After straight from the response.
+Requests are signed with the SDK's own credentials: for a reply, those of the turn's
+connector client; for the outbox, those for the service URL.
 """
 
 from __future__ import annotations
@@ -50,6 +51,21 @@ class ConnectorRest:
         url = f"{_base(service_url)}/v3/conversations/{quote(conversation_id, safe='')}/activities"
         return await self._request("POST", service_url, url, activity)
 
+    async def reply(
+        self,
+        service_url: str,
+        conversation_id: str,
+        reply_to_id: str | None,
+        activity: dict[str, Any],
+        credentials: Any,
+    ) -> dict[str, Any]:
+        """A turn's reply, as the SDK sends it: to the activity it answers
+        (.../activities/<id>), or to the conversation when there is none."""
+        url = f"{_base(service_url)}/v3/conversations/{quote(conversation_id, safe='')}/activities"
+        if reply_to_id:
+            url += f"/{quote(reply_to_id, safe='')}"
+        return await self._request("POST", service_url, url, activity, credentials)
+
     async def update(
         self, service_url: str, conversation_id: str, activity_id: str, activity: dict[str, Any]
     ) -> dict[str, Any]:
@@ -77,11 +93,18 @@ class ConnectorRest:
         return await self._request("GET", service_url, url, None)
 
     async def _request(
-        self, method: str, service_url: str, url: str, body: dict[str, Any] | None
+        self,
+        method: str,
+        service_url: str,
+        url: str,
+        body: dict[str, Any] | None,
+        credentials: Any = None,
     ) -> dict[str, Any]:
         headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT}
-        token = await self._token(service_url)
-        if token:
+        if credentials is None:
+            credentials = await self._credentials_for(service_url)
+        token = await self._tokens.token(credentials)
+        if token:  # MSAL may go to the network: OutgoingTokens does that in a thread
             headers["Authorization"] = f"Bearer {token}"
         async with self._http.get().request(
             method,
@@ -98,10 +121,6 @@ class ConnectorRest:
         except ValueError:
             answer = {}
         return answer if isinstance(answer, dict) else {}
-
-    async def _token(self, service_url: str) -> str | None:
-        # MSAL may go to the network: OutgoingTokens does that in a thread, kept 5 min.
-        return await self._tokens.token(await self._credentials_for(service_url))
 
 
 def _base(service_url: str) -> str:

@@ -19,13 +19,14 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from bot.activity import (
     addressed,
+    answered_id,
     changed_members,
     invoke_reply,
     is_card_action,
     kind_of,
+    reply_json,
     team_of,
     tenant_of,
-    to_activity,
     to_inbound,
 )
 from bot.conflicts import in_unit
@@ -120,7 +121,7 @@ class MentorBot:
             return
         for sent, reply in enumerate(result.replies):
             try:
-                await context.send_activity(to_activity(reply))
+                await self._reply(context, reply)
             except Exception as exc:  # 502, timeout, token: the change is saved already
                 log.warning(
                     "could not send a reply at once (%s); it goes out through the outbox",
@@ -128,6 +129,19 @@ class MentorBot:
                 )
                 await self._queue_replies(inbound, result, result.replies[sent:])
                 return
+
+    async def _reply(self, context: TurnContext, reply: Reply) -> None:
+        """One POST on the shared session, signed with the turn's connector client's
+        credentials, as TurnContext.send_activity would address it (minus msrest)."""
+        incoming = context.activity
+        client = context.turn_state[context.adapter.BOT_CONNECTOR_CLIENT_KEY]
+        await self.delivery.rest.reply(
+            incoming.service_url,
+            incoming.conversation.id,
+            answered_id(incoming),
+            reply_json(incoming, reply),
+            client.config.credentials,
+        )
 
     async def _queue_replies(
         self, inbound: Inbound, result: TurnResult, replies: list[Reply]

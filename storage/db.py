@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.repos import Repos
+from storage.sqlite_lean import lean_dbapi
 
 # PostgreSQL's codes for a statement stopped by statement_timeout and a lock not had in
 # lock_timeout.
@@ -121,6 +122,9 @@ def _make_engine(url: str, wait_seconds: float, **kwargs: Any) -> AsyncEngine:
         # Every unit ends in an explicit commit or rollback, so the pool's extra
         # rollback on check-in is only a wasted round trip to aiosqlite's thread.
         kwargs.setdefault("pool_reset_on_return", None)
+        if url.startswith("sqlite+aiosqlite"):
+            # One hop to aiosqlite's thread per statement, not four (storage/sqlite_lean).
+            kwargs.setdefault("module", lean_dbapi())
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

@@ -206,3 +206,33 @@ async def test_valid_token_is_accepted(secured):
         event, headers={"Authorization": "Bearer " + openid.token(bot.service_url)}
     )
     assert code == 200
+
+
+async def test_a_reply_answers_the_activity_it_came_for(bot):
+    """One POST per reply, addressed as the SDK addresses it: to the activity, from the
+    bot to the sender, in the same conversation."""
+    message = teams.personal_message(bot.service_url, ANA, "help")
+    await bot.send(message)
+    replies = bot.connector.messages(ANA.personal_conversation)
+    assert replies and {c.method for c in replies} == {"POST"}
+    for call in replies:
+        assert (
+            call.path == f"/v3/conversations/{ANA.personal_conversation}/activities/{message['id']}"
+        )
+        body = call.body
+        assert body["type"] == "message" and body["replyToId"] == message["id"]
+        assert body["from"] == teams.BOT and body["recipient"] == ANA.account()
+        assert body["conversation"]["id"] == ANA.personal_conversation
+        assert body["serviceUrl"] == bot.service_url and body["channelId"] == "msteams"
+        assert body["inputHint"] == "acceptingInput" and body["locale"] == "en-US"
+
+
+async def test_a_welcome_after_an_install_goes_to_the_conversation(bot):
+    """A conversation update is answered in the conversation, not as a reply to it."""
+    await bot.send(teams.personal_install(bot.service_url, ANA))
+    welcome = bot.connector.messages(ANA.personal_conversation)
+    assert (
+        welcome and welcome[0].path == f"/v3/conversations/{ANA.personal_conversation}/activities"
+    )
+    assert "replyToId" not in welcome[0].body and welcome[0].text
+    assert welcome[0].body["recipient"] == ANA.account()
