@@ -965,19 +965,23 @@ class FeedbackRepo:
         agendas = _prefix({k: n for k, (n, _) in saved_agendas.items()}, size)
         last = _prefix_latest([saved_notes, saved_agendas], size)
         pe = place[program_end]
+        # Per mentorship once, in id order: its prefix counts (saved[k]: notes before
+        # bounds[k]) and latest rows; each window then only indexes them.
+        each = [
+            (m, notes.get(m), agendas.get(m), last[m]) for m in sorted(set(notes) | set(agendas))
+        ]
+        make = SessionRow._make
         found = []
         for start, end in windows:
             a, b = place[start], place[end]
             rows = []
-            for m in sorted(set(notes) | set(agendas)):
-                saved = notes.get(m)  # saved[k]: notes before bounds[k]
+            for m, saved, planned, latest_of in each:
                 until = saved[b] if saved else 0
-                planned = agendas.get(m)
                 agenda = planned[b] - planned[a] if planned else 0
                 if until or agenda:
                     inside = until - saved[a] if saved else 0
                     after = until - saved[pe] if saved and pe < b else 0
-                    rows.append(SessionRow(m, inside, until, after, agenda, last[m][b]))
+                    rows.append(make((m, inside, until, after, agenda, latest_of[b])))
             found.append(rows)
         return found
 
@@ -994,7 +998,8 @@ class FeedbackRepo:
             .where(Mentorship.program_id == program_id, at < end)
             .group_by(Mentorship.id, stretch)
         )
-        return {(m, int(i)): (int(n), _aware(t)) for m, i, n, t in await self._core(stmt)}
+        rows = (await self._core(stmt)).all()  # one fetch, not one call a row
+        return {(m, int(i)): (int(n), _aware(t)) for m, i, n, t in rows}
 
     async def _sessions(
         self, program_id: int, start: datetime, end: datetime, program_end: datetime
