@@ -14,8 +14,21 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import String, and_, case, cast, delete, func, literal, or_, select, update
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import NullType
 
 from storage import sql
 from storage.models import (
@@ -992,8 +1005,11 @@ class FeedbackRepo:
         latest); stretch i is [bounds[i-1], bounds[i]), 0 everything before bounds[0]."""
         at = model.created_at
         stretch = case(*((at < b, i) for i, b in enumerate(bounds)), else_=len(bounds))
+        # The latest time as the driver gives it (SQLite's text, PostgreSQL's time), made
+        # UTC once by _aware: tens of thousands of rows skip the column type's conversion.
+        latest = type_coerce(func.max(at), NullType())
         stmt = (
-            select(Mentorship.id, stretch, func.count(), func.max(at))
+            select(Mentorship.id, stretch, func.count(), latest)
             .join(model, model.pair_key == _mentorship_key())
             .where(Mentorship.program_id == program_id, at < end)
             .group_by(Mentorship.id, stretch)
