@@ -121,6 +121,60 @@ def test_cadence_counts_whole_intervals_run_in_the_window():
     assert metrics.sessions_per_pair_month(f) == round(2 / (2 * 29 / 30), 2)
 
 
+def test_activity_in_one_pass_equals_the_three_functions():
+    """metrics.activity (the dashboard's per-month pass) gives exactly the numbers of
+    sessions_per_pair_month, at_cadence_share and pair_at_cadence, over many mixes of
+    pairs (not started, ended, started before or inside the window) and sessions; and
+    the health chart's count with it equals the one without."""
+    import random
+
+    from dialogs.dashboard import health
+
+    rng = random.Random(7)
+    for round_ in range(200):
+        pairs = []
+        for n in range(rng.randint(0, 30)):
+            started = (
+                None
+                if rng.random() < 0.2
+                else START + timedelta(days=rng.uniform(-60, 200), seconds=rng.randint(0, 9))
+            )
+            ended = (
+                started + timedelta(days=rng.uniform(0, 120))
+                if started and rng.random() < 0.3
+                else None
+            )
+            pairs.append(pair(n, started, ended))
+        sessions = [
+            SessionRow(p.id, rng.randint(0, 12), 12, 0, 0, START + timedelta(rng.randint(0, 190)))
+            for p in pairs
+            if rng.random() < 0.7
+        ]
+        cadence = ("weekly", "biweekly", "monthly")[round_ % 3]
+        info = ProgramInfo(1, 1, "P", date(2027, 1, 1), date(2027, 6, 30), cadence, None)
+        f = facts(program=info, pairs=pairs, sessions=sessions)
+        got = metrics.activity(f)
+        assert got.sessions_per_pair_month == metrics.sessions_per_pair_month(f)
+        assert got.at_cadence_share == metrics.at_cadence_share(f)
+        assert got.at_cadence == {p.id: metrics.pair_at_cadence(f, p) for p in pairs}
+        now = START + timedelta(days=rng.uniform(0, 250))
+        by_rule = dict.fromkeys(health.STATES, 0)
+        last = {s.mentorship_id: s.last_at for s in sessions}
+        until = min(f.end, now)
+        for p in pairs:  # the rule as health.verdict states it
+            if p.created_at >= until or (p.ended_at is not None and p.ended_at < until):
+                continue
+            if p.started_at is None or p.started_at >= until:
+                by_rule[health.TOO_EARLY] += 1
+                continue
+            since = max(t for t in (last.get(p.id), p.started_at) if t is not None)
+            quiet = (until - since).total_seconds() / 86400
+            v = health.verdict("active", metrics.pair_at_cadence(f, p), quiet, False)
+            by_rule[v.state] += 1
+        assert health.states_at_end(f, now, got.at_cadence) == by_rule
+        assert health.states_at_end(f, now) == by_rule
+
+
 def test_skill_growth_leaves_out_areas_with_fewer_than_k_answers():
     rows = [
         AnswerRow("end.mentee", "skills", "SQL", 2, 4, None, 3),  # +2, three times

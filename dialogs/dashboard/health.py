@@ -60,22 +60,34 @@ def counts(verdicts: list[Verdict]) -> dict[str, int]:
     return found
 
 
-def states_at_end(f: ProgramFacts, now: datetime) -> dict[str, int]:
+def states_at_end(
+    f: ProgramFacts, now: datetime, at_cadence: dict[int, bool | None] | None = None
+) -> dict[str, int]:
     """How many pairs were in each state at the end of the facts' window (or now, when
-    that is earlier); pairs not made yet or ended by then are not counted."""
+    that is earlier); pairs not made yet or ended by then are not counted. `at_cadence`:
+    each pair's metrics.pair_at_cadence of these facts, when the caller has it already
+    (metrics.activity); `verdict`'s rule for a running pair without a blocked goal."""
     until = min(f.end, now)
-    sessions = {s.mentorship_id: s for s in f.sessions}
-    found = dict.fromkeys(STATES, 0)
+    cadence = at_cadence if at_cadence is not None else metrics.activity(f).at_cadence
+    last_at = {s.mentorship_id: s.last_at for s in f.sessions}
+    too_early = check_in = on_track = 0
     for p in f.pairs:
         if p.created_at >= until or (p.ended_at is not None and p.ended_at < until):
             continue
-        if p.started_at is None or p.started_at >= until:
-            found[TOO_EARLY] += 1
+        began = p.started_at
+        if began is None or began >= until:
+            too_early += 1
             continue
-        row = sessions.get(p.id)
-        last = row.last_at if row is not None else None
-        since = max(t for t in (last, p.started_at) if t is not None)
-        quiet = (until - since).total_seconds() / 86400
-        cadence = metrics.pair_at_cadence(f, p, sessions)
-        found[verdict("active", cadence, quiet, False).state] += 1
-    return found
+        last = last_at.get(p.id)
+        since = last if last is not None and last > began else began
+        if (until - since).total_seconds() / 86400 >= QUIET_DAYS:
+            check_in += 1
+            continue
+        met = cadence[p.id]
+        if met is None:
+            too_early += 1
+        elif met:
+            on_track += 1
+        else:
+            check_in += 1
+    return {ON_TRACK: on_track, CHECK_IN: check_in, TOO_EARLY: too_early}

@@ -273,14 +273,15 @@ async def program_page(
     verdicts = [health.Verdict(p.state, p.reason) for p in pairs]
     counts = health.counts(verdicts)
     quiet = sum(1 for p in pairs if (p.quiet_days or 0) >= health.QUIET_DAYS)
+    activity = [metrics.activity(m) for m in monthly]  # once a month, for two charts
     return ProgramPage(
         team=team,
         program=program,
         window=window,
         sections=_sections(now_metrics, before_metrics, HEADLINES),
         charts=[
-            *_program_charts(current, now_metrics, monthly, months, k),
-            _health_chart(monthly, months, now),
+            *_program_charts(current, now_metrics, monthly, activity, months, k),
+            _health_chart(monthly, activity, months, now),
         ],
         health=_filtered(pairs, state, sort),
         health_counts=counts,
@@ -351,7 +352,12 @@ def _chart(
 
 
 def _program_charts(
-    f: ProgramFacts, now: list[Metric], monthly: list[ProgramFacts], months: list[Window], k: int
+    f: ProgramFacts,
+    now: list[Metric],
+    monthly: list[ProgramFacts],
+    activity: list[metrics.Activity],
+    months: list[Window],
+    k: int,
 ) -> list[Chart]:
     by = {m.key: m for m in now}
     labels = [_label(w) for w in months]
@@ -374,7 +380,7 @@ def _program_charts(
             "Meeting notes saved per pair-month of running mentorships, each month.",
             "mean",
             labels,
-            [metrics.sessions_per_pair_month(m) for m in monthly],
+            [a.sessions_per_pair_month for a in activity],
             "line",
         ),
         _chart(
@@ -384,7 +390,7 @@ def _program_charts(
             "as often as agreed.",
             "share",
             labels,
-            [metrics.at_cadence_share(m) for m in monthly],
+            [a.at_cadence_share for a in activity],
             "line",
         ),
         _chart(
@@ -495,8 +501,15 @@ def _filtered(pairs: list[PairHealth], state: str | None, sort: str | None) -> l
     return shown  # already by state (_pair_health)
 
 
-def _health_chart(monthly: list[ProgramFacts], months: list[Window], now: datetime) -> Chart:
-    counted = [health.states_at_end(m, now) for m in monthly]
+def _health_chart(
+    monthly: list[ProgramFacts],
+    activity: list[metrics.Activity],
+    months: list[Window],
+    now: datetime,
+) -> Chart:
+    counted = [
+        health.states_at_end(m, now, a.at_cadence) for m, a in zip(monthly, activity, strict=True)
+    ]
     totals = [sum(c.values()) for c in counted]
     return replace(
         _chart(

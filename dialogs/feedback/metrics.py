@@ -226,6 +226,47 @@ def at_cadence_share(f: ProgramFacts) -> float | None:
     return _share(sum(verdicts), len(verdicts))
 
 
+@dataclass(frozen=True)
+class Activity:
+    """`sessions_per_pair_month`, `at_cadence_share` and each pair's `pair_at_cadence`
+    of one window, from one pass over its pairs (a page asks them of every month)."""
+
+    sessions_per_pair_month: float | None
+    at_cadence_share: float | None
+    at_cadence: dict[int, bool | None]
+
+
+def activity(f: ProgramFacts) -> Activity:
+    """The same numbers as the three functions, by the same arithmetic in the same
+    order (tests/test_metrics.py compares them); each pair's days running are worked out
+    once instead of once per function."""
+    start, end, every = f.start, f.end, _cadence_days(f)
+    held = {s.mentorship_id: s.in_window for s in f.sessions}
+    months: float = 0
+    cadence: dict[int, bool | None] = {}
+    met = counted = 0
+    for pair in f.pairs:
+        began = pair.started_at
+        if began is None:
+            running = 0.0
+        else:
+            until = pair.ended_at or end
+            a = began if began > start else start
+            b = until if until < end else end
+            running = (b - a).total_seconds() / DAY if b > a else 0.0
+        months += running
+        if running < every:
+            cadence[pair.id] = None
+            continue
+        verdict = held.get(pair.id, 0) >= math.floor(running / every)
+        cadence[pair.id] = verdict
+        met += verdict
+        counted += 1
+    months /= MONTH_DAYS
+    per_month = round(sum(s.in_window for s in f.sessions) / months, 2) if months > 0 else None
+    return Activity(per_month, _share(met, counted), cadence)
+
+
 def checkin_response_rate(f: ProgramFacts) -> float | None:
     """Scheduled goal check-ins of enrolled participants due in the window: the share
     answered (manual `checkin`s are left out)."""

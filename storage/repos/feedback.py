@@ -14,8 +14,21 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import String, and_, case, cast, delete, func, literal, or_, select, update
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import NullType
 
 from storage import sql
 from storage.models import (
@@ -965,19 +978,23 @@ class FeedbackRepo:
         agendas = _prefix({k: n for k, (n, _) in saved_agendas.items()}, size)
         last = _prefix_latest([saved_notes, saved_agendas], size)
         pe = place[program_end]
+        # Per mentorship once, in id order: its prefix counts (saved[k]: notes before
+        # bounds[k]) and latest rows; each window then only indexes them.
+        each = [
+            (m, notes.get(m), agendas.get(m), last[m]) for m in sorted(set(notes) | set(agendas))
+        ]
+        make = SessionRow._make
         found = []
         for start, end in windows:
             a, b = place[start], place[end]
             rows = []
-            for m in sorted(set(notes) | set(agendas)):
-                saved = notes.get(m)  # saved[k]: notes before bounds[k]
+            for m, saved, planned, latest_of in each:
                 until = saved[b] if saved else 0
-                planned = agendas.get(m)
                 agenda = planned[b] - planned[a] if planned else 0
                 if until or agenda:
                     inside = until - saved[a] if saved else 0
                     after = until - saved[pe] if saved and pe < b else 0
-                    rows.append(SessionRow(m, inside, until, after, agenda, last[m][b]))
+                    rows.append(make((m, inside, until, after, agenda, latest_of[b])))
             found.append(rows)
         return found
 
@@ -988,13 +1005,17 @@ class FeedbackRepo:
         latest); stretch i is [bounds[i-1], bounds[i]), 0 everything before bounds[0]."""
         at = model.created_at
         stretch = case(*((at < b, i) for i, b in enumerate(bounds)), else_=len(bounds))
+        # The latest time as the driver gives it (SQLite's text, PostgreSQL's time), made
+        # UTC once by _aware: tens of thousands of rows skip the column type's conversion.
+        latest = type_coerce(func.max(at), NullType())
         stmt = (
-            select(Mentorship.id, stretch, func.count(), func.max(at))
+            select(Mentorship.id, stretch, func.count(), latest)
             .join(model, model.pair_key == _mentorship_key())
             .where(Mentorship.program_id == program_id, at < end)
             .group_by(Mentorship.id, stretch)
         )
-        return {(m, int(i)): (int(n), _aware(t)) for m, i, n, t in await self._core(stmt)}
+        rows = (await self._core(stmt)).all()  # one fetch, not one call a row
+        return {(m, int(i)): (int(n), _aware(t)) for m, i, n, t in rows}
 
     async def _sessions(
         self, program_id: int, start: datetime, end: datetime, program_end: datetime
