@@ -269,3 +269,25 @@ async def test_a_bad_groupchat_value_changes_nothing(gbot, graph):
     text = await channel(gbot, ANA, "/pair settings groupchat=maybe")
     assert "`groupchat=`: use on or off, not 'maybe'" in text and "Nothing changed." in text
     assert "- Group chats: off" in await channel(gbot, ANA, "/pair settings")
+
+
+async def group_chat_cards(settings: Any, connector: Any, clock: Any) -> None:
+    """For tests/test_cards_parser.py: a round whose intros go into group chats."""
+    from dataclasses import replace
+
+    fake = FakeGraph()
+    await fake.start()
+    try:
+        made = build(
+            GraphSettings(base_url=fake.base_url, requests_per_second=0),
+            credential=StaticCredential(),
+        )
+        with_app = replace(settings, graph=replace(settings.graph, teams_app_id=APP_ID))
+        async with start_bot(with_app, connector, clock, graph=made) as running:
+            await install(running)
+            await channel(running, ANA, "/pair settings groupchat=on")
+            await channel(running, ANA, "/pair now")
+            await graph_pass(running)
+            assert len(fake.chats) == 2
+    finally:
+        await fake.close()
