@@ -167,7 +167,14 @@ def _directory_sync(
         from bot.graph.client import build  # msgraph-sdk loads here, only with Graph on
 
         graph = build(settings.graph)
-    return DirectorySync(db, graph, clock, sync_hours=settings.graph.sync_hours, on_done=on_done)
+    return DirectorySync(
+        db,
+        graph,
+        clock,
+        sync_hours=settings.graph.sync_hours,
+        on_done=on_done,
+        teams_app_id=settings.graph.teams_app_id or settings.app_id,
+    )
 
 
 async def migrate_logged(db: Database) -> None:

@@ -73,6 +73,9 @@ class GraphSettings:
     base_url: str = GRAPH_BASE_URL  # sovereign clouds and tests change it
     requests_per_second: float = 20.0  # pacing of this replica's Graph requests
     sync_hours: float = 24.0  # how often the directory's changes are read (delta)
+    # The app's id in the tenant's Teams app catalog, to install the bot in group chats
+    # (empty: the bot's MicrosoftAppId, as for an app uploaded with that id).
+    teams_app_id: str = ""
 
     @property
     def enabled(self) -> bool:
@@ -324,6 +327,7 @@ def _graph(env: Mapping[str, str]) -> GraphSettings:
         base_url=base,
         requests_per_second=_positive_float(env, "GRAPH_REQUESTS_PER_SECOND", 20.0),
         sync_hours=_positive_float(env, "GRAPH_SYNC_HOURS", 24.0),
+        teams_app_id=env.get("GRAPH_TEAMS_APP_ID", "").strip(),
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -260,6 +261,8 @@ class PairPool(Base):
     lottery_winners: Mapped[int] = mapped_column(Integer, default=0)  # 0 = no lottery
     # Draws count toward "everyone gets a turn" from here (a new host starts afresh).
     lottery_since: Mapped[datetime | None] = mapped_column()
+    # Intros in a Graph group chat per group (when Graph may create chats), else 1:1.
+    group_chats: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column()
 
 
@@ -946,3 +949,28 @@ class GraphFeature(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     checked_at: Mapped[datetime] = mapped_column()
     missing_since: Mapped[datetime | None] = mapped_column()
+
+
+class GroupChat(Base):
+    """The Graph group chat of one coffee group (`kind` "coffee", `ref_id` its group id),
+    recorded before its intro is announced so a retry reuses it, never makes a second.
+
+    `state`: pending (to create) -> creating (asked Graph) -> created (chat id stored)
+    -> announced (intro queued into the chat); or fallback (intros went 1:1). `payload`
+    holds the intros until then (the chat's card, and the 1:1 ones for a fallback) and
+    is emptied once settled."""
+
+    __tablename__ = "group_chats"
+    __table_args__ = (UniqueConstraint("kind", "ref_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    ref_id: Mapped[int] = mapped_column(Integer)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    chat_id: Mapped[str | None] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()

@@ -68,6 +68,7 @@ SCENARIOS: dict[str, list[str]] = {
         "test_the_intro_has_chat_and_schedule_and_different_formats_are_settled"
     ],
     "tests.test_profile_and_data": ["test_typing_a_city_finds_it_saves_one_and_offers_several"],
+    "tests.test_graph_chats": ["group_chat_cards"],
     "tests.test_cards_parser": ["longest_values", "program_report"],
 }
 

@@ -8,7 +8,8 @@ Then members no round described (they joined later) are read in $batch, and ever
 whose mailbox settings are unread, 20 a request. Each page or batch is stored in its own
 unit of work (dialogs/directory/store.py says what it means); a crash repeats at most
 that page, and storing twice is harmless. Two replicas may run the same round: the
-writes are the same, and either delta link is valid.
+writes are the same, and either delta link is valid. Each pass also settles the coffee
+groups' group chats (bot/graph/chats.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.graph.chats import ChatMaker
 from dialogs.core.errors import report
 from dialogs.core.graph import DirectoryUser, Graph, GraphError
 from dialogs.core.types import Clock
@@ -48,12 +50,15 @@ class DirectorySync:
         sync_hours: float = 24.0,
         poll_seconds: float = 60.0,
         on_done: Callable[[], None] | None = None,
+        teams_app_id: str = "",
     ) -> None:
         self.db, self.graph, self.clock = db, graph, clock
+        self.chats = ChatMaker(db, graph, clock, teams_app_id)
         self.every = timedelta(hours=sync_hours)
         self.poll_seconds = poll_seconds
         self.on_done = on_done or (lambda: None)  # wakes the delivery worker (notices)
         self._wake = asyncio.Event()
+        self._pass = asyncio.Lock()  # one pass at a time in this process
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -86,10 +91,14 @@ class DirectorySync:
             self._wake.clear()
 
     async def run_once(self) -> None:
-        async with self.db.unit() as repos:
-            tenants = await repos.directory.tenants()
-        for tenant in tenants:
-            await self.sync_tenant(tenant)
+        """One pass; a pass asked for while one runs (a wake-up, a test) waits for it."""
+        async with self._pass:
+            async with self.db.unit() as repos:
+                tenants = await repos.directory.tenants()
+            for tenant in tenants:
+                await self.sync_tenant(tenant)
+            if await self.chats.run_once():
+                self.on_done()  # intros queued: the delivery worker sends them now
 
     async def sync_tenant(self, tenant: str) -> None:
         async with self.db.unit() as repos:

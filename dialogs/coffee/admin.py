@@ -33,7 +33,8 @@ SETTINGS_HELP = (
     "`cadence=weekly|biweekly|monthly`, `day=monday`, `time=09:00`, "
     "`timezone=Europe/Berlin`, `size=2` (2 to 4), `history=12` (rounds without repeats, "
     "0 to 52), `cross_department=on|off`, `mode=everyone|opt-in`, "
-    "`followup=5` (days, 1 to 14), `channel=here|none`."
+    "`followup=5` (days, 1 to 14), `channel=here|none`, `groupchat=on|off` (a group "
+    "chat per group for its intro, with Microsoft Graph)."
 )
 
 
@@ -190,7 +191,13 @@ def _set_notice_channel(pool: PairPool, conversation: str | None, name: str | No
     pool.channel_ref, pool.channel_name = conversation, name
 
 
+def _set_groupchat(turn: Turn, raw: str) -> Any:
+    on = _on_off(raw)
+    return lambda pool, t: setattr(pool, "group_chats", on)
+
+
 _PARSERS = {
+    "groupchat": _set_groupchat,
     "pairing": _set_pairing,
     "size": _set_size,
     "history": _set_history,
@@ -227,11 +234,20 @@ def _describe(turn: Turn, team: Team, pool: PairPool, schedule: Schedule | None)
         f"- Follow-up: {plural(pool.followup_days, 'day')} after each round",
         f"- Round notices: {_notice_line(pool)}",
         f"- Lottery: {_lottery_line(pool)}",
+        f"- Group chats: {_chats_line(turn, pool)}",
     ]
     if not on:
         lines.append("Turn it on with `/pair settings pairing=on`.")
     lines.append(SETTINGS_HELP)
     return "\n".join(lines)
+
+
+def _chats_line(turn: Turn, pool: PairPool) -> str:
+    if not pool.group_chats:
+        return "off (intros come 1:1)"
+    if not turn.env.graph:
+        return "on, but Microsoft Graph is not connected, so intros come 1:1"
+    return "on (a group chat per group for its intro, where Graph allows; see `/graph status`)"
 
 
 def _notice_line(pool: PairPool) -> str:
@@ -304,7 +320,7 @@ async def run_now(turn: Turn) -> None:
         turn.say("A round was made this very second. Nothing more was sent.")
         return
     plan = await pairing.plan_round(turn.repos, team, pool, turn.now, _now_seed(team, last))
-    await pairing.commit_round(turn.repos, plan, turn.now, period, "admin")
+    await pairing.commit_round(turn.repos, plan, turn.now, period, "admin", graph=turn.env.graph)
     turn.result.queued += plan.placed + len(plan.unplaced) + len(plan.ghosts) + 1
     turn.say(_plan_text(plan, f"New round in {team.name}: intros are on their way"))
 

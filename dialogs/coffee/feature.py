@@ -22,6 +22,7 @@ SETTINGS_ARGS = (
     Arg("mode", "everyone or opt-in"),
     Arg("followup", 'days until "did you meet?" (default 5)'),
     Arg("channel", "here (this channel gets round notices) or none"),
+    Arg("groupchat", "on or off: each group's intro in a group chat (Microsoft Graph)"),
     TEAM_ARG,
 )
 

@@ -24,7 +24,16 @@ from dialogs.core.people import display, listed
 from dialogs.core.profiles import shared_fields
 from dialogs.core.words import plural
 from scheduler.types import JobContext
-from storage.models import PairChoice, PairPool, PairRound, PairSeat, Profile, Team, User
+from storage.models import (
+    GroupChat,
+    PairChoice,
+    PairPool,
+    PairRound,
+    PairSeat,
+    Profile,
+    Team,
+    User,
+)
 from storage.repos import Repos
 
 CARDS = Cards("dialogs.coffee")
@@ -33,6 +42,8 @@ FOLLOWUP_JOB = "pairing_followups"
 GHOST_ROUNDS = 3  # unanswered follow-ups in a row before a member is paused
 # A follow-up that could not go out within this long after it was due is skipped.
 FOLLOWUP_GRACE = timedelta(days=7)
+# A Graph feature refused for a missing permission is tried again after this long.
+CHATS_RETRY = timedelta(hours=24)
 
 SKIP_REASONS = {
     "erased": "deleted their data",
@@ -256,9 +267,12 @@ def _department(profile: Profile | None) -> str | None:
 
 # --- committing -----------------------------------------------------------------------
 async def commit_round(
-    repos: Repos, plan: Plan, now: datetime, period: str, trigger: str
+    repos: Repos, plan: Plan, now: datetime, period: str, trigger: str, *, graph: bool = False
 ) -> PairRound:
-    """Write the round and queue every message it sends, in the caller's transaction."""
+    """Write the round and queue every message it sends, in the caller's transaction.
+    With group chats on (and Graph connected, `graph`), a group's intro is recorded for
+    the Graph worker (bot/graph/chats.py) instead: it makes the group's chat and posts
+    the intro there, or sends these same 1:1 intros when Graph may not."""
     team = plan.team
     pair_round = await repos.pairing.add_round(
         PairRound(
@@ -274,16 +288,21 @@ async def commit_round(
     groups = [(members, False, rng.choice(STARTERS)) for members in plan.groups]
     if plan.lottery:
         groups.append((plan.lottery, True, rng.choice(STARTERS)))
-    await repos.pairing.add_groups(
+    group_ids = await repos.pairing.add_groups(
         pair_round, [([u.id for u in members], lottery) for members, lottery, _ in groups]
     )
+    chats = graph and plan.pool.group_chats and await chats_allowed(repos, team, now)
     # One statement for every message of the round (not one per member), in the order
     # they were always queued: intros group by group, unplaced, ghosts, the notice.
-    messages = [
-        message
-        for members, lottery, starter in groups
-        for message in _intros(plan, pair_round, members, lottery, starter)
-    ]
+    messages: list[outbox.Message] = []
+    for group_id, (members, lottery, starter) in zip(group_ids, groups, strict=True):
+        intros = _intros(plan, pair_round, members, lottery, starter)
+        if chats and team.tenant_id and all(u.aad_object_id for u in members):
+            repos.directory.add_chat(
+                _group_chat(plan, pair_round, group_id, members, lottery, starter, intros, now)
+            )
+        else:
+            messages += intros
     messages += [_unplaced(team, pair_round, user, code) for user, code in plan.unplaced]
     await repos.pairing.ghost_pause(team.id, [u.id for u in plan.ghosts], now)
     messages += [_ghost_message(team, pair_round, user) for user in plan.ghosts]
@@ -292,6 +311,74 @@ async def commit_round(
         messages.append(notice)
     await outbox.queue_many(repos, messages, now)
     return pair_round
+
+
+async def chats_allowed(repos: Repos, team: Team, now: datetime) -> bool:
+    """Whether to ask Graph for group chats in this team: not while the permission of
+    either step (creating the chat, installing the bot there) is known to be missing,
+    until a day has passed (then asked again: an admin may have granted it)."""
+    if not team.tenant_id:
+        return False
+    features = await repos.directory.features(team.tenant_id)
+    for name in ("chats", "chat_app"):
+        row = features.get(name)
+        if row is not None and row.state == "missing" and now - row.checked_at < CHATS_RETRY:
+            return False
+    return True
+
+
+def _group_chat(
+    plan: Plan,
+    pair_round: PairRound,
+    group_id: int,
+    members: list[User],
+    lottery: bool,
+    starter: str,
+    intros: list[outbox.Message],
+    now: datetime,
+) -> GroupChat:
+    team = plan.team
+    name = team.name or "your team"
+    intro = {
+        "key": outbox.key("pairchat", round=pair_round.id, group=group_id),
+        "text": f"{'Coffee lottery' if lottery else 'Your coffee chat'} in {name} this round: "
+        f"{listed(members)}.",
+        "card": chat_intro_card(plan, members, lottery, starter),
+    }
+    return GroupChat(
+        kind="coffee",
+        ref_id=group_id,
+        team_id=team.id,
+        tenant_id=team.tenant_id or "",
+        state="pending",
+        payload={
+            "topic": f"Coffee chat ({name})"[:250],
+            "members": [u.aad_object_id for u in members],
+            "intro": intro,
+            "fallback": [
+                {"key": m.key, "user_id": m.user_id, "team_id": m.team_id, "payload": m.payload()}
+                for m in intros
+            ],
+        },
+        attempts=0,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def chat_intro_card(plan: Plan, members: list[User], lottery: bool, starter: str) -> dict[str, Any]:
+    """The intro posted once in the group's own chat: everyone, what each shares."""
+    team = plan.team.name or "your team"
+    reachable = [h for h in (_handle(u) for u in members) if h]
+    title = f"{'🎟️ Coffee lottery' if lottery else '☕ Coffee chat'} in {team}: {listed(members)}"
+    return CARDS.render(
+        "pair_intro",
+        title=title,
+        partners=[_partner_block(u, plan.profiles.get(u.id), None) for u in members],
+        starter=starter,
+        meeting_url=meeting_link(reachable, f"Coffee chat ({team})", starter),
+        in_chat=bool(reachable),
+    )
 
 
 def _notice(plan: Plan, pair_round: PairRound) -> outbox.Message | None:
@@ -466,7 +553,8 @@ async def scheduled_round(ctx: JobContext) -> None:
         return  # already made (e.g. by a job run whose claim row was lost); never twice
     pool = await repos.pairing.ensure_pool(team_id, ctx.now)
     plan = await plan_round(repos, team, pool, ctx.now, round_seed(team_id, ctx.period))
-    await commit_round(repos, plan, ctx.now, ctx.period, "schedule")
+    graph = bool(getattr(ctx.env, "graph", False))
+    await commit_round(repos, plan, ctx.now, ctx.period, "schedule", graph=graph)
 
 
 async def send_followups(ctx: JobContext) -> None:

@@ -6,10 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import DirectoryEntry, GraphFeature, GraphSync, Membership, Team, User
+from storage.models import (
+    DirectoryEntry,
+    GraphFeature,
+    GraphSync,
+    GroupChat,
+    Membership,
+    Team,
+    User,
+)
 
 
 class DirectoryRepo:
@@ -127,3 +135,29 @@ class DirectoryRepo:
     async def teams_of_tenant(self, tenant_id: str) -> list[Team]:
         stmt = select(Team).where(Team.tenant_id == tenant_id, Team.active).order_by(Team.id)
         return list(await self.s.scalars(stmt))
+
+    # -- group chats (a Graph chat per coffee group) -------------------------------------
+    def add_chat(self, chat: GroupChat) -> None:
+        self.s.add(chat)
+
+    async def chats_in(self, states: Iterable[str], limit: int) -> list[GroupChat]:
+        stmt = (
+            select(GroupChat)
+            .where(GroupChat.state.in_(list(states)))
+            .order_by(GroupChat.id)
+            .limit(limit)
+        )
+        return list(await self.s.scalars(stmt))
+
+    async def claim_chat(self, chat_id: int, state: str, to: str, now: datetime) -> bool:
+        """Move one chat row on from `state`; False when another worker did first."""
+        stmt = (
+            update(GroupChat)
+            .where(GroupChat.id == chat_id, GroupChat.state == state)
+            .values(state=to, attempts=GroupChat.attempts + 1, updated_at=now)
+        )
+        result = await self.s.execute(stmt)
+        return bool(getattr(result, "rowcount", 0))
+
+    async def chat(self, chat_id: int) -> GroupChat | None:
+        return await self.s.get(GroupChat, chat_id, with_for_update=True)
