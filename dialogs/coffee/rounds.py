@@ -369,7 +369,7 @@ def _group_chat(
 def chat_intro_card(plan: Plan, members: list[User], lottery: bool, starter: str) -> dict[str, Any]:
     """The intro posted once in the group's own chat: everyone, what each shares."""
     team = plan.team.name or "your team"
-    reachable = [h for h in (_handle(u) for u in members) if h]
+    reachable = [h for h in (handle(u) for u in members) if h]
     title = f"{'🎟️ Coffee lottery' if lottery else '☕ Coffee chat'} in {team}: {listed(members)}"
     return CARDS.render(
         "pair_intro",
