@@ -31,7 +31,10 @@ FEATURES = sorted(
 )
 # feature -> modules of it other features may import (with the reason in
 # docs/architecture.md). Empty: features share only through core and repositories.
-PUBLIC: dict[str, set[str]] = {"feedback": {"metrics", "report", "exports", "lookup"}}
+PUBLIC: dict[str, set[str]] = {
+    "feedback": {"metrics", "report", "exports", "lookup"},
+    "directory": {"store"},  # mentoring's calendar meetings record Graph feature states
+}
 HEAVY = ("numpy", "scipy", "highspy")
 GRAPH_SDK = ("msgraph", "msgraph_core", "kiota_abstractions", "kiota_http", "azure.identity")
 GRAPH_SDK += ("kiota_authentication_azure", "azure.core")

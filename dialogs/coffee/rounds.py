@@ -20,6 +20,7 @@ from urllib.parse import quote
 from dialogs.coffee import grouping as algo
 from dialogs.core import outbox
 from dialogs.core.cards import Cards
+from dialogs.core.links import meeting_link
 from dialogs.core.local_time import is_paused, local_day, zone_of
 from dialogs.core.people import display, listed
 from dialogs.core.profiles import shared_fields
@@ -466,15 +467,6 @@ def chat_link(people: list[str], topic: str, message: str) -> str:
         "https://teams.microsoft.com/l/chat/0/0?"
         f"users={quote(','.join(people), safe='')}"
         f"&topicName={_quoted(topic)}&message={_quoted(message)}"
-    )
-
-
-def meeting_link(people: list[str], subject: str, content: str) -> str:
-    """Teams deep link to a new meeting with these attendees."""
-    return (
-        "https://teams.microsoft.com/l/meeting/new?"
-        f"subject={_quoted(subject)}&attendees={quote(','.join(people), safe='')}"
-        f"&content={_quoted(content)}"
     )
 
 
