@@ -63,6 +63,7 @@ SCENARIOS: dict[str, list[str]] = {
         "test_anonymous_answers_hold_no_person_id_and_only_their_card_changes_them",
     ],
     "tests.test_coffee_feedback": ["test_the_coffee_pulse_and_report_add_up"],
+    "tests.test_graph_meetings": ["meeting_cards"],
     "tests.test_cards_parser": ["longest_values", "program_report"],
 }
 

@@ -25,7 +25,7 @@ from dialogs.core.local_time import zone_name
 from dialogs.core.people import display
 from dialogs.core.router import Turn
 from dialogs.core.slots import DAYS, Availability, free_slots
-from dialogs.directory import store as directory
+from dialogs.directory.store import record
 from dialogs.mentoring.agreements import my_mentorship
 from dialogs.mentoring.programs import CADENCES, CARDS
 from storage.models import DirectoryEntry, Meeting, Mentorship, Program, User
@@ -100,10 +100,10 @@ async def offer(turn: Turn, mentorship: Mentorship, move: int | None) -> None:
             pair.mentor.aad_object_id, pair.addresses, start, start + HORIZON
         )
     except GraphError as exc:
-        await directory.record(turn.repos, pair.tenant, "schedule", exc, turn.now)
+        await record(turn.repos, pair.tenant, "schedule", exc, turn.now)
         _fallback(turn, pair, _refusal(exc, "read your calendars"))
         return
-    await directory.record(turn.repos, pair.tenant, "schedule", None, turn.now)
+    await record(turn.repos, pair.tenant, "schedule", None, turn.now)
     people = _availabilities(pair, busy)
     slots = free_slots(people, start, start + HORIZON, LENGTH, count=3, step=STEP)
     if not slots:
@@ -142,16 +142,13 @@ def _availability(
 
 def _slots_card(pair: Pair, slots: list[datetime], move: int | None) -> dict[str, Any]:
     choices = [
-        {
-            "type": "Action.Submit",
-            "title": _when(slot, pair.zones[pair.me.id]),
-            "data": {
-                "action": BOOK_ACTION,
-                "mentorship": pair.mentorship.id,
-                "start": slot.isoformat(),
-                **({"meeting": move} if move else {}),
-            },
-        }
+        CARDS.part(
+            "meeting_slot",
+            title=_when(slot, pair.zones[pair.me.id]),
+            mentorship=pair.mentorship.id,
+            start=slot.isoformat(),
+            meeting=move or 0,  # 0: a new booking; else the meeting this moves
+        )
         for slot in slots
     ]
     theirs = "; ".join(_when(s, pair.zones[pair.other.id]) for s in slots)
@@ -245,10 +242,10 @@ async def _create(turn: Turn, pair: Pair, start: datetime, recurring: bool) -> N
         )
     except GraphError as exc:
         await _unbook(turn, meeting, fresh)
-        await directory.record(repos, pair.tenant, "events", exc, turn.now)
+        await record(repos, pair.tenant, "events", exc, turn.now)
         _fallback(turn, pair, _refusal(exc, "put it on your calendars") + " Nothing was booked.")
         return
-    await directory.record(repos, pair.tenant, "events", None, turn.now)
+    await record(repos, pair.tenant, "events", None, turn.now)
     meeting.status, meeting.updated_at = "booked", turn.now
     await _announce(turn, pair, meeting, "booked")
 
@@ -272,14 +269,14 @@ async def _move(turn: Turn, pair: Pair, meeting: Meeting, start: datetime) -> No
         )
     except GraphError as exc:
         meeting.starts_at = before
-        await directory.record(turn.repos, pair.tenant, "events", exc, turn.now)
+        await record(turn.repos, pair.tenant, "events", exc, turn.now)
         _fallback(turn, pair, _refusal(exc, "move it") + " Your meeting stays as it was.")
         return
     if stale is not None:  # a cancelled booking of that slot: the slot is this one's now
         await turn.repos.session.delete(stale)
         await turn.repos.flush()
     meeting.updated_at = turn.now
-    await directory.record(turn.repos, pair.tenant, "events", None, turn.now)
+    await record(turn.repos, pair.tenant, "events", None, turn.now)
     await _announce(turn, pair, meeting, "moved")
 
 
@@ -301,7 +298,7 @@ async def cancel(turn: Turn) -> None:
         await turn.env.calendar.delete_event(meeting.organizer_aad, meeting.event_id)
     except GraphError as exc:
         if exc.status != 404:  # 404: deleted in Outlook already
-            await directory.record(turn.repos, pair.tenant, "events", exc, turn.now)
+            await record(turn.repos, pair.tenant, "events", exc, turn.now)
             turn.say(_refusal(exc, "cancel it") + " Your meeting stays on the calendars.")
             return
     meeting.status, meeting.updated_at = "cancelled", turn.now
