@@ -192,6 +192,21 @@ async def test_a_picked_slot_is_one_event_even_when_clicked_again_and_cancel_del
     assert await count(gbot, Meeting, Meeting.status == "booked") == 0
 
 
+async def test_a_time_not_offered_books_nothing(gbot, graph):
+    await paired(gbot, graph)
+    await kit.say(gbot, kit.MENTOR, "schedule")
+    _card, offered = slots_of(gbot, kit.MENTOR)
+    night = offered[0] | {"start": "2026-11-24T03:00:00+00:00"}  # 04:00 Berlin, 22:00 NY
+    assert "outside your working hours" in await kit.submit(gbot, kit.MENTOR, night)
+    odd = offered[0] | {"start": "2026-11-24T14:17:00+00:00"}
+    assert "isn't one I offered" in await kit.submit(gbot, kit.MENTOR, odd)
+    past = offered[0] | {"start": "2026-11-20T14:00:00+00:00"}
+    assert "isn't one I offered" in await kit.submit(gbot, kit.MENTOR, past)
+    assert "isn't one I offered" in await kit.submit(gbot, kit.MENTOR, offered[0] | {"start": 5})
+    assert [c for c in graph.calls if c.method == "POST" and "/events" in c.path] == []
+    assert await count(gbot, Meeting) == 0
+
+
 async def test_without_calendar_permission_the_deep_link_stays_and_status_names_it(gbot, graph):
     await paired(gbot, graph)
     graph.fail(r"/calendar/getSchedule", 403, times=5)

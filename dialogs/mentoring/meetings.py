@@ -195,6 +195,9 @@ async def book(turn: Turn) -> None:
     if turn.env.calendar is None or not pair.mentor.aad_object_id:
         _fallback(turn, pair, "I can't write to calendars here.")
         return
+    if not all(a.works(start, start + LENGTH) for a in _availabilities(pair, {})):
+        turn.say("That time is outside your working hours or theirs. Nothing was booked.")
+        return
     booked = await turn.repos.programs.booked_meeting(mentorship.id)
     if booked is not None and booked.starts_at == start:
         turn.say(f"That's booked already: {_when(start, pair.zones[pair.me.id])}. Nothing changed.")
