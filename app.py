@@ -68,6 +68,8 @@ def create_app(
         tab_sso=bool(settings.app_id),
         graph=graph is not None or settings.graph.enabled,
     )
+    graph = _graph_client(settings, graph)
+    env.calendar = graph
     metrics = Metrics()
     delivery = DeliveryWorker(
         db, adapter, settings.app_id, settings.delivery, observer=metrics.delivery_observer()
@@ -158,15 +160,20 @@ class _NoSync:
     def wake(self) -> None: ...
 
 
-def _directory_sync(
-    settings: Settings, db: Database, clock: Clock, graph: Graph | None, on_done: Callable[[], None]
-) -> DirectorySync | _NoSync:
-    if graph is None and not settings.graph.enabled:
-        return _NoSync()
-    if graph is None:
+def _graph_client(settings: Settings, graph: Graph | None) -> Graph | None:
+    """One Graph client for the sync worker and the turns; None without Graph."""
+    if graph is None and settings.graph.enabled:
         from bot.graph.client import build  # msgraph-sdk loads here, only with Graph on
 
         graph = build(settings.graph)
+    return graph
+
+
+def _directory_sync(
+    settings: Settings, db: Database, clock: Clock, graph: Graph | None, on_done: Callable[[], None]
+) -> DirectorySync | _NoSync:
+    if graph is None:
+        return _NoSync()
     return DirectorySync(
         db,
         graph,

@@ -974,3 +974,25 @@ class GroupChat(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
+
+
+class Meeting(Base):
+    """A mentor pair's meeting on their calendars: one Outlook event with a Teams meeting,
+    organised by the mentor. Keyed by mentorship + slot; the row is written (and locked)
+    before Graph is asked, and Graph's `transactionId` carries the same key, so a repeated
+    click or a retried turn never makes a second event. At most one is booked per pair."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (UniqueConstraint("mentorship_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column()
+    minutes: Mapped[int] = mapped_column(Integer)
+    recurring: Mapped[bool] = mapped_column(Boolean, default=False)  # at the program's cadence
+    organizer_aad: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(20))  # booked | cancelled
+    attempt: Mapped[int] = mapped_column(Integer, default=1)  # bookings of this slot so far
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()

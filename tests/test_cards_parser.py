@@ -69,6 +69,7 @@ SCENARIOS: dict[str, list[str]] = {
     ],
     "tests.test_profile_and_data": ["test_typing_a_city_finds_it_saves_one_and_offers_several"],
     "tests.test_graph_chats": ["group_chat_cards"],
+    "tests.test_graph_meetings": ["meeting_cards"],
     "tests.test_cards_parser": ["longest_values", "program_report"],
 }
 

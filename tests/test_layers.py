@@ -5,7 +5,8 @@
 - scheduler/ never imports dialogs/ (its jobs, clock and error reporter are passed in).
 - dialogs/core/ never imports a feature package.
 - A feature imports another feature only through a module that feature names as its
-  public face (PUBLIC below: the dashboard reads feedback's metrics, report, exports, lookup).
+  public face (PUBLIC below: the dashboard reads feedback's metrics, report, exports, lookup;
+  mentoring's meetings record Graph feature states through directory's store).
 - Nothing hides a cycle behind a module-level __getattr__ or a TYPE_CHECKING import.
 - numpy, scipy and highspy load only when matching runs: `import app` does not load them.
 - msgraph-sdk, kiota and azure-identity are imported only by bot/graph/client.py, which
@@ -34,6 +35,7 @@ FEATURES = sorted(
 PUBLIC: dict[str, set[str]] = {
     "feedback": {"metrics", "report", "exports", "lookup"},
     "goals": {"checkin_settings"},
+    "directory": {"store"},  # mentoring's calendar meetings record Graph feature states
 }
 HEAVY = ("numpy", "scipy", "highspy")
 GRAPH_SDK = ("msgraph", "msgraph_core", "kiota_abstractions", "kiota_http", "azure.identity")

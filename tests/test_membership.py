@@ -62,6 +62,10 @@ FOR_A_TEAM = {
     "agenda_save",
     "notes_save",
     "feedback_export",
+    "meeting_find",
+    "meeting_book",
+    "meeting_move",
+    "meeting_cancel",
 }
 OWN_ROWS_ONLY = {
     "survey_answer",
@@ -252,6 +256,10 @@ def team_card_values(found: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "notes_save": {"pair": f"m{found['active']}", "summary": "took over"},
         "icebreaker_answer": {"post": found["post"], "answer": "from outside"},
         "feedback_export": {"program": found["program"], "what": "pairs"},
+        "meeting_find": {"mentorship": found["active"]},
+        "meeting_book": {"mentorship": found["active"], "start": "2026-11-24T15:00:00+00:00"},
+        "meeting_move": {"mentorship": found["active"], "meeting": "1"},
+        "meeting_cancel": {"mentorship": found["active"], "meeting": "1"},
     }
 
 

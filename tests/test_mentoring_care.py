@@ -44,7 +44,7 @@ async def test_the_intro_has_chat_and_schedule_and_different_formats_are_settled
     (intro,) = keyed(bot, tom, "agreement:")
     assert intro.cards[0]["body"][5]["value"] == "video"  # from Tom's profile
     buttons = _buttons(intro)
-    assert list(buttons) == ["I agree", "Chat", "Schedule"]
+    assert list(buttons) == ["I agree", "Chat", "Schedule", "Find a time"]
     chat, meeting = urlsplit(buttons["Chat"]), urlsplit(buttons["Schedule"])
     assert chat.path == "/l/chat/0/0" and parse_qs(chat.query)["users"] == [mentor.email]
     assert parse_qs(meeting.query)["attendees"] == [mentor.email]

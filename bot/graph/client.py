@@ -36,11 +36,17 @@ from msgraph.generated.models.body_type import BodyType
 from msgraph.generated.models.chat import Chat
 from msgraph.generated.models.chat_type import ChatType
 from msgraph.generated.models.date_time_time_zone import DateTimeTimeZone
+from msgraph.generated.models.day_of_week import DayOfWeek
 from msgraph.generated.models.email_address import EmailAddress
 from msgraph.generated.models.event import Event
 from msgraph.generated.models.item_body import ItemBody
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.online_meeting_provider_type import OnlineMeetingProviderType
+from msgraph.generated.models.patterned_recurrence import PatternedRecurrence
+from msgraph.generated.models.recurrence_pattern import RecurrencePattern
+from msgraph.generated.models.recurrence_pattern_type import RecurrencePatternType
+from msgraph.generated.models.recurrence_range import RecurrenceRange
+from msgraph.generated.models.recurrence_range_type import RecurrenceRangeType
 from msgraph.generated.models.teams_app_installation import TeamsAppInstallation
 from msgraph.generated.users.item.calendar.get_schedule.get_schedule_post_request_body import (
     GetSchedulePostRequestBody,
@@ -437,4 +443,30 @@ def _event(draft: EventDraft) -> Event:
         ],
         is_online_meeting=True,
         online_meeting_provider=OnlineMeetingProviderType.TeamsForBusiness,
+        transaction_id=draft.transaction_id or None,
+        recurrence=_recurrence(draft),
     )
+
+
+def _recurrence(draft: EventDraft) -> PatternedRecurrence | None:
+    """The series at the pair's cadence, in UTC like the event's start (same weekday)."""
+    if not draft.recurrence:
+        return None
+    start = draft.start.astimezone(UTC)
+    if draft.recurrence == "monthly":
+        pattern = RecurrencePattern(
+            type=RecurrencePatternType.AbsoluteMonthly, interval=1, day_of_month=start.day
+        )
+    else:
+        pattern = RecurrencePattern(
+            type=RecurrencePatternType.Weekly,
+            interval=2 if draft.recurrence == "biweekly" else 1,
+            days_of_week=[DayOfWeek(start.strftime("%A").lower())],
+        )
+    until = draft.until if draft.until and draft.until >= start.date() else None
+    span = RecurrenceRange(
+        type=RecurrenceRangeType.EndDate if until else RecurrenceRangeType.NoEnd,
+        start_date=start.date(),
+        end_date=until,
+    )
+    return PatternedRecurrence(pattern=pattern, range=span)

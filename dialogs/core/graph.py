@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Generic, Protocol, TypeVar
 
 T = TypeVar("T")
@@ -98,6 +98,11 @@ class EventDraft:
     end: datetime
     attendees: tuple[str, ...]  # email addresses / UPNs
     body: str = ""
+    # Graph's idempotency key: a second POST with the same one makes no second event.
+    transaction_id: str = ""
+    # "weekly" | "biweekly" | "monthly" (same weekday and time), until `until`; "" once.
+    recurrence: str = ""
+    until: date | None = None
 
 
 class Graph(Protocol):

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from rapidfuzz import fuzz
 
+from dialogs.core.graph import Graph
 from dialogs.core.types import Inbound, TurnResult
 from scheduler.types import Job
 from storage.models import Program, Team, User
@@ -157,6 +158,9 @@ class Env:
     tab_sso: bool = False
     # Microsoft Graph is configured (the directory sync runs): `/graph status` says more.
     graph: bool = False
+    # The Graph port for calls a person waits for (free/busy, calendar events); None
+    # without Graph, and then pairs get the Schedule deep link instead.
+    calendar: Graph | None = field(default=None, repr=False)
 
 
 @dataclass

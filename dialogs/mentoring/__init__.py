@@ -22,6 +22,7 @@ from dialogs.mentoring import (
     agreements,
     by_hand,
     criteria,
+    meetings,
     mentorships,
     programs,
     runs,
@@ -49,6 +50,12 @@ def _commands() -> tuple[Command, ...]:
     members: list[Any] = [
         Command("join", "enrol in a mentoring program", programs.join, usage="<program>"),
         Command("mentoring", "your mentor or mentees, and how it goes", mentorships.my_mentoring),
+        Command(
+            "schedule",
+            "find a time with your mentor or mentee and put it on both calendars",
+            meetings.schedule,
+            usage="[name]",
+        ),
         Command(
             "end mentoring",
             "end a mentorship (the reason stays private)",
@@ -125,6 +132,10 @@ FEATURE = Feature(
         Action(runs.REQUEST_ACTION, runs.request_mentor),
         Action(runs.ANSWER_ACTION, runs.answer_request),
         Action(mentorships.NOT_FIT_ACTION, mentorships.not_a_good_fit),
+        Action(meetings.FIND_ACTION, meetings.find_from_card),
+        Action(meetings.MOVE_ACTION, meetings.find_from_card),
+        Action(meetings.BOOK_ACTION, meetings.book),
+        Action(meetings.CANCEL_ACTION, meetings.cancel),
     ),
     jobs=(
         # Unanswered requests pass on after 3 days; programs match at their deadline.
@@ -134,7 +145,8 @@ FEATURE = Feature(
     help=Topic(
         ("programs", "program", "mentoring", "mentor"),
         "Mentoring programs",
-        "`join <program>` to take part; `mentoring` shows your mentor or mentees.",
+        "`join <program>` to take part; `mentoring` shows your mentor or mentees; "
+        "`schedule` finds a time with them and books it.",
     ),
     admin_help=Topic(
         ("program", "programs", "match", "mentoring"),

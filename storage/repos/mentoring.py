@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Enrolment, MatchProposal, Mentorship, Program
+from storage.models import Enrolment, MatchProposal, Meeting, Mentorship, Program
 
 LIVE = ("agreeing", "active")  # mentorships that hold a mentor's seat
 UNDONE = "undone"  # the end kind of a pair whose matching run an admin undid
@@ -239,3 +239,26 @@ class ProgramRepo:
         )
         counts.update({f"proposals_{status}": n for status, n in rows})
         return counts
+
+    # --- meetings on the calendar ---------------------------------------------------
+    async def locked_mentorship(self, mentorship_id: int) -> Mentorship | None:
+        """The mentorship, locked for this unit of work: bookings of one pair take turns."""
+        stmt = select(Mentorship).where(Mentorship.id == mentorship_id).with_for_update()
+        return (await self.s.scalars(stmt)).first()
+
+    async def booked_meeting(self, mentorship_id: int) -> Meeting | None:
+        stmt = select(Meeting).where(
+            Meeting.mentorship_id == mentorship_id, Meeting.status == "booked"
+        )
+        return (await self.s.scalars(stmt.order_by(Meeting.id))).first()
+
+    async def meeting_at(self, mentorship_id: int, starts_at: datetime) -> Meeting | None:
+        stmt = select(Meeting).where(
+            Meeting.mentorship_id == mentorship_id, Meeting.starts_at == starts_at
+        )
+        return (await self.s.scalars(stmt)).first()
+
+    async def add_meeting(self, meeting: Meeting) -> Meeting:
+        self.s.add(meeting)
+        await self.s.flush()
+        return meeting

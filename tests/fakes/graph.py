@@ -39,6 +39,7 @@ class GraphUser:
     days: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday")
     busy: list[tuple[str, str]] = field(default_factory=list)  # ISO UTC start, end
     deleted: bool = False
+    mail: str = ""  # the SMTP address getSchedule and attendees name them by
 
     def json(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -298,7 +299,7 @@ class FakeGraph:
         # msgraph-sdk writes this body's names in PascalCase; Graph reads either.
         fields = {str(k).lower(): v for k, v in (body or {}).items()}
         for who in fields.get("schedules") or []:
-            user = self._user(who)
+            user = self._by_address(who)
             items = [
                 {
                     "status": "busy",
@@ -309,6 +310,10 @@ class FakeGraph:
             ]
             value.append({"scheduleId": who, "scheduleItems": items})
         return 200, {"value": value}, {}
+
+    def _by_address(self, address: str) -> GraphUser | None:
+        found = [u for u in self.users.values() if address.lower() in (u.mail.lower(), u.id)]
+        return self._user(found[0].id) if found else None
 
     def _create_chat(self, path: str, body: Any) -> tuple[int, Any, dict[str, str]]:
         chat_id = f"19:chat{next(self.ids)}@thread.v2"
@@ -324,6 +329,10 @@ class FakeGraph:
     def _create_event(
         self, path: str, body: Any, organizer: str
     ) -> tuple[int, Any, dict[str, str]]:
+        key = (body or {}).get("transactionId")
+        for known_id, known in self.events.items():
+            if key and known.get("transactionId") == key and known["organizer"] == organizer:
+                return 201, {"id": known_id, **known}, {}  # Graph's idempotent create
         event_id = f"ev{next(self.ids)}"
         self.events[event_id] = {"organizer": organizer, **(body or {})}
         return 201, {"id": event_id, **(body or {})}, {}
