@@ -8,6 +8,7 @@ End to end through the app, on both databases."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -166,6 +167,7 @@ async def test_program_show_lists_the_ground_rules_and_the_resources(bot):
     assert "**Ground rules** (every new pair agrees to them)\nMeet every two weeks; keep it" in text
     assert "**Resources for mentors**\n- [Mentor guide](https://example.org/mentors)" in text
     assert "**Resources for mentees**\nNone yet (add them with `/program edit`)." in text
+    assert re.search(r"- Enrolled: \d+ mentors?, 1 mentee\n", text), text  # not "1 mentees"
 
 
 async def test_a_declined_suggestion_is_told_kindly_to_whoever_suggested_it(bot):

@@ -335,7 +335,7 @@ async def show(turn: Turn) -> None:
         f"- Meetings expected {CADENCES[program.cadence]}",
         f"- Mentees per mentor: {program.capacity} by default",
         f"- Matching: {MODES[program.mode]}",
-        f"- Enrolled: {counts['mentors']} mentors, {counts['mentees']} mentees",
+        f"- Enrolled: {plural(counts['mentors'], 'mentor')}, {plural(counts['mentees'], 'mentee')}",
         f"- Pairs: {counts['active']} active, {counts['agreeing']} confirming the agreement, "
         f"{counts['ended']} ended; proposals waiting for review: {counts['proposals_proposed']}",
         "",
