@@ -1,4 +1,6 @@
-"""Scoring every pair as it was before the block-wise scorer (kept to measure against).
+"""Scoring every pair as it was before the block-wise scorer (kept to measure against;
+`python -m bench.scoring_before` compares the two on its own, last line JSON with
+`meets_goal`).
 
 `python -m bench.matching` times this and `dialogs.mentoring.matching.score_matrix` in the
 same run ("scoring_speedup"), and tests/test_matching_algorithm.py checks that both give
@@ -218,3 +220,44 @@ CRITERION_MATRIX: dict[str, Callable[[_Side, _Side], np.ndarray]] = {
     "meeting_format": _format_matrix,
     "cross_department": _department_matrix,
 }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.scoring_before [--size 10000x2000] [--seed 1]`: this scorer against
+    today's `score_matrix` on `bench.matching`'s synthetic profiles; one JSON line."""
+    import argparse
+    import json
+    import time
+
+    from bench.matching import AT, WEIGHTS, synthetic
+    from dialogs.mentoring.matching import score_matrix as score_now
+
+    parser = argparse.ArgumentParser(prog="python -m bench.scoring_before")
+    parser.add_argument("--size", default="10000x2000", help="mentees x mentors")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    mentees_n, mentors_n = map(int, args.size.split("x"))
+    mentors, mentees = synthetic(mentees_n, mentors_n, args.seed)
+    cpu: dict[str, float] = {}
+    units: dict[str, np.ndarray] = {}
+    for name, scorer in (("before", score_matrix), ("now", score_now)):
+        started = time.process_time()
+        units[name] = scorer(mentors, mentees, WEIGHTS, at=AT).units
+        cpu[name] = round(time.process_time() - started, 3)
+    speedup = round(cpu["before"] / max(cpu["now"], 1e-9), 2)
+    same = bool(np.array_equal(units["before"], units["now"]))
+    print(
+        json.dumps(
+            {
+                "size": args.size,
+                "cpu_seconds": cpu,
+                "speedup": speedup,
+                "meets_goal": {"same_scores": same, "scoring_speedup_2x": speedup >= 2},
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -10,13 +10,8 @@ from urllib.parse import quote
 from storage.models import User
 
 
-def address_of(user: User | None) -> str | None:
-    """What Teams deep links and Graph's calendars accept for a person: UPN, else email."""
-    return (user.upn or user.email) if user is not None else None
-
-
 def handle(user: User) -> str | None:
-    """What Teams deep links accept for a person: UPN, else email."""
+    """What Teams deep links and Graph's calendars accept for a person: UPN, else email."""
     return user.upn or user.email
 
 

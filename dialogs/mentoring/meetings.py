@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from dialogs.core import forms, outbox
 from dialogs.core.graph import EventDraft, GraphError
-from dialogs.core.links import address_of, meeting_link
+from dialogs.core.links import handle, meeting_link
 from dialogs.core.local_time import zone_name
 from dialogs.core.people import display
 from dialogs.core.router import Turn
@@ -54,7 +54,7 @@ class Pair:
 
     @property
     def addresses(self) -> list[str]:
-        return [a for a in (address_of(self.mentor), address_of(self.mentee)) if a]
+        return [a for a in (handle(self.mentor), handle(self.mentee)) if a]
 
     @property
     def tenant(self) -> str:
@@ -119,7 +119,7 @@ async def offer(turn: Turn, mentorship: Mentorship, move: int | None) -> None:
 def _availabilities(pair: Pair, busy: dict[str, list[Any]]) -> list[Availability]:
     found = []
     for user in (pair.mentor, pair.mentee):
-        blocks = tuple((b.start, b.end) for b in busy.get(address_of(user) or "", []))
+        blocks = tuple((b.start, b.end) for b in busy.get(handle(user) or "", []))
         found.append(_availability(pair.entries.get(user.id), pair.zones[user.id], blocks))
     return found
 

@@ -212,9 +212,10 @@ def unmatched_reasons(
     if not left:
         return []
     everyone = [(u, e, s) for u, e, s in pool.mentors] + [(u, e, 1) for u, e in pool.full]
-    mentors = [person(u, e, pool.profiles.get(u.id), max(s, 1)) for u, e, s in everyone]
+    boss, profile = pool.managers.get, pool.profiles.get
+    mentors = [person(u, e, profile(u.id), max(s, 1), boss(u.id)) for u, e, s in everyone]
     waiting = [pool.mentees[i] for i in left]
-    people = [person(u, e, pool.profiles.get(u.id), 0) for u, e in waiting]
+    people = [person(u, e, profile(u.id), 0, boss(u.id)) for u, e in waiting]
     scores = None
     if mentors:
         scores = _algorithm().score_matrix(mentors, people, weights, at=now, keep_misses=True)
