@@ -337,6 +337,45 @@ async def test_a_concern_reaches_only_the_programs_admins_until_handled(bot):
     assert ELSE_MENTEE  # (Olga's team has its own people, who see none of this)
 
 
+async def test_a_concern_about_a_mentorship_never_reaches_an_admin_who_is_in_it(bot):
+    ids = await seed(bot)
+    mia = await user_id(bot, MENTOR)
+    async with bot.db.unit() as repos:
+        await repos.admins.add(ids["team"], mia, None, bot.now())  # Mia mentors Tom
+    reply = await say(bot, MENTEE, "concern about=mentoring My mentor keeps cancelling")
+    assert "admins of Growth Guild only" in reply
+    await bot.settle()
+    assert keyed(bot, ADMIN, "concern:") and not keyed(bot, MENTOR, "concern:")
+    program = f"/tab/programs/{ids['program']}"
+    mia_tab = await sign_in(bot, MENTOR)
+    _, page, _ = await get(bot, program, mia_tab)
+    assert "Growth Guild" in page and "cancelling" not in page
+    _, home, _ = await get(bot, "/tab/dashboard", mia_tab)
+    assert "open concern" not in home
+    ada = await sign_in(bot, ADMIN)
+    concern_id = _concern_id(await get(bot, program, ada))
+    status, _, _ = await post(
+        bot, f"/tab/concerns/{concern_id}/handled", mia_tab, {"csrf": csrf_of(page)}
+    )
+    assert status == 403
+    # A concern about the team in general reaches Mia like any admin.
+    await say(bot, MENTEE, "concern The room bookings are confusing")
+    await bot.settle()
+    assert keyed(bot, MENTOR, "concern:")
+
+    # When every admin is in the mentorship, nothing is stored or sent, and Tom is told.
+    async with bot.db.unit() as repos:
+        await repos.admins.remove(ids["team"], await user_id(bot, ADMIN))
+        team = await repos.teams.get(ids["team"])
+        team.installer_id = mia
+    async with bot.db.unit() as repos:
+        before = len(await repos.tab.open_concerns([ids["team"]]))
+    reply = await say(bot, MENTEE, "concern about=mentoring Still cancelling")
+    assert "part of your mentorship" in reply and "Nothing was sent" in reply
+    async with bot.db.unit() as repos:
+        assert len(await repos.tab.open_concerns([ids["team"]])) == before
+
+
 def _unnonced(page: str) -> str:
     return re.sub(r'nonce="[^"]+"', "", page)
 

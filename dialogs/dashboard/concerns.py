@@ -31,7 +31,16 @@ async def raise_concern(turn: Turn) -> None:
     target = await _target(turn, about == "mentoring")
     if target is None:
         return
-    team, program_id, mentorship_id = target
+    team, program_id, mentorship_id, involved = target
+    # A concern about a mentorship never reaches an admin who is in it.
+    recipients = [a for a in await _admins(turn.repos, team) if a.id not in involved]
+    if not recipients:
+        turn.say(
+            f"Every admin of {team.name} is part of your mentorship, so I can't pass this on "
+            "privately. Nothing was sent. Send it without `about=mentoring` and add "
+            '`team="Team name"` to reach another team\'s admins.'
+        )
+        return
     concern = await turn.repos.tab.add_concern(
         Concern(
             team_id=team.id,
@@ -42,7 +51,7 @@ async def raise_concern(turn: Turn) -> None:
             created_at=turn.now,
         )
     )
-    for admin in await _admins(turn.repos, team):
+    for admin in recipients:
         await outbox.queue(
             turn.repos,
             outbox.to_user(
@@ -63,7 +72,10 @@ async def raise_concern(turn: Turn) -> None:
     )
 
 
-async def _target(turn: Turn, about_mentoring: bool) -> tuple[Team, int | None, int | None] | None:
+async def _target(
+    turn: Turn, about_mentoring: bool
+) -> tuple[Team, int | None, int | None, frozenset[int]] | None:
+    """The team, program and mentorship it is about, and who is in that mentorship."""
     repos = turn.repos
     if about_mentoring:
         ships = await repos.programs.mentorships_of(turn.user.id)
@@ -71,7 +83,7 @@ async def _target(turn: Turn, about_mentoring: bool) -> tuple[Team, int | None, 
             program = await repos.programs.get(ship.program_id)
             team = await repos.teams.get(program.team_id) if program else None
             if team is not None and team.active:
-                return team, ship.program_id, ship.id
+                return team, ship.program_id, ship.id, frozenset((ship.mentor_id, ship.mentee_id))
         turn.say("You have no mentorship running. Send it without `about=mentoring`.")
         return None
     teams = await member_teams(repos, turn.user)
@@ -79,7 +91,7 @@ async def _target(turn: Turn, about_mentoring: bool) -> tuple[Team, int | None, 
     if wanted:
         teams = [t for t in teams if (t.name or "").lower() == wanted]
     if len(teams) == 1:
-        return teams[0], None, None
+        return teams[0], None, None, frozenset()
     if not teams:
         turn.say("I can't find a team of yours for that. Nothing was sent.")
     else:

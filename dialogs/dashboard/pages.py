@@ -231,7 +231,7 @@ async def home(repos: Repos, admins: frozenset[str], user: User) -> list[TeamEnt
     if not teams:
         raise ADMINS_ONLY
     programs = await repos.tab.programs_of(t.id for t in teams)
-    concerns = await repos.tab.open_concerns(t.id for t in teams)
+    concerns = await _not_involved(repos, await repos.tab.open_concerns(t.id for t in teams), user)
     by_team: dict[int, list[Program]] = defaultdict(list)
     for p in programs:
         by_team[p.team_id].append(p)
@@ -266,7 +266,7 @@ async def program_page(
     now_metrics = metrics.program_metrics(current, k)
     before_metrics = metrics.program_metrics(previous, k)
     pairs = await _pair_health(repos, current, now)
-    concerns = await _concerns(repos, team, program)
+    concerns = await _concerns(repos, team, program, user)
     unmatched = metrics.unmatched_reasons(current)
     waiting = sum(r.n for r in current.proposals if r.status == "proposed" and r.side == "mentee")
     rates = _response_rates(current)
@@ -551,8 +551,22 @@ def _name(user: User | None) -> str:
     return (user.name if user else None) or "(deleted)"
 
 
-async def _concerns(repos: Repos, team: Team, program: Program | None) -> list[ConcernItem]:
-    rows = await repos.tab.open_concerns([team.id])
+async def _not_involved(repos: Repos, rows: list[Any], viewer: User) -> list[Any]:
+    """Concerns (with their authors) minus those about a mentorship `viewer` is in: an admin
+    who is a mentor or mentee there never sees what was raised about it."""
+    kept = []
+    for row in rows:
+        ship_id = row[0].mentorship_id
+        ship = await repos.programs.mentorship(ship_id) if ship_id else None
+        if ship is None or viewer.id not in (ship.mentor_id, ship.mentee_id):
+            kept.append(row)
+    return kept
+
+
+async def _concerns(
+    repos: Repos, team: Team, program: Program | None, viewer: User
+) -> list[ConcernItem]:
+    rows = await _not_involved(repos, await repos.tab.open_concerns([team.id]), viewer)
     programs = {p.id: p.name for p in await repos.programs.of_team(team.id)}
     return [
         ConcernItem(
@@ -793,6 +807,8 @@ async def handle_concern(
     concern = await repos.tab.concern(cid) if cid else None
     team = await repos.teams.get(concern.team_id) if concern else None
     if concern is None or team is None or not await administers(repos, admins, team, user):
+        raise NOT_YOURS
+    if not await _not_involved(repos, [(concern, None)], user):
         raise NOT_YOURS
     if not await repos.tab.handle(concern.id, user.id, now):
         return None
