@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import random
@@ -596,6 +597,32 @@ def test_a_large_vocabulary_counts_shared_items_exactly(words, monkeypatch):
     for (i, mentee), (j, mentor) in itertools.product(enumerate(mentees), enumerate(mentors)):
         pair = {c.name: c.score for c in explain_pair(mentor, mentee, at=AT)}
         assert by_matrix[i, j] == pytest.approx(pair["skills"], abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_match_explanations_equal_the_pair_explanations(seed, monkeypatch):
+    """`match` explains all chosen pairs at once (numpy, then words for the reasons said
+    only): its criteria, reasons and their order are exactly `explain_pair`'s for the pair."""
+    weights = WEIGHT_CHOICES[seed % len(WEIGHT_CHOICES)]
+    if seed % 3 == 2:
+        mentors, mentees = wide_people(seed, 30, 12, 300)
+        monkeypatch.setattr(matching, "BITSET_WORDS", seed % 2)  # sparse products, or masks
+    else:
+        mentors, mentees = random_people(300 + seed, 30, 12)
+    # Years that float32 cannot hold, and zone offsets in odd seconds (before standard time).
+    mentees = [
+        dataclasses.replace(p, seniority=p.seniority + 0.1) if p.seniority and k % 2 else p
+        for k, p in enumerate(mentees)
+    ]
+    at = AT if seed % 4 else datetime(1890, 6, 1, 12, tzinfo=UTC)
+    result = match(mentors, mentees, weights, at=at)
+    assert result.matches
+    tutor, learner = {p.id: p for p in mentors}, {p.id: p for p in mentees}
+    for found in result.matches:
+        criteria = explain_pair(tutor[found.mentor], learner[found.mentee], weights, at=at)
+        assert found.reasons == tuple(c.reason for c in criteria if c.offered)[:3]
+        in_order = sorted(criteria, key=lambda c: CRITERIA.index(c.name))
+        assert list(found.criteria.items()) == [(c.name, round(100 * c.score, 1)) for c in in_order]
 
 
 def lsa_total(units: np.ndarray, seats: list[int]) -> int:

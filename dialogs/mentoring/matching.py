@@ -106,12 +106,12 @@ from dialogs.mentoring.criteria import (
     INTERESTS_ENOUGH,
     MAX_WEIGHT,
     MUST_HAVE,
+    REASON_FLOOR,
     SKILLS_ENOUGH,
     WORKDAY_HOURS,
     Criterion,
     Person,
     _check_instant,
-    _criteria,
     _key,
     _offsets,
     _Pair,
@@ -119,6 +119,7 @@ from dialogs.mentoring.criteria import (
     goal_words,
     parse_people,
     parse_weights,
+    reason_words,
 )
 from dialogs.mentoring.criteria import FORMAT_FIT as _FORMAT_FIT
 
@@ -175,6 +176,8 @@ class ScoreMatrix:
     ruled_out: dict[str, np.ndarray] = field(default_factory=dict)
     # With `keep_misses`: per must-have criterion, which pairs score 0 on it (bool matrix).
     misses: dict[str, np.ndarray] = field(default_factory=dict)
+    # The prepared per-person data the scores came from, for explaining chosen pairs.
+    scorer: _Scorer | None = field(default=None, repr=False)
 
 
 class _Items:
@@ -231,6 +234,15 @@ def _counts(left: _Items, right: _Items, start: int, stop: int) -> np.ndarray:
     return shared.astype(np.float32)
 
 
+def _pair_counts(left: _Items, right: _Items, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """How many items left row rows[k] shares with right row cols[k], for each k (float64)."""
+    if left.masks is None or right.masks is None:
+        product = left.matrix[rows].multiply(right.matrix[cols]).sum(axis=1)
+        return np.asarray(product, dtype=np.float64).ravel()
+    both = np.bitwise_and(left.masks[rows], right.masks[cols])
+    return np.bitwise_count(both).sum(axis=1, dtype=np.int64).astype(np.float64)
+
+
 @dataclass
 class _Side:
     """One side's profile fields as keys and arrays, ready for whole-matrix scoring."""
@@ -269,6 +281,7 @@ class _Scorer:
 
     def __init__(self, mentees: _Side, mentors: _Side, names: Sequence[str]) -> None:
         self.n, self.m = len(mentees.people), len(mentors.people)
+        self.mentees, self.mentors = mentees, mentors
         prepare = {
             "skills": lambda: self._prepare_skills(mentees, mentors),
             "goals": lambda: _shared(mentees.goal_stems(), mentors.goal_stems()),
@@ -349,6 +362,48 @@ class _Scorer:
     def _cross_department(self, data: tuple[np.ndarray, np.ndarray], a: int, b: int) -> np.ndarray:
         return _different(data[0][a:b], data[1]).astype(np.float32)
 
+    def pairs(self, name: str, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """One criterion's scores of the pairs (rows[k], cols[k]) alone, in float64 and by
+        the plain-set steps of `criteria._Pair`, so they are exactly its scores (what the
+        explanations say and sort by); the shared-item counts come from the masks."""
+        data: Any = self.data[name]
+        if name in ("skills", "goals", "interests", "languages"):
+            left, right = data[:2]
+            counts = _pair_counts(left, right, rows, cols)
+            if name == "languages":
+                return np.minimum(counts, 1.0)
+            enough = {"skills": SKILLS_ENOUGH, "goals": GOALS_ENOUGH}.get(name, INTERESTS_ENOUGH)
+            divisor = np.minimum(left.sizes[rows].astype(np.float64), enough)
+            if name != "skills":
+                divisor = np.minimum(divisor, right.sizes[cols].astype(np.float64))
+            return np.minimum(counts / np.maximum(divisor, 1.0), 1.0)
+        if name == "experience":
+            gap = _floats(self.mentors.people, cols, "seniority")
+            gap -= _floats(self.mentees.people, rows, "seniority")
+            with np.errstate(invalid="ignore"):
+                return np.where(gap > 0, np.minimum(gap / EXPERIENCE_FULL_GAP, 1.0), 0.0)
+        if name == "timezone":
+            here = np.array([self.mentees.offset(self.mentees.people[i].timezone) for i in rows])
+            there = np.array([self.mentors.offset(self.mentors.people[j].timezone) for j in cols])
+            apart = np.abs(here.astype(np.float64) - there.astype(np.float64))
+            apart = np.minimum(apart, 24 - apart)
+            with np.errstate(invalid="ignore"):
+                return np.where(apart < WORKDAY_HOURS, 1 - apart / WORKDAY_HOURS, 0.0)
+        if name == "meeting_format":
+            mine, theirs, place, other = data
+            fit = np.array(_FORMAT_FIT, dtype=np.float64)[mine[rows], theirs[cols]]
+            in_person = (mine[rows] == IN_PERSON) | (theirs[cols] == IN_PERSON)
+            elsewhere = (place[rows] != other[cols]) & (place[rows] >= 0) & (other[cols] >= 0)
+            return np.where(in_person & elsewhere, 0.0, fit)
+        mine, theirs = data  # cross_department
+        different = (mine[rows] != theirs[cols]) & (mine[rows] >= 0) & (theirs[cols] >= 0)
+        return different.astype(np.float64)
+
+
+def _floats(people: Sequence[Person], at: np.ndarray, attribute: str) -> np.ndarray:
+    values = [getattr(people[k], attribute) for k in at.tolist()]
+    return np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+
 
 def _codes(left: list[str | None], right: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
     """Both sides' values as shared whole-number codes, -1 for unknown."""
@@ -414,7 +469,7 @@ def score_matrix(
     related = _related_pairs(mentors, mentees)
     units[related] = 0
     ruled_out["self or manager"] = np.bincount(related[0], minlength=n)
-    return ScoreMatrix(units, checked, ruled_out, misses)
+    return ScoreMatrix(units, checked, ruled_out, misses, scorer)
 
 
 def _related_pairs(
@@ -801,12 +856,7 @@ def match(
         raise ValueError("every mentor needs a capacity from 1 to 5 (use parse_people)")
     scores = score_matrix(mentors, mentees, weights, at=at)
     assignment = assign(scores.units, [p.capacity for p in mentors])
-    offsets = _offsets(at)
-    matches = [
-        _described(_Pair(mentees[i], mentors[j], offsets), int(scores.units[i, j]), scores.weights)
-        for i, j in enumerate(assignment.mentor_of)
-        if j >= 0
-    ]
+    matches = _described(scores, assignment.mentor_of, _offsets(at))
     unmatched = [
         _why_unmatched(i, mentees[i], scores, len(mentors))
         for i, j in enumerate(assignment.mentor_of)
@@ -827,14 +877,38 @@ def _check_unique(people: Sequence[Person], side: str) -> None:
         raise ValueError(f"{side}: ids must be unique")
 
 
-def _described(pair: _Pair, units: int, weights: dict[str, float]) -> Match:
-    criteria = _criteria(pair, weights)
-    reasons = tuple(c.reason for c in criteria if c.offered)[:3]
-    shares = {
-        c.name: round(100 * c.score, 1)
-        for c in sorted(criteria, key=lambda c: CRITERIA.index(c.name))
-    }
-    return Match(pair.mentor.id, pair.mentee.id, _percent(units), reasons, shares)
+def _described(
+    scores: ScoreMatrix, mentor_of: np.ndarray, offsets: Callable[[str | None], float]
+) -> list[Match]:
+    """The matches with their criteria and reasons, as `criteria._criteria` gives them.
+
+    Every criterion of all chosen pairs at once (`_Scorer.pairs`, the plain-set steps in
+    numpy); only the (at most three) reasons said are then written from the pair's facts.
+    """
+    assert scores.scorer is not None
+    rows = np.flatnonzero(mentor_of >= 0)
+    cols = mentor_of[rows]
+    names = [name for name in CRITERIA if scores.weights[name] > 0]
+    if not len(rows):
+        return []
+    values = np.column_stack([scores.scorer.pairs(name, rows, cols) for name in names])
+    weights = np.array([scores.weights[name] for name in names])
+    # Strongest contribution first; a stable sort keeps equal ones in CRITERIA order.
+    order = np.argsort(-weights * values, axis=1, kind="stable")
+    offered = values >= np.array([REASON_FLOOR[name] for name in names])
+    mentees, mentors = scores.scorer.mentees.people, scores.scorer.mentors.people
+    strongest, strong, value = order.tolist(), offered.tolist(), values.tolist()
+    percent = {v: round(100 * v, 1) for v in np.unique(values).tolist()}  # few distinct
+    found = []
+    for k, (i, j, units) in enumerate(
+        zip(rows.tolist(), cols.tolist(), scores.units[rows, cols].tolist(), strict=True)
+    ):
+        pair = _Pair(mentees[i], mentors[j], offsets)
+        said = [names[c] for c in strongest[k] if strong[k][c]][:3]
+        reasons = tuple(reason_words(getattr(pair, name)()[1], "mentee") for name in said)
+        shares = {name: percent[v] for name, v in zip(names, value[k], strict=True)}
+        found.append(Match(mentors[j].id, mentees[i].id, _percent(units), reasons, shares))
+    return found
 
 
 def _why_unmatched(i: int, mentee: Person, scores: ScoreMatrix, mentors: int) -> Unmatched:
