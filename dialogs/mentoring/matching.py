@@ -189,28 +189,26 @@ class _Items:
     """
 
     def __init__(self, sets: list[set[str]], vocabulary: dict[str, int]) -> None:
-        self.sizes = np.array([len(s) for s in sets], dtype=np.float32)
-        columns = [[vocabulary[x] for x in s if x in vocabulary] for s in sets]
+        lengths = [len(s) for s in sets]
+        self.sizes = np.array(lengths, dtype=np.float32)
+        get = vocabulary.get
+        found = np.array([get(x, -1) for s in sets for x in s], dtype=np.int64)
+        rows = np.repeat(np.arange(len(sets)), lengths)
+        known = found >= 0  # items the other side has
+        rows, items = rows[known], found[known]
         self.words = -(-max(1, len(vocabulary)) // 64)
         self.masks: np.ndarray | None = None
         self.matrix: Any = None
         if self.words <= BITSET_WORDS:
-            rows = np.repeat(np.arange(len(sets)), [len(c) for c in columns])
-            items = np.fromiter(
-                (c for row in columns for c in row), dtype=np.int64, count=len(rows)
-            )
             masks = np.zeros((len(sets), self.words), dtype=np.uint64)
             bits = np.left_shift(np.uint64(1), (items & 63).astype(np.uint64))
             np.bitwise_or.at(masks, (rows, items >> 6), bits)
             self.masks = masks
         else:
-            indptr = np.cumsum([0, *map(len, columns)])
-            indices = np.fromiter(
-                (c for row in columns for c in row), dtype=np.int32, count=int(indptr[-1])
-            )
-            data = np.ones(len(indices), dtype=np.float32)
+            indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(sets)))])
+            data = np.ones(len(items), dtype=np.float32)
             shape = (len(sets), len(vocabulary))
-            self.matrix = sparse.csr_matrix((data, indices, indptr), shape=shape)
+            self.matrix = sparse.csr_matrix((data, items.astype(np.int32), indptr), shape=shape)
 
 
 def _shared(left: list[set[str]], right: list[set[str]]) -> tuple[_Items, _Items]:
@@ -567,6 +565,10 @@ class _Program:
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
         self.highs.setOptionValue("threads", 1)  # one solve at a time: no idle workers
+        # A 0/1 matrix with whole scores: nothing for presolve or scaling to win, and both
+        # cost a pass over the program each solve.
+        self.highs.setOptionValue("presolve", "off")
+        self.highs.setOptionValue("simplex_scale_strategy", 0)
         self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         limits = np.concatenate([np.ones(n), seats])
         empty = np.zeros(n + m, dtype=np.int32)
