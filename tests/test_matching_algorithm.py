@@ -707,3 +707,38 @@ def test_pricing_is_exact_with_whole_duals(monkeypatch):
     result = assign(units, seats)
     check_assignment(units, seats, result)
     assert result.total == lsa_total(units, seats)
+
+
+def medium_units(seed: int) -> tuple[np.ndarray, list[int]]:
+    rng = np.random.default_rng(700 + seed)
+    n, m = int(rng.integers(40, 120)), int(rng.integers(5, 30))
+    units = (rng.integers(0, 40, (n, m)) * 25).astype(np.int16)
+    units[rng.random((n, m)) < 0.3] = 0
+    return units, [int(s) for s in rng.integers(0 if seed % 2 else 1, 5, m)]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_warm_start_is_only_a_start(seed, monkeypatch):
+    """HiGHS starts from the basis of scipy's sparse assignment and shortest-path duals;
+    without it, or from a matching that is not optimal, the answer is the same optimum."""
+    units, seats = medium_units(seed)
+    warm = assign(units, seats)
+    check_assignment(units, seats, warm)
+    assert warm.total == lsa_total(units, seats)
+    monkeypatch.setattr(matching._Program, "_warm_start", lambda self: None)
+    cold = assign(units, seats)
+    monkeypatch.undo()
+    nobody = lambda self: np.full(self.units.shape[0], -1)  # noqa: E731 (a bad start)
+    monkeypatch.setattr(matching._Program, "_seat_matching", nobody)
+    bad = assign(units, seats)
+    assert (cold.total, cold.lowest) == (warm.total, warm.lowest) == (bad.total, bad.lowest)
+
+
+def test_the_warm_start_basis_is_optimal_for_the_first_program():
+    units, seats = medium_units(2)
+    assert min(seats) >= 1  # (a mentor without seats gets only a slack: HiGHS iterates)
+    program = matching._Program(units, np.asarray(seats, dtype=float))
+    program.add(program._first_candidates())
+    program._warm_start()
+    program.solve()
+    assert program.highs.getInfo().simplex_iteration_count == 0  # started at an optimum

@@ -92,6 +92,11 @@ from typing import Any
 import highspy
 import numpy as np
 from scipy import sparse
+from scipy.sparse.csgraph import (
+    NegativeCycleError,
+    bellman_ford,
+    min_weight_full_bipartite_matching,
+)
 
 from dialogs.mentoring.criteria import (
     CAPACITY_RANGE,
@@ -579,6 +584,7 @@ class _Program:
     def optimum(self) -> tuple[np.ndarray, np.ndarray]:
         """Chosen keys of a maximum total over ALL pairs, and the pairs with reduced cost 0."""
         self.add(self._first_candidates())
+        self._warm_start()
         while True:
             chosen, duals = self.solve()
             more = self._price(duals)
@@ -586,6 +592,124 @@ class _Program:
                 self._certify(chosen, duals)
                 return chosen, self._tight(duals)
             self.add(more)
+
+    def _warm_start(self) -> None:
+        """An optimal basis of the first program for HiGHS to start from, when one is found.
+
+        scipy's sparse assignment solver (LAPJVsp, one row per seat) matches the candidate
+        pairs; shortest paths over the mentors then give duals for that matching, and the
+        shortest-path tree names a basis (each full mentor's group joins the rest through
+        one tight pair or a slack). It is only a starting point: HiGHS solves from whatever
+        basis it is given, and the proof of optimality is still `_certify`'s.
+        """
+        if not len(self.keys) or not self.seats.sum():
+            return
+        try:
+            basis = self._basis(self._seat_matching())
+        except (ValueError, ArithmeticError, NegativeCycleError):  # none, or not optimal
+            return
+        if basis is not None:
+            self.highs.setBasis(basis)
+
+    def _seat_matching(self) -> np.ndarray:
+        """Per mentee, the mentor of a best assignment on the columns (or -1): LAPJVsp."""
+        n, m = self.units.shape
+        mentees, mentors = np.divmod(self.keys, m)
+        scores = self.flat[self.keys].astype(np.int64)
+        seats = self.seats.astype(np.int64)
+        total = int(seats.sum())
+        # One row per seat; columns: the mentees, then one "left empty" column per seat.
+        copies = seats[mentors]
+        edge = np.repeat(np.arange(len(self.keys)), copies)
+        within = np.arange(len(edge)) - np.repeat(_first_of(copies), copies)
+        top = int(scores.max()) + 1  # a pair costs top - score >= 1, an empty seat top
+        cost = np.concatenate([top - scores[edge], np.full(total, top)]).astype(np.float64)
+        rows = np.concatenate([_first_of(seats)[mentors[edge]] + within, np.arange(total)])
+        cols = np.concatenate([mentees[edge], n + np.arange(total)])
+        graph = sparse.csr_matrix((cost, (rows, cols)), shape=(total, n + total))
+        seat, column = min_weight_full_bipartite_matching(graph)
+        filled = column < n
+        mentor_of = np.full(n, -1)
+        mentor_of[column[filled]] = np.repeat(np.arange(m), seats)[seat[filled]]
+        return mentor_of
+
+    def _basis(self, mentor_of: np.ndarray) -> highspy.HighsBasis | None:
+        """The basis of this matching and its shortest-path duals (None if it is not one).
+
+        Mentor duals v solve difference constraints, so they are shortest paths from a node
+        z (= m) with v_z = 0, on arcs (source -> target, length), each standing for a basic
+        variable should it join the tree:
+          a pair (i, k) whose mentee i has mentor j: v_j - v_k <= s_ij - s_ik: k -> j
+              (the pair's column);
+          u_i = s_ij - v_j >= 0 for i matched to j: z -> j, s_ij (mentee i's slack);
+          a free seat: v_k <= 0: z -> k, 0 (mentor k's slack);
+          v_k >= s_ik for a pair of an unmatched mentee, and v_k >= 0: k -> z (never a
+              tree arc: only there to detect a negative cycle, a matching not optimal).
+        """
+        n, m = self.units.shape
+        mentees, mentors = np.divmod(self.keys, m)
+        scores = self.flat[self.keys].astype(np.int64)
+        theirs = mentor_of[mentees]
+        other, alone = (theirs >= 0) & (theirs != mentors), theirs < 0
+        matched = np.flatnonzero(mentor_of >= 0)
+        free = np.flatnonzero(np.bincount(mentor_of[matched], minlength=m) < self.seats)
+        arcs = [  # (source, target, length, what is basic: 0 column, 1 row)
+            (
+                mentors[other],
+                theirs[other],
+                self.flat[self.keys[other] - mentors[other] + theirs[other]] - scores[other],
+                0,
+                np.flatnonzero(other),
+            ),
+            (
+                np.full(len(matched), m),
+                mentor_of[matched],
+                self.flat[matched * m + mentor_of[matched]],
+                1,
+                matched,
+            ),
+            (np.full(len(free), m), free, np.zeros(len(free), np.int64), 1, n + free),
+            (mentors[alone], np.full(alone.sum(), m), -scores[alone], 1, np.full(alone.sum(), -1)),
+            (np.arange(m), np.full(m, m), np.zeros(m, np.int64), 1, np.full(m, -1)),
+        ]
+        source, target, length = (np.concatenate([a[k] for a in arcs]) for k in range(3))
+        is_row = np.repeat([a[3] for a in arcs], [len(a[0]) for a in arcs]).astype(bool)
+        basic = np.concatenate([a[4] for a in arcs])
+        arc = source * (m + 1) + target
+        order = np.lexsort((length, arc))  # the shortest of parallel arcs first
+        arc, length, is_row, basic = arc[order], length[order], is_row[order], basic[order]
+        keep = np.r_[True, arc[1:] != arc[:-1]]
+        arc, length, is_row, basic = arc[keep], length[keep], is_row[keep], basic[keep]
+        graph = sparse.csr_matrix(
+            (length.astype(np.float64), np.divmod(arc, m + 1)), shape=(m + 1, m + 1)
+        )
+        distance, parent = bellman_ford(graph, indices=m, return_predecessors=True)
+        column_basic = np.zeros(len(self.keys), dtype=bool)
+        column_basic[self._columns(matched * m + mentor_of[matched])] = True
+        row_basic = np.zeros(n + m, dtype=bool)
+        row_basic[:n] = mentor_of < 0  # an unmatched mentee's slack
+        reached = np.isfinite(distance[:m]) & (parent[:m] >= 0)
+        row_basic[n + np.flatnonzero(~reached)] = True  # no seats, nobody: its slack
+        tree = np.searchsorted(arc, parent[:m][reached] * (m + 1) + np.flatnonzero(reached))
+        column_basic[basic[tree][~is_row[tree]]] = True
+        row_basic[basic[tree][is_row[tree]]] = True
+        if column_basic.sum() + row_basic.sum() != n + m:
+            return None
+        lower, upper, base = (
+            highspy.HighsBasisStatus.kLower,
+            highspy.HighsBasisStatus.kUpper,
+            highspy.HighsBasisStatus.kBasic,
+        )
+        basis = highspy.HighsBasis()
+        basis.col_status = [base if b else lower for b in column_basic.tolist()]
+        basis.row_status = [base if b else upper for b in row_basic.tolist()]
+        basis.valid = True
+        return basis
+
+    def _columns(self, keys: np.ndarray) -> np.ndarray:
+        """Where these keys (all columns) stand in `keys` order."""
+        order = np.argsort(self.keys)
+        return order[np.searchsorted(self.keys[order], keys)]
 
     def _is_column(self, keys: np.ndarray) -> np.ndarray:
         at = np.searchsorted(self.known, keys)
@@ -745,6 +869,11 @@ class _Program:
         upper = np.where(usable, highspy.kHighsInf, 0.0)
         self.highs.changeColsBounds(len(columns), columns, np.zeros(len(columns)), upper)
         return self.solve()[0]
+
+
+def _first_of(counts: np.ndarray) -> np.ndarray:
+    """Where each run starts when runs of these lengths are laid end to end."""
+    return np.cumsum(counts) - counts
 
 
 def _best_columns(matrix: np.ndarray, k: int) -> np.ndarray:
