@@ -298,6 +298,12 @@ class _Scorer:
             ),
         }
         self.data = {name: prepare[name]() for name in names}
+        # Criteria of a few distinct values per side (zones, years, formats and places):
+        # each pair of distinct values scored once, by the same float32 steps, then looked
+        # up per block, so the scores are exactly those of scoring every pair.
+        self.tables = {
+            name: self._table(name) for name in names if name in TABLED and self.n and self.m
+        }
 
     @staticmethod
     def _prepare_skills(mentees: _Side, mentors: _Side) -> tuple[_Items, _Items, np.ndarray]:
@@ -311,7 +317,19 @@ class _Scorer:
 
     def criterion(self, name: str, start: int, stop: int) -> np.ndarray:
         """The (stop - start, mentors) float32 scores of one criterion, from 0 to 1."""
+        if name in self.tables:
+            mine, theirs, table = self.tables[name]
+            return np.take(table[mine[start:stop]], theirs, axis=1)
         return getattr(self, f"_{name}")(self.data[name], start, stop)
+
+    def _table(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per side, a code per person (their distinct values), and the codes' scores."""
+        data: Any = self.data[name]  # (mentee array, mentor array), once or twice
+        mine, first = _distinct_rows(data[0::2])
+        theirs, second = _distinct_rows(data[1::2])
+        distinct = tuple(x for pair in zip(first, second, strict=True) for x in pair)
+        scores = getattr(self, f"_{name}")(distinct, 0, len(first[0]))
+        return mine, theirs, np.ascontiguousarray(scores, dtype=np.float32)
 
     def _skills(self, data: tuple[_Items, _Items, np.ndarray], a: int, b: int) -> np.ndarray:
         want, offer, divisor = data
@@ -406,6 +424,20 @@ class _Scorer:
 def _floats(people: Sequence[Person], at: np.ndarray, attribute: str) -> np.ndarray:
     values = [getattr(people[k], attribute) for k in at.tolist()]
     return np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+
+
+TABLED = ("experience", "timezone", "meeting_format")
+
+
+def _distinct_rows(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A code per person for the distinct combinations of these per-person arrays, and
+    each array's value per code (NaN counts as one value)."""
+    if len(arrays) == 1:
+        values, codes = np.unique(arrays[0], return_inverse=True)
+        return codes.ravel(), [values]
+    stacked = np.stack([a.astype(np.float64) for a in arrays], axis=1)
+    values, codes = np.unique(stacked, axis=0, return_inverse=True)
+    return codes.ravel(), [values[:, k].astype(a.dtype) for k, a in enumerate(arrays)]
 
 
 def _codes(left: list[str | None], right: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
