@@ -87,6 +87,7 @@ import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain, repeat
 from typing import Any
 
 import highspy
@@ -194,10 +195,10 @@ class _Items:
     """
 
     def __init__(self, sets: list[set[str]], vocabulary: dict[str, int]) -> None:
-        lengths = [len(s) for s in sets]
+        lengths = list(map(len, sets))
         self.sizes = np.array(lengths, dtype=np.float32)
-        get = vocabulary.get
-        found = np.array([get(x, -1) for s in sets for x in s], dtype=np.int64)
+        flat = list(chain.from_iterable(sets))
+        found = np.array(list(map(vocabulary.get, flat, repeat(-1, len(flat)))), dtype=np.int64)
         rows = np.repeat(np.arange(len(sets)), lengths)
         known = found >= 0  # items the other side has
         rows, items = rows[known], found[known]
@@ -218,7 +219,7 @@ class _Items:
 
 def _shared(left: list[set[str]], right: list[set[str]]) -> tuple[_Items, _Items]:
     """Both sides' items over those that both sides have (the others count for nobody)."""
-    common = set().union(*left) & set().union(*right)
+    common = set(chain.from_iterable(left)) & set(chain.from_iterable(right))
     vocabulary = {item: k for k, item in enumerate(sorted(common))}
     return _Items(left, vocabulary), _Items(right, vocabulary)
 
@@ -254,7 +255,9 @@ class _Side:
     offset: Callable[[str | None], float]  # UTC offset in hours of a zone at the instant
 
     def keys(self, attribute: str) -> list[set[str]]:
-        return [{_key(x) for x in getattr(p, attribute)} for p in self.people]
+        values = [getattr(p, attribute) for p in self.people]
+        keyed = {x: _key(x) for x in dict.fromkeys(chain.from_iterable(values))}
+        return [set(map(keyed.__getitem__, v)) for v in values]
 
     def goal_stems(self) -> list[set[str]]:
         return [set(goal_words(p.goals)) for p in self.people]
