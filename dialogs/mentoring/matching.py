@@ -216,6 +216,13 @@ class _Items:
             shape = (len(sets), len(vocabulary))
             self.matrix = sparse.csr_matrix((data, items.astype(np.int32), indptr), shape=shape)
 
+    @classmethod
+    def of_masks(cls, masks: np.ndarray) -> _Items:
+        """Items given as masks alone (for counting shared items only; sizes unknown)."""
+        items = cls([], {})
+        items.masks, items.words = masks, masks.shape[1]
+        return items
+
 
 def _shared(left: list[set[str]], right: list[set[str]]) -> tuple[_Items, _Items]:
     """Both sides' items over those that both sides have (the others count for nobody)."""
@@ -307,6 +314,8 @@ class _Scorer:
         self.tables = {
             name: self._table(name) for name in names if name in TABLED and self.n and self.m
         }
+        if "languages" in names and self.n and self.m:
+            self._language_table()
 
     @staticmethod
     def _prepare_skills(mentees: _Side, mentors: _Side) -> tuple[_Items, _Items, np.ndarray]:
@@ -333,6 +342,20 @@ class _Scorer:
         distinct = tuple(x for pair in zip(first, second, strict=True) for x in pair)
         scores = getattr(self, f"_{name}")(distinct, 0, len(first[0]))
         return mine, theirs, np.ascontiguousarray(scores, dtype=np.float32)
+
+    def _language_table(self) -> None:
+        """Languages too, by their distinct sets (as masks), when those are few."""
+        data: Any = self.data["languages"]
+        left, right = data
+        if left.masks is None or right.masks is None:
+            return
+        mine, first = np.unique(left.masks, axis=0, return_inverse=True)
+        theirs, second = np.unique(right.masks, axis=0, return_inverse=True)
+        if len(mine) * len(theirs) > TABLE_LIMIT:
+            return
+        distinct = (_Items.of_masks(mine), _Items.of_masks(theirs))
+        scores = self._languages(distinct, 0, len(mine))
+        self.tables["languages"] = (first.ravel(), second.ravel(), scores)
 
     def _skills(self, data: tuple[_Items, _Items, np.ndarray], a: int, b: int) -> np.ndarray:
         want, offer, divisor = data
@@ -430,6 +453,7 @@ def _floats(people: Sequence[Person], at: np.ndarray, attribute: str) -> np.ndar
 
 
 TABLED = ("experience", "timezone", "meeting_format")
+TABLE_LIMIT = 1 << 16  # most pairs of distinct language sets worth a table
 
 
 def _distinct_rows(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -918,7 +942,8 @@ def _best_columns(matrix: np.ndarray, k: int) -> np.ndarray:
     """
     if matrix.shape[1] <= k:
         return np.broadcast_to(np.arange(matrix.shape[1]), matrix.shape)
-    left = np.array(matrix, order="C", dtype=np.int32)
+    small = matrix.dtype if matrix.dtype in (np.int16, np.int32) else np.int64
+    left = np.array(matrix, order="C", dtype=small)  # a copy: taken ones are set to -1
     rows = np.arange(len(left))
     best = np.empty((len(left), k), dtype=np.int64)
     for rank in range(k):
