@@ -50,17 +50,24 @@ How
 1. Scores: a block of mentees at a time (about `SCORE_BLOCK` pairs, so the temporaries
    stay in the processor's cache), each criterion in float32 with numpy; shared items
    are counted as popcounts of 64-bit masks (sparse products for vocabularies past
-   `BITSET_WORDS` words). The result is a matrix of whole numbers (0.1 % units, int16)
-   where 0 means "may not be matched"; the steps per pair are those of the whole-matrix
-   scorer this replaced (`bench/scoring_before.py`), so the scores are exactly the same.
+   `BITSET_WORDS` words). Criteria of a few distinct values per side (time zones, years,
+   meeting formats with places, language sets) are scored once per pair of distinct
+   values by the same steps and then looked up. The result is a matrix of whole numbers
+   (0.1 % units, int16) where 0 means "may not be matched"; the steps per pair are those
+   of the whole-matrix scorer this replaced (`bench/scoring_before.py`), so the scores
+   are exactly the same.
 2. Total: capacitated assignment is a transportation linear program whose constraint
    matrix is totally unimodular, so a simplex vertex is a whole assignment. HiGHS (its
    own Python interface, `highspy`) solves it on candidate pairs: each mentee's best
    `MENTEE_CANDIDATES` mentors and each mentor's best mentees (most seats +
-   `MENTOR_CANDIDATES`). The duals then price every other pair; pairs with a positive
-   reduced cost join as columns and HiGHS re-solves from its last basis. The matrix is
-   totally unimodular, so a vertex's duals are whole numbers: they are rounded and every
-   check after is exact integer arithmetic. When no pair prices out, the duals are
+   `MENTOR_CANDIDATES`). HiGHS starts from an optimal basis of that first program when
+   one is found: scipy's sparse assignment solver (LAPJVsp, one row per seat) matches
+   the candidates, shortest paths over the mentors (Bellman-Ford) give that matching's
+   duals, and their tree names the basis; it is only a start, never part of the proof.
+   The duals then price every other pair; pairs with a positive reduced cost join as
+   columns and HiGHS re-solves from its last basis. The matrix is totally unimodular,
+   so a vertex's duals are whole numbers: they are rounded and every check after is
+   exact integer arithmetic. When no pair prices out, the duals are
    feasible for the whole problem; `_Program._certify` then checks complementary
    slackness with the chosen pairs itself (chosen pairs tight, a mentee's dual above 0
    only if matched, a mentor's only if full), which proves the total optimal over all
@@ -72,8 +79,10 @@ How
    the lowest has risen, and again; the first time it does not proves that no optimal
    assignment has a higher lowest. Every accepted step has the optimal total, so the
    guard never costs any total.
-4. Explanations: per match, the criteria are recomputed on the pair with plain sets, which
-   also names the shared things (the tests check both paths agree).
+4. Explanations: every criterion of all chosen pairs at once, in float64 by the steps of
+   the plain-set versions (`criteria._Pair`), sorted by contribution; only the (at most
+   three) reasons said are then written, from the pair's facts (the tests check that
+   this is exactly what `explain_pair` says of each pair).
 
 `python -m bench.matching` times the whole call at 10,000 mentees x 2,000 mentors
 (capacities 1 to 5) against a greedy baseline and an independent optimum
