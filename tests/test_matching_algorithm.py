@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import random
@@ -598,6 +599,32 @@ def test_a_large_vocabulary_counts_shared_items_exactly(words, monkeypatch):
         assert by_matrix[i, j] == pytest.approx(pair["skills"], abs=1e-6)
 
 
+@pytest.mark.parametrize("seed", range(12))
+def test_match_explanations_equal_the_pair_explanations(seed, monkeypatch):
+    """`match` explains all chosen pairs at once (numpy, then words for the reasons said
+    only): its criteria, reasons and their order are exactly `explain_pair`'s for the pair."""
+    weights = WEIGHT_CHOICES[seed % len(WEIGHT_CHOICES)]
+    if seed % 3 == 2:
+        mentors, mentees = wide_people(seed, 30, 12, 300)
+        monkeypatch.setattr(matching, "BITSET_WORDS", seed % 2)  # sparse products, or masks
+    else:
+        mentors, mentees = random_people(300 + seed, 30, 12)
+    # Years that float32 cannot hold, and zone offsets in odd seconds (before standard time).
+    mentees = [
+        dataclasses.replace(p, seniority=p.seniority + 0.1) if p.seniority and k % 2 else p
+        for k, p in enumerate(mentees)
+    ]
+    at = AT if seed % 4 else datetime(1890, 6, 1, 12, tzinfo=UTC)
+    result = match(mentors, mentees, weights, at=at)
+    assert result.matches
+    tutor, learner = {p.id: p for p in mentors}, {p.id: p for p in mentees}
+    for found in result.matches:
+        criteria = explain_pair(tutor[found.mentor], learner[found.mentee], weights, at=at)
+        assert found.reasons == tuple(c.reason for c in criteria if c.offered)[:3]
+        in_order = sorted(criteria, key=lambda c: CRITERIA.index(c.name))
+        assert list(found.criteria.items()) == [(c.name, round(100 * c.score, 1)) for c in in_order]
+
+
 def lsa_total(units: np.ndarray, seats: list[int]) -> int:
     owner = np.repeat(np.arange(units.shape[1]), seats)
     if len(owner) == 0:
@@ -680,3 +707,38 @@ def test_pricing_is_exact_with_whole_duals(monkeypatch):
     result = assign(units, seats)
     check_assignment(units, seats, result)
     assert result.total == lsa_total(units, seats)
+
+
+def medium_units(seed: int) -> tuple[np.ndarray, list[int]]:
+    rng = np.random.default_rng(700 + seed)
+    n, m = int(rng.integers(40, 120)), int(rng.integers(5, 30))
+    units = (rng.integers(0, 40, (n, m)) * 25).astype(np.int16)
+    units[rng.random((n, m)) < 0.3] = 0
+    return units, [int(s) for s in rng.integers(0 if seed % 2 else 1, 5, m)]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_warm_start_is_only_a_start(seed, monkeypatch):
+    """HiGHS starts from the basis of scipy's sparse assignment and shortest-path duals;
+    without it, or from a matching that is not optimal, the answer is the same optimum."""
+    units, seats = medium_units(seed)
+    warm = assign(units, seats)
+    check_assignment(units, seats, warm)
+    assert warm.total == lsa_total(units, seats)
+    monkeypatch.setattr(matching._Program, "_warm_start", lambda self: None)
+    cold = assign(units, seats)
+    monkeypatch.undo()
+    nobody = lambda self: np.full(self.units.shape[0], -1)  # noqa: E731 (a bad start)
+    monkeypatch.setattr(matching._Program, "_seat_matching", nobody)
+    bad = assign(units, seats)
+    assert (cold.total, cold.lowest) == (warm.total, warm.lowest) == (bad.total, bad.lowest)
+
+
+def test_the_warm_start_basis_is_optimal_for_the_first_program():
+    units, seats = medium_units(2)
+    assert min(seats) >= 1  # (a mentor without seats gets only a slack: HiGHS iterates)
+    program = matching._Program(units, np.asarray(seats, dtype=float))
+    program.add(program._first_candidates())
+    program._warm_start()
+    program.solve()
+    assert program.highs.getInfo().simplex_iteration_count == 0  # started at an optimum

@@ -276,6 +276,7 @@ def goal_words(text: str) -> dict[str, str]:
     return words
 
 
+@lru_cache(maxsize=1 << 14)
 def _stem(word: str) -> str:
     # Plurals only: "leaders" meets "leader"; anything cleverer would surprise people.
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):

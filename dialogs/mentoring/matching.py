@@ -50,17 +50,24 @@ How
 1. Scores: a block of mentees at a time (about `SCORE_BLOCK` pairs, so the temporaries
    stay in the processor's cache), each criterion in float32 with numpy; shared items
    are counted as popcounts of 64-bit masks (sparse products for vocabularies past
-   `BITSET_WORDS` words). The result is a matrix of whole numbers (0.1 % units, int16)
-   where 0 means "may not be matched"; the steps per pair are those of the whole-matrix
-   scorer this replaced (`bench/scoring_before.py`), so the scores are exactly the same.
+   `BITSET_WORDS` words). Criteria of a few distinct values per side (time zones, years,
+   meeting formats with places, language sets) are scored once per pair of distinct
+   values by the same steps and then looked up. The result is a matrix of whole numbers
+   (0.1 % units, int16) where 0 means "may not be matched"; the steps per pair are those
+   of the whole-matrix scorer this replaced (`bench/scoring_before.py`), so the scores
+   are exactly the same.
 2. Total: capacitated assignment is a transportation linear program whose constraint
    matrix is totally unimodular, so a simplex vertex is a whole assignment. HiGHS (its
    own Python interface, `highspy`) solves it on candidate pairs: each mentee's best
    `MENTEE_CANDIDATES` mentors and each mentor's best mentees (most seats +
-   `MENTOR_CANDIDATES`). The duals then price every other pair; pairs with a positive
-   reduced cost join as columns and HiGHS re-solves from its last basis. The matrix is
-   totally unimodular, so a vertex's duals are whole numbers: they are rounded and every
-   check after is exact integer arithmetic. When no pair prices out, the duals are
+   `MENTOR_CANDIDATES`). HiGHS starts from an optimal basis of that first program when
+   one is found: scipy's sparse assignment solver (LAPJVsp, one row per seat) matches
+   the candidates, shortest paths over the mentors (Bellman-Ford) give that matching's
+   duals, and their tree names the basis; it is only a start, never part of the proof.
+   The duals then price every other pair; pairs with a positive reduced cost join as
+   columns and HiGHS re-solves from its last basis. The matrix is totally unimodular,
+   so a vertex's duals are whole numbers: they are rounded and every check after is
+   exact integer arithmetic. When no pair prices out, the duals are
    feasible for the whole problem; `_Program._certify` then checks complementary
    slackness with the chosen pairs itself (chosen pairs tight, a mentee's dual above 0
    only if matched, a mentor's only if full), which proves the total optimal over all
@@ -72,8 +79,10 @@ How
    the lowest has risen, and again; the first time it does not proves that no optimal
    assignment has a higher lowest. Every accepted step has the optimal total, so the
    guard never costs any total.
-4. Explanations: per match, the criteria are recomputed on the pair with plain sets, which
-   also names the shared things (the tests check both paths agree).
+4. Explanations: every criterion of all chosen pairs at once, in float64 by the steps of
+   the plain-set versions (`criteria._Pair`), sorted by contribution; only the (at most
+   three) reasons said are then written, from the pair's facts (the tests check that
+   this is exactly what `explain_pair` says of each pair).
 
 `python -m bench.matching` times the whole call at 10,000 mentees x 2,000 mentors
 (capacities 1 to 5) against a greedy baseline and an independent optimum
@@ -87,11 +96,17 @@ import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain, repeat
 from typing import Any
 
 import highspy
 import numpy as np
 from scipy import sparse
+from scipy.sparse.csgraph import (
+    NegativeCycleError,
+    bellman_ford,
+    min_weight_full_bipartite_matching,
+)
 
 from dialogs.mentoring.criteria import (
     CAPACITY_RANGE,
@@ -106,12 +121,12 @@ from dialogs.mentoring.criteria import (
     INTERESTS_ENOUGH,
     MAX_WEIGHT,
     MUST_HAVE,
+    REASON_FLOOR,
     SKILLS_ENOUGH,
     WORKDAY_HOURS,
     Criterion,
     Person,
     _check_instant,
-    _criteria,
     _key,
     _offsets,
     _Pair,
@@ -119,6 +134,7 @@ from dialogs.mentoring.criteria import (
     goal_words,
     parse_people,
     parse_weights,
+    reason_words,
 )
 from dialogs.mentoring.criteria import FORMAT_FIT as _FORMAT_FIT
 
@@ -175,6 +191,8 @@ class ScoreMatrix:
     ruled_out: dict[str, np.ndarray] = field(default_factory=dict)
     # With `keep_misses`: per must-have criterion, which pairs score 0 on it (bool matrix).
     misses: dict[str, np.ndarray] = field(default_factory=dict)
+    # The prepared per-person data the scores came from, for explaining chosen pairs.
+    scorer: _Scorer | None = field(default=None, repr=False)
 
 
 class _Items:
@@ -186,33 +204,38 @@ class _Items:
     """
 
     def __init__(self, sets: list[set[str]], vocabulary: dict[str, int]) -> None:
-        self.sizes = np.array([len(s) for s in sets], dtype=np.float32)
-        columns = [[vocabulary[x] for x in s if x in vocabulary] for s in sets]
+        lengths = list(map(len, sets))
+        self.sizes = np.array(lengths, dtype=np.float32)
+        flat = list(chain.from_iterable(sets))
+        found = np.array(list(map(vocabulary.get, flat, repeat(-1, len(flat)))), dtype=np.int64)
+        rows = np.repeat(np.arange(len(sets)), lengths)
+        known = found >= 0  # items the other side has
+        rows, items = rows[known], found[known]
         self.words = -(-max(1, len(vocabulary)) // 64)
         self.masks: np.ndarray | None = None
         self.matrix: Any = None
         if self.words <= BITSET_WORDS:
-            rows = np.repeat(np.arange(len(sets)), [len(c) for c in columns])
-            items = np.fromiter(
-                (c for row in columns for c in row), dtype=np.int64, count=len(rows)
-            )
             masks = np.zeros((len(sets), self.words), dtype=np.uint64)
             bits = np.left_shift(np.uint64(1), (items & 63).astype(np.uint64))
             np.bitwise_or.at(masks, (rows, items >> 6), bits)
             self.masks = masks
         else:
-            indptr = np.cumsum([0, *map(len, columns)])
-            indices = np.fromiter(
-                (c for row in columns for c in row), dtype=np.int32, count=int(indptr[-1])
-            )
-            data = np.ones(len(indices), dtype=np.float32)
+            indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(sets)))])
+            data = np.ones(len(items), dtype=np.float32)
             shape = (len(sets), len(vocabulary))
-            self.matrix = sparse.csr_matrix((data, indices, indptr), shape=shape)
+            self.matrix = sparse.csr_matrix((data, items.astype(np.int32), indptr), shape=shape)
+
+    @classmethod
+    def of_masks(cls, masks: np.ndarray) -> _Items:
+        """Items given as masks alone (for counting shared items only; sizes unknown)."""
+        items = cls([], {})
+        items.masks, items.words = masks, masks.shape[1]
+        return items
 
 
 def _shared(left: list[set[str]], right: list[set[str]]) -> tuple[_Items, _Items]:
     """Both sides' items over those that both sides have (the others count for nobody)."""
-    common = set().union(*left) & set().union(*right)
+    common = set(chain.from_iterable(left)) & set(chain.from_iterable(right))
     vocabulary = {item: k for k, item in enumerate(sorted(common))}
     return _Items(left, vocabulary), _Items(right, vocabulary)
 
@@ -231,6 +254,15 @@ def _counts(left: _Items, right: _Items, start: int, stop: int) -> np.ndarray:
     return shared.astype(np.float32)
 
 
+def _pair_counts(left: _Items, right: _Items, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """How many items left row rows[k] shares with right row cols[k], for each k (float64)."""
+    if left.masks is None or right.masks is None:
+        product = left.matrix[rows].multiply(right.matrix[cols]).sum(axis=1)
+        return np.asarray(product, dtype=np.float64).ravel()
+    both = np.bitwise_and(left.masks[rows], right.masks[cols])
+    return np.bitwise_count(both).sum(axis=1, dtype=np.int64).astype(np.float64)
+
+
 @dataclass
 class _Side:
     """One side's profile fields as keys and arrays, ready for whole-matrix scoring."""
@@ -239,7 +271,9 @@ class _Side:
     offset: Callable[[str | None], float]  # UTC offset in hours of a zone at the instant
 
     def keys(self, attribute: str) -> list[set[str]]:
-        return [{_key(x) for x in getattr(p, attribute)} for p in self.people]
+        values = [getattr(p, attribute) for p in self.people]
+        keyed = {x: _key(x) for x in dict.fromkeys(chain.from_iterable(values))}
+        return [set(map(keyed.__getitem__, v)) for v in values]
 
     def goal_stems(self) -> list[set[str]]:
         return [set(goal_words(p.goals)) for p in self.people]
@@ -269,6 +303,7 @@ class _Scorer:
 
     def __init__(self, mentees: _Side, mentors: _Side, names: Sequence[str]) -> None:
         self.n, self.m = len(mentees.people), len(mentors.people)
+        self.mentees, self.mentors = mentees, mentors
         prepare = {
             "skills": lambda: self._prepare_skills(mentees, mentors),
             "goals": lambda: _shared(mentees.goal_stems(), mentors.goal_stems()),
@@ -282,6 +317,14 @@ class _Scorer:
             ),
         }
         self.data = {name: prepare[name]() for name in names}
+        # Criteria of a few distinct values per side (zones, years, formats and places):
+        # each pair of distinct values scored once, by the same float32 steps, then looked
+        # up per block, so the scores are exactly those of scoring every pair.
+        self.tables = {
+            name: self._table(name) for name in names if name in TABLED and self.n and self.m
+        }
+        if "languages" in names and self.n and self.m:
+            self._language_table()
 
     @staticmethod
     def _prepare_skills(mentees: _Side, mentors: _Side) -> tuple[_Items, _Items, np.ndarray]:
@@ -295,7 +338,33 @@ class _Scorer:
 
     def criterion(self, name: str, start: int, stop: int) -> np.ndarray:
         """The (stop - start, mentors) float32 scores of one criterion, from 0 to 1."""
+        if name in self.tables:
+            mine, theirs, table = self.tables[name]
+            return np.take(table[mine[start:stop]], theirs, axis=1)
         return getattr(self, f"_{name}")(self.data[name], start, stop)
+
+    def _table(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per side, a code per person (their distinct values), and the codes' scores."""
+        data: Any = self.data[name]  # (mentee array, mentor array), once or twice
+        mine, first = _distinct_rows(data[0::2])
+        theirs, second = _distinct_rows(data[1::2])
+        distinct = tuple(x for pair in zip(first, second, strict=True) for x in pair)
+        scores = getattr(self, f"_{name}")(distinct, 0, len(first[0]))
+        return mine, theirs, np.ascontiguousarray(scores, dtype=np.float32)
+
+    def _language_table(self) -> None:
+        """Languages too, by their distinct sets (as masks), when those are few."""
+        data: Any = self.data["languages"]
+        left, right = data
+        if left.masks is None or right.masks is None:
+            return
+        mine, first = np.unique(left.masks, axis=0, return_inverse=True)
+        theirs, second = np.unique(right.masks, axis=0, return_inverse=True)
+        if len(mine) * len(theirs) > TABLE_LIMIT:
+            return
+        distinct = (_Items.of_masks(mine), _Items.of_masks(theirs))
+        scores = self._languages(distinct, 0, len(mine))
+        self.tables["languages"] = (first.ravel(), second.ravel(), scores)
 
     def _skills(self, data: tuple[_Items, _Items, np.ndarray], a: int, b: int) -> np.ndarray:
         want, offer, divisor = data
@@ -348,6 +417,63 @@ class _Scorer:
 
     def _cross_department(self, data: tuple[np.ndarray, np.ndarray], a: int, b: int) -> np.ndarray:
         return _different(data[0][a:b], data[1]).astype(np.float32)
+
+    def pairs(self, name: str, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """One criterion's scores of the pairs (rows[k], cols[k]) alone, in float64 and by
+        the plain-set steps of `criteria._Pair`, so they are exactly its scores (what the
+        explanations say and sort by); the shared-item counts come from the masks."""
+        data: Any = self.data[name]
+        if name in ("skills", "goals", "interests", "languages"):
+            left, right = data[:2]
+            counts = _pair_counts(left, right, rows, cols)
+            if name == "languages":
+                return np.minimum(counts, 1.0)
+            enough = {"skills": SKILLS_ENOUGH, "goals": GOALS_ENOUGH}.get(name, INTERESTS_ENOUGH)
+            divisor = np.minimum(left.sizes[rows].astype(np.float64), enough)
+            if name != "skills":
+                divisor = np.minimum(divisor, right.sizes[cols].astype(np.float64))
+            return np.minimum(counts / np.maximum(divisor, 1.0), 1.0)
+        if name == "experience":
+            gap = _floats(self.mentors.people, cols, "seniority")
+            gap -= _floats(self.mentees.people, rows, "seniority")
+            with np.errstate(invalid="ignore"):
+                return np.where(gap > 0, np.minimum(gap / EXPERIENCE_FULL_GAP, 1.0), 0.0)
+        if name == "timezone":
+            here = np.array([self.mentees.offset(self.mentees.people[i].timezone) for i in rows])
+            there = np.array([self.mentors.offset(self.mentors.people[j].timezone) for j in cols])
+            apart = np.abs(here.astype(np.float64) - there.astype(np.float64))
+            apart = np.minimum(apart, 24 - apart)
+            with np.errstate(invalid="ignore"):
+                return np.where(apart < WORKDAY_HOURS, 1 - apart / WORKDAY_HOURS, 0.0)
+        if name == "meeting_format":
+            mine, theirs, place, other = data
+            fit = np.array(_FORMAT_FIT, dtype=np.float64)[mine[rows], theirs[cols]]
+            in_person = (mine[rows] == IN_PERSON) | (theirs[cols] == IN_PERSON)
+            elsewhere = (place[rows] != other[cols]) & (place[rows] >= 0) & (other[cols] >= 0)
+            return np.where(in_person & elsewhere, 0.0, fit)
+        mine, theirs = data  # cross_department
+        different = (mine[rows] != theirs[cols]) & (mine[rows] >= 0) & (theirs[cols] >= 0)
+        return different.astype(np.float64)
+
+
+def _floats(people: Sequence[Person], at: np.ndarray, attribute: str) -> np.ndarray:
+    values = [getattr(people[k], attribute) for k in at.tolist()]
+    return np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+
+
+TABLED = ("experience", "timezone", "meeting_format")
+TABLE_LIMIT = 1 << 16  # most pairs of distinct language sets worth a table
+
+
+def _distinct_rows(arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A code per person for the distinct combinations of these per-person arrays, and
+    each array's value per code (NaN counts as one value)."""
+    if len(arrays) == 1:
+        values, codes = np.unique(arrays[0], return_inverse=True)
+        return codes.ravel(), [values]
+    stacked = np.stack([a.astype(np.float64) for a in arrays], axis=1)
+    values, codes = np.unique(stacked, axis=0, return_inverse=True)
+    return codes.ravel(), [values[:, k].astype(a.dtype) for k, a in enumerate(arrays)]
 
 
 def _codes(left: list[str | None], right: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
@@ -414,7 +540,7 @@ def score_matrix(
     related = _related_pairs(mentors, mentees)
     units[related] = 0
     ruled_out["self or manager"] = np.bincount(related[0], minlength=n)
-    return ScoreMatrix(units, checked, ruled_out, misses)
+    return ScoreMatrix(units, checked, ruled_out, misses, scorer)
 
 
 def _related_pairs(
@@ -512,6 +638,10 @@ class _Program:
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
         self.highs.setOptionValue("threads", 1)  # one solve at a time: no idle workers
+        # A 0/1 matrix with whole scores: nothing for presolve or scaling to win, and both
+        # cost a pass over the program each solve.
+        self.highs.setOptionValue("presolve", "off")
+        self.highs.setOptionValue("simplex_scale_strategy", 0)
         self.highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         limits = np.concatenate([np.ones(n), seats])
         empty = np.zeros(n + m, dtype=np.int32)
@@ -522,6 +652,7 @@ class _Program:
     def optimum(self) -> tuple[np.ndarray, np.ndarray]:
         """Chosen keys of a maximum total over ALL pairs, and the pairs with reduced cost 0."""
         self.add(self._first_candidates())
+        self._warm_start()
         while True:
             chosen, duals = self.solve()
             more = self._price(duals)
@@ -529,6 +660,124 @@ class _Program:
                 self._certify(chosen, duals)
                 return chosen, self._tight(duals)
             self.add(more)
+
+    def _warm_start(self) -> None:
+        """An optimal basis of the first program for HiGHS to start from, when one is found.
+
+        scipy's sparse assignment solver (LAPJVsp, one row per seat) matches the candidate
+        pairs; shortest paths over the mentors then give duals for that matching, and the
+        shortest-path tree names a basis (each full mentor's group joins the rest through
+        one tight pair or a slack). It is only a starting point: HiGHS solves from whatever
+        basis it is given, and the proof of optimality is still `_certify`'s.
+        """
+        if not len(self.keys) or not self.seats.sum():
+            return
+        try:
+            basis = self._basis(self._seat_matching())
+        except (ValueError, ArithmeticError, NegativeCycleError):  # none, or not optimal
+            return
+        if basis is not None:
+            self.highs.setBasis(basis)
+
+    def _seat_matching(self) -> np.ndarray:
+        """Per mentee, the mentor of a best assignment on the columns (or -1): LAPJVsp."""
+        n, m = self.units.shape
+        mentees, mentors = np.divmod(self.keys, m)
+        scores = self.flat[self.keys].astype(np.int64)
+        seats = self.seats.astype(np.int64)
+        total = int(seats.sum())
+        # One row per seat; columns: the mentees, then one "left empty" column per seat.
+        copies = seats[mentors]
+        edge = np.repeat(np.arange(len(self.keys)), copies)
+        within = np.arange(len(edge)) - np.repeat(_first_of(copies), copies)
+        top = int(scores.max()) + 1  # a pair costs top - score >= 1, an empty seat top
+        cost = np.concatenate([top - scores[edge], np.full(total, top)]).astype(np.float64)
+        rows = np.concatenate([_first_of(seats)[mentors[edge]] + within, np.arange(total)])
+        cols = np.concatenate([mentees[edge], n + np.arange(total)])
+        graph = sparse.csr_matrix((cost, (rows, cols)), shape=(total, n + total))
+        seat, column = min_weight_full_bipartite_matching(graph)
+        filled = column < n
+        mentor_of = np.full(n, -1)
+        mentor_of[column[filled]] = np.repeat(np.arange(m), seats)[seat[filled]]
+        return mentor_of
+
+    def _basis(self, mentor_of: np.ndarray) -> highspy.HighsBasis | None:
+        """The basis of this matching and its shortest-path duals (None if it is not one).
+
+        Mentor duals v solve difference constraints, so they are shortest paths from a node
+        z (= m) with v_z = 0, on arcs (source -> target, length), each standing for a basic
+        variable should it join the tree:
+          a pair (i, k) whose mentee i has mentor j: v_j - v_k <= s_ij - s_ik: k -> j
+              (the pair's column);
+          u_i = s_ij - v_j >= 0 for i matched to j: z -> j, s_ij (mentee i's slack);
+          a free seat: v_k <= 0: z -> k, 0 (mentor k's slack);
+          v_k >= s_ik for a pair of an unmatched mentee, and v_k >= 0: k -> z (never a
+              tree arc: only there to detect a negative cycle, a matching not optimal).
+        """
+        n, m = self.units.shape
+        mentees, mentors = np.divmod(self.keys, m)
+        scores = self.flat[self.keys].astype(np.int64)
+        theirs = mentor_of[mentees]
+        other, alone = (theirs >= 0) & (theirs != mentors), theirs < 0
+        matched = np.flatnonzero(mentor_of >= 0)
+        free = np.flatnonzero(np.bincount(mentor_of[matched], minlength=m) < self.seats)
+        arcs = [  # (source, target, length, what is basic: 0 column, 1 row)
+            (
+                mentors[other],
+                theirs[other],
+                self.flat[self.keys[other] - mentors[other] + theirs[other]] - scores[other],
+                0,
+                np.flatnonzero(other),
+            ),
+            (
+                np.full(len(matched), m),
+                mentor_of[matched],
+                self.flat[matched * m + mentor_of[matched]],
+                1,
+                matched,
+            ),
+            (np.full(len(free), m), free, np.zeros(len(free), np.int64), 1, n + free),
+            (mentors[alone], np.full(alone.sum(), m), -scores[alone], 1, np.full(alone.sum(), -1)),
+            (np.arange(m), np.full(m, m), np.zeros(m, np.int64), 1, np.full(m, -1)),
+        ]
+        source, target, length = (np.concatenate([a[k] for a in arcs]) for k in range(3))
+        is_row = np.repeat([a[3] for a in arcs], [len(a[0]) for a in arcs]).astype(bool)
+        basic = np.concatenate([a[4] for a in arcs])
+        arc = source * (m + 1) + target
+        order = np.lexsort((length, arc))  # the shortest of parallel arcs first
+        arc, length, is_row, basic = arc[order], length[order], is_row[order], basic[order]
+        keep = np.r_[True, arc[1:] != arc[:-1]]
+        arc, length, is_row, basic = arc[keep], length[keep], is_row[keep], basic[keep]
+        graph = sparse.csr_matrix(
+            (length.astype(np.float64), np.divmod(arc, m + 1)), shape=(m + 1, m + 1)
+        )
+        distance, parent = bellman_ford(graph, indices=m, return_predecessors=True)
+        column_basic = np.zeros(len(self.keys), dtype=bool)
+        column_basic[self._columns(matched * m + mentor_of[matched])] = True
+        row_basic = np.zeros(n + m, dtype=bool)
+        row_basic[:n] = mentor_of < 0  # an unmatched mentee's slack
+        reached = np.isfinite(distance[:m]) & (parent[:m] >= 0)
+        row_basic[n + np.flatnonzero(~reached)] = True  # no seats, nobody: its slack
+        tree = np.searchsorted(arc, parent[:m][reached] * (m + 1) + np.flatnonzero(reached))
+        column_basic[basic[tree][~is_row[tree]]] = True
+        row_basic[basic[tree][is_row[tree]]] = True
+        if column_basic.sum() + row_basic.sum() != n + m:
+            return None
+        lower, upper, base = (
+            highspy.HighsBasisStatus.kLower,
+            highspy.HighsBasisStatus.kUpper,
+            highspy.HighsBasisStatus.kBasic,
+        )
+        basis = highspy.HighsBasis()
+        basis.col_status = [base if b else lower for b in column_basic.tolist()]
+        basis.row_status = [base if b else upper for b in row_basic.tolist()]
+        basis.valid = True
+        return basis
+
+    def _columns(self, keys: np.ndarray) -> np.ndarray:
+        """Where these keys (all columns) stand in `keys` order."""
+        order = np.argsort(self.keys)
+        return order[np.searchsorted(self.keys[order], keys)]
 
     def _is_column(self, keys: np.ndarray) -> np.ndarray:
         at = np.searchsorted(self.known, keys)
@@ -690,6 +939,11 @@ class _Program:
         return self.solve()[0]
 
 
+def _first_of(counts: np.ndarray) -> np.ndarray:
+    """Where each run starts when runs of these lengths are laid end to end."""
+    return np.cumsum(counts) - counts
+
+
 def _best_columns(matrix: np.ndarray, k: int) -> np.ndarray:
     """Per row, the columns of its k highest values (first ones on ties), as (rows, k).
 
@@ -697,7 +951,8 @@ def _best_columns(matrix: np.ndarray, k: int) -> np.ndarray:
     """
     if matrix.shape[1] <= k:
         return np.broadcast_to(np.arange(matrix.shape[1]), matrix.shape)
-    left = np.array(matrix, order="C", dtype=np.int32)
+    small = matrix.dtype if matrix.dtype in (np.int16, np.int32) else np.int64
+    left = np.array(matrix, order="C", dtype=small)  # a copy: taken ones are set to -1
     rows = np.arange(len(left))
     best = np.empty((len(left), k), dtype=np.int64)
     for rank in range(k):
@@ -801,12 +1056,7 @@ def match(
         raise ValueError("every mentor needs a capacity from 1 to 5 (use parse_people)")
     scores = score_matrix(mentors, mentees, weights, at=at)
     assignment = assign(scores.units, [p.capacity for p in mentors])
-    offsets = _offsets(at)
-    matches = [
-        _described(_Pair(mentees[i], mentors[j], offsets), int(scores.units[i, j]), scores.weights)
-        for i, j in enumerate(assignment.mentor_of)
-        if j >= 0
-    ]
+    matches = _described(scores, assignment.mentor_of, _offsets(at))
     unmatched = [
         _why_unmatched(i, mentees[i], scores, len(mentors))
         for i, j in enumerate(assignment.mentor_of)
@@ -827,14 +1077,38 @@ def _check_unique(people: Sequence[Person], side: str) -> None:
         raise ValueError(f"{side}: ids must be unique")
 
 
-def _described(pair: _Pair, units: int, weights: dict[str, float]) -> Match:
-    criteria = _criteria(pair, weights)
-    reasons = tuple(c.reason for c in criteria if c.offered)[:3]
-    shares = {
-        c.name: round(100 * c.score, 1)
-        for c in sorted(criteria, key=lambda c: CRITERIA.index(c.name))
-    }
-    return Match(pair.mentor.id, pair.mentee.id, _percent(units), reasons, shares)
+def _described(
+    scores: ScoreMatrix, mentor_of: np.ndarray, offsets: Callable[[str | None], float]
+) -> list[Match]:
+    """The matches with their criteria and reasons, as `criteria._criteria` gives them.
+
+    Every criterion of all chosen pairs at once (`_Scorer.pairs`, the plain-set steps in
+    numpy); only the (at most three) reasons said are then written from the pair's facts.
+    """
+    assert scores.scorer is not None
+    rows = np.flatnonzero(mentor_of >= 0)
+    cols = mentor_of[rows]
+    names = [name for name in CRITERIA if scores.weights[name] > 0]
+    if not len(rows):
+        return []
+    values = np.column_stack([scores.scorer.pairs(name, rows, cols) for name in names])
+    weights = np.array([scores.weights[name] for name in names])
+    # Strongest contribution first; a stable sort keeps equal ones in CRITERIA order.
+    order = np.argsort(-weights * values, axis=1, kind="stable")
+    offered = values >= np.array([REASON_FLOOR[name] for name in names])
+    mentees, mentors = scores.scorer.mentees.people, scores.scorer.mentors.people
+    strongest, strong, value = order.tolist(), offered.tolist(), values.tolist()
+    percent = {v: round(100 * v, 1) for v in np.unique(values).tolist()}  # few distinct
+    found = []
+    for k, (i, j, units) in enumerate(
+        zip(rows.tolist(), cols.tolist(), scores.units[rows, cols].tolist(), strict=True)
+    ):
+        pair = _Pair(mentees[i], mentors[j], offsets)
+        said = [names[c] for c in strongest[k] if strong[k][c]][:3]
+        reasons = tuple(reason_words(getattr(pair, name)()[1], "mentee") for name in said)
+        shares = {name: percent[v] for name, v in zip(names, value[k], strict=True)}
+        found.append(Match(mentors[j].id, mentees[i].id, _percent(units), reasons, shares))
+    return found
 
 
 def _why_unmatched(i: int, mentee: Person, scores: ScoreMatrix, mentors: int) -> Unmatched:
