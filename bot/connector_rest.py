@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 import aiohttp
+import orjson
 from botframework.connector.auth import AppCredentials
 from botframework.connector.auth._connector_factory_impl import USER_AGENT
 
@@ -109,18 +110,29 @@ class ConnectorRest:
         async with self._http.get().request(
             method,
             url,
-            data=None if body is None else json.dumps(body),
+            data=None if body is None else _dumps(body),
             headers=headers,
             timeout=self._timeout,
         ) as response:
-            text = await response.text()
+            raw = await response.read()
             if response.status >= 400:
-                raise ConnectorError(response.status, _retry_after(response.headers), text[:300])
+                detail = raw.decode("utf-8", errors="replace")[:300]
+                raise ConnectorError(response.status, _retry_after(response.headers), detail)
         try:
-            answer = json.loads(text) if text else {}
-        except ValueError:
+            answer = orjson.loads(raw) if raw else {}
+        except ValueError:  # orjson.JSONDecodeError is one
             answer = {}
         return answer if isinstance(answer, dict) else {}
+
+
+def _dumps(body: dict[str, Any]) -> bytes:
+    """The request's JSON as UTF-8 (orjson, several times faster than json per message);
+    what orjson refuses (an integer past 64 bits, a key that is not a string) as json
+    writes it."""
+    try:
+        return orjson.dumps(body)
+    except TypeError:  # orjson.JSONEncodeError is one
+        return json.dumps(body).encode()
 
 
 def _base(service_url: str) -> str:

@@ -36,7 +36,7 @@ from dialogs.core import dispatch, once, outbox
 from dialogs.core.errors import report
 from dialogs.core.router import Env
 from dialogs.core.types import Inbound, Kind, Person, Reply, TurnResult
-from storage import Database, is_timeout
+from storage import Database, is_timeout, on_loop
 
 log = logging.getLogger("mentorbot.turn")
 ROUTE_KEY = "mentorbot.route"
@@ -96,17 +96,10 @@ class MentorBot:
         """The dialogs in one unit of work, within the deadline; None when it ran out
         (rolled back, and the person told)."""
         try:
-            async with asyncio.timeout(self.deadline_seconds):
-                try:
-                    # A collision with another replica's turn runs it again (bot/conflicts).
-                    return await in_unit(
-                        self.db,
-                        f"turn:{context.activity.id or '-'}",
-                        lambda repos: dispatch.handle(inbound, repos, self.env),
-                    )
-                except once.Repeated as repeat:  # rolled back: answer as the first time
-                    async with self.db.unit() as repos:
-                        return await once.answer(repos, repeat.key)
+            # A turn's statements are small: on SQLite they run on the loop's thread.
+            with on_loop():
+                async with asyncio.timeout(self.deadline_seconds):
+                    return await self._unit(context, inbound)
         except Exception as exc:
             if not is_timeout(exc):
                 raise
@@ -114,6 +107,18 @@ class MentorBot:
         log.warning("turn ran past its deadline of %.1f s; rolled back", self.deadline_seconds)
         await _say_once(context, TOO_SLOW)
         return None
+
+    async def _unit(self, context: TurnContext, inbound: Inbound) -> TurnResult:
+        try:
+            # A collision with another replica's turn runs it again (bot/conflicts).
+            return await in_unit(
+                self.db,
+                f"turn:{context.activity.id or '-'}",
+                lambda repos: dispatch.handle(inbound, repos, self.env),
+            )
+        except once.Repeated as repeat:  # rolled back: answer as the first time
+            async with self.db.unit() as repos:
+                return await once.answer(repos, repeat.key)
 
     async def _answer(self, context: TurnContext, inbound: Inbound, result: TurnResult) -> None:
         if is_card_action(context.activity):  # the HTTP answer: only the clicker sees it

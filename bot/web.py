@@ -67,6 +67,8 @@ class Routes:
         self.metrics.turn(route, outcome, seconds)
         if route == UNADDRESSED:
             return  # channel chatter under RSC: not ours, not even a log line
+        if not log.isEnabledFor(logging.INFO):
+            return  # nobody reads it: no fields to build
         fields = turn_fields(activity, tenant_of(activity), route, seconds * 1000, outcome)
         log.info(
             "turn type=%s route=%s ms=%.1f", activity.type, route, seconds * 1000, extra=fields

@@ -202,7 +202,9 @@ class RouteTable:
         action_list = list(actions)
         self.actions = {a.name: a for a in action_list}
         # Longest command first, so "delete my data" wins over a shorter prefix.
-        self._by_length = sorted(self.commands, key=lambda c: (-len(c.words), c.name))
+        by_length = sorted(self.commands, key=lambda c: (-len(c.words), c.name))
+        # What parse compares, worked out once rather than for every command every turn.
+        self._matchers = tuple((c, c.slash, c.words, len(c.words)) for c in by_length)
         names = [c.name for c in self.commands]
         if len(set(names)) != len(names):
             raise ValueError("a command is declared twice")
@@ -239,9 +241,8 @@ class RouteTable:
 
     def parse(self, text: str) -> Parsed | None:
         slash, words, raw_words = _split(text)
-        for command in self._by_length:
-            n = len(command.words)
-            if command.slash == slash and tuple(words[:n]) == command.words:
+        for command, command_slash, command_words, n in self._matchers:
+            if command_slash == slash and tuple(words[:n]) == command_words:
                 if command.free_text:
                     args, rest = _declared_args(raw_words[n:], [a.name for a in command.args])
                 else:

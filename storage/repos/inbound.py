@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
@@ -24,12 +25,11 @@ class InboundRepo:
         """Record a handled activity; False when its key was recorded before. On
         PostgreSQL a concurrent turn with the same key makes this wait until that turn's
         transaction ends (then: False after its commit, True after its rollback)."""
-        stmt = (
-            sql.insert(self.s, InboundActivity)
-            .values(key=key, user_id=user_id, replies=replies, created_at=now)
-            .on_conflict_do_nothing()
-        )
-        return bool((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+        if self.s.new or self.s.dirty or self.s.deleted:
+            await self.s.flush()  # as the ORM would before any statement: same order
+        params = {"key": key, "user_id": user_id, "replies": replies, "created_at": now}
+        result = await self.s.execute(_claim(sql.dialect_name(self.s)), params)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def replies(self, key: str) -> list[dict[str, Any]]:
         stmt = select(InboundActivity.replies).where(InboundActivity.key == key)
@@ -53,3 +53,12 @@ class InboundRepo:
     async def purge(self, before: datetime) -> int:
         stmt = delete(InboundActivity).where(InboundActivity.created_at < before)
         return int((await self.s.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+
+
+@cache
+def _claim(dialect_name: str) -> Any:
+    """Every turn runs this: built once per dialect, on the table rather than the mapped
+    class, so neither the statement nor the ORM's bulk-insert path is rebuilt per turn
+    (a Core statement, so the caller flushes pending changes first)."""
+    table = InboundActivity.__table__
+    return sql.insert_for(dialect_name, table).on_conflict_do_nothing()

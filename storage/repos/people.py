@@ -8,11 +8,13 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import sql
 from storage.models import Membership, PairChoice, Profile, Team, TeamAdmin, User
+
+_BY_TEAMS_ID = select(User).where(User.teams_id == bindparam("teams_id"))
 
 
 class UserRepo:
@@ -23,7 +25,8 @@ class UserRepo:
         return await self.s.get(User, user_id)
 
     async def by_teams_id(self, teams_id: str) -> User | None:
-        return await self.s.scalar(select(User).where(User.teams_id == teams_id))
+        # Every turn asks this: one statement object, so its cache key is computed once.
+        return await self.s.scalar(_BY_TEAMS_ID, {"teams_id": teams_id})
 
     async def by_teams_ids(self, teams_ids: Iterable[str]) -> dict[str, User]:
         ids = list(teams_ids)
