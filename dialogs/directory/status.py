@@ -68,6 +68,10 @@ async def export(turn: Turn) -> Any:
             "time_zone": entry.work_zone,
         },
         "read_at": entry.directory_at.isoformat() if entry.directory_at else None,
+        "job_title_changes": [
+            {"changed_at": c.changed_at, "from": c.old_title, "to": c.new_title}
+            for c in await turn.repos.directory.title_changes(turn.user.id)
+        ],
     }
 
 
