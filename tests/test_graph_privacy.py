@@ -14,11 +14,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.graph.client import GraphClient, StaticCredential, build
 from settings import GraphSettings
-from storage.models import DirectoryEntry, Enrolment, JobTitleChange, Program
+from storage.models import DirectoryEntry, Enrolment, GroupChat, JobTitleChange, Meeting, Program
+from tests import goalkit as kit
+from tests import test_graph_meetings as meetings_kit
 from tests.conftest import start_bot
 from tests.fakes import teams
 from tests.fakes.graph import FakeGraph, GraphUser
@@ -212,3 +214,76 @@ async def _program_with(bot: Any, mentees: list[int]) -> Program:
                 )
             )
     return program
+
+
+# --- meetings: cancelled when their mentorship ends, in my data, erased ------------------
+async def booked(bot: Any, graph: FakeGraph) -> int:
+    """Mia and Tom's mentorship with one event booked on both calendars."""
+    await meetings_kit.paired(bot, graph)
+    await kit.say(bot, kit.MENTOR, "schedule")
+    _card, offered = meetings_kit.slots_of(bot, kit.MENTOR)
+    await kit.submit(bot, kit.MENTOR, offered[0])
+    assert len(graph.events) == 1
+    async with bot.db.unit() as repos:
+        (meeting,) = list(await repos.session.scalars(select(Meeting)))
+    assert meeting.status == "booked"
+    return meeting.id
+
+
+def deletes(graph: FakeGraph) -> list[Any]:
+    return [c for c in graph.calls if c.method == "DELETE"]
+
+
+async def status_of(bot: Any, meeting_id: int) -> str | None:
+    async with bot.db.unit() as repos:
+        found = await repos.session.get(Meeting, meeting_id)
+    return found.status if found is not None else None
+
+
+async def test_ending_a_mentorship_cancels_its_event_once_after_the_commit(gbot, graph):
+    meeting_id = await booked(gbot, graph)
+    mine = (await my_data_file(gbot, kit.MENTEE))["meetings"]
+    assert [(m["with"], m["status"], m["on_the_calendar"]) for m in mine] == [
+        (kit.MENTOR.name, "booked", True)
+    ]
+
+    assert "ended" in await kit.say(gbot, kit.MENTEE, "end mentoring")
+    assert deletes(graph) == []  # not inside the turn
+    await sync(gbot)
+    assert len(deletes(graph)) == 1 and graph.events == {}
+    assert await status_of(gbot, meeting_id) == "cancelled"
+    await sync(gbot)  # once: nothing left to cancel
+    assert len(deletes(graph)) == 1
+
+
+async def test_an_event_deleted_in_outlook_already_counts_as_cancelled(gbot, graph):
+    meeting_id = await booked(gbot, graph)
+    graph.events.clear()  # someone deleted it in Outlook
+    await kit.say(gbot, kit.MENTOR, "end mentoring")
+    await sync(gbot)
+    assert len(deletes(graph)) == 1  # answered 404
+    assert await status_of(gbot, meeting_id) == "cancelled"
+
+
+async def test_erasure_cancels_the_event_and_leaves_no_meeting_row(gbot, graph, clock):
+    meeting_id = await booked(gbot, graph)
+    graph.fail(r"/events/", 403, times=1, method="DELETE")
+    await kit.say(gbot, kit.MENTOR, "delete my data")
+    await kit.submit(gbot, kit.MENTOR, {"action": "delete_data_confirm"})
+    assert await status_of(gbot, meeting_id) == "cancelling"  # committed before Graph
+    await sync(gbot)
+    await sync(gbot)  # a refusal is asked again once per sync interval, not each pass
+    assert len(deletes(graph)) == 1 and len(graph.events) == 1
+    await gbot.settle()
+    told = [t for t in gbot.connector.texts() if "Calendars.ReadWrite" in t]
+    assert len(told) == 1  # the admin, once
+
+    clock.advance(hours=25)
+    await sync(gbot)
+    assert len(deletes(graph)) == 2 and graph.events == {}
+    assert await status_of(gbot, meeting_id) is None  # the row went with her data
+    async with gbot.db.unit() as repos:
+        rows = (await repos.session.execute(text("SELECT * FROM meetings"))).all()
+        chats = list(await repos.session.scalars(select(GroupChat)))
+    assert rows == [] and chats == []
+    assert "meetings" in await my_data_file(gbot, kit.MENTEE)

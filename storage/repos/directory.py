@@ -16,6 +16,7 @@ from storage.models import (
     GroupChat,
     JobTitleChange,
     Membership,
+    PairSeat,
     Profile,
     Team,
     User,
@@ -194,3 +195,13 @@ class DirectoryRepo:
 
     async def chat(self, chat_id: int) -> GroupChat | None:
         return await self.s.get(GroupChat, chat_id, with_for_update=True)
+
+    async def chats_of_user(self, user_id: int) -> list[GroupChat]:
+        """The group chats of the coffee groups this person sat in."""
+        groups = select(PairSeat.group_id).where(PairSeat.user_id == user_id)
+        stmt = (
+            select(GroupChat)
+            .where(GroupChat.kind == "coffee", GroupChat.ref_id.in_(groups))
+            .order_by(GroupChat.id)
+        )
+        return list(await self.s.scalars(stmt))
