@@ -9,10 +9,12 @@ tells about is already saved.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
@@ -36,11 +38,15 @@ from dialogs.core import dispatch, once, outbox
 from dialogs.core.errors import report
 from dialogs.core.router import Env
 from dialogs.core.types import Inbound, Kind, Person, Reply, TurnResult
-from storage import Database, is_timeout, on_loop
+from storage import Database, Repos, is_timeout, on_loop
 
 log = logging.getLogger("mentorbot.turn")
 ROUTE_KEY = "mentorbot.route"
 COMMITTED_KEY = "mentorbot.committed"
+SLOW_AFTER = (
+    "Outlook didn't answer in time, so I couldn't finish that. Please press the button "
+    "again in a minute; nothing will be done twice."
+)
 TOO_SLOW = (
     "Sorry, that took me too long (my database is slow right now), so I stopped and "
     "nothing was changed. Please try again in a minute."
@@ -83,6 +89,7 @@ class MentorBot:
         result = await self._run(context, inbound)
         if result is None:
             return
+        await self._after_commit(context, inbound, result)
         # Committed: only now is anyone told.
         context.turn_state[COMMITTED_KEY] = True
         context.turn_state[ROUTE_KEY] = result.route
@@ -119,6 +126,36 @@ class MentorBot:
         except once.Repeated as repeat:  # rolled back: answer as the first time
             async with self.db.unit() as repos:
                 return await once.answer(repos, repeat.key)
+
+    async def _after_commit(
+        self, context: TurnContext, inbound: Inbound, result: TurnResult
+    ) -> None:
+        """A turn's steps that wait on Graph (`Turn.after_commit`): each call runs with no
+        transaction open, its outcome is recorded in a new unit, and what that says is
+        added to the replies. Past the deadline the person is told to try again (what
+        was committed stays, and the next press resumes it)."""
+        origin = f"turn:{context.activity.id or '-'}:after"
+        try:
+            async with asyncio.timeout(self.deadline_seconds):
+                while result.after and result.sender_id is not None:
+                    step, sender = result.after.pop(0), result.sender_id
+                    outcome = await step.call()
+                    work = functools.partial(
+                        self._follow_up, inbound, step=step, outcome=outcome, user_id=sender
+                    )
+                    follow = await in_unit(self.db, origin, work)
+                    result.replies += follow.replies
+                    result.queued += follow.queued
+                    result.after += follow.after
+        except Exception as exc:
+            report("turn after commit", exc, route=result.route)
+            result.after.clear()
+            result.say(SLOW_AFTER)
+
+    async def _follow_up(
+        self, inbound: Inbound, repos: Repos, *, step: Any, outcome: Any, user_id: int
+    ) -> TurnResult:
+        return await dispatch.follow_up(inbound, repos, self.env, user_id, step, outcome)
 
     async def _answer(self, context: TurnContext, inbound: Inbound, result: TurnResult) -> None:
         if is_card_action(context.activity):  # the HTTP answer: only the clicker sees it

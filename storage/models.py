@@ -133,6 +133,9 @@ class Profile(Base):
     max_mentees: Mapped[int | None] = mapped_column(Integer)
     # Which fields coffee partners see on an intro; None = the default set.
     shared_fields: Mapped[list[str] | None] = mapped_column()
+    # Agreed that job title changes from the directory count in program outcomes (the
+    # career change figure); off by default, and their history is kept only while on.
+    title_history: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
 
@@ -921,6 +924,19 @@ class DirectoryEntry(Base):
     mailbox_at: Mapped[datetime | None] = mapped_column()
     # The directory no longer lists them (deleted user): kept out of matching hints.
     removed_at: Mapped[datetime | None] = mapped_column()
+
+
+class JobTitleChange(Base):
+    """A job title the directory changed (old -> new, when the sync saw it), kept only
+    for people whose profile says `title_history`; deleted when they turn it off."""
+
+    __tablename__ = "job_title_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    old_title: Mapped[str] = mapped_column(String(200))
+    new_title: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column()
 
 
 class GraphSync(Base):

@@ -8,6 +8,7 @@ chat. Both databases."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from types import SimpleNamespace
 from typing import Any
@@ -291,3 +292,27 @@ async def group_chat_cards(settings: Any, connector: Any, clock: Any) -> None:
             assert len(fake.chats) == 2
     finally:
         await fake.close()
+
+
+async def test_delete_my_data_drops_a_chat_not_made_yet_and_my_data_lists_it(gbot, graph):
+    await install(gbot)
+    await channel(gbot, ANA, "/pair settings groupchat=on")
+    graph.fail(CREATE, 503, times=10_000, method="POST")  # Graph down: the chats wait
+    await channel(gbot, ANA, "/pair now")
+    await graph_pass(gbot)
+    assert [r.state for r in await chats(gbot)] == ["pending", "pending"]
+    ben_group = next(g for g, members in (await groups(gbot)).items() if BEN.aad in members)
+    await gbot.send(teams.personal_message(gbot.service_url, BEN, "my data"))
+    url = gbot.connector.calls[-1].cards[-1]["actions"][0]["url"]
+    async with gbot.session.get(gbot.url + "/exports/" + url.rsplit("/exports/", 1)[1]) as resp:
+        (listed,) = json.loads(await resp.text())["group_chats"]
+    assert (listed["state"], listed["teams_chat"]) == ("pending", False)
+
+    await gbot.send(teams.personal_message(gbot.service_url, BEN, "delete my data"))
+    await gbot.send(teams.card_submit(gbot.service_url, BEN, {"action": "delete_data_confirm"}))
+    rows = {r.ref_id: r for r in await chats(gbot)}
+    assert (rows[ben_group].state, rows[ben_group].payload) == ("fallback", {})
+    graph.faults.clear()
+    await graph_pass(gbot)
+    assert len(created(graph)) == 1  # only the other group's chat is made
+    assert BEN.aad not in {m for c in graph.chats for m in chat_members(graph, c)}

@@ -11,12 +11,14 @@ from dialogs.feedback.metrics import Aggregate, Withheld
 from storage.repos.feedback import (
     AnswerRow,
     CoffeeFacts,
+    EndAnswerRow,
     PairRow,
     ParticipantRow,
     ProgramFacts,
     ProgramInfo,
     SeatRow,
     SessionRow,
+    TitleMoveRow,
 )
 
 START = datetime(2027, 1, 1, tzinfo=UTC)
@@ -211,3 +213,33 @@ def test_trends_and_how_numbers_read():
     assert metrics.shown(score) == "-5 (28 answers)"
     assert metrics.shown(metrics.Metric("a", "k", "L", "days", 15.5)) == "15.5 days"
     assert metrics.shown(metrics.Metric("a", "k", "L", "counts", {})) == "—"
+
+
+def test_career_change_adds_directory_title_changes_without_counting_anyone_twice():
+    def mentee(n: int) -> ParticipantRow:
+        return ParticipantRow(n, "mentee", START, True, "", "", None)
+
+    said = [AnswerRow("end", "career", "", None, None, c, 1) for c in ("promotion", "none")]
+    moves = [
+        TitleMoveRow(1, "mentee", START + timedelta(days=30)),  # answered too: their word
+        TitleMoveRow(2, "mentee", START + timedelta(days=40)),  # counted from the directory
+        TitleMoveRow(3, "mentee", START - timedelta(days=1)),  # before enrolling
+        TitleMoveRow(4, "mentor", START + timedelta(days=5)),  # not a mentee
+        TitleMoveRow(9, "mentee", START + timedelta(days=5)),  # not enrolled
+    ]
+    f = facts(
+        participants=[mentee(n) for n in (1, 2, 3)]
+        + [ParticipantRow(4, "mentor", START, True, "", "", None)],
+        answers=said,
+        title_moves=moves,
+        end_answers=[EndAnswerRow(1, START + timedelta(days=100))],
+    )
+    found = metrics.career_change(f, 3)
+    assert isinstance(found, Aggregate)
+    assert (found.n, found.value) == (3, round(2 / 3, 4))
+    assert found.distribution == {"none": 1, "promotion": 1, "reported": 1, "from_directory": 1}
+    shown = metrics.shown(metrics.Metric("outcomes", "career_change", "", "share", found))
+    assert shown == "67% (3 mentees: 1 reported, 1 from the directory)"
+    assert metrics.career_change(facts(title_moves=moves[1:2], participants=[mentee(2)]), 3) == (
+        Withheld(1, 3)
+    )

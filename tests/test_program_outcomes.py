@@ -138,7 +138,7 @@ EXPECTED_CARD = {
     "Still meeting at day 90": "92%",
     "Completed with the agreement kept": "50%",
     "Early endings, by how": "not_fit: 1, ended: 1, erased: 0",
-    "Career change reported": "fewer than 3 answers",
+    "Career change": "fewer than 3 answers",
     "Still meeting 60 days after the end": "50%",
     "Cross-department pairs": "67%",
 }

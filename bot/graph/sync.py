@@ -9,7 +9,8 @@ whose mailbox settings are unread, 20 a request. Each page or batch is stored in
 unit of work (dialogs/directory/store.py says what it means); a crash repeats at most
 that page, and storing twice is harmless. Two replicas may run the same round: the
 writes are the same, and either delta link is valid. Each pass also settles the coffee
-groups' group chats (bot/graph/chats.py).
+groups' group chats (bot/graph/chats.py) and cancels the calendar events of mentorships
+that ended (bot/graph/meetings.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.graph.chats import ChatMaker
+from bot.graph.meetings import MeetingCanceller
 from dialogs.core.errors import report
 from dialogs.core.graph import DirectoryUser, Graph, GraphError
 from dialogs.core.types import Clock
@@ -55,6 +57,7 @@ class DirectorySync:
         self.db, self.graph, self.clock = db, graph, clock
         self.chats = ChatMaker(db, graph, clock, teams_app_id)
         self.every = timedelta(hours=sync_hours)
+        self.meetings = MeetingCanceller(db, graph, clock, self.every)
         self.poll_seconds = poll_seconds
         self.on_done = on_done or (lambda: None)  # wakes the delivery worker (notices)
         self._wake = asyncio.Event()
@@ -99,6 +102,7 @@ class DirectorySync:
                 await self.sync_tenant(tenant)
             if await self.chats.run_once():
                 self.on_done()  # intros queued: the delivery worker sends them now
+            await self.meetings.run_once()  # events of mentorships that ended
 
     async def sync_tenant(self, tenant: str) -> None:
         async with self.db.unit() as repos:

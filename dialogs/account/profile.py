@@ -38,6 +38,7 @@ LABELS = {
     "meetings_per_month": "Meetings per month",
     "max_mentees": "Most mentees at once",
     "shared_fields": "Coffee partners see",
+    "title_history": "Job title changes in program outcomes",
 }
 MAX_ITEMS, MAX_ITEM_LEN = 15, 60
 MAX_GOALS_LEN, MAX_SHORT_LEN = 1000, 100
@@ -77,6 +78,7 @@ def validate(raw: dict[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
     check("meeting_format", lambda v: forms.choice(v, FORMATS))
     check("meetings_per_month", lambda v: forms.whole_in(v, *MEETINGS_RANGE))
     check("shared_fields", _shared)
+    check("title_history", _agreed)
     if out.get("role") in ("mentor", "both"):
         check("max_mentees", lambda v: forms.whole_in(v, *MENTEES_RANGE))
     else:
@@ -97,6 +99,16 @@ def _shared(value: Any) -> list[str]:
             f"can only be {', '.join(SHAREABLE)} (you sent {', '.join(map(repr, unknown))})"
         )
     return [key for key in SHAREABLE if key in picked]
+
+
+def _agreed(value: Any) -> bool:
+    """The outcomes toggle; absent (an older card) means no."""
+    if value is None:
+        return False
+    agreed = forms.flag(value)
+    if agreed is None:
+        raise forms.FormError("must be on or off")
+    return agreed
 
 
 def _timezone(value: Any) -> str:
@@ -151,6 +163,7 @@ def form_card(
         max_items=MAX_ITEMS,
         shared=",".join(shared_fields(p) if p else DEFAULT_SHARED),
         share_choices=_choices(SHAREABLE),
+        title_history="true" if p is not None and p.title_history else "false",
     )
 
 
@@ -228,6 +241,8 @@ def shown(profile: Profile, name: str, now: datetime) -> str:
         return FORMATS[value]
     if name == "shared_fields":
         return ", ".join(SHAREABLE[f] for f in shared_fields(profile)) or "only my name"
+    if name == "title_history":
+        return "counted (in totals only)" if value else "not used"
     if isinstance(value, list):
         return ", ".join(value) or "—"
     return str(value) if value not in (None, "") else "—"
@@ -300,6 +315,8 @@ async def save_profile(turn: Turn) -> None:
     entry = await turn.repos.directory.get(turn.user.id)
     if entry is not None and entry.removed_at is None:
         keep_directory(entry, values)
+    if not values["title_history"]:  # not agreed (or no longer): no history is kept
+        await turn.repos.directory.forget_titles(turn.user.id)
     created = await turn.repos.profiles.save(turn.user.id, values, turn.now)
     turn.say(
         "Profile updated."

@@ -9,10 +9,12 @@ team's channel only the team's members and admins are heard (dialogs/core/member
 
 from __future__ import annotations
 
+from typing import Any
+
 from dialogs.core import forms, members, once
 from dialogs.core.admins import authorize
 from dialogs.core.people import touch_sender
-from dialogs.core.router import Command, Env, Turn, scope_of
+from dialogs.core.router import AfterCommit, Command, Env, Turn, scope_of
 from dialogs.core.types import Inbound, TurnResult
 from storage.repos import Repos
 
@@ -34,6 +36,20 @@ async def handle(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
     if key is not None and result.route != UNADDRESSED:
         await once.remember(repos, key, result, env.clock())  # raises once.Repeated
     return result
+
+
+async def follow_up(
+    inbound: Inbound, repos: Repos, env: Env, user_id: int, step: AfterCommit, outcome: Any
+) -> TurnResult:
+    """The second half of a turn (`Turn.after_commit`): the outcome of work done outside
+    the transaction, recorded in this new unit of work, as the same person's turn."""
+    user = await repos.users.get(user_id)
+    result = TurnResult(route="after", sender_id=user_id)
+    if user is None:
+        return result
+    turn = Turn(inbound, repos, env, user, result=result)
+    await step.then(turn, outcome)
+    return turn.result
 
 
 async def _claimed(inbound: Inbound, repos: Repos, env: Env) -> bool:

@@ -182,6 +182,23 @@ class Turn:
     def say(self, text: str) -> None:
         self.result.say(text)
 
+    def after_commit(
+        self, call: Callable[[], Awaitable[Any]], then: Callable[[Turn, Any], Awaitable[None]]
+    ) -> None:
+        """Run `call` (a Graph request) once this turn's unit of work has committed, with
+        no transaction open; `then` gets its value (or the GraphError it raised) in a new
+        unit of work, as a new Turn of the same person, and says what happened."""
+        self.result.after.append(AfterCommit(call, then))
+
+
+@dataclass(frozen=True)
+class AfterCommit:
+    """A step of a turn that waits on something outside the database (bot/handler.py
+    runs it after the commit: `call` with no connection held, then `then` in a new unit)."""
+
+    call: Callable[[], Awaitable[Any]]
+    then: Callable[[Turn, Any], Awaitable[None]]
+
 
 @dataclass(frozen=True)
 class Parsed:

@@ -88,6 +88,8 @@ class TurnResult:
     route: str = "-"
     queued: int = 0  # outbox rows written this turn (the delivery worker is woken)
     sender_id: int | None = None  # users.id of the sender (None for team events, erased)
+    # Work to do after the commit, outside any transaction (Graph calls): router.AfterCommit.
+    after: list[Any] = field(default_factory=list)
 
     def say(self, text: str) -> TurnResult:
         self.replies.append(Reply(text=text))

@@ -23,5 +23,8 @@ FEATURE = Feature(
         "`/graph status`: profiles from the directory, time zones, group chats and "
         "calendar invites, each working or with the permission it needs.",
     ),
-    data=(DataPart("directory", status.export, status.erase),),
+    data=(
+        DataPart("directory", status.export, status.erase),
+        DataPart("group_chats", status.chats, status.erase_chats),
+    ),
 )

@@ -68,8 +68,36 @@ async def export(turn: Turn) -> Any:
             "time_zone": entry.work_zone,
         },
         "read_at": entry.directory_at.isoformat() if entry.directory_at else None,
+        "job_title_changes": [
+            {"changed_at": c.changed_at, "from": c.old_title, "to": c.new_title}
+            for c in await turn.repos.directory.title_changes(turn.user.id)
+        ],
     }
 
 
 async def erase(turn: Turn) -> None:
     await turn.repos.directory.erase(turn.user.id)
+
+
+# Group chats not made yet: their intros (which name the members) are dropped with the
+# person, as a partner's pending intro naming them is (dialogs/account/data.py).
+UNMADE = ("pending", "created")
+
+
+async def chats(turn: Turn) -> list[dict[str, Any]]:
+    """The group chats the bot made (or was about to make) for their coffee groups."""
+    return [
+        {
+            "made_at": chat.created_at,
+            "state": chat.state,
+            "teams_chat": bool(chat.chat_id),
+        }
+        for chat in await turn.repos.directory.chats_of_user(turn.user.id)
+    ]
+
+
+async def erase_chats(turn: Turn) -> None:
+    """A chat not made yet is not made; made ones stay (the others are still in it)."""
+    for chat in await turn.repos.directory.chats_of_user(turn.user.id):
+        if chat.state in UNMADE:
+            chat.state, chat.payload, chat.updated_at = "fallback", {}, turn.now

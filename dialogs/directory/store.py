@@ -3,9 +3,11 @@
 The sync worker (bot/graph/sync.py) asks Graph and hands each answer here, in one unit
 of work per page or batch. Only members the bot knows get an entry (a delta round lists
 the whole tenant; everyone else is skipped, so nobody else's data is kept). Department
-and manager stay as the directory says; time zone and language fill the profile until
-the person corrects them there. A feature whose permission goes missing is told to the
-tenant's team admins once, when it goes missing, not on every refusal.
+and manager stay as the directory says; a job title change is kept (old, new, when) only
+for people whose profile agrees to it counting in program outcomes; time zone and
+language fill the profile until the person corrects them there. A feature whose
+permission goes missing is told to the tenant's team admins once, when it goes missing,
+not on every refusal.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import datetime
 
 from dialogs.core import outbox
 from dialogs.core.graph import FEATURES, Batched, DeltaPage, DirectoryUser, GraphError, Mailbox
-from storage.models import DirectoryEntry, User
+from storage.models import DirectoryEntry, JobTitleChange, User
 from storage.repos import Repos
 
 MISSING = (
@@ -39,6 +41,7 @@ async def store_users(
     listed = list(users)
     known = await repos.directory.members_by_aad(tenant_id, (u.aad_id for u in listed))
     entries = await repos.directory.entries(u.id for u in known.values())
+    agreed = await repos.directory.title_consents(u.id for u in known.values())
     described = []
     for found in listed:
         user = known.get(found.aad_id)
@@ -46,7 +49,10 @@ async def store_users(
             continue
         entry = entries.get(user.id) or _new_entry(repos, user)
         entries[user.id] = entry
+        before = entry.job_title if entry.directory_at is not None else ""
         _apply(entry, found, full, now)
+        if user.id in agreed:
+            _note_title(repos, entry, before, now)
         described.append(entry)
     await _mirror(repos, described)
     return len(described)
@@ -70,6 +76,17 @@ async def store_mailboxes(
         entry.mailbox_at = now  # read, or no mailbox (404): not asked again until changed
         touched.append(entry)
     await _mirror(repos, touched)
+
+
+def _note_title(repos: Repos, entry: DirectoryEntry, before: str, now: datetime) -> None:
+    """A job title the directory changed (not its first reading, nor a title emptied):
+    kept for the outcomes' career change, only for people who agreed."""
+    if before and entry.job_title and entry.job_title != before and entry.removed_at is None:
+        repos.directory.add_title_change(
+            JobTitleChange(
+                user_id=entry.user_id, old_title=before, new_title=entry.job_title, changed_at=now
+            )
+        )
 
 
 def _new_entry(repos: Repos, user: User) -> DirectoryEntry:

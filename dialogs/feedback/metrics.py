@@ -465,18 +465,39 @@ def early_endings(f: ProgramFacts) -> dict[str, int]:
 
 
 def career_change(f: ProgramFacts, k: int) -> Any:
-    """Mentees' answers at the end to "Since the program started, have you had...": the
-    share naming a change (a new role, new responsibilities, a promotion), and the count
-    of each answer."""
+    """Mentees with a career change: their answers at the end to "Since the program
+    started, have you had..." (a new role, new responsibilities, a promotion: a change;
+    "none": none), and, for mentees who agreed in their profile and gave no end answer in
+    the window, a job title the directory changed between their enrolment and the
+    window's end. The share of all of them; the spread has each answer's count and the
+    source split (`reported`, `from_directory`)."""
     counts: Counter[str] = Counter()
     for r in _tagged(f.answers, "career"):
         if r.choice:
             counts[r.choice] += r.n
-    n = sum(counts.values())
+    answered = sum(counts.values())
+    reported = answered - counts.get("none", 0)
+    moved = len(_title_movers(f))
+    n = answered + moved
     if n < k:
         return Withheld(n, k)
-    changed = n - counts.get("none", 0)
-    return Aggregate(n, round(changed / n, 4), dict(sorted(counts.items())))
+    spread = dict(sorted(counts.items())) | {"reported": reported, "from_directory": moved}
+    return Aggregate(n, round((reported + moved) / n, 4), spread)
+
+
+def _title_movers(f: ProgramFacts) -> set[int]:
+    """Enrolled mentees (who agreed) whose directory job title changed after enrolling,
+    before the window's end, and who did not answer an end survey in the window."""
+    enrolled = {p.user_id: p.enrolled_at for p in f.participants if p.role == "mentee"}
+    spoke = {a.user_id for a in f.end_answers}
+    return {
+        t.user_id
+        for t in f.title_moves
+        if t.role == "mentee"
+        and t.user_id in enrolled
+        and t.changed_at >= enrolled[t.user_id]
+        and t.user_id not in spoke
+    }
 
 
 def continued_relationships(f: ProgramFacts) -> float | None:
@@ -748,9 +769,7 @@ def program_metrics(f: ProgramFacts, k: int) -> list[Metric]:
         lambda: _m(
             "outcomes", "early_endings", "Early endings, by how", "counts", early_endings(f)
         ),
-        lambda: _m(
-            "outcomes", "career_change", "Career change reported", "share", career_change(f, k)
-        ),
+        lambda: _m("outcomes", "career_change", "Career change", "share", career_change(f, k)),
         lambda: _m(
             "outcomes",
             "continued",
@@ -827,6 +846,12 @@ def _shown(unit: str, value: Value) -> str:
         return "—"
     if isinstance(value, Withheld):
         return str(value)
+    if isinstance(value, Aggregate) and "from_directory" in value.distribution:
+        spread = value.distribution
+        return (
+            f"{_shown(unit, value.value)} ({value.n} mentees: {spread['reported']} reported, "
+            f"{spread['from_directory']} from the directory)"
+        )
     if isinstance(value, Aggregate):
         return f"{_shown(unit, value.value)} ({value.n} answers)"
     if isinstance(value, dict):

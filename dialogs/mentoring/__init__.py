@@ -22,6 +22,7 @@ from dialogs.mentoring import (
     agreements,
     by_hand,
     criteria,
+    meeting_ends,
     meetings,
     mentorships,
     programs,
@@ -155,5 +156,5 @@ FEATURE = Feature(
         "match with `/match run` (`/match undo` takes it back until someone confirms), "
         "or pair by hand with `/match pair` and `/match move`.",
     ),
-    data=(mentorships.DATA,),
+    data=(mentorships.DATA, meeting_ends.DATA),
 )

@@ -14,6 +14,8 @@ the Schedule deep link instead; a throttled or failing Graph changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -94,14 +96,23 @@ async def offer(turn: Turn, mentorship: Mentorship, move: int | None) -> None:
     if calendar is None or len(pair.addresses) < 2 or not pair.mentor.aad_object_id:
         _fallback(turn, pair, "")
         return
-    start = turn.now
-    try:
-        busy = await calendar.get_schedule(
-            pair.mentor.aad_object_id, pair.addresses, start, start + HORIZON
-        )
-    except GraphError as exc:
-        await record(turn.repos, pair.tenant, "schedule", exc, turn.now)
-        _fallback(turn, pair, _refusal(exc, "read your calendars"))
+    start, organizer, addresses = turn.now, pair.mentor.aad_object_id, pair.addresses
+    turn.after_commit(  # free/busy is asked with no transaction open
+        lambda: _outcome(calendar.get_schedule(organizer, addresses, start, start + HORIZON)),
+        lambda later, busy: _offer_slots(later, mentorship.id, move, start, busy),
+    )
+
+
+async def _offer_slots(
+    turn: Turn, mentorship_id: int, move: int | None, start: datetime, busy: Any
+) -> None:
+    mentorship = await turn.repos.programs.mentorship(mentorship_id)
+    if mentorship is None:
+        return
+    pair = await _pair(turn, mentorship)
+    if isinstance(busy, GraphError):
+        await record(turn.repos, pair.tenant, "schedule", busy, turn.now)
+        _fallback(turn, pair, _refusal(busy, "read your calendars"))
         return
     await record(turn.repos, pair.tenant, "schedule", None, turn.now)
     people = _availabilities(pair, busy)
@@ -114,6 +125,14 @@ async def offer(turn: Turn, mentorship: Mentorship, move: int | None) -> None:
         )
         return
     turn.result.show(_slots_card(pair, slots, move))
+
+
+async def _outcome(call: Awaitable[Any]) -> Any:
+    """A Graph call's value, or the GraphError it raised (handled after the commit)."""
+    try:
+        return await call
+    except GraphError as exc:
+        return exc
 
 
 def _availabilities(pair: Pair, busy: dict[str, list[Any]]) -> list[Availability]:
@@ -232,23 +251,37 @@ async def _create(turn: Turn, pair: Pair, start: datetime, recurring: bool) -> N
                 updated_at=turn.now,
             )
         )
-    else:  # booked once and cancelled: a new event, under a new key
+    elif meeting.status != "booking":  # booked once and cancelled: a new event, a new key
         meeting.attempt, meeting.recurring, meeting.status = (
             meeting.attempt + 1,
             recurring,
             "booking",
         )
+    # "booking" already (Outlook was slow last time): the same key, so Graph gives back
+    # the event it may have made. The row is committed before Graph is asked.
     assert turn.env.calendar is not None
-    try:
-        meeting.event_id = await turn.env.calendar.create_event(
-            meeting.organizer_aad, _draft(pair, meeting)
-        )
-    except GraphError as exc:
-        await _unbook(turn, meeting, fresh)
-        await record(repos, pair.tenant, "events", exc, turn.now)
-        _fallback(turn, pair, _refusal(exc, "put it on your calendars") + " Nothing was booked.")
+    calendar, organizer, draft = turn.env.calendar, meeting.organizer_aad, _draft(pair, meeting)
+    meeting_id = meeting.id
+    turn.after_commit(
+        lambda: _outcome(calendar.create_event(organizer, draft)),
+        lambda later, made: _booked(later, meeting_id, fresh, made),
+    )
+
+
+async def _booked(turn: Turn, meeting_id: int, fresh: bool, made: Any) -> None:
+    """What Graph said about the new event, recorded; then both are told."""
+    meeting = await turn.repos.programs.meeting(meeting_id)
+    mentorship = await turn.repos.programs.mentorship(meeting.mentorship_id) if meeting else None
+    if meeting is None or mentorship is None or meeting.status != "booking":
         return
-    await record(repos, pair.tenant, "events", None, turn.now)
+    pair = await _pair(turn, mentorship)
+    if isinstance(made, GraphError):
+        await _unbook(turn, meeting, fresh)
+        await record(turn.repos, pair.tenant, "events", made, turn.now)
+        _fallback(turn, pair, _refusal(made, "put it on your calendars") + " Nothing was booked.")
+        return
+    meeting.event_id = made
+    await record(turn.repos, pair.tenant, "events", None, turn.now)
     meeting.status, meeting.updated_at = "booked", turn.now
     await _announce(turn, pair, meeting, "booked")
 
@@ -262,23 +295,32 @@ async def _unbook(turn: Turn, meeting: Meeting, fresh: bool) -> None:
 
 
 async def _move(turn: Turn, pair: Pair, meeting: Meeting, start: datetime) -> None:
-    stale = await turn.repos.programs.meeting_at(pair.mentorship.id, start)
-    before = meeting.starts_at
-    meeting.starts_at = start
+    """Graph moves the event after the commit; the row follows when Graph said yes."""
     assert turn.env.calendar is not None
-    try:
-        await turn.env.calendar.update_event(
-            meeting.organizer_aad, meeting.event_id, _draft(pair, meeting)
-        )
-    except GraphError as exc:
-        meeting.starts_at = before
-        await record(turn.repos, pair.tenant, "events", exc, turn.now)
-        _fallback(turn, pair, _refusal(exc, "move it") + " Your meeting stays as it was.")
+    calendar, organizer, event_id = turn.env.calendar, meeting.organizer_aad, meeting.event_id
+    draft = replace(_draft(pair, meeting), start=start, end=start + LENGTH)
+    meeting_id = meeting.id
+    turn.after_commit(
+        lambda: _outcome(calendar.update_event(organizer, event_id, draft)),
+        lambda later, moved: _moved(later, meeting_id, start, moved),
+    )
+
+
+async def _moved(turn: Turn, meeting_id: int, start: datetime, moved: Any) -> None:
+    meeting = await turn.repos.programs.meeting(meeting_id)
+    mentorship = await turn.repos.programs.mentorship(meeting.mentorship_id) if meeting else None
+    if meeting is None or mentorship is None or meeting.status != "booked":
         return
-    if stale is not None:  # a cancelled booking of that slot: the slot is this one's now
+    pair = await _pair(turn, mentorship)
+    if isinstance(moved, GraphError):
+        await record(turn.repos, pair.tenant, "events", moved, turn.now)
+        _fallback(turn, pair, _refusal(moved, "move it") + " Your meeting stays as it was.")
+        return
+    stale = await turn.repos.programs.meeting_at(pair.mentorship.id, start)
+    if stale is not None and stale.id != meeting.id:  # a cancelled booking of that slot
         await turn.repos.session.delete(stale)
         await turn.repos.flush()
-    meeting.updated_at = turn.now
+    meeting.starts_at, meeting.updated_at = start, turn.now
     await record(turn.repos, pair.tenant, "events", None, turn.now)
     await _announce(turn, pair, meeting, "moved")
 
@@ -293,17 +335,27 @@ async def cancel(turn: Turn) -> None:
     if meeting is None or meeting.id != forms.row_id(turn.inbound.value.get("meeting")):
         turn.say("That meeting isn't booked any more. Nothing changed.")
         return
-    pair = await _pair(turn, mentorship)
     if turn.env.calendar is None:
         turn.say("I can't reach calendars right now. Nothing changed.")
         return
-    try:
-        await turn.env.calendar.delete_event(meeting.organizer_aad, meeting.event_id)
-    except GraphError as exc:
-        if exc.status != 404:  # 404: deleted in Outlook already
-            await record(turn.repos, pair.tenant, "events", exc, turn.now)
-            turn.say(_refusal(exc, "cancel it") + " Your meeting stays on the calendars.")
-            return
+    calendar, organizer, event_id = turn.env.calendar, meeting.organizer_aad, meeting.event_id
+    meeting_id = meeting.id
+    turn.after_commit(  # deleted with no transaction open
+        lambda: _outcome(calendar.delete_event(organizer, event_id)),
+        lambda later, gone: _cancelled(later, meeting_id, gone),
+    )
+
+
+async def _cancelled(turn: Turn, meeting_id: int, gone: Any) -> None:
+    meeting = await turn.repos.programs.meeting(meeting_id)
+    mentorship = await turn.repos.programs.mentorship(meeting.mentorship_id) if meeting else None
+    if meeting is None or mentorship is None or meeting.status != "booked":
+        return
+    pair = await _pair(turn, mentorship)
+    if isinstance(gone, GraphError) and gone.status != 404:  # 404: deleted in Outlook already
+        await record(turn.repos, pair.tenant, "events", gone, turn.now)
+        turn.say(_refusal(gone, "cancel it") + " Your meeting stays on the calendars.")
+        return
     meeting.status, meeting.updated_at = "cancelled", turn.now
     await _announce(turn, pair, meeting, "cancelled")
 

@@ -14,7 +14,10 @@ from storage.models import (
     GraphFeature,
     GraphSync,
     GroupChat,
+    JobTitleChange,
     Membership,
+    PairSeat,
+    Profile,
     Team,
     User,
 )
@@ -92,15 +95,46 @@ class DirectoryRepo:
         return list(await self.s.scalars(stmt))
 
     async def forget_departed(self, tenant_id: str) -> int:
-        """Entries of people who are no longer an active member of any team: deleted."""
+        """Entries (and job title histories) of people who are no longer an active member
+        of any team: deleted."""
         stmt = delete(DirectoryEntry).where(
             DirectoryEntry.tenant_id == tenant_id,
             ~exists().where(Membership.user_id == DirectoryEntry.user_id, Membership.active),
         )
-        return int((await self.s.execute(stmt)).rowcount or 0)  # type: ignore[attr-defined]
+        gone = int((await self.s.execute(stmt)).rowcount or 0)  # type: ignore[attr-defined]
+        await self.s.execute(
+            delete(JobTitleChange).where(
+                ~exists().where(Membership.user_id == JobTitleChange.user_id, Membership.active)
+            )
+        )
+        return gone
 
     async def erase(self, user_id: int) -> None:
         await self.s.execute(delete(DirectoryEntry).where(DirectoryEntry.user_id == user_id))
+        await self.forget_titles(user_id)
+
+    # -- job title history (only of people who agreed) ---------------------------------
+    async def title_consents(self, user_ids: Iterable[int]) -> set[int]:
+        """Of these users, those whose profile lets job title changes count in outcomes."""
+        ids = list(set(user_ids))
+        if not ids:
+            return set()
+        stmt = select(Profile.user_id).where(Profile.user_id.in_(ids), Profile.title_history)
+        return set(await self.s.scalars(stmt))
+
+    def add_title_change(self, change: JobTitleChange) -> None:
+        self.s.add(change)
+
+    async def title_changes(self, user_id: int) -> list[JobTitleChange]:
+        stmt = (
+            select(JobTitleChange)
+            .where(JobTitleChange.user_id == user_id)
+            .order_by(JobTitleChange.changed_at, JobTitleChange.id)
+        )
+        return list(await self.s.scalars(stmt))
+
+    async def forget_titles(self, user_id: int) -> None:
+        await self.s.execute(delete(JobTitleChange).where(JobTitleChange.user_id == user_id))
 
     # -- the tenant's sync ------------------------------------------------------------
     async def sync_state(self, tenant_id: str) -> GraphSync | None:
@@ -161,3 +195,13 @@ class DirectoryRepo:
 
     async def chat(self, chat_id: int) -> GroupChat | None:
         return await self.s.get(GroupChat, chat_id, with_for_update=True)
+
+    async def chats_of_user(self, user_id: int) -> list[GroupChat]:
+        """The group chats of the coffee groups this person sat in."""
+        groups = select(PairSeat.group_id).where(PairSeat.user_id == user_id)
+        stmt = (
+            select(GroupChat)
+            .where(GroupChat.kind == "coffee", GroupChat.ref_id.in_(groups))
+            .order_by(GroupChat.id)
+        )
+        return list(await self.s.scalars(stmt))

@@ -10,7 +10,7 @@ pair, answers per value): a fixed number of queries, never one per participant.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -38,6 +38,7 @@ from storage.models import (
     ExportLink,
     FeedbackSettings,
     Goal,
+    JobTitleChange,
     MatchProposal,
     Membership,
     Mentorship,
@@ -143,6 +144,22 @@ class ContinuedRow(NamedTuple):
     at: datetime  # when that check was due (the survey's moment)
 
 
+class TitleMoveRow(NamedTuple):
+    """A participant's job title changed in the directory after they enrolled (kept
+    only for people who agreed: dialogs/directory/store.py)."""
+
+    user_id: int
+    role: str
+    changed_at: datetime
+
+
+class EndAnswerRow(NamedTuple):
+    """A mentee answered an end-of-program survey (whose moment is `at`)."""
+
+    user_id: int
+    at: datetime
+
+
 @dataclass(frozen=True)
 class ProgramFacts:
     program: ProgramInfo
@@ -160,6 +177,10 @@ class ProgramFacts:
     answers: list[AnswerRow]
     invites: list[InviteRow]
     continued: list[ContinuedRow]
+    # Consenting participants' job title changes after enrolling, before the window's end,
+    # and the mentees who answered an end survey in the window (their word counts first).
+    title_moves: list[TitleMoveRow] = field(default_factory=list)
+    end_answers: list[EndAnswerRow] = field(default_factory=list)
 
 
 class SeatRow(NamedTuple):
@@ -201,6 +222,8 @@ class _Shared:
     pairs: list[PairRow]
     proposals: list[ProposalRow]
     continued: list[ContinuedRow]
+    title_moves: list[TitleMoveRow]
+    end_answers: list[EndAnswerRow]
 
 
 def _prefix(counts: dict[tuple[int, int], int], size: int) -> dict[int, list[int]]:
@@ -773,6 +796,8 @@ class FeedbackRepo:
             pairs=await self._pairs(program.id, latest),
             proposals=await self._proposals(program.id),
             continued=await self._continued(program.id, latest),
+            title_moves=await self._title_moves(program.id, latest),
+            end_answers=await self._end_answers(program.id, latest),
         )
         sessions = await self._sessions_of_windows(program.id, windows, program_end)
         cut = _Cuts(windows)
@@ -826,6 +851,8 @@ class FeedbackRepo:
             answers=_sum_answers(counted.answers, a, b),
             invites=_sum_invites(counted.invites, a, b),
             continued=[c for c in shared.continued if c.at < end],
+            title_moves=[t for t in shared.title_moves if t.changed_at < end],
+            end_answers=[a for a in shared.end_answers if start <= a.at < end],
         )
 
     # --- counted facts of many windows, one statement each ---------------------------------
@@ -939,6 +966,29 @@ class FeedbackRepo:
             .where(Enrolment.program_id == program_id, Enrolment.created_at < end)
         )
         return [ParticipantRow(*row) for row in (await self._core(stmt)).all()]
+
+    async def _title_moves(self, program_id: int, end: datetime) -> list[TitleMoveRow]:
+        """Job title changes after enrolling, of participants who agreed (the history is
+        kept only for them; the profile's consent is checked again here)."""
+        stmt = (
+            select(Enrolment.user_id, Enrolment.role, JobTitleChange.changed_at)
+            .join(JobTitleChange, JobTitleChange.user_id == Enrolment.user_id)
+            .join(Profile, Profile.user_id == Enrolment.user_id)
+            .where(Enrolment.program_id == program_id, Profile.title_history)
+            .where(JobTitleChange.changed_at >= Enrolment.created_at)
+            .where(JobTitleChange.changed_at < end)
+        )
+        return [TitleMoveRow(*row) for row in (await self._core(stmt)).all()]
+
+    async def _end_answers(self, program_id: int, end: datetime) -> list[EndAnswerRow]:
+        stmt = (
+            select(SurveyInvite.user_id, Survey.moment_at)
+            .join(Survey, Survey.id == SurveyInvite.survey_id)
+            .where(Survey.program_id == program_id, Survey.moment == "end")
+            .where(SurveyInvite.role == "mentee", SurveyInvite.answered)
+            .where(Survey.moment_at < end)
+        )
+        return [EndAnswerRow(*row) for row in (await self._core(stmt)).all()]
 
     async def _pairs(self, program_id: int, end: datetime) -> list[PairRow]:
         stmt = select(

@@ -262,3 +262,39 @@ class ProgramRepo:
         self.s.add(meeting)
         await self.s.flush()
         return meeting
+
+    # --- meetings that end with their mentorship (cancelled after commit) ---------------
+    async def meetings_of(self, user_id: int) -> list[tuple[Meeting, Mentorship]]:
+        """Every meeting row of this person's mentorships (theirs to see and erase)."""
+        stmt = (
+            select(Meeting, Mentorship)
+            .join(Mentorship, Mentorship.id == Meeting.mentorship_id)
+            .where(or_(Mentorship.mentor_id == user_id, Mentorship.mentee_id == user_id))
+            .order_by(Meeting.starts_at, Meeting.id)
+        )
+        return [(m, ms) for m, ms in (await self.s.execute(stmt)).all()]
+
+    async def booked_with_pairs(self) -> list[tuple[Meeting, Mentorship, Program]]:
+        """Booked meetings with their mentorship and program (few: at most one a pair)."""
+        stmt = (
+            select(Meeting, Mentorship, Program)
+            .join(Mentorship, Mentorship.id == Meeting.mentorship_id)
+            .join(Program, Program.id == Mentorship.program_id)
+            .where(Meeting.status == "booked")
+            .order_by(Meeting.id)
+        )
+        return [(m, ms, p) for m, ms, p in (await self.s.execute(stmt)).all()]
+
+    async def cancelling_meetings(self, limit: int) -> list[tuple[Meeting, Mentorship, Program]]:
+        stmt = (
+            select(Meeting, Mentorship, Program)
+            .join(Mentorship, Mentorship.id == Meeting.mentorship_id)
+            .join(Program, Program.id == Mentorship.program_id)
+            .where(Meeting.status == "cancelling")
+            .order_by(Meeting.id)
+            .limit(limit)
+        )
+        return [(m, ms, p) for m, ms, p in (await self.s.execute(stmt)).all()]
+
+    async def meeting(self, meeting_id: int) -> Meeting | None:
+        return await self.s.get(Meeting, meeting_id, with_for_update=True)

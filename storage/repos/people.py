@@ -299,6 +299,7 @@ class ProfileRepo:
         """Create or update in one statement; True when the profile is new."""
         params = {
             **dict.fromkeys(_PROFILE_FIELDS),
+            "title_history": False,  # agreed only when the form says so
             **values,
             "user_id": user_id,
             "created_at": now,
