@@ -23,6 +23,7 @@ from dialogs.core.local_time import is_paused, local_day, zone_of
 from dialogs.core.people import display, listed
 from dialogs.core.profiles import shared_fields
 from dialogs.core.words import plural
+from dialogs.directory import store
 from scheduler.types import JobContext
 from storage.models import (
     GroupChat,
@@ -42,8 +43,6 @@ FOLLOWUP_JOB = "pairing_followups"
 GHOST_ROUNDS = 3  # unanswered follow-ups in a row before a member is paused
 # A follow-up that could not go out within this long after it was due is skipped.
 FOLLOWUP_GRACE = timedelta(days=7)
-# A Graph feature refused for a missing permission is tried again after this long.
-CHATS_RETRY = timedelta(hours=24)
 
 SKIP_REASONS = {
     "erased": "deleted their data",
@@ -291,7 +290,9 @@ async def commit_round(
     group_ids = await repos.pairing.add_groups(
         pair_round, [([u.id for u in members], lottery) for members, lottery, _ in groups]
     )
-    chats = graph and plan.pool.group_chats and await chats_allowed(repos, team, now)
+    chats = (
+        graph and plan.pool.group_chats and await store.chats_allowed(repos, team.tenant_id, now)
+    )
     # One statement for every message of the round (not one per member), in the order
     # they were always queued: intros group by group, unplaced, ghosts, the notice.
     messages: list[outbox.Message] = []
@@ -311,20 +312,6 @@ async def commit_round(
         messages.append(notice)
     await outbox.queue_many(repos, messages, now)
     return pair_round
-
-
-async def chats_allowed(repos: Repos, team: Team, now: datetime) -> bool:
-    """Whether to ask Graph for group chats in this team: not while the permission of
-    either step (creating the chat, installing the bot there) is known to be missing,
-    until a day has passed (then asked again: an admin may have granted it)."""
-    if not team.tenant_id:
-        return False
-    features = await repos.directory.features(team.tenant_id)
-    for name in ("chats", "chat_app"):
-        row = features.get(name)
-        if row is not None and row.state == "missing" and now - row.checked_at < CHATS_RETRY:
-            return False
-    return True
 
 
 def _group_chat(
