@@ -100,6 +100,8 @@ class Plan:
     skipped: Counter[str] = field(default_factory=Counter)
     repeats: int = 0
     profiles: dict[int, Profile] = field(default_factory=dict)
+    # Graph connected (set when the round commits): intros offer "Find a time".
+    graph: bool = False
 
     @property
     def placed(self) -> int:
@@ -290,6 +292,7 @@ async def commit_round(
     group_ids = await repos.pairing.add_groups(
         pair_round, [([u.id for u in members], lottery) for members, lottery, _ in groups]
     )
+    plan.graph = graph
     chats = (
         graph and plan.pool.group_chats and await store.chats_allowed(repos, team.tenant_id, now)
     )
@@ -297,7 +300,7 @@ async def commit_round(
     # they were always queued: intros group by group, unplaced, ghosts, the notice.
     messages: list[outbox.Message] = []
     for group_id, (members, lottery, starter) in zip(group_ids, groups, strict=True):
-        intros = _intros(plan, pair_round, members, lottery, starter)
+        intros = _intros(plan, pair_round, group_id, members, lottery, starter)
         if chats and team.tenant_id and all(u.aad_object_id for u in members):
             repos.directory.add_chat(
                 _group_chat(plan, pair_round, group_id, members, lottery, starter, intros, now)
@@ -330,7 +333,7 @@ def _group_chat(
         "key": outbox.key("pairchat", round=pair_round.id, group=group_id),
         "text": f"{'Coffee lottery' if lottery else 'Your coffee chat'} in {name} this round: "
         f"{listed(members)}.",
-        "card": chat_intro_card(plan, members, lottery, starter),
+        "card": chat_intro_card(plan, members, lottery, starter, group_id),
     }
     return GroupChat(
         kind="coffee",
@@ -353,7 +356,9 @@ def _group_chat(
     )
 
 
-def chat_intro_card(plan: Plan, members: list[User], lottery: bool, starter: str) -> dict[str, Any]:
+def chat_intro_card(
+    plan: Plan, members: list[User], lottery: bool, starter: str, group_id: int = 0
+) -> dict[str, Any]:
     """The intro posted once in the group's own chat: everyone, what each shares."""
     team = plan.team.name or "your team"
     reachable = [h for h in (handle(u) for u in members) if h]
@@ -365,6 +370,7 @@ def chat_intro_card(plan: Plan, members: list[User], lottery: bool, starter: str
         starter=starter,
         meeting_url=meeting_link(reachable, f"Coffee chat ({team})", starter),
         in_chat=bool(reachable),
+        **_find_time(plan, members, group_id),
     )
 
 
@@ -387,7 +393,12 @@ def _notice(plan: Plan, pair_round: PairRound) -> outbox.Message | None:
 
 
 def _intros(
-    plan: Plan, pair_round: PairRound, members: list[User], lottery: bool, starter: str
+    plan: Plan,
+    pair_round: PairRound,
+    group_id: int,
+    members: list[User],
+    lottery: bool,
+    starter: str,
 ) -> list[outbox.Message]:
     intros = []
     for user in members:
@@ -397,7 +408,7 @@ def _intros(
                 outbox.key("pairintro", round=pair_round.id, user=user.id),
                 user.id,
                 text=_intro_text(plan.team, others, lottery),
-                card=intro_card(plan, user, others, lottery, starter),
+                card=intro_card(plan, user, others, lottery, starter, group_id),
                 team_id=plan.team.id,
             )
         )
@@ -441,7 +452,7 @@ def _ghost_message(team: Team, pair_round: PairRound, user: User) -> outbox.Mess
 
 # --- the intro card ---------------------------------------------------------------------
 def intro_card(
-    plan: Plan, user: User, others: list[User], lottery: bool, starter: str
+    plan: Plan, user: User, others: list[User], lottery: bool, starter: str, group_id: int = 0
 ) -> dict[str, Any]:
     mine = plan.profiles.get(user.id)
     partners = [_partner_block(u, plan.profiles.get(u.id), mine) for u in others]
@@ -457,7 +468,16 @@ def intro_card(
         meeting_url=meeting_link(reachable, f"Coffee chat ({team})", starter),
         has_links=bool(reachable),
         no_links=not reachable,
+        **_find_time(plan, [user, *others], group_id),
     )
+
+
+def _find_time(plan: Plan, members: list[User], group_id: int) -> dict[str, Any]:
+    """The "Find a time" button (slots in everyone's working hours, one calendar event: mentoring's
+    meetings serve coffee groups too) when Graph is connected and everyone has an
+    address; else the Schedule deep link is all there is."""
+    able = plan.graph and bool(group_id) and all(handle(u) for u in members)
+    return {"find_time": able, "group": group_id}
 
 
 def _intro_title(plan: Plan, user: User, others: list[User], lottery: bool, team: str) -> str:
