@@ -226,3 +226,23 @@ async def test_find_a_time_in_the_group_s_chat_answers_there(gbot, graph):
     )
     await gbot.settle()
     assert len(graph.events) == 1
+
+
+async def coffee_meeting_cards(settings: Any, connector: Any, clock: Any) -> None:
+    """For tests/test_cards_parser.py: a coffee intro with Find a time, its slots and the
+    booked card of a group of three."""
+    fake = FakeGraph()
+    await fake.start()
+    try:
+        made = build(
+            GraphSettings(base_url=fake.base_url, requests_per_second=0),
+            credential=StaticCredential(),
+        )
+        async with start_bot(settings, connector, clock, graph=made) as running:
+            await grouped(running, fake)
+            await press(running, BEN, intro_find(running, BEN), NEW_YORK)
+            _card, slots = offered(running, BEN)
+            await press(running, BEN, slots[0], NEW_YORK)
+            assert len(fake.events) == 1
+    finally:
+        await fake.close()

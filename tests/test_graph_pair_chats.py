@@ -188,3 +188,24 @@ async def test_program_settings_bad_value_changes_nothing_and_without_graph_intr
     await channel(bot, ADMIN, f"/match approve all {PROGRAM}")
     await bot.settle()
     assert agreements_1on1(bot) == 2 and await chats(bot) == []
+
+
+async def pair_chat_cards(settings: Any, connector: Any, clock: Any) -> None:
+    """For tests/test_cards_parser.py: a mentor pair's intro in its group chat."""
+    from dataclasses import replace
+
+    fake = FakeGraph()
+    await fake.start()
+    try:
+        made = build(
+            GraphSettings(base_url=fake.base_url, requests_per_second=0),
+            credential=StaticCredential(),
+        )
+        with_app = replace(settings, graph=replace(settings.graph, teams_app_id=APP_ID))
+        async with start_bot(with_app, connector, clock, graph=made) as running:
+            (first,) = await proposed(running, [TOM])
+            await channel(running, ADMIN, f"/match approve {first}")
+            await graph_pass(running)
+            assert len(fake.chats) == 1
+    finally:
+        await fake.close()

@@ -23,7 +23,7 @@ from dialogs.core.local_time import is_paused, local_day, zone_of
 from dialogs.core.people import display, listed
 from dialogs.core.profiles import shared_fields
 from dialogs.core.words import plural
-from dialogs.directory import store
+from dialogs.directory.store import chats_allowed
 from scheduler.types import JobContext
 from storage.models import (
     GroupChat,
@@ -293,9 +293,7 @@ async def commit_round(
         pair_round, [([u.id for u in members], lottery) for members, lottery, _ in groups]
     )
     plan.graph = graph
-    chats = (
-        graph and plan.pool.group_chats and await store.chats_allowed(repos, team.tenant_id, now)
-    )
+    chats = graph and plan.pool.group_chats and await chats_allowed(repos, team.tenant_id, now)
     # One statement for every message of the round (not one per member), in the order
     # they were always queued: intros group by group, unplaced, ghosts, the notice.
     messages: list[outbox.Message] = []

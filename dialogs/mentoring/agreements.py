@@ -10,7 +10,7 @@ from dialogs.core import forms, members, outbox
 from dialogs.core.links import chat_link, handle, meeting_link
 from dialogs.core.people import display
 from dialogs.core.router import Turn
-from dialogs.directory import store
+from dialogs.directory.store import chats_allowed
 from dialogs.mentoring import criteria
 from dialogs.mentoring.programs import CADENCES, CARDS, rules_of
 from storage.models import GroupChat, Mentorship, Program, User
@@ -88,7 +88,7 @@ async def _in_group_chat(
     if not (program.group_chats and mentor.aad_object_id and mentee.aad_object_id):
         return False
     team = await repos.teams.get(program.team_id)
-    return team is not None and await store.chats_allowed(repos, team.tenant_id, now)
+    return team is not None and await chats_allowed(repos, team.tenant_id, now)
 
 
 def _group_chat(
