@@ -441,6 +441,8 @@ class Program(Base):
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
+    # A pair's intro in a Graph group chat of mentor and mentee (where Graph allows).
+    group_chats: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Enrolment(Base):
@@ -968,8 +970,9 @@ class GraphFeature(Base):
 
 
 class GroupChat(Base):
-    """The Graph group chat of one coffee group (`kind` "coffee", `ref_id` its group id),
-    recorded before its intro is announced so a retry reuses it, never makes a second.
+    """The Graph group chat of one coffee group (`kind` "coffee", `ref_id` its group id)
+    or of one mentor pair (`kind` "mentoring", `ref_id` the mentorship id), recorded
+    before its intro is announced so a retry reuses it, never makes a second.
 
     `state`: pending (to create) -> creating (asked Graph) -> created (chat id stored)
     -> announced (intro queued into the chat); or fallback (intros went 1:1). `payload`
@@ -993,16 +996,22 @@ class GroupChat(Base):
 
 
 class Meeting(Base):
-    """A mentor pair's meeting on their calendars: one Outlook event with a Teams meeting,
-    organised by the mentor. Keyed by mentorship + slot; the row is written (and locked)
-    before Graph is asked, and Graph's `transactionId` carries the same key, so a repeated
-    click or a retried turn never makes a second event. At most one is booked per pair."""
+    """A mentor pair's (or a coffee group's) meeting on their calendars: one Outlook event
+    with a Teams meeting, organised by the mentor (a group's first member). Keyed by
+    mentorship (or group) + slot; the row is written (and locked) before Graph is asked,
+    and Graph's `transactionId` carries the same key, so a repeated click or a retried
+    turn never makes a second event. At most one is booked per pair or group."""
 
     __tablename__ = "meetings"
-    __table_args__ = (UniqueConstraint("mentorship_id", "starts_at"),)
+    __table_args__ = (
+        UniqueConstraint("mentorship_id", "starts_at"),
+        UniqueConstraint("group_id", "starts_at", name="uq_meetings_group_id_starts_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id"), index=True)
+    # Exactly one of the two is set: a mentor pair's meeting or a coffee group's.
+    mentorship_id: Mapped[int | None] = mapped_column(ForeignKey("mentorships.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("pair_groups.id"), index=True)
     starts_at: Mapped[datetime] = mapped_column()
     minutes: Mapped[int] = mapped_column(Integer)
     recurring: Mapped[bool] = mapped_column(Boolean, default=False)  # at the program's cadence

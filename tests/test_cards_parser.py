@@ -70,6 +70,8 @@ SCENARIOS: dict[str, list[str]] = {
     "tests.test_profile_and_data": ["test_typing_a_city_finds_it_saves_one_and_offers_several"],
     "tests.test_graph_chats": ["group_chat_cards"],
     "tests.test_graph_meetings": ["meeting_cards"],
+    "tests.test_graph_pair_chats": ["pair_chat_cards"],
+    "tests.test_graph_coffee_meetings": ["coffee_meeting_cards"],
     "tests.test_cards_parser": ["longest_values", "program_report"],
 }
 

@@ -170,7 +170,7 @@ async def test_group_chats_on_makes_each_chat_once_and_posts_the_intro_there(gbo
     assert all(len(keyed(gbot, p, "pairfollow:")) == 1 for p in PEOPLE)
 
     replies = await channel(gbot, ANA, "/graph status")
-    assert "A group chat per coffee group: working" in replies
+    assert "A group chat per coffee group or mentor pair: working" in replies
     assert "The bot in those chats: working" in replies
 
 
@@ -212,10 +212,8 @@ async def test_chat_creation_refused_sends_the_intros_1on1_and_status_says_why(g
     assert len(told) == 1  # admins told once
 
     replies = await channel(gbot, ANA, "/graph status")
-    assert (
-        "A group chat per coffee group: missing the application permission **Chat.Create**"
-        in replies
-    )
+    feature = "A group chat per coffee group or mentor pair"
+    assert f"{feature}: missing the application permission **Chat.Create**" in replies
     # While the permission is missing, the next round goes 1:1 without asking Graph.
     asked = len(graph.top_level(CREATE))
     await channel(gbot, ANA, "/pair now again")

@@ -306,7 +306,7 @@ async def test_graph_status_names_the_missing_permission_and_admins_hear_once(gb
     text = "\n".join(replies)
     assert "Department, job title, office and manager: working" in text
     assert "missing the application permission **MailboxSettings.Read**" in text
-    assert "A group chat per coffee group: not tried yet" in text
+    assert "A group chat per coffee group or mentor pair: not tried yet" in text
 
     graph.faults.clear()
     clock.advance(hours=25)

@@ -35,7 +35,9 @@ FEATURES = sorted(
 PUBLIC: dict[str, set[str]] = {
     "feedback": {"metrics", "report", "exports", "lookup"},
     "goals": {"checkin_settings"},
-    "directory": {"store"},  # mentoring's calendar meetings record Graph feature states
+    # mentoring's calendar meetings record Graph feature states; coffee and mentoring ask
+    # whether group chats may be asked for (`chats_allowed`)
+    "directory": {"store"},
 }
 HEAVY = ("numpy", "scipy", "highspy")
 GRAPH_SDK = ("msgraph", "msgraph_core", "kiota_abstractions", "kiota_http", "azure.identity")

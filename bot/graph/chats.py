@@ -1,7 +1,9 @@
-"""A group chat per coffee group: the Graph half of intros in a group chat.
+"""A group chat per coffee group or mentor pair: the Graph half of intros in a group chat.
 
-A round with group chats on records each group's chat row (dialogs/coffee/rounds.py)
-with the intro to post there and the 1:1 intros to send instead. This worker (run with
+A round with group chats on records each group's chat row (dialogs/coffee/rounds.py),
+a new mentor pair of a program with group chats on its pair's row
+(dialogs/mentoring/agreements.py), with the intro to post there and the 1:1 intros to
+send instead. This worker (run with
 the directory sync) settles each row in steps, each committed before the next Graph
 call: claimed (`creating`), the chat made and its id stored (`created`), the bot being
 installed (`installing`), the intro queued into the chat through the outbox

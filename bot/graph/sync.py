@@ -9,8 +9,8 @@ whose mailbox settings are unread, 20 a request. Each page or batch is stored in
 unit of work (dialogs/directory/store.py says what it means); a crash repeats at most
 that page, and storing twice is harmless. Two replicas may run the same round: the
 writes are the same, and either delta link is valid. Each pass also settles the coffee
-groups' group chats (bot/graph/chats.py) and cancels the calendar events of mentorships
-that ended (bot/graph/meetings.py).
+groups' and mentor pairs' group chats (bot/graph/chats.py) and cancels the calendar
+events of mentorships that ended (bot/graph/meetings.py).
 """
 
 from __future__ import annotations

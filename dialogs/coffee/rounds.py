@@ -23,6 +23,7 @@ from dialogs.core.local_time import is_paused, local_day, zone_of
 from dialogs.core.people import display, listed
 from dialogs.core.profiles import shared_fields
 from dialogs.core.words import plural
+from dialogs.directory.store import chats_allowed
 from scheduler.types import JobContext
 from storage.models import (
     GroupChat,
@@ -42,8 +43,6 @@ FOLLOWUP_JOB = "pairing_followups"
 GHOST_ROUNDS = 3  # unanswered follow-ups in a row before a member is paused
 # A follow-up that could not go out within this long after it was due is skipped.
 FOLLOWUP_GRACE = timedelta(days=7)
-# A Graph feature refused for a missing permission is tried again after this long.
-CHATS_RETRY = timedelta(hours=24)
 
 SKIP_REASONS = {
     "erased": "deleted their data",
@@ -101,6 +100,8 @@ class Plan:
     skipped: Counter[str] = field(default_factory=Counter)
     repeats: int = 0
     profiles: dict[int, Profile] = field(default_factory=dict)
+    # Graph connected (set when the round commits): intros offer "Find a time".
+    graph: bool = False
 
     @property
     def placed(self) -> int:
@@ -291,12 +292,13 @@ async def commit_round(
     group_ids = await repos.pairing.add_groups(
         pair_round, [([u.id for u in members], lottery) for members, lottery, _ in groups]
     )
-    chats = graph and plan.pool.group_chats and await chats_allowed(repos, team, now)
+    plan.graph = graph
+    chats = graph and plan.pool.group_chats and await chats_allowed(repos, team.tenant_id, now)
     # One statement for every message of the round (not one per member), in the order
     # they were always queued: intros group by group, unplaced, ghosts, the notice.
     messages: list[outbox.Message] = []
     for group_id, (members, lottery, starter) in zip(group_ids, groups, strict=True):
-        intros = _intros(plan, pair_round, members, lottery, starter)
+        intros = _intros(plan, pair_round, group_id, members, lottery, starter)
         if chats and team.tenant_id and all(u.aad_object_id for u in members):
             repos.directory.add_chat(
                 _group_chat(plan, pair_round, group_id, members, lottery, starter, intros, now)
@@ -311,20 +313,6 @@ async def commit_round(
         messages.append(notice)
     await outbox.queue_many(repos, messages, now)
     return pair_round
-
-
-async def chats_allowed(repos: Repos, team: Team, now: datetime) -> bool:
-    """Whether to ask Graph for group chats in this team: not while the permission of
-    either step (creating the chat, installing the bot there) is known to be missing,
-    until a day has passed (then asked again: an admin may have granted it)."""
-    if not team.tenant_id:
-        return False
-    features = await repos.directory.features(team.tenant_id)
-    for name in ("chats", "chat_app"):
-        row = features.get(name)
-        if row is not None and row.state == "missing" and now - row.checked_at < CHATS_RETRY:
-            return False
-    return True
 
 
 def _group_chat(
@@ -343,7 +331,7 @@ def _group_chat(
         "key": outbox.key("pairchat", round=pair_round.id, group=group_id),
         "text": f"{'Coffee lottery' if lottery else 'Your coffee chat'} in {name} this round: "
         f"{listed(members)}.",
-        "card": chat_intro_card(plan, members, lottery, starter),
+        "card": chat_intro_card(plan, members, lottery, starter, group_id),
     }
     return GroupChat(
         kind="coffee",
@@ -366,7 +354,9 @@ def _group_chat(
     )
 
 
-def chat_intro_card(plan: Plan, members: list[User], lottery: bool, starter: str) -> dict[str, Any]:
+def chat_intro_card(
+    plan: Plan, members: list[User], lottery: bool, starter: str, group_id: int = 0
+) -> dict[str, Any]:
     """The intro posted once in the group's own chat: everyone, what each shares."""
     team = plan.team.name or "your team"
     reachable = [h for h in (handle(u) for u in members) if h]
@@ -378,6 +368,7 @@ def chat_intro_card(plan: Plan, members: list[User], lottery: bool, starter: str
         starter=starter,
         meeting_url=meeting_link(reachable, f"Coffee chat ({team})", starter),
         in_chat=bool(reachable),
+        **_find_time(plan, members, group_id),
     )
 
 
@@ -400,7 +391,12 @@ def _notice(plan: Plan, pair_round: PairRound) -> outbox.Message | None:
 
 
 def _intros(
-    plan: Plan, pair_round: PairRound, members: list[User], lottery: bool, starter: str
+    plan: Plan,
+    pair_round: PairRound,
+    group_id: int,
+    members: list[User],
+    lottery: bool,
+    starter: str,
 ) -> list[outbox.Message]:
     intros = []
     for user in members:
@@ -410,7 +406,7 @@ def _intros(
                 outbox.key("pairintro", round=pair_round.id, user=user.id),
                 user.id,
                 text=_intro_text(plan.team, others, lottery),
-                card=intro_card(plan, user, others, lottery, starter),
+                card=intro_card(plan, user, others, lottery, starter, group_id),
                 team_id=plan.team.id,
             )
         )
@@ -454,7 +450,7 @@ def _ghost_message(team: Team, pair_round: PairRound, user: User) -> outbox.Mess
 
 # --- the intro card ---------------------------------------------------------------------
 def intro_card(
-    plan: Plan, user: User, others: list[User], lottery: bool, starter: str
+    plan: Plan, user: User, others: list[User], lottery: bool, starter: str, group_id: int = 0
 ) -> dict[str, Any]:
     mine = plan.profiles.get(user.id)
     partners = [_partner_block(u, plan.profiles.get(u.id), mine) for u in others]
@@ -470,7 +466,16 @@ def intro_card(
         meeting_url=meeting_link(reachable, f"Coffee chat ({team})", starter),
         has_links=bool(reachable),
         no_links=not reachable,
+        **_find_time(plan, [user, *others], group_id),
     )
+
+
+def _find_time(plan: Plan, members: list[User], group_id: int) -> dict[str, Any]:
+    """The "Find a time" button (slots in everyone's working hours, one calendar event: mentoring's
+    meetings serve coffee groups too) when Graph is connected and everyone has an
+    address; else the Schedule deep link is all there is."""
+    able = plan.graph and bool(group_id) and all(handle(u) for u in members)
+    return {"find_time": able, "group": group_id}
 
 
 def _intro_title(plan: Plan, user: User, others: list[User], lottery: bool, team: str) -> str:

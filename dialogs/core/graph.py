@@ -19,7 +19,7 @@ T = TypeVar("T")
 FEATURES: dict[str, tuple[str, str]] = {
     "directory": ("User.Read.All", "department, job title, office and manager"),
     "mailbox": ("MailboxSettings.Read", "time zone, working hours and language"),
-    "chats": ("Chat.Create", "a group chat per coffee group"),
+    "chats": ("Chat.Create", "a group chat per coffee group or mentor pair"),
     "chat_app": ("TeamsAppInstallation.ReadWriteSelfForChat.All", "the bot in those chats"),
     "schedule": ("Calendars.ReadBasic", "free/busy for meeting slots"),
     "events": ("Calendars.ReadWrite", "calendar invites with a Teams meeting"),

@@ -13,13 +13,15 @@ not on every refusal.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from dialogs.core import outbox
 from dialogs.core.graph import FEATURES, Batched, DeltaPage, DirectoryUser, GraphError, Mailbox
 from storage.models import DirectoryEntry, JobTitleChange, User
 from storage.repos import Repos
 
+# A Graph feature refused for a missing permission is tried again after this long.
+CHATS_RETRY = timedelta(hours=24)
 MISSING = (
     "Microsoft Graph refused {what} in your organisation: the app needs the application "
     "permission **{permission}**. Until an administrator grants it (with admin consent), "
@@ -191,3 +193,18 @@ async def _tell_admins(repos: Repos, tenant_id: str, feature: str, now: datetime
             await outbox.queue(
                 repos, outbox.to_user(key, admin.id, text=text, team_id=team.id), now
             )
+
+
+async def chats_allowed(repos: Repos, tenant_id: str | None, now: datetime) -> bool:
+    """Whether to ask Graph for group chats (coffee groups, mentor pairs) in a tenant:
+    not while the permission of either step (creating the chat, installing the bot
+    there) is known to be missing, until a day has passed (then asked again: an admin
+    may have granted it)."""
+    if not tenant_id:
+        return False
+    features = await repos.directory.features(tenant_id)
+    for name in ("chats", "chat_app"):
+        row = features.get(name)
+        if row is not None and row.state == "missing" and now - row.checked_at < CHATS_RETRY:
+            return False
+    return True

@@ -30,6 +30,7 @@ from dialogs.mentoring import (
 )
 from scheduler.types import Job
 
+IN_CHAT = ("personal", "groupChat")  # 1:1, or the pair's own group chat
 PROGRAM_ARG = Arg("name", "the program's name (or type it after the command)")
 PEOPLE_ARGS = (
     Arg("mentee", "the mentee's name (when names have spaces)"),
@@ -73,6 +74,13 @@ def _commands() -> tuple[Command, ...]:
         _admin("/program list", "programs of this team", programs.list_programs, ""),
         _admin("/program show", "a program's settings and counts", programs.show),
         _admin("/program edit", "change a program (the form again)", programs.edit),
+        _admin(
+            "/program settings",
+            "a program's options: a group chat per new pair",
+            programs.settings,
+            "<program> [groupchat=on|off]",
+            Arg("groupchat", "on|off: a Graph group chat of each new pair for its intro"),
+        ),
         _admin("/program invite", "post a join card in the channel", programs.invite),
         _admin("/program close", "end a program and all its mentorships", programs.close),
         _admin("/match run", "match waiting mentees now (in the program's mode)", admin.admin_run),
@@ -128,15 +136,16 @@ FEATURE = Feature(
         # The invitation's Join button is pressed in the channel; the questions go 1:1.
         Action(programs.JOIN_ACTION, programs.join_from_card, scopes=("personal", "team")),
         Action(programs.ENROL_ACTION, runs.save_enrolment),
-        Action(agreements.CONFIRM_ACTION, agreements.confirm_agreement),
+        # A pair's group chat carries the agreement and Find a time (bot/graph/chats.py).
+        Action(agreements.CONFIRM_ACTION, agreements.confirm_agreement, scopes=IN_CHAT),
         Action(agreements.SETTLE_ACTION, agreements.settle_format),
         Action(runs.REQUEST_ACTION, runs.request_mentor),
         Action(runs.ANSWER_ACTION, runs.answer_request),
         Action(mentorships.NOT_FIT_ACTION, mentorships.not_a_good_fit),
-        Action(meetings.FIND_ACTION, meetings.find_from_card),
-        Action(meetings.MOVE_ACTION, meetings.find_from_card),
-        Action(meetings.BOOK_ACTION, meetings.book),
-        Action(meetings.CANCEL_ACTION, meetings.cancel),
+        Action(meetings.FIND_ACTION, meetings.find_from_card, scopes=IN_CHAT),
+        Action(meetings.MOVE_ACTION, meetings.find_from_card, scopes=IN_CHAT),
+        Action(meetings.BOOK_ACTION, meetings.book, scopes=IN_CHAT),
+        Action(meetings.CANCEL_ACTION, meetings.cancel, scopes=IN_CHAT),
     ),
     jobs=(
         # Unanswered requests pass on after 3 days; programs match at their deadline.

@@ -25,7 +25,7 @@ async def admin_run(turn: Turn) -> None:
     if program.status != "open":
         turn.say(f"'{program.name}' is {program.status}: nothing to match. Nothing changed.")
         return
-    result = await run_matching(turn.repos, program, turn.now)
+    result = await run_matching(turn.repos, program, turn.now, graph=turn.env.graph)
     turn.result.queued += result.messages
     turn.say(run_summary(program, result))
 
@@ -112,6 +112,7 @@ async def _decide(turn: Turn, approve: bool) -> None:
             proposal.reasons,
             turn.now,
             run_at=proposal.run_at,
+            graph=turn.env.graph,
         )
         busy.add(mentee.id)
         turn.result.queued += 2

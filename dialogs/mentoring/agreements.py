@@ -10,9 +10,10 @@ from dialogs.core import forms, members, outbox
 from dialogs.core.links import chat_link, handle, meeting_link
 from dialogs.core.people import display
 from dialogs.core.router import Turn
+from dialogs.directory.store import chats_allowed
 from dialogs.mentoring import criteria
 from dialogs.mentoring.programs import CADENCES, CARDS, rules_of
-from storage.models import Mentorship, Program, User
+from storage.models import GroupChat, Mentorship, Program, User
 from storage.repos import Repos
 
 CONFIRM_ACTION = "agreement_confirm"
@@ -38,8 +39,14 @@ async def start_agreement(
     reasons: list[Any],
     now: datetime,
     run_at: datetime | None = None,
+    *,
+    graph: bool = False,
 ) -> Mentorship:
-    """A new pair: both get an intro with the agreement to confirm before it starts."""
+    """A new pair: both get an intro with the agreement to confirm before it starts.
+    With the program's group chats on (and Graph connected, `graph`), the pair's chat is
+    recorded instead (keyed by the mentorship, in the caller's transaction): the Graph
+    worker (bot/graph/chats.py) makes it, posts one intro there, or sends these same
+    1:1 intros when Graph may not."""
     mentorship = await repos.programs.add_mentorship(
         Mentorship(
             program_id=program.id,
@@ -54,18 +61,97 @@ async def start_agreement(
         )
     )
     await repos.programs.close_proposals(program.id, mentee.id, now)
+    intros = []
     for me, other, side in ((mentor, mentee, "mentor"), (mentee, mentor, "mentee")):
         profile = await repos.profiles.get(me.id)
         liked = profile.meeting_format if profile else ""
         card = agreement_card(program, mentorship, other, side, liked)
-        message = outbox.to_user(
-            outbox.key("agreement", mentorship.id, user=me.id),
-            me.id,
-            card=card,
-            team_id=program.team_id,
+        intros.append(
+            outbox.to_user(
+                outbox.key("agreement", mentorship.id, user=me.id),
+                me.id,
+                card=card,
+                team_id=program.team_id,
+            )
         )
+    if graph and await _in_group_chat(repos, program, mentor, mentee, now):
+        repos.directory.add_chat(_group_chat(program, mentorship, mentor, mentee, intros, now))
+        return mentorship
+    for message in intros:
         await outbox.queue(repos, message, now)
     return mentorship
+
+
+async def _in_group_chat(
+    repos: Repos, program: Program, mentor: User, mentee: User, now: datetime
+) -> bool:
+    if not (program.group_chats and mentor.aad_object_id and mentee.aad_object_id):
+        return False
+    team = await repos.teams.get(program.team_id)
+    return team is not None and await chats_allowed(repos, team.tenant_id, now)
+
+
+def _group_chat(
+    program: Program,
+    mentorship: Mentorship,
+    mentor: User,
+    mentee: User,
+    intros: list[outbox.Message],
+    now: datetime,
+) -> GroupChat:
+    """The pair's chat row: topic, members, the one intro for the chat, and the 1:1
+    intros to send instead when Graph may not make it (their usual `agreement:` keys)."""
+    intro = {
+        "key": outbox.key("mentorchat", mentorship.id),
+        "text": f"{program.name}: {display(mentor)} mentors {display(mentee)}.",
+        "card": chat_agreement_card(program, mentorship, mentor, mentee),
+    }
+    return GroupChat(
+        kind="mentoring",
+        ref_id=mentorship.id,
+        team_id=program.team_id,
+        tenant_id=mentor.tenant_id or mentee.tenant_id or "",
+        state="pending",
+        payload={
+            "topic": f"Mentoring ({program.name})"[:250],
+            "members": [mentor.aad_object_id, mentee.aad_object_id],
+            "intro": intro,
+            "fallback": [
+                {"key": m.key, "user_id": m.user_id, "team_id": m.team_id, "payload": m.payload()}
+                for m in intros
+            ],
+        },
+        attempts=0,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def chat_agreement_card(
+    program: Program, mentorship: Mentorship, mentor: User, mentee: User
+) -> dict[str, Any]:
+    """The intro posted once in the pair's own chat: both people, the agreement each
+    confirms there (the side is whoever presses), both sides' resources."""
+    resources = [*program.resources_mentors, *program.resources_mentees]
+    reach = [h for h in (handle(mentor), handle(mentee)) if h]
+    return CARDS.render(
+        "agreement_chat",
+        title=f"🌱 {program.name}: {display(mentor)} mentors {display(mentee)}",
+        why=match_words(mentorship.score, mentorship.reasons, "admin"),
+        rules=rules_of(program),
+        cadence=f"Meet {CADENCES[program.cadence]}, from {program.starts_on} to {program.ends_on}.",
+        channel_choices=_choices(CHANNELS),
+        mentorship=mentorship.id,
+        links=[
+            {"type": "Action.OpenUrl", "title": r["title"][:40], "url": r["url"]}
+            for r in resources[:5]
+        ],
+        has_links=bool(resources),
+        meeting_url=meeting_link(
+            reach, f"Mentoring ({program.name})", f"Our first mentoring meeting ({program.name})"
+        ),
+        has_contact=len(reach) == 2,
+    )
 
 
 def agreement_card(

@@ -83,7 +83,9 @@ async def _introduce(turn: Turn, chosen: Chosen, done: str) -> None:
     score, reasons, broken = await _fit(turn, chosen)
     before = await turn.repos.programs.ended_pairs(program.id)
     before |= await turn.repos.programs.refused_pairs(program.id)
-    await start_agreement(turn.repos, program, mentor, mentee, score, reasons, turn.now)
+    await start_agreement(
+        turn.repos, program, mentor, mentee, score, reasons, turn.now, graph=turn.env.graph
+    )
     turn.result.queued += 2 + await pass_on_overflow(turn.repos, program, mentor.id, turn.now)
     warnings = []
     if broken:

@@ -1,15 +1,19 @@
-"""Meetings on the calendar for a mentor pair: "Find a time" reads both people's free/busy
-for the next two weeks (Graph's getSchedule), offers three slots inside both working
-hours (dialogs/core/slots.py), and the slot picked becomes one Outlook event with a Teams
-meeting, organised by the mentor, optionally repeating at the program's cadence. The
-booked card cancels or moves it.
+"""Meetings on the calendar for a mentor pair or a coffee group: "Find a time" reads
+everyone's free/busy for the next two weeks (Graph's getSchedule), offers three slots
+inside all their working hours (dialogs/core/slots.py), and the slot picked becomes one
+Outlook event with a Teams meeting, organised by the mentor (a group's first member),
+for a pair optionally repeating at the program's cadence. The booked card cancels or
+moves it. Every card names its pair (`mentorship`) or its coffee group (`group`).
 
-Exactly one event: the booking row (mentorship + slot) is written while the mentorship
-is locked, before Graph is asked, and Graph's `transactionId` carries the same key, so a
-repeated click finds the row and a retried turn gets Graph's first event back. The event
-id is committed before anyone is told. Without Graph, or when the tenant has not granted
-Calendars.ReadBasic / Calendars.ReadWrite (recorded for `/graph status`), the pair gets
-the Schedule deep link instead; a throttled or failing Graph changes nothing.
+Exactly one event: the booking row (mentorship or group + slot) is written while the
+mentorship (the group) is locked and committed before Graph is asked, and Graph's
+`transactionId` carries the same key, so a repeated click finds the row and a retried turn
+gets Graph's first event back. Every Graph call (free/busy, create, move, cancel) runs after
+the turn's commit with no transaction open (`Turn.after_commit`); what Graph answered is
+recorded in a new unit of work, and the event id is committed before anyone is told. Without Graph, or when
+the tenant has not granted Calendars.ReadBasic / Calendars.ReadWrite (recorded for
+`/graph status`), they get the Schedule deep link instead; a throttled or failing Graph
+changes nothing.
 """
 
 from __future__ import annotations
@@ -20,17 +24,17 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dialogs.core import forms, outbox
+from dialogs.core import forms, members, outbox
 from dialogs.core.graph import EventDraft, GraphError
 from dialogs.core.links import handle, meeting_link
 from dialogs.core.local_time import zone_name
-from dialogs.core.people import display
+from dialogs.core.people import display, listed
 from dialogs.core.router import Turn
 from dialogs.core.slots import DAYS, Availability, free_slots
 from dialogs.directory.store import record
 from dialogs.mentoring.agreements import my_mentorship
 from dialogs.mentoring.programs import CADENCES, CARDS
-from storage.models import DirectoryEntry, Meeting, Mentorship, Program, User
+from storage.models import DirectoryEntry, Meeting, Mentorship, PairGroup, Program, Team, User
 
 FIND_ACTION = "meeting_find"
 BOOK_ACTION = "meeting_book"
@@ -42,33 +46,85 @@ STEP = timedelta(minutes=30)
 LIVE = ("agreeing", "active")
 
 
-class Pair:
-    """A mentorship with its program, both people, and who is reading."""
+class Party:
+    """Who meets: a mentor pair (`mentorship`, `program`) or a coffee group (`group`),
+    the organiser first, and who is reading."""
 
     def __init__(
-        self, mentorship: Mentorship, program: Program, mentor: User, mentee: User, me: User
+        self,
+        people: list[User],
+        me: User,
+        team: Team,
+        *,
+        mentorship: Mentorship | None = None,
+        program: Program | None = None,
+        group: PairGroup | None = None,
     ) -> None:
-        self.mentorship, self.program = mentorship, program
-        self.mentor, self.mentee, self.me = mentor, mentee, me
-        self.other = mentee if me.id == mentor.id else mentor
+        self.people, self.me, self.team = people, me, team
+        self.mentorship, self.program, self.group = mentorship, program, group
+        self.others = [u for u in people if u.id != me.id]
         self.zones: dict[int, str] = {}
         self.entries: dict[int, DirectoryEntry] = {}
 
     @property
+    def organizer(self) -> User:
+        return self.people[0]
+
+    @property
     def addresses(self) -> list[str]:
-        return [a for a in (handle(self.mentor), handle(self.mentee)) if a]
+        return [a for a in (handle(u) for u in self.people) if a]
 
     @property
     def tenant(self) -> str:
-        return self.mentor.tenant_id or self.mentee.tenant_id or ""
+        return next((u.tenant_id for u in self.people if u.tenant_id), self.team.tenant_id or "")
+
+    @property
+    def live(self) -> bool:
+        return self.mentorship is None or self.mentorship.status in LIVE
+
+    @property
+    def owner(self) -> dict[str, int]:
+        """What its cards carry: the mentorship or the group (the other one 0)."""
+        return {
+            "mentorship": self.mentorship.id if self.mentorship else 0,
+            "group": self.group.id if self.group else 0,
+        }
+
+    @property
+    def mine(self) -> dict[str, Any]:
+        """The meeting queries' arguments: this pair's meetings or this group's."""
+        if self.group is not None:
+            return {"mentorship_id": None, "group_id": self.group.id}
+        assert self.mentorship is not None
+        return {"mentorship_id": self.mentorship.id}
+
+    @property
+    def key(self) -> str:
+        """The owner part of Graph's transactionId (a pair's as it always was)."""
+        return f"coffee{self.group.id}" if self.group else str(self.owner["mentorship"])
+
+    @property
+    def topic(self) -> str:
+        if self.program is not None:
+            return f"Mentoring ({self.program.name})"
+        return f"Coffee chat ({self.team.name or 'your team'})"
+
+    @property
+    def cadence(self) -> str:
+        """A pair's meetings may repeat at the program's cadence; a group's do not."""
+        return self.program.cadence if self.program is not None else ""
+
+    def zone(self, user: User) -> str:
+        return self.zones[user.id]
 
 
 # --- finding a time --------------------------------------------------------------------
 async def find_from_card(turn: Turn) -> None:
-    """`meeting_find` (the agreement card, `mentoring`) and `meeting_move` (a booked card)."""
-    mentorship = await my_mentorship(turn)
-    if mentorship is not None:
-        await offer(turn, mentorship, forms.row_id(turn.inbound.value.get("meeting")))
+    """`meeting_find` (the agreement card, `mentoring`, a coffee intro) and
+    `meeting_move` (a booked card)."""
+    party = await _party_from_card(turn)
+    if party is not None:
+        await offer(turn, party, forms.row_id(turn.inbound.value.get("meeting")))
 
 
 async def schedule(turn: Turn) -> None:
@@ -84,47 +140,55 @@ async def schedule(turn: Turn) -> None:
         names = ", ".join(display(others.get(_other_id(m, turn.user.id))) for m in mine)
         turn.say(f"With whom? Type `schedule <name>`, one of: {names}.")
         return
-    await offer(turn, chosen[0], None)
+    party = await _pair(turn, chosen[0])
+    await offer(turn, party, None)
 
 
-async def offer(turn: Turn, mentorship: Mentorship, move: int | None) -> None:
-    if mentorship.status not in LIVE:
+async def offer(turn: Turn, party: Party, move: int | None) -> None:
+    if not party.live:
         turn.say("That mentorship has ended, so there is nothing to schedule.")
         return
-    pair = await _pair(turn, mentorship)
     calendar = turn.env.calendar
-    if calendar is None or len(pair.addresses) < 2 or not pair.mentor.aad_object_id:
-        _fallback(turn, pair, "")
+    if calendar is None or len(party.addresses) < len(party.people):
+        _fallback(turn, party, "")
         return
-    start, organizer, addresses = turn.now, pair.mentor.aad_object_id, pair.addresses
+    if not party.organizer.aad_object_id:
+        _fallback(turn, party, "")
+        return
+    start, organizer, addresses, owner = (
+        turn.now,
+        party.organizer.aad_object_id,
+        party.addresses,
+        party.owner,
+    )
     turn.after_commit(  # free/busy is asked with no transaction open
         lambda: _outcome(calendar.get_schedule(organizer, addresses, start, start + HORIZON)),
-        lambda later, busy: _offer_slots(later, mentorship.id, move, start, busy),
+        lambda later, busy: _offer_slots(later, owner, move, start, busy),
     )
 
 
 async def _offer_slots(
-    turn: Turn, mentorship_id: int, move: int | None, start: datetime, busy: Any
+    turn: Turn, owner: dict[str, int], move: int | None, start: datetime, busy: Any
 ) -> None:
-    mentorship = await turn.repos.programs.mentorship(mentorship_id)
-    if mentorship is None:
+    party = await _party_of(turn, owner)
+    if party is None:
         return
-    pair = await _pair(turn, mentorship)
     if isinstance(busy, GraphError):
-        await record(turn.repos, pair.tenant, "schedule", busy, turn.now)
-        _fallback(turn, pair, _refusal(busy, "read your calendars"))
+        await record(turn.repos, party.tenant, "schedule", busy, turn.now)
+        _fallback(turn, party, _refusal(busy, "read your calendars"))
         return
-    await record(turn.repos, pair.tenant, "schedule", None, turn.now)
-    people = _availabilities(pair, busy)
+    await record(turn.repos, party.tenant, "schedule", None, turn.now)
+    people = _availabilities(party, busy)
     slots = free_slots(people, start, start + HORIZON, LENGTH, count=3, step=STEP)
     if not slots:
         _fallback(
             turn,
-            pair,
-            "I found no 45 minutes in the next two weeks when you both work and are free.",
+            party,
+            f"I found no 45 minutes in the next two weeks when you {_all(party)} work and "
+            "are free.",
         )
         return
-    turn.result.show(_slots_card(pair, slots, move))
+    turn.result.show(_slots_card(party, slots, move))
 
 
 async def _outcome(call: Awaitable[Any]) -> Any:
@@ -135,11 +199,15 @@ async def _outcome(call: Awaitable[Any]) -> Any:
         return exc
 
 
-def _availabilities(pair: Pair, busy: dict[str, list[Any]]) -> list[Availability]:
+def _all(party: Party) -> str:
+    return "both" if len(party.people) == 2 else "all"
+
+
+def _availabilities(party: Party, busy: dict[str, list[Any]]) -> list[Availability]:
     found = []
-    for user in (pair.mentor, pair.mentee):
+    for user in party.people:
         blocks = tuple((b.start, b.end) for b in busy.get(handle(user) or "", []))
-        found.append(_availability(pair.entries.get(user.id), pair.zones[user.id], blocks))
+        found.append(_availability(party.entries.get(user.id), party.zone(user), blocks))
     return found
 
 
@@ -159,38 +227,43 @@ def _availability(
     )
 
 
-def _slots_card(pair: Pair, slots: list[datetime], move: int | None) -> dict[str, Any]:
+def _slots_card(party: Party, slots: list[datetime], move: int | None) -> dict[str, Any]:
     choices = [
         CARDS.part(
             "meeting_slot",
-            title=_when(slot, pair.zones[pair.me.id]),
-            mentorship=pair.mentorship.id,
+            title=_when(slot, party.zone(party.me)),
             start=slot.isoformat(),
             meeting=move or 0,  # 0: a new booking; else the meeting this moves
+            **party.owner,
         )
         for slot in slots
     ]
-    theirs = "; ".join(_when(s, pair.zones[pair.other.id]) for s in slots)
+    theirs = " ".join(
+        f"For {display(o)} that is {'; '.join(_when(s, party.zone(o)) for s in slots)} "
+        f"({party.zone(o)})."
+        for o in party.others
+    )
+    program = party.program
     return CARDS.render(
         "meeting_slots",
-        title=f"📅 {'Move your meeting' if move else 'Meet'} with {display(pair.other)}",
-        hint="45 minutes when you both work and are free, in your time "
-        f"({pair.zones[pair.me.id]}). For {display(pair.other)} that is {theirs} "
-        f"({pair.zones[pair.other.id]}).",
-        repeat=f"Repeat {CADENCES[pair.program.cadence]} until {pair.program.ends_on}",
-        new=not move,
+        title=f"📅 {'Move your meeting' if move else 'Meet'} with {listed(party.others)}",
+        hint=f"45 minutes when you {_all(party)} work and are free, in your time "
+        f"({party.zone(party.me)}). {theirs}",
+        repeat=f"Repeat {CADENCES[program.cadence]} until {program.ends_on}" if program else "",
+        new=not move and program is not None,
         slots=choices,
     )
 
 
-def _fallback(turn: Turn, pair: Pair, why: str) -> None:
-    """The Schedule deep link: Teams' own new-meeting form with both people."""
-    link = meeting_link(pair.addresses, f"Mentoring ({pair.program.name})", "Our mentoring session")
+def _fallback(turn: Turn, party: Party, why: str) -> None:
+    """The Schedule deep link: Teams' own new-meeting form with everyone."""
+    first = "Our mentoring session" if party.program else "Our coffee chat"
+    link = meeting_link(party.addresses, party.topic, first)
     turn.result.show(
         CARDS.render(
             "meeting_link",
             text=(why + " " if why else "")
-            + f"Pick a time with {display(pair.other)} in Teams' meeting form:",
+            + f"Pick a time with {listed(party.others)} in Teams' meeting form:",
             url=link,
         )
     )
@@ -198,53 +271,58 @@ def _fallback(turn: Turn, pair: Pair, why: str) -> None:
 
 # --- booking, moving, cancelling -------------------------------------------------------
 async def book(turn: Turn) -> None:
-    """`meeting_book`: the slot picked becomes the pair's one event (or moves it there)."""
+    """`meeting_book`: the slot picked becomes the one event (or moves it there)."""
     start = _slot(turn.inbound.value.get("start"), turn.now)
-    mentorship = await my_mentorship(turn)
-    if mentorship is None:
+    party = await _party_from_card(turn, lock=True)  # one booking at a time
+    if party is None:
         return
     if start is None:
         turn.say("That time isn't one I offered (or it has passed). Nothing was booked.")
         return
-    await turn.repos.programs.locked_mentorship(mentorship.id)  # one booking at a time
-    if mentorship.status not in LIVE:
+    if not party.live:
         turn.say("That mentorship has ended, so nothing was booked.")
         return
-    pair = await _pair(turn, mentorship)
-    if turn.env.calendar is None or not pair.mentor.aad_object_id:
-        _fallback(turn, pair, "I can't write to calendars here.")
+    if turn.env.calendar is None or not party.organizer.aad_object_id:
+        _fallback(turn, party, "I can't write to calendars here.")
         return
-    if not all(a.works(start, start + LENGTH) for a in _availabilities(pair, {})):
-        turn.say("That time is outside your working hours or theirs. Nothing was booked.")
+    if not all(a.works(start, start + LENGTH) for a in _availabilities(party, {})):
+        theirs = "theirs" if len(party.people) == 2 else "one of theirs"
+        turn.say(f"That time is outside your working hours or {theirs}. Nothing was booked.")
         return
-    booked = await turn.repos.programs.booked_meeting(mentorship.id)
+    booked = await turn.repos.programs.booked_meeting(**_only(party.mine))
     if booked is not None and booked.starts_at == start:
-        turn.say(f"That's booked already: {_when(start, pair.zones[pair.me.id])}. Nothing changed.")
+        turn.say(f"That's booked already: {_when(start, party.zone(party.me))}. Nothing changed.")
         return
     if booked is not None and booked.id == forms.row_id(turn.inbound.value.get("meeting")):
-        await _move(turn, pair, booked, start)
+        await _move(turn, party, booked, start)
         return
     if booked is not None:
         turn.say(
-            f"You already meet {_when(booked.starts_at, pair.zones[pair.me.id])}; cancel or "
+            f"You already meet {_when(booked.starts_at, party.zone(party.me))}; cancel or "
             "move it from its card. Nothing was booked."
         )
         return
-    await _create(turn, pair, start, turn.inbound.value.get("recurring") == "true")
+    recurring = party.program is not None and turn.inbound.value.get("recurring") == "true"
+    await _create(turn, party, start, recurring)
 
 
-async def _create(turn: Turn, pair: Pair, start: datetime, recurring: bool) -> None:
-    repos, mentorship = turn.repos, pair.mentorship
-    meeting = await repos.programs.meeting_at(mentorship.id, start)
+def _only(mine: dict[str, Any]) -> dict[str, Any]:
+    """`booked_meeting` takes the pair's id as is, a group's by keyword."""
+    return {k: v for k, v in mine.items() if v is not None}
+
+
+async def _create(turn: Turn, party: Party, start: datetime, recurring: bool) -> None:
+    repos = turn.repos
+    meeting = await repos.programs.meeting_at(starts_at=start, **party.mine)
     fresh = meeting is None
     if meeting is None:
         meeting = await repos.programs.add_meeting(
             Meeting(
-                mentorship_id=mentorship.id,
+                **party.mine,
                 starts_at=start,
                 minutes=int(LENGTH.total_seconds() // 60),
                 recurring=recurring,
-                organizer_aad=pair.mentor.aad_object_id or "",
+                organizer_aad=party.organizer.aad_object_id or "",
                 status="booking",
                 attempt=1,
                 created_at=turn.now,
@@ -260,7 +338,7 @@ async def _create(turn: Turn, pair: Pair, start: datetime, recurring: bool) -> N
     # "booking" already (Outlook was slow last time): the same key, so Graph gives back
     # the event it may have made. The row is committed before Graph is asked.
     assert turn.env.calendar is not None
-    calendar, organizer, draft = turn.env.calendar, meeting.organizer_aad, _draft(pair, meeting)
+    calendar, organizer, draft = turn.env.calendar, meeting.organizer_aad, _draft(party, meeting)
     meeting_id = meeting.id
     turn.after_commit(
         lambda: _outcome(calendar.create_event(organizer, draft)),
@@ -269,21 +347,20 @@ async def _create(turn: Turn, pair: Pair, start: datetime, recurring: bool) -> N
 
 
 async def _booked(turn: Turn, meeting_id: int, fresh: bool, made: Any) -> None:
-    """What Graph said about the new event, recorded; then both are told."""
+    """What Graph said about the new event, recorded; then everyone is told."""
     meeting = await turn.repos.programs.meeting(meeting_id)
-    mentorship = await turn.repos.programs.mentorship(meeting.mentorship_id) if meeting else None
-    if meeting is None or mentorship is None or meeting.status != "booking":
+    party = await _party_of_meeting(turn, meeting)
+    if meeting is None or party is None or meeting.status != "booking":
         return
-    pair = await _pair(turn, mentorship)
     if isinstance(made, GraphError):
         await _unbook(turn, meeting, fresh)
-        await record(turn.repos, pair.tenant, "events", made, turn.now)
-        _fallback(turn, pair, _refusal(made, "put it on your calendars") + " Nothing was booked.")
+        await record(turn.repos, party.tenant, "events", made, turn.now)
+        _fallback(turn, party, _refusal(made, "put it on your calendars") + " Nothing was booked.")
         return
     meeting.event_id = made
-    await record(turn.repos, pair.tenant, "events", None, turn.now)
+    await record(turn.repos, party.tenant, "events", None, turn.now)
     meeting.status, meeting.updated_at = "booked", turn.now
-    await _announce(turn, pair, meeting, "booked")
+    await _announce(turn, party, meeting, "booked")
 
 
 async def _unbook(turn: Turn, meeting: Meeting, fresh: bool) -> None:
@@ -294,11 +371,11 @@ async def _unbook(turn: Turn, meeting: Meeting, fresh: bool) -> None:
         meeting.attempt, meeting.status = meeting.attempt - 1, "cancelled"
 
 
-async def _move(turn: Turn, pair: Pair, meeting: Meeting, start: datetime) -> None:
+async def _move(turn: Turn, party: Party, meeting: Meeting, start: datetime) -> None:
     """Graph moves the event after the commit; the row follows when Graph said yes."""
     assert turn.env.calendar is not None
     calendar, organizer, event_id = turn.env.calendar, meeting.organizer_aad, meeting.event_id
-    draft = replace(_draft(pair, meeting), start=start, end=start + LENGTH)
+    draft = replace(_draft(party, meeting), start=start, end=start + LENGTH)
     meeting_id = meeting.id
     turn.after_commit(
         lambda: _outcome(calendar.update_event(organizer, event_id, draft)),
@@ -308,30 +385,28 @@ async def _move(turn: Turn, pair: Pair, meeting: Meeting, start: datetime) -> No
 
 async def _moved(turn: Turn, meeting_id: int, start: datetime, moved: Any) -> None:
     meeting = await turn.repos.programs.meeting(meeting_id)
-    mentorship = await turn.repos.programs.mentorship(meeting.mentorship_id) if meeting else None
-    if meeting is None or mentorship is None or meeting.status != "booked":
+    party = await _party_of_meeting(turn, meeting)
+    if meeting is None or party is None or meeting.status != "booked":
         return
-    pair = await _pair(turn, mentorship)
     if isinstance(moved, GraphError):
-        await record(turn.repos, pair.tenant, "events", moved, turn.now)
-        _fallback(turn, pair, _refusal(moved, "move it") + " Your meeting stays as it was.")
+        await record(turn.repos, party.tenant, "events", moved, turn.now)
+        _fallback(turn, party, _refusal(moved, "move it") + " Your meeting stays as it was.")
         return
-    stale = await turn.repos.programs.meeting_at(pair.mentorship.id, start)
+    stale = await turn.repos.programs.meeting_at(starts_at=start, **party.mine)
     if stale is not None and stale.id != meeting.id:  # a cancelled booking of that slot
         await turn.repos.session.delete(stale)
         await turn.repos.flush()
     meeting.starts_at, meeting.updated_at = start, turn.now
-    await record(turn.repos, pair.tenant, "events", None, turn.now)
-    await _announce(turn, pair, meeting, "moved")
+    await record(turn.repos, party.tenant, "events", None, turn.now)
+    await _announce(turn, party, meeting, "moved")
 
 
 async def cancel(turn: Turn) -> None:
-    """`meeting_cancel`: the event is deleted from both calendars."""
-    mentorship = await my_mentorship(turn)
-    if mentorship is None:
+    """`meeting_cancel`: the event is deleted from everyone's calendar."""
+    party = await _party_from_card(turn, lock=True)
+    if party is None:
         return
-    await turn.repos.programs.locked_mentorship(mentorship.id)
-    meeting = await turn.repos.programs.booked_meeting(mentorship.id)
+    meeting = await turn.repos.programs.booked_meeting(**_only(party.mine))
     if meeting is None or meeting.id != forms.row_id(turn.inbound.value.get("meeting")):
         turn.say("That meeting isn't booked any more. Nothing changed.")
         return
@@ -348,88 +423,146 @@ async def cancel(turn: Turn) -> None:
 
 async def _cancelled(turn: Turn, meeting_id: int, gone: Any) -> None:
     meeting = await turn.repos.programs.meeting(meeting_id)
-    mentorship = await turn.repos.programs.mentorship(meeting.mentorship_id) if meeting else None
-    if meeting is None or mentorship is None or meeting.status != "booked":
+    party = await _party_of_meeting(turn, meeting)
+    if meeting is None or party is None or meeting.status != "booked":
         return
-    pair = await _pair(turn, mentorship)
     if isinstance(gone, GraphError) and gone.status != 404:  # 404: deleted in Outlook already
-        await record(turn.repos, pair.tenant, "events", gone, turn.now)
+        await record(turn.repos, party.tenant, "events", gone, turn.now)
         turn.say(_refusal(gone, "cancel it") + " Your meeting stays on the calendars.")
         return
     meeting.status, meeting.updated_at = "cancelled", turn.now
-    await _announce(turn, pair, meeting, "cancelled")
+    await _announce(turn, party, meeting, "cancelled")
 
 
-async def _announce(turn: Turn, pair: Pair, meeting: Meeting, what: str) -> None:
-    """The partner hears it (queued in this unit of work), the clicker sees the card."""
-    message = outbox.to_user(
-        outbox.key(
-            "meeting",
-            meeting.id,
-            what,
-            meeting.attempt,
-            user=pair.other.id,
-            at=meeting.starts_at.strftime("%Y%m%dT%H%M"),
-        ),
-        pair.other.id,
-        card=_booked_card(pair, meeting, what, pair.other, pair.me),
-        team_id=pair.program.team_id,
-    )
-    turn.result.queued += await outbox.queue(turn.repos, message, turn.now)
-    turn.result.show(_booked_card(pair, meeting, what, pair.me, pair.other))
+async def _announce(turn: Turn, party: Party, meeting: Meeting, what: str) -> None:
+    """The others hear it (queued in this unit of work), the clicker sees the card."""
+    for other in party.others:
+        message = outbox.to_user(
+            outbox.key(
+                "meeting",
+                meeting.id,
+                what,
+                meeting.attempt,
+                user=other.id,
+                at=meeting.starts_at.strftime("%Y%m%dT%H%M"),
+            ),
+            other.id,
+            card=_booked_card(party, meeting, what, other),
+            team_id=party.team.id,
+        )
+        turn.result.queued += await outbox.queue(turn.repos, message, turn.now)
+    turn.result.show(_booked_card(party, meeting, what, party.me))
 
 
-def _booked_card(
-    pair: Pair, meeting: Meeting, what: str, reader: User, other: User
-) -> dict[str, Any]:
-    when = _when(meeting.starts_at, pair.zones[reader.id])
-    repeat = f", then {CADENCES[pair.program.cadence]}" if meeting.recurring else ""
+def _booked_card(party: Party, meeting: Meeting, what: str, reader: User) -> dict[str, Any]:
+    when = _when(meeting.starts_at, party.zone(reader))
+    others = listed([u for u in party.people if u.id != reader.id])
+    repeat = f", then {CADENCES[party.cadence]}" if meeting.recurring and party.cadence else ""
+    on = "both calendars" if len(party.people) == 2 else "everyone's calendar"
     text = {
-        "booked": f"Your meeting with {display(other)} is on both calendars: {when}{repeat}, "
+        "booked": f"Your meeting with {others} is on {on}: {when}{repeat}, "
         "with a Teams meeting link in the invite.",
-        "moved": f"Your meeting with {display(other)} moved to {when}{repeat}.",
-        "cancelled": f"Your meeting with {display(other)} on {when} is cancelled.",
+        "moved": f"Your meeting with {others} moved to {when}{repeat}.",
+        "cancelled": f"Your meeting with {others} on {when} is cancelled.",
     }[what]
     return CARDS.render(
-        "meeting_booked",
-        text=text,
-        live=what != "cancelled",
-        mentorship=pair.mentorship.id,
-        meeting=meeting.id,
+        "meeting_booked", text=text, live=what != "cancelled", meeting=meeting.id, **party.owner
     )
 
 
-# --- helpers ---------------------------------------------------------------------------
-async def _pair(turn: Turn, mentorship: Mentorship) -> Pair:
+# --- who meets --------------------------------------------------------------------------
+async def _party_from_card(turn: Turn, lock: bool = False) -> Party | None:
+    """The pair (`mentorship`) or coffee group (`group`) a card names, when the clicker
+    is in it (and a member of its team); else they are told and None."""
+    group_id = forms.row_id(turn.inbound.value.get("group"))
+    if group_id:
+        return await _group(turn, group_id, lock)
+    mentorship = await my_mentorship(turn)
+    if mentorship is None:
+        return None
+    if lock:
+        await turn.repos.programs.locked_mentorship(mentorship.id)
+    return await _pair(turn, mentorship)
+
+
+async def _party_of(turn: Turn, owner: dict[str, int]) -> Party | None:
+    """The pair or group again, after the commit (`Party.owner`), or None when gone."""
+    if owner["group"]:
+        return await _group(turn, owner["group"], lock=False)
+    mentorship = await turn.repos.programs.mentorship(owner["mentorship"])
+    return await _pair(turn, mentorship) if mentorship is not None else None
+
+
+async def _party_of_meeting(turn: Turn, meeting: Meeting | None) -> Party | None:
+    if meeting is None:
+        return None
+    return await _party_of(
+        turn, {"mentorship": meeting.mentorship_id or 0, "group": meeting.group_id or 0}
+    )
+
+
+async def _pair(turn: Turn, mentorship: Mentorship) -> Party:
     program = await turn.repos.programs.get(mentorship.program_id)
-    people = await turn.repos.users.by_ids([mentorship.mentor_id, mentorship.mentee_id])
     assert program is not None
-    pair = Pair(
-        mentorship, program, people[mentorship.mentor_id], people[mentorship.mentee_id], turn.user
+    team = await turn.repos.teams.get(program.team_id)
+    people = await turn.repos.users.by_ids([mentorship.mentor_id, mentorship.mentee_id])
+    assert team is not None
+    party = Party(
+        [people[mentorship.mentor_id], people[mentorship.mentee_id]],
+        turn.user,
+        team,
+        mentorship=mentorship,
+        program=program,
     )
-    ids = [pair.mentor.id, pair.mentee.id]
-    pair.entries = await turn.repos.directory.entries(ids)
+    return await _zones(turn, party)
+
+
+async def _group(turn: Turn, group_id: int, lock: bool) -> Party | None:
+    group = await turn.repos.pairing.locked_group(group_id) if lock else None
+    group = group or await turn.repos.session.get(PairGroup, group_id)
+    ids = (await turn.repos.pairing.group_members([group_id])).get(group_id, [])
+    if group is None or turn.user.id not in ids:
+        turn.say("I can't find that coffee group of yours. Nothing changed.")
+        return None
+    if not await members.require(turn, group.team_id):
+        return None
+    team = await turn.repos.teams.get(group.team_id)
+    found = await turn.repos.users.by_ids(ids)
+    people = [found[i] for i in ids if i in found and found[i].erased_at is None]
+    assert team is not None
+    people.sort(key=lambda u: not u.aad_object_id)  # an organiser Graph can write for
+    return await _zones(turn, Party(people, turn.user, team, group=group))
+
+
+async def _zones(turn: Turn, party: Party) -> Party:
+    ids = [u.id for u in party.people]
+    party.entries = await turn.repos.directory.entries(ids)
     profile_zones = await turn.repos.profiles.zones_of(ids)
-    for user in (pair.mentor, pair.mentee):  # the profile's, else the directory's, else Teams'
-        entry = pair.entries.get(user.id)
+    for user in party.people:  # the profile's, else the directory's, else Teams'
+        entry = party.entries.get(user.id)
         directory_zone = entry.timezone if entry is not None else None
-        pair.zones[user.id] = zone_name(
+        party.zones[user.id] = zone_name(
             profile_zones.get(user.id), directory_zone, user.timezone_hint
         )
-    return pair
+    return party
 
 
-def _draft(pair: Pair, meeting: Meeting) -> EventDraft:
+def _draft(party: Party, meeting: Meeting) -> EventDraft:
+    if party.program is not None:
+        subject = f"Mentoring: {listed(party.people)}"
+        body = f"Your mentoring session in '{party.program.name}', booked by Mentorbot."
+    else:
+        subject = f"Coffee chat: {listed(party.people)}"
+        body = f"Your coffee chat in {party.team.name or 'your team'}, booked by Mentorbot."
     return EventDraft(
-        subject=f"Mentoring: {display(pair.mentor)} and {display(pair.mentee)}",
+        subject=subject,
         start=meeting.starts_at,
         end=meeting.starts_at + timedelta(minutes=meeting.minutes),
-        attendees=tuple(pair.addresses),
-        body=f"Your mentoring session in '{pair.program.name}', booked by Mentorbot.",
-        transaction_id=f"mentorbot-{meeting.mentorship_id}-"
-        f"{meeting.starts_at:%Y%m%dT%H%M}-{meeting.attempt}",
-        recurrence=pair.program.cadence if meeting.recurring else "",
-        until=pair.program.ends_on,
+        attendees=tuple(party.addresses),
+        body=body,
+        transaction_id=f"mentorbot-{party.key}-{meeting.starts_at:%Y%m%dT%H%M}-{meeting.attempt}",
+        recurrence=party.cadence if meeting.recurring else "",
+        until=party.program.ends_on if party.program is not None else None,
     )
 
 

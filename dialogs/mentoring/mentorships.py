@@ -64,7 +64,7 @@ async def not_a_good_fit(turn: Turn) -> None:
     told, note = await _tell_admins(turn, program, mentorship)
     turn.result.queued += 1 + told
     result = (
-        await run_matching(turn.repos, program, turn.now)
+        await run_matching(turn.repos, program, turn.now, graph=turn.env.graph)
         if program.status == "open"
         else RunResult()
     )

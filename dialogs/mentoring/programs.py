@@ -339,6 +339,8 @@ async def show(turn: Turn) -> None:
         f"- Pairs: {counts['active']} active, {counts['agreeing']} confirming the agreement, "
         f"{counts['ended']} ended; proposals waiting for review: {counts['proposals_proposed']}",
         "",
+        f"- Group chats: {chats_line(turn, program)}",
+        "",
         "**Ground rules** (every new pair agrees to them)",
         rules_of(program),
         "",
@@ -349,6 +351,38 @@ async def show(turn: Turn) -> None:
         _resource_list(program.resources_mentees),
     ]
     turn.say("\n".join(lines))
+
+
+ON, OFF = ("on", "yes", "true", "1"), ("off", "no", "false", "0")
+
+
+async def settings(turn: Turn) -> None:
+    """`/program settings <program> [groupchat=on|off]`: the program's options (a bad
+    value changes nothing)."""
+    program = await named_program(turn)
+    if program is None:
+        return
+    raw = turn.args.get("groupchat")
+    if raw is not None and raw.lower() not in ON + OFF:
+        turn.say(f"`groupchat=`: use on or off, not '{raw}'. Nothing changed.")
+        return
+    if raw is not None:
+        program.group_chats, program.updated_at = raw.lower() in ON, turn.now
+    saved = "Saved. " if raw is not None else ""
+    turn.say(
+        f"{saved}**{program.name}** settings:\n- Group chats: {chats_line(turn, program)}\n"
+        "Change with `groupchat=on|off`."
+    )
+
+
+def chats_line(turn: Turn, program: Program) -> str:
+    if not program.group_chats:
+        return "off (intros come 1:1)"
+    if not turn.env.graph:
+        return "on, but Microsoft Graph is not connected, so intros come 1:1"
+    return (
+        "on (a group chat of each new pair for its intro, where Graph allows; see `/graph status`)"
+    )
 
 
 def rules_of(program: Program) -> str:

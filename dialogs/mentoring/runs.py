@@ -55,6 +55,7 @@ class RunResult:
     unmatched: list[tuple[User, dict[str, Any]]] = field(default_factory=list)
     messages: int = 0
     pairs: list[tuple[User, User, float]] = field(default_factory=list)  # mentor, mentee, %
+    graph: bool = False  # Graph connected: new pairs may get a group chat
 
 
 @dataclass
@@ -153,9 +154,12 @@ def weights_of(program: Program) -> dict[str, float]:
     return criteria.parse_weights(chosen)
 
 
-async def run_matching(repos: Repos, program: Program, now: datetime) -> RunResult:
-    """Match every waiting mentee (re-matches first), in the program's mode."""
-    result = RunResult()
+async def run_matching(
+    repos: Repos, program: Program, now: datetime, *, graph: bool = False
+) -> RunResult:
+    """Match every waiting mentee (re-matches first), in the program's mode. `graph`:
+    Microsoft Graph is connected (new pairs may get a group chat, `start_agreement`)."""
+    result = RunResult(graph=graph)
     pool = await read_pool(repos, program)
     first = [m for m in pool.mentees if m[1].priority]
     if first:
@@ -190,7 +194,9 @@ async def _run(
         reasons = reasons_for(mentors[j], people[i], weights, now)
         result.pairs.append((mentor, mentee, score))
         if program.mode == "automatic":
-            await start_agreement(repos, program, mentor, mentee, score, reasons, now, run_at=now)
+            await start_agreement(
+                repos, program, mentor, mentee, score, reasons, now, run_at=now, graph=result.graph
+            )
             result.matched += 1
             result.messages += 2
         else:
@@ -496,6 +502,7 @@ async def answer_request(turn: Turn) -> None:
                 proposal.reasons,
                 turn.now,
                 run_at=proposal.run_at,
+                graph=turn.env.graph,
             )
             turn.result.queued += 2 + await pass_on_overflow(
                 turn.repos, program, turn.user.id, turn.now
@@ -686,7 +693,8 @@ async def match_at_deadline(ctx: JobContext) -> None:
     """The "program_matching" job: match each program once its enrolment deadline passed."""
     for program in await ctx.repos.programs.deadline_passed(ctx.now.date()):
         program.matched_at = ctx.now
-        result = await run_matching(ctx.repos, program, ctx.now)
+        graph = bool(getattr(ctx.env, "graph", False))
+        result = await run_matching(ctx.repos, program, ctx.now, graph=graph)
         # Admins see what the run did, and why anyone was left out, as if they had run it.
         text = "Matching ran at the enrolment deadline.\n\n" + run_summary(program, result)
         for admin in await ctx.repos.admins.reachable_of_team(program.team_id):

@@ -332,6 +332,11 @@ class PairingRepo:
             select(PairSeat).where(PairSeat.group_id == group_id, PairSeat.user_id == user_id)
         )
 
+    async def locked_group(self, group_id: int) -> PairGroup | None:
+        """A coffee group, locked for this unit of work: its bookings take turns."""
+        stmt = select(PairGroup).where(PairGroup.id == group_id).with_for_update()
+        return (await self.s.scalars(stmt)).first()
+
     async def group_members(self, group_ids: Iterable[int]) -> dict[int, list[int]]:
         ids = list(group_ids)
         out: dict[int, list[int]] = defaultdict(list)

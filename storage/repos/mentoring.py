@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -246,16 +247,18 @@ class ProgramRepo:
         stmt = select(Mentorship).where(Mentorship.id == mentorship_id).with_for_update()
         return (await self.s.scalars(stmt)).first()
 
-    async def booked_meeting(self, mentorship_id: int) -> Meeting | None:
-        stmt = select(Meeting).where(
-            Meeting.mentorship_id == mentorship_id, Meeting.status == "booked"
-        )
+    async def booked_meeting(
+        self, mentorship_id: int | None = None, *, group_id: int | None = None
+    ) -> Meeting | None:
+        """The booked meeting of a mentor pair (or, with `group_id`, a coffee group)."""
+        stmt = select(Meeting).where(_owner(mentorship_id, group_id), Meeting.status == "booked")
         return (await self.s.scalars(stmt.order_by(Meeting.id))).first()
 
-    async def meeting_at(self, mentorship_id: int, starts_at: datetime) -> Meeting | None:
-        stmt = select(Meeting).where(
-            Meeting.mentorship_id == mentorship_id, Meeting.starts_at == starts_at
-        )
+    async def meeting_at(
+        self, mentorship_id: int | None, starts_at: datetime, *, group_id: int | None = None
+    ) -> Meeting | None:
+        owner = _owner(mentorship_id, group_id)
+        stmt = select(Meeting).where(owner, Meeting.starts_at == starts_at)
         return (await self.s.scalars(stmt)).first()
 
     async def add_meeting(self, meeting: Meeting) -> Meeting:
@@ -298,3 +301,10 @@ class ProgramRepo:
 
     async def meeting(self, meeting_id: int) -> Meeting | None:
         return await self.s.get(Meeting, meeting_id, with_for_update=True)
+
+def _owner(mentorship_id: int | None, group_id: int | None) -> Any:
+    """A meeting belongs to a mentorship or to a coffee group: exactly one is given."""
+    if group_id is not None:
+        return Meeting.group_id == group_id
+    assert mentorship_id is not None
+    return Meeting.mentorship_id == mentorship_id

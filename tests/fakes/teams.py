@@ -296,3 +296,19 @@ def group_install(service_url: str, user: TeamsUser, chat: str) -> dict[str, Any
         membersAdded=[{"id": BOT["id"]}],
         channelData={"tenant": {"id": TENANT}},
     )
+
+
+def group_submit(
+    service_url: str, user: TeamsUser, conversation: str, value: Any
+) -> dict[str, Any]:
+    """A card's submit in a group chat (`conversation`: the chat's id, 19:...@thread.v2)."""
+    return _base(
+        service_url,
+        "message",
+        user.account(),
+        {"id": conversation, "conversationType": "groupChat", "isGroup": True, "tenantId": TENANT},
+        value=value,
+        locale="en-US",
+        localTimezone="Europe/Berlin",
+        channelData={"tenant": {"id": TENANT}, "source": {"name": "message"}},
+    )
