@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -203,16 +204,10 @@ class _Shared:
     continued: list[ContinuedRow]
 
 
-def _prefix(counts: dict[tuple[int, int], int], size: int) -> dict[int, list[int]]:
-    """(mentorship, stretch) -> n as, per mentorship, p[k] = rows in stretches 0..k (those
-    saved before bounds[k])."""
-    rows: dict[int, list[int]] = {}
-    for (m, i), n in counts.items():
-        rows.setdefault(m, [0] * size)[i] += n
-    for row in rows.values():
-        for k in range(1, size):
-            row[k] += row[k - 1]
-    return rows
+def _prefix(rows: dict[int, list[int]]) -> dict[int, list[int]]:
+    """Per mentorship, counts per stretch -> p[k] = rows in stretches 0..k (those saved
+    before bounds[k])."""
+    return {m: list(accumulate(row)) for m, row in rows.items()}
 
 
 class _Cuts:
@@ -290,28 +285,39 @@ def _sum_invites(rows: list[tuple[int, str, int, int]], a: int, b: int) -> list[
     return [InviteRow(m, s, n) for m, (s, n) in sorted(found.items()) if s or n]
 
 
+def _later(a: Any, b: Any) -> Any:
+    return b if a is None or (b is not None and b > a) else a
+
+
 def _prefix_latest(
-    saved: list[dict[tuple[int, int], tuple[int, datetime]]], size: int
+    saved: list[dict[int, list[Any]]], size: int
 ) -> dict[int, list[datetime | None]]:
-    """Per mentorship, p[k] = the latest row saved before bounds[k] (of all kinds)."""
-    rows: dict[int, list[datetime | None]] = {}
+    """Per mentorship, p[k] = the latest row saved before bounds[k] (of all kinds), from
+    each kind's latest per stretch as the driver gives it; each distinct time is made
+    UTC once (`_aware`)."""
+    merged: dict[int, list[Any]] = {}
     for kind in saved:
-        for (m, i), (_, at) in kind.items():
-            row = rows.setdefault(m, [None] * size)
-            known = row[i]
-            row[i] = at if known is None or at > known else known
-    for row in rows.values():
-        for k in range(1, size):
-            before, here = row[k - 1], row[k]
-            if before is not None and (here is None or before > here):
-                row[k] = before
-    return rows
+        for m, row in kind.items():
+            known = merged.get(m)
+            merged[m] = list(map(_later, known, row)) if known else row
+    aware: dict[Any, datetime] = {}
+    out: dict[int, list[datetime | None]] = {}
+    for m, row in merged.items():
+        latest = list(accumulate(row, _later))
+        for t in latest:
+            if t is not None and t not in aware:
+                aware[t] = _aware(t)
+        out[m] = [aware[t] if t is not None else None for t in latest]
+    return out
 
 
 def _aware(at: Any) -> datetime:
     """min() of a time column comes back as SQLite's text or a naive time: make it UTC."""
     if isinstance(at, str):
-        at = datetime.fromisoformat(at)
+        try:  # naive text is UTC: one parse with the zone, far cheaper than .replace
+            return datetime.fromisoformat(at + "+00:00")
+        except ValueError:  # it carries its own zone
+            at = datetime.fromisoformat(at)
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
@@ -972,41 +978,45 @@ class FeedbackRepo:
         place = {t: i for i, t in enumerate(bounds)}
         latest = max(end for _, end in windows)
         size = len(bounds) + 1
-        saved_notes = await self._per_stretch(SessionNotes, program_id, bounds, latest)
-        saved_agendas = await self._per_stretch(SessionAgenda, program_id, bounds, latest)
-        notes = _prefix({k: n for k, (n, _) in saved_notes.items()}, size)
-        agendas = _prefix({k: n for k, (n, _) in saved_agendas.items()}, size)
-        last = _prefix_latest([saved_notes, saved_agendas], size)
+        notes, notes_at = await self._per_stretch(SessionNotes, program_id, bounds, latest, size)
+        planned, planned_at = await self._per_stretch(
+            SessionAgenda, program_id, bounds, latest, size
+        )
+        saved, agreed = _prefix(notes), _prefix(planned)
+        last = _prefix_latest([notes_at, planned_at], size)
         pe = place[program_end]
         # Per mentorship once, in id order: its prefix counts (saved[k]: notes before
         # bounds[k]) and latest rows; each window then only indexes them.
+        none = [0] * size
         each = [
-            (m, notes.get(m), agendas.get(m), last[m]) for m in sorted(set(notes) | set(agendas))
+            (m, saved.get(m, none), agreed.get(m, none), last[m])
+            for m in sorted(set(saved) | set(agreed))
         ]
         make = SessionRow._make
         found = []
         for start, end in windows:
             a, b = place[start], place[end]
+            after_end = pe < b
             rows = []
-            for m, saved, planned, latest_of in each:
-                until = saved[b] if saved else 0
-                agenda = planned[b] - planned[a] if planned else 0
+            for m, kept, made, latest_of in each:
+                until, agenda = kept[b], made[b] - made[a]
                 if until or agenda:
-                    inside = until - saved[a] if saved else 0
-                    after = until - saved[pe] if saved and pe < b else 0
-                    rows.append(make((m, inside, until, after, agenda, latest_of[b])))
+                    after = until - kept[pe] if after_end else 0
+                    rows.append(make((m, until - kept[a], until, after, agenda, latest_of[b])))
             found.append(rows)
         return found
 
     async def _per_stretch(
-        self, model: Any, program_id: int, bounds: list[datetime], end: datetime
-    ) -> dict[tuple[int, int], tuple[int, datetime]]:
-        """(mentorship, stretch) -> (rows of `model` (notes or agendas) saved in it, the
-        latest); stretch i is [bounds[i-1], bounds[i]), 0 everything before bounds[0]."""
+        self, model: Any, program_id: int, bounds: list[datetime], end: datetime, size: int
+    ) -> tuple[dict[int, list[int]], dict[int, list[Any]]]:
+        """Per mentorship, the rows of `model` (notes or agendas) saved in each stretch and
+        the latest of each, as the driver gives it; stretch i is [bounds[i-1], bounds[i]),
+        0 everything before bounds[0]."""
         at = model.created_at
         stretch = case(*((at < b, i) for i, b in enumerate(bounds)), else_=len(bounds))
         # The latest time as the driver gives it (SQLite's text, PostgreSQL's time), made
-        # UTC once by _aware: tens of thousands of rows skip the column type's conversion.
+        # UTC later, once each (_prefix_latest): tens of thousands of rows skip the column
+        # type's conversion.
         latest = type_coerce(func.max(at), NullType())
         stmt = (
             select(Mentorship.id, stretch, func.count(), latest)
@@ -1014,8 +1024,16 @@ class FeedbackRepo:
             .where(Mentorship.program_id == program_id, at < end)
             .group_by(Mentorship.id, stretch)
         )
-        rows = (await self._core(stmt)).all()  # one fetch, not one call a row
-        return {(m, int(i)): (int(n), _aware(t)) for m, i, n, t in rows}
+        counts: dict[int, list[int]] = {}
+        times: dict[int, list[Any]] = {}
+        for m, i, n, t in (await self._core(stmt)).all():  # one fetch, not one call a row
+            row = counts.get(m)
+            if row is None:
+                row = counts[m] = [0] * size
+                times[m] = [None] * size
+            row[i] = n
+            times[m][i] = t
+        return counts, times
 
     async def _sessions(
         self, program_id: int, start: datetime, end: datetime, program_end: datetime
