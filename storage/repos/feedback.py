@@ -204,6 +204,24 @@ class _Shared:
     continued: list[ContinuedRow]
 
 
+def _in_cohort(cohort_id: int | None) -> tuple[Any, ...]:
+    """The condition on an `Enrolment` join that keeps one cohort's people (or all)."""
+    return () if cohort_id is None else (Enrolment.cohort_id == cohort_id,)
+
+
+def _of_cohort(shared: _Shared, people: set[int]) -> _Shared:
+    """A cohort's part: its participants, the pairs with either side in it, their
+    proposals and 60-day checks."""
+    pairs = [p for p in shared.pairs if p.mentor_id in people or p.mentee_id in people]
+    ids = {p.id for p in pairs}
+    return _Shared(
+        participants=[p for p in shared.participants if p.user_id in people],
+        pairs=pairs,
+        proposals=[r for r in shared.proposals if r.user_id in people],
+        continued=[c for c in shared.continued if c.mentorship_id in ids],
+    )
+
+
 def _prefix(rows: dict[int, list[int]]) -> dict[int, list[int]]:
     """Per mentorship, counts per stretch -> p[k] = rows in stretches 0..k (those saved
     before bounds[k])."""
@@ -767,12 +785,18 @@ class FeedbackRepo:
         program: Program,
         windows: list[tuple[datetime, datetime]],
         program_end: datetime,
+        cohort_id: int | None = None,
     ) -> list[ProgramFacts]:
         """The facts of each window [start, end). Participants, pairs, proposals and the
         60-day checks are read once and shared; the counted facts (sessions, check-ins,
         goals, answers, invites, team size) are each read ONCE for all windows, grouped by
         the stretch between the windows' bounds, and summed per window here: a page with a
-        dozen monthly windows costs the same statements as one window."""
+        dozen monthly windows costs the same statements as one window.
+
+        With `cohort_id`, the facts of that cohort only: its participants, the pairs with
+        either side in it (and their sessions and 60-day checks), its people's proposals,
+        goals and check-ins, and the answers of its responses. The team's size and the
+        surveys' invitation counters are the program's (they count no person)."""
         latest = max(end for _, end in windows)
         shared = _Shared(
             participants=await self._participants(program.id, latest),
@@ -780,13 +804,16 @@ class FeedbackRepo:
             proposals=await self._proposals(program.id),
             continued=await self._continued(program.id, latest),
         )
-        sessions = await self._sessions_of_windows(program.id, windows, program_end)
+        if cohort_id is not None:
+            shared = _of_cohort(shared, await self._cohort_people(program.id, cohort_id))
+        keep = {p.id for p in shared.pairs} if cohort_id is not None else None
+        sessions = await self._sessions_of_windows(program.id, windows, program_end, keep)
         cut = _Cuts(windows)
         counted = _Counted(
             members=await self._members_of_windows(program.team_id, cut),
-            checkins=await self._checkins_of_windows(program.id, cut),
-            goals=await self._goals_of_windows(program.id, cut),
-            answers=await self._answers_of_windows(program.id, cut),
+            checkins=await self._checkins_of_windows(program.id, cut, cohort_id),
+            goals=await self._goals_of_windows(program.id, cut, cohort_id),
+            answers=await self._answers_of_windows(program.id, cut, cohort_id),
             invites=await self._invites_of_windows(Survey.program_id == program.id, cut),
         )
         info = ProgramInfo(
@@ -846,7 +873,7 @@ class FeedbackRepo:
         return {(int(j), int(w)): int(n) for j, w, n in await self._core(stmt)}
 
     async def _checkins_of_windows(
-        self, program_id: int, cut: _Cuts
+        self, program_id: int, cut: _Cuts, cohort_id: int | None = None
     ) -> list[tuple[int, int, int, int]]:
         """(stretch due, stretch the person enrolled, sent, answered) of scheduled check-ins."""
         due, enrolled = cut.stretch(Checkin.due_at), cut.stretch(Enrolment.created_at)
@@ -856,11 +883,14 @@ class FeedbackRepo:
             .where(Enrolment.program_id == program_id, Enrolment.created_at < cut.latest)
             .where(Checkin.trigger == "schedule")
             .where(Checkin.due_at >= cut.earliest, Checkin.due_at < cut.latest)
+            .where(*_in_cohort(cohort_id))
             .group_by(due, enrolled)
         )
         return [(int(d), int(e), int(s), int(a or 0)) for d, e, s, a in await self._core(stmt)]
 
-    async def _goals_of_windows(self, program_id: int, cut: _Cuts) -> list[tuple[Any, ...]]:
+    async def _goals_of_windows(
+        self, program_id: int, cut: _Cuts, cohort_id: int | None = None
+    ) -> list[tuple[Any, ...]]:
         """(stretch created, day stretch of the target, status, done by target, stretch the
         owner enrolled, progress summed, count) of the participants' goals."""
         created, enrolled = cut.stretch(Goal.created_at), cut.stretch(Enrolment.created_at)
@@ -881,7 +911,7 @@ class FeedbackRepo:
             select(*groups, func.sum(Goal.progress), func.count())
             .join(Enrolment, Enrolment.user_id == Goal.user_id)
             .where(Enrolment.program_id == program_id, Enrolment.created_at < cut.latest)
-            .where(Goal.created_at < cut.latest)
+            .where(Goal.created_at < cut.latest, *_in_cohort(cohort_id))
             .group_by(*groups)
         )
         return [
@@ -889,7 +919,9 @@ class FeedbackRepo:
             for c, t, status, d, e, p, n in (await self._core(stmt)).all()
         ]
 
-    async def _answers_of_windows(self, program_id: int, cut: _Cuts) -> list[tuple[int, AnswerRow]]:
+    async def _answers_of_windows(
+        self, program_id: int, cut: _Cuts, cohort_id: int | None = None
+    ) -> list[tuple[int, AnswerRow]]:
         """(stretch of the survey's moment, its answers grouped by value) of the metrics'
         moments."""
         at = cut.stretch(Survey.moment_at)
@@ -909,6 +941,10 @@ class FeedbackRepo:
             .where(Survey.moment.in_(METRIC_MOMENTS), SurveyAnswer.tag != "")
             .group_by(at, *values)
         )
+        if cohort_id is not None:
+            stmt = stmt.join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id).where(
+                SurveyResponse.cohort_id == cohort_id
+            )
         return [(int(row[0]), AnswerRow(*row[1:])) for row in (await self._core(stmt)).all()]
 
     async def _invites_of_windows(self, where: Any, cut: _Cuts) -> list[tuple[int, str, int, int]]:
@@ -929,6 +965,12 @@ class FeedbackRepo:
             .where(or_(Membership.left_at.is_(None), Membership.left_at >= end))
         )
         return int(await self._core_scalar(stmt) or 0)
+
+    async def _cohort_people(self, program_id: int, cohort_id: int) -> set[int]:
+        stmt = select(Enrolment.user_id).where(
+            Enrolment.program_id == program_id, Enrolment.cohort_id == cohort_id
+        )
+        return set((await self._core(stmt)).scalars())
 
     async def _participants(self, program_id: int, end: datetime) -> list[ParticipantRow]:
         stmt = (
@@ -969,6 +1011,7 @@ class FeedbackRepo:
         program_id: int,
         windows: list[tuple[datetime, datetime]],
         program_end: datetime,
+        keep: set[int] | None = None,
     ) -> list[list[SessionRow]]:
         """`_sessions` of every window from two statements: notes and agendas counted per
         mentorship and per stretch between the windows' bounds (and the program's end),
@@ -991,6 +1034,7 @@ class FeedbackRepo:
         each = [
             (m, saved.get(m, none), agreed.get(m, none), last[m])
             for m in sorted(set(saved) | set(agreed))
+            if keep is None or m in keep  # a cohort's pairs only
         ]
         make = SessionRow._make
         found = []
