@@ -743,10 +743,12 @@ class Survey(Base):
     coffee round, ...): its key makes it happen once."""
 
     __tablename__ = "surveys"
-    # A program's surveys of a window, for the metrics: their counters, and those of one
-    # moment (whose answers the metrics read).
+    # A program's surveys of a window, for the metrics: their counters per moment (read
+    # from the index alone), and those of one moment (whose answers the metrics read).
     __table_args__ = (
-        Index("ix_surveys_program_moment_at", "program_id", "moment_at", "sent", "answered"),
+        Index(
+            "ix_surveys_program_moment_at", "program_id", "moment_at", "moment", "sent", "answered"
+        ),
         Index("ix_surveys_program_moment", "program_id", "moment", "moment_at"),
     )
 

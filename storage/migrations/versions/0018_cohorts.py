@@ -1,4 +1,6 @@
-"""Cohorts of a program: enrolments and survey responses remember theirs.
+"""Cohorts of a program: enrolments and survey responses remember theirs. And the
+surveys' window index gains the moment, so the dashboard's invitation counters per
+moment are read from the index alone.
 
 Revision ID: 0018
 Revises: 0017
@@ -33,9 +35,16 @@ def upgrade() -> None:
             batch.add_column(sa.Column("cohort_id", sa.Integer(), nullable=True))
             batch.create_foreign_key(f"fk_{table}_cohort_id", "cohorts", ["cohort_id"], ["id"])
             batch.create_index(f"ix_{table}_cohort_id", ["cohort_id"])
+    _survey_index(["program_id", "moment_at", "moment", "sent", "answered"])
+
+
+def _survey_index(columns: list[str]) -> None:
+    op.drop_index("ix_surveys_program_moment_at", "surveys")
+    op.create_index("ix_surveys_program_moment_at", "surveys", columns)
 
 
 def downgrade() -> None:
+    _survey_index(["program_id", "moment_at", "sent", "answered"])
     for table in ("survey_responses", "enrolments"):
         with op.batch_alter_table(table) as batch:
             batch.drop_index(f"ix_{table}_cohort_id")
