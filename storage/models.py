@@ -460,8 +460,26 @@ class Enrolment(Base):
     experience_years: Mapped[int | None] = mapped_column(Integer)  # for the experience gap
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     priority: Mapped[bool] = mapped_column(Boolean, default=False)  # re-match first
+    # The cohort it was made in (None: the program has never been split into cohorts).
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"), index=True)
     created_at: Mapped[datetime] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column()
+
+
+class Cohort(Base):
+    """A group of a program's enrolments: those made from `started_at` until the next
+    cohort starts. A program's first cohort (named after its start) is made, with every
+    enrolment so far, when an admin starts its second (`/program cohort`)."""
+
+    __tablename__ = "cohorts"
+    __table_args__ = (UniqueConstraint("program_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column()
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column()
 
 
 class MatchProposal(Base):
@@ -730,10 +748,12 @@ class Survey(Base):
     coffee round, ...): its key makes it happen once."""
 
     __tablename__ = "surveys"
-    # A program's surveys of a window, for the metrics: their counters, and those of one
-    # moment (whose answers the metrics read).
+    # A program's surveys of a window, for the metrics: their counters per moment (read
+    # from the index alone), and those of one moment (whose answers the metrics read).
     __table_args__ = (
-        Index("ix_surveys_program_moment_at", "program_id", "moment_at", "sent", "answered"),
+        Index(
+            "ix_surveys_program_moment_at", "program_id", "moment_at", "moment", "sent", "answered"
+        ),
         Index("ix_surveys_program_moment", "program_id", "moment", "moment_at"),
     )
 
@@ -788,6 +808,9 @@ class SurveyResponse(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     edit_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # The responder's cohort in the survey's program (a group, never a person), so a
+    # cohort's aggregates can be shown above k like the program's.
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"), index=True)
     updated_at: Mapped[datetime | None] = mapped_column()  # named surveys only
 
 

@@ -594,19 +594,28 @@ HISTORY = (
 )
 
 
+@dataclass(frozen=True)
+class HistoryRow:
+    program: Program
+    cohort: str  # "" for the program's own row
+    values: list[str]
+
+
 @dataclass
 class HistoryPage:
     team: Team
     columns: list[str]
-    rows: list[tuple[Program, list[str]]]
+    rows: list[HistoryRow]
 
 
 async def history_page(
     repos: Repos, admins: frozenset[str], user: User, team_id: object, now: datetime
 ) -> HistoryPage:
-    """The team's programs side by side, each over its own run (start to end, or today)."""
+    """The team's programs side by side, each over its own run (start to end, or today),
+    and under each its cohorts (`/program cohort`), over the same run, with the same
+    metrics of the cohort's part of the facts."""
     team = await _team_for(repos, admins, user, team_id)
-    rows = []
+    rows: list[HistoryRow] = []
     columns: list[str] = []
     for program in await repos.programs.of_team(team.id):
         settings = await repos.feedback.program_settings(program.id)
@@ -614,10 +623,14 @@ async def history_page(
         last = min(program.ends_on, now.date())
         window = Window(program.starts_on, max(last, program.starts_on))
         end = metrics.program_end(program.ends_on, program.closed_at)
-        (facts,) = await repos.feedback.program_facts(program, [(window.start, window.end)], end)
-        by = {m.key: m for m in metrics.program_metrics(facts, k)}
-        columns = [by[key].label for key in HISTORY]
-        rows.append((program, [metrics.shown(by[key]) for key in HISTORY]))
+        for cohort in [None, *await repos.programs.cohorts(program.id)]:
+            (facts,) = await repos.feedback.program_facts(
+                program, [(window.start, window.end)], end, cohort.id if cohort else None
+            )
+            by = {m.key: m for m in metrics.program_metrics(facts, k)}
+            columns = [by[key].label for key in HISTORY]
+            values = [metrics.shown(by[key]) for key in HISTORY]
+            rows.append(HistoryRow(program, cohort.name if cohort else "", values))
     return HistoryPage(team, columns, rows)
 
 

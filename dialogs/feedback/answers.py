@@ -192,7 +192,9 @@ async def _response_to_write(
                 "Nothing changed."
             )
             return None
-        return SurveyResponse(survey_id=survey.id, revision=0)
+        return SurveyResponse(
+            survey_id=survey.id, revision=0, cohort_id=await _cohort_of(turn, survey)
+        )
     response = await _existing(turn, survey, value)
     if response is None or not invite.answered:
         turn.say(f"I can't find those answers of yours. {NOTHING}")
@@ -204,6 +206,14 @@ async def _response_to_write(
         )
         return None
     return response
+
+
+async def _cohort_of(turn: Turn, survey: Survey) -> int | None:
+    """The responder's cohort in the survey's program: a group, never the person."""
+    if survey.program_id is None:
+        return None
+    enrolment = await turn.repos.programs.enrolment(survey.program_id, turn.user.id)
+    return enrolment.cohort_id if enrolment else None
 
 
 async def _existing(turn: Turn, survey: Survey, value: dict[str, Any]) -> SurveyResponse | None:

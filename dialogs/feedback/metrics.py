@@ -411,9 +411,11 @@ def retention(f: ProgramFacts, days: int) -> float | None:
     """Of the mentorships whose day `days` (counted from the confirmed agreement) falls
     in the window, the share still running on that day (ended by the program's close
     counts as running)."""
-    day_n = {p.id: p.started_at + timedelta(days=days) for p in f.pairs if p.started_at is not None}
-    due = [p for p in f.pairs if p.id in day_n and f.start <= day_n[p.id] < f.end]
-    kept = [p for p in due if _lasted(p, day_n[p.id])]
+    span = timedelta(days=days)
+    # Day N in [start, end) is a start in [start - N, end - N): no sum for every pair.
+    first, last = f.start - span, f.end - span
+    due = [p for p in f.pairs if p.started_at is not None and first <= p.started_at < last]
+    kept = [p for p in due if p.started_at is not None and _lasted(p, p.started_at + span)]
     return _share(len(kept), len(due))
 
 

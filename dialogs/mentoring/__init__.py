@@ -83,6 +83,13 @@ def _commands() -> tuple[Command, ...]:
         ),
         _admin("/program invite", "post a join card in the channel", programs.invite),
         _admin("/program close", "end a program and all its mentorships", programs.close),
+        _admin(
+            "/program cohort",
+            "start a new cohort: enrolments from now on are in it",
+            programs.cohort,
+            '<program> cohort="..."',
+            Arg("cohort", "the new cohort's name"),
+        ),
         _admin("/match run", "match waiting mentees now (in the program's mode)", admin.admin_run),
         _admin("/match review", "proposals waiting for your approval", admin.review),
         _admin(

@@ -20,7 +20,7 @@ from dialogs.core.local_time import today_of
 from dialogs.core.people import display, member_teams
 from dialogs.core.router import Turn
 from dialogs.core.words import plural
-from storage.models import Enrolment, Mentorship, Program, Team, User
+from storage.models import Cohort, Enrolment, Mentorship, Program, Team, User
 
 CARDS = Cards("dialogs.mentoring")
 SAVE_ACTION, JOIN_ACTION, ENROL_ACTION = "program_save", "program_join", "enrol_save"
@@ -522,6 +522,51 @@ def invite_card(program: Program) -> dict[str, Any]:
     )
 
 
+# --- /program cohort ------------------------------------------------------------------------------
+async def cohort(turn: Turn) -> None:
+    """`/program cohort <program> cohort="..."`: enrolments from now on form a new cohort
+    of the program. The first split also makes its first cohort, of everyone so far."""
+    name = " ".join(str(turn.args.get("cohort") or "").split())
+    if not name or len(name) > MAX_NAME:
+        turn.say(
+            f"Name the new cohort (at most {MAX_NAME} characters), e.g. "
+            '`/program cohort Spring mentoring cohort="Autumn 2027"`. Nothing changed.'
+        )
+        return
+    program = await named_program(turn)
+    if program is None:
+        return
+    if program.status == "closed":
+        turn.say(f"'{program.name}' is closed, so nobody can enrol any more. Nothing changed.")
+        return
+    repos = turn.repos.programs
+    cohorts = await repos.cohorts(program.id)
+    names = [c.name for c in cohorts] or [first_cohort_name(program)]
+    if name.lower() in {n.lower() for n in names}:
+        turn.say(f"'{program.name}' already has a cohort called '{name}'. Nothing changed.")
+        return
+    if not cohorts:
+        first = Cohort(program_id=program.id, name=names[0], started_at=program.created_at)
+        await repos.start_first_cohort(_stamped(first, None, turn.now))
+    cohort = Cohort(program_id=program.id, name=name, started_at=turn.now)
+    await repos.add_cohort(_stamped(cohort, turn.user.id, turn.now))
+    turn.say(
+        f"'{program.name}' has a new cohort, '{name}': everyone who enrols from now on is "
+        f"in it; earlier enrolments stay in '{names[-1]}'. The dashboard's program history "
+        "shows each cohort."
+    )
+
+
+def first_cohort_name(program: Program) -> str:
+    """The first cohort is named after the program's start."""
+    return f"Started {program.starts_on.isoformat()}"
+
+
+def _stamped(cohort: Cohort, by: int | None, now: datetime) -> Cohort:
+    cohort.created_by_id, cohort.created_at = by, now
+    return cohort
+
+
 # --- enrolment -----------------------------------------------------------------------------------
 async def join(turn: Turn) -> None:
     """`join <program>` 1:1: the program's questions as a card."""
@@ -648,6 +693,7 @@ async def _enrol(
     current = await turn.repos.programs.enrolment(program.id, turn.user.id)
     if current is None:
         current = Enrolment(program_id=program.id, user_id=turn.user.id, created_at=turn.now)
+        current.cohort_id = await turn.repos.programs.current_cohort(program.id)
         turn.repos.programs.add_enrolment(current)
     current.role, current.wants, current.capacity = role, wants, capacity
     current.experience_years = years

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -226,16 +227,28 @@ class _Shared:
     end_answers: list[EndAnswerRow]
 
 
-def _prefix(counts: dict[tuple[int, int], int], size: int) -> dict[int, list[int]]:
-    """(mentorship, stretch) -> n as, per mentorship, p[k] = rows in stretches 0..k (those
-    saved before bounds[k])."""
-    rows: dict[int, list[int]] = {}
-    for (m, i), n in counts.items():
-        rows.setdefault(m, [0] * size)[i] += n
-    for row in rows.values():
-        for k in range(1, size):
-            row[k] += row[k - 1]
-    return rows
+def _in_cohort(cohort_id: int | None) -> tuple[Any, ...]:
+    """The condition on an `Enrolment` join that keeps one cohort's people (or all)."""
+    return () if cohort_id is None else (Enrolment.cohort_id == cohort_id,)
+
+
+def _of_cohort(shared: _Shared, people: set[int]) -> _Shared:
+    """A cohort's part: its participants, the pairs with either side in it, their
+    proposals and 60-day checks."""
+    pairs = [p for p in shared.pairs if p.mentor_id in people or p.mentee_id in people]
+    ids = {p.id for p in pairs}
+    return _Shared(
+        participants=[p for p in shared.participants if p.user_id in people],
+        pairs=pairs,
+        proposals=[r for r in shared.proposals if r.user_id in people],
+        continued=[c for c in shared.continued if c.mentorship_id in ids],
+    )
+
+
+def _prefix(rows: dict[int, list[int]]) -> dict[int, list[int]]:
+    """Per mentorship, counts per stretch -> p[k] = rows in stretches 0..k (those saved
+    before bounds[k])."""
+    return {m: list(accumulate(row)) for m, row in rows.items()}
 
 
 class _Cuts:
@@ -313,28 +326,39 @@ def _sum_invites(rows: list[tuple[int, str, int, int]], a: int, b: int) -> list[
     return [InviteRow(m, s, n) for m, (s, n) in sorted(found.items()) if s or n]
 
 
+def _later(a: Any, b: Any) -> Any:
+    return b if a is None or (b is not None and b > a) else a
+
+
 def _prefix_latest(
-    saved: list[dict[tuple[int, int], tuple[int, datetime]]], size: int
+    saved: list[dict[int, list[Any]]], size: int
 ) -> dict[int, list[datetime | None]]:
-    """Per mentorship, p[k] = the latest row saved before bounds[k] (of all kinds)."""
-    rows: dict[int, list[datetime | None]] = {}
+    """Per mentorship, p[k] = the latest row saved before bounds[k] (of all kinds), from
+    each kind's latest per stretch as the driver gives it; each distinct time is made
+    UTC once (`_aware`)."""
+    merged: dict[int, list[Any]] = {}
     for kind in saved:
-        for (m, i), (_, at) in kind.items():
-            row = rows.setdefault(m, [None] * size)
-            known = row[i]
-            row[i] = at if known is None or at > known else known
-    for row in rows.values():
-        for k in range(1, size):
-            before, here = row[k - 1], row[k]
-            if before is not None and (here is None or before > here):
-                row[k] = before
-    return rows
+        for m, row in kind.items():
+            known = merged.get(m)
+            merged[m] = list(map(_later, known, row)) if known else row
+    aware: dict[Any, datetime] = {}
+    out: dict[int, list[datetime | None]] = {}
+    for m, row in merged.items():
+        latest = list(accumulate(row, _later))
+        for t in latest:
+            if t is not None and t not in aware:
+                aware[t] = _aware(t)
+        out[m] = [aware[t] if t is not None else None for t in latest]
+    return out
 
 
 def _aware(at: Any) -> datetime:
     """min() of a time column comes back as SQLite's text or a naive time: make it UTC."""
     if isinstance(at, str):
-        at = datetime.fromisoformat(at)
+        try:  # naive text is UTC: one parse with the zone, far cheaper than .replace
+            return datetime.fromisoformat(at + "+00:00")
+        except ValueError:  # it carries its own zone
+            at = datetime.fromisoformat(at)
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
@@ -784,12 +808,18 @@ class FeedbackRepo:
         program: Program,
         windows: list[tuple[datetime, datetime]],
         program_end: datetime,
+        cohort_id: int | None = None,
     ) -> list[ProgramFacts]:
         """The facts of each window [start, end). Participants, pairs, proposals and the
         60-day checks are read once and shared; the counted facts (sessions, check-ins,
         goals, answers, invites, team size) are each read ONCE for all windows, grouped by
         the stretch between the windows' bounds, and summed per window here: a page with a
-        dozen monthly windows costs the same statements as one window."""
+        dozen monthly windows costs the same statements as one window.
+
+        With `cohort_id`, the facts of that cohort only: its participants, the pairs with
+        either side in it (and their sessions and 60-day checks), its people's proposals,
+        goals and check-ins, and the answers of its responses. The team's size and the
+        surveys' invitation counters are the program's (they count no person)."""
         latest = max(end for _, end in windows)
         shared = _Shared(
             participants=await self._participants(program.id, latest),
@@ -799,13 +829,16 @@ class FeedbackRepo:
             title_moves=await self._title_moves(program.id, latest),
             end_answers=await self._end_answers(program.id, latest),
         )
-        sessions = await self._sessions_of_windows(program.id, windows, program_end)
+        if cohort_id is not None:
+            shared = _of_cohort(shared, await self._cohort_people(program.id, cohort_id))
+        keep = {p.id for p in shared.pairs} if cohort_id is not None else None
+        sessions = await self._sessions_of_windows(program.id, windows, program_end, keep)
         cut = _Cuts(windows)
         counted = _Counted(
             members=await self._members_of_windows(program.team_id, cut),
-            checkins=await self._checkins_of_windows(program.id, cut),
-            goals=await self._goals_of_windows(program.id, cut),
-            answers=await self._answers_of_windows(program.id, cut),
+            checkins=await self._checkins_of_windows(program.id, cut, cohort_id),
+            goals=await self._goals_of_windows(program.id, cut, cohort_id),
+            answers=await self._answers_of_windows(program.id, cut, cohort_id),
             invites=await self._invites_of_windows(Survey.program_id == program.id, cut),
         )
         info = ProgramInfo(
@@ -867,7 +900,7 @@ class FeedbackRepo:
         return {(int(j), int(w)): int(n) for j, w, n in await self._core(stmt)}
 
     async def _checkins_of_windows(
-        self, program_id: int, cut: _Cuts
+        self, program_id: int, cut: _Cuts, cohort_id: int | None = None
     ) -> list[tuple[int, int, int, int]]:
         """(stretch due, stretch the person enrolled, sent, answered) of scheduled check-ins."""
         due, enrolled = cut.stretch(Checkin.due_at), cut.stretch(Enrolment.created_at)
@@ -877,11 +910,14 @@ class FeedbackRepo:
             .where(Enrolment.program_id == program_id, Enrolment.created_at < cut.latest)
             .where(Checkin.trigger == "schedule")
             .where(Checkin.due_at >= cut.earliest, Checkin.due_at < cut.latest)
+            .where(*_in_cohort(cohort_id))
             .group_by(due, enrolled)
         )
         return [(int(d), int(e), int(s), int(a or 0)) for d, e, s, a in await self._core(stmt)]
 
-    async def _goals_of_windows(self, program_id: int, cut: _Cuts) -> list[tuple[Any, ...]]:
+    async def _goals_of_windows(
+        self, program_id: int, cut: _Cuts, cohort_id: int | None = None
+    ) -> list[tuple[Any, ...]]:
         """(stretch created, day stretch of the target, status, done by target, stretch the
         owner enrolled, progress summed, count) of the participants' goals."""
         created, enrolled = cut.stretch(Goal.created_at), cut.stretch(Enrolment.created_at)
@@ -902,7 +938,7 @@ class FeedbackRepo:
             select(*groups, func.sum(Goal.progress), func.count())
             .join(Enrolment, Enrolment.user_id == Goal.user_id)
             .where(Enrolment.program_id == program_id, Enrolment.created_at < cut.latest)
-            .where(Goal.created_at < cut.latest)
+            .where(Goal.created_at < cut.latest, *_in_cohort(cohort_id))
             .group_by(*groups)
         )
         return [
@@ -910,7 +946,9 @@ class FeedbackRepo:
             for c, t, status, d, e, p, n in (await self._core(stmt)).all()
         ]
 
-    async def _answers_of_windows(self, program_id: int, cut: _Cuts) -> list[tuple[int, AnswerRow]]:
+    async def _answers_of_windows(
+        self, program_id: int, cut: _Cuts, cohort_id: int | None = None
+    ) -> list[tuple[int, AnswerRow]]:
         """(stretch of the survey's moment, its answers grouped by value) of the metrics'
         moments."""
         at = cut.stretch(Survey.moment_at)
@@ -930,6 +968,10 @@ class FeedbackRepo:
             .where(Survey.moment.in_(METRIC_MOMENTS), SurveyAnswer.tag != "")
             .group_by(at, *values)
         )
+        if cohort_id is not None:
+            stmt = stmt.join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id).where(
+                SurveyResponse.cohort_id == cohort_id
+            )
         return [(int(row[0]), AnswerRow(*row[1:])) for row in (await self._core(stmt)).all()]
 
     async def _invites_of_windows(self, where: Any, cut: _Cuts) -> list[tuple[int, str, int, int]]:
@@ -950,6 +992,12 @@ class FeedbackRepo:
             .where(or_(Membership.left_at.is_(None), Membership.left_at >= end))
         )
         return int(await self._core_scalar(stmt) or 0)
+
+    async def _cohort_people(self, program_id: int, cohort_id: int) -> set[int]:
+        stmt = select(Enrolment.user_id).where(
+            Enrolment.program_id == program_id, Enrolment.cohort_id == cohort_id
+        )
+        return set((await self._core(stmt)).scalars())
 
     async def _participants(self, program_id: int, end: datetime) -> list[ParticipantRow]:
         stmt = (
@@ -1013,6 +1061,7 @@ class FeedbackRepo:
         program_id: int,
         windows: list[tuple[datetime, datetime]],
         program_end: datetime,
+        keep: set[int] | None = None,
     ) -> list[list[SessionRow]]:
         """`_sessions` of every window from two statements: notes and agendas counted per
         mentorship and per stretch between the windows' bounds (and the program's end),
@@ -1022,41 +1071,46 @@ class FeedbackRepo:
         place = {t: i for i, t in enumerate(bounds)}
         latest = max(end for _, end in windows)
         size = len(bounds) + 1
-        saved_notes = await self._per_stretch(SessionNotes, program_id, bounds, latest)
-        saved_agendas = await self._per_stretch(SessionAgenda, program_id, bounds, latest)
-        notes = _prefix({k: n for k, (n, _) in saved_notes.items()}, size)
-        agendas = _prefix({k: n for k, (n, _) in saved_agendas.items()}, size)
-        last = _prefix_latest([saved_notes, saved_agendas], size)
+        notes, notes_at = await self._per_stretch(SessionNotes, program_id, bounds, latest, size)
+        planned, planned_at = await self._per_stretch(
+            SessionAgenda, program_id, bounds, latest, size
+        )
+        saved, agreed = _prefix(notes), _prefix(planned)
+        last = _prefix_latest([notes_at, planned_at], size)
         pe = place[program_end]
         # Per mentorship once, in id order: its prefix counts (saved[k]: notes before
         # bounds[k]) and latest rows; each window then only indexes them.
+        none = [0] * size
         each = [
-            (m, notes.get(m), agendas.get(m), last[m]) for m in sorted(set(notes) | set(agendas))
+            (m, saved.get(m, none), agreed.get(m, none), last[m])
+            for m in sorted(set(saved) | set(agreed))
+            if keep is None or m in keep  # a cohort's pairs only
         ]
         make = SessionRow._make
         found = []
         for start, end in windows:
             a, b = place[start], place[end]
+            after_end = pe < b
             rows = []
-            for m, saved, planned, latest_of in each:
-                until = saved[b] if saved else 0
-                agenda = planned[b] - planned[a] if planned else 0
+            for m, kept, made, latest_of in each:
+                until, agenda = kept[b], made[b] - made[a]
                 if until or agenda:
-                    inside = until - saved[a] if saved else 0
-                    after = until - saved[pe] if saved and pe < b else 0
-                    rows.append(make((m, inside, until, after, agenda, latest_of[b])))
+                    after = until - kept[pe] if after_end else 0
+                    rows.append(make((m, until - kept[a], until, after, agenda, latest_of[b])))
             found.append(rows)
         return found
 
     async def _per_stretch(
-        self, model: Any, program_id: int, bounds: list[datetime], end: datetime
-    ) -> dict[tuple[int, int], tuple[int, datetime]]:
-        """(mentorship, stretch) -> (rows of `model` (notes or agendas) saved in it, the
-        latest); stretch i is [bounds[i-1], bounds[i]), 0 everything before bounds[0]."""
+        self, model: Any, program_id: int, bounds: list[datetime], end: datetime, size: int
+    ) -> tuple[dict[int, list[int]], dict[int, list[Any]]]:
+        """Per mentorship, the rows of `model` (notes or agendas) saved in each stretch and
+        the latest of each, as the driver gives it; stretch i is [bounds[i-1], bounds[i]),
+        0 everything before bounds[0]."""
         at = model.created_at
         stretch = case(*((at < b, i) for i, b in enumerate(bounds)), else_=len(bounds))
         # The latest time as the driver gives it (SQLite's text, PostgreSQL's time), made
-        # UTC once by _aware: tens of thousands of rows skip the column type's conversion.
+        # UTC later, once each (_prefix_latest): tens of thousands of rows skip the column
+        # type's conversion.
         latest = type_coerce(func.max(at), NullType())
         stmt = (
             select(Mentorship.id, stretch, func.count(), latest)
@@ -1064,8 +1118,16 @@ class FeedbackRepo:
             .where(Mentorship.program_id == program_id, at < end)
             .group_by(Mentorship.id, stretch)
         )
-        rows = (await self._core(stmt)).all()  # one fetch, not one call a row
-        return {(m, int(i)): (int(n), _aware(t)) for m, i, n, t in rows}
+        counts: dict[int, list[int]] = {}
+        times: dict[int, list[Any]] = {}
+        for m, i, n, t in (await self._core(stmt)).all():  # one fetch, not one call a row
+            row = counts.get(m)
+            if row is None:
+                row = counts[m] = [0] * size
+                times[m] = [None] * size
+            row[i] = n
+            times[m][i] = t
+        return counts, times
 
     async def _sessions(
         self, program_id: int, start: datetime, end: datetime, program_end: datetime

@@ -10,7 +10,16 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Enrolment, MatchProposal, Meeting, Mentorship, Program
+from storage.models import (
+    Cohort,
+    Enrolment,
+    MatchProposal,
+    Meeting,
+    Mentorship,
+    Program,
+    Survey,
+    SurveyResponse,
+)
 
 LIVE = ("agreeing", "active")  # mentorships that hold a mentor's seat
 UNDONE = "undone"  # the end kind of a pair whose matching run an admin undid
@@ -71,6 +80,43 @@ class ProgramRepo:
 
     def add_enrolment(self, enrolment: Enrolment) -> None:
         self.s.add(enrolment)
+
+    # --- cohorts ----------------------------------------------------------------------
+    async def cohorts(self, program_id: int) -> list[Cohort]:
+        """A program's cohorts, oldest first (none until it is first split)."""
+        stmt = (
+            select(Cohort)
+            .where(Cohort.program_id == program_id)
+            .order_by(Cohort.started_at, Cohort.id)
+        )
+        return list(await self.s.scalars(stmt))
+
+    async def current_cohort(self, program_id: int) -> int | None:
+        """The cohort a new enrolment of the program joins: the latest started."""
+        cohorts = await self.cohorts(program_id)
+        return cohorts[-1].id if cohorts else None
+
+    async def add_cohort(self, cohort: Cohort) -> Cohort:
+        self.s.add(cohort)
+        await self.s.flush()
+        return cohort
+
+    async def start_first_cohort(self, cohort: Cohort) -> None:
+        """The program's first cohort: every enrolment and survey response so far is
+        in it (there was only one group of people until now)."""
+        await self.add_cohort(cohort)
+        program_id = cohort.program_id
+        await self.s.execute(
+            update(Enrolment)
+            .where(Enrolment.program_id == program_id, Enrolment.cohort_id.is_(None))
+            .values(cohort_id=cohort.id)
+        )
+        surveys = select(Survey.id).where(Survey.program_id == program_id)
+        await self.s.execute(
+            update(SurveyResponse)
+            .where(SurveyResponse.survey_id.in_(surveys), SurveyResponse.cohort_id.is_(None))
+            .values(cohort_id=cohort.id)
+        )
 
     async def erase_user(self, user_id: int, now: datetime) -> None:
         """Leave every program: enrolments off and their words gone, open proposals closed,
