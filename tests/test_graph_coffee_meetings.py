@@ -246,3 +246,38 @@ async def coffee_meeting_cards(settings: Any, connector: Any, clock: Any) -> Non
             assert len(fake.events) == 1
     finally:
         await fake.close()
+
+
+async def test_my_data_lists_a_coffee_meeting_and_erasing_its_organiser_cancels_it(gbot, graph):
+    from tests import goalkit as kit
+    from tests.test_graph_privacy import my_data_file, status_of, sync
+
+    await grouped(gbot, graph)
+    await press(gbot, BEN, intro_find(gbot, BEN), NEW_YORK)
+    _card, slots = offered(gbot, BEN)
+    await press(gbot, BEN, slots[0], NEW_YORK)
+    async with gbot.db.unit() as repos:
+        (meeting,) = await repos.session.scalars(select(Meeting))
+    organiser = next(p for p in GROUP if p.aad == meeting.organizer_aad)
+    guest = next(p for p in GROUP if p is not organiser)
+    listed = (await my_data_file(gbot, guest))["meetings"]
+    assert [(m["status"], m["on_the_calendar"], m.get("coffee_chat")) for m in listed] == [
+        ("booked", True, True)
+    ]
+    others = {p.name for p in GROUP} - {guest.name}
+    assert set(listed[0]["with"].split(", ")) == others
+
+    # A guest's erasure leaves the others' meeting alone.
+    await kit.say(gbot, guest, "delete my data")
+    await kit.submit(gbot, guest, {"action": "delete_data_confirm"})
+    await sync(gbot)
+    assert await status_of(gbot, meeting.id) == "booked" and len(graph.events) == 1
+
+    # The organiser's: committed as "cancelling", then Graph deletes it once, row gone.
+    await kit.say(gbot, organiser, "delete my data")
+    await kit.submit(gbot, organiser, {"action": "delete_data_confirm"})
+    assert await status_of(gbot, meeting.id) == "cancelling"
+    await sync(gbot)
+    await sync(gbot)
+    assert graph.events == {} and len([c for c in graph.calls if c.method == "DELETE"]) == 1
+    assert await status_of(gbot, meeting.id) is None

@@ -57,8 +57,8 @@ class MeetingCanceller:
             await meeting_ends.mark_ended(repos, now)
             rows = await repos.programs.cancelling_meetings(BATCH)
             todo = []
-            for meeting, _, program in rows:
-                team = await repos.teams.get(program.team_id)
+            for meeting, team_id in rows:
+                team = await repos.teams.get(team_id) if team_id is not None else None
                 tenant = (team.tenant_id if team is not None else None) or ""
                 todo.append((meeting.id, meeting.organizer_aad, meeting.event_id, tenant))
             waiting = set()

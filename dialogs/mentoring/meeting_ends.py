@@ -7,7 +7,10 @@ The decision is committed first (`booked` -> `cancelling`, in the sync worker's 
 work or in the erasure's); bot/graph/meetings.py then deletes the event through Graph
 outside any transaction, and records the outcome in a new one (`settle`). A row of an
 erased pair is deleted once Graph confirms, so the organiser's Entra id goes with it.
-Also the meetings' part of `my data` and `delete my data`.
+Also the meetings' part of `my data` and `delete my data`, for mentor pairs and coffee
+groups: an erased person's coffee meetings that they organised (the event lives in their
+calendar) are cancelled the same way and their rows deleted; a group meeting someone else
+organised stays for the others (it holds nothing of the erased person).
 """
 
 from __future__ import annotations
@@ -52,8 +55,10 @@ async def settle(repos: Repos, meeting_id: int, now: datetime) -> None:
     meeting = await repos.programs.meeting(meeting_id)
     if meeting is None or meeting.status != "cancelling":
         return
-    mentorship = await repos.programs.mentorship(meeting.mentorship_id)
-    if mentorship is not None and mentorship.end_kind == "erased":
+    ship_id = meeting.mentorship_id
+    mentorship = await repos.programs.mentorship(ship_id) if ship_id is not None else None
+    # A coffee group's meeting is only cancelled this way when its organiser was erased.
+    if ship_id is None or (mentorship is not None and mentorship.end_kind == "erased"):
         await repos.session.delete(meeting)
         return
     meeting.status, meeting.updated_at = "cancelled", now
@@ -62,10 +67,25 @@ async def settle(repos: Repos, meeting_id: int, now: datetime) -> None:
 # --- my data ---------------------------------------------------------------------------
 async def export(turn: Turn) -> list[dict[str, Any]]:
     rows = await turn.repos.programs.meetings_of(turn.user.id)
+    groups = await turn.repos.programs.group_meetings_of(turn.user.id)
     people = await turn.repos.users.by_ids(
-        {ms.mentor_id for _, ms in rows} | {ms.mentee_id for _, ms in rows}
+        {ms.mentor_id for _, ms in rows}
+        | {ms.mentee_id for _, ms in rows}
+        | {u for _, ids in groups for u in ids}
     )
-    return [
+    coffee = [
+        {
+            "starts_at": m.starts_at,
+            "minutes": m.minutes,
+            "repeats": m.recurring,
+            "with": ", ".join(display(people.get(u)) for u in ids if u != turn.user.id),
+            "status": m.status,
+            "on_the_calendar": bool(m.event_id) and m.status in ("booked", "cancelling"),
+            "coffee_chat": True,
+        }
+        for m, ids in groups
+    ]
+    return coffee + [
         {
             "starts_at": m.starts_at,
             "minutes": m.minutes,
@@ -89,6 +109,14 @@ async def erase(turn: Turn) -> None:
         if meeting.status == "booked" and meeting.event_id and upcoming:
             meeting.status, meeting.updated_at = "cancelling", turn.now
         elif meeting.status != "cancelling":
+            await turn.repos.session.delete(meeting)
+    mine = turn.user.aad_object_id
+    for meeting, _ in await turn.repos.programs.group_meetings_of(turn.user.id):
+        if not mine or meeting.organizer_aad != mine or meeting.status == "cancelling":
+            continue  # someone else's invite to the group: it stays theirs
+        if meeting.status == "booked" and meeting.event_id and meeting.starts_at > turn.now:
+            meeting.status, meeting.updated_at = "cancelling", turn.now
+        else:
             await turn.repos.session.delete(meeting)
 
 

@@ -10,10 +10,10 @@ mentorship (the group) is locked and committed before Graph is asked, and Graph'
 `transactionId` carries the same key, so a repeated click finds the row and a retried turn
 gets Graph's first event back. Every Graph call (free/busy, create, move, cancel) runs after
 the turn's commit with no transaction open (`Turn.after_commit`); what Graph answered is
-recorded in a new unit of work, and the event id is committed before anyone is told. Without Graph, or when
-the tenant has not granted Calendars.ReadBasic / Calendars.ReadWrite (recorded for
-`/graph status`), they get the Schedule deep link instead; a throttled or failing Graph
-changes nothing.
+recorded in a new unit of work, and the event id is committed before anyone is told.
+Without Graph, or when the tenant has not granted Calendars.ReadBasic /
+Calendars.ReadWrite (recorded for `/graph status`), they get the Schedule deep link
+instead; a throttled or failing Graph changes nothing.
 """
 
 from __future__ import annotations

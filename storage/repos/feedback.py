@@ -234,7 +234,7 @@ def _in_cohort(cohort_id: int | None) -> tuple[Any, ...]:
 
 def _of_cohort(shared: _Shared, people: set[int]) -> _Shared:
     """A cohort's part: its participants, the pairs with either side in it, their
-    proposals and 60-day checks."""
+    proposals, 60-day checks, directory title changes and end-survey answers."""
     pairs = [p for p in shared.pairs if p.mentor_id in people or p.mentee_id in people]
     ids = {p.id for p in pairs}
     return _Shared(
@@ -242,6 +242,8 @@ def _of_cohort(shared: _Shared, people: set[int]) -> _Shared:
         pairs=pairs,
         proposals=[r for r in shared.proposals if r.user_id in people],
         continued=[c for c in shared.continued if c.mentorship_id in ids],
+        title_moves=[t for t in shared.title_moves if t.user_id in people],
+        end_answers=[a for a in shared.end_answers if a.user_id in people],
     )
 
 

@@ -16,6 +16,8 @@ from storage.models import (
     MatchProposal,
     Meeting,
     Mentorship,
+    PairGroup,
+    PairSeat,
     Program,
     Survey,
     SurveyResponse,
@@ -334,19 +336,41 @@ class ProgramRepo:
         )
         return [(m, ms, p) for m, ms, p in (await self.s.execute(stmt)).all()]
 
-    async def cancelling_meetings(self, limit: int) -> list[tuple[Meeting, Mentorship, Program]]:
+    async def cancelling_meetings(self, limit: int) -> list[tuple[Meeting, int]]:
+        """Meetings whose event is to be cancelled, a pair's or a coffee group's, each with
+        its team's id."""
         stmt = (
-            select(Meeting, Mentorship, Program)
-            .join(Mentorship, Mentorship.id == Meeting.mentorship_id)
-            .join(Program, Program.id == Mentorship.program_id)
+            select(Meeting, func.coalesce(Program.team_id, PairGroup.team_id))
+            .outerjoin(Mentorship, Mentorship.id == Meeting.mentorship_id)
+            .outerjoin(Program, Program.id == Mentorship.program_id)
+            .outerjoin(PairGroup, PairGroup.id == Meeting.group_id)
             .where(Meeting.status == "cancelling")
             .order_by(Meeting.id)
             .limit(limit)
         )
-        return [(m, ms, p) for m, ms, p in (await self.s.execute(stmt)).all()]
+        return [(m, team_id) for m, team_id in (await self.s.execute(stmt)).all()]
+
+    async def group_meetings_of(self, user_id: int) -> list[tuple[Meeting, list[int]]]:
+        """Every meeting row of this person's coffee groups, with each group's members."""
+        stmt = (
+            select(Meeting)
+            .join(PairSeat, PairSeat.group_id == Meeting.group_id)
+            .where(PairSeat.user_id == user_id)
+            .order_by(Meeting.starts_at, Meeting.id)
+        )
+        meetings = list((await self.s.scalars(stmt)).all())
+        members: dict[int, list[int]] = {}
+        if meetings:
+            seats = select(PairSeat.group_id, PairSeat.user_id).where(
+                PairSeat.group_id.in_({m.group_id for m in meetings})
+            )
+            for group_id, member in (await self.s.execute(seats.order_by(PairSeat.id))).all():
+                members.setdefault(group_id, []).append(member)
+        return [(m, members.get(m.group_id or 0, [])) for m in meetings]
 
     async def meeting(self, meeting_id: int) -> Meeting | None:
         return await self.s.get(Meeting, meeting_id, with_for_update=True)
+
 
 def _owner(mentorship_id: int | None, group_id: int | None) -> Any:
     """A meeting belongs to a mentorship or to a coffee group: exactly one is given."""
