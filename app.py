@@ -13,20 +13,19 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
 from bot import logs
-from bot.adapter import build_adapter
 from bot.delivery import DeliveryWorker
+from bot.edge import SdkEdge
 from bot.exports import ExportRoutes
 from bot.graph.sync import DirectorySync
-from bot.handler import MentorBot, on_turn_error
 from bot.health import Health
 from bot.metrics import Metrics, MetricsRoute
 from bot.roster_import import RosterImporter
 from bot.tab.routes import TabRoutes
-from bot.web import Routes
 from dialogs.core import errors
 from dialogs.core.graph import Graph
 from dialogs.core.router import Env
@@ -45,6 +44,7 @@ ROSTER_KEY: web.AppKey[RosterImporter] = web.AppKey("roster", RosterImporter)
 METRICS_KEY: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
 HEALTH_KEY: web.AppKey[Health] = web.AppKey("health", Health)
 DIRECTORY_KEY: web.AppKey[object] = web.AppKey("directory", object)
+SDK_KEY: web.AppKey[SdkEdge] = web.AppKey("sdk", SdkEdge)
 
 
 def create_app(
@@ -57,8 +57,6 @@ def create_app(
     """`graph` replaces the Graph client that GRAPH_CREDENTIAL would build (tests)."""
     app = web.Application(client_max_size=1024 * 1024)
     db = Database(settings.database_url, wait_seconds=settings.turn_deadline_seconds)
-    adapter = build_adapter(settings)
-    adapter.on_turn_error = on_turn_error
     env = Env(
         admins=settings.admins,
         clock=clock,
@@ -71,8 +69,10 @@ def create_app(
     graph = _graph_client(settings, graph)
     env.calendar = graph
     metrics = Metrics()
+    # The Bot Framework SDK loads on first use or just after start-up (bot/edge.py).
+    sdk = SdkEdge(settings, metrics, lambda: _bot(settings, db, env, delivery, roster))
     delivery = DeliveryWorker(
-        db, adapter, settings.app_id, settings.delivery, observer=metrics.delivery_observer()
+        db, sdk, settings.app_id, settings.delivery, observer=metrics.delivery_observer()
     )
     roster = RosterImporter(
         db,
@@ -85,14 +85,6 @@ def create_app(
         on_page=lambda outcome: metrics.roster_pages.labels(outcome).inc(),
     )
     directory = _directory_sync(settings, db, clock, graph, delivery.wake)
-    bot = MentorBot(
-        db,
-        env,
-        delivery,
-        settings.allowed_tenants,
-        settings.turn_deadline_seconds,
-        on_install=roster.wake,
-    )
     health = Health(
         db,
         {
@@ -102,14 +94,14 @@ def create_app(
         },
         instance=delivery.worker_id,
     )
-    Routes(adapter, bot, metrics).install(app)
+    sdk.install(app)
     ExportRoutes(db, env).install(app)
     TabRoutes(db, env, settings, on_queued=delivery.wake).install(app)
     health.install(app)
     MetricsRoute(metrics, db, settings).install(app)
     app[DB_KEY], app[DELIVERY_KEY], app[ROSTER_KEY] = db, delivery, roster
     app[METRICS_KEY], app[HEALTH_KEY] = metrics, health
-    app[DIRECTORY_KEY] = directory
+    app[DIRECTORY_KEY], app[SDK_KEY] = directory, sdk
     scheduler = app[SCHEDULER_KEY] = Scheduler(
         db,
         clock,
@@ -123,7 +115,7 @@ def create_app(
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             await migrate_logged(db)
-        adapter.bot_framework_authentication.start()  # signing keys, fetched off the loop
+        sdk.start()  # signing keys fetched off the loop; the SDK loaded in a thread
         delivery.start()
         roster.start()
         directory.start()
@@ -134,7 +126,7 @@ def create_app(
         await roster.stop()
         await directory.stop()
         await delivery.stop(grace=settings.shutdown_grace_seconds)
-        await adapter.bot_framework_authentication.close()
+        await sdk.close()
         await db.dispose()
 
     async def draining(_app: web.Application) -> None:
@@ -143,6 +135,26 @@ def create_app(
     app.on_shutdown.append(draining)
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+def _bot(
+    settings: Settings,
+    db: Database,
+    env: Env,
+    delivery: DeliveryWorker,
+    roster: RosterImporter,
+) -> Any:
+    """bot/handler.py's MentorBot: built with the SDK, when it loads (bot/edge.py)."""
+    from bot.handler import MentorBot
+
+    return MentorBot(
+        db,
+        env,
+        delivery,
+        settings.allowed_tenants,
+        settings.turn_deadline_seconds,
+        on_install=roster.wake,
+    )
 
 
 def _wake_all(*wakes: Callable[[], None]) -> None:
@@ -208,6 +220,7 @@ def serve(settings: Settings) -> None:
     log.info("listening on http://%s:%d/api/messages", settings.host, settings.port)
     app = create_app(settings)
     app.on_startup.append(_freeze_heap)  # after the lifecycle's start (migrations run)
+    app[SDK_KEY].on_warm = _freeze_now  # and again once the SDK has loaded
     web.run_app(
         app,
         host=settings.host,
@@ -222,6 +235,10 @@ async def _freeze_heap(_app: web.Application) -> None:
     """What start-up built (modules, the route table, SDK objects) lives as long as the
     process: kept out of the garbage collector's full passes, each of which would
     otherwise walk it all (hundreds of ms here) in the middle of someone's turn."""
+    _freeze_now()
+
+
+def _freeze_now() -> None:
     gc.collect()
     gc.freeze()
 

@@ -28,16 +28,24 @@ from botframework.connector.auth import (
 )
 from botframework.connector.auth._connector_factory_impl import USER_AGENT
 
-from bot.auth import PUBLIC_METADATA_URL, ChannelTokens, SigningKeys
+from bot.auth import ChannelTokens, channel_tokens
 from bot.lru import LRU
+from bot.session import SharedSession
 from bot.tokens import KeptTokenCredentials, OutgoingTokens
-from bot.transport import AiohttpSender, SharedSession
+from bot.transport import AiohttpSender
 from settings import Settings
 
 log = logging.getLogger("mentorbot.adapter")
 
 
-def build_adapter(settings: Settings) -> CloudAdapter:
+def build_adapter(
+    settings: Settings,
+    http: SharedSession | None = None,
+    tokens: OutgoingTokens | None = None,
+    inbound: ChannelTokens | None = None,
+) -> CloudAdapter:
+    """The adapter; `http`, `tokens` and `inbound` are shared with the outbox
+    (bot/edge.py), else its own (and `inbound` from the settings)."""
     config = SimpleNamespace(
         APP_ID=settings.app_id,
         APP_PASSWORD=settings.app_password,
@@ -45,13 +53,12 @@ def build_adapter(settings: Settings) -> CloudAdapter:
         APP_TENANTID=settings.app_tenant_id,
     )
     inner = ConfigurationBotFrameworkAuthentication(config)
-    tokens = None
-    if settings.auth_enabled:
-        keys = SigningKeys(settings.openid_metadata_url or PUBLIC_METADATA_URL)
-        tokens = ChannelTokens(settings.app_id, keys)
-    return CloudAdapter(
-        ReusingAuthentication(inner, tokens, max_clients=settings.connector_cache_size)
+    if inbound is None:
+        inbound = channel_tokens(settings.app_id, settings.openid_metadata_url)
+    auth = ReusingAuthentication(
+        inner, inbound, max_clients=settings.connector_cache_size, http=http, tokens=tokens
     )
+    return CloudAdapter(auth)
 
 
 class ReusingAuthentication(BotFrameworkAuthentication):
@@ -63,10 +70,12 @@ class ReusingAuthentication(BotFrameworkAuthentication):
         inner: BotFrameworkAuthentication,
         channel_tokens: ChannelTokens | None = None,
         max_clients: int = 100,
+        http: SharedSession | None = None,
+        tokens: OutgoingTokens | None = None,
     ) -> None:
         self._inner, self.channel_tokens = inner, channel_tokens
-        self.http = SharedSession()
-        self.tokens = OutgoingTokens()
+        self.http = http or SharedSession()
+        self.tokens = tokens or OutgoingTokens()
         self.max_clients = max_clients
         self._factories: dict[str, ReusingConnectorFactory] = {}
         self._token_clients: dict[str, UserTokenClient] = {}

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-import jwt
-from jwt.algorithms import RSAAlgorithm
+
+# PyJWT (with cryptography, a large share of start-up) loads with the first key or token
+# it is needed for: in the functions below.
 
 log = logging.getLogger("mentorbot.auth")
 PUBLIC_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
@@ -136,6 +137,9 @@ class SigningKeys:
 
 
 def _parse_keys(jwks: dict[str, Any]) -> dict[str, SigningKey]:
+    import jwt
+    from jwt.algorithms import RSAAlgorithm
+
     keys: dict[str, SigningKey] = {}
     for entry in jwks.get("keys") or []:
         if not isinstance(entry, dict) or not isinstance(entry.get("kid"), str):
@@ -162,6 +166,8 @@ class ChannelTokens:
     async def validate(
         self, auth_header: str, channel_id: str | None, service_url: str | None
     ) -> dict[str, Any]:
+        import jwt
+
         token = bearer_token(auth_header)
         try:
             header = jwt.get_unverified_header(token)
@@ -198,6 +204,8 @@ def decode_claims(
 ) -> dict[str, Any]:
     """A token's claims after PyJWT's checks of signature, audience, dates (with
     LEEWAY_SECONDS), the issuer when given and the required claims; else AuthError."""
+    import jwt
+
     try:
         claims = jwt.decode(
             token,
@@ -213,6 +221,14 @@ def decode_claims(
     if not isinstance(claims, dict):
         raise AuthError("the token carries no claims")
     return claims
+
+
+def channel_tokens(app_id: str, metadata_url: str | None) -> ChannelTokens | None:
+    """The inbound token checks, or None when no app id is set (the SDK's anonymous
+    path: the Emulator and local testing)."""
+    if not app_id:
+        return None
+    return ChannelTokens(app_id, SigningKeys(metadata_url or PUBLIC_METADATA_URL))
 
 
 def bearer_token(auth_header: str) -> str:

@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 import orjson
-from botframework.connector.auth import AppCredentials
-from botframework.connector.auth._connector_factory_impl import USER_AGENT
 
+from bot.session import SharedSession
 from bot.tokens import OutgoingTokens
-from bot.transport import SharedSession
 
-CredentialsFor = Callable[[str], Awaitable[AppCredentials]]
+CredentialsFor = Callable[[str], Awaitable[Any]]  # the SDK's AppCredentials
 
 
 class ConnectorError(Exception):
@@ -101,7 +100,7 @@ class ConnectorRest:
         body: dict[str, Any] | None,
         credentials: Any = None,
     ) -> dict[str, Any]:
-        headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT}
+        headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": _user_agent()}
         if credentials is None:
             credentials = await self._credentials_for(service_url)
         token = await self._tokens.token(credentials)
@@ -145,3 +144,12 @@ def _retry_after(headers: Any) -> float | None:
         return max(float(raw), 0.0) if raw is not None else None
     except ValueError:
         return None
+
+
+@cache
+def _user_agent() -> str:
+    """The SDK's User-Agent, as its own clients send it (the SDK is loaded by then: the
+    credentials come from it)."""
+    from botframework.connector.auth._connector_factory_impl import USER_AGENT
+
+    return str(USER_AGENT)

@@ -18,15 +18,15 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
-from botbuilder.integration.aiohttp import CloudAdapter
 
 from bot.connector_rest import ConnectorError, ConnectorRest
 from bot.ratelimit import TeamsLimits
+from bot.session import SharedSession
 from bot.tenant_leases import TenantLeases
-from bot.tokens import TokenUnavailable
+from bot.tokens import OutgoingTokens, TokenUnavailable
 from dialogs.core.cards import summary as card_summary
 from dialogs.core.errors import report
 from dialogs.core.outbox import Message
@@ -111,26 +111,36 @@ class Pending:
     since: float = 0.0
 
 
+class Sdk(Protocol):
+    """What the outbox takes from the SDK's side (bot/edge.py's SdkEdge): the shared
+    session, the bot's tokens, and the CloudAdapter, which loads the SDK when first
+    asked for (for the credentials of a service URL)."""
+
+    http: SharedSession
+    tokens: OutgoingTokens
+
+    def adapter(self) -> Any: ...
+
+
 class DeliveryWorker:
     def __init__(
         self,
         db: Database,
-        adapter: CloudAdapter,
+        sdk: Sdk,
         app_id: str,
         config: DeliverySettings,
         wall_clock: WallClock | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         observer: Observer | None = None,
     ) -> None:
-        self.db, self.adapter, self.app_id, self.config = db, adapter, app_id, config
+        self.db, self.sdk, self.app_id, self.config = db, sdk, app_id, config
         self.wall_clock = wall_clock or (lambda: datetime.now(UTC))
         self.monotonic = monotonic
         self.worker_id = uuid.uuid4().hex
         self.limits = TeamsLimits(config.conversation_limits, config.tenant_per_second)
         self.leases = TenantLeases(self.worker_id, config, monotonic)
         self.observer = observer or Observer()
-        auth = adapter.bot_framework_authentication
-        self.rest = ConnectorRest(auth.http, self._credentials, config.timeout_seconds, auth.tokens)
+        self.rest = ConnectorRest(sdk.http, self._credentials, config.timeout_seconds, sdk.tokens)
         self._http_slots = asyncio.Semaphore(config.concurrency)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -510,8 +520,9 @@ class DeliveryWorker:
 
     async def _credentials(self, service_url: str) -> Any:
         """The SDK's credentials for this service URL (its factory picks the cloud)."""
-        auth = self.adapter.bot_framework_authentication
-        identity = self.adapter.create_claims_identity(self.app_id)
+        adapter = self.sdk.adapter()
+        auth = adapter.bot_framework_authentication
+        identity = adapter.create_claims_identity(self.app_id)
         client = await auth.create_connector_factory(identity).create(service_url, None)
         return client.config.credentials
 

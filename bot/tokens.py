@@ -15,10 +15,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import requests
-from botframework.connector.auth import AppCredentials, AuthenticationConstants
-from msrest.authentication import Authentication
-
+# The SDK's credentials (AppCredentials) and requests' sessions are typed Any here: this
+# module loads without the SDK (bot/edge.py), which gives it those objects later.
 log = logging.getLogger("mentorbot.tokens")
 # MSAL's tokens live an hour and MSAL renews them 5 minutes before they end; asking it
 # again every 5 minutes keeps a token that is always valid without a call per request.
@@ -71,7 +69,7 @@ class OutgoingTokens:
         cached = self._tokens.get(_key(_unwrapped(credentials)))
         return cached[0] if cached is not None else None
 
-    async def _fetch(self, inner: AppCredentials, key: tuple[str, str, str]) -> str | None:
+    async def _fetch(self, inner: Any, key: tuple[str, str, str]) -> str | None:
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(FETCH_TIMEOUT):
@@ -85,15 +83,23 @@ class OutgoingTokens:
         return token
 
 
-class KeptTokenCredentials(Authentication):
-    """Signs msrest requests with the token OutgoingTokens keeps; never fetches."""
+class KeptTokenCredentials:
+    """Signs msrest requests with the token OutgoingTokens keeps; never fetches.
 
-    def __init__(self, inner: AppCredentials, tokens: OutgoingTokens) -> None:
+    What msrest asks of credentials (its `Authentication`: `header`, `signed_session`),
+    without subclassing it, so this module loads without msrest."""
+
+    header = "Authorization"
+
+    def __init__(self, inner: Any, tokens: OutgoingTokens) -> None:
         self.inner, self.tokens = inner, tokens
         self.microsoft_app_id = getattr(inner, "microsoft_app_id", None)
 
-    def signed_session(self, session: requests.Session | None = None) -> requests.Session:
-        session = session or requests.Session()
+    def signed_session(self, session: Any = None) -> Any:
+        if session is None:
+            import requests
+
+            session = requests.Session()
         token = self.tokens.kept(self.inner) if _needs_token(self.inner) else None
         if token:
             session.headers["Authorization"] = f"Bearer {token}"
@@ -110,6 +116,8 @@ def _unwrapped(credentials: Any) -> Any:
 
 
 def _needs_token(credentials: Any) -> bool:
+    from botframework.connector.auth import AuthenticationConstants  # loaded with them
+
     app_id = getattr(credentials, "microsoft_app_id", None)
     return bool(app_id) and app_id != AuthenticationConstants.ANONYMOUS_SKILL_APP_ID
 

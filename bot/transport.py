@@ -11,31 +11,13 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-import aiohttp
 import requests
 from msrest.pipeline import Request, Response
 from msrest.pipeline.async_abc import AsyncHTTPSender
 from msrest.universal_http.aiohttp import AioHttpClientResponse
 from multidict import CIMultiDict
 
-TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
-
-
-class SharedSession:
-    """One aiohttp session for all connector clients, opened on first use."""
-
-    def __init__(self) -> None:
-        self._session: aiohttp.ClientSession | None = None
-
-    def get(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=100, ttl_dns_cache=300)
-            self._session = aiohttp.ClientSession(connector=connector, timeout=TIMEOUT)
-        return self._session
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+from bot.session import SharedSession
 
 
 class AiohttpSender(AsyncHTTPSender):

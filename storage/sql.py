@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from sqlalchemy import Text, cast, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 
@@ -26,9 +25,15 @@ def insert(session: AsyncSession, model: Any) -> Any:
 
 
 def insert_for(dialect_name: str, model: Any) -> Any:
-    """The same for a dialect by name (for statements built once and cached)."""
-    module = postgresql if dialect_name == "postgresql" else sqlite
-    return module.insert(model)
+    """The same for a dialect by name (for statements built once and cached). Each
+    dialect's module loads when first used: a SQLite app never loads PostgreSQL's."""
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(model)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(model)
 
 
 def cast_text(column: Any) -> Any:

@@ -24,7 +24,7 @@ NOBODYS = TeamsTeam("nobodys", "Nobody's")
 
 
 def clients_of(bot) -> int:
-    auth = bot.delivery.adapter.bot_framework_authentication
+    auth = bot.delivery.sdk.adapter().bot_framework_authentication
     return sum(len(factory._clients) for factory in auth._factories.values())
 
 

@@ -19,8 +19,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import jwt
-
 from bot.auth import AuthError, SigningKeys, bearer_token, decode_claims
 
 GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
@@ -45,6 +43,8 @@ class EntraTokens:
         self.keys, self.tenants = keys, tenants
 
     async def validate(self, auth_header: str) -> Identity:
+        import jwt  # loads with the first token (bot/auth.py: start-up without it)
+
         token = bearer_token(auth_header)
         try:
             header = jwt.get_unverified_header(token)
