@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
 from scheduler.periods import Occurrence, ScheduleSpec, interval_bucket, latest_due
 from scheduler.types import Clock, Job, JobContext, Reporter
 from storage import Database, Repos
@@ -74,7 +72,7 @@ class Scheduler:
         self._on_ran = on_ran
         self._env = env  # handed to every job as ctx.env (the app's settings for them)
         self._on_run = on_run
-        self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._scheduler: Any = None  # APScheduler's, built (and imported) by start()
         # One tick at a time in this process; other replicas are kept out by the claim.
         self._lock = asyncio.Lock()
         self._inflight: set[asyncio.Future[Any]] = set()
@@ -85,10 +83,13 @@ class Scheduler:
 
     @property
     def running(self) -> bool:
-        return bool(self._scheduler.running)
+        return self._scheduler is not None and bool(self._scheduler.running)
 
     def start(self) -> None:
         """Tick now (the catch-up after downtime), then every `tick_seconds`."""
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler  # not for `import app`
+
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._scheduler.add_job(
             self._scheduled_tick,
             "interval",
