@@ -154,7 +154,7 @@ async def test_title_changes_count_only_for_people_who_agreed(gbot, graph, clock
 
     exported = await my_data_file(gbot, MENTEES[0])
     (change,) = exported["directory"]["job_title_changes"]
-    assert (change["from"], change["to"]) == ("Analyst", "Senior Analyst")
+    assert (change["old_title"], change["new_title"]) == ("Analyst", "Senior Analyst")
     assert exported["profile"]["title_history"] is True
     assert (await my_data_file(gbot, MENTEES[3]))["directory"]["job_title_changes"] == []
 

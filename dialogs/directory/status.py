@@ -69,7 +69,7 @@ async def export(turn: Turn) -> Any:
         },
         "read_at": entry.directory_at.isoformat() if entry.directory_at else None,
         "job_title_changes": [
-            {"changed_at": c.changed_at, "from": c.old_title, "to": c.new_title}
+            {"changed_at": c.changed_at, "old_title": c.old_title, "new_title": c.new_title}
             for c in await turn.repos.directory.title_changes(turn.user.id)
         ],
     }
