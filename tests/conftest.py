@@ -268,6 +268,42 @@ async def bot(
         yield running
 
 
+@pytest.fixture
+async def graph() -> AsyncIterator[Any]:
+    """A fake Microsoft Graph on loopback (tests/fakes/graph.py); a module needing other
+    page sizes defines its own."""
+    from tests.fakes.graph import FakeGraph
+
+    fake = FakeGraph()
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+async def client(graph: Any) -> AsyncIterator[Any]:
+    """msgraph-sdk pointed at the fake, unthrottled, with a test credential (imported
+    here, not at the top: only Graph tests load the SDK)."""
+    from bot.graph.client import StaticCredential, build
+    from settings import GraphSettings
+
+    made = build(
+        GraphSettings(base_url=graph.base_url, requests_per_second=0),
+        credential=StaticCredential(),
+    )
+    yield made
+    await made.close()
+
+
+@pytest.fixture
+async def gbot(
+    settings: Settings, connector: FakeConnector, clock: Clock, client: Any
+) -> AsyncIterator[BotUnderTest]:
+    """The bot with Graph connected (no Teams app id: no group chats)."""
+    async with start_bot(settings, connector, clock, graph=client) as running:
+        yield running
+
+
 class start_bot:
     def __init__(
         self,

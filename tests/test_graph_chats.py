@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.graph.client import GraphClient, StaticCredential, build
+from bot.graph.client import StaticCredential, build
 from dialogs.coffee import rounds as pairing
 from scheduler import JobContext
 from settings import GraphSettings
@@ -37,22 +37,6 @@ TEAM = TeamsTeam("guild", "Data Guild")
 APP_ID = "catalog-app-1"
 CREATE = r"^/chats$"
 GRAPH_ON = SimpleNamespace(graph=True)  # what the app hands jobs when Graph is connected
-
-
-@pytest.fixture
-async def graph() -> AsyncIterator[FakeGraph]:
-    fake = FakeGraph()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def client(graph: FakeGraph) -> GraphClient:
-    return build(
-        GraphSettings(base_url=graph.base_url, requests_per_second=0),
-        credential=StaticCredential(),
-    )
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.graph.client import GraphClient, StaticCredential, build
+from bot.graph.client import StaticCredential, build
 from settings import GraphSettings
 from storage.models import GroupChat, Meeting
 from tests.conftest import start_bot
@@ -34,22 +34,6 @@ GROUP = (ANA, BEN, CHLOE)
 TEAM = TeamsTeam("guild", "Data Guild")
 NEW_YORK = "America/New_York"
 EVENTS = r"^/users/[^/]+/events$"
-
-
-@pytest.fixture
-async def graph() -> AsyncIterator[FakeGraph]:
-    fake = FakeGraph()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def client(graph: FakeGraph) -> GraphClient:
-    return build(
-        GraphSettings(base_url=graph.base_url, requests_per_second=0),
-        credential=StaticCredential(),
-    )
 
 
 @pytest.fixture

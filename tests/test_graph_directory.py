@@ -15,11 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.graph.client import GraphClient, StaticCredential, build
 from dialogs.mentoring.runs import run_matching
-from settings import GraphSettings
 from storage.models import DirectoryEntry, Enrolment, MatchProposal, Mentorship, Program
-from tests.conftest import start_bot
 from tests.fakes import teams
 from tests.fakes.connector import Member
 from tests.fakes.graph import FakeGraph, GraphUser
@@ -45,21 +42,6 @@ async def graph() -> AsyncIterator[FakeGraph]:
     await fake.start()
     yield fake
     await fake.close()
-
-
-@pytest.fixture
-async def client(graph: FakeGraph) -> AsyncIterator[GraphClient]:
-    made = build(
-        GraphSettings(base_url=graph.base_url, requests_per_second=0),
-        credential=StaticCredential(),
-    )
-    yield made
-
-
-@pytest.fixture
-async def gbot(settings, connector, clock, client) -> AsyncIterator[Any]:
-    async with start_bot(settings, connector, clock, graph=client) as running:
-        yield running
 
 
 def roster(count: int) -> list[Member]:

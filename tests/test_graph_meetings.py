@@ -9,14 +9,12 @@ lose nothing. Both databases."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
-from bot.graph.client import GraphClient, StaticCredential, build
+from bot.graph.client import StaticCredential, build
 from settings import GraphSettings
 from storage.models import DirectoryEntry, Meeting
 from tests import goalkit as kit
@@ -27,28 +25,6 @@ from tests.inbox import count, inbox, submits
 
 NEW_YORK = "America/New_York"
 EVENTS = r"^/users/aad-mia/events$"
-
-
-@pytest.fixture
-async def graph() -> AsyncIterator[FakeGraph]:
-    fake = FakeGraph()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def client(graph: FakeGraph) -> AsyncIterator[GraphClient]:
-    yield build(
-        GraphSettings(base_url=graph.base_url, requests_per_second=0),
-        credential=StaticCredential(),
-    )
-
-
-@pytest.fixture
-async def gbot(settings, connector, clock, client) -> AsyncIterator[Any]:
-    async with start_bot(settings, connector, clock, graph=client) as running:
-        yield running
 
 
 def people(graph: FakeGraph) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.graph.client import GraphClient, StaticCredential, build
+from bot.graph.client import StaticCredential, build
 from settings import GraphSettings
 from storage.models import GroupChat, MatchProposal, Mentorship
 from tests.conftest import start_bot
@@ -27,22 +27,6 @@ from tests.test_programs import ADMIN, MENTEES, MENTORS, TEAM, channel, setup
 MIA = MENTORS[0]
 TOM, TIA = MENTEES[0], MENTEES[1]
 PROGRAM = "Spring mentoring"
-
-
-@pytest.fixture
-async def graph() -> AsyncIterator[FakeGraph]:
-    fake = FakeGraph()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def client(graph: FakeGraph) -> GraphClient:
-    return build(
-        GraphSettings(base_url=graph.base_url, requests_per_second=0),
-        credential=StaticCredential(),
-    )
 
 
 @pytest.fixture

@@ -9,19 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select, text
 
-from bot.graph.client import GraphClient, StaticCredential, build
-from settings import GraphSettings
 from storage.models import DirectoryEntry, Enrolment, GroupChat, JobTitleChange, Meeting, Program
 from tests import goalkit as kit
 from tests import test_graph_meetings as meetings_kit
-from tests.conftest import start_bot
 from tests.fakes import teams
 from tests.fakes.graph import FakeGraph, GraphUser
 from tests.fakes.teams import TeamsTeam, TeamsUser
@@ -38,28 +33,6 @@ PROFILE = {
     "meetings_per_month": "2",
     "languages": "",
 }
-
-
-@pytest.fixture
-async def graph() -> AsyncIterator[FakeGraph]:
-    fake = FakeGraph()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def client(graph: FakeGraph) -> AsyncIterator[GraphClient]:
-    yield build(
-        GraphSettings(base_url=graph.base_url, requests_per_second=0),
-        credential=StaticCredential(),
-    )
-
-
-@pytest.fixture
-async def gbot(settings, connector, clock, client) -> AsyncIterator[Any]:
-    async with start_bot(settings, connector, clock, graph=client) as running:
-        yield running
 
 
 async def sync(bot: Any) -> None:
