@@ -62,7 +62,9 @@ class User(Base):
     # The 1:1 chat with the bot, once known (serialized ConversationReference).
     personal_ref: Mapped[str | None] = mapped_column(Text)
     timezone_hint: Mapped[str | None] = mapped_column(String(64))
-    locale: Mapped[str | None] = mapped_column(String(20))
+    locale: Mapped[str | None] = mapped_column(String(20))  # Teams' locale of the last 1:1
+    # The language they chose (`language de`, the profile card); None: see language_of.
+    language: Mapped[str | None] = mapped_column(String(8))
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     paused_until: Mapped[date | None] = mapped_column(Date)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -88,6 +90,8 @@ class Team(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     installed_at: Mapped[datetime] = mapped_column()
     removed_at: Mapped[datetime | None] = mapped_column()
+    # The language for the team's channel and for members who never chose or wrote.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class Membership(Base):

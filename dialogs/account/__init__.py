@@ -4,7 +4,17 @@ delivery). The bot's life in a team (installed, members come and go) lives here 
 
 from __future__ import annotations
 
-from dialogs.account import admin, data, guide, profile, retention, status, team_events, zone
+from dialogs.account import (
+    admin,
+    data,
+    guide,
+    language,
+    profile,
+    retention,
+    status,
+    team_events,
+    zone,
+)
 from dialogs.core.router import (
     EVERYWHERE,
     TEAM_ARG,
@@ -29,8 +39,26 @@ FEATURE = Feature(
             guide.show_help,
             scopes=EVERYWHERE,
             usage="[coffee|programs|goals|icebreakers|account]",
+            aliases={"de": ("hilfe",), "es": ("ayuda",), "fr": ("aide",), "ja": ("ヘルプ",)},
         ),
-        Command("profile", "see and edit your profile", profile.show_profile),
+        Command(
+            "profile",
+            "see and edit your profile",
+            profile.show_profile,
+            aliases={
+                "de": ("profil",),
+                "es": ("perfil",),
+                "fr": ("profil",),
+                "ja": ("プロフィール",),
+            },
+        ),
+        Command(
+            "language",
+            "choose the language I write to you in",
+            language.language_command,
+            usage="[en|de|es|fr|ja|auto]",
+            aliases={"de": ("sprache",), "es": ("idioma",), "fr": ("langue",), "ja": ("言語",)},
+        ),
         Command(
             "timezone",
             "find and set your time zone by city",
@@ -43,11 +71,33 @@ FEATURE = Feature(
             "take a break from pairings and check-ins",
             status.pause,
             usage="[until YYYY-MM-DD]",
+            aliases={"es": ("pausa",), "ja": ("一時停止",)},
         ),
-        Command("resume", "end a pause", status.resume, menu=False),
+        Command(
+            "resume",
+            "end a pause",
+            status.resume,
+            menu=False,
+            aliases={
+                "de": ("weiter",),
+                "es": ("reanudar",),
+                "fr": ("reprendre",),
+                "ja": ("再開",),
+            },
+        ),
         Command("opt out", "stop all pairings and messages", status.opt_out),
         Command("opt in", "join again after opting out", status.opt_in, menu=False),
-        Command("my data", "everything I store about you", data.my_data),
+        Command(
+            "my data",
+            "everything I store about you",
+            data.my_data,
+            aliases={
+                "de": ("meine daten",),
+                "es": ("mis datos",),
+                "fr": ("mes données",),
+                "ja": ("マイデータ",),
+            },
+        ),
         Command("delete my data", "remove your personal data (asks first)", data.ask_delete),
         Command(
             "/help",
@@ -81,6 +131,13 @@ FEATURE = Feature(
             "/delivery retry", "send the failed messages again", admin.delivery_retry, menu=False
         ),
         _admin("/team", "team settings and counts", admin.team_info),
+        _admin(
+            "/team language",
+            "the team's default language (its channel, members who never chose one)",
+            language.team_language,
+            usage="[en|de|es|fr|ja]",
+            menu=False,
+        ),
         _admin(
             "/team welcome",
             "greet every member 1:1 once (not those who already talk to me)",

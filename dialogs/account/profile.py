@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from dialogs.core import forms, zones
+from dialogs.core import forms, i18n, zones
 from dialogs.core.cards import Cards
+from dialogs.core.people import language_of_user
 from dialogs.core.profiles import DEFAULT_SHARED, SHAREABLE, shared_fields
 from dialogs.core.router import Turn
 from storage.models import DirectoryEntry, Profile
 
 CARDS = Cards("dialogs.account")
+_ = i18n.catalog(__package__)
 SAVE_ACTION = "profile_save"
 
 ROLES = {
@@ -40,6 +42,7 @@ LABELS = {
     "shared_fields": "Coffee partners see",
     "title_history": "Job title changes in program outcomes",
 }
+LANGUAGE_LABEL = "Language I write to you in"  # on the card; the user's row, not the profile
 MAX_ITEMS, MAX_ITEM_LEN = 15, 60
 MAX_GOALS_LEN, MAX_SHORT_LEN = 1000, 100
 MEETINGS_RANGE, MENTEES_RANGE = (1, 8), (1, 5)
@@ -54,7 +57,7 @@ class FieldError:
     message: str
 
     def __str__(self) -> str:
-        return f"**{LABELS[self.field]}** {self.message}"
+        return f"**{LABELS.get(self.field, LANGUAGE_LABEL)}** {self.message}"
 
 
 def validate(raw: dict[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
@@ -127,6 +130,7 @@ def form_card(
     title: str,
     now: datetime,
     entry: DirectoryEntry | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
     """The onboarding / edit form, prefilled from the profile when there is one, else
     from the directory (Microsoft Graph) when it described the person, else the time zone
@@ -164,7 +168,31 @@ def form_card(
         shared=",".join(shared_fields(p) if p else DEFAULT_SHARED),
         share_choices=_choices(SHAREABLE),
         title_history="true" if p is not None and p.title_history else "false",
+        app_language=language or AUTO_LANGUAGE,
+        language_choices=language_choices(),
     )
+
+
+AUTO_LANGUAGE = "auto"
+
+
+def language_choices() -> list[dict[str, str]]:
+    """The card's choice of the language I write in: Teams' own, or one of mine."""
+    return [{"title": _("As in Teams"), "value": AUTO_LANGUAGE}] + [
+        {"title": name, "value": code} for code, name in i18n.LANGUAGES.items()
+    ]
+
+
+def chosen_language(value: Any) -> tuple[bool, str | None]:
+    """(changed?, the choice) from the card: absent (an older card) changes nothing;
+    "auto" follows Teams; anything else must be a language I write."""
+    if value is None:
+        return False, None
+    if value == AUTO_LANGUAGE:
+        return True, None
+    if isinstance(value, str) and value in i18n.LANGUAGES:
+        return True, value
+    raise forms.FormError(_("must be one of the languages in the list"))
 
 
 def view_card(
@@ -173,6 +201,7 @@ def view_card(
     now: datetime,
     entry: DirectoryEntry | None = None,
     manager: str | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
     """The profile; a field the directory filled says so (Microsoft Graph)."""
     facts = [
@@ -182,7 +211,7 @@ def view_card(
     ]
     if entry is not None and entry.removed_at is None:
         facts += directory_facts(entry, manager)
-    form = form_card(profile, timezone_hint, "Edit your profile", now, entry)
+    form = form_card(profile, timezone_hint, "Edit your profile", now, entry, language)
     return CARDS.render("profile_view", facts=facts, form=form)
 
 
@@ -281,7 +310,13 @@ async def start_onboarding(turn: Turn) -> None:
             "Type `help` for what I can do."
         )
         turn.result.show(
-            view_card(current, turn.user.timezone_hint, turn.now, *await directory_of(turn))
+            view_card(
+                current,
+                turn.user.timezone_hint,
+                turn.now,
+                *await directory_of(turn),
+                language=turn.user.language,
+            )
         )
         return
     turn.user.onboarding_sent_at = turn.now
@@ -289,8 +324,12 @@ async def start_onboarding(turn: Turn) -> None:
         f"Hi {name}! I'm Mentorbot. I connect people for mentoring and coffee chats. "
         "Tell me a little about yourself to get started (type `help` any time)."
     )
-    entry, _ = await directory_of(turn)
-    turn.result.show(form_card(None, turn.user.timezone_hint, "Your profile", turn.now, entry))
+    entry, _manager = await directory_of(turn)
+    turn.result.show(
+        form_card(
+            None, turn.user.timezone_hint, "Your profile", turn.now, entry, turn.user.language
+        )
+    )
 
 
 async def show_profile(turn: Turn) -> None:
@@ -298,13 +337,24 @@ async def show_profile(turn: Turn) -> None:
     entry, manager = await directory_of(turn)
     if current is None:
         turn.say("You haven't set up your profile yet. Here's the form:")
-        turn.result.show(form_card(None, turn.user.timezone_hint, "Your profile", turn.now, entry))
+        turn.result.show(
+            form_card(
+                None, turn.user.timezone_hint, "Your profile", turn.now, entry, turn.user.language
+            )
+        )
         return
-    turn.result.show(view_card(current, turn.user.timezone_hint, turn.now, entry, manager))
+    turn.result.show(
+        view_card(current, turn.user.timezone_hint, turn.now, entry, manager, turn.user.language)
+    )
 
 
 async def save_profile(turn: Turn) -> None:
     values, errors = validate(turn.inbound.value)
+    raw = turn.inbound.value if isinstance(turn.inbound.value, dict) else {}
+    try:
+        language_changed, language = chosen_language(raw.get("app_language"))
+    except forms.FormError as exc:
+        errors.append(FieldError("app_language", str(exc)))
     if errors:
         turn.say(
             "I couldn't save your profile. Please fix:\n"
@@ -318,6 +368,9 @@ async def save_profile(turn: Turn) -> None:
     if not values["title_history"]:  # not agreed (or no longer): no history is kept
         await turn.repos.directory.forget_titles(turn.user.id)
     created = await turn.repos.profiles.save(turn.user.id, values, turn.now)
+    if language_changed and language != turn.user.language:
+        turn.user.language = language  # in force from this answer on
+        i18n.switch(language or await language_of_user(turn.repos, turn.user))
     turn.say(
         "Profile updated."
         if not created

@@ -16,6 +16,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from dialogs.core import i18n
+
+_ = i18n.catalog(__package__)
+
 CARD_VERSION = "1.5"
 _PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
 SUMMARY_CHARS = 120
@@ -34,7 +38,7 @@ class Cards:
         return card
 
     def part(self, name: str, /, **values: Any) -> dict[str, Any]:
-        filled = _filler(self.package, name)(values)
+        filled = _filler(self.package, name, i18n.current())(values)
         assert isinstance(filled, dict)
         return filled
 
@@ -45,7 +49,7 @@ def summary(card: dict[str, Any]) -> str:
     text = _first_text(card.get("body") or [])
     line = " ".join(_MARKUP.sub(lambda m: m.group(1) or "", text or "").split())
     if not line:
-        return "Mentorbot sent a card"
+        return _("Mentorbot sent a card")
     return line if len(line) <= SUMMARY_CHARS else line[: SUMMARY_CHARS - 1].rstrip() + "…"
 
 
@@ -74,12 +78,62 @@ def template(package: str, name: str) -> dict[str, Any]:
 Filler = Callable[[dict[str, Any]], Any]
 
 
+# The card properties people read: what the catalogs hold of a card (infra/catalogs.py
+# extracts the same ones), translated once per language when the template is compiled.
+TEXT_KEYS = frozenset(
+    {"text", "title", "label", "placeholder", "errorMessage", "altText", "fallbackText"}
+)
+
+
+def texts(node: Any) -> list[str]:
+    """Every translatable string of a card template, in order (a placeholder alone,
+    "${name}", is filled by the code and is not one)."""
+    found: list[str] = []
+    _walk(node, found.append)
+    return found
+
+
+def translated(node: Any, translate: Callable[[str], str]) -> Any:
+    """A copy of the template with its people-read strings translated."""
+    if isinstance(node, dict):
+        return {
+            k: (translate(v) if k in TEXT_KEYS and _readable(v) else translated(v, translate))
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [translated(item, translate) for item in node]
+    return node
+
+
+def _walk(node: Any, found: Callable[[str], None]) -> None:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k in TEXT_KEYS and _readable(v):
+                found(v)
+            else:
+                _walk(v, found)
+    elif isinstance(node, list):
+        for item in node:
+            _walk(item, found)
+
+
+def _readable(value: Any) -> bool:
+    """Words of the template's own (not only placeholders and markup)."""
+    return isinstance(value, str) and any(c.isalpha() for c in _PLACEHOLDER.sub("", value))
+
+
 @cache
-def _filler(package: str, name: str) -> Filler:
+def _filler(package: str, name: str, language: str) -> Filler:
     """The template compiled once into a function of the values (a round renders
     thousands of cards): every object and list of the card is new, strings without a
-    placeholder are used as they are, and nothing of the template is ever handed out."""
-    return _compile(template(package, name))
+    placeholder are used as they are, and nothing of the template is ever handed out.
+    One per language: the template's strings in that language first (its package's
+    catalog; the ${...} placeholders stay as they are in the translation)."""
+    card = template(package, name)
+    if language != i18n.SOURCE:
+        words = i18n.catalog(package)
+        card = translated(card, lambda text: words.in_language(language, text))
+    return _compile(card)
 
 
 def _compile(node: Any) -> Filler:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogs.core import forms, members, once
+from dialogs.core import forms, i18n, members, once
 from dialogs.core.admins import authorize
-from dialogs.core.people import touch_sender
+from dialogs.core.people import language_of_user, touch_sender
 from dialogs.core.router import AfterCommit, Command, Env, Turn, scope_of
 from dialogs.core.types import Inbound, TurnResult
+from storage.models import User
 from storage.repos import Repos
 
 # The route of a channel message not for the bot: nothing stored, logged or answered.
@@ -23,6 +24,12 @@ UNADDRESSED = "unaddressed"
 
 
 async def handle(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
+    # Until the sender is known, the language of their Teams client (refusals, events).
+    with i18n.speaking(inbound.locale):
+        return await _handle(inbound, repos, env)
+
+
+async def _handle(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
     if not inbound.addressed and not await _claimed(inbound, repos, env):
         return TurnResult(route=UNADDRESSED)
     event = env.table.team_events.get(inbound.kind)
@@ -48,7 +55,8 @@ async def follow_up(
     if user is None:
         return result
     turn = Turn(inbound, repos, env, user, result=result)
-    await step.then(turn, outcome)
+    with i18n.speaking(await _language(repos, user, inbound)):
+        await step.then(turn, outcome)
     return turn.result
 
 
@@ -81,16 +89,28 @@ async def _turn(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
         return outsider
     user = await touch_sender(repos, inbound, env.clock())
     turn = Turn(inbound, repos, env, user)
-    if inbound.kind == "personal_install":
-        await _welcome(turn)
-    elif inbound.kind == "group_install":
-        await _chatter(turn)
-    elif inbound.kind == "submit":
-        await _on_submit(turn)
-    else:
-        await _on_message(turn)
+    with i18n.speaking(await _language(repos, user, inbound)):
+        if inbound.kind == "personal_install":
+            await _welcome(turn)
+        elif inbound.kind == "group_install":
+            await _chatter(turn)
+        elif inbound.kind == "submit":
+            await _on_submit(turn)
+        else:
+            await _on_message(turn)
     turn.result.sender_id = None if user.erased_at is not None else user.id
     return turn.result
+
+
+async def _language(repos: Repos, user: User, inbound: Inbound) -> str:
+    """The language of this turn's answers: the sender's choice, else the locale of the
+    Teams client they wrote from; the directory and the team's default only when neither
+    names a language Mentorbot writes (so most turns read nothing more)."""
+    quick = i18n.supported(user.language) or i18n.supported(inbound.locale)
+    if quick is not None:
+        return quick
+    team = await repos.teams.by_team_id(inbound.team_id) if inbound.team_id else None
+    return await language_of_user(repos, user, team)
 
 
 async def _outsider_in_channel(inbound: Inbound, repos: Repos, env: Env) -> TurnResult | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from dialogs.core import i18n
 from dialogs.core.router import Turn
 from dialogs.core.types import Inbound, Person
 from storage.models import Membership, Team, User
@@ -179,3 +181,37 @@ async def team_member_named(turn: Turn, team: Team, query: str) -> User | None:
 async def member_teams(repos: Repos, user: User) -> list[Team]:
     """The active teams the person is an active member of."""
     return [t for m, t in await repos.members.of_user(user.id) if m.active and t.active]
+
+
+def language_of(
+    user: User | None, directory_language: str | None = None, team: Team | None = None
+) -> str:
+    """THE rule for the language a person is written to in: the one they chose (the
+    `language` command, the profile card), else the Teams locale of their last 1:1
+    activity, else their preferred language in the directory (Microsoft Graph), else the
+    team's default (an admin's `/team language`), else English."""
+    return i18n.pick(
+        user.language if user else None,
+        user.locale if user else None,
+        directory_language,
+        team.language if team else None,
+    )
+
+
+async def languages_of(
+    repos: Repos, users: Iterable[User], team: Team | None = None
+) -> dict[int, str]:
+    """language_of for many people at once (a job writing to a team): one query for the
+    directory's languages of those without a choice or a Teams locale of their own."""
+    listed = list(users)
+    unsure = [u.id for u in listed if i18n.supported(u.language or u.locale) is None]
+    entries = await repos.directory.entries(unsure) if unsure else {}
+    return {
+        u.id: language_of(u, entries[u.id].language if u.id in entries else None, team)
+        for u in listed
+    }
+
+
+async def language_of_user(repos: Repos, user: User, team: Team | None = None) -> str:
+    """language_of for one person, reading the directory only when it decides."""
+    return (await languages_of(repos, [user], team))[user.id]

@@ -60,10 +60,24 @@ class Command:
     # The text after the command is prose (a question, an answer): only the declared
     # args are taken out of it, and `rest` keeps quotes, apostrophes and "=" as typed.
     free_text: bool = False
+    # The command's own words in other languages ({"de": ("hilfe",)}): typed in any
+    # language they work like the English name, which works everywhere too.
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def words(self) -> tuple[str, ...]:
         return tuple(self.name.lstrip("/").split())
+
+    def spellings(self) -> tuple[tuple[str, ...], ...]:
+        """The words of the name and of every alias (lower case, as parse compares)."""
+        names = [self.name, *(a for words in self.aliases.values() for a in words)]
+        return tuple(dict.fromkeys(tuple(n.lstrip("/").lower().split()) for n in names))
+
+    def said_in(self, language: str) -> str:
+        """The command as a person writing `language` would type it (the first alias in
+        it, else the English name)."""
+        own = self.aliases.get(language)
+        return (("/" if self.slash else "") + own[0].lstrip("/")) if own else self.name
 
     @property
     def slash(self) -> bool:
@@ -221,7 +235,9 @@ class RouteTable:
         # Longest command first, so "delete my data" wins over a shorter prefix.
         by_length = sorted(self.commands, key=lambda c: (-len(c.words), c.name))
         # What parse compares, worked out once rather than for every command every turn.
-        self._matchers = tuple((c, c.slash, c.words, len(c.words)) for c in by_length)
+        matchers = [(c, c.slash, w, len(w)) for c in by_length for w in c.spellings()]
+        matchers.sort(key=lambda m: (-m[3], m[0].name))
+        self._matchers = tuple(matchers)
         names = [c.name for c in self.commands]
         if len(set(names)) != len(names):
             raise ValueError("a command is declared twice")
@@ -267,16 +283,18 @@ class RouteTable:
                 return Parsed(command, args, rest)
         return None
 
-    def suggest(self, text: str) -> str | None:
-        """The known command closest to what was typed, if any is close."""
+    def suggest(self, text: str, language: str = "en") -> str | None:
+        """The known command closest to what was typed, if any is close: its English
+        name or one of its aliases, said as a person writing `language` types it."""
         slash, words, _ = _split(text)
         best, best_score = None, 0.0
         for command in self.commands:
-            typed = ("/" if slash else "") + " ".join(words[: len(command.words)])
-            score = fuzz.ratio(typed, command.name)
-            if score > best_score:
-                best, best_score = command, score
-        return best.name if best and best_score >= SUGGEST_SCORE else None
+            for spelled in command.spellings():
+                typed = ("/" if slash else "") + " ".join(words[: len(spelled)])
+                score = fuzz.ratio(typed, ("/" if command.slash else "") + " ".join(spelled))
+                if score > best_score:
+                    best, best_score = command, score
+        return best.said_in(language) if best and best_score >= SUGGEST_SCORE else None
 
     def visible(self, who: Who, scope: str | None = None) -> list[Command]:
         return [c for c in self.commands if c.who == who and (scope is None or scope in c.scopes)]

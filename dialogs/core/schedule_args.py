@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from dialogs.core import i18n
 from scheduler.periods import WEEKDAYS, ScheduleError, validate
 
 OPTIONS = ("day", "time", "timezone", "cadence")
@@ -47,12 +48,16 @@ class Problem:
 
 
 def weekday(text: str) -> int | None:
-    """0 for "monday", "Mon" or "mon"; None for anything that names no single weekday."""
+    """0 for "monday", "Mon" or "mon", and for the name or abbreviation in any language
+    Mentorbot writes ("montag", "lunes", "lundi", "月曜日", "月"); None for anything that
+    names no single weekday."""
     wanted = text.strip().lower()
-    if len(wanted) < 3:
-        return None
-    found = [n for n, name in enumerate(WEEKDAYS) if name.lower().startswith(wanted)]
-    return found[0] if len(found) == 1 else None
+    if len(wanted) >= 3:
+        found = [n for n, name in enumerate(WEEKDAYS) if name.lower().startswith(wanted)]
+        if len(found) == 1:
+            return found[0]
+    # Other languages' names are read only when English named none (Babel loads then).
+    return i18n.weekdays_by_name().get(wanted.rstrip(".")) if wanted else None
 
 
 def hhmm(text: str) -> str:
