@@ -220,12 +220,15 @@ _NOT_FOR_PEOPLE = {"debug", "info", "warning", "error", "exception", "critical",
 def unmarked(domain: str) -> list[str]:
     """Prose in a domain's Python modules that does not go through the catalogs: a string
     or f-string with a space and three letters outside `_()`, docstrings, log calls and
-    exceptions raised for programmers (ValueError, AssertionError, ...)."""
+    exceptions raised for programmers (ValueError, AssertionError, ...) and lines waived
+    with `# i18n: not said`."""
     found = []
     for path in owned_files(domain):
         if path.suffix != ".py":
             continue
-        tree = ast.parse(path.read_text("utf-8"))
+        source = path.read_text("utf-8")
+        lines = source.splitlines()
+        tree = ast.parse(source)
         skip = _skipped_nodes(tree)
         for node in ast.walk(tree):
             if id(node) in skip:
@@ -233,10 +236,20 @@ def unmarked(domain: str) -> list[str]:
             if isinstance(node, ast.JoinedStr):
                 skip.update(id(part) for part in node.values)
             text = _prose(node)
-            if text is not None:
+            line = getattr(node, "lineno", 0)
+            if text is not None and not _waived(lines, line, getattr(node, "end_lineno", line)):
                 where = f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}"
                 found.append(f"{where}: {_short(text)}")
     return found
+
+
+# A string people never read (a command's English name, a key, a pattern) says so on
+# its line(s): `# i18n: not said`.
+WAIVER = "# i18n: not said"
+
+
+def _waived(lines: list[str], first: int, last: int | None) -> bool:
+    return any(WAIVER in lines[n - 1] for n in range(first, (last or first) + 1) if n <= len(lines))
 
 
 def _prose(node: ast.AST) -> str | None:
