@@ -85,6 +85,12 @@ def extract(domain: str) -> Catalog:
             method, str(path), keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
         ):
             template.add(message, locations=[(where, line)], auto_comments=comments)
+    if domain == "manifest":  # the app's names and descriptions in the template
+        path = folder(domain) / "manifest.template.json"
+        manifest = json.loads(path.read_text("utf-8"))
+        for part in ("name", "description"):
+            for size in ("short", "full"):
+                template.add(manifest[part][size], locations=[(path.name, 0)])
     return template
 
 

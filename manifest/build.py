@@ -16,7 +16,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from dialogs.core import i18n
+from dialogs.core.i18n import N_
 from dialogs.core.router import Command, RouteTable
+
+_ = i18n.catalog(__package__)
 
 PACKAGE = "manifest"  # where the template and icons live, read as package data
 DEFAULT_BASE_URL = "https://mentorbot.example.com"
@@ -55,7 +59,65 @@ def manifest_dict(app_id: str, table: RouteTable, base_url: str | None = None) -
     # Teams single sign-on for the tabs: the Entra app's exposed API (README, "SSO").
     manifest["webApplicationInfo"] = {"id": app_id, "resource": f"api://{host}/{app_id}"}
     manifest["validDomains"] = [host]
+    manifest["localizationInfo"] = {
+        "defaultLanguageTag": "en-us",
+        "additionalLanguages": [
+            {"languageTag": language, "file": language_file(language)}
+            for language in other_languages()
+        ],
+    }
     return manifest
+
+
+def other_languages() -> list[str]:
+    return [language for language in i18n.LANGUAGES if language != i18n.SOURCE]
+
+
+def language_file(language: str) -> str:
+    return f"{language}.json"
+
+
+def localization(manifest: dict[str, Any], table: RouteTable, language: str) -> dict[str, Any]:
+    """The manifest's strings in `language` (Teams' localization file): the names and
+    descriptions from the manifest's catalog, the tabs' names, and each listed command
+    as a person writing that language types it (its alias there, else the English name,
+    which works everywhere) with its summary from its feature's catalog."""
+    by_name = {c.name: c for c in table.commands}
+    say = _  # the template's strings are extracted from the template (infra/catalogs.py)
+    with i18n.speaking(language):
+        strings: dict[str, Any] = {
+            "$schema": LOCALIZATION_SCHEMA,
+            "name.short": say(manifest["name"]["short"]),
+            "name.full": say(manifest["name"]["full"]),
+            "description.short": say(manifest["description"]["short"]),
+            "description.full": say(manifest["description"]["full"]),
+        }
+        for n, tab in enumerate(manifest["staticTabs"]):
+            if "name" in tab:
+                strings[f"staticTabs[{n}].name"] = say(tab["name"])
+        for i, listed in enumerate(manifest["bots"][0]["commandLists"]):
+            for j, entry in enumerate(listed["commands"]):
+                command = by_name[entry["title"]]
+                key = f"bots[0].commandLists[{i}].commands[{j}]"
+                strings[f"{key}.title"] = command.said_in(language)
+                strings[f"{key}.description"] = _cut(summary_in(command, language))
+    return strings
+
+
+LOCALIZATION_SCHEMA = (
+    "https://developer.microsoft.com/en-us/json-schemas/teams/v1.24/"
+    "MicrosoftTeams.Localization.schema.json"
+)
+
+
+def summary_in(command: Command, language: str) -> str:
+    """A command's summary in `language`, from the catalog of the feature declaring it."""
+    words = i18n.catalog(getattr(command.handler, "__module__", None) or "dialogs.core")
+    return words.in_language(language, command.summary)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_DESCRIPTION else text[: MAX_DESCRIPTION - 1] + "…"
 
 
 def static_tabs(base: str) -> list[dict[str, Any]]:
@@ -64,14 +126,14 @@ def static_tabs(base: str) -> list[dict[str, Any]]:
         {"entityId": "conversations", "scopes": ["personal"]},
         {
             "entityId": "dashboard",
-            "name": "Dashboard",
+            "name": N_("Dashboard"),
             "contentUrl": f"{base}/tab/dashboard",
             "websiteUrl": f"{base}/tab/dashboard",
             "scopes": ["personal"],
         },
         {
             "entityId": "mymentoring",
-            "name": "My mentoring",
+            "name": N_("My mentoring"),
             "contentUrl": f"{base}/tab/me",
             "websiteUrl": f"{base}/tab/me",
             "scopes": ["personal"],
@@ -101,7 +163,14 @@ def command_lists(table: RouteTable) -> list[dict[str, Any]]:
 
 def write_package(app_id: str, out: Path, table: RouteTable, base_url: str | None = None) -> Path:
     # Build (and validate) everything before touching the disk, so errors write nothing.
-    manifest = json.dumps(manifest_dict(app_id, table, base_url), indent=2, ensure_ascii=False)
+    built = manifest_dict(app_id, table, base_url)
+    manifest = json.dumps(built, indent=2, ensure_ascii=False)
+    languages = {
+        language_file(language): json.dumps(
+            localization(built, table, language), indent=2, ensure_ascii=False
+        )
+        for language in other_languages()
+    }
     icons = {name: resources.files(PACKAGE).joinpath(name).read_bytes() for name in ICONS}
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -110,6 +179,8 @@ def write_package(app_id: str, out: Path, table: RouteTable, base_url: str | Non
     try:
         with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
             zf.writestr("manifest.json", manifest)
+            for name, text in languages.items():
+                zf.writestr(name, text)
             for name, data in icons.items():
                 zf.writestr(name, data)
         os.replace(tmp, out)
@@ -127,10 +198,7 @@ def _entry(command: Command) -> dict[str, str]:
             f"command {command.name!r} is longer than {MAX_TITLE} characters; "
             "Teams cannot list it (set menu=False or shorten it)"
         )
-    summary = command.summary
-    if len(summary) > MAX_DESCRIPTION:
-        summary = summary[: MAX_DESCRIPTION - 1] + "…"
-    return {"title": command.name, "description": summary}
+    return {"title": command.name, "description": _cut(command.summary)}
 
 
 def _checked_app_id(app_id: str) -> str:

@@ -44,7 +44,8 @@ def png_size(data: bytes) -> tuple[int, int]:
 def test_package_has_the_required_fields(tmp_path):
     code, package = build(tmp_path)
     assert code == 0 and package is not None
-    assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]
+    languages = ["de.json", "es.json", "fr.json", "ja.json"]
+    assert sorted(package.namelist()) == ["color.png", *languages, "manifest.json", "outline.png"]
     m = json.loads(package.read("manifest.json"))
     assert m["manifestVersion"] == "1.24" and m["version"] == "1.0.0" and m["id"] == GUID
     assert m["$schema"].endswith("/v1.24/MicrosoftTeams.schema.json")
@@ -128,3 +129,21 @@ def test_icebreaker_threads_are_heard_without_an_mention_by_rsc(tmp_path):
     assert m["authorization"]["permissions"]["resourceSpecific"] == [
         {"name": "ChannelMessage.Read.Group", "type": "Application"}
     ]
+
+
+def test_each_language_file_names_the_app_and_its_commands_in_that_language(tmp_path):
+    code, package = build(tmp_path)
+    assert code == 0 and package is not None
+    m = json.loads(package.read("manifest.json"))
+    assert m["localizationInfo"]["defaultLanguageTag"] == "en-us"
+    japanese = json.loads(package.read("ja.json"))
+    assert japanese["name.full"] == "Mentorbot: メンタリング、コーヒーチャット、アイスブレイク"
+    assert japanese["staticTabs[1].name"] == "ダッシュボード"
+    german = json.loads(package.read("de.json"))
+    listed = m["bots"][0]["commandLists"][0]["commands"]
+    titles = [german[f"bots[0].commandLists[0].commands[{j}].title"] for j in range(len(listed))]
+    # The 1:1 menu offers each command in the words a German speaker types (its alias),
+    # else the English name, which works in every language.
+    assert "hilfe" in titles and "profil" in titles
+    assert len(titles) == len(listed)
+    assert all(0 < len(v) <= 4000 for v in german.values())

@@ -83,9 +83,25 @@ def test_the_package_passes_microsofts_validator(tmp_path):
     # What this issue added is in what is checked: the tabs and single sign-on.
     assert {t["entityId"] for t in manifest["staticTabs"]} >= {"dashboard", "mymentoring"}
     assert manifest["webApplicationInfo"]["id"] == GUID
+    # And the four languages' files beside it.
+    languages = manifest["localizationInfo"]["additionalLanguages"]
+    assert [lang["languageTag"] for lang in languages] == ["de", "es", "fr", "ja"]
+    assert all((tmp_path / "pkg" / lang["file"]).is_file() for lang in languages)
     code, output = _validate(tmp_path, manifest, "manifest.json")
     assert code == 0, output
     assert "All passed" in output
+
+
+def test_the_validator_catches_a_broken_language_file(tmp_path):
+    _require_atk()
+    manifest = _manifest(tmp_path)
+    german = tmp_path / "pkg" / "de.json"
+    strings = json.loads(german.read_text("utf-8"))
+    strings["name.short"] = "M" * 31  # longer than the schema's 30
+    strings["bots[0].commandLists[0].commands[0].colour"] = "blue"  # no such key
+    german.write_text(json.dumps(strings), encoding="utf-8")
+    code, output = _validate(tmp_path, manifest, "manifest.json")
+    assert code != 0, output
 
 
 def test_the_validator_catches_a_broken_manifest(tmp_path):
