@@ -13,6 +13,7 @@ every Azure Bot Service channel send); the Emulator's and skills' tokens are not
 
 from __future__ import annotations
 
+# i18n: this module says nothing to people
 import asyncio
 import contextlib
 import logging

@@ -10,6 +10,7 @@ connector client; for the outbox, those for the service URL.
 
 from __future__ import annotations
 
+# i18n: this module says nothing to people
 import json
 from collections.abc import Awaitable, Callable
 from functools import cache

@@ -8,6 +8,7 @@ with the same id. See docs/architecture.md for the guarantee this gives and why.
 
 from __future__ import annotations
 
+# i18n: this module says nothing to people
 import asyncio
 import contextlib
 import json

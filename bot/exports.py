@@ -9,6 +9,7 @@ attachment, or 403/404/410 with a plain sentence. Nothing is cached.
 
 from __future__ import annotations
 
+# i18n: this module says nothing to people
 import logging
 
 from aiohttp import web

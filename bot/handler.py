@@ -34,22 +34,27 @@ from bot.activity import (
 from bot.conflicts import in_unit
 from bot.delivery import DeliveryWorker
 from bot.roster import with_details
-from dialogs.core import dispatch, once, outbox
+from dialogs.core import dispatch, i18n, once, outbox
 from dialogs.core.errors import report
+from dialogs.core.i18n import N_
 from dialogs.core.router import Env
 from dialogs.core.types import Inbound, Kind, Person, Reply, TurnResult
 from storage import Database, Repos, is_timeout, on_loop
 
 log = logging.getLogger("mentorbot.turn")
+_ = i18n.catalog(__package__)
 ROUTE_KEY = "mentorbot.route"
 COMMITTED_KEY = "mentorbot.committed"
-SLOW_AFTER = (
+SLOW_AFTER = N_(
     "Outlook didn't answer in time, so I couldn't finish that. Please press the button "
     "again in a minute; nothing will be done twice."
 )
-TOO_SLOW = (
+TOO_SLOW = N_(
     "Sorry, that took me too long (my database is slow right now), so I stopped and "
     "nothing was changed. Please try again in a minute."
+)
+FAILED = N_(
+    "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
 )
 
 
@@ -148,9 +153,9 @@ class MentorBot:
                     result.queued += follow.queued
                     result.after += follow.after
         except Exception as exc:
-            report("turn after commit", exc, route=result.route)
+            report("turn after commit", exc, route=result.route)  # i18n: not said
             result.after.clear()
-            result.say(SLOW_AFTER)
+            result.say(_.in_language(result.language, SLOW_AFTER))
 
     async def _follow_up(
         self, inbound: Inbound, repos: Repos, *, step: Any, outcome: Any, user_id: int
@@ -242,7 +247,9 @@ def _acknowledge_invoke(context: TurnContext) -> None:
         context.turn_state[key] = Activity(type=ActivityTypes.invoke_response, value=response)
 
 
-async def _say_once(context: TurnContext, text: str) -> None:
+async def _say_once(context: TurnContext, message: str) -> None:
+    """`message` (English, from the catalog) in the language of the sender's Teams."""
+    text = _.in_language(i18n.pick(getattr(context.activity, "locale", None)), message)
     try:
         if is_card_action(context.activity):
             await context.send_activity(invoke_reply([Reply(text=text)]))
@@ -261,9 +268,5 @@ async def on_turn_error(context: TurnContext, error: Exception) -> None:
     if context.turn_state.get(COMMITTED_KEY):
         _acknowledge_invoke(context)
         return
-    await _say_once(
-        context,
-        "Sorry, something went wrong on my side and nothing "
-        "was changed. Please try again in a moment.",
-    )
+    await _say_once(context, FAILED)
     _acknowledge_invoke(context)

@@ -8,6 +8,7 @@ roster importer run, and the process is not shutting down.
 
 from __future__ import annotations
 
+# i18n: this module says nothing to people
 from collections.abc import Callable
 
 from aiohttp import web

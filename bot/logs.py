@@ -8,6 +8,7 @@ message text or profile fields, in either format.
 
 from __future__ import annotations
 
+# i18n: this module says nothing to people
 import logging
 import sys
 from typing import Any

@@ -20,6 +20,7 @@ machine, e.g. a sidecar scraper) or token (Authorization: Bearer METRICS_TOKEN).
 
 from __future__ import annotations
 
+# i18n: this module says nothing to people
 import hmac
 import ipaddress
 import logging

@@ -15,6 +15,7 @@ page means; nothing in dialogs/ or scheduler/ imports bot/.
 
 from __future__ import annotations
 
+# i18n: this module says nothing to people
 import asyncio
 import contextlib
 import json

@@ -8,6 +8,7 @@ values) is not malformed; dialogs/core/dispatch.py answers that with a clear mes
 
 from __future__ import annotations
 
+# i18n: this module says nothing to people
 import json
 from collections.abc import Callable
 from typing import Any

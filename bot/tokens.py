@@ -8,6 +8,7 @@ client needs it, and the credentials that sign requests only read the kept token
 
 from __future__ import annotations
 
+# i18n: this module says nothing to people
 import asyncio
 import logging
 import time

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+# i18n: this module says nothing to people
 import logging
 import time
 

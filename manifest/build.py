@@ -204,7 +204,7 @@ def _entry(command: Command) -> dict[str, str]:
 def _checked_app_id(app_id: str) -> str:
     app_id = (app_id or "").strip()
     if not _GUID.fullmatch(app_id):
-        got = f" (got {app_id!r})" if app_id else ""
+        got = f" (got {app_id!r})" if app_id else ""  # i18n: not said
         raise ValueError(
             "the Teams app package needs the bot's Microsoft app id, a GUID like "
             f"00000000-0000-0000-0000-000000000000{got}: set MicrosoftAppId or pass --app-id"

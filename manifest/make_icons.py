@@ -64,7 +64,7 @@ def outline_icon() -> Image.Image:
 def main() -> None:
     color_icon().save(HERE / "color.png", optimize=True)
     outline_icon().save(HERE / "outline.png", optimize=True)
-    print(f"wrote {HERE / 'color.png'} and {HERE / 'outline.png'}")
+    print(f"wrote {HERE / 'color.png'} and {HERE / 'outline.png'}")  # i18n: not said
 
 
 if __name__ == "__main__":

@@ -75,6 +75,20 @@ async def test_a_stalled_database_gets_a_truthful_answer_at_the_deadline(hurried
     assert await count(bot, User) == 1
 
 
+async def test_the_deadline_answer_is_in_the_language_of_the_senders_teams(hurried, database_url):
+    bot = hurried
+    activity = teams.personal_message(bot.service_url, ANA, "hilfe")
+    activity["locale"] = "de-DE"
+    async with locked(database_url):
+        replies = await bot.send(activity)
+    assert replies == [
+        "Entschuldige, das hat zu lange gedauert (meine Datenbank ist gerade langsam). Ich "
+        "habe abgebrochen, es wurde nichts geändert. Versuch es bitte in einer Minute noch "
+        "einmal."
+    ]
+    assert await count(bot, User) == 0
+
+
 async def test_a_pool_held_by_someone_else_is_a_deadline_too(hurried, database_url):
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite has one pooled connection; PostgreSQL's pool is not exhausted here")

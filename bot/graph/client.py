@@ -12,6 +12,7 @@ limit instead of running into it.
 
 from __future__ import annotations
 
+# i18n: this module says nothing to people
 import asyncio
 import json
 import time

@@ -15,6 +15,7 @@ events of mentorships that ended (bot/graph/meetings.py).
 
 from __future__ import annotations
 
+# i18n: this module says nothing to people
 import asyncio
 import contextlib
 import logging

@@ -89,7 +89,8 @@ async def _turn(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
         return outsider
     user = await touch_sender(repos, inbound, env.clock())
     turn = Turn(inbound, repos, env, user)
-    with i18n.speaking(await _language(repos, user, inbound)):
+    with i18n.speaking(await _language(repos, user, inbound)) as language:
+        turn.result.language = language
         if inbound.kind == "personal_install":
             await _welcome(turn)
         elif inbound.kind == "group_install":

@@ -90,6 +90,7 @@ class TurnResult:
     sender_id: int | None = None  # users.id of the sender (None for team events, erased)
     # Work to do after the commit, outside any transaction (Graph calls): router.AfterCommit.
     after: list[Any] = field(default_factory=list)
+    language: str = "en"  # what the turn spoke (dispatch), for what bot/ adds to it
 
     def say(self, text: str) -> TurnResult:
         self.replies.append(Reply(text=text))
