@@ -203,13 +203,25 @@ def _compiled_problems(domain: str, language: str, path: Path, po: Catalog) -> l
         return [f"{domain} [{language}]: not compiled (python infra/catalogs.py compile)"]
     with mo.open("rb") as handle:
         compiled = read_mo(handle)
-    want = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in po if m.id}
-    have = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in compiled if m.id}
+    want = {_key(m.id): _forms(m.string) for m in po if m.id}
+    have = {_key(m.id): _forms(m.string) for m in compiled if m.id}
     if {k: v for k, v in want.items() if v and not po[k].fuzzy} != {
         k: v for k, v in have.items() if v
     }:
         return [f"{domain} [{language}]: messages.mo is older than messages.po (compile)"]
     return []
+
+
+def _key(message_id: object) -> str:
+    return message_id if isinstance(message_id, str) else str(message_id[0])  # type: ignore[index]
+
+
+def _forms(string: object) -> object:
+    """A translation as one value: a plural's forms as a tuple (a .po gives a tuple, a
+    .mo a list); an entry without any translation as empty."""
+    if isinstance(string, tuple | list):
+        return tuple(string) if any(string) else ""
+    return string
 
 
 def _short(key: object) -> str:

@@ -105,7 +105,7 @@ async def link_for(bot: Any, person: TeamsUser) -> str:
 async def get(
     bot: Any, path: str, cookie: str | None = None, **kw: Any
 ) -> tuple[int, str, dict[str, str]]:
-    headers = {"Cookie": f"{COOKIE}={cookie}"} if cookie else {}
+    headers = ({"Cookie": f"{COOKIE}={cookie}"} if cookie else {}) | kw.pop("headers", {})
     async with bot.session.get(
         bot.url + path, headers=headers, allow_redirects=False, **kw
     ) as resp:

@@ -92,6 +92,7 @@ def test_unmarked_prose_is_found_and_marked_prose_is_not(tmp_path, monkeypatch):
 # prose outside `_()` (infra/catalogs.py unmarked) and no problem at all in the catalogs.
 COMPLETE: tuple[str, ...] = (
     "bot",
+    "bot.tab",
     "manifest",
 )
 

@@ -5,6 +5,7 @@ the page; the SVG is for the eye."""
 
 from __future__ import annotations
 
+# i18n: this module says nothing to people
 from markupsafe import Markup, escape
 
 from dialogs.dashboard.pages import Chart

@@ -28,7 +28,9 @@ from aiohttp import web
 from bot.auth import AuthError, SigningKeys
 from bot.tab import render
 from bot.tab.sso import EntraTokens
-from dialogs.core import outbox
+from dialogs.core import i18n, outbox
+from dialogs.core.i18n import N_
+from dialogs.core.people import language_of_user
 from dialogs.core.router import Env
 from dialogs.dashboard import access, actions, concerns, pages
 from dialogs.dashboard.access import Refused
@@ -38,6 +40,7 @@ from storage.models import User
 from storage.repos import Repos
 
 log = logging.getLogger("mentorbot.tab")
+_ = i18n.catalog(__package__)
 NONCE: web.RequestKey[str] = web.RequestKey("nonce", str)
 FORM: web.RequestKey[Any] = web.RequestKey("form", object)
 QUEUED: web.RequestKey[bool] = web.RequestKey("queued", bool)
@@ -47,9 +50,9 @@ THEMES = ("default", "dark", "contrast")
 FRAME_ANCESTORS = (
     "'self' https://teams.microsoft.com https://*.teams.microsoft.com "
     "https://*.cloud.microsoft https://*.office.com https://*.microsoft365.com "
-    "https://*.skype.com https://*.teams.microsoft.us"
+    "https://*.skype.com https://*.teams.microsoft.us"  # i18n: not said
 )
-DEFAULT_PRIVACY = (
+DEFAULT_PRIVACY = N_(
     "Mentorbot stores what you tell it in Teams (your profile, goals, check-ins, meeting "
     "notes and survey answers) and what Teams tells it about you (name, email, team "
     "memberships), in your organization's own database, to run mentoring programs, coffee "
@@ -58,7 +61,7 @@ DEFAULT_PRIVACY = (
     "data` in your chat with Mentorbot to see everything it stores about you, and `delete "
     "my data` to delete it."
 )
-DEFAULT_TERMS = (
+DEFAULT_TERMS = N_(
     "Mentorbot is provided by your organization for mentoring programs, coffee chats and "
     "icebreakers. Use it as you would any workplace tool: be kind, keep others' words to "
     "yourself, and tell your admins (type `concern` in your chat with Mentorbot) when "
@@ -136,14 +139,15 @@ class TabRoutes:
 
     def refused(self, request: web.Request, refused: Refused) -> web.Response:
         log.info("tab refused status=%d path=%s", refused.status, request.path)
-        return self.html(
-            request,
-            "refused.html",
-            status=refused.status,
-            refused=refused,
-            viewer=None,
-            signin_needed=refused.status == 401,
-        )
+        with i18n.speaking(browser_language(request)):
+            return self.html(
+                request,
+                "refused.html",
+                status=refused.status,
+                refused=refused,
+                viewer=None,
+                signin_needed=refused.status == 401,
+            )
 
     # --- sessions --------------------------------------------------------------------------
     def signed_in(self, page: Page) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -154,9 +158,10 @@ class TabRoutes:
                 async with self.db.unit() as repos:
                     user = await access.viewer(repos, token, self.env.clock())
                     viewer = Viewer(user, token or "")
-                    if request.method == "POST":
-                        await _check_form(request, viewer, self.settings.base_url)
-                    response = await page(request, repos, viewer)
+                    with i18n.speaking(await language_of_user(repos, user)):
+                        if request.method == "POST":
+                            await _check_form(request, viewer, self.settings.base_url)
+                        response = await page(request, repos, viewer)
             except Refused as refused:
                 return self.refused(request, refused)
             if request.get(QUEUED):  # committed: now the delivery worker may send it
@@ -196,12 +201,13 @@ class TabRoutes:
     async def sign_in_sso(self, request: web.Request) -> web.StreamResponse:
         """The page's Teams SSO token (Authorization: Bearer): validated, then a session."""
         if self.sso is None:
-            return web.json_response({"error": "single sign-on is not set up"}, status=404)
+            unset = "single sign-on is not set up"  # i18n: not said
+            return web.json_response({"error": unset}, status=404)
         try:
             identity = await self.sso.validate(request.headers.get("Authorization", ""))
         except AuthError as exc:
             log.info("tab sso refused: %s", exc)
-            return web.json_response({"error": "sign-in failed"}, status=401)
+            return web.json_response({"error": "sign-in failed"}, status=401)  # i18n: not said
         try:
             async with self.db.unit() as repos:
                 token = await access.start_with_sso(
@@ -342,16 +348,36 @@ class TabRoutes:
 
     # --- privacy and terms ---------------------------------------------------------------
     async def privacy(self, request: web.Request) -> web.StreamResponse:
-        text = self.settings.privacy_text or DEFAULT_PRIVACY
-        return self.html(
-            request, "legal.html", title="Privacy", paragraphs=_paragraphs(text), viewer=None
-        )
+        # An admin's own text stays as they wrote it; the default is in the reader's language.
+        with i18n.speaking(browser_language(request)):
+            text = self.settings.privacy_text or _(DEFAULT_PRIVACY)
+            return self.html(
+                request, "legal.html", title=_("Privacy"), paragraphs=_paragraphs(text), viewer=None
+            )
 
     async def terms(self, request: web.Request) -> web.StreamResponse:
-        text = self.settings.terms_text or DEFAULT_TERMS
-        return self.html(
-            request, "legal.html", title="Terms of use", paragraphs=_paragraphs(text), viewer=None
-        )
+        with i18n.speaking(browser_language(request)):
+            text = self.settings.terms_text or _(DEFAULT_TERMS)
+            return self.html(
+                request,
+                "legal.html",
+                title=_("Terms of use"),
+                paragraphs=_paragraphs(text),
+                viewer=None,
+            )
+
+
+def browser_language(request: web.Request) -> str:
+    """The first language of the browser's Accept-Language that Mentorbot writes (pages
+    shown before anyone is signed in: refusals, privacy, terms)."""
+    tags = []
+    for part in request.headers.get("Accept-Language", "").split(","):
+        tag, _sep, weight = part.strip().partition(";q=")
+        try:
+            tags.append((float(weight or 1), tag))
+        except ValueError:
+            continue
+    return i18n.pick(*(tag for _weight, tag in sorted(tags, key=lambda t: -t[0])))
 
 
 def _see_other(location: str) -> web.Response:
@@ -366,13 +392,15 @@ async def _check_form(request: web.Request, viewer: Viewer, base_url: str) -> No
     """A form of the tab's own pages: posted from this origin (the browser's Origin and
     Sec-Fetch-Site headers, when it sends them) and carrying the session's token."""
     if not _same_origin(request, base_url):
-        raise Refused(403, "Please try again", "This form came from another site. Nothing changed.")
+        raise Refused(
+            403, _("Please try again"), _("This form came from another site. Nothing changed.")
+        )
     form = await request.post()
     request[FORM] = form
     sent = str(form.get("csrf", ""))
     if not hmac.compare_digest(sent, viewer.csrf):
         raise Refused(
-            403, "Please try again", "This form has expired. Reload the page and try again."
+            403, _("Please try again"), _("This form has expired. Reload the page and try again.")
         )
 
 
@@ -395,11 +423,11 @@ async def _headers(request: web.Request, response: web.StreamResponse) -> None:
     if not (request.path.startswith("/tab/") or request.path in ("/privacy", "/terms")):
         return
     nonce = request.get(NONCE, "")
-    script = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
+    script = f"'self' 'nonce-{nonce}'" if nonce else "'self'"  # i18n: not said
     response.headers["Content-Security-Policy"] = (
         f"default-src 'self'; script-src {script}; style-src 'self'; img-src 'self' data:; "
         "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-        f"frame-ancestors {FRAME_ANCESTORS}"
+        f"frame-ancestors {FRAME_ANCESTORS}"  # i18n: not said
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"

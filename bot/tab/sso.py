@@ -15,6 +15,7 @@ Any failure is an `AuthError` (401), with the reason logged, never shown.
 
 from __future__ import annotations
 
+# i18n: this module says nothing to people
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit

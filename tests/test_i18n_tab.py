@@ -1,0 +1,44 @@
+"""The tab in the reader's language: a signed-in person's pages in their language (the
+same rule as the chat), pages before sign-in (refusals, privacy, terms) in the browser's
+Accept-Language, an admin's own privacy text exactly as written."""
+
+from __future__ import annotations
+
+import html
+
+from tests.conftest import start_bot
+from tests.goalkit import MENTEE, say
+from tests.tabkit import get, seed, sign_in
+
+
+async def test_my_mentoring_is_in_the_members_chosen_language(bot):
+    await seed(bot)
+    tom = await sign_in(bot, MENTEE)
+    _, english, _ = await get(bot, "/tab/me", tom)
+    assert '<html lang="en"' in english and "Your open goals" in english
+    await say(bot, MENTEE, "language ja")
+    status, page, _ = await get(bot, "/tab/me", tom)
+    page = html.unescape(page)
+    assert status == 200 and '<html lang="ja"' in page
+    assert "マイ メンタリング" in page and "進行中の目標" in page
+    assert "Public speaking" in page  # the member's own words stay as written
+    assert "Your open goals" not in page
+    await say(bot, MENTEE, "language fr")
+    _, page, _ = await get(bot, "/tab/me", tom)
+    assert "Vos objectifs en cours" in html.unescape(page)
+
+
+async def test_pages_before_sign_in_follow_the_browsers_language(bot, connector, clock, settings):
+    status, page, _ = await get(bot, "/privacy", headers={"Accept-Language": "es-ES,es;q=0.9"})
+    assert status == 200 and "<h1>Privacidad</h1>" in page and "Mentorbot guarda" in page
+    weighted = {"Accept-Language": "en;q=0.3, de-DE;q=0.8, pt-BR"}
+    _, page, _ = await get(bot, "/terms", headers=weighted)  # pt first, unsupported; then de
+    assert "<h1>Nutzungsbedingungen</h1>" in page
+    status, page, _ = await get(bot, "/tab/me", headers={"Accept-Language": "fr-CA"})
+    assert status == 401 and '<html lang="fr"' in page
+    status, page, _ = await get(bot, "/privacy")
+    assert "<h1>Privacy</h1>" in page  # no header: English
+    custom = settings.with_(privacy_text="Contoso's own words.")
+    async with start_bot(custom, connector, clock) as other:
+        _, page, _ = await get(other, "/privacy", headers={"Accept-Language": "de"})
+    assert "Contoso&#39;s own words." in page and "<h1>Datenschutz</h1>" in page
