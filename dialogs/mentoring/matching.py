@@ -102,11 +102,7 @@ from typing import Any
 import highspy
 import numpy as np
 from scipy import sparse
-from scipy.sparse.csgraph import (
-    NegativeCycleError,
-    bellman_ford,
-    min_weight_full_bipartite_matching,
-)
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from dialogs.mentoring.criteria import (
     CAPACITY_RANGE,
@@ -171,7 +167,8 @@ MENTOR_CANDIDATES = 4  # best mentees per mentor, on top of the most seats anyon
 PRICE_ADD = 8  # most priced-out pairs added per mentee per round
 PRICE_TOL = 1e-6  # reduced costs are whole numbers in theory: this only absorbs rounding
 TIGHT_TOL = 1e-6  # the same, for "reduced cost 0"
-BLOCK = 1024  # mentee rows priced at a time (bounds the memory of one step)
+TRANSPOSE_BLOCK = 1 << 20  # scores per band of mentors copied as rows for their candidates
+TRANSPOSE_ROWS = 512  # rows per step of that copy
 SCORE_BLOCK = 1 << 16  # pairs scored at a time: small enough for the temporaries to stay cached
 BITSET_WORDS = 4  # shared-item vocabularies up to 64 x this are counted with bit masks
 UNITS = 1000  # score units per 100 %: the solver works on whole numbers, 0.1 % apart
@@ -634,6 +631,7 @@ class _Program:
 
     def __init__(self, units: np.ndarray, seats: np.ndarray) -> None:
         self.units, self.flat, self.seats = units, units.ravel(), seats
+        self.top = int(units.max())
         n, m = units.shape
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
@@ -655,10 +653,10 @@ class _Program:
         self._warm_start()
         while True:
             chosen, duals = self.solve()
-            more = self._price(duals)
-            if len(more) == 0:  # the duals fit every pair: optimal over all of them
+            more, tight = self._price(duals)
+            if tight is not None:  # the duals fit every pair: optimal over all of them
                 self._certify(chosen, duals)
-                return chosen, self._tight(duals)
+                return chosen, tight
             self.add(more)
 
     def _warm_start(self) -> None:
@@ -674,7 +672,7 @@ class _Program:
             return
         try:
             basis = self._basis(self._seat_matching())
-        except (ValueError, ArithmeticError, NegativeCycleError):  # none, or not optimal
+        except (ValueError, ArithmeticError):  # none, or not optimal
             return
         if basis is not None:
             self.highs.setBasis(basis)
@@ -748,10 +746,7 @@ class _Program:
         arc, length, is_row, basic = arc[order], length[order], is_row[order], basic[order]
         keep = np.r_[True, arc[1:] != arc[:-1]]
         arc, length, is_row, basic = arc[keep], length[keep], is_row[keep], basic[keep]
-        graph = sparse.csr_matrix(
-            (length.astype(np.float64), np.divmod(arc, m + 1)), shape=(m + 1, m + 1)
-        )
-        distance, parent = bellman_ford(graph, indices=m, return_predecessors=True)
+        distance, parent = _shortest_paths(*np.divmod(arc, m + 1), length, m + 1, start=m)
         column_basic = np.zeros(len(self.keys), dtype=bool)
         column_basic[self._columns(matched * m + mentor_of[matched])] = True
         row_basic = np.zeros(n + m, dtype=bool)
@@ -840,39 +835,41 @@ class _Program:
             best = _best_columns(block, MENTEE_CANDIDATES)
             keys.append((best + np.arange(start, start + len(block))[:, None] * m).ravel())
         per_mentor = int(self.seats.max()) + MENTOR_CANDIDATES
-        columns = max(64, SCORE_BLOCK // max(1, n))
+        columns = max(64, TRANSPOSE_BLOCK // max(1, n))
         for start in range(0, m, columns):
-            block = self.units[:, start : start + columns].T
+            block = _transposed(self.units[:, start : start + columns])
             best = _best_columns(block, per_mentor)
             keys.append((best * m + np.arange(start, start + len(block))[:, None]).ravel())
         found = np.concatenate(keys).astype(np.int64)
         return np.unique(found[self.flat[found] > 0])
 
-    def _price(self, duals: np.ndarray) -> np.ndarray:
-        """Pairs outside the program that would raise the total: each mentee's best few."""
-        m = self.units.shape[1]
-        tolerance = 0 if duals.dtype == np.int32 else PRICE_TOL
-        priced = []
-        for start, reduced in self._reduced_costs(duals):
-            if reduced.max(initial=0) <= tolerance:
-                continue
-            rows, cols = np.nonzero(reduced > tolerance)
-            keys = (rows + start).astype(np.int64) * m + cols
-            fresh = ~self._is_column(keys)  # in the program already: only rounding
-            gain = reduced[rows[fresh], cols[fresh]]
-            priced.append(_best_per_row(keys[fresh], rows[fresh], gain, PRICE_ADD))
-        return np.concatenate(priced) if priced else np.empty(0, dtype=np.int64)
+    def _price(self, duals: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Pairs outside the program that would raise the total (each mentee's best few),
+        and, when there are none, the allowed pairs whose reduced cost is 0 (`tight`).
 
-    def _tight(self, duals: np.ndarray) -> np.ndarray:
-        """Allowed pairs whose reduced cost is 0."""
+        The tight pairs are gathered in the same pass while no pair has priced out yet,
+        so the last round (the one that finds none) needs no pass of its own.
+        """
         m = self.units.shape[1]
-        tolerance = 0 if duals.dtype == np.int32 else TIGHT_TOL
-        tight = []
+        exact = duals.dtype == np.int32
+        tolerance, tight_tolerance = (0, 0) if exact else (PRICE_TOL, TIGHT_TOL)
+        priced: list[np.ndarray] = []
+        tight: list[np.ndarray] = []
         for start, reduced in self._reduced_costs(duals):
-            block = self.units[start : start + len(reduced)]
-            rows, cols = np.nonzero((reduced >= -tolerance) & (block > 0))
-            tight.append((rows + start).astype(np.int64) * m + cols)
-        return np.concatenate(tight)
+            if reduced.max(initial=0) > tolerance:
+                rows, cols = np.nonzero(reduced > tolerance)
+                keys = (rows + start).astype(np.int64) * m + cols
+                fresh = ~self._is_column(keys)  # in the program already: only rounding
+                gain = reduced[rows[fresh], cols[fresh]]
+                priced.append(_best_per_row(keys[fresh], rows[fresh], gain, PRICE_ADD))
+            elif not priced:
+                # Reduced costs are at most 0 here: 0 (or within the tolerance) is tight.
+                at = np.flatnonzero(reduced == 0 if exact else reduced >= -tight_tolerance)
+                keys = at + start * m
+                tight.append(keys[self.flat[keys] > 0])
+        if priced:
+            return np.concatenate(priced), None
+        return np.empty(0, dtype=np.int64), np.concatenate(tight)
 
     def _reduced_costs(self, duals: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
         """Score - mentee's dual - mentor's dual, a block of mentees at a time (one buffer).
@@ -881,7 +878,11 @@ class _Program:
         """
         n, m = self.units.shape
         rows = max(1, SCORE_BLOCK // max(1, m))
-        buffer = np.empty((min(n, rows), m), dtype=duals.dtype)
+        dtype = duals.dtype
+        if dtype == np.int32 and 2 * int(duals.max(initial=0)) + self.top < 1 << 15:
+            dtype = np.dtype(np.int16)  # half the bytes per pair, and still exact
+        duals = duals.astype(dtype, copy=False)
+        buffer = np.empty((min(n, rows), m), dtype=dtype)
         for start in range(0, n, rows):
             block = self.units[start : start + rows]
             reduced = np.subtract(block, duals[None, n:], out=buffer[: len(block)])
@@ -939,9 +940,59 @@ class _Program:
         return self.solve()[0]
 
 
+def _shortest_paths(
+    source: np.ndarray, target: np.ndarray, length: np.ndarray, nodes: int, *, start: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distances from `start` and each node's parent in a shortest-path tree (-9999 for
+    `start` and the unreached), on arcs that may be negative: Bellman-Ford, all arcs out
+    of the nodes that changed relaxed at once, until nothing changes.
+
+    Rounds stop as soon as nothing changes (scipy's version always does nodes - 1 of
+    them, and the warm start's graphs settle in a few dozen). A node's parent changes
+    only on a strict improvement, so the parents form a tree unless there is a negative
+    cycle, which shows as a change after `nodes` rounds: ArithmeticError.
+    """
+    order = np.argsort(target, kind="stable")
+    source, target, length = source[order], target[order], length[order].astype(np.float64)
+    distance = np.full(nodes, np.inf)
+    distance[start] = 0
+    parent = np.full(nodes, -9999)
+    changed = np.zeros(nodes, dtype=bool)
+    changed[start] = True
+    arcs = np.arange(len(source))
+    for _ in range(nodes):
+        live = arcs[changed[source]]
+        reach = distance[source[live]] + length[live]
+        better = reach < distance[target[live]]
+        if not better.any():
+            return distance, parent
+        live, reach = live[better], reach[better]
+        order = np.lexsort((reach, target[live]))  # per target, its shortest first
+        live, reach = live[order], reach[order]
+        first = np.r_[True, target[live][1:] != target[live][:-1]]
+        live, reach = live[first], reach[first]
+        distance[target[live]] = reach
+        parent[target[live]] = source[live]
+        changed[:] = False
+        changed[target[live]] = True
+    raise ArithmeticError("a negative cycle: the matching is not optimal")
+
+
 def _first_of(counts: np.ndarray) -> np.ndarray:
     """Where each run starts when runs of these lengths are laid end to end."""
     return np.cumsum(counts) - counts
+
+
+def _transposed(columns: np.ndarray) -> np.ndarray:
+    """A C-ordered copy of these columns as rows, a band of rows at a time.
+
+    Copying a narrow column band in one go reads every row's few bytes far apart; bands
+    of a few hundred rows stay in the cache while they are written out transposed.
+    """
+    out = np.empty(columns.shape[::-1], dtype=columns.dtype)
+    for start in range(0, len(columns), TRANSPOSE_ROWS):
+        out[:, start : start + TRANSPOSE_ROWS] = columns[start : start + TRANSPOSE_ROWS].T
+    return out
 
 
 def _best_columns(matrix: np.ndarray, k: int) -> np.ndarray:
