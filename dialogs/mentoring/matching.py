@@ -92,8 +92,10 @@ scoring against the scorer it replaced, and 50,000 x 10,000 alone (time, peak me
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain, repeat
@@ -251,6 +253,20 @@ def _counts(left: _Items, right: _Items, start: int, stop: int) -> np.ndarray:
     return shared.astype(np.float32)
 
 
+def _count_ints(left: _Items, right: _Items, start: int, stop: int) -> np.ndarray:
+    """`_counts` as whole numbers (uint8 for one mask word, else uint16), masks only."""
+    assert left.masks is not None and right.masks is not None
+    mine, theirs = left.masks[start:stop], right.masks
+    both = np.bitwise_and(mine[:, 0, None], theirs[None, :, 0])
+    if left.words == 1:
+        return np.bitwise_count(both)
+    shared = np.bitwise_count(both).astype(np.uint16)
+    for word in range(1, left.words):
+        np.bitwise_and(mine[:, word, None], theirs[None, :, word], out=both)
+        shared += np.bitwise_count(both)
+    return shared
+
+
 def _pair_counts(left: _Items, right: _Items, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """How many items left row rows[k] shares with right row cols[k], for each k (float64)."""
     if left.masks is None or right.masks is None:
@@ -322,6 +338,15 @@ class _Scorer:
         }
         if "languages" in names and self.n and self.m:
             self._language_table()
+        # Skills, goals and interests by their shared-item counts: a score depends only on
+        # the count and the two sides' (capped) numbers of items, so a small table of
+        # those, scored by the same float32 steps, is looked up by one index per pair.
+        self.count_tables = {
+            name: table
+            for name in names
+            if name in COUNTED and self.n and self.m and (table := self._count_table(name))
+        }
+        self.weighted_tables: dict[tuple[str, np.float32], np.ndarray] = {}
 
     @staticmethod
     def _prepare_skills(mentees: _Side, mentors: _Side) -> tuple[_Items, _Items, np.ndarray]:
@@ -338,7 +363,62 @@ class _Scorer:
         if name in self.tables:
             mine, theirs, table = self.tables[name]
             return np.take(table[mine[start:stop]], theirs, axis=1)
+        if name in self.count_tables:
+            return np.take(self.count_tables[name][2], self._count_index(name, start, stop))
         return getattr(self, f"_{name}")(self.data[name], start, stop)
+
+    def weighted(self, name: str, start: int, stop: int, weight: np.float32) -> np.ndarray:
+        """`criterion` times its weight (float32), from a weighted table when there is one:
+        multiplying the table's entries or the looked-up copies gives the same numbers."""
+        table = self.tables.get(name, self.count_tables.get(name))
+        if table is None:
+            scores = self.criterion(name, start, stop)
+            scores *= weight
+            return scores
+        if (name, weight) not in self.weighted_tables:
+            self.weighted_tables[name, weight] = table[2] * weight
+        weighted = self.weighted_tables[name, weight]
+        if name in self.count_tables:
+            return np.take(weighted, self._count_index(name, start, stop))
+        mine, theirs = table[:2]
+        return np.take(weighted[mine[start:stop]], theirs, axis=1)
+
+    def _count_table(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Per mentee and per mentor a base index, and the flat table of scores by
+        (mentee's capped size, mentor's capped size, shared count): the steps of `_skills`
+        and `_shared_score` on every combination. None for sparse vocabularies."""
+        data: Any = self.data[name]
+        left, right = data[:2]
+        if left.masks is None or right.masks is None:
+            return None
+        most = int(min(left.sizes.max(), right.sizes.max(), 64 * left.words))
+        counts = np.arange(most + 1, dtype=np.float32)
+        if name == "skills":
+            divisors, mine = np.unique(data[2], return_inverse=True)
+            theirs = np.zeros(self.m, dtype=np.intp)
+            scores = counts[None, :] / divisors[:, None]
+        else:
+            enough = GOALS_ENOUGH if name == "goals" else INTERESTS_ENOUGH
+            first, mine = np.unique(np.clip(left.sizes, 1, enough), return_inverse=True)
+            second, theirs = np.unique(np.clip(right.sizes, 1, enough), return_inverse=True)
+            # max(min(a, b, enough), 1) = min(max(min(a, enough), 1), max(min(b, enough), 1))
+            divisors = np.minimum(first[:, None], second[None, :])
+            scores = counts[None, None, :] / divisors[:, :, None]
+        table = np.minimum(scores, 1).astype(np.float32).ravel()
+        per_mentor = (int(theirs.max()) + 1) * (most + 1)
+        dtype = np.int16 if len(table) < 1 << 15 else np.intp
+        return (
+            (mine.ravel() * per_mentor).astype(dtype),
+            (theirs.ravel() * (most + 1)).astype(dtype),
+            table,
+        )
+
+    def _count_index(self, name: str, start: int, stop: int) -> np.ndarray:
+        mine, theirs, _ = self.count_tables[name]
+        data: Any = self.data[name]
+        index = np.add(mine[start:stop, None], theirs[None, :])
+        np.add(index, _count_ints(data[0], data[1], start, stop), out=index, casting="unsafe")
+        return index
 
     def _table(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per side, a code per person (their distinct values), and the codes' scores."""
@@ -458,7 +538,8 @@ def _floats(people: Sequence[Person], at: np.ndarray, attribute: str) -> np.ndar
     return np.array([math.nan if v is None else v for v in values], dtype=np.float64)
 
 
-TABLED = ("experience", "timezone", "meeting_format")
+TABLED = ("experience", "timezone", "meeting_format", "cross_department")
+COUNTED = ("skills", "goals", "interests")
 TABLE_LIMIT = 1 << 16  # most pairs of distinct language sets worth a table
 
 
@@ -513,26 +594,36 @@ def score_matrix(
     ruled_out = {f"must-have {name.replace('_', ' ')}": np.zeros(n, np.intp) for name in must}
     nothing = np.zeros(n, dtype=np.intp)
     misses = {name: np.zeros((n, m), dtype=bool) for name in must} if keep_misses else {}
+    weight = {name: np.float32(checked[name]) for name in used}
     rows = _block_rows(m)
     for a in range(0, n, rows):
         b = min(n, a + rows)
-        total = np.zeros((b - a, m), dtype=np.float32)
-        allowed = np.ones((b - a, m), dtype=bool)
+        total: np.ndarray | None = None
+        barred: np.ndarray | None = None  # pairs a must-have rules out
         for name in used:
-            scores = scorer.criterion(name, a, b)
+            # Each criterion times its weight, summed in CRITERIA order from the first
+            # (0 + x is x: the same float32 steps as summing into zeros).
+            scores = scorer.weighted(name, a, b, weight[name])
             if checked[name] >= MUST_HAVE:
-                zero = scores <= 0
-                ruled_out[f"must-have {name.replace('_', ' ')}"][a:b] = zero.sum(axis=1)
-                allowed &= ~zero
+                zero = scores <= 0  # the weight is above 0: zero exactly when the score is
+                ruled_out[f"must-have {name.replace('_', ' ')}"][a:b] = np.count_nonzero(
+                    zero, axis=1
+                )
+                barred = zero if barred is None else np.logical_or(barred, zero, out=barred)
                 if keep_misses:
                     misses[name][a:b] = zero
-            scores *= np.float32(checked[name])
-            total += scores
+            if total is None:
+                total = scores
+            else:
+                total += scores
+        assert total is not None  # parse_weights keeps at least one criterion
         total *= scale
-        block = np.rint(total, out=total)
-        nothing[a:b] = (block <= 0).sum(axis=1)
-        block *= allowed
-        units[a:b] = block
+        np.rint(total, out=total)
+        nothing[a:b] = np.count_nonzero(total <= 0, axis=1)
+        block = units[a:b]
+        np.copyto(block, total, casting="unsafe")  # whole numbers from 0 to UNITS
+        if barred is not None:
+            block[barred] = 0
     ruled_out["nothing in common"] = nothing
     related = _related_pairs(mentors, mentees)
     units[related] = 0
@@ -746,7 +837,8 @@ class _Program:
         arc, length, is_row, basic = arc[order], length[order], is_row[order], basic[order]
         keep = np.r_[True, arc[1:] != arc[:-1]]
         arc, length, is_row, basic = arc[keep], length[keep], is_row[keep], basic[keep]
-        distance, parent = _shortest_paths(*np.divmod(arc, m + 1), length, m + 1, start=m)
+        source, target = np.divmod(arc, m + 1)
+        distance, parent = _shortest_paths(source, target, length, m + 1, start=m)
         column_basic = np.zeros(len(self.keys), dtype=bool)
         column_basic[self._columns(matched * m + mentor_of[matched])] = True
         row_basic = np.zeros(n + m, dtype=bool)
@@ -1101,6 +1193,34 @@ def match(
     at: datetime,
 ) -> MatchResult:
     """Who mentors whom, with explanations; see the module docstring for the rules."""
+    with _no_collector_pauses():
+        return _match(mentors, mentees, weights, at)
+
+
+@contextmanager
+def _no_collector_pauses() -> Iterator[None]:
+    """Python's cycle collector held back for one matching, then as it was.
+
+    A matching builds tens of thousands of small containers (item sets, facts, matches)
+    and none of them in cycles; each collection the allocations set off walks every live
+    object, the caller's profiles too: at 10,000 x 2,000 that is about a third of the
+    time spent preparing the profiles. Whatever the matching leaves is collected later.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _match(
+    mentors: Sequence[Person],
+    mentees: Sequence[Person],
+    weights: Mapping[str, float] | None,
+    at: datetime,
+) -> MatchResult:
     _check_unique(mentors, "mentors")
     _check_unique(mentees, "mentees")
     if any(not CAPACITY_RANGE[0] <= p.capacity <= CAPACITY_RANGE[1] for p in mentors):
