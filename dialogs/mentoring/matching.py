@@ -1228,10 +1228,10 @@ def _match(
     scores = score_matrix(mentors, mentees, weights, at=at)
     assignment = assign(scores.units, [p.capacity for p in mentors])
     matches = _described(scores, assignment.mentor_of, _offsets(at))
+    alone = np.flatnonzero(assignment.mentor_of < 0)
     unmatched = [
-        _why_unmatched(i, mentees[i], scores, len(mentors))
-        for i, j in enumerate(assignment.mentor_of)
-        if j < 0
+        _why_unmatched(i, mentees[i], scores, len(mentors), eligible)
+        for i, eligible in zip(alone.tolist(), _eligible(scores.units, alone).tolist(), strict=True)
     ]
     summary = _summary(matches, unmatched, assignment, mentors, scores.weights)
     return MatchResult(matches, unmatched, summary)
@@ -1277,13 +1277,23 @@ def _described(
         pair = _Pair(mentees[i], mentors[j], offsets)
         said = [names[c] for c in strongest[k] if strong[k][c]][:3]
         reasons = tuple(reason_words(getattr(pair, name)()[1], "mentee") for name in said)
-        shares = {name: percent[v] for name, v in zip(names, value[k], strict=True)}
+        shares = dict(zip(names, map(percent.__getitem__, value[k]), strict=True))
         found.append(Match(mentors[j].id, mentees[i].id, _percent(units), reasons, shares))
     return found
 
 
-def _why_unmatched(i: int, mentee: Person, scores: ScoreMatrix, mentors: int) -> Unmatched:
-    eligible = int((scores.units[i] > 0).sum())
+def _eligible(units: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """How many mentors each of these mentees could be matched with, a block at a time."""
+    step = _block_rows(units.shape[1])
+    counts = [
+        np.count_nonzero(units[rows[k : k + step]] > 0, axis=1) for k in range(0, len(rows), step)
+    ]
+    return np.concatenate(counts) if counts else np.zeros(0, dtype=np.intp)
+
+
+def _why_unmatched(
+    i: int, mentee: Person, scores: ScoreMatrix, mentors: int, eligible: int
+) -> Unmatched:
     if eligible:
         who = (
             "mentor they could be matched with is"
