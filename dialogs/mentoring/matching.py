@@ -51,20 +51,23 @@ How
    stay in the processor's cache), each criterion in float32 with numpy; shared items
    are counted as popcounts of 64-bit masks (sparse products for vocabularies past
    `BITSET_WORDS` words). Criteria of a few distinct values per side (time zones, years,
-   meeting formats with places, language sets) are scored once per pair of distinct
-   values by the same steps and then looked up. The result is a matrix of whole numbers
-   (0.1 % units, int16) where 0 means "may not be matched"; the steps per pair are those
-   of the whole-matrix scorer this replaced (`bench/scoring_before.py`), so the scores
-   are exactly the same.
+   meeting formats with places, departments, language sets) are scored once per pair of
+   distinct values by the same steps and then looked up; skills, goals and interests
+   likewise from a table by (capped sizes, shared count), indexed per pair. Each table
+   is multiplied by its weight once, not each looked-up block. The result is a matrix
+   of whole numbers (0.1 % units, int16) where 0 means "may not be matched"; the steps
+   per pair are those of the whole-matrix scorer this replaced
+   (`bench/scoring_before.py`), so the scores are exactly the same.
 2. Total: capacitated assignment is a transportation linear program whose constraint
    matrix is totally unimodular, so a simplex vertex is a whole assignment. HiGHS (its
    own Python interface, `highspy`) solves it on candidate pairs: each mentee's best
    `MENTEE_CANDIDATES` mentors and each mentor's best mentees (most seats +
    `MENTOR_CANDIDATES`). HiGHS starts from an optimal basis of that first program when
    one is found: scipy's sparse assignment solver (LAPJVsp, one row per seat) matches
-   the candidates, shortest paths over the mentors (Bellman-Ford) give that matching's
-   duals, and their tree names the basis; it is only a start, never part of the proof.
-   The duals then price every other pair; pairs with a positive reduced cost join as
+   the candidates, shortest paths over the mentors (Bellman-Ford in numpy, stopping once
+   settled) give that matching's duals, and their tree names the basis; it is only a
+   start, never part of the proof. The duals then price every other pair (in int16 when
+   they are small enough, still exact); pairs with a positive reduced cost join as
    columns and HiGHS re-solves from its last basis. The matrix is totally unimodular,
    so a vertex's duals are whole numbers: they are rounded and every check after is
    exact integer arithmetic. When no pair prices out, the duals are
