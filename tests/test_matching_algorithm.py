@@ -742,3 +742,58 @@ def test_the_warm_start_basis_is_optimal_for_the_first_program():
     program._warm_start()
     program.solve()
     assert program.highs.getInfo().simplex_iteration_count == 0  # started at an optimum
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_numpy_shortest_paths_equal_scipy_bellman_ford(seed):
+    """The warm start's Bellman-Ford (stops once settled): scipy's distances, and parents
+    that form a shortest-path tree; a negative cycle is refused."""
+    from scipy import sparse
+    from scipy.sparse.csgraph import bellman_ford
+
+    rng = np.random.default_rng(seed)
+    nodes = int(rng.integers(5, 40))
+    potential = rng.integers(0, 50, nodes)  # arcs >= potential difference: no negative cycle
+    pairs = np.unique(rng.integers(0, nodes, (nodes * 4, 2)), axis=0)
+    source, target = pairs[pairs[:, 0] != pairs[:, 1]].T
+    length = potential[target] - potential[source] + rng.integers(0, 3, len(source))
+    graph = sparse.csr_matrix(
+        (length.astype(float), (source, target)), shape=(nodes, nodes)
+    )  # (lengths of 0 are fine for both: csr keeps explicit zeros)
+    expected = bellman_ford(graph, indices=0)
+    distance, parent = matching._shortest_paths(source, target, length, nodes, start=0)
+    assert np.array_equal(distance, expected)
+    arcs = zip(source.tolist(), target.tolist(), strict=True)
+    lengths = dict(zip(arcs, length.tolist(), strict=True))
+    for node in np.flatnonzero(parent >= 0):
+        assert distance[node] == distance[parent[node]] + lengths[parent[node], node]
+    assert parent[0] < 0 and (parent[~np.isfinite(distance)] < 0).all()
+    cycle = (np.array([0, 1, 2]), np.array([1, 2, 0]), np.array([1, -3, 1]))
+    with pytest.raises(ArithmeticError):
+        matching._shortest_paths(*cycle, 3, start=0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_large_scores_price_in_int32_and_reach_the_optimum(seed):
+    """Scores past what int16 reduced costs can hold: the pricing stays exact."""
+    rng = np.random.default_rng(900 + seed)
+    units = rng.integers(0, 40, (50, 8)).astype(np.int32) * 1000
+    units[rng.random(units.shape) < 0.2] = 0
+    seats = [int(s) for s in rng.integers(1, 5, 8)]
+    result = assign(units, seats)
+    check_assignment(units, seats, result)
+    assert result.total == lsa_total(units, seats)
+
+
+def test_match_leaves_the_cycle_collector_as_it_found_it():
+    import gc
+
+    mentors, mentees = random_people(3, 8, 4)
+    match(mentors, mentees, at=AT)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        match(mentors, mentees, at=AT)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -51,20 +51,23 @@ How
    stay in the processor's cache), each criterion in float32 with numpy; shared items
    are counted as popcounts of 64-bit masks (sparse products for vocabularies past
    `BITSET_WORDS` words). Criteria of a few distinct values per side (time zones, years,
-   meeting formats with places, language sets) are scored once per pair of distinct
-   values by the same steps and then looked up. The result is a matrix of whole numbers
-   (0.1 % units, int16) where 0 means "may not be matched"; the steps per pair are those
-   of the whole-matrix scorer this replaced (`bench/scoring_before.py`), so the scores
-   are exactly the same.
+   meeting formats with places, departments, language sets) are scored once per pair of
+   distinct values by the same steps and then looked up; skills, goals and interests
+   likewise from a table by (capped sizes, shared count), indexed per pair. Each table
+   is multiplied by its weight once, not each looked-up block. The result is a matrix
+   of whole numbers (0.1 % units, int16) where 0 means "may not be matched"; the steps
+   per pair are those of the whole-matrix scorer this replaced
+   (`bench/scoring_before.py`), so the scores are exactly the same.
 2. Total: capacitated assignment is a transportation linear program whose constraint
    matrix is totally unimodular, so a simplex vertex is a whole assignment. HiGHS (its
    own Python interface, `highspy`) solves it on candidate pairs: each mentee's best
    `MENTEE_CANDIDATES` mentors and each mentor's best mentees (most seats +
    `MENTOR_CANDIDATES`). HiGHS starts from an optimal basis of that first program when
    one is found: scipy's sparse assignment solver (LAPJVsp, one row per seat) matches
-   the candidates, shortest paths over the mentors (Bellman-Ford) give that matching's
-   duals, and their tree names the basis; it is only a start, never part of the proof.
-   The duals then price every other pair; pairs with a positive reduced cost join as
+   the candidates, shortest paths over the mentors (Bellman-Ford in numpy, stopping once
+   settled) give that matching's duals, and their tree names the basis; it is only a
+   start, never part of the proof. The duals then price every other pair (in int16 when
+   they are small enough, still exact); pairs with a positive reduced cost join as
    columns and HiGHS re-solves from its last basis. The matrix is totally unimodular,
    so a vertex's duals are whole numbers: they are rounded and every check after is
    exact integer arithmetic. When no pair prices out, the duals are
@@ -92,8 +95,10 @@ scoring against the scorer it replaced, and 50,000 x 10,000 alone (time, peak me
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain, repeat
@@ -102,11 +107,7 @@ from typing import Any
 import highspy
 import numpy as np
 from scipy import sparse
-from scipy.sparse.csgraph import (
-    NegativeCycleError,
-    bellman_ford,
-    min_weight_full_bipartite_matching,
-)
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from dialogs.mentoring.criteria import (
     CAPACITY_RANGE,
@@ -171,7 +172,8 @@ MENTOR_CANDIDATES = 4  # best mentees per mentor, on top of the most seats anyon
 PRICE_ADD = 8  # most priced-out pairs added per mentee per round
 PRICE_TOL = 1e-6  # reduced costs are whole numbers in theory: this only absorbs rounding
 TIGHT_TOL = 1e-6  # the same, for "reduced cost 0"
-BLOCK = 1024  # mentee rows priced at a time (bounds the memory of one step)
+TRANSPOSE_BLOCK = 1 << 20  # scores per band of mentors copied as rows for their candidates
+TRANSPOSE_ROWS = 512  # rows per step of that copy
 SCORE_BLOCK = 1 << 16  # pairs scored at a time: small enough for the temporaries to stay cached
 BITSET_WORDS = 4  # shared-item vocabularies up to 64 x this are counted with bit masks
 UNITS = 1000  # score units per 100 %: the solver works on whole numbers, 0.1 % apart
@@ -254,6 +256,20 @@ def _counts(left: _Items, right: _Items, start: int, stop: int) -> np.ndarray:
     return shared.astype(np.float32)
 
 
+def _count_ints(left: _Items, right: _Items, start: int, stop: int) -> np.ndarray:
+    """`_counts` as whole numbers (uint8 for one mask word, else uint16), masks only."""
+    assert left.masks is not None and right.masks is not None
+    mine, theirs = left.masks[start:stop], right.masks
+    both = np.bitwise_and(mine[:, 0, None], theirs[None, :, 0])
+    if left.words == 1:
+        return np.bitwise_count(both)
+    shared = np.bitwise_count(both).astype(np.uint16)
+    for word in range(1, left.words):
+        np.bitwise_and(mine[:, word, None], theirs[None, :, word], out=both)
+        shared += np.bitwise_count(both)
+    return shared
+
+
 def _pair_counts(left: _Items, right: _Items, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """How many items left row rows[k] shares with right row cols[k], for each k (float64)."""
     if left.masks is None or right.masks is None:
@@ -325,6 +341,15 @@ class _Scorer:
         }
         if "languages" in names and self.n and self.m:
             self._language_table()
+        # Skills, goals and interests by their shared-item counts: a score depends only on
+        # the count and the two sides' (capped) numbers of items, so a small table of
+        # those, scored by the same float32 steps, is looked up by one index per pair.
+        self.count_tables = {
+            name: table
+            for name in names
+            if name in COUNTED and self.n and self.m and (table := self._count_table(name))
+        }
+        self.weighted_tables: dict[tuple[str, np.float32], np.ndarray] = {}
 
     @staticmethod
     def _prepare_skills(mentees: _Side, mentors: _Side) -> tuple[_Items, _Items, np.ndarray]:
@@ -341,7 +366,62 @@ class _Scorer:
         if name in self.tables:
             mine, theirs, table = self.tables[name]
             return np.take(table[mine[start:stop]], theirs, axis=1)
+        if name in self.count_tables:
+            return np.take(self.count_tables[name][2], self._count_index(name, start, stop))
         return getattr(self, f"_{name}")(self.data[name], start, stop)
+
+    def weighted(self, name: str, start: int, stop: int, weight: np.float32) -> np.ndarray:
+        """`criterion` times its weight (float32), from a weighted table when there is one:
+        multiplying the table's entries or the looked-up copies gives the same numbers."""
+        table = self.tables.get(name, self.count_tables.get(name))
+        if table is None:
+            scores = self.criterion(name, start, stop)
+            scores *= weight
+            return scores
+        if (name, weight) not in self.weighted_tables:
+            self.weighted_tables[name, weight] = table[2] * weight
+        weighted = self.weighted_tables[name, weight]
+        if name in self.count_tables:
+            return np.take(weighted, self._count_index(name, start, stop))
+        mine, theirs = table[:2]
+        return np.take(weighted[mine[start:stop]], theirs, axis=1)
+
+    def _count_table(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Per mentee and per mentor a base index, and the flat table of scores by
+        (mentee's capped size, mentor's capped size, shared count): the steps of `_skills`
+        and `_shared_score` on every combination. None for sparse vocabularies."""
+        data: Any = self.data[name]
+        left, right = data[:2]
+        if left.masks is None or right.masks is None:
+            return None
+        most = int(min(left.sizes.max(), right.sizes.max(), 64 * left.words))
+        counts = np.arange(most + 1, dtype=np.float32)
+        if name == "skills":
+            divisors, mine = np.unique(data[2], return_inverse=True)
+            theirs = np.zeros(self.m, dtype=np.intp)
+            scores = counts[None, :] / divisors[:, None]
+        else:
+            enough = GOALS_ENOUGH if name == "goals" else INTERESTS_ENOUGH
+            first, mine = np.unique(np.clip(left.sizes, 1, enough), return_inverse=True)
+            second, theirs = np.unique(np.clip(right.sizes, 1, enough), return_inverse=True)
+            # max(min(a, b, enough), 1) = min(max(min(a, enough), 1), max(min(b, enough), 1))
+            divisors = np.minimum(first[:, None], second[None, :])
+            scores = counts[None, None, :] / divisors[:, :, None]
+        table = np.minimum(scores, 1).astype(np.float32).ravel()
+        per_mentor = (int(theirs.max()) + 1) * (most + 1)
+        dtype = np.int16 if len(table) < 1 << 15 else np.intp
+        return (
+            (mine.ravel() * per_mentor).astype(dtype),
+            (theirs.ravel() * (most + 1)).astype(dtype),
+            table,
+        )
+
+    def _count_index(self, name: str, start: int, stop: int) -> np.ndarray:
+        mine, theirs, _ = self.count_tables[name]
+        data: Any = self.data[name]
+        index = np.add(mine[start:stop, None], theirs[None, :])
+        np.add(index, _count_ints(data[0], data[1], start, stop), out=index, casting="unsafe")
+        return index
 
     def _table(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per side, a code per person (their distinct values), and the codes' scores."""
@@ -461,7 +541,8 @@ def _floats(people: Sequence[Person], at: np.ndarray, attribute: str) -> np.ndar
     return np.array([math.nan if v is None else v for v in values], dtype=np.float64)
 
 
-TABLED = ("experience", "timezone", "meeting_format")
+TABLED = ("experience", "timezone", "meeting_format", "cross_department")
+COUNTED = ("skills", "goals", "interests")
 TABLE_LIMIT = 1 << 16  # most pairs of distinct language sets worth a table
 
 
@@ -516,26 +597,36 @@ def score_matrix(
     ruled_out = {f"must-have {name.replace('_', ' ')}": np.zeros(n, np.intp) for name in must}
     nothing = np.zeros(n, dtype=np.intp)
     misses = {name: np.zeros((n, m), dtype=bool) for name in must} if keep_misses else {}
+    weight = {name: np.float32(checked[name]) for name in used}
     rows = _block_rows(m)
     for a in range(0, n, rows):
         b = min(n, a + rows)
-        total = np.zeros((b - a, m), dtype=np.float32)
-        allowed = np.ones((b - a, m), dtype=bool)
+        total: np.ndarray | None = None
+        barred: np.ndarray | None = None  # pairs a must-have rules out
         for name in used:
-            scores = scorer.criterion(name, a, b)
+            # Each criterion times its weight, summed in CRITERIA order from the first
+            # (0 + x is x: the same float32 steps as summing into zeros).
+            scores = scorer.weighted(name, a, b, weight[name])
             if checked[name] >= MUST_HAVE:
-                zero = scores <= 0
-                ruled_out[f"must-have {name.replace('_', ' ')}"][a:b] = zero.sum(axis=1)
-                allowed &= ~zero
+                zero = scores <= 0  # the weight is above 0: zero exactly when the score is
+                ruled_out[f"must-have {name.replace('_', ' ')}"][a:b] = np.count_nonzero(
+                    zero, axis=1
+                )
+                barred = zero if barred is None else np.logical_or(barred, zero, out=barred)
                 if keep_misses:
                     misses[name][a:b] = zero
-            scores *= np.float32(checked[name])
-            total += scores
+            if total is None:
+                total = scores
+            else:
+                total += scores
+        assert total is not None  # parse_weights keeps at least one criterion
         total *= scale
-        block = np.rint(total, out=total)
-        nothing[a:b] = (block <= 0).sum(axis=1)
-        block *= allowed
-        units[a:b] = block
+        np.rint(total, out=total)
+        nothing[a:b] = np.count_nonzero(total <= 0, axis=1)
+        block = units[a:b]
+        np.copyto(block, total, casting="unsafe")  # whole numbers from 0 to UNITS
+        if barred is not None:
+            block[barred] = 0
     ruled_out["nothing in common"] = nothing
     related = _related_pairs(mentors, mentees)
     units[related] = 0
@@ -634,6 +725,7 @@ class _Program:
 
     def __init__(self, units: np.ndarray, seats: np.ndarray) -> None:
         self.units, self.flat, self.seats = units, units.ravel(), seats
+        self.top = int(units.max())
         n, m = units.shape
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
@@ -655,10 +747,10 @@ class _Program:
         self._warm_start()
         while True:
             chosen, duals = self.solve()
-            more = self._price(duals)
-            if len(more) == 0:  # the duals fit every pair: optimal over all of them
+            more, tight = self._price(duals)
+            if tight is not None:  # the duals fit every pair: optimal over all of them
                 self._certify(chosen, duals)
-                return chosen, self._tight(duals)
+                return chosen, tight
             self.add(more)
 
     def _warm_start(self) -> None:
@@ -674,7 +766,7 @@ class _Program:
             return
         try:
             basis = self._basis(self._seat_matching())
-        except (ValueError, ArithmeticError, NegativeCycleError):  # none, or not optimal
+        except (ValueError, ArithmeticError):  # none, or not optimal
             return
         if basis is not None:
             self.highs.setBasis(basis)
@@ -748,10 +840,8 @@ class _Program:
         arc, length, is_row, basic = arc[order], length[order], is_row[order], basic[order]
         keep = np.r_[True, arc[1:] != arc[:-1]]
         arc, length, is_row, basic = arc[keep], length[keep], is_row[keep], basic[keep]
-        graph = sparse.csr_matrix(
-            (length.astype(np.float64), np.divmod(arc, m + 1)), shape=(m + 1, m + 1)
-        )
-        distance, parent = bellman_ford(graph, indices=m, return_predecessors=True)
+        source, target = np.divmod(arc, m + 1)
+        distance, parent = _shortest_paths(source, target, length, m + 1, start=m)
         column_basic = np.zeros(len(self.keys), dtype=bool)
         column_basic[self._columns(matched * m + mentor_of[matched])] = True
         row_basic = np.zeros(n + m, dtype=bool)
@@ -840,39 +930,41 @@ class _Program:
             best = _best_columns(block, MENTEE_CANDIDATES)
             keys.append((best + np.arange(start, start + len(block))[:, None] * m).ravel())
         per_mentor = int(self.seats.max()) + MENTOR_CANDIDATES
-        columns = max(64, SCORE_BLOCK // max(1, n))
+        columns = max(64, TRANSPOSE_BLOCK // max(1, n))
         for start in range(0, m, columns):
-            block = self.units[:, start : start + columns].T
+            block = _transposed(self.units[:, start : start + columns])
             best = _best_columns(block, per_mentor)
             keys.append((best * m + np.arange(start, start + len(block))[:, None]).ravel())
         found = np.concatenate(keys).astype(np.int64)
         return np.unique(found[self.flat[found] > 0])
 
-    def _price(self, duals: np.ndarray) -> np.ndarray:
-        """Pairs outside the program that would raise the total: each mentee's best few."""
-        m = self.units.shape[1]
-        tolerance = 0 if duals.dtype == np.int32 else PRICE_TOL
-        priced = []
-        for start, reduced in self._reduced_costs(duals):
-            if reduced.max(initial=0) <= tolerance:
-                continue
-            rows, cols = np.nonzero(reduced > tolerance)
-            keys = (rows + start).astype(np.int64) * m + cols
-            fresh = ~self._is_column(keys)  # in the program already: only rounding
-            gain = reduced[rows[fresh], cols[fresh]]
-            priced.append(_best_per_row(keys[fresh], rows[fresh], gain, PRICE_ADD))
-        return np.concatenate(priced) if priced else np.empty(0, dtype=np.int64)
+    def _price(self, duals: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Pairs outside the program that would raise the total (each mentee's best few),
+        and, when there are none, the allowed pairs whose reduced cost is 0 (`tight`).
 
-    def _tight(self, duals: np.ndarray) -> np.ndarray:
-        """Allowed pairs whose reduced cost is 0."""
+        The tight pairs are gathered in the same pass while no pair has priced out yet,
+        so the last round (the one that finds none) needs no pass of its own.
+        """
         m = self.units.shape[1]
-        tolerance = 0 if duals.dtype == np.int32 else TIGHT_TOL
-        tight = []
+        exact = duals.dtype == np.int32
+        tolerance, tight_tolerance = (0, 0) if exact else (PRICE_TOL, TIGHT_TOL)
+        priced: list[np.ndarray] = []
+        tight: list[np.ndarray] = []
         for start, reduced in self._reduced_costs(duals):
-            block = self.units[start : start + len(reduced)]
-            rows, cols = np.nonzero((reduced >= -tolerance) & (block > 0))
-            tight.append((rows + start).astype(np.int64) * m + cols)
-        return np.concatenate(tight)
+            if reduced.max(initial=0) > tolerance:
+                rows, cols = np.nonzero(reduced > tolerance)
+                keys = (rows + start).astype(np.int64) * m + cols
+                fresh = ~self._is_column(keys)  # in the program already: only rounding
+                gain = reduced[rows[fresh], cols[fresh]]
+                priced.append(_best_per_row(keys[fresh], rows[fresh], gain, PRICE_ADD))
+            elif not priced:
+                # Reduced costs are at most 0 here: 0 (or within the tolerance) is tight.
+                at = np.flatnonzero(reduced == 0 if exact else reduced >= -tight_tolerance)
+                keys = at + start * m
+                tight.append(keys[self.flat[keys] > 0])
+        if priced:
+            return np.concatenate(priced), None
+        return np.empty(0, dtype=np.int64), np.concatenate(tight)
 
     def _reduced_costs(self, duals: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
         """Score - mentee's dual - mentor's dual, a block of mentees at a time (one buffer).
@@ -881,7 +973,11 @@ class _Program:
         """
         n, m = self.units.shape
         rows = max(1, SCORE_BLOCK // max(1, m))
-        buffer = np.empty((min(n, rows), m), dtype=duals.dtype)
+        dtype = duals.dtype
+        if dtype == np.int32 and 2 * int(duals.max(initial=0)) + self.top < 1 << 15:
+            dtype = np.dtype(np.int16)  # half the bytes per pair, and still exact
+        duals = duals.astype(dtype, copy=False)
+        buffer = np.empty((min(n, rows), m), dtype=dtype)
         for start in range(0, n, rows):
             block = self.units[start : start + rows]
             reduced = np.subtract(block, duals[None, n:], out=buffer[: len(block)])
@@ -939,9 +1035,59 @@ class _Program:
         return self.solve()[0]
 
 
+def _shortest_paths(
+    source: np.ndarray, target: np.ndarray, length: np.ndarray, nodes: int, *, start: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distances from `start` and each node's parent in a shortest-path tree (-9999 for
+    `start` and the unreached), on arcs that may be negative: Bellman-Ford, all arcs out
+    of the nodes that changed relaxed at once, until nothing changes.
+
+    Rounds stop as soon as nothing changes (scipy's version always does nodes - 1 of
+    them, and the warm start's graphs settle in a few dozen). A node's parent changes
+    only on a strict improvement, so the parents form a tree unless there is a negative
+    cycle, which shows as a change after `nodes` rounds: ArithmeticError.
+    """
+    order = np.argsort(target, kind="stable")
+    source, target, length = source[order], target[order], length[order].astype(np.float64)
+    distance = np.full(nodes, np.inf)
+    distance[start] = 0
+    parent = np.full(nodes, -9999)
+    changed = np.zeros(nodes, dtype=bool)
+    changed[start] = True
+    arcs = np.arange(len(source))
+    for _ in range(nodes):
+        live = arcs[changed[source]]
+        reach = distance[source[live]] + length[live]
+        better = reach < distance[target[live]]
+        if not better.any():
+            return distance, parent
+        live, reach = live[better], reach[better]
+        order = np.lexsort((reach, target[live]))  # per target, its shortest first
+        live, reach = live[order], reach[order]
+        first = np.r_[True, target[live][1:] != target[live][:-1]]
+        live, reach = live[first], reach[first]
+        distance[target[live]] = reach
+        parent[target[live]] = source[live]
+        changed[:] = False
+        changed[target[live]] = True
+    raise ArithmeticError("a negative cycle: the matching is not optimal")
+
+
 def _first_of(counts: np.ndarray) -> np.ndarray:
     """Where each run starts when runs of these lengths are laid end to end."""
     return np.cumsum(counts) - counts
+
+
+def _transposed(columns: np.ndarray) -> np.ndarray:
+    """A C-ordered copy of these columns as rows, a band of rows at a time.
+
+    Copying a narrow column band in one go reads every row's few bytes far apart; bands
+    of a few hundred rows stay in the cache while they are written out transposed.
+    """
+    out = np.empty(columns.shape[::-1], dtype=columns.dtype)
+    for start in range(0, len(columns), TRANSPOSE_ROWS):
+        out[:, start : start + TRANSPOSE_ROWS] = columns[start : start + TRANSPOSE_ROWS].T
+    return out
 
 
 def _best_columns(matrix: np.ndarray, k: int) -> np.ndarray:
@@ -1050,6 +1196,34 @@ def match(
     at: datetime,
 ) -> MatchResult:
     """Who mentors whom, with explanations; see the module docstring for the rules."""
+    with _no_collector_pauses():
+        return _match(mentors, mentees, weights, at)
+
+
+@contextmanager
+def _no_collector_pauses() -> Iterator[None]:
+    """Python's cycle collector held back for one matching, then as it was.
+
+    A matching builds tens of thousands of small containers (item sets, facts, matches)
+    and none of them in cycles; each collection the allocations set off walks every live
+    object, the caller's profiles too: at 10,000 x 2,000 that is about a third of the
+    time spent preparing the profiles. Whatever the matching leaves is collected later.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _match(
+    mentors: Sequence[Person],
+    mentees: Sequence[Person],
+    weights: Mapping[str, float] | None,
+    at: datetime,
+) -> MatchResult:
     _check_unique(mentors, "mentors")
     _check_unique(mentees, "mentees")
     if any(not CAPACITY_RANGE[0] <= p.capacity <= CAPACITY_RANGE[1] for p in mentors):
@@ -1057,10 +1231,10 @@ def match(
     scores = score_matrix(mentors, mentees, weights, at=at)
     assignment = assign(scores.units, [p.capacity for p in mentors])
     matches = _described(scores, assignment.mentor_of, _offsets(at))
+    alone = np.flatnonzero(assignment.mentor_of < 0)
     unmatched = [
-        _why_unmatched(i, mentees[i], scores, len(mentors))
-        for i, j in enumerate(assignment.mentor_of)
-        if j < 0
+        _why_unmatched(i, mentees[i], scores, len(mentors), eligible)
+        for i, eligible in zip(alone.tolist(), _eligible(scores.units, alone).tolist(), strict=True)
     ]
     summary = _summary(matches, unmatched, assignment, mentors, scores.weights)
     return MatchResult(matches, unmatched, summary)
@@ -1106,13 +1280,23 @@ def _described(
         pair = _Pair(mentees[i], mentors[j], offsets)
         said = [names[c] for c in strongest[k] if strong[k][c]][:3]
         reasons = tuple(reason_words(getattr(pair, name)()[1], "mentee") for name in said)
-        shares = {name: percent[v] for name, v in zip(names, value[k], strict=True)}
+        shares = dict(zip(names, map(percent.__getitem__, value[k]), strict=True))
         found.append(Match(mentors[j].id, mentees[i].id, _percent(units), reasons, shares))
     return found
 
 
-def _why_unmatched(i: int, mentee: Person, scores: ScoreMatrix, mentors: int) -> Unmatched:
-    eligible = int((scores.units[i] > 0).sum())
+def _eligible(units: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """How many mentors each of these mentees could be matched with, a block at a time."""
+    step = _block_rows(units.shape[1])
+    counts = [
+        np.count_nonzero(units[rows[k : k + step]] > 0, axis=1) for k in range(0, len(rows), step)
+    ]
+    return np.concatenate(counts) if counts else np.zeros(0, dtype=np.intp)
+
+
+def _why_unmatched(
+    i: int, mentee: Person, scores: ScoreMatrix, mentors: int, eligible: int
+) -> Unmatched:
     if eligible:
         who = (
             "mentor they could be matched with is"
