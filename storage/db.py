@@ -87,7 +87,8 @@ class Database:
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
                 )
             before = await conn.run_sync(_current_revision)
-            await conn.run_sync(_upgrade)
+            if before != head_revision():  # at head, Alembic would only reload every script
+                await conn.run_sync(_upgrade)
             after = await conn.run_sync(_current_revision)
         return before, after
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import os
+import shutil
 import socket
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -74,18 +75,30 @@ def _pg_url(name: str) -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
 
-async def _recreate_pg(name: str) -> None:
+async def _pg_admin(*statements: str) -> None:
     import asyncpg
 
     admin = await asyncpg.connect(PG_ADMIN_URL.replace("+asyncpg", ""))
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        for statement in statements:
+            await admin.execute(statement)
     finally:
         await admin.close()
-    db = Database(_pg_url(name))
+
+
+async def _empty_pg(name: str) -> None:
+    await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+
+
+async def _migrate(url: str) -> None:
+    db = Database(url)
     await db.migrate()
     await db.dispose()
+
+
+async def _recreate_pg(name: str) -> None:
+    await _empty_pg(name)
+    await _migrate(_pg_url(name))
 
 
 @pytest.fixture(scope="session")
@@ -102,22 +115,82 @@ def postgres_database() -> str:
     return _pg_url(name)
 
 
+# Every sequence the last test used back to its start, as TRUNCATE ... RESTART IDENTITY did.
+_RESTART_SEQUENCES = """
+    SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)
+    FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL
+"""
+
+
 async def _truncate(url: str) -> None:
+    """Empties every table and restarts every sequence: DELETE in the tables that have
+    rows, children first. (TRUNCATE of all the tables made new files for each of them
+    and took 0.5 to 2 s a test.)"""
     from storage.models import Base
 
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    probe = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM {t})" for t in tables)
     db = Database(url)
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     async with db.engine.begin() as conn:
-        await conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        filled = {row[0] for row in await conn.exec_driver_sql(probe)}
+        for table in tables:
+            if table in filled:
+                await conn.exec_driver_sql(f"DELETE FROM {table}")
+        await conn.exec_driver_sql(_RESTART_SEQUENCES)
     await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per worker: each test gets a copy of it, as
+    running the migrations from empty took most of a second per test (test_migrations.py
+    runs them from empty on both databases, and down and up again)."""
+    path = tmp_path_factory.mktemp("schema") / "template.db"
+    with ThreadPoolExecutor(1) as pool:  # see postgres_database
+        pool.submit(asyncio.run, _migrate(f"sqlite+aiosqlite:///{path}")).result()
+    # The last connection closed checkpointed the WAL: the schema is all in the file.
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database at head with no rows: a copy of the worker's SQLite template, or the
+    worker's PostgreSQL database emptied."""
     if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'mentorbot.db'}"
+        path = tmp_path / "mentorbot.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite+aiosqlite:///{path}"
     url = request.getfixturevalue("postgres_database")
     await _truncate(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def bare_postgres_database(postgres_database: str) -> str:
+    """A second PostgreSQL database per worker, for the tests of the migrations: made
+    once, as every DROP DATABASE waits for a checkpoint."""
+    name = f"mentorbot_bare_{os.getpid()}"
+    with ThreadPoolExecutor(1) as pool:  # see postgres_database
+        pool.submit(asyncio.run, _empty_pg(name)).result()
+    return _pg_url(name)
+
+
+async def _drop_schema(url: str) -> None:
+    db = Database(url)
+    async with db.engine.begin() as conn:
+        await conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        await conn.exec_driver_sql("CREATE SCHEMA public")
+    await db.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database with no schema at all, for the tests of the migrations themselves."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    url = request.getfixturevalue("bare_postgres_database")
+    await _drop_schema(url)  # tables, types, sequences and alembic_version
     return url
 
 
