@@ -232,7 +232,16 @@ def _short(key: object) -> str:
 # --- what is said but not in the catalogs -------------------------------------------------
 
 # Calls whose string arguments are for logs, SQL or code, never for people.
-_NOT_FOR_PEOPLE = {"debug", "info", "warning", "error", "exception", "critical", "getLogger"}
+_NOT_FOR_PEOPLE = {
+    "debug",
+    "info",
+    "warning",
+    "error",
+    "exception",
+    "critical",
+    "getLogger",
+    "when",  # i18n.when(value, "%d %b %Y"): the pattern is code
+}
 
 
 def unmarked(domain: str) -> list[str]:

@@ -42,3 +42,26 @@ async def test_pages_before_sign_in_follow_the_browsers_language(bot, connector,
     async with start_bot(custom, connector, clock) as other:
         _, page, _ = await get(other, "/privacy", headers={"Accept-Language": "de"})
     assert "Contoso&#39;s own words." in page and "<h1>Datenschutz</h1>" in page
+
+
+async def test_the_admins_program_page_and_a_concern_notice_in_their_languages(bot):
+    from tests.goalkit import ADMIN
+    from tests.inbox import keyed
+
+    ids = await seed(bot)
+    await say(bot, ADMIN, "language de")
+    ada = await sign_in(bot, ADMIN)
+    status, page, _ = await get(bot, f"/tab/programs/{ids['program']}", ada)
+    page = html.unescape(page)
+    assert status == 200 and '<html lang="de"' in page
+    assert "Teilnahme-Trichter" in page and "Bindungskurve" in page  # chart titles
+    assert "braucht Aufmerksamkeit" in page and "ein Ziel ist blockiert" in page  # health
+    assert ">needs a check-in<" not in page  # the key is a value only, shown translated
+    # The filter still takes the state's key.
+    _, filtered, _ = await get(bot, f"/tab/programs/{ids['program']}?state=needs+a+check-in", ada)
+    assert 'value="needs a check-in" selected' in filtered
+    # Tom (English Teams) raises a concern: Ada is told in German, Tom in English.
+    reply = await say(bot, MENTEE, "concern about=mentoring My mentor keeps cancelling")
+    assert reply.startswith("Thank you. Your concern went to the admins")
+    told = keyed(bot, ADMIN, "concern:")
+    assert told and "hat in Growth Guild ein Anliegen gemeldet" in (told[0].text or "")

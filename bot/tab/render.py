@@ -28,6 +28,8 @@ def environment() -> Any:
     env.globals["_"] = _said
     env.globals["ngettext"] = _said_n
     env.globals["language"] = i18n.current
+    # Words the dashboard's data names (health states): from that package's catalog.
+    env.globals["dash"] = i18n.catalog("dialogs.dashboard")
     return env
 
 

@@ -144,7 +144,7 @@ class TabRoutes:
                 request,
                 "refused.html",
                 status=refused.status,
-                refused=refused,
+                refused=refused.said(),
                 viewer=None,
                 signin_needed=refused.status == 401,
             )
@@ -214,7 +214,9 @@ class TabRoutes:
                     repos, identity.tenant_id, identity.object_id, self.env.clock()
                 )
         except Refused as refused:
-            return web.json_response({"error": refused.text}, status=refused.status)
+            with i18n.speaking(browser_language(request)):
+                said = refused.said().text
+            return web.json_response({"error": said}, status=refused.status)
         log.info("tab session started via=sso")
         return self._with_cookie(web.Response(status=204), token)
 
@@ -340,7 +342,7 @@ class TabRoutes:
         if found is not None:
             user_id, team_id, team = found
             cid = int(request.match_info["id"])
-            message = concerns.handled_message(cid, user_id, team_id, team)
+            message = await concerns.handled_message(repos, cid, user_id, team_id, team)
             await outbox.queue(repos, message, now)
             self.on_queued()
         back = str(request[FORM].get("back", "")) or "/tab/dashboard"

@@ -5,21 +5,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialogs.core import i18n
+from dialogs.core.i18n import N_
 from dialogs.core.router import Arg, Command, DataPart, Feature, Topic, Turn
 from dialogs.dashboard import access, concerns
+
+_ = i18n.catalog(__package__)
 
 
 async def dashboard(turn: Turn) -> None:
     if turn.env.tab_sso:
         turn.say(
-            "Open the **Dashboard** tab (admins) or **My mentoring** at the top of our chat. "
-            "Teams signs you in."
+            _(
+                "Open the **Dashboard** tab (admins) or **My mentoring** at the top of our "
+                "chat. Teams signs you in."
+            )
         )
         return
     token = access.new_link(turn.repos, turn.user, turn.now)
     turn.say(
-        f"Your sign-in link (works once, for {access.LINK_MINUTES} minutes, for you only): "
-        f"{turn.env.public_url}/tab/start/{token}"
+        _(
+            "Your sign-in link (works once, for {minutes} minutes, for you only): {link}",
+            minutes=access.LINK_MINUTES,
+            link=f"{turn.env.public_url}/tab/start/{token}",
+        )
     )
 
 
@@ -37,15 +46,15 @@ async def _erase(turn: Turn) -> None:
 FEATURE = Feature(
     "dashboard",
     commands=(
-        Command("dashboard", "open the dashboard and My mentoring (a sign-in link)", dashboard),
+        Command("dashboard", N_("open the dashboard and My mentoring (a sign-in link)"), dashboard),
         Command(
             "concern",
-            "tell your team's admins privately about a concern",
+            N_("tell your team's admins privately about a concern"),
             concerns.raise_concern,
-            usage="<what worries you> [about=mentoring]",
+            usage=N_("<what worries you> [about=mentoring]"),
             args=(
-                Arg("about", "mentoring: about your mentorship"),
-                Arg("team", "which team's admins, when you are in several"),
+                Arg("about", N_("mentoring: about your mentorship")),
+                Arg("team", N_("which team's admins, when you are in several")),
             ),
             free_text=True,
             menu=False,
@@ -53,10 +62,12 @@ FEATURE = Feature(
     ),
     help=Topic(
         ("dashboard", "concern"),
-        "📊 Dashboard",
-        "`dashboard` for a sign-in link to My mentoring (admins: the programs' numbers); "
-        "`concern <text> [about=mentoring]` tells your team's admins privately, and you "
-        "hear when it is handled.",
+        N_("📊 Dashboard"),
+        N_(
+            "`dashboard` for a sign-in link to My mentoring (admins: the programs' numbers); "
+            "`concern <text> [about=mentoring]` tells your team's admins privately, and you "
+            "hear when it is handled."
+        ),
     ),
     data=(
         DataPart(

@@ -16,8 +16,12 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
+from dialogs.core import i18n
+from dialogs.core.i18n import N_
 from storage.models import TabLink, TabSession, User
 from storage.repos import Repos
+
+_ = i18n.catalog(__package__)
 
 LINK_MINUTES = 10
 SESSION_HOURS = 8
@@ -32,30 +36,42 @@ class Refused(Exception):
         super().__init__(text)
         self.status, self.title, self.text = status, title, text
 
+    def said(self) -> Refused:
+        """The refusal in the language in force (its words are marked where it is made)."""
+        return Refused(self.status, _(self.title), _(self.text))
+
 
 NOT_SIGNED_IN = Refused(
     401,
-    "Please sign in",
-    "Open Mentorbot's Dashboard tab in Teams, or type `dashboard` in your chat with "
-    "Mentorbot for a sign-in link.",
+    N_("Please sign in"),
+    N_(
+        "Open Mentorbot's Dashboard tab in Teams, or type `dashboard` in your chat with "
+        "Mentorbot for a sign-in link."
+    ),
 )
 LINK_SPENT = Refused(
     401,
-    "This sign-in link no longer works",
-    "Sign-in links work once, for 10 minutes. Type `dashboard` in your chat with "
-    "Mentorbot for a new one.",
+    N_("This sign-in link no longer works"),
+    N_(
+        "Sign-in links work once, for 10 minutes. Type `dashboard` in your chat with "
+        "Mentorbot for a new one."
+    ),
 )
 NOT_YOURS = Refused(
     403,
-    "Not among your teams",
-    "This page is not one of the teams or programs you administer. Your own mentoring "
-    "is under My mentoring.",
+    N_("Not among your teams"),
+    N_(
+        "This page is not one of the teams or programs you administer. Your own mentoring "
+        "is under My mentoring."
+    ),
 )
 ADMINS_ONLY = Refused(
     403,
-    "For team admins",
-    "The dashboard is for admins of a team Mentorbot is in. Your own mentoring is under "
-    "My mentoring.",
+    N_("For team admins"),
+    N_(
+        "The dashboard is for admins of a team Mentorbot is in. Your own mentoring is "
+        "under My mentoring."
+    ),
 )
 
 
@@ -92,8 +108,8 @@ async def start_with_sso(repos: Repos, tenant_id: str, object_id: str, now: date
     if user is None:
         raise Refused(
             403,
-            "Mentorbot doesn't know you yet",
-            "Say hello to Mentorbot in a 1:1 chat first, then open this tab again.",
+            N_("Mentorbot doesn't know you yet"),
+            N_("Say hello to Mentorbot in a 1:1 chat first, then open this tab again."),
         )
     return new_session(repos, user, "sso", now)
 

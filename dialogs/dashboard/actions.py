@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dialogs.core import dispatch, outbox
+from dialogs.core.i18n import N_
 from dialogs.core.router import Env, Turn
 from dialogs.core.types import Inbound, Person
 from dialogs.dashboard.access import NOT_YOURS, Refused
@@ -18,12 +19,12 @@ from storage.models import Program, Team, User
 from storage.repos import Repos
 
 # The insight's button -> the chat command it runs (with the program's name).
-ACTIONS = {
-    "match_run": "/match run",
-    "match_review": "/match review",
-    "invite": "/program invite",
-    "nudge": "/program nudge",
-    "remind": "/survey remind",
+ACTIONS = {  # i18n: not said (command names)
+    "match_run": "/match run",  # i18n: not said
+    "match_review": "/match review",  # i18n: not said
+    "invite": "/program invite",  # i18n: not said
+    "nudge": "/program nudge",  # i18n: not said
+    "remind": "/survey remind",  # i18n: not said
 }
 
 
@@ -47,7 +48,9 @@ async def run(repos: Repos, env: Env, user: User, program: Program, team: Team, 
     parsed = env.table.parse(name) if name else None
     command = parsed.command if parsed else None
     if name is None or command is None:
-        raise Refused(400, "Unknown action", "That button is not one I know. Nothing changed.")
+        raise Refused(
+            400, N_("Unknown action"), N_("That button is not one I know. Nothing changed.")
+        )
     if user.teams_id is None:
         raise NOT_YOURS
     turn = Turn(_inbound(user, team, f"{name} {program.name}"), repos, env, user)

@@ -23,9 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import dialogs.feedback.metrics as metrics
+from dialogs.core import i18n
+from dialogs.core.i18n import N_
 from storage.repos.feedback import ProgramFacts
 
-ON_TRACK, CHECK_IN, TOO_EARLY = "on track", "needs a check-in", "too early to tell"
+_ = i18n.catalog(__package__)
+# The states are keys too (the page's filter): shown translated, compared in English.
+ON_TRACK, CHECK_IN, TOO_EARLY = N_("on track"), N_("needs a check-in"), N_("too early to tell")
 STATES = (ON_TRACK, CHECK_IN, TOO_EARLY)
 QUIET_DAYS = 21
 
@@ -41,16 +45,16 @@ def verdict(
 ) -> Verdict:
     quiet = quiet_days is not None and quiet_days >= QUIET_DAYS
     if status == "agreeing":
-        return Verdict(TOO_EARLY, "the agreement is not confirmed by both yet")
+        return Verdict(TOO_EARLY, _("the agreement is not confirmed by both yet"))
     if quiet:
-        return Verdict(CHECK_IN, f"quiet for {int(quiet_days or 0)} days")
+        return Verdict(CHECK_IN, _("quiet for {days} days", days=int(quiet_days or 0)))
     if blocked:
-        return Verdict(CHECK_IN, "a goal is blocked")
+        return Verdict(CHECK_IN, _("a goal is blocked"))
     if at_cadence is None:
-        return Verdict(TOO_EARLY, "running less than one meeting interval")
+        return Verdict(TOO_EARLY, _("running less than one meeting interval"))
     if not at_cadence:
-        return Verdict(CHECK_IN, "meeting less often than agreed")
-    return Verdict(ON_TRACK, "meeting at the agreed cadence")
+        return Verdict(CHECK_IN, _("meeting less often than agreed"))
+    return Verdict(ON_TRACK, _("meeting at the agreed cadence"))
 
 
 def counts(verdicts: list[Verdict]) -> dict[str, int]:

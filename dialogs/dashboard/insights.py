@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dialogs.core.words import plural
+from dialogs.core import i18n
+
+_ = i18n.catalog(__package__)
 
 MAX_INSIGHTS = 5
 LOW_RESPONSE = 0.5
@@ -32,62 +34,91 @@ def program_insights(
     """`response_rates` by the survey moment's name as people read it."""
     found: list[Insight] = []
     if concerns:
-        found.append(Insight(f"{plural(concerns, 'concern')} waiting for an admin (below)", ""))
+        found.append(
+            Insight(
+                _.ngettext(
+                    "{n} concern waiting for an admin (below)",
+                    "{n} concerns waiting for an admin (below)",
+                    concerns,
+                ),
+                "",
+            )
+        )
     not_yet = unmatched.get("not_matched_yet", 0)
     if not_yet:
         found.append(
             Insight(
-                f"{plural(not_yet, 'participant')} not matched yet — run matching",
-                f"/match run {program}",
+                _.ngettext(
+                    "{n} participant not matched yet — run matching",
+                    "{n} participants not matched yet — run matching",
+                    not_yet,
+                ),
+                f"/match run {program}",  # i18n: not said
                 "match_run",
-                "Run matching",
+                _("Run matching"),
             )
         )
     declined = unmatched.get("declined_or_expired", 0)
     if declined:
         found.append(
             Insight(
-                f"{plural(declined, 'participant')} whose proposals were declined or expired — "
-                "invite more mentors",
-                f"/program invite {program}",
+                _.ngettext(
+                    "{n} participant whose proposals were declined or expired — invite more "
+                    "mentors",
+                    "{n} participants whose proposals were declined or expired — invite more "
+                    "mentors",
+                    declined,
+                ),
+                f"/program invite {program}",  # i18n: not said
                 "invite",
-                "Post the invitation",
+                _("Post the invitation"),
             )
         )
     if waiting_approval:
         found.append(
             Insight(
-                f"{plural(waiting_approval, 'proposed pair')} waiting for approval",
-                f"/match review {program}",
+                _.ngettext(
+                    "{n} proposed pair waiting for approval",
+                    "{n} proposed pairs waiting for approval",
+                    waiting_approval,
+                ),
+                f"/match review {program}",  # i18n: not said
                 "match_review",
-                "Review the proposals",
+                _("Review the proposals"),
             )
         )
     if quiet_pairs:
         found.append(
             Insight(
-                f"{plural(quiet_pairs, 'pair')} quiet for 21+ days — nudge them",
-                f"/program nudge {program}",
+                _.ngettext(
+                    "{n} pair quiet for 21+ days — nudge them",
+                    "{n} pairs quiet for 21+ days — nudge them",
+                    quiet_pairs,
+                ),
+                f"/program nudge {program}",  # i18n: not said
                 "nudge",
-                "Nudge quiet pairs",
+                _("Nudge quiet pairs"),
             )
         )
     elif needs_check_in:
         found.append(
-            Insight(f"Pairs needing a check-in: {needs_check_in}", f"/program show {program}")
+            Insight(
+                _("Pairs needing a check-in: {n}", n=needs_check_in),
+                f"/program show {program}",  # i18n: not said
+            )
         )
     low = [
-        f"{round(100 * rate)} % ({moment})"
+        _("{percent} % ({moment})", percent=round(100 * rate), moment=moment)
         for moment, rate in sorted(response_rates.items(), key=lambda item: item[1] or 0)
         if rate is not None and rate < LOW_RESPONSE
     ]
     if low:
         found.append(
             Insight(
-                f"Surveys answered by {', '.join(low)} — send a reminder",
-                f"/survey remind {program}",
+                _("Surveys answered by {rates} — send a reminder", rates=", ".join(low)),
+                f"/survey remind {program}",  # i18n: not said
                 "remind",
-                "Send a reminder",
+                _("Send a reminder"),
             )
         )
     return found[:MAX_INSIGHTS]

@@ -18,8 +18,9 @@ from typing import Any
 import dialogs.feedback.exports as exports
 import dialogs.feedback.metrics as metrics
 import dialogs.goals.checkin_settings as checkin_settings
-from dialogs.core import forms
+from dialogs.core import forms, i18n
 from dialogs.core.admins import administers, teams_administered
+from dialogs.core.i18n import N_
 from dialogs.dashboard import health, insights
 from dialogs.dashboard.access import ADMINS_ONLY, NOT_YOURS, Refused
 from dialogs.feedback.lookup import COFFEE_DAYS, MAX_WINDOW_DAYS, Window, coffee_default
@@ -29,16 +30,19 @@ from storage.models import Program, Team, User
 from storage.repos import Repos
 from storage.repos.feedback import CoffeeFacts, ProgramFacts
 
+_ = i18n.catalog(__package__)
 MAX_BUCKETS = 12
+# The early endings' kinds as the chart names them.
+ENDINGS = {"not_fit": N_("not fit"), "ended": N_("ended"), "erased": N_("erased")}
 RETENTION_DAYS = (30, 60, 90, 120, 150, 180)
 SURVEY_NAMES = {
-    "session": "after a session",
-    "progress": "progress check",
-    "day30": "day 30",
-    "mid": "halfway",
-    "end": "end of the program",
-    "after": "60 days after",
-    "pulse": "coffee pulse",
+    "session": N_("after a session"),
+    "progress": N_("progress check"),
+    "day30": N_("day 30"),
+    "mid": N_("halfway"),
+    "end": N_("end of the program"),
+    "after": N_("60 days after"),
+    "pulse": N_("coffee pulse"),
 }
 
 
@@ -57,7 +61,7 @@ class Chart:
     shown: list[str]
     kind: str = "bar"  # bar | line
     note: str = ""
-    axis: str = "Month"  # what the labels are (the table's first column)
+    axis: str = N_("Month")  # what the labels are (the table's first column)
     # A stacked bar chart: (series name, a value per label) each; `values` are the totals.
     stacks: tuple[tuple[str, tuple[float, ...]], ...] = ()
 
@@ -156,9 +160,11 @@ def parse_window(raw_from: str | None, raw_to: str | None, first: date, today: d
     start = _day(raw_from, first, "from")
     last = _day(raw_to, today, "to")
     if last < start:
-        raise Refused(400, "Check the dates", "The last day is before the first. Nothing shown.")
+        raise Refused(
+            400, N_("Check the dates"), N_("The last day is before the first. Nothing shown.")
+        )
     if (last - start).days > MAX_WINDOW_DAYS:
-        raise Refused(400, "Check the dates", "Pick at most three years at once.")
+        raise Refused(400, N_("Check the dates"), N_("Pick at most three years at once."))
     return Window(start, last)
 
 
@@ -167,7 +173,9 @@ def _day(raw: str | None, default: date, name: str) -> date:
         return default
     found = forms.iso_date(raw)
     if found is None or not date(2000, 1, 1) <= found <= date(2100, 1, 1):
-        raise Refused(400, "Check the dates", f"The {name} date must look like 2027-01-31.")
+        raise Refused(
+            400, N_("Check the dates"), _("The {name} date must look like 2027-01-31.", name=name)
+        )
     return found
 
 
@@ -194,8 +202,8 @@ def buckets(window: Window) -> list[Window]:
 
 def _label(w: Window) -> str:
     if w.first.day == 1 or w.first.month == w.last.month:
-        return w.first.strftime("%b %Y")
-    return f"{w.first:%d %b}–{w.last:%d %b %Y}"
+        return i18n.when(w.first, "%b %Y")
+    return f"{i18n.when(w.first, '%d %b')}–{i18n.when(w.last, '%d %b %Y')}"
 
 
 # --- rights --------------------------------------------------------------------------------
@@ -236,7 +244,7 @@ async def home(repos: Repos, admins: frozenset[str], user: User) -> list[TeamEnt
     for p in programs:
         by_team[p.team_id].append(p)
     open_by_team: dict[int, int] = defaultdict(int)
-    for c, _ in concerns:
+    for c, _ship in concerns:
         open_by_team[c.team_id] += 1
     return [TeamEntry(t, by_team[t.id], open_by_team[t.id]) for t in teams]
 
@@ -333,21 +341,24 @@ def _chart(
     labels: list[str],
     values: list[Any],
     kind: str = "bar",
-    axis: str = "Month",
+    axis: str = N_("Month"),
 ) -> Chart:
+    """`title`, `desc` and `axis` are marked (N_) where the chart is made, said here."""
     withheld = [v for v in values if isinstance(v, Withheld)]
-    note = f"Aggregates of fewer than {withheld[0].k} answers are withheld." if withheld else ""
+    note = (
+        _("Aggregates of fewer than {k} answers are withheld.", k=withheld[0].k) if withheld else ""
+    )
     return Chart(
         key,
-        title,
-        desc,
+        _(title),
+        _(desc),
         unit,
         labels,
         [_number(v) for v in values],
         [metrics._shown(unit, v) for v in values],
         kind,
         note,
-        axis,
+        _(axis),
     )
 
 
@@ -367,17 +378,17 @@ def _program_charts(
     charts = [
         _chart(
             "funnel",
-            "Participation funnel",
-            "Team members invited, participants enrolled and participants matched.",
+            N_("Participation funnel"),
+            N_("Team members invited, participants enrolled and participants matched."),
             "count",
-            ["Invited", "Enrolled", "Matched"],
+            [_("Invited"), _("Enrolled"), _("Matched")],
             [by["invited"].value, by["enrolled"].value, by["matched"].value],
-            axis="Stage",
+            axis=N_("Stage"),
         ),
         _chart(
             "sessions",
-            "Sessions per pair a month, by month",
-            "Meeting notes saved per pair-month of running mentorships, each month.",
+            N_("Sessions per pair a month, by month"),
+            N_("Meeting notes saved per pair-month of running mentorships, each month."),
             "mean",
             labels,
             [a.sessions_per_pair_month for a in activity],
@@ -385,9 +396,11 @@ def _program_charts(
         ),
         _chart(
             "cadence",
-            "Pairs meeting at the agreed cadence, by month",
-            "Of the pairs running at least one interval in the month, the share that met "
-            "as often as agreed.",
+            N_("Pairs meeting at the agreed cadence, by month"),
+            N_(
+                "Of the pairs running at least one interval in the month, the share that met "
+                "as often as agreed."
+            ),
             "share",
             labels,
             [a.at_cadence_share for a in activity],
@@ -395,25 +408,25 @@ def _program_charts(
         ),
         _chart(
             "goals",
-            "Mean goal progress, by month",
-            "Mean progress (0 to 100) of the goals participants made each month, as it is now.",
+            N_("Mean goal progress, by month"),
+            N_("Mean progress (0 to 100) of the goals participants made each month, as it is now."),
             "percent",
             labels,
             [metrics.goal_progress(m) for m in monthly],
         ),
         _chart(
             "satisfaction",
-            "Satisfaction, answers by rating",
-            "How many answers gave each rating from 1 to 5.",
+            N_("Satisfaction, answers by rating"),
+            N_("How many answers gave each rating from 1 to 5."),
             "count",
-            list(spread) or ["All ratings"],
+            list(spread) or [_("All ratings")],
             list(spread.values()) if spread else [satisfaction],
-            axis="Rating",
+            axis=N_("Rating"),
         ),
         _chart(
             "recommend",
-            "Recommend score (NPS), by month",
-            "Net promoter score of the month's answers, from -100 to 100.",
+            N_("Recommend score (NPS), by month"),
+            N_("Net promoter score of the month's answers, from -100 to 100."),
             "score",
             labels,
             [metrics.recommend_score(m, k) for m in monthly],
@@ -421,28 +434,30 @@ def _program_charts(
         ),
         _chart(
             "retention",
-            "Retention curve",
-            "Of the pairs whose day N fell in the range, the share still meeting on day N.",
+            N_("Retention curve"),
+            N_("Of the pairs whose day N fell in the range, the share still meeting on day N."),
             "share",
-            [f"Day {d}" for d in RETENTION_DAYS],
+            [_("Day {day}", day=d) for d in RETENTION_DAYS],
             [metrics.retention(f, d) for d in RETENTION_DAYS],
             "line",
-            axis="Day",
+            axis=N_("Day"),
         ),
         _chart(
             "endings",
-            "Early endings, by how",
-            "Mentorships that ended before the program's end: not a good fit, ended by a "
-            "side, or a side deleted their data.",
+            N_("Early endings, by how"),
+            N_(
+                "Mentorships that ended before the program's end: not a good fit, ended by a "
+                "side, or a side deleted their data."
+            ),
             "count",
-            [kind.replace("_", " ") for kind in endings],
+            [_(ENDINGS.get(kind, kind.replace("_", " "))) for kind in endings],
             list(endings.values()),
-            axis="How",
+            axis=N_("How"),
         ),
         _chart(
             "responses",
-            "Survey response rate, by month",
-            "Of the invitations to the month's surveys, the share answered.",
+            N_("Survey response rate, by month"),
+            N_("Of the invitations to the month's surveys, the share answered."),
             "share",
             labels,
             [metrics.survey_response_rate(m.invites) for m in monthly],
@@ -456,7 +471,7 @@ def _response_rates(f: ProgramFacts | CoffeeFacts) -> dict[str, float | None]:
     """Per survey moment, by its name as people read it."""
     by_moment: dict[str, list[Any]] = defaultdict(list)
     for row in f.invites:
-        by_moment[SURVEY_NAMES.get(row.moment, row.moment)].append(row)
+        by_moment[_(SURVEY_NAMES.get(row.moment, row.moment))].append(row)
     return {m: metrics.survey_response_rate(rows) for m, rows in by_moment.items()}
 
 
@@ -514,22 +529,26 @@ def _health_chart(
     return replace(
         _chart(
             "health",
-            "Match health, by month",
-            "Pairs on track, needing a check-in and too early to tell at the end of each "
-            "month (blocked goals count in today's list only).",
+            N_("Match health, by month"),
+            N_(
+                "Pairs on track, needing a check-in and too early to tell at the end of each "
+                "month (blocked goals count in today's list only)."
+            ),
             "count",
             [_label(w) for w in months],
             totals,
         ),
-        stacks=tuple((state, tuple(float(c[state]) for c in counted)) for state in health.STATES),
+        stacks=tuple(
+            (_(state), tuple(float(c[state]) for c in counted)) for state in health.STATES
+        ),
     )
 
 
 REASONS = {
-    "left": "left the program",
-    "waiting_for_answer": "a proposal or request is open",
-    "declined_or_expired": "proposals declined or expired",
-    "not_matched_yet": "no proposal yet",
+    "left": N_("left the program"),
+    "waiting_for_answer": N_("a proposal or request is open"),
+    "declined_or_expired": N_("proposals declined or expired"),
+    "not_matched_yet": N_("no proposal yet"),
 }
 MAX_LISTED = 100
 
@@ -540,9 +559,9 @@ async def _unmatched_people(repos: Repos, f: ProgramFacts) -> list[Unmatched]:
     waiting = [row for row in metrics.unmatched_people(f) if row[2] != "left"]
     enrolled = {(p.user_id, p.role): p.enrolled_at for p in f.participants}
     waiting.sort(key=lambda r: (r[1] != "mentee", enrolled[(r[0], r[1])], r[0]))
-    people = await repos.users.by_ids({u for u, _, _ in waiting[:MAX_LISTED]})
+    people = await repos.users.by_ids({u for u, _role, _reason in waiting[:MAX_LISTED]})
     return [
-        Unmatched(_name(people.get(u)), role, REASONS[reason], f"{enrolled[(u, role)]:%Y-%m-%d}")
+        Unmatched(_name(people.get(u)), role, _(REASONS[reason]), f"{enrolled[(u, role)]:%Y-%m-%d}")
         for u, role, reason in waiting[:MAX_LISTED]
     ]
 
@@ -572,9 +591,12 @@ async def _concerns(
         ConcernItem(
             c.id,
             _name(u),
-            f"their mentorship in {programs.get(c.program_id or 0, 'a program')}"
+            _(
+                "their mentorship in {program}",
+                program=programs.get(c.program_id or 0) or _("a program"),
+            )
             if c.mentorship_id
-            else (programs.get(c.program_id or 0) or "the team"),
+            else (programs.get(c.program_id or 0) or _("the team")),
             c.text,
             f"{c.created_at:%Y-%m-%d}",
         )
@@ -653,7 +675,7 @@ async def coffee_page(
     previous = await repos.feedback.coffee_facts(team.id, earlier.start, earlier.end)
     now_m, before_m = metrics.coffee_metrics(current, k), metrics.coffee_metrics(previous, k)
     rounds = _rounds(current)
-    labels = [f"{at:%d %b}" for at, _ in rounds]
+    labels = [i18n.when(at, "%d %b") for at, _round in rounds]
     return CoffeePage(
         team=team,
         window=window,
@@ -661,32 +683,32 @@ async def coffee_page(
         charts=[
             _chart(
                 "met",
-                "Met rate, by round",
-                "Of the people asked whether they met, the share who said yes, each round.",
+                N_("Met rate, by round"),
+                N_("Of the people asked whether they met, the share who said yes, each round."),
                 "share",
                 labels,
-                [metrics.coffee_met_rate(r) for _, r in rounds],
+                [metrics.coffee_met_rate(r) for _at, r in rounds],
                 "line",
-                axis="Round",
+                axis=N_("Round"),
             ),
             _chart(
                 "rating",
-                "Rating (1-5), by round",
-                "Mean rating of the round's chats; withheld below k answers.",
+                N_("Rating (1-5), by round"),
+                N_("Mean rating of the round's chats; withheld below k answers."),
                 "mean",
                 labels,
-                [metrics.coffee_rating(r, k) for _, r in rounds],
+                [metrics.coffee_rating(r, k) for _at, r in rounds],
                 "line",
-                axis="Round",
+                axis=N_("Round"),
             ),
             _chart(
                 "people",
-                "People placed, by round",
-                "People placed in a coffee group each round.",
+                N_("People placed, by round"),
+                N_("People placed in a coffee group each round."),
                 "count",
                 labels,
-                [metrics.coffee_people(r) for _, r in rounds],
-                axis="Round",
+                [metrics.coffee_people(r) for _at, r in rounds],
+                axis=N_("Round"),
             ),
         ],
         downloads=dict(exports.COFFEE_FILES),
@@ -713,7 +735,7 @@ def _rounds(f: CoffeeFacts) -> list[tuple[datetime, CoffeeFacts]]:
                 invites=[],
             ),
         )
-        for _, at in ordered
+        for _key, at in ordered
     ]
 
 
@@ -742,24 +764,24 @@ async def icebreaker_page(
     posts = await repos.icebreakers.answers_per_post(team.id, window.start, window.end)
     weeks = _weeks(window)
     per_week = dict.fromkeys(weeks, 0)
-    for at, _, n in posts:
+    for at, _question, n in posts:
         per_week[_week_of(at.date())] += n
-    labels = [f"Week of {w:%d %b %Y}" for w in weeks]
+    labels = [_("Week of {day}", day=i18n.when(w, "%d %b %Y")) for w in weeks]
     return IcebreakerPage(
         team=team,
         window=window,
         charts=[
             _chart(
                 "icebreaker_answers",
-                "Icebreaker answers, by week",
-                "Answers to the week's icebreaker questions (on the card or in the thread).",
+                N_("Icebreaker answers, by week"),
+                N_("Answers to the week's icebreaker questions (on the card or in the thread)."),
                 "count",
                 labels,
                 list(per_week.values()),
-                axis="Week",
+                axis=N_("Week"),
             )
         ],
-        posts=[(f"{_week_of(at.date()):%d %b %Y}", q, n) for at, q, n in posts],
+        posts=[(i18n.when(_week_of(at.date()), "%d %b %Y"), q, n) for at, q, n in posts],
     )
 
 
@@ -825,7 +847,7 @@ async def handle_concern(
         raise NOT_YOURS
     if not await repos.tab.handle(concern.id, user.id, now):
         return None
-    return concern.user_id, team.id, team.name or "your team"
+    return concern.user_id, team.id, team.name or _("your team")
 
 
 # --- My mentoring --------------------------------------------------------------------------
@@ -848,7 +870,7 @@ async def my_page(repos: Repos, admins: frozenset[str], user: User, now: datetim
                 "role": "mentor" if s.mentor_id == user.id else "mentee",
                 "partner": _name(people.get(_partner(s, user))),
                 "program": getattr(programs.get(s.program_id), "name", ""),
-                "status": "confirming the agreement" if s.status == "agreeing" else "running",
+                "status": _("confirming the agreement") if s.status == "agreeing" else _("running"),
                 "since": f"{(s.started_at or s.created_at):%Y-%m-%d}",
             }
             for s in ships
@@ -865,7 +887,7 @@ async def my_page(repos: Repos, admins: frozenset[str], user: User, now: datetim
         ],
         items=[{"text": i.text, "due": i.due_on.isoformat()} for i in items],
         surveys=[
-            {"moment": SURVEY_NAMES.get(s.moment, s.moment), "closes": f"{i.closes_at:%Y-%m-%d}"}
+            {"moment": _(SURVEY_NAMES.get(s.moment, s.moment)), "closes": f"{i.closes_at:%Y-%m-%d}"}
             for i, s in invites
         ],
         coffee=[
@@ -891,7 +913,7 @@ async def _coffee_partners(repos: Repos, user: User) -> list[dict[str, Any]]:
     for seat, pair_round, team in await repos.pairing.seats_of(user.id):
         if team.id not in latest or pair_round.created_at > latest[team.id][1].created_at:
             latest[team.id] = (seat, pair_round, team)
-    groups = await repos.pairing.group_members(s.group_id for s, _, _ in latest.values())
+    groups = await repos.pairing.group_members(s.group_id for s, _round, _team in latest.values())
     return [
         {
             "team": team.name or "",
@@ -905,7 +927,10 @@ async def _coffee_partners(repos: Repos, user: User) -> list[dict[str, Any]]:
 async def _checkin_text(repos: Repos, user: User, settings: Any, now: datetime) -> str:
     """As `checkin settings` says it: the real schedule in their zone, and the next one."""
     if settings is None:
-        return "Check-ins start when you add your first goal (`goal add`)."
+        return _("Check-ins start when you add your first goal (`goal add`).")
     if not settings.enabled:
-        return "Check-ins are off."
-    return f"Check-ins: {await checkin_settings.describe(repos, user, settings, now)}."
+        return _("Check-ins are off.")
+    return _(
+        "Check-ins: {schedule}.",
+        schedule=await checkin_settings.describe(repos, user, settings, now),
+    )
