@@ -9,6 +9,7 @@ token) with `refused` too, so every refusal has one form and one metric.
 
 from __future__ import annotations
 
+# i18n: this module says nothing to people
 import time
 from typing import Any
 
