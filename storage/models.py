@@ -1,7 +1,5 @@
 """Database models. Alembic (storage/migrations) owns the schema; keep both in step."""
 
-from __future__ import annotations
-
 from datetime import UTC, date, datetime
 from typing import Any
 
