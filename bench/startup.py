@@ -16,8 +16,9 @@ the byte code and fills the file cache), wall and CPU seconds:
 
 Then `serve`: `python app.py` as a real process on a SQLite file migrated beforehand (a
 restart), wall seconds from spawn to GET /healthz 200 and to the first answer of POST
-/api/messages (a malformed activity's 400, which bot/web.py gives: the SDK is loaded and
-the route is built), median of `--runs`.
+/api/messages (a malformed activity's 400, which bot/intake.py gives before the SDK is
+needed: a valid activity's first turn still waits for the SDK's warm-up), median of
+`--runs`.
 
 Each child also says which of numpy, scipy and highspy it has loaded: none but the
 matching one may. The children run without PYTHONDONTWRITEBYTECODE, so modules start

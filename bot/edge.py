@@ -6,8 +6,10 @@ first send needs them. So the app starts without them: `SdkEdge` builds the Clou
 (bot/adapter.py) and the POST /api/messages handler (bot/web.py) on first use, and
 `start()` loads them in a thread as the app begins to listen, so the first turn normally
 finds them ready (one that comes sooner waits for the import, as it would have waited
-for start-up). What the outbox shares with the SDK (the HTTP session, the bot's
-outgoing tokens) and the inbound token checks are built here, without the SDK.
+for start-up). A request that is not an activity of the right shape is refused before
+any of that (bot/intake.py), so it never waits. What the outbox shares with the SDK (the
+HTTP session, the bot's outgoing tokens) and the inbound token checks are built here,
+without the SDK.
 
 Nothing loaded here imports this module back: bot/adapter.py, bot/handler.py and
 bot/web.py know nothing of it.
@@ -19,11 +21,13 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from aiohttp import web
 
+from bot import intake
 from bot.auth import channel_tokens
 from bot.metrics import Metrics
 from bot.session import SharedSession
@@ -38,7 +42,9 @@ SDK_MODULES = ("bot.adapter", "bot.handler", "bot.web")
 class Messages(Protocol):
     """bot/web.py's Routes, as far as this module sees it."""
 
-    async def messages(self, request: web.Request) -> web.StreamResponse: ...
+    async def turn(
+        self, request: web.Request, data: dict[str, Any], started: float
+    ) -> web.StreamResponse: ...
 
 
 def load_sdk() -> None:
@@ -66,7 +72,14 @@ class SdkEdge:
         app.router.add_post("/api/messages", self.messages)
 
     async def messages(self, request: web.Request) -> web.StreamResponse:
-        return await self.routes().messages(request)
+        """A request that is no activity is refused before the SDK is needed, so that it
+        never waits for the SDK to load (bot/intake.py); the rest is bot/web.py's."""
+        started = time.perf_counter()
+        try:
+            data = await intake.activity_json(request)
+        except intake.Refused as refusal:
+            return intake.refused(self.metrics, refusal, started)
+        return await self.routes().turn(request, data, started)
 
     def adapter(self) -> Any:
         """The CloudAdapter (built, with the SDK loaded, when first asked for)."""

@@ -1,42 +1,42 @@
-"""HTTP route POST /api/messages (probes: bot/health.py; /metrics: bot/metrics.py)."""
+"""HTTP route POST /api/messages, past bot/intake.py's checks: the SDK's Activity, the
+token, the turn (probes: bot/health.py; /metrics: bot/metrics.py)."""
 
 from __future__ import annotations
 
 # i18n: this module says nothing to people
 import logging
 import time
+from typing import Any
 
 from aiohttp import web
 from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 
-from bot.activity import BadActivity, parse_body, tenant_of
+from bot.activity import BadActivity, activity_of, tenant_of
 from bot.auth import AuthError
 from bot.handler import ROUTE_KEY, MentorBot
+from bot.intake import Refused, refused
 from bot.logs import turn_fields
 from bot.metrics import Metrics
 from dialogs.core.dispatch import UNADDRESSED
 
 log = logging.getLogger("mentorbot.http")
-MAX_BODY = 1024 * 1024
 
 
 class Routes:
+    """A turn of an activity that bot/intake.py has let through (bot/edge.py calls it)."""
+
     def __init__(self, adapter: CloudAdapter, bot: MentorBot, metrics: Metrics) -> None:
         self.adapter, self.bot, self.metrics = adapter, bot, metrics
 
-    def install(self, app: web.Application) -> None:
-        app.router.add_post("/api/messages", self.messages)
-
-    async def messages(self, request: web.Request) -> web.StreamResponse:
-        started = time.perf_counter()
-        if "json" not in request.headers.get("Content-Type", ""):
-            return self._rejected(415, "send the activity as application/json", started)
+    async def turn(
+        self, request: web.Request, data: dict[str, Any], started: float
+    ) -> web.StreamResponse:
         try:
-            activity = parse_body(await request.read())
+            activity = activity_of(data)
         except BadActivity as exc:
-            return self._rejected(400, str(exc), started)
+            return refused(self.metrics, Refused(400, str(exc)), started)
         try:
             auth = await self.adapter.bot_framework_authentication.authenticate_request(
                 activity, request.headers.get("Authorization", "")
@@ -44,7 +44,8 @@ class Routes:
         except Exception as exc:  # bad, expired or unverifiable token: all are 401
             # One line, no traceback: anyone can send these, as often as they like.
             log.info("rejected an activity (401): %s", _reason(exc))
-            return self._rejected(401, "a valid Bot Framework token is required", started)
+            refusal = Refused(401, "a valid Bot Framework token is required")
+            return refused(self.metrics, refusal, started)
         route = ["-"]
 
         async def logic(context: TurnContext) -> None:
@@ -75,16 +76,8 @@ class Routes:
             "turn type=%s route=%s ms=%.1f", activity.type, route, seconds * 1000, extra=fields
         )
 
-    def _rejected(self, status: int, detail: str, started: float) -> web.Response:
-        self.metrics.turn("-", "rejected", time.perf_counter() - started)
-        return _problem(status, detail)
-
 
 def _reason(exc: Exception) -> str:
     if isinstance(exc, AuthError):
         return str(exc)
     return exc.__class__.__name__
-
-
-def _problem(status: int, detail: str) -> web.Response:
-    return web.json_response({"error": detail}, status=status)

@@ -14,7 +14,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from storage import Database
-from storage.db import _config, head_revision
+from storage.db import _config, alembic_head, head_revision
 from storage.models import Base
 
 
@@ -75,3 +75,20 @@ async def test_the_suites_databases_are_at_head_and_match_the_models(database_ur
         assert await _schema_diff(db) == []
     finally:
         await db.dispose()
+
+
+def test_the_head_read_from_the_migration_files_is_alembics():
+    assert head_revision() == alembic_head() is not None
+
+
+async def test_migrate_says_where_the_schema_was_and_is(database_url, tmp_path):
+    """An empty database is migrated by Alembic; one at head is seen with one query."""
+    empty = Database(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    assert await empty.revision() is None and not await empty.schema_at_head()
+    assert await empty.migrate() == (None, head_revision())
+    await empty.dispose()
+    db = Database(database_url)
+    await db.migrate()
+    assert await db.migrate() == (head_revision(), head_revision())
+    assert await db.revision() == head_revision() and await db.schema_at_head()
+    await db.dispose()

@@ -6,6 +6,7 @@ answered as before. No timings here: bench/startup.py measures them."""
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -83,7 +84,9 @@ asyncio.run(main())
 
 
 def test_a_turn_while_the_sdk_is_still_loading_in_a_fresh_process(tmp_path):
-    """The first request races the warm-up's import: it waits for it and is answered."""
+    """The first activity races the warm-up's import: it waits for it and is answered
+    (a typing activity: bot/web.py accepts and ignores it, so the route was built and ran)."""
+    typing = teams.personal_message("https://smba.example/", ANA, "x") | {"type": "typing"}
     code = f"""
 import asyncio, json, sys
 from aiohttp import ClientSession
@@ -97,17 +100,39 @@ async def main():
     await server.start_server()
     try:
         async with ClientSession() as session:
-            bad = await session.post(
-                f"http://127.0.0.1:{{server.port}}/api/messages", data=b"[1]",
+            answer = await session.post(
+                f"http://127.0.0.1:{{server.port}}/api/messages", data={json.dumps(typing)!r},
                 headers={{"Content-Type": "application/json"}},
             )
-            print(bad.status)
+            print(answer.status, web_app[app.SDK_KEY].loaded)
     finally:
         await server.close()
 
 asyncio.run(main())
 """
-    assert run(code) == "400"  # bot/web.py's own answer, so the route was built and ran
+    assert run(code) == "200 True"
+
+
+def test_a_restart_at_the_newest_schema_loads_no_alembic(tmp_path):
+    """serve migrates at every start: a schema already at head is one query, no Alembic
+    (nor is the readiness probe's schema check)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    code = f"""
+import asyncio, sys
+import app, storage
+
+async def main():
+    db = storage.Database({url!r})
+    try:
+        await app.migrate_logged(db)
+        print(await db.schema_at_head(), sorted(m for m in sys.modules if m.startswith("alembic")))
+    finally:
+        await db.dispose()
+
+asyncio.run(main())
+"""
+    assert run(code).startswith("True ['alembic")  # the first start migrates with Alembic
+    assert run(code) == "True []"  # a restart
 
 
 @pytest.fixture
@@ -133,3 +158,24 @@ async def test_the_first_turn_builds_the_sdk_side_when_the_warm_up_did_not(
         replies = await running.send(teams.personal_message(running.service_url, ANA, "help"))
         assert sdk.loaded
         assert replies and "help" in " ".join(replies).lower()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b"[1]", "application/json", 400),
+        (b"{", "application/json", 400),
+        (b"hi", "text/plain", 415),
+    ],
+)
+async def test_a_request_that_is_no_activity_is_refused_without_the_sdk(
+    settings, connector, clock, no_warm_up, body, content_type, status
+):
+    """bot/intake.py answers it: the SDK's side is neither needed nor built for it."""
+    async with start_bot(settings, connector, clock) as running:
+        sdk = running.server.app[SDK_KEY]
+        code, answer = await running.post(None, raw=body, headers={"Content-Type": content_type})
+        assert (code, "error" in json.loads(answer)) == (status, True)
+        assert not sdk.loaded
+        replies = await running.send(teams.personal_message(running.service_url, ANA, "help"))
+        assert sdk.loaded and replies
