@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialogs.core.i18n import N_
 from dialogs.core.router import (
     EVERYWHERE,
     TEAM_ARG,
@@ -31,67 +32,71 @@ FEATURE = Feature(
     commands=(
         Command(
             "suggest",
-            "suggest an icebreaker question to your team's admins",
+            N_("suggest an icebreaker question to your team's admins"),
             commands.suggest_command,
             scopes=EVERYWHERE,
             usage="<question>",
-            args=(Arg("team", "which team, when you're in more than one (1:1 only)"),),
+            args=(Arg("team", N_("which team, when you're in more than one (1:1 only)")),),
             menu=False,
             free_text=True,
         ),
-        _admin("/icebreaker", "icebreaker settings and commands", commands.overview),
+        _admin("/icebreaker", N_("icebreaker settings and commands"), commands.overview),
         _admin(
-            "/icebreaker settings",
-            "when and where icebreakers are posted; on or off",
+            "/icebreaker settings",  # i18n: not said
+            N_("when and where icebreakers are posted; on or off"),
             commands.settings_command,
             "[on|off] [day=monday] [time=10:00] [timezone=Europe/Berlin] "
-            "[cadence=weekly] [channel=here|general]",
+            "[cadence=weekly] [channel=here|general]",  # i18n: not said
             args=(
-                Arg("day", "weekday, e.g. monday"),
-                Arg("time", "local time, HH:MM"),
-                Arg("timezone", "IANA time zone, e.g. Europe/Berlin"),
-                Arg("cadence", "weekly, biweekly or monthly"),
-                Arg("channel", "`here` (say it in that channel) or `general`"),
+                Arg("day", N_("weekday, e.g. monday")),
+                Arg("time", N_("local time, HH:MM")),
+                Arg("timezone", N_("IANA time zone, e.g. Europe/Berlin")),
+                Arg("cadence", N_("weekly, biweekly or monthly")),
+                Arg("channel", N_("`here` (say it in that channel) or `general`")),
                 TEAM_ARG,
             ),
         ),
         _admin(
-            "/icebreaker add",
-            "add your team's own question (asked before the built-in ones)",
+            "/icebreaker add",  # i18n: not said
+            N_("add your team's own question (asked before the built-in ones)"),
             commands.add_command,
-            "<question>",
+            "<question>",  # i18n: not said
             free_text=True,
         ),
         _admin(
-            "/icebreaker list",
-            "your questions, suggestions waiting, what's in rotation",
+            "/icebreaker list",  # i18n: not said
+            N_("your questions, suggestions waiting, what's in rotation"),
             commands.list_command,
-            "[bank]",
+            "[bank]",  # i18n: not said
         ),
         _admin(
-            "/icebreaker remove",
-            "take a question out of rotation, or decline a suggestion",
+            "/icebreaker remove",  # i18n: not said
+            N_("take a question out of rotation, or decline a suggestion"),
             commands.remove_command,
-            "<id>",
+            "<id>",  # i18n: not said
         ),
         _admin(
-            "/icebreaker approve",
-            "approve a member's suggested question",
+            "/icebreaker approve",  # i18n: not said
+            N_("approve a member's suggested question"),
             commands.approve_command,
-            "<id>",
+            "<id>",  # i18n: not said
         ),
-        _admin("/icebreaker now", "post the next question right away", commands.now_command),
         _admin(
-            "/icebreaker skip",
-            "skip the next scheduled question",
+            "/icebreaker now",  # i18n: not said
+            N_("post the next question right away"),
+            commands.now_command,
+        ),
+        _admin(
+            "/icebreaker skip",  # i18n: not said
+            N_("skip the next scheduled question"),
             commands.skip_command,
-            "[undo]",
+            "[undo]",  # i18n: not said
         ),
         _admin(
-            "/icebreaker categories",
-            "turn question categories on or off",
+            "/icebreaker categories",  # i18n: not said
+            N_("turn question categories on or off"),
             commands.categories_command,
-            "[<category> on|off]",
+            "[<category> on|off]",  # i18n: not said
         ),
     ),
     actions=(Action(answers.ANSWER_ACTION, answers.answer_from_card, scopes=("team",)),),
@@ -101,15 +106,19 @@ FEATURE = Feature(
     ),
     help=Topic(
         ("icebreakers", "icebreaker", "suggest"),
-        "Icebreakers",
-        "a question for your team each week; answer on the card. "
-        "`suggest <question>` proposes one.",
+        N_("Icebreakers"),
+        N_(
+            "a question for your team each week; answer on the card. "
+            "`suggest <question>` proposes one."
+        ),
     ),
     admin_help=Topic(
         ("icebreaker", "icebreakers"),
-        "Icebreakers",
-        "weekly questions in a channel: `/icebreaker settings on`, `/icebreaker now`, "
-        "`/icebreaker add <question>`, `/icebreaker list`.",
+        N_("Icebreakers"),
+        N_(
+            "weekly questions in a channel: `/icebreaker settings on`, `/icebreaker now`, "
+            "`/icebreaker add <question>`, `/icebreaker list`."
+        ),
     ),
     data=(answers.DATA,),
     # A reply under an icebreaker post is an answer, not a command.

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogs.core import forms, outbox
+from dialogs.core import forms, i18n, outbox
 from dialogs.core.router import DataPart, Turn
 from dialogs.core.types import Inbound
-from dialogs.icebreakers.posts import MAX_ANSWER, queue_count_update
+from dialogs.icebreakers.posts import MAX_ANSWER, question_text, queue_count_update
 from storage.models import IcebreakerAnswer, IcebreakerPost
 from storage.repos import Repos
 
+_ = i18n.catalog(__package__)
 ANSWER_ACTION = "icebreaker_answer"
 
 
@@ -22,14 +23,16 @@ async def answer_from_card(turn: Turn) -> None:
     post = await _post_of_card(turn, value.get("post"))
     if post is None:
         turn.say(
-            "Sorry, I can't tell which question this card belongs to; it may be from an "
-            "older version of me or another team. Nothing was saved."
+            _(
+                "Sorry, I can't tell which question this card belongs to; it may be from an "
+                "older version of me or another team. Nothing was saved."
+            )
         )
         return
     share = forms.flag(value.get("share", "true"))
     text, problem = clean_answer(value.get("answer"))
     if problem is None and share is None:
-        problem = "The share setting on that card was not on or off. Nothing was saved."
+        problem = _("The share setting on that card was not on or off. Nothing was saved.")
     if problem is not None:
         turn.say(problem)
         return
@@ -50,15 +53,13 @@ async def thread_reply(turn: Turn) -> bool:
     if found is None:
         return False
     turn.result.route = "icebreaker.thread_answer"
-    answer, problem = clean_answer(text)
+    answer, problem = clean_answer(text, found)
     if problem is not None:  # told privately: the thread is everyone's
         await _tell_privately(
             turn,
             found.team_id,
             outbox.key("icethreadproblem", post=found.id, activity=inbound.activity_id or "-"),
-            problem.replace("write something in the box and press Answer", "reply again")
-            .replace("press Answer", "reply")
-            .replace("Nothing was saved.", f"Nothing was saved for “{found.question_text}”."),
+            problem,
         )
         return True
     post = await turn.repos.icebreakers.post(found.id, lock=True)
@@ -91,19 +92,41 @@ async def _tell_privately(turn: Turn, team_id: int, key: str, text: str) -> None
     turn.result.queued += await outbox.queue(turn.repos, message, turn.now)
 
 
-def clean_answer(raw: Any) -> tuple[str, str | None]:
-    """The answer text, or a message saying what is wrong with it."""
+def clean_answer(raw: Any, thread: IcebreakerPost | None = None) -> tuple[str, str | None]:
+    """The answer text, or a message saying what is wrong with it: for the card, or for
+    a reply in `thread` (the post replied under, named since that message goes 1:1)."""
     if raw is not None and not isinstance(raw, str):
-        return "", "Your answer must be text. Nothing was saved."
+        if thread is not None:
+            return "", _(
+                "Your answer must be text. Nothing was saved for “{question}”.",
+                question=question_text(thread),
+            )
+        return "", _("Your answer must be text. Nothing was saved.")
     text = (raw or "").strip()
     if not text:
-        return "", (
+        if thread is not None:
+            return "", _(
+                "Your answer is empty: reply again. Nothing was saved for “{question}”.",
+                question=question_text(thread),
+            )
+        return "", _(
             "Your answer is empty: write something in the box and press Answer. Nothing was saved."
         )
     if len(text) > MAX_ANSWER:
-        return "", (
-            f"Your answer is {len(text):,} characters long; answers can be at most "
-            f"{MAX_ANSWER:,}. Please shorten it and press Answer again. Nothing was saved."
+        length, limit = i18n.number(len(text)), i18n.number(MAX_ANSWER)
+        if thread is not None:
+            return "", _(
+                "Your answer is {length} characters long; answers can be at most {limit}. "
+                "Please shorten it and reply again. Nothing was saved for “{question}”.",
+                length=length,
+                limit=limit,
+                question=question_text(thread),
+            )
+        return "", _(
+            "Your answer is {length} characters long; answers can be at most {limit}. "
+            "Please shorten it and press Answer again. Nothing was saved.",
+            length=length,
+            limit=limit,
         )
     return text, None
 
@@ -125,7 +148,7 @@ async def _save_answer(
     if existing is not None:
         existing.text, existing.share, existing.source = text, share, source
         existing.updated_at = turn.now
-        await _confirm(turn, post, source, "Updated your answer. " + _share_note(share))
+        await _confirm(turn, post, source, _("Updated your answer.") + " " + _share_note(share))
         return
     await repos.icebreakers.add_answer(
         IcebreakerAnswer(
@@ -140,7 +163,8 @@ async def _save_answer(
         )
     )
     turn.result.queued += await queue_count_update(repos, post, turn.now)
-    await _confirm(turn, post, source, "Thanks, your answer is saved! " + _share_note(share))
+    saved = _("Thanks, your answer is saved!")
+    await _confirm(turn, post, source, saved + " " + _share_note(share))
 
 
 async def _confirm(turn: Turn, post: IcebreakerPost, source: str, text: str) -> None:
@@ -153,15 +177,19 @@ async def _confirm(turn: Turn, post: IcebreakerPost, source: str, text: str) -> 
         turn,
         post.team_id,
         outbox.key("icethread", post=post.id, user=turn.user.id),
-        f"Thanks, I saved your reply to this week's icebreaker, “{post.question_text}”, "
-        f"as your answer. {_share_note(True)} Replying again in the thread replaces it.",
+        _(
+            "Thanks, I saved your reply to this week's icebreaker, “{question}”, as your "
+            "answer. {note} Replying again in the thread replaces it.",
+            question=question_text(post),
+            note=_share_note(True),
+        ),
     )
 
 
 def _share_note(share: bool) -> str:
     if share:
-        return "It will be in the digest when the next question goes out."
-    return "It stays out of the digest."
+        return _("It will be in the digest when the next question goes out.")
+    return _("It stays out of the digest.")
 
 
 async def export(turn: Turn) -> dict[str, Any]:
@@ -201,7 +229,7 @@ DATA = DataPart(
     "icebreakers",
     export,
     erase_user,
-    lambda e: [("Icebreaker answers", str(len(e["answers"])))],
+    lambda e: [(_("Icebreaker answers"), str(len(e["answers"])))],
     words=lambda e: (
         [a["answer"] for a in e["answers"]]
         + [q["question"] for q in e["suggested_questions"] if q["status"] != "active"]

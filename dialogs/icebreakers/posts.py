@@ -6,6 +6,12 @@ now`), the question card with its live count, and the digest of shared answers.
 - The card shows how many answered. Updating it goes through the outbox and is spaced by
   the delivery worker (`after` + `gap_seconds`): at most one update a minute per post,
   each showing the count when it leaves.
+
+Everything posted in the channel (the card, its updates, the digest) is in the team's
+default language (`/team language`), whoever's turn caused it. A built-in question is
+stored by its bank id with its English text (the id is what rotation and history use)
+and said through the catalog; a team's own question is said exactly as the admin wrote
+it.
 """
 
 from __future__ import annotations
@@ -14,15 +20,16 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from dialogs.core import outbox
+from dialogs.core import i18n, outbox
 from dialogs.core.cards import Cards
 from dialogs.core.people import display
-from dialogs.icebreakers.bank import CATEGORIES, CUSTOM, QUESTIONS
+from dialogs.icebreakers.bank import BY_ID, CATEGORIES, CUSTOM, QUESTIONS
 from dialogs.icebreakers.rotation import Candidate, pick
 from scheduler.types import JobContext
 from storage.models import IcebreakerAnswer, IcebreakerPost, IcebreakerQuestion, Team
 from storage.repos import Repos
 
+_ = i18n.catalog(__package__)
 log = logging.getLogger("mentorbot.icebreakers")
 
 CARDS = Cards("dialogs.icebreakers")
@@ -73,12 +80,13 @@ async def post_question(
             update_seq=0,
         )
     )
-    card = outbox.to_team(
-        post.outbox_key, team.id, card=question_card(post, 0), channel=post.channel_id
-    )
+    with i18n.speaking(team.language):
+        card = outbox.to_team(
+            post.outbox_key, team.id, card=question_card(post, 0), channel=post.channel_id
+        )
     await outbox.queue(repos, card, now)
     if previous is not None:
-        await _queue_digest(repos, previous, now)
+        await _queue_digest(repos, previous, now, team)
     return post
 
 
@@ -109,10 +117,21 @@ async def in_rotation(repos: Repos, team_id: int) -> tuple[list[Candidate], dict
     return candidates, texts
 
 
+def question_text(post: IcebreakerPost) -> str:
+    """The post's question in the language in force: a built-in one through the catalog
+    (by its id, so a question keeps its identity in every language), a team's own one as
+    written (never looked up)."""
+    if post.category == CUSTOM:
+        return post.question_text
+    bank = BY_ID.get(post.question_key)
+    return _(bank.text if bank is not None else post.question_text)
+
+
 def question_card(post: IcebreakerPost, count: int) -> dict[str, Any]:
+    """The card in the language in force (the caller says the team's)."""
     return CARDS.render(
         "icebreaker_question",
-        question=post.question_text,
+        question=question_text(post),
         category=_category_label(post.category),
         count_text=_count_text(count),
         max_answer=MAX_ANSWER,
@@ -122,15 +141,15 @@ def question_card(post: IcebreakerPost, count: int) -> dict[str, Any]:
 
 def _count_text(count: int) -> str:
     if count == 0:
-        return "No answers yet. Be the first!"
-    return "1 answer so far" if count == 1 else f"{count} answers so far"
+        return _("No answers yet. Be the first!")
+    return _.ngettext("{n} answer so far", "{n} answers so far", count)
 
 
 def _category_label(category: str) -> str:
-    return CATEGORIES.get(category, "From your team")
+    return _(CATEGORIES[category]) if category in CATEGORIES else _("From your team")
 
 
-async def _queue_digest(repos: Repos, post: IcebreakerPost, now: datetime) -> None:
+async def _queue_digest(repos: Repos, post: IcebreakerPost, now: datetime, team: Team) -> None:
     """The shared answers to `post`, as a reply in its thread (once; none if nobody shared)."""
     if post.digested_at is not None:
         return
@@ -139,11 +158,10 @@ async def _queue_digest(repos: Repos, post: IcebreakerPost, now: datetime) -> No
     if not shared:
         return
     total = await repos.icebreakers.count_answers(post.id)
+    with i18n.speaking(team.language):
+        text = digest_text(post, shared, total)
     digest = outbox.in_thread(
-        outbox.key("icebreaker:digest", post=post.id),
-        post.team_id,
-        post.outbox_key,
-        digest_text(post, shared, total),
+        outbox.key("icebreaker:digest", post=post.id), post.team_id, post.outbox_key, text
     )
     await outbox.queue(repos, digest, now)
 
@@ -151,18 +169,25 @@ async def _queue_digest(repos: Repos, post: IcebreakerPost, now: datetime) -> No
 def digest_text(
     post: IcebreakerPost, shared: list[tuple[IcebreakerAnswer, Any]], total: int
 ) -> str:
-    lines = [f"**What you said** about: {post.question_text}"]
+    """The digest in the language in force: every answer to the post counts, whatever
+    language its author wrote in or was shown the question in."""
+    lines = [_("**What you said** about: {question}", question=question_text(post))]
     for answer, user in shared[:DIGEST_ANSWERS]:
         quote = " ".join(answer.text.split())
         if len(quote) > DIGEST_QUOTE:
             quote = quote[: DIGEST_QUOTE - 1] + "…"
         lines.append(f"- **{display(user)}**: {quote}")
     if len(shared) > DIGEST_ANSWERS:
-        lines.append(f"- … and {len(shared) - DIGEST_ANSWERS} more")
+        more = len(shared) - DIGEST_ANSWERS
+        lines.append(_("- … and {n} more", n=more))
     private = total - len(shared)
     if private:
         lines.append(
-            f"_{private} more {'person' if private == 1 else 'people'} answered privately._"
+            _.ngettext(
+                "_{n} more person answered privately._",
+                "_{n} more people answered privately._",
+                private,
+            )
         )
     return "\n".join(lines)
 
@@ -173,8 +198,12 @@ async def queue_count_update(repos: Repos, post: IcebreakerPost, now: datetime) 
     While an update still waits in the outbox, it just gets the new count. Otherwise a
     new update is queued that the worker sends no sooner than UPDATE_GAP_SECONDS after
     the previous one was sent. The caller holds the post's row lock (`post(lock=True)`).
+    The card is the channel's, so in the team's language, not the answerer's.
     """
-    card = question_card(post, await repos.icebreakers.count_answers(post.id))
+    team = await repos.teams.get(post.team_id)
+    count = await repos.icebreakers.count_answers(post.id)
+    with i18n.speaking(team.language if team else None):
+        card = question_card(post, count)
     if post.update_key is not None:
         waiting = _count_update(post, post.update_key, card, _update_key(post, post.update_seq - 1))
         if await outbox.replace_waiting(repos, waiting):
