@@ -375,6 +375,10 @@ async def test_count_updates_leave_at_most_once_a_minute_per_post(bot):
             data = {"action": "icebreaker_answer", "post": post.id, "answer": "hi", "share": "true"}
             status, _ = await click(bot, user, data, card)
             assert status == 200
+            if minute == 0 and user is crowd[0]:
+                # The first update leaves at once and shows the count when it leaves:
+                # the next answers wait until it has, or it could already count two.
+                await until(lambda: len(puts(bot)) == 1)
         await quiet(bot)
         # Within the minute only the first answer's update left; the rest are waiting.
         assert len(puts(bot)) == minute + 1
