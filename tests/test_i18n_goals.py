@@ -2,7 +2,8 @@
 mentee gets the scheduled check-in in German and answers it (the confirmation in German,
 while the English mentor hears of the block in English); a Japanese member's check-in
 schedule, goal due dates and reminder show Japanese dates and weekdays, and a weekday
-typed in Japanese is accepted; an English member's check-in exactly as before."""
+typed in Japanese is accepted; an English member's check-in exactly as before; a quiet
+pair's nudges and its admin's notice each in the reader's own language."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from dialogs.jobs import JOBS
 from tests.conftest import start_bot
 from tests.fakes import teams
 from tests.fakes.teams import TeamsUser
-from tests.goalkit import MENTEE, MENTOR, inputs, install, mentorship
+from tests.goalkit import ADMIN, MENTEE, MENTOR, inputs, install, mentorship
 from tests.inbox import inbox, keyed, submits
 
 _ = i18n.catalog("dialogs.goals")
@@ -246,4 +247,45 @@ async def test_an_english_members_checkin_is_exactly_as_before(settings, connect
         assert listing.startswith(
             "**Your goals**\n- **#1 Run 10k**: 25%, on track, 118 days to go "
             "(target 2027-06-30), last update 04 Mar 2027; private"
+        )
+
+
+async def test_a_quiet_pair_and_its_admin_are_nudged_each_in_their_own_language(
+    settings, connector, clock
+):
+    clock.now = START
+    jobs = tuple(job for job in JOBS if job.name == "pair_nudges")
+    async with start_bot(settings, connector, clock, jobs=jobs) as bot:
+        await install(bot, MENTEE, MENTOR)
+        await say(bot, MENTEE, "hallo", "de-DE", "Europe/Berlin")
+        await say(bot, MENTOR, "hello", "en-US", "Europe/London")
+        await say(bot, ADMIN, "bonjour", "fr-FR", "Europe/Paris")
+        await mentorship(bot)
+        await tick(bot, clock, START + timedelta(days=21))
+        (german,) = keyed(bot, MENTEE, "pairnudge:")
+        assert german.text == in_language(
+            "de",
+            "👋 It's been a while since you and {name} last caught up here ({days} days). "
+            "How about a short meeting? Type `agenda` to plan it, and `notes` afterwards to "
+            "keep what you agreed.",
+            name="Mia Mentor",
+            days=21,
+        )
+        (english,) = keyed(bot, MENTOR, "pairnudge:")
+        assert english.text == (
+            "👋 It's been a while since you and Tom Mentee last caught up here (21 days). "
+            "How about a short meeting? Type `agenda` to plan it, and `notes` afterwards to "
+            "keep what you agreed."
+        )
+        await tick(bot, clock, START + timedelta(days=35))
+        (french,) = keyed(bot, ADMIN, "pairescalation:")
+        assert french.text == in_language(
+            "fr",
+            "Mentoring in '{program}': {mentor} (mentor) and {mentee} (mentee) have had no "
+            "meeting notes, check-ins or answers for {days} days. They might welcome a "
+            "friendly word.",
+            program="Spring mentoring",
+            mentor="Mia Mentor",
+            mentee="Tom Mentee",
+            days=35,
         )
