@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from dialogs.core.i18n import N_
 from dialogs.core.router import (
     TEAM_ARG,
     Action,
@@ -29,58 +30,81 @@ def _mine(name: str, summary: str, handler: Handler, usage: str = "", **kw: Any)
 FEATURE = Feature(
     "goals",
     commands=(
-        _mine("goals", "your goals, and the ones partners shared with you", goals.list_goals),
-        _mine("goal", "one of your goals in full", goals.show_goal, "<#>"),
+        _mine("goals", N_("your goals, and the ones partners shared with you"), goals.list_goals),
+        _mine("goal", N_("one of your goals in full"), goals.show_goal, "<#>"),
         _mine(
-            "goal add",
-            "add a goal (a form, or the title with target=)",
+            "goal add",  # i18n: not said
+            N_("add a goal (a form, or the title with target=)"),
             goals.add_goal,
-            "[title] [target=YYYY-MM-DD] [why=...] [measure=...]",
+            "[title] [target=YYYY-MM-DD] [why=...] [measure=...]",  # i18n: not said
             args=(
-                Arg("title", "the goal, instead of typing it after the command"),
-                Arg("target", "target date, YYYY-MM-DD (today or later)"),
-                Arg("why", "why it matters to you"),
-                Arg("measure", "how you'll know you succeeded"),
+                Arg("title", N_("the goal, instead of typing it after the command")),
+                Arg("target", N_("target date, YYYY-MM-DD (today or later)")),
+                Arg("why", N_("why it matters to you")),
+                Arg("measure", N_("how you'll know you succeeded")),
             ),
             free_text=True,
         ),
-        _mine("goal edit", "change one of your goals (a form)", goals.edit_goal, "<#>"),
-        _mine("goal done", "mark a goal done, and celebrate", goals.mark_done, "<#>"),
-        _mine("goal drop", "drop a goal you no longer pursue", goals.drop_goal, "<#>"),
         _mine(
-            "goal share",
-            "share a goal with your mentor, mentee or coffee partner",
-            goals.share_goal,
-            "<#> [name]",
+            "goal edit",  # i18n: not said
+            N_("change one of your goals (a form)"),
+            goals.edit_goal,
+            "<#>",
         ),
-        _mine("goal unshare", "stop sharing a goal", goals.unshare_goal, "<#> [name]"),
-        _mine("checkin", "check in on your goals now", checkins.checkin_now),
-        _mine("checkins", "your check-ins, per goal", checkins.history, "[#]"),
         _mine(
-            "checkin settings",
-            "when your check-ins come (your own day, time and zone)",
+            "goal done",  # i18n: not said
+            N_("mark a goal done, and celebrate"),
+            goals.mark_done,
+            "<#>",
+        ),
+        _mine(
+            "goal drop",  # i18n: not said
+            N_("drop a goal you no longer pursue"),
+            goals.drop_goal,
+            "<#>",
+        ),
+        _mine(
+            "goal share",  # i18n: not said
+            N_("share a goal with your mentor, mentee or coffee partner"),
+            goals.share_goal,
+            "<#> [name]",  # i18n: not said
+        ),
+        _mine(
+            "goal unshare",  # i18n: not said
+            N_("stop sharing a goal"),
+            goals.unshare_goal,
+            "<#> [name]",  # i18n: not said
+        ),
+        _mine("checkin", N_("check in on your goals now"), checkins.checkin_now),
+        _mine("checkins", N_("your check-ins, per goal"), checkins.history, "[#]"),
+        _mine(
+            "checkin settings",  # i18n: not said
+            N_("when your check-ins come (your own day, time and zone)"),
             checkin_settings.settings_command,
-            "[on|off] [cadence=weekly] [day=monday] [time=09:00] [timezone=Europe/Berlin]",
+            "[on|off] [cadence=weekly] [day=monday] [time=09:00] "
+            "[timezone=Europe/Berlin]",  # i18n: not said
             args=(
-                Arg("cadence", "weekly, biweekly, monthly or off"),
-                Arg("day", "weekday, e.g. monday"),
-                Arg("time", "your local time, HH:MM"),
-                Arg("timezone", "IANA zone, or `profile` to follow your profile"),
+                Arg("cadence", N_("weekly, biweekly, monthly or off")),
+                Arg("day", N_("weekday, e.g. monday")),
+                Arg("time", N_("your local time, HH:MM")),
+                Arg("timezone", N_("IANA zone, or `profile` to follow your profile")),
             ),
         ),
         _mine(
             "agenda",
-            "plan your next meeting with your mentor or partner",
+            N_("plan your next meeting with your mentor or partner"),
             sessions.agenda_command,
             "[name]",
         ),
-        _mine("notes", "notes and action items after a meeting", sessions.notes_command, "[name]"),
+        _mine(
+            "notes", N_("notes and action items after a meeting"), sessions.notes_command, "[name]"
+        ),
         admin_command(
-            "/program nudge",
-            "nudge a program's pairs quiet for 21+ days now",
+            "/program nudge",  # i18n: not said
+            N_("nudge a program's pairs quiet for 21+ days now"),
             nudges.nudge_program,
             usage="<program>",
-            args=(Arg("name", "the program's name (or type it after the command)"), TEAM_ARG),
+            args=(Arg("name", N_("the program's name (or type it after the command)")), TEAM_ARG),
             menu=False,
         ),
     ),
@@ -103,15 +127,19 @@ FEATURE = Feature(
     ),
     help=Topic(
         ("goals", "goal", "checkins", "checkin", "agenda", "notes"),
-        "Goals and check-ins",
-        "set a goal with `goal add`, see them with `goals`; I check in at your own time. "
-        "With a mentor or partner: `agenda` and `notes`.",
+        N_("Goals and check-ins"),
+        N_(
+            "set a goal with `goal add`, see them with `goals`; I check in at your own time. "
+            "With a mentor or partner: `agenda` and `notes`."
+        ),
     ),
     admin_help=Topic(
         ("nudge", "nudges", "quiet"),
-        "Quiet pairs",
-        "pairs quiet for 21 days get a nudge by themselves; `/program nudge <program>` "
-        "sends it now.",
+        N_("Quiet pairs"),
+        N_(
+            "pairs quiet for 21 days get a nudge by themselves; `/program nudge <program>` "
+            "sends it now."
+        ),
     ),
     data=(goals.DATA,),
 )

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from dialogs.core import schedule_args
+from dialogs.core import i18n, schedule_args
 from dialogs.core.local_time import zone_name
 from dialogs.core.router import Turn
-from scheduler.periods import CADENCES, WEEKDAYS, ScheduleSpec, next_due
+from scheduler.periods import CADENCES, ScheduleSpec, next_due
 from storage.models import CheckinSettings, User
 from storage.repos import Repos
+
+_ = i18n.catalog(__package__)
 
 DEFAULT_CADENCE, DEFAULT_WEEKDAY, DEFAULT_TIME = "weekly", 0, "09:00"
 
@@ -55,28 +57,33 @@ def spec(row: CheckinSettings, zone: str) -> ScheduleSpec:
 async def describe(repos: Repos, user: User, row: CheckinSettings, now: datetime) -> str:
     """ "every Monday at 09:00 (Europe/Berlin, from your profile); next: ..." or "off"."""
     if not row.enabled:
-        return "off"
+        return _("off")
     profile = await repos.profiles.get(user.id)
     profile_tz = profile.timezone if profile else None
     zone = zone_of(row, profile_tz, user.timezone_hint)
-    source = _source(row, zone, profile_tz, user.timezone_hint)
-    every = {"weekly": "every", "biweekly": "every other", "monthly": "the first"}[row.cadence]
-    month = " of the month" if row.cadence == "monthly" else ""
     due = next_due(spec(row, zone), now).due_at.astimezone(ZoneInfo(zone))
-    return (
-        f"{every} {WEEKDAYS[row.weekday]}{month} at {row.local_time} ({zone}{source}); "
-        f"next: {due:%A %d %B %Y at %H:%M}"
-    )
+    values = {
+        "day": i18n.weekday_name(row.weekday),
+        "time": row.local_time,
+        "zone": zone,
+        "source": _source(row, zone, profile_tz, user.timezone_hint),
+        "next": i18n.when(due, "%A %d %B %Y at %H:%M"),
+    }
+    if row.cadence == "biweekly":
+        return _("every other {day} at {time} ({zone}{source}); next: {next}", **values)
+    if row.cadence == "monthly":
+        return _("the first {day} of the month at {time} ({zone}{source}); next: {next}", **values)
+    return _("every {day} at {time} ({zone}{source}); next: {next}", **values)
 
 
 def _source(row: CheckinSettings, zone: str, profile_tz: str | None, hint: str | None) -> str:
     if row.timezone:
         return ""
     if zone == profile_tz:
-        return ", from your profile"
+        return _(", from your profile")
     if zone == hint:
-        return ", from Teams"
-    return ", set one with `checkin settings timezone=Europe/Berlin`"
+        return _(", from Teams")
+    return _(", set one with `checkin settings timezone=Europe/Berlin`")
 
 
 async def settings_command(turn: Turn) -> None:
@@ -89,9 +96,9 @@ async def settings_command(turn: Turn) -> None:
     current = await repos.goals.settings(user.id) or defaults(user.id, turn.now)
     change, problem = _parse(turn.args, words, current)
     if problem is not None:
-        turn.say(f"{problem} Nothing changed. {_how_to_change()}")
+        turn.say(_("{problem} Nothing changed. {how}", problem=problem, how=_how_to_change()))
         return
-    row, _ = await ensure(repos, user, turn.now)
+    row, _created = await ensure(repos, user, turn.now)
     timing = (change.cadence, change.weekday, change.local_time, change.timezone)
     if timing != (row.cadence, row.weekday, row.local_time, row.timezone) or (
         change.enabled and not row.enabled
@@ -99,7 +106,8 @@ async def settings_command(turn: Turn) -> None:
         row.effective_from = turn.now  # a change never reaches back
     row.cadence, row.weekday, row.local_time, row.timezone = timing
     row.enabled, row.updated_at = change.enabled, turn.now
-    turn.say(f"Saved. Your check-ins: {await describe(repos, user, row, turn.now)}.")
+    when = await describe(repos, user, row, turn.now)
+    turn.say(_("Saved. Your check-ins: {when}.", when=when))
 
 
 async def _show(turn: Turn) -> None:
@@ -107,12 +115,15 @@ async def _show(turn: Turn) -> None:
     if row is None:
         when = await describe(turn.repos, turn.user, defaults(turn.user.id, turn.now), turn.now)
         turn.say(
-            f"Check-ins start when you add your first goal (`goal add`): {when}. "
-            + _how_to_change()
+            _(
+                "Check-ins start when you add your first goal (`goal add`): {when}. {how}",
+                when=when,
+                how=_how_to_change(),
+            )
         )
         return
     when = await describe(turn.repos, turn.user, row, turn.now)
-    turn.say(f"Your check-ins: {when}. {_how_to_change()}")
+    turn.say(_("Your check-ins: {when}. {how}", when=when, how=_how_to_change()))
 
 
 @dataclass
@@ -131,7 +142,7 @@ def _parse(
     change = _Change(row.enabled, row.cadence, row.weekday, row.local_time, row.timezone)
     for word in words:
         if word not in ("on", "off"):
-            return change, f"I don't understand '{word}'."
+            return change, _("I don't understand '{word}'.", word=word)
         change.enabled = word == "on"
     options = {k: v for k, v in args.items() if k in schedule_args.OPTIONS}
     if options.get("cadence", "").strip().lower() == "off":
@@ -154,12 +165,12 @@ def _parse(
 
 def _friendly(problem: schedule_args.Problem) -> str:
     if problem.option == "cadence":  # check-ins can also be off
-        return f"`cadence=` can be {', '.join(CADENCES)} or off."
+        return _("`cadence=` can be {cadences} or off.", cadences=", ".join(CADENCES))
     return f"`{problem.option}=` {problem.message}."
 
 
 def _how_to_change() -> str:
-    return (
+    return _(
         "Change with e.g. `checkin settings cadence=biweekly day=friday time=16:30 "
         "timezone=Europe/Berlin` (cadence weekly, biweekly, monthly or off; "
         "`timezone=profile` follows your profile)."

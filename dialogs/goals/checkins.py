@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from dialogs.core import forms, outbox
+from dialogs.core import forms, i18n, outbox
 from dialogs.core.errors import report
 from dialogs.core.local_time import local_day, reachable, today_of, user_zone, zone_of
 from dialogs.core.pairs import Pair, pairs_of
-from dialogs.core.people import display
+from dialogs.core.people import display, language_of_user, languages_of
 from dialogs.core.router import Turn
 from dialogs.goals import checkin_settings, goals
 from dialogs.goals.sessions import CARDS
@@ -38,6 +38,7 @@ from storage.models import Checkin, CheckinEntry, Goal, User
 from storage.repos import Repos
 from storage.repos.goals import OPEN
 
+_ = i18n.catalog(__package__)
 log = logging.getLogger("mentorbot.checkins")
 
 JOB, REMINDER_JOB = "checkins", "checkin_reminders"
@@ -69,13 +70,16 @@ async def send_due(ctx: JobContext) -> None:
             due.append((user, occurrence.period, occurrence.due_at))
     sent = await repos.goals.periods_sent((u.id, period) for u, period, _ in due)
     waiting = [d for d in due if (d[0].id, d[1]) not in sent]
-    with_goals = await repos.goals.with_open_goals(u.id for u, _, _ in waiting)
-    for user, period, due_at in waiting:
-        if user.id in with_goals:
+    with_goals = await repos.goals.with_open_goals(u.id for u, _p, _d in waiting)
+    sending = [d for d in waiting if d[0].id in with_goals]
+    languages = await languages_of(repos, (u for u, _p, _d in sending))
+    for user, period, due_at in sending:
+        with i18n.speaking(languages[user.id]):  # each member's check-in in their language
             await _send(repos, user, period, due_at, now)
 
 
 async def _send(repos: Repos, user: User, period: str, due_at: datetime, now: datetime) -> None:
+    """One member's scheduled check-in, in the language in force (the caller says theirs)."""
     open_goals = await repos.goals.goals_of(user.id, open_only=True)
     checkin = await repos.goals.add_checkin(
         user.id, period, "schedule", [g.id for g in open_goals], due_at, now
@@ -86,7 +90,7 @@ async def _send(repos: Repos, user: User, period: str, due_at: datetime, now: da
     message = outbox.to_user(
         outbox.key("checkin", user=user.id, at=period),
         user.id,
-        text="Time for your goal check-in. 🌱",
+        text=_("Time for your goal check-in. 🌱"),
         card=card,
     )
     await outbox.queue(repos, message, now)
@@ -97,7 +101,7 @@ async def checkin_now(turn: Turn) -> None:
     repos, user = turn.repos, turn.user
     open_goals = await repos.goals.goals_of(user.id, open_only=True)
     if not open_goals:
-        turn.say("You have no open goals to check in on. Add one with `goal add`.")
+        turn.say(_("You have no open goals to check in on. Add one with `goal add`."))
         return
     # Numbered, so two `checkin`s in one second (or a test's frozen clock) are two cards.
     number = await repos.goals.count_checkins(user.id) + 1
@@ -106,7 +110,7 @@ async def checkin_now(turn: Turn) -> None:
         user.id, period, "manual", [g.id for g in open_goals], turn.now, turn.now
     )
     if checkin is None:  # the same message twice at once: one card is enough
-        turn.say("I've just sent you one; it's right above. Nothing more was sent.")
+        turn.say(_("I've just sent you one; it's right above. Nothing more was sent."))
         return
     turn.result.show(await checkin_card(repos, user, checkin, open_goals, turn.now))
 
@@ -116,16 +120,18 @@ async def checkin_card(
 ) -> dict[str, Any]:
     today = local_day(await user_zone(repos, user), now)
     listeners = await _blocker_listeners(repos, user)
-    names = " and ".join(display(p.partner) for p in listeners)
+    names = goals.joined([display(p.partner) for p in listeners]) if listeners else ""
     return CARDS.render(
         "checkin",
-        heading="🌱 How are your goals going?",
-        intro="A minute per goal is plenty. Your answers stay private unless you shared "
-        "a goal; then its partner sees progress and status.",
+        heading=_("🌱 How are your goals going?"),
+        intro=_(
+            "A minute per goal is plenty. Your answers stay private unless you shared "
+            "a goal; then its partner sees progress and status."
+        ),
         goal_blocks=[_goal_block(g, today) for g in open_goals],
         max_blocker=MAX_BLOCKER,
         can_share_blocker=bool(listeners),
-        share_blocker_title=f"Tell {names} about it",
+        share_blocker_title=_("Tell {names} about it", names=names),
         checkin_id=checkin.id,
     )
 
@@ -138,42 +144,46 @@ def _goal_block(goal: Goal, today: date) -> dict[str, Any]:
             {"type": "TextBlock", "text": f"**#{goal.number} {goal.title}**", "wrap": True},
             {
                 "type": "TextBlock",
-                "text": f"Now {goal.progress}%, {goals.STATUSES.get(goal.status, goal.status)}; "
-                f"{goals.days_to_target(goal.target_on, today)}",
+                "text": _(
+                    "Now {progress}%, {status}; {days}",
+                    progress=goal.progress,
+                    status=goals.status_label(goal.status),
+                    days=goals.days_to_target(goal.target_on, today),
+                ),
                 "isSubtle": True,
                 "wrap": True,
             },
             {
                 "type": "Input.Number",
                 "id": f"progress_{goal.id}",
-                "label": "Progress (0 to 100)",
+                "label": _("Progress (0 to 100)"),
                 "min": 0,
                 "max": 100,
                 "value": goal.progress,
                 "isRequired": True,
-                "errorMessage": "A whole number from 0 to 100",
+                "errorMessage": _("A whole number from 0 to 100"),
             },
             {
                 "type": "Input.ChoiceSet",
                 "id": f"status_{goal.id}",
-                "label": "Status",
+                "label": _("Status"),
                 "style": "compact",
                 "isRequired": True,
-                "errorMessage": "Please choose a status",
+                "errorMessage": _("Please choose a status"),
                 "value": goal.status,
-                "choices": [{"title": t, "value": v} for v, t in goals.STATUSES.items()],
+                "choices": [{"title": _(t), "value": v} for v, t in goals.STATUSES.items()],
             },
             {
                 "type": "Input.Text",
                 "id": f"moved_{goal.id}",
-                "label": "What moved?",
+                "label": _("What moved?"),
                 "isMultiline": True,
                 "maxLength": MAX_TEXT,
             },
             {
                 "type": "Input.Text",
                 "id": f"next_{goal.id}",
-                "label": "Next step",
+                "label": _("Next step"),
                 "maxLength": MAX_TEXT,
             },
         ],
@@ -188,13 +198,15 @@ async def save(turn: Turn) -> None:
     checkin_id = forms.row_id(value.get("checkin"))
     checkin = await repos.goals.checkin(checkin_id, lock=True) if checkin_id else None
     if checkin is None or checkin.user_id != user.id:
-        turn.say("I can't find that check-in of yours. Nothing was saved.")
+        turn.say(_("I can't find that check-in of yours. Nothing was saved."))
         return
     named = {int(m.group(2)) for k in value if (m := _FIELD.fullmatch(str(k)))}
     if not named <= set(checkin.goal_ids):
         turn.say(
-            "That card names a goal that isn't part of this check-in (or isn't yours). "
-            "Nothing was saved."
+            _(
+                "That card names a goal that isn't part of this check-in (or isn't yours). "
+                "Nothing was saved."
+            )
         )
         return
     asked = [await repos.goals.goal(i) for i in checkin.goal_ids]
@@ -202,10 +214,13 @@ async def save(turn: Turn) -> None:
     answers, problems = _answers(value, open_goals)
     blocker, share_blocker = _blocker(value, problems)
     if problems:
+        listed = "\n".join(f"- {p}" for p in problems)
         turn.say(
-            "I couldn't save your check-in:\n"
-            + "\n".join(f"- {p}" for p in problems)
-            + "\n\nNothing was saved; please fix it and press Send again."
+            _(
+                "I couldn't save your check-in:\n{problems}\n\n"
+                "Nothing was saved; please fix it and press Send again.",
+                problems=listed,
+            )
         )
         return
     await _store(turn, checkin, answers, blocker, share_blocker)
@@ -227,14 +242,23 @@ def _answers(value: dict[str, Any], open_goals: list[Goal]) -> tuple[list[_Answe
         progress = goal.progress if raw in (None, "") else _percent(raw)
         if progress is None:
             problems.append(
-                f"Progress of “{goal.title}” must be a whole number from 0 to 100 "
-                f"(you entered {raw!r})."
+                _(
+                    "Progress of “{title}” must be a whole number from 0 to 100 "
+                    "(you entered {raw}).",
+                    title=goal.title,
+                    raw=repr(raw),
+                )
             )
         status = value.get(f"status_{goal.id}") or goal.status
         if not isinstance(status, str) or status not in goals.STATUSES:
-            problems.append(f"Status of “{goal.title}” must be on track, at risk, blocked or done.")
-        moved = _text(value.get(f"moved_{goal.id}"), MAX_TEXT, "What moved", goal, problems)
-        next_step = _text(value.get(f"next_{goal.id}"), MAX_TEXT, "Next step", goal, problems)
+            problems.append(
+                _(
+                    "Status of “{title}” must be on track, at risk, blocked or done.",
+                    title=goal.title,
+                )
+            )
+        moved = _text(value.get(f"moved_{goal.id}"), MAX_TEXT, _("What moved"), goal, problems)
+        next_step = _text(value.get(f"next_{goal.id}"), MAX_TEXT, _("Next step"), goal, problems)
         if progress is not None and isinstance(status, str) and status in goals.STATUSES:
             answers.append(_Answer(goal, progress, status, moved, next_step))
     return answers, problems
@@ -246,12 +270,13 @@ def _percent(raw: Any) -> int | None:
 
 
 def _text(raw: Any, limit: int, label: str, goal: Goal | None, problems: list[str]) -> str:
-    of = f" of “{goal.title}”" if goal else ""
-    return forms.text_or_problem(raw, limit, f"{label}{of}", problems)
+    named = _("{label} of “{title}”", label=label, title=goal.title) if goal else label
+    return forms.text_or_problem(raw, limit, named, problems)
 
 
 def _blocker(value: dict[str, Any], problems: list[str]) -> tuple[str, bool]:
-    blocker = _text(value.get("blocker"), MAX_BLOCKER, "Anything blocking you", None, problems)
+    label = _("Anything blocking you")
+    blocker = _text(value.get("blocker"), MAX_BLOCKER, label, None, problems)
     raw = value.get("share_blocker")
     share = raw is True or (isinstance(raw, str) and raw.strip().lower() == "true")
     return blocker, share
@@ -288,10 +313,21 @@ async def _store(
             a.goal.status = a.status
     checkin.answered_at, checkin.blocker = now, blocker or None
     told = await _tell_partners(turn, checkin, answers, blocker if share_blocker else "")
-    saved = f"{len(answers)} goal{'s' * (len(answers) != 1)}"
-    text = f"{'Updated' if again else 'Thanks'}! Check-in saved ({saved})."
+    text = (
+        _.ngettext(
+            "Updated! Check-in saved ({n} goal).",
+            "Updated! Check-in saved ({n} goals).",
+            len(answers),
+        )
+        if again
+        else _.ngettext(
+            "Thanks! Check-in saved ({n} goal).",
+            "Thanks! Check-in saved ({n} goals).",
+            len(answers),
+        )
+    )
     if told:
-        text += f" I've let {' and '.join(sorted(told))} know."
+        text += _(" I've let {names} know.", names=goals.joined(sorted(told)))
     turn.say(text)
     for goal in done:
         await goals.finish(turn, goal)
@@ -317,16 +353,25 @@ async def _tell_partners(
             pair = partners.get(partner_id)
             if pair is None:
                 continue
-            text = (
-                f"🚧 {display(user)} marked a goal they shared with you as blocked: "
-                f"**{a.goal.title}** ({a.progress}%). A word from you might help."
-            )
+            with i18n.speaking(await language_of_user(repos, pair.partner)):
+                text = _(
+                    "🚧 {name} marked a goal they shared with you as blocked: "
+                    "**{title}** ({progress}%). A word from you might help.",
+                    name=display(user),
+                    title=a.goal.title,
+                    progress=a.progress,
+                )
             key = outbox.key("checkinblocked", checkin=checkin.id, goal=a.goal.id, user=partner_id)
             turn.result.queued += await _notify(turn, pair, key, text)
             told.add(display(pair.partner))
     if blocker:
         for pair in _sharing_with(partners, shares):
-            text = f"🚧 {display(user)} says something is blocking them:\n> {blocker}"
+            with i18n.speaking(await language_of_user(repos, pair.partner)):
+                text = _(
+                    "🚧 {name} says something is blocking them:\n> {blocker}",
+                    name=display(user),
+                    blocker=blocker,
+                )
             key = outbox.key("checkinblocker", checkin=checkin.id, user=pair.partner.id)
             turn.result.queued += await _notify(turn, pair, key, text)
             told.add(display(pair.partner))
@@ -366,11 +411,13 @@ async def send_reminders(ctx: JobContext) -> None:
         still_open = [g for g in asked if g is not None and g.status in OPEN]
         if not still_open:
             continue
-        card = await checkin_card(repos, user, checkin, still_open, now)
-        text = (
-            f"A gentle reminder: your check-in from {checkin.due_at:%A %d %B} is still open. "
-            "Here it is again; a minute is enough."
-        )
+        with i18n.speaking(await language_of_user(repos, user)):
+            card = await checkin_card(repos, user, checkin, still_open, now)
+            text = _(
+                "A gentle reminder: your check-in from {day} is still open. "
+                "Here it is again; a minute is enough.",
+                day=i18n.when(checkin.due_at, "%A %d %B"),
+            )
         reminder = outbox.to_user(
             outbox.key("checkinreminder", checkin.id), user.id, text=text, card=card
         )
@@ -389,29 +436,41 @@ async def history(turn: Turn) -> None:
     else:
         chosen, rows = await repos.goals.goals_of(user.id), HISTORY_ROWS
     if not chosen:
-        turn.say("You have no goals yet, so no check-ins either. Start with `goal add`.")
+        turn.say(_("You have no goals yet, so no check-ins either. Start with `goal add`."))
         return
     entries = await repos.goals.history(g.id for g in chosen)
-    lines = ["**Your check-ins**"]
+    lines = [_("**Your check-ins**")]
     for goal in chosen:
         lines.append(
-            f"**#{goal.number} {goal.title}** (now {goal.progress}%, "
-            f"{goals.STATUSES.get(goal.status, goal.status)})"
+            _(
+                "**#{number} {title}** (now {progress}%, {status})",
+                number=goal.number,
+                title=goal.title,
+                progress=goal.progress,
+                status=goals.status_label(goal.status),
+            )
         )
         mine = entries.get(goal.id, [])[:rows]
-        lines += [_entry_line(e) for e in mine] or ["- no check-ins yet"]
+        lines += [_entry_line(e) for e in mine] or [_("- no check-ins yet")]
     blockers = [c for c in await repos.goals.checkins_of(user.id) if c.blocker][-5:]
     if blockers:
-        lines.append("**What blocked you lately**")
-        lines += [f"- {c.answered_at or c.created_at:%d %b %Y}: {c.blocker}" for c in blockers]
+        lines.append(_("**What blocked you lately**"))
+        lines += [
+            f"- {i18n.when(c.answered_at or c.created_at, '%d %b %Y')}: {c.blocker}"
+            for c in blockers
+        ]
     turn.say("\n".join(lines))
 
 
 def _entry_line(entry: CheckinEntry) -> str:
-    line = f"- {entry.created_at:%d %b %Y}: {entry.progress}%, "
-    line += goals.STATUSES.get(entry.status, entry.status)
+    line = _(
+        "- {day}: {progress}%, {status}",
+        day=i18n.when(entry.created_at, "%d %b %Y"),
+        progress=entry.progress,
+        status=goals.status_label(entry.status),
+    )
     if entry.moved:
-        line += f"; moved: {entry.moved}"
+        line += _("; moved: {moved}", moved=entry.moved)
     if entry.next_step:
-        line += f"; next: {entry.next_step}"
+        line += _("; next: {next}", next=entry.next_step)
     return line

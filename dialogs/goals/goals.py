@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import reduce
 from typing import Any
 
-from dialogs.core import forms, outbox
+from dialogs.core import forms, i18n, outbox
+from dialogs.core.i18n import N_
 from dialogs.core.local_time import today_of
 from dialogs.core.pairs import Pair, choose_pair, pairs_of
-from dialogs.core.people import display, member_teams
+from dialogs.core.people import display, language_of_user, member_teams
 from dialogs.core.router import DataPart, Turn
 from dialogs.goals import checkin_settings
 from dialogs.goals.sessions import CARDS
@@ -25,14 +27,69 @@ from storage.models import Goal, User
 from storage.repos import Repos
 from storage.repos.goals import OPEN
 
-STATUSES = {"on_track": "on track", "at_risk": "at risk", "blocked": "blocked", "done": "done"}
+_ = i18n.catalog(__package__)
+
+STATUSES = {
+    "on_track": N_("on track"),
+    "at_risk": N_("at risk"),
+    "blocked": N_("blocked"),
+    "done": N_("done"),
+}
+CLOSED = {"done": N_("done"), "dropped": N_("dropped")}
 MAX_OPEN = 10  # open goals per member: the check-in card stays readable and small
 MAX_TITLE, MAX_TEXT = 120, 500
 SAVE_ACTION, SHOUTOUT_ACTION = "goal_save", "goal_shoutout"
-USAGE = (
+USAGE = N_(
     "`goals` (all of them), `goal add`, `goal <#>`, `goal edit <#>`, `goal done <#>`, "
     "`goal drop <#>`, `goal share <#> [name]`, `goal unshare <#> [name]`"
 )
+# What `own_goal` says when the sender has no goal by that number, per verb.
+_NO_GOAL = {
+    "see": N_(
+        "You have no goal{shown} to see. Type `goals` to see yours, with their numbers. "
+        "Nothing changed."
+    ),
+    "show": N_(
+        "You have no goal{shown} to show. Type `goals` to see yours, with their numbers. "
+        "Nothing changed."
+    ),
+    "edit": N_(
+        "You have no goal{shown} to edit. Type `goals` to see yours, with their numbers. "
+        "Nothing changed."
+    ),
+    "mark done": N_(  # i18n: not said (the key; the message is marked)
+        "You have no goal{shown} to mark done. Type `goals` to see yours, with their numbers. "
+        "Nothing changed."
+    ),
+    "drop": N_(
+        "You have no goal{shown} to drop. Type `goals` to see yours, with their numbers. "
+        "Nothing changed."
+    ),
+    "share": N_(
+        "You have no goal{shown} to share. Type `goals` to see yours, with their numbers. "
+        "Nothing changed."
+    ),
+    "unshare": N_(
+        "You have no goal{shown} to unshare. Type `goals` to see yours, with their numbers. "
+        "Nothing changed."
+    ),
+}
+
+
+def status_label(status: str) -> str:
+    """A goal's status as the reader says it ("on track", "auf Kurs")."""
+    label = STATUSES.get(status) or CLOSED.get(status)
+    return _(label) if label else status
+
+
+def day(value: date) -> str:
+    """A date in a message: 2027-03-31 in English, the reader's own way otherwise."""
+    return i18n.when(value, "%Y-%m-%d")
+
+
+def joined(names: list[str]) -> str:
+    """ "Ana and Ben and Chris", in the reader's language."""
+    return reduce(lambda first, then: _("{first} and {then}", first=first, then=then), names)
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -48,17 +105,22 @@ async def list_goals(turn: Turn) -> None:
     if open_goals:
         shares = await repos.goals.shared_with_of(g.id for g in open_goals)
         people = await repos.users.by_ids({u for ids in shares.values() for u in ids})
-        lines.append("**Your goals**")
+        lines.append(_("**Your goals**"))
         for goal in open_goals:
             names = [display(people.get(u)) for u in shares.get(goal.id, [])]
-            shared = f"; shared with {', '.join(names)}" if names else "; private"
-            lines.append(f"- {goal_line(goal, today)}{shared}")
+            line = goal_line(goal, today)
+            lines.append(
+                _("- {goal}; shared with {names}", goal=line, names=", ".join(names))
+                if names
+                else _("- {goal}; private", goal=line)
+            )
     else:
-        lines.append("You have no open goals. Add one with `goal add`.")
+        lines.append(_("You have no open goals. Add one with `goal add`."))
     if closed:
-        lines.append("Done or dropped: " + ", ".join(_closed(g) for g in closed[-10:]))
+        done = ", ".join(_closed(g) for g in closed[-10:])
+        lines.append(_("Done or dropped: {goals}", goals=done))
     lines += await _shared_with_me(repos, user, today)
-    lines.append(f"Commands: {USAGE}; `checkin`, `checkins`, `checkin settings`.")
+    lines.append(_("Commands: {usage}; `checkin`, `checkins`, `checkin settings`.", usage=_(USAGE)))
     turn.say("\n".join(lines))
 
 
@@ -67,7 +129,7 @@ async def _shared_with_me(repos: Repos, user: User, today: date) -> list[str]:
     shared = [g for g in await repos.goals.shared_to(user.id) if g.user_id in partners]
     if not shared:
         return []
-    lines = ["**Shared with you**"]
+    lines = [_("**Shared with you**")]
     for goal in shared:
         owner = partners[goal.user_id]
         lines.append(f"- {display(owner.partner)} ({owner.role}): {goal_line(goal, today, False)}")
@@ -76,30 +138,37 @@ async def _shared_with_me(repos: Repos, user: User, today: date) -> list[str]:
 
 def goal_line(goal: Goal, today: date, numbered: bool = True) -> str:
     number = f"#{goal.number} " if numbered else ""
-    return (
-        f"**{number}{goal.title}**: {goal.progress}%, {STATUSES.get(goal.status, goal.status)}, "
-        f"{days_to_target(goal.target_on, today)} (target {goal.target_on.isoformat()}), "
-        f"last update {goal.updated_at:%d %b %Y}"
+    return _(
+        "**{number}{title}**: {progress}%, {status}, {days} (target {target}), "
+        "last update {updated}",
+        number=number,
+        title=goal.title,
+        progress=goal.progress,
+        status=status_label(goal.status),
+        days=days_to_target(goal.target_on, today),
+        target=day(goal.target_on),
+        updated=i18n.when(goal.updated_at, "%d %b %Y"),
     )
 
 
 def days_to_target(target: date, today: date) -> str:
     days = (target - today).days
     if days == 0:
-        return "due today"
+        return _("due today")
     if days < 0:
-        return f"{-days} day{'s' * (days != -1)} overdue"
-    return f"{days} day{'s' * (days != 1)} to go"
+        return _.ngettext("{n} day overdue", "{n} days overdue", -days)
+    return _.ngettext("{n} day to go", "{n} days to go", days)
 
 
 def _closed(goal: Goal) -> str:
-    return f"#{goal.number} {goal.title} ({'done ✅' if goal.status == 'done' else 'dropped'})"
+    state = _("done ✅") if goal.status == "done" else _("dropped")
+    return f"#{goal.number} {goal.title} ({state})"
 
 
 async def show_goal(turn: Turn) -> None:
     """`goal <#>`: one of my goals in full, with its recent check-ins."""
     if not turn.rest.strip():
-        turn.say(f"Goals: {USAGE}.")
+        turn.say(_("Goals: {usage}.", usage=_(USAGE)))
         return
     goal = await own_goal(turn, turn.rest, "see")
     if goal is None:
@@ -107,14 +176,19 @@ async def show_goal(turn: Turn) -> None:
     today = await today_of(turn.repos, turn.user, turn.now)
     lines = [goal_line(goal, today)]
     if goal.why:
-        lines.append(f"Why it matters: {goal.why}")
+        lines.append(_("Why it matters: {why}", why=goal.why))
     if goal.measure:
-        lines.append(f"How I'll know: {goal.measure}")
+        lines.append(_("How I'll know: {measure}", measure=goal.measure))
     history = (await turn.repos.goals.history([goal.id])).get(goal.id, [])[:5]
     lines += [
-        f"- {e.created_at:%d %b}: {e.progress}%, {STATUSES.get(e.status, e.status)}"
-        + (f"; moved: {e.moved}" if e.moved else "")
-        + (f"; next: {e.next_step}" if e.next_step else "")
+        _(
+            "- {day}: {progress}%, {status}",
+            day=i18n.when(e.created_at, "%d %b"),
+            progress=e.progress,
+            status=status_label(e.status),
+        )
+        + (_("; moved: {moved}", moved=e.moved) if e.moved else "")
+        + (_("; next: {next}", next=e.next_step) if e.next_step else "")
         for e in history
     ]
     turn.say("\n".join(lines))
@@ -128,10 +202,7 @@ async def own_goal(turn: Turn, text: str, verb: str) -> Goal | None:
     goal = await turn.repos.goals.goal_by_number(turn.user.id, wanted) if wanted else None
     if goal is None:
         shown = f" #{number}" if number else ""
-        turn.say(
-            f"You have no goal{shown} to {verb}. Type `goals` to see yours, with their "
-            "numbers. Nothing changed."
-        )
+        turn.say(_(_NO_GOAL[verb], shown=shown))
     return goal
 
 
@@ -166,8 +237,11 @@ async def _room_for_one_more(turn: Turn) -> bool:
     if len(await turn.repos.goals.goals_of(turn.user.id, open_only=True)) < MAX_OPEN:
         return True
     turn.say(
-        f"You have {MAX_OPEN} open goals already. Mark one done (`goal done <#>`) or drop "
-        "one (`goal drop <#>`) first. Nothing was added."
+        _(
+            "You have {n} open goals already. Mark one done (`goal done <#>`) or drop "
+            "one (`goal drop <#>`) first. Nothing was added.",
+            n=MAX_OPEN,
+        )
     )
     return False
 
@@ -175,7 +249,9 @@ async def _room_for_one_more(turn: Turn) -> bool:
 def form_card(goal: Goal | None, **values: str) -> dict[str, Any]:
     return CARDS.render(
         "goal_form",
-        heading="🎯 A new goal" if goal is None else f"🎯 Edit goal #{goal.number}",
+        heading=_("🎯 A new goal")
+        if goal is None
+        else _("🎯 Edit goal #{number}", number=goal.number),
         title=values.get("title", goal.title if goal else ""),
         why=values.get("why", goal.why if goal else ""),
         measure=values.get("measure", goal.measure if goal else ""),
@@ -192,7 +268,11 @@ async def edit_goal(turn: Turn) -> None:
         return
     if goal.status not in OPEN:
         turn.say(
-            f"Goal #{goal.number} is {goal.status} already, so it can't change. Nothing changed."
+            _(
+                "Goal #{number} is {status} already, so it can't change. Nothing changed.",
+                number=goal.number,
+                status=status_label(goal.status),
+            )
         )
         return
     turn.result.show(form_card(goal))
@@ -213,14 +293,20 @@ async def save_goal(turn: Turn) -> None:
     if goal is None:
         return
     if goal.status not in OPEN:
-        turn.say(f"Goal #{goal.number} is {goal.status} already. Nothing was saved.")
+        turn.say(
+            _(
+                "Goal #{number} is {status} already. Nothing was saved.",
+                number=goal.number,
+                status=status_label(goal.status),
+            )
+        )
         return
     fields = await _checked(turn, value, goal)
     if fields is None:
         return
     goal.title, goal.why, goal.measure = fields.title, fields.why, fields.measure
     goal.target_on, goal.updated_at = fields.target_on, turn.now
-    turn.say(f"Saved goal #{goal.number}: **{goal.title}**.")
+    turn.say(_("Saved goal #{number}: **{title}**.", number=goal.number, title=goal.title))
 
 
 async def _create(turn: Turn, fields: Fields) -> None:
@@ -241,11 +327,21 @@ async def _create(turn: Turn, fields: Fields) -> None:
         )
     )
     row, created = await checkin_settings.ensure(repos, user, turn.now)
-    text = f"Added goal #{goal.number}: **{goal.title}** (target {goal.target_on.isoformat()})."
-    text += f" It's private; `goal share {goal.number}` shares it with your mentor or a partner."
+    text = _(
+        "Added goal #{number}: **{title}** (target {target}).",
+        number=goal.number,
+        title=goal.title,
+        target=day(goal.target_on),
+    )
+    text += _(
+        " It's private; `goal share {number}` shares it with your mentor or a partner.",
+        number=goal.number,
+    )
     if created:
         when = await checkin_settings.describe(repos, user, row, turn.now)
-        text += f" I'll check in on your goals {when}. `checkin settings` changes that."
+        text += _(
+            " I'll check in on your goals {when}. `checkin settings` changes that.", when=when
+        )
     turn.say(text)
 
 
@@ -253,11 +349,8 @@ async def _checked(turn: Turn, raw: Any, goal: Goal | None) -> Fields | None:
     today = await today_of(turn.repos, turn.user, turn.now)
     fields, problems = validate(raw, today, goal)
     if problems:
-        turn.say(
-            "I couldn't save your goal:\n"
-            + "\n".join(f"- {p}" for p in problems)
-            + "\n\nNothing was saved."
-        )
+        listed = "\n".join(f"- {p}" for p in problems)
+        turn.say(_("I couldn't save your goal:\n{problems}\n\nNothing was saved.", problems=listed))
         return None
     return fields
 
@@ -265,27 +358,35 @@ async def _checked(turn: Turn, raw: Any, goal: Goal | None) -> Fields | None:
 def validate(raw: Any, today: date, goal: Goal | None) -> tuple[Fields | None, list[str]]:
     """The form's values, checked on the server (a card is no trust boundary)."""
     if not isinstance(raw, dict):
-        return None, ["that form was not filled in"]
+        return None, [_("that form was not filled in")]
     problems: list[str] = []
     title = " ".join(
-        forms.text_or_problem(raw.get("title"), MAX_TITLE, "The title", problems).split()
+        forms.text_or_problem(raw.get("title"), MAX_TITLE, _("The title"), problems).split()
     )
     if not title and not problems:
-        problems.append("Please give your goal a title.")
-    why = forms.text_or_problem(raw.get("why"), MAX_TEXT, "Why it matters", problems)
+        problems.append(_("Please give your goal a title."))
+    why = forms.text_or_problem(raw.get("why"), MAX_TEXT, _("Why it matters"), problems)
     measure = forms.text_or_problem(
-        raw.get("measure"), MAX_TEXT, "How success is measured", problems
+        raw.get("measure"), MAX_TEXT, _("How success is measured"), problems
     )
     target = forms.iso_date(raw.get("target"))
     if target is None:
         shown = raw.get("target")
         problems.append(
-            "The target date must be a date like 2027-03-31"
-            + (f" (you entered {shown!r})." if shown not in (None, "") else ".")
+            _(
+                "The target date must be a date like 2027-03-31 (you entered {shown}).",
+                shown=repr(shown),
+            )
+            if shown not in (None, "")
+            else _("The target date must be a date like 2027-03-31.")
         )
     elif target < today and (goal is None or target != goal.target_on):
         problems.append(
-            f"The target date {target.isoformat()} is in the past (today is {today.isoformat()})."
+            _(
+                "The target date {target} is in the past (today is {today}).",
+                target=day(target),
+                today=day(today),
+            )
         )
     if problems or target is None:
         return None, problems
@@ -298,20 +399,28 @@ async def _goal_from_card(turn: Turn) -> Goal | None:
     goal_id = forms.row_id(raw)
     goal = await turn.repos.goals.goal(goal_id) if goal_id else None
     if goal is None or goal.user_id != turn.user.id:
-        turn.say("I can't find that goal of yours. Nothing was saved.")
+        turn.say(_("I can't find that goal of yours. Nothing was saved."))
         return None
     return goal
 
 
 # --- done, dropped ------------------------------------------------------------------------
 async def mark_done(turn: Turn) -> None:
-    goal = await own_goal(turn, turn.rest, "mark done")
+    goal = await own_goal(turn, turn.rest, "mark done")  # i18n: not said
     if goal is None:
         return
     if goal.status not in OPEN:
-        turn.say(f"Goal #{goal.number} is {goal.status} already. Nothing changed.")
+        turn.say(_already(goal))
         return
     await finish(turn, goal)
+
+
+def _already(goal: Goal) -> str:
+    return _(
+        "Goal #{number} is {status} already. Nothing changed.",
+        number=goal.number,
+        status=status_label(goal.status),
+    )
 
 
 async def finish(turn: Turn, goal: Goal) -> None:
@@ -324,10 +433,10 @@ async def finish(turn: Turn, goal: Goal) -> None:
     turn.result.show(
         CARDS.render(
             "goal_done",
-            heading=f"🎉 You did it: {goal.title}",
-            text="Goal done. Well earned! Take a moment to enjoy it.",
+            heading=_("🎉 You did it: {title}", title=goal.title),
+            text=_("Goal done. Well earned! Take a moment to enjoy it."),
             can_share=bool(teams),
-            team_choices=[{"title": t.name or "your team", "value": str(t.id)} for t in teams],
+            team_choices=[{"title": t.name or _("your team"), "value": str(t.id)} for t in teams],
             first_team=str(teams[0].id) if teams else "",
             goal_id=goal.id,
         )
@@ -342,7 +451,12 @@ async def _tell_partners_done(turn: Turn, goal: Goal) -> int:
         pair = partners.get(user_id)
         if pair is None:
             continue
-        text = f"🎉 {display(turn.user)} reached a goal they shared with you: **{goal.title}**."
+        with i18n.speaking(await language_of_user(turn.repos, pair.partner)):
+            text = _(
+                "🎉 {name} reached a goal they shared with you: **{title}**.",
+                name=display(turn.user),
+                title=goal.title,
+            )
         told = outbox.to_user(
             outbox.key("goaldone", goal=goal.id, user=user_id),
             user_id,
@@ -359,23 +473,28 @@ async def shoutout(turn: Turn) -> None:
     if goal is None:
         return
     if goal.status != "done":
-        turn.say("That goal isn't done yet, so there's nothing to celebrate in public yet.")
+        turn.say(_("That goal isn't done yet, so there's nothing to celebrate in public yet."))
         return
     if goal.shoutout_at is not None:
-        turn.say("Your team has seen this one already. 🎉")
+        turn.say(_("Your team has seen this one already. 🎉"))
         return
     teams = {str(t.id): t for t in await member_teams(turn.repos, turn.user)}
     chosen = turn.inbound.value.get("team")
     valid = isinstance(chosen, str | int) and not isinstance(chosen, bool)
     team = teams.get(str(chosen).strip()) if valid else None
     if team is None:
-        turn.say("Please pick one of your teams for the shout-out. Nothing was posted.")
+        turn.say(_("Please pick one of your teams for the shout-out. Nothing was posted."))
         return
     goal.shoutout_at = turn.now
-    text = f"🎉 Shout-out: {display(turn.user)} reached a goal: **{goal.title}**. Congratulations!"
+    with i18n.speaking(team.language):  # the channel hears the team's language
+        text = _(
+            "🎉 Shout-out: {name} reached a goal: **{title}**. Congratulations!",
+            name=display(turn.user),
+            title=goal.title,
+        )
     post = outbox.to_team(outbox.key("shoutout", goal=goal.id), team.id, text=text)
     turn.result.queued += await outbox.queue(turn.repos, post, turn.now)
-    turn.say(f"Posted in {team.name}: just the title, nothing else. 🎉")
+    turn.say(_("Posted in {team}: just the title, nothing else. 🎉", team=team.name))
 
 
 async def drop_goal(turn: Turn) -> None:
@@ -383,12 +502,16 @@ async def drop_goal(turn: Turn) -> None:
     if goal is None:
         return
     if goal.status not in OPEN:
-        turn.say(f"Goal #{goal.number} is {goal.status} already. Nothing changed.")
+        turn.say(_already(goal))
         return
     goal.status, goal.closed_at, goal.updated_at = "dropped", turn.now, turn.now
     turn.say(
-        f"Dropped goal #{goal.number}: {goal.title}. It stays in your history; "
-        "no more check-ins about it."
+        _(
+            "Dropped goal #{number}: {title}. It stays in your history; "
+            "no more check-ins about it.",
+            number=goal.number,
+            title=goal.title,
+        )
     )
 
 
@@ -399,28 +522,44 @@ async def share_goal(turn: Turn) -> None:
     if goal is None:
         return
     if goal.status == "dropped":
-        turn.say(f"Goal #{goal.number} was dropped. Nothing changed.")
+        turn.say(_("Goal #{number} was dropped. Nothing changed.", number=goal.number))
         return
-    pair = await choose_pair(turn, f"goal share {goal.number}", _after_number(turn.rest))
+    verb = f"goal share {goal.number}"  # i18n: not said
+    pair = await choose_pair(turn, verb, _after_number(turn.rest))
     if pair is None:
         return
     share = await turn.repos.goals.share(goal.id, pair.partner.id, turn.now)
     if share is None:
-        turn.say(f"Goal #{goal.number} is shared with {display(pair.partner)} already.")
+        turn.say(
+            _(
+                "Goal #{number} is shared with {name} already.",
+                number=goal.number,
+                name=display(pair.partner),
+            )
+        )
         return
     turn.result.queued += await _tell_shared(turn, goal, pair, share.id)
     turn.say(
-        f"Shared goal #{goal.number} with {display(pair.partner)} ({pair.role}). They'll see "
-        "its progress and status, and hear from me if it gets blocked. "
-        f"`goal unshare {goal.number}` takes it back."
+        _(
+            "Shared goal #{number} with {name} ({role}). They'll see "
+            "its progress and status, and hear from me if it gets blocked. "
+            "`goal unshare {number}` takes it back.",
+            number=goal.number,
+            name=display(pair.partner),
+            role=pair.role,
+        )
     )
 
 
 async def _tell_shared(turn: Turn, goal: Goal, pair: Pair, share_id: int) -> int:
-    text = (
-        f"{display(turn.user)} shared a goal with you: **{goal.title}** (target "
-        f"{goal.target_on.isoformat()}). Type `goals` to follow it."
-    )
+    with i18n.speaking(await language_of_user(turn.repos, pair.partner)):
+        text = _(
+            "{name} shared a goal with you: **{title}** (target "
+            "{target}). Type `goals` to follow it.",
+            name=display(turn.user),
+            title=goal.title,
+            target=day(goal.target_on),
+        )
     told = outbox.to_user(
         outbox.key("goalshared", share_id), pair.partner.id, text=text, team_id=pair.team_id
     )
@@ -443,12 +582,17 @@ async def unshare_goal(turn: Turn) -> None:
         or u.teams_id in mentioned
     ]
     if not chosen:
-        turn.say(f"Goal #{goal.number} isn't shared with anyone by that name. Nothing changed.")
+        turn.say(
+            _(
+                "Goal #{number} isn't shared with anyone by that name. Nothing changed.",
+                number=goal.number,
+            )
+        )
         return
     for user in chosen:
         await turn.repos.goals.unshare(goal.id, user.id)
     names = ", ".join(display(u) for u in chosen)
-    turn.say(f"Goal #{goal.number} is no longer shared with {names}.")
+    turn.say(_("Goal #{number} is no longer shared with {names}.", number=goal.number, names=names))
 
 
 def _after_number(text: str) -> str:
@@ -533,7 +677,7 @@ def _settings_export(row: Any) -> dict[str, Any] | None:
         "cadence": row.cadence,
         "weekday": row.weekday,
         "local_time": row.local_time,
-        "timezone": row.timezone or "from your profile",
+        "timezone": row.timezone or "from your profile",  # i18n: not said
     }
 
 
@@ -557,6 +701,6 @@ DATA = DataPart(
     "goals_and_checkins",
     export,
     erase_user,
-    lambda e: [("Goals", str(len(e["goals"])))],
+    lambda e: [(_("Goals"), str(len(e["goals"])))],
     words=words,
 )

@@ -11,16 +11,17 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from dialogs.core import outbox
+from dialogs.core import i18n, outbox
 from dialogs.core.admins import uninvolved_admins
 from dialogs.core.local_time import local_day, on_break, reachable, zones_of
-from dialogs.core.people import display
+from dialogs.core.people import display, languages_of
 from dialogs.core.router import Turn
 from dialogs.feedback.lookup import program_named
 from scheduler.types import JobContext
 from storage.models import Program, User
 from storage.repos import Repos
 
+_ = i18n.catalog(__package__)
 log = logging.getLogger("mentorbot.nudges")
 
 NUDGE_JOB = "pair_nudges"
@@ -81,12 +82,26 @@ async def nudge_program(turn: Turn) -> None:
             before += 1
     turn.result.queued += 2 * sent
     if not quiet:
-        turn.say(f"No pair in '{program.name}' is quiet for 21 days or more. Nothing sent.")
+        turn.say(
+            _(
+                "No pair in '{program}' is quiet for 21 days or more. Nothing sent.",
+                program=program.name,
+            )
+        )
         return
-    earlier = f" {before} had their nudge for this quiet spell already." if before else ""
-    turn.say(
-        f"Nudged {sent} quiet {'pair' if sent == 1 else 'pairs'} in '{program.name}'.{earlier}"
+    text = _.ngettext(
+        "Nudged {n} quiet pair in '{program}'.",
+        "Nudged {n} quiet pairs in '{program}'.",
+        sent,
+        program=program.name,
     )
+    if before:
+        text += _.ngettext(
+            " {n} had their nudge for this quiet spell already.",
+            " {n} had their nudge for this quiet spell already.",
+            before,
+        )
+    turn.say(text)
 
 
 async def _quiet_pairs(repos: Repos, program_id: int | None = None) -> list[_Quiet]:
@@ -130,14 +145,18 @@ def _latest(*moments: datetime | None) -> datetime:
 async def _nudge(
     repos: Repos, quiet: _Quiet, stretch: str, now: datetime, today: dict[int, date]
 ) -> None:
+    languages = await languages_of(repos, quiet.members)
     for me, other in (quiet.members, quiet.members[::-1]):
         if not reachable(me, today[me.id]):
             continue
-        text = (
-            f"👋 It's been a while since you and {display(other)} last caught up here "
-            f"({(now - quiet.since).days} days). How about a short meeting? Type `agenda` to "
-            "plan it, and `notes` afterwards to keep what you agreed."
-        )
+        with i18n.speaking(languages[me.id]):  # each of the two in their own language
+            text = _(
+                "👋 It's been a while since you and {name} last caught up here "
+                "({days} days). How about a short meeting? Type `agenda` to "
+                "plan it, and `notes` afterwards to keep what you agreed.",
+                name=display(other),
+                days=(now - quiet.since).days,
+            )
         nudge = outbox.to_user(
             outbox.key("pairnudge", quiet.key, stretch, user=me.id),
             me.id,
@@ -153,12 +172,19 @@ async def _escalate(repos: Repos, quiet: _Quiet, stretch: str, days: int, now: d
     assert program is not None
     mentor, mentee = quiet.members
     admins, inside = await uninvolved_admins(repos, program.team_id, (mentor.id, mentee.id))
-    text = (
-        f"Mentoring in '{program.name}': {display(mentor)} (mentor) and {display(mentee)} "
-        f"(mentee) have had no meeting notes, check-ins or answers for {days} days. "
-        "They might welcome a friendly word."
-    )
+    team = await repos.teams.get(program.team_id)
+    languages = await languages_of(repos, admins + inside, team)
     for admin in admins:
+        with i18n.speaking(languages[admin.id]):  # each admin in their own language
+            text = _(
+                "Mentoring in '{program}': {mentor} (mentor) and {mentee} "
+                "(mentee) have had no meeting notes, check-ins or answers for {days} days. "
+                "They might welcome a friendly word.",
+                program=program.name,
+                mentor=display(mentor),
+                mentee=display(mentee),
+                days=days,
+            )
         notice = outbox.to_user(
             outbox.key("pairescalation", quiet.key, stretch, admin=admin.id),
             admin.id,
@@ -168,7 +194,9 @@ async def _escalate(repos: Repos, quiet: _Quiet, stretch: str, days: int, now: d
         await outbox.queue(repos, notice, now)
     if not admins:
         for admin in inside:  # the only admins are in the pair: say so, plainly
-            await outbox.queue(repos, _own_quiet_note(quiet, stretch, days, admin), now)
+            with i18n.speaking(languages[admin.id]):
+                note = _own_quiet_note(quiet, stretch, days, admin)
+            await outbox.queue(repos, note, now)
     log.info("pair escalated pair=%s days=%s admins=%s", quiet.key, days, len(admins))
 
 
@@ -176,11 +204,14 @@ def _own_quiet_note(quiet: _Quiet, stretch: str, days: int, admin: User) -> outb
     program = quiet.program
     assert program is not None
     other = quiet.members[1] if quiet.members[0].id == admin.id else quiet.members[0]
-    text = (
-        f"Mentoring in '{program.name}': you're the only admin I can reach there, and the "
-        f"quiet pair is your own: you and "
-        f"{display(other)} have had no meeting notes, check-ins or answers for {days} days. "
-        "No other admin was told. A short meeting might be worth it!"
+    text = _(
+        "Mentoring in '{program}': you're the only admin I can reach there, and the "
+        "quiet pair is your own: you and "
+        "{name} have had no meeting notes, check-ins or answers for {days} days. "
+        "No other admin was told. A short meeting might be worth it!",
+        program=program.name,
+        name=display(other),
+        days=days,
     )
     return outbox.to_user(
         outbox.key("pairescalation", quiet.key, stretch, admin=admin.id),

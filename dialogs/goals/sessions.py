@@ -13,16 +13,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dialogs.core import forms, outbox
+from dialogs.core import forms, i18n, outbox
 from dialogs.core.cards import Cards
 from dialogs.core.local_time import local_day, reachable, today_of, zone_of
 from dialogs.core.pairs import Pair, choose_pair, pair_from_card
-from dialogs.core.people import display
+from dialogs.core.people import display, language_of_user
 from dialogs.core.router import Turn
 from scheduler.types import JobContext
 from storage.models import ActionItem, SessionAgenda, SessionNotes, User
 from storage.repos import Repos
 
+_ = i18n.catalog(__package__)
 CARDS = Cards("dialogs.goals")
 ITEMS_JOB = "action_items"
 MAX_AGENDA, MAX_SUMMARY, MAX_ITEM = 1000, 2000, 300
@@ -44,8 +45,12 @@ async def agenda_command(turn: Turn) -> None:
     turn.result.show(
         CARDS.render(
             "agenda_form",
-            title=f"🗓️ Agenda for your next meeting with {display(pair.partner)}",
-            subtitle=f"{display(pair.partner)} is {pair.role}. They'll see what you write here.",
+            title=_("🗓️ Agenda for your next meeting with {name}", name=display(pair.partner)),
+            subtitle=_(
+                "{name} is {role}. They'll see what you write here.",
+                name=display(pair.partner),
+                role=pair.role,
+            ),
             their_agenda=_agenda_text(theirs, pair.partner) if theirs else "",
             has_their_agenda=theirs is not None,
             items="\n".join(items),
@@ -57,11 +62,17 @@ async def agenda_command(turn: Turn) -> None:
 
 
 def _agenda_text(agenda: SessionAgenda, author: User) -> str:
-    parts = [f"**{display(author)}'s agenda** ({agenda.created_at:%d %b})"]
+    parts = [
+        _(
+            "**{name}'s agenda** ({day})",
+            name=display(author),
+            day=i18n.when(agenda.created_at, "%d %b"),
+        )
+    ]
     if agenda.achieve:
-        parts.append(f"Wants to achieve: {agenda.achieve}")
+        parts.append(_("Wants to achieve: {achieve}", achieve=agenda.achieve))
     if agenda.questions:
-        parts.append(f"Questions: {agenda.questions}")
+        parts.append(_("Questions: {questions}", questions=agenda.questions))
     return "\n\n".join(parts)
 
 
@@ -72,13 +83,16 @@ async def save_agenda(turn: Turn) -> None:
     value = turn.inbound.value
     problems: list[str] = []
     achieve = forms.text_or_problem(
-        value.get("achieve"), MAX_AGENDA, "What you want to achieve", problems
+        value.get("achieve"), MAX_AGENDA, _("What you want to achieve"), problems
     )
-    questions = forms.text_or_problem(value.get("questions"), MAX_AGENDA, "The questions", problems)
+    questions = forms.text_or_problem(
+        value.get("questions"), MAX_AGENDA, _("The questions"), problems
+    )
     if not problems and not (achieve or questions):
-        problems.append("write what you want to achieve or the questions to cover")
+        problems.append(_("write what you want to achieve or the questions to cover"))
     if problems:
-        turn.say("I couldn't save the agenda: " + "; ".join(problems) + ". Nothing was saved.")
+        listed = "; ".join(problems)
+        turn.say(_("I couldn't save the agenda: {problems}. Nothing was saved.", problems=listed))
         return
     agenda = await turn.repos.goals.add_agenda(
         SessionAgenda(
@@ -90,26 +104,36 @@ async def save_agenda(turn: Turn) -> None:
             created_at=turn.now,
         )
     )
-    items = await _item_lines(turn.repos, pair.key, _names(pair.partner, turn.user))
-    card = CARDS.render(
-        "agenda_view",
-        title=f"🗓️ {display(turn.user)} shared an agenda for your next meeting",
-        agenda=_agenda_text(agenda, turn.user),
-        items="\n".join(items),
-        has_items=bool(items),
-        pair=pair.key,
-    )
+    with i18n.speaking(await language_of_user(turn.repos, pair.partner)):  # the partner's card
+        items = await _item_lines(turn.repos, pair.key, _names(pair.partner, turn.user))
+        card = CARDS.render(
+            "agenda_view",
+            title=_("🗓️ {name} shared an agenda for your next meeting", name=display(turn.user)),
+            agenda=_agenda_text(agenda, turn.user),
+            items="\n".join(items),
+            has_items=bool(items),
+            pair=pair.key,
+        )
     key = outbox.key("agenda", agenda.id, user=pair.partner.id)
     turn.result.queued += await _send(turn.repos, key, pair, card, turn.now)
-    turn.say(f"Saved. I've shown your agenda to {display(pair.partner)}.")
+    turn.say(_("Saved. I've shown your agenda to {name}.", name=display(pair.partner)))
 
 
 async def _item_lines(repos: Repos, pair_key: str, names: dict[int, str]) -> list[str]:
     """Open action items of the pair (for the next agenda), owners named for the reader."""
     return [
-        f"- {item.text} ({names.get(item.owner_id, 'someone')}, due {item.due_on.isoformat()})"
+        _item_line(item.text, names.get(item.owner_id, _("someone")), item.due_on)
         for item in await repos.goals.open_items(pair_key)
     ]
+
+
+def _item_line(text: str, owner: str, due_on: date) -> str:
+    return _(
+        "- {text} ({owner}, due {due})",
+        text=text,
+        owner=owner,
+        due=i18n.when(due_on, "%Y-%m-%d"),
+    )
 
 
 async def _send(repos: Repos, key: str, pair: Pair, card: dict[str, Any], now: datetime) -> int:
@@ -127,8 +151,14 @@ async def notes_command(turn: Turn) -> None:
     turn.result.show(
         CARDS.render(
             "notes_form",
-            title=f"📝 Notes from your meeting with {display(pair.partner)}",
-            last=f"Last notes ({last.created_at:%d %b %Y}): {last.summary}" if last else "",
+            title=_("📝 Notes from your meeting with {name}", name=display(pair.partner)),
+            last=_(
+                "Last notes ({day}): {summary}",
+                day=i18n.when(last.created_at, "%d %b %Y"),
+                summary=last.summary,
+            )
+            if last
+            else "",
             has_last=last is not None,
             max_summary=MAX_SUMMARY,
             max_item=MAX_ITEM,
@@ -149,7 +179,7 @@ def _item_row(n: int, partner_first: str) -> dict[str, Any]:
                     {
                         "type": "Input.Text",
                         "id": f"item{n}",
-                        "label": f"Action item {n}",
+                        "label": _("Action item {n}", n=n),
                         "maxLength": MAX_ITEM,
                     }
                 ],
@@ -161,11 +191,11 @@ def _item_row(n: int, partner_first: str) -> dict[str, Any]:
                     {
                         "type": "Input.ChoiceSet",
                         "id": f"item{n}_owner",
-                        "label": "Who",
+                        "label": _("Who"),
                         "style": "compact",
                         "value": "me",
                         "choices": [
-                            {"title": "Me", "value": "me"},
+                            {"title": _("Me"), "value": "me"},
                             {"title": partner_first, "value": "partner"},
                         ],
                     }
@@ -174,7 +204,7 @@ def _item_row(n: int, partner_first: str) -> dict[str, Any]:
             {
                 "type": "Column",
                 "width": "auto",
-                "items": [{"type": "Input.Date", "id": f"item{n}_due", "label": "Due"}],
+                "items": [{"type": "Input.Date", "id": f"item{n}_due", "label": _("Due")}],
             },
         ],
     }
@@ -193,16 +223,17 @@ async def save_notes(turn: Turn) -> None:
         return
     value = turn.inbound.value
     problems: list[str] = []
-    summary = forms.text_or_problem(value.get("summary"), MAX_SUMMARY, "The summary", problems)
+    summary = forms.text_or_problem(value.get("summary"), MAX_SUMMARY, _("The summary"), problems)
     if not problems and not summary:
-        problems.append("please write a short summary")
+        problems.append(_("please write a short summary"))
     key_points = forms.text_or_problem(
-        value.get("key_points"), MAX_SUMMARY, "The key points", problems
+        value.get("key_points"), MAX_SUMMARY, _("The key points"), problems
     )
     today = await today_of(turn.repos, turn.user, turn.now)
     items = _items(value, turn.user, pair.partner, today, problems)
     if problems:
-        turn.say("I couldn't save the notes: " + "; ".join(problems) + ". Nothing was saved.")
+        listed = "; ".join(problems)
+        turn.say(_("I couldn't save the notes: {problems}. Nothing was saved.", problems=listed))
         return
     notes = await turn.repos.goals.add_notes(
         SessionNotes(
@@ -225,23 +256,29 @@ async def save_notes(turn: Turn) -> None:
                 created_at=turn.now,
             )
         )
-    card = CARDS.render(
-        "notes_view",
-        title=f"📝 {display(turn.user)} wrote notes from your meeting",
-        summary=summary,
-        key_points=key_points,
-        has_key_points=bool(key_points),
-        items="\n".join(
-            f"- {i.text} ({'you' if i.owner.id == pair.partner.id else display(i.owner)}, "
-            f"due {i.due_on.isoformat()})"
-            for i in items
-        ),
-        has_items=bool(items),
-    )
+    with i18n.speaking(await language_of_user(turn.repos, pair.partner)):  # the partner's card
+        card = CARDS.render(
+            "notes_view",
+            title=_("📝 {name} wrote notes from your meeting", name=display(turn.user)),
+            summary=summary,
+            key_points=key_points,
+            has_key_points=bool(key_points),
+            items="\n".join(
+                _item_line(
+                    i.text,
+                    _("you") if i.owner.id == pair.partner.id else display(i.owner),
+                    i.due_on,
+                )
+                for i in items
+            ),
+            has_items=bool(items),
+        )
     key = outbox.key("notes", notes.id, user=pair.partner.id)
     turn.result.queued += await _send(turn.repos, key, pair, card, turn.now)
-    reminders = " I'll remind each owner on the due date." if items else ""
-    turn.say(f"Notes saved and shared with {display(pair.partner)}.{reminders}")
+    text = _("Notes saved and shared with {name}.", name=display(pair.partner))
+    if items:
+        text += _(" I'll remind each owner on the due date.")
+    turn.say(text)
 
 
 def _items(
@@ -250,18 +287,25 @@ def _items(
     items = []
     for n in range(1, ITEM_ROWS + 1):
         before = len(problems)
-        text = forms.text_or_problem(value.get(f"item{n}"), MAX_ITEM, f"Action item {n}", problems)
+        label = _("Action item {n}", n=n)
+        text = forms.text_or_problem(value.get(f"item{n}"), MAX_ITEM, label, problems)
         if len(problems) > before or not text:
             continue
         raw_owner = value.get(f"item{n}_owner") or "me"
         owner = {"me": me, "partner": partner}.get(raw_owner if isinstance(raw_owner, str) else "")
         due = forms.iso_date(value.get(f"item{n}_due"))
         if owner is None:
-            problems.append(f"action item {n} must belong to you or your partner")
+            problems.append(_("action item {n} must belong to you or your partner", n=n))
         elif due is None:
-            problems.append(f"action item {n} needs a due date (YYYY-MM-DD)")
+            problems.append(_("action item {n} needs a due date (YYYY-MM-DD)", n=n))
         elif due < today:
-            problems.append(f"action item {n} is due {due.isoformat()}, which is in the past")
+            problems.append(
+                _(
+                    "action item {n} is due {due}, which is in the past",
+                    n=n,
+                    due=i18n.when(due, "%Y-%m-%d"),
+                )
+            )
         else:
             items.append(_Item(text, owner, due))
     return items
@@ -272,13 +316,13 @@ async def item_done(turn: Turn) -> None:
     item_id = forms.row_id(value.get("item"))
     item = await turn.repos.goals.item(item_id) if item_id else None
     if item is None or item.owner_id != turn.user.id:
-        turn.say("I can't find that action item of yours. Nothing changed.")
+        turn.say(_("I can't find that action item of yours. Nothing changed."))
         return
     if item.done_at is not None:
-        turn.say("That one is done already. 👍")
+        turn.say(_("That one is done already. 👍"))
         return
     item.done_at = turn.now
-    turn.say(f"Marked done: {item.text} 👍")
+    turn.say(_("Marked done: {text} 👍", text=item.text))
 
 
 async def remind_items(ctx: JobContext) -> None:
@@ -294,14 +338,19 @@ async def remind_items(ctx: JobContext) -> None:
         item.reminded_at = now
         if not reachable(owner, local_day(zone, now)):
             continue
-        card = CARDS.render(
-            "notes_item",
-            text=f"⏰ Reminder: **{item.text}** is due {item.due_on.isoformat()}.",
-            item_id=item.id,
-        )
+        with i18n.speaking(await language_of_user(repos, owner)):
+            card = CARDS.render(
+                "notes_item",
+                text=_(
+                    "⏰ Reminder: **{text}** is due {due}.",
+                    text=item.text,
+                    due=i18n.when(item.due_on, "%Y-%m-%d"),
+                ),
+                item_id=item.id,
+            )
         reminder = outbox.to_user(outbox.key("actionitem", item.id), owner.id, card=card)
         await outbox.queue(repos, reminder, now)
 
 
 def _names(reader: User, other: User) -> dict[int, str]:
-    return {reader.id: "you", other.id: display(other)}
+    return {reader.id: _("you"), other.id: display(other)}
