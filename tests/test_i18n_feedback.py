@@ -263,3 +263,44 @@ async def test_a_german_admin_s_csv_has_german_headers_and_the_same_values(
         assert english_by_key["enrolled"]["label"] == "Enrolled"
         assert english_by_key["satisfaction"]["shown"] == "fewer than 3 answers"
         assert by_key["satisfaction"]["shown"] == de("fewer than {k} answers", k=3)
+
+
+async def test_an_english_admin_s_reminder_reaches_each_participant_in_their_language(
+    settings, connector, clock
+):
+    clock.now = T0
+    async with start_bot(settings, connector, clock, jobs=SURVEY_JOBS) as bot:
+        m = await pair_up(bot)
+        notes = {"action": "notes_save", "pair": f"m{m}", "summary": "Über den Vortrag"}
+        await submit(bot, TOM, notes, "de-DE")
+        await tick(bot, T0 + timedelta(minutes=15))
+        await tick(bot, MIA_DUE)
+        await tick(bot, TOM_DUE)
+        assert len(survey_cards(bot, TOM)) == len(survey_cards(bot, MIA)) == 1
+
+        said = await say(bot, ADMIN, "/survey remind Spring mentoring", "en-US")
+        assert said == (
+            "Reminding 2 people of their open surveys in 'Spring mentoring' (each invitation "
+            "gets one reminder; paused people none)."
+        )
+        (mia,) = reminders(bot, MIA)
+        assert (
+            mia.text == "A gentle reminder: this survey is open until Monday 30 November 2026. 🙏"
+        )
+        assert "📝 How was your session with Tom Mentee?" in card_text(mia)
+        (tom,) = reminders(bot, TOM)
+        closes = german_date(TOM_DUE + timedelta(days=7), "Europe/Berlin")
+        assert tom.text == de(
+            "A gentle reminder: this survey is open until {date}. 🙏", date=closes
+        )
+        assert de("📝 How was your session with {partner}?", partner="Mia Mentor") in card_text(tom)
+
+        # `surveys`: Tom's list is German, Mia's English.
+        await say(bot, TOM, "surveys", "de-DE")
+        listing = card_text(last_with_card(bot, TOM))
+        assert de("Your open surveys") in listing
+        assert de("Not answered yet; open until {date}.", date=closes) in listing
+        await say(bot, MIA, "surveys", "en-US", NY)
+        listing = card_text(last_with_card(bot, MIA))
+        assert "Your open surveys" in listing
+        assert "Not answered yet; open until Monday 30 November 2026." in listing
