@@ -8,22 +8,32 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from dialogs.core.i18n import N_
 from dialogs.core.router import TEAM_ARG, Action, Arg, Command, Feature, Handler, Topic
 from dialogs.core.router import admin_command as _admin_command
 from dialogs.feedback import admin, answers, data, exports, moments, report
 from scheduler.types import Job
 
-PROGRAM_ARG = Arg("name", "the program's name (or type it after the command)")
+PROGRAM_ARG = Arg("name", N_("the program's name (or type it after the command)"))
 WINDOW_ARGS = (
-    Arg("from", "first day, YYYY-MM-DD (default: the program's start)"),
-    Arg("to", "last day, YYYY-MM-DD (default: today)"),
+    Arg("from", N_("first day, YYYY-MM-DD (default: the program's start)")),
+    Arg("to", N_("last day, YYYY-MM-DD (default: today)")),
 )
-TEMPLATE_ARG = Arg("template", "session, day30, mid.mentee, mid.mentor, end.mentee, ...")
+TEMPLATE_ARG = Arg(
+    "template",
+    "session, day30, mid.mentee, mid.mentor, end.mentee, ...",  # i18n: not said
+)
 SETTING_ARGS = (
-    *(Arg(m, f"on or off: {help}") for m, help in admin.MOMENT_HELP.items()),
-    Arg("k", "answers needed before admins see an aggregate (3 to 50)"),
-    Arg("days", "days a survey stays open (2 to 30)"),
-    Arg("demographics", "optional self-reported questions at the end: on or off"),
+    # One per moment of admin.MOMENT_HELP, each a whole message.
+    Arg("session", N_("on or off: after each session whose notes were saved (both sides)")),
+    Arg("day30", N_("on or off: day 30 of each mentorship (both sides)")),
+    Arg("mid", N_("on or off: halfway through the program (anonymous)")),
+    Arg("end", N_("on or off: at the program's end (anonymous)")),
+    Arg("progress", N_("on or off: mentors rate their mentee's progress (mid and end)")),
+    Arg("after", N_("on or off: 60 days after the end: still meeting? (both sides)")),
+    Arg("k", N_("answers needed before admins see an aggregate (3 to 50)")),
+    Arg("days", N_("days a survey stays open (2 to 30)")),
+    Arg("demographics", N_("optional self-reported questions at the end: on or off")),
 )
 
 
@@ -42,95 +52,100 @@ def _private(name: str, summary: str, handler: Handler, usage: str, *args: Arg) 
 FEATURE = Feature(
     "feedback",
     commands=(
-        Command("surveys", "your open surveys", answers.list_surveys, menu=False),
+        Command(
+            "surveys",  # i18n: not said
+            N_("your open surveys"),
+            answers.list_surveys,
+            menu=False,
+        ),
         _private(
-            "/program report",
-            "a program's numbers (card)",
+            "/program report",  # i18n: not said
+            N_("a program's numbers (card)"),
             report.program_report,
-            "<program> [from=] [to=]",
+            "<program> [from=] [to=]",  # i18n: not said
             *WINDOW_ARGS,
         ),
         _private(
-            "/program export",
-            "a program's CSV: pairs, participants, metrics, feedback",
+            "/program export",  # i18n: not said
+            N_("a program's CSV: pairs, participants, metrics, feedback"),
             exports.program_export,
-            "<program> what=... [from=] [to=]",
-            Arg("what", "pairs, participants, metrics or feedback"),
+            "<program> what=... [from=] [to=]",  # i18n: not said
+            Arg("what", N_("pairs, participants, metrics or feedback")),
             *WINDOW_ARGS,
         ),
         _admin_command(
-            "/pair report",
-            "coffee chats' numbers (card)",
+            "/pair report",  # i18n: not said
+            N_("coffee chats' numbers (card)"),
             report.coffee_report,
-            usage="[from=] [to=]",
+            usage="[from=] [to=]",  # i18n: not said
             args=(*WINDOW_ARGS, TEAM_ARG),
             menu=False,
             scopes=("personal",),
         ),
         _admin_command(
-            "/pair export",
-            "coffee chats' CSV: groups or metrics",
+            "/pair export",  # i18n: not said
+            N_("coffee chats' CSV: groups or metrics"),
             exports.coffee_export,
-            usage="[what=pairs|metrics] [from=] [to=]",
-            args=(Arg("what", "pairs or metrics"), *WINDOW_ARGS, TEAM_ARG),
+            usage="[what=pairs|metrics] [from=] [to=]",  # i18n: not said
+            args=(Arg("what", N_("pairs or metrics")), *WINDOW_ARGS, TEAM_ARG),
             menu=False,
             scopes=("personal",),
         ),
         _admin(
-            "/survey settings",
-            "a program's survey moments, k, days open, demographics",
+            "/survey settings",  # i18n: not said
+            N_("a program's survey moments, k, days open, demographics"),
             admin.settings,
-            "<program> [session=on|off ...] [k=3] [days=7]",
+            "<program> [session=on|off ...] [k=3] [days=7]",  # i18n: not said
             *SETTING_ARGS,
         ),
         _admin(
-            "/survey remind",
-            "remind everyone whose survey of a program is still open, now",
+            "/survey remind",  # i18n: not said
+            N_("remind everyone whose survey of a program is still open, now"),
             admin.remind_now,
-            "<program>",
+            "<program>",  # i18n: not said
         ),
         _admin(
-            "/survey show",
-            "a program's survey templates and their questions",
+            "/survey show",  # i18n: not said
+            N_("a program's survey templates and their questions"),
             admin.show,
-            "<program> [template=...]",
+            "<program> [template=...]",  # i18n: not said
             TEMPLATE_ARG,
         ),
         _admin(
-            "/survey add",
-            "add a question (a new template version)",
+            "/survey add",  # i18n: not said
+            N_("add a question (a new template version)"),
             admin.add,
-            '<program> template=... kind=rating text="..." [options="a, b"]',
+            '<program> template=... kind=rating text="..." [options="a, b"]',  # i18n: not said
             TEMPLATE_ARG,
-            Arg("kind", "rating, recommend, yes_no, choice or text"),
-            Arg("text", "the question, 5 to 200 characters"),
-            Arg("options", "for kind=choice: 2 to 8, separated by commas"),
+            Arg("kind", N_("rating, recommend, yes_no, choice or text")),
+            Arg("text", N_("the question, 5 to 200 characters")),
+            Arg("options", N_("for kind=choice: 2 to 8, separated by commas")),
         ),
         _admin(
-            "/survey reword",
-            "reword a question (a new template version)",
+            "/survey reword",  # i18n: not said
+            N_("reword a question (a new template version)"),
             admin.reword,
-            '<program> template=... question=<key> text="..."',
+            '<program> template=... question=<key> text="..."',  # i18n: not said
             TEMPLATE_ARG,
-            Arg("question", "the question's key"),
-            Arg("text", "the new wording"),
+            Arg("question", N_("the question's key")),
+            Arg("text", N_("the new wording")),
         ),
         _admin(
-            "/survey remove",
-            "remove a question (a new template version)",
+            "/survey remove",  # i18n: not said
+            N_("remove a question (a new template version)"),
             admin.remove,
-            "<program> template=... question=<key>",
+            "<program> template=... question=<key>",  # i18n: not said
             TEMPLATE_ARG,
-            Arg("question", "the question's key"),
+            Arg("question", N_("the question's key")),
         ),
         _admin_command(
-            "/survey pulse",
-            "coffee chats: one optional question per round",
+            "/survey pulse",  # i18n: not said
+            N_("coffee chats: one optional question per round"),
             admin.pulse,
-            usage="[on|off] [k=] [days=]",
+            usage="[on|off] [k=] [days=]",  # i18n: not said
             args=(
-                Arg("k", "answers needed (3 to 50)"),
-                Arg("days", "days open (2 to 30)"),
+                Arg("k", N_("answers needed (3 to 50)")),
+                Arg("days", N_("days open (2 to 30)")),
                 TEAM_ARG,
             ),
             menu=False,
@@ -148,15 +163,19 @@ FEATURE = Feature(
     ),
     help=Topic(
         ("surveys", "survey", "feedback"),
-        "Surveys",
-        "short surveys after sessions and at key moments of a program; `surveys` shows "
-        "the ones open for you.",
+        N_("Surveys"),
+        N_(
+            "short surveys after sessions and at key moments of a program; `surveys` shows "
+            "the ones open for you."
+        ),
     ),
     admin_help=Topic(
         ("report", "survey", "surveys", "export", "feedback"),
-        "Surveys and reports",
-        "`/program report <program>` for the numbers, `/program export` and `/pair export` "
-        "for CSV files, `/survey settings <program>` for the surveys.",
+        N_("Surveys and reports"),
+        N_(
+            "`/program report <program>` for the numbers, `/program export` and `/pair export` "
+            "for CSV files, `/survey settings <program>` for the surveys."
+        ),
     ),
     data=(data.DATA,),
     on_program_closed=moments.program_closed,

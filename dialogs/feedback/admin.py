@@ -9,27 +9,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogs.core import forms
+from dialogs.core import forms, i18n
 from dialogs.core.admins import team_of
 from dialogs.core.router import Turn
-from dialogs.core.words import plural
 from dialogs.feedback import templates
 from dialogs.feedback.lookup import program_named
 from dialogs.feedback.metrics import MIN_K
 from dialogs.feedback.moments import PROGRAM_MOMENTS, remind
 from storage.models import Program
 
+_ = i18n.catalog(__package__)
+N_ = i18n.N_
 ON, OFF = ("on", "yes", "true"), ("off", "no", "false")
 K_RANGE, DAYS_RANGE = (MIN_K, 50), (2, 30)
 TEXT_RANGE = (5, 200)
 MAX_OPTIONS, MAX_OPTION = 8, 60
 MOMENT_HELP = {
-    "session": "after each session whose notes were saved (both sides)",
-    "day30": "day 30 of each mentorship (both sides)",
-    "mid": "halfway through the program (anonymous)",
-    "end": "at the program's end (anonymous)",
-    "progress": "mentors rate their mentee's progress (mid and end)",
-    "after": "60 days after the end: still meeting? (both sides)",
+    "session": N_("after each session whose notes were saved (both sides)"),
+    "day30": N_("day 30 of each mentorship (both sides)"),
+    "mid": N_("halfway through the program (anonymous)"),
+    "end": N_("at the program's end (anonymous)"),
+    "progress": N_("mentors rate their mentee's progress (mid and end)"),
+    "after": N_("60 days after the end: still meeting? (both sides)"),
 }
 
 
@@ -50,7 +51,7 @@ async def settings(turn: Turn) -> None:
         if moment in turn.args:
             on = _flag(turn.args[moment])
             if on is None:
-                problems.append(f"`{moment}=` takes on or off")
+                problems.append(_("`{moment}=` takes on or off", moment=moment))
             elif on:
                 off.discard(moment)
             else:
@@ -59,10 +60,13 @@ async def settings(turn: Turn) -> None:
     days = _number(turn.args.get("days"), DAYS_RANGE, "days=", problems)
     demographics = _flag(turn.args["demographics"]) if "demographics" in turn.args else None
     if "demographics" in turn.args and demographics is None:
-        problems.append("`demographics=` takes on or off")
+        problems.append(_("`demographics=` takes on or off"))
     if problems:
         turn.say(
-            "I couldn't change the survey settings: " + "; ".join(problems) + ". Nothing changed."
+            _(
+                "I couldn't change the survey settings: {problems}. Nothing changed.",
+                problems="; ".join(problems),
+            )
         )
         return
     changed = bool(set(turn.args) - {"name", "team"})
@@ -83,7 +87,7 @@ def _number(raw: str | None, bounds: tuple[int, int], name: str, problems: list[
     try:
         return forms.whole_in(raw, *bounds)
     except forms.FormError as exc:
-        problems.append(f"`{name}` {exc}")
+        problems.append(f"`{name}` {exc}")  # i18n: not said
         return None
 
 
@@ -97,19 +101,38 @@ async def _set_demographics(turn: Turn, program: Program, on: bool) -> None:
 
 
 def _settings_text(program: Program, row: Any, changed: bool) -> str:
+    name = program.name
     lines = [
-        f"**Surveys of {program.name}**" + (" (saved)" if changed else ""),
+        _("**Surveys of {program}** (saved)", program=name)
+        if changed
+        else _("**Surveys of {program}**", program=name),
         *(
-            f"- `{m}`: {'off' if m in row.moments_off else 'on'}, {MOMENT_HELP[m]}"
+            _(
+                N_("- `{moment}`: off, {help}")
+                if m in row.moments_off
+                else N_("- `{moment}`: on, {help}"),
+                moment=m,
+                help=_(MOMENT_HELP[m]),
+            )
             for m in PROGRAM_MOMENTS
         ),
-        f"- Admins see an aggregate from `k={row.min_answers}` answers (never fewer than 3; "
-        "demographics from 5)",
-        f"- A survey stays open `days={row.close_days}` days, with one reminder after 2",
-        f"- Demographic questions (optional, self-reported, end of program): "
-        f"{'on' if row.demographics else 'off'}",
-        f"Change with `/survey settings {program.name} session=off k=5 days=10 "
-        "demographics=on`; see the questions with `/survey show`.",
+        _(
+            "- Admins see an aggregate from `k={k}` answers (never fewer than 3; "
+            "demographics from 5)",
+            k=row.min_answers,
+        ),
+        _(
+            "- A survey stays open `days={days}` days, with one reminder after 2",
+            days=row.close_days,
+        ),
+        _("- Demographic questions (optional, self-reported, end of program): on")
+        if row.demographics
+        else _("- Demographic questions (optional, self-reported, end of program): off"),
+        _(
+            "Change with `/survey settings {program} session=off k=5 days=10 "
+            "demographics=on`; see the questions with `/survey show`.",
+            program=name,
+        ),
     ]
     return "\n".join(lines)
 
@@ -127,33 +150,51 @@ async def show(turn: Turn) -> None:
     if name is None:
         return
     template = await _current(turn, program, name)
-    lines = [
-        f"**{program.name}: {name}** (version {template.version}, "
-        f"{'anonymous' if templates.anonymous(name) else 'confidential'})"
-    ]
+    heading = (
+        N_("**{program}: {name}** (version {version}, anonymous)")
+        if templates.anonymous(name)
+        else N_("**{program}: {name}** (version {version}, confidential)")
+    )
+    lines = [_(heading, program=program.name, name=name, version=template.version)]
     lines += [_question_line(q) for q in template.questions]
     lines.append(
-        f"Edit with `/survey add|reword|remove {program.name} template={name} ...`"
-        " (surveys already sent keep their version)."
+        _(
+            "Edit with `/survey add|reword|remove {program} template={name} ...`"
+            " (surveys already sent keep their version).",
+            program=program.name,
+            name=name,
+        )
     )
     turn.say("\n".join(lines))
 
 
 async def _overview(turn: Turn, program: Program) -> str:
-    lines = [f"**Survey templates of {program.name}**"]
+    lines = [_("**Survey templates of {program}**", program=program.name)]
     for name in templates.PROGRAM_TEMPLATES:
         found = await turn.repos.feedback.latest_template(templates.program_scope(program.id), name)
-        version = f"version {found.version}" if found else "built-in, not sent yet"
+        version = (
+            _("version {version}", version=found.version) if found else _("built-in, not sent yet")
+        )
         count = len(found.questions) if found else len(templates.BUILT_IN[name])
-        lines.append(f"- `{name}`: {plural(count, 'question')}, {version}")
-    lines.append(f"See one with `/survey show {program.name} template=end.mentee`.")
+        lines.append(
+            _.ngettext(
+                "- `{name}`: {n} question, {version}",
+                "- `{name}`: {n} questions, {version}",
+                count,
+                name=name,
+                version=version,
+            )
+        )
+    lines.append(
+        _("See one with `/survey show {program} template=end.mentee`.", program=program.name)
+    )
     return "\n".join(lines)
 
 
 def _question_line(q: dict[str, Any]) -> str:
-    options = ", ".join(o["title"] for o in q.get("options", []))
+    options = ", ".join(_(o["title"]) for o in q.get("options", []))
     extra = f" ({options})" if options else ""
-    return f"- `{q['key']}` [{q['kind']}] {q['text']}{extra}"
+    return f"- `{q['key']}` [{q['kind']}] {_(q['text'])}{extra}"  # i18n: not said
 
 
 async def _template_name(turn: Turn, raw: str) -> str | None:
@@ -161,7 +202,13 @@ async def _template_name(turn: Turn, raw: str) -> str | None:
     if name in templates.PROGRAM_TEMPLATES:
         return name
     known = ", ".join(f"`{n}`" for n in templates.PROGRAM_TEMPLATES)
-    turn.say(f"There's no survey template '{raw}'. Templates: {known}. Nothing changed.")
+    turn.say(
+        _(
+            "There's no survey template '{raw}'. Templates: {known}. Nothing changed.",
+            raw=raw,
+            known=known,
+        )
+    )
     return None
 
 
@@ -179,7 +226,9 @@ async def _editing(turn: Turn) -> tuple[Program, str, Any] | None:
         return None
     raw = turn.args.get("template")
     if not raw:
-        turn.say("Say which template: `template=end.mentee` (see `/survey show`). Nothing changed.")
+        turn.say(
+            _("Say which template: `template=end.mentee` (see `/survey show`). Nothing changed.")
+        )
         return None
     name = await _template_name(turn, raw)
     if name is None:
@@ -192,7 +241,11 @@ def _question_text(turn: Turn) -> str | None:
     low, high = TEXT_RANGE
     if not low <= len(text) <= high:
         turn.say(
-            f'Write the question as `text="..."`, {low} to {high} characters. Nothing changed.'
+            _(
+                'Write the question as `text="..."`, {low} to {high} characters. Nothing changed.',
+                low=low,
+                high=high,
+            )
         )
         return None
     return text
@@ -207,12 +260,21 @@ async def _write(
     )
     if written is None:
         turn.say(
-            "Someone changed this template at the same moment; please try again. Nothing changed."
+            _(
+                "Someone changed this template at the same moment; please try again. "
+                "Nothing changed."
+            )
         )
         return
     turn.say(
-        f"{said} `{name}` of {program.name} is now version {written.version}; surveys "
-        "already sent keep the version they were sent with."
+        _(
+            "{said} `{name}` of {program} is now version {version}; surveys "
+            "already sent keep the version they were sent with.",
+            said=said,
+            name=name,
+            program=program.name,
+            version=written.version,
+        )
     )
 
 
@@ -223,14 +285,21 @@ async def add(turn: Turn) -> None:
     program, name, template = found
     kind = str(turn.args.get("kind", "")).strip().lower()
     if kind not in templates.ADMIN_KINDS:
-        kinds = "; ".join(f"`{k}` ({v})" for k, v in templates.ADMIN_KINDS.items())
-        turn.say(f"Say what kind of question with `kind=`: {kinds}. Nothing changed.")
+        kinds = "; ".join(f"`{k}` ({_(v)})" for k, v in templates.ADMIN_KINDS.items())
+        turn.say(
+            _("Say what kind of question with `kind=`: {kinds}. Nothing changed.", kinds=kinds)
+        )
         return
     text = _question_text(turn)
     if text is None:
         return
     if len(template.questions) >= templates.MAX_QUESTIONS:
-        turn.say(f"A survey takes at most {templates.MAX_QUESTIONS} questions. Nothing changed.")
+        turn.say(
+            _(
+                "A survey takes at most {n} questions. Nothing changed.",
+                n=templates.MAX_QUESTIONS,
+            )
+        )
         return
     options = _options(turn) if kind == templates.CHOICE else None
     if kind == templates.CHOICE and options is None:
@@ -238,20 +307,20 @@ async def add(turn: Turn) -> None:
     used = await turn.repos.feedback.question_keys_ever(templates.program_scope(program.id), name)
     key = templates.next_key(used | {q["key"] for q in template.questions})
     question = templates.question(key, kind, text, "", options)
-    await _write(turn, program, name, [*template.questions, question], f"Added `{key}`.")
+    await _write(turn, program, name, [*template.questions, question], _("Added `{key}`.", key=key))
 
 
 def _options(turn: Turn) -> list[dict[str, str]] | None:
     try:
         titles = forms.items(turn.args.get("options"), MAX_OPTIONS, MAX_OPTION)
     except forms.FormError as exc:
-        titles, problem = [], f"`options=` {exc}"
+        titles, problem = [], f"`options=` {exc}"  # i18n: not said
     else:
         problem = ""
     if not problem and len(titles) < 2:
-        problem = '`options="First, Second, Third"` needs 2 to 8 choices'
+        problem = _('`options="First, Second, Third"` needs 2 to 8 choices')
     if problem:
-        turn.say(f"{problem}. Nothing changed.")
+        turn.say(_("{problem}. Nothing changed.", problem=problem))
         return None
     return [{"value": f"o{n}", "title": t} for n, t in enumerate(titles, start=1)]
 
@@ -261,7 +330,9 @@ def _find(turn: Turn, template: Any) -> dict[str, Any] | None:
     found = next((q for q in template.questions if q["key"] == key), None)
     if found is None:
         keys = ", ".join(f"`{q['key']}`" for q in template.questions)
-        turn.say(f"Name the question with `question=`: one of {keys}. Nothing changed.")
+        turn.say(
+            _("Name the question with `question=`: one of {keys}. Nothing changed.", keys=keys)
+        )
     return found
 
 
@@ -275,12 +346,12 @@ async def reword(turn: Turn) -> None:
     if question is None or text is None:
         return
     if text == question["text"]:
-        turn.say(f"`{question['key']}` already reads like that. Nothing changed.")
+        turn.say(_("`{key}` already reads like that. Nothing changed.", key=question["key"]))
         return
     questions = [
         q | {"text": text} if q["key"] == question["key"] else q for q in template.questions
     ]
-    await _write(turn, program, name, questions, f"Reworded `{question['key']}`.")
+    await _write(turn, program, name, questions, _("Reworded `{key}`.", key=question["key"]))
 
 
 async def remove(turn: Turn) -> None:
@@ -293,11 +364,15 @@ async def remove(turn: Turn) -> None:
         return
     if len(template.questions) == 1:
         turn.say(
-            f"That's the last question of `{name}`; turn the moment off instead. Nothing changed."
+            _(
+                "That's the last question of `{name}`; turn the moment off instead. "
+                "Nothing changed.",
+                name=name,
+            )
         )
         return
     questions = [q for q in template.questions if q["key"] != question["key"]]
-    await _write(turn, program, name, questions, f"Removed `{question['key']}`.")
+    await _write(turn, program, name, questions, _("Removed `{key}`.", key=question["key"]))
 
 
 # --- /survey pulse ------------------------------------------------------------------------------
@@ -308,12 +383,15 @@ async def pulse(turn: Turn) -> None:
     word = turn.rest.strip().lower()
     on = _flag(word) if word else None
     if word and on is None:
-        problems.append("say `on` or `off`")
+        problems.append(_("say `on` or `off`"))
     k = _number(turn.args.get("k"), K_RANGE, "k=", problems)
     days = _number(turn.args.get("days"), DAYS_RANGE, "days=", problems)
     if problems:
         turn.say(
-            "I couldn't change the coffee pulse: " + "; ".join(problems) + ". Nothing changed."
+            _(
+                "I couldn't change the coffee pulse: {problems}. Nothing changed.",
+                problems="; ".join(problems),
+            )
         )
         return
     if on is not None:
@@ -321,12 +399,30 @@ async def pulse(turn: Turn) -> None:
     row.min_answers = k if k is not None else row.min_answers
     row.close_days = days if days is not None else row.close_days
     row.updated_at = turn.now
-    state = "on" if row.pulse else "off"
-    turn.say(
-        f'The coffee pulse in {team.name} is {state}: after each round\'s "Did you meet?", '
-        f"one anonymous question (1 to 5), shown to admins from {row.min_answers} answers, "
-        f"open {plural(row.close_days, 'day')}. `/survey pulse on|off [k=] [days=]`."
-    )
+    values = {"team": team.name, "k": row.min_answers}
+    if row.pulse:
+        said = _.ngettext(
+            'The coffee pulse in {team} is on: after each round\'s "Did you meet?", '
+            "one anonymous question (1 to 5), shown to admins from {k} answers, "
+            "open {n} day. `/survey pulse on|off [k=] [days=]`.",
+            'The coffee pulse in {team} is on: after each round\'s "Did you meet?", '
+            "one anonymous question (1 to 5), shown to admins from {k} answers, "
+            "open {n} days. `/survey pulse on|off [k=] [days=]`.",
+            row.close_days,
+            **values,
+        )
+    else:
+        said = _.ngettext(
+            'The coffee pulse in {team} is off: after each round\'s "Did you meet?", '
+            "one anonymous question (1 to 5), shown to admins from {k} answers, "
+            "open {n} day. `/survey pulse on|off [k=] [days=]`.",
+            'The coffee pulse in {team} is off: after each round\'s "Did you meet?", '
+            "one anonymous question (1 to 5), shown to admins from {k} answers, "
+            "open {n} days. `/survey pulse on|off [k=] [days=]`.",
+            row.close_days,
+            **values,
+        )
+    turn.say(said)
 
 
 async def remind_now(turn: Turn) -> None:
@@ -338,13 +434,22 @@ async def remind_now(turn: Turn) -> None:
     count = await turn.repos.feedback.remind_now(program.id, turn.now)
     if not count:
         turn.say(
-            f"Nobody to remind in '{program.name}': every open survey is answered or "
-            "reminded already. Nothing sent."
+            _(
+                "Nobody to remind in '{program}': every open survey is answered or "
+                "reminded already. Nothing sent.",
+                program=program.name,
+            )
         )
         return
     await remind(turn.repos, turn.now)
     turn.result.queued += count
     turn.say(
-        f"Reminding {count} {'person' if count == 1 else 'people'} of their open surveys in "
-        f"'{program.name}' (each invitation gets one reminder; paused people none)."
+        _.ngettext(
+            "Reminding {n} person of their open surveys in '{program}' (each invitation gets "
+            "one reminder; paused people none).",
+            "Reminding {n} people of their open surveys in '{program}' (each invitation gets "
+            "one reminder; paused people none).",
+            count,
+            program=program.name,
+        )
     )

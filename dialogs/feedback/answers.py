@@ -16,15 +16,15 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from dialogs.core import forms
+from dialogs.core import forms, i18n
 from dialogs.core.local_time import user_zone
 from dialogs.core.router import Turn
 from dialogs.feedback import cards, templates
 from storage.models import Survey, SurveyAnswer, SurveyInvite, SurveyResponse, SurveyStory
 
 ANSWER_ACTION, OPEN_ACTION = "survey_answer", "survey_open"
+_ = i18n.catalog(__package__)
 MAX_LISTED = 10
-NOTHING = "Nothing was saved."
 
 
 def _hash(token: str) -> str:
@@ -49,16 +49,17 @@ def read_answers(questions: list[dict[str, Any]], survey: Survey, value: dict[st
     forged = sorted(k for k in value if k.startswith("q_") and k not in expected)
     if forged:
         out.problems.append(
-            "the card answers questions this survey doesn't ask (an old or changed card?)"
+            _("the card answers questions this survey doesn't ask (an old or changed card?)")
         )
     if not out.problems and not out.rows and out.story is None:
-        out.problems.append("please answer at least one question")
+        out.problems.append(_("please answer at least one question"))
     return out
 
 
 def _read_one(q: dict[str, Any], survey: Survey, value: dict[str, Any], out: Answers) -> set[str]:
     """Read one question's inputs into `out`; returns the input ids it owns."""
-    kind, key, label = q["kind"], q["key"], f"**{_short(q['text'])}**"
+    kind, key = q["kind"], q["key"]
+    label = f"**{_short(_(q['text']))}**"  # i18n: not said
     input_id = f"q_{key}"
     if kind == templates.SKILLS:
         return _read_skills(q, survey, value, out)
@@ -112,7 +113,13 @@ def _read_skills(
         try:
             before, after = (forms.whole_in(r, 1, 5) for r in raws)
         except forms.FormError as exc:
-            out.problems.append(f"**{area}** (at the start and now) {exc}")
+            out.problems.append(
+                _(
+                    "**{area}** (at the start and now) {problem}",
+                    area=cards.area_name(area),
+                    problem=exc,
+                )
+            )
             continue
         out.rows.append(
             SurveyAnswer(
@@ -131,7 +138,7 @@ def _read_story(input_id: str, value: dict[str, Any], out: Answers, label: str) 
         return
     raw_share = value.get(f"{input_id}_share") or "anonymous"
     if not isinstance(raw_share, str) or raw_share not in cards.SHARE:
-        out.problems.append("how to share your story must be with your name or anonymously")
+        out.problems.append(_("how to share your story must be with your name or anonymously"))
         return
     if text:
         out.story = (text, raw_share)
@@ -150,7 +157,12 @@ async def answer(turn: Turn) -> None:
     assert template is not None
     answers = read_answers(template.questions, survey, value)
     if answers.problems:
-        turn.say("I couldn't save your answers: " + "; ".join(answers.problems) + f". {NOTHING}")
+        turn.say(
+            _(
+                "I couldn't save your answers: {problems}. Nothing was saved.",
+                problems="; ".join(answers.problems),
+            )
+        )
         return
     response = await _response_to_write(turn, invite, survey, value)
     if response is None:
@@ -164,13 +176,14 @@ async def _open_invite(
     invite_id = forms.row_id(raw_id)
     invite = await turn.repos.feedback.invite(invite_id, lock=lock) if invite_id else None
     if invite is None or invite.user_id != turn.user.id or invite.sent_at is None:
-        turn.say(f"I can't find that survey of yours. {NOTHING}")
+        turn.say(_("I can't find that survey of yours. Nothing was saved."))
         return None
     survey = await turn.repos.feedback.survey(invite.survey_id)
     assert survey is not None
     if turn.now >= invite.closes_at:
         zone = await user_zone(turn.repos, turn.user)
-        turn.say(f"That survey closed on {cards.local_date(invite.closes_at, zone)}. {NOTHING}")
+        closed = cards.local_date(invite.closes_at, zone)
+        turn.say(_("That survey closed on {date}. Nothing was saved.", date=closed))
         return None
     return invite, survey
 
@@ -182,14 +195,16 @@ async def _response_to_write(
     rev = forms.whole(value.get("rev")) if value.get("rev") is not None else None
     if rev is None:
         if invite.answered:
-            where = (
-                "the card I sent when you answered"
-                if survey.anonymous
-                else "the card I sent when you answered, or `surveys`"
-            )
             turn.say(
-                f"You've answered this survey already. To change your answers, use {where}. "
-                "Nothing changed."
+                _(
+                    "You've answered this survey already. To change your answers, use the card "
+                    "I sent when you answered. Nothing changed."
+                )
+                if survey.anonymous
+                else _(
+                    "You've answered this survey already. To change your answers, use the card "
+                    "I sent when you answered, or `surveys`. Nothing changed."
+                )
             )
             return None
         return SurveyResponse(
@@ -197,12 +212,14 @@ async def _response_to_write(
         )
     response = await _existing(turn, survey, value)
     if response is None or not invite.answered:
-        turn.say(f"I can't find those answers of yours. {NOTHING}")
+        turn.say(_("I can't find those answers of yours. Nothing was saved."))
         return None
     if response.revision != rev:
         turn.say(
-            "Those answers were changed since that card was made; please use the newest "
-            "card. Nothing changed."
+            _(
+                "Those answers were changed since that card was made; please use the newest "
+                "card. Nothing changed."
+            )
         )
         return None
     return response
@@ -285,13 +302,25 @@ async def _reply(
     ctx = await cards.Context.load(turn.repos, [survey], [invite])
     card = cards.survey_card(ctx, survey, invite, zone, answers.prefill, response.revision, token)
     closes = cards.local_date(invite.closes_at, zone)
-    said = "Thank you, your answers are saved." if first else "Your answers are updated."
-    keep = (
-        " They're anonymous: only this card can change them, so keep it if you might."
-        if survey.anonymous
-        else ""
-    )
-    turn.result.show(card, text=f"{said} You can change them until {closes}.{keep}")
+    if first and survey.anonymous:
+        text = _(
+            "Thank you, your answers are saved. You can change them until {date}. They're "
+            "anonymous: only this card can change them, so keep it if you might.",
+            date=closes,
+        )
+    elif first:
+        text = _(
+            "Thank you, your answers are saved. You can change them until {date}.", date=closes
+        )
+    elif survey.anonymous:
+        text = _(
+            "Your answers are updated. You can change them until {date}. They're anonymous: "
+            "only this card can change them, so keep it if you might.",
+            date=closes,
+        )
+    else:
+        text = _("Your answers are updated. You can change them until {date}.", date=closes)
+    turn.result.show(card, text=text)
 
 
 # --- `surveys` and opening one ----------------------------------------------------------------
@@ -300,8 +329,10 @@ async def list_surveys(turn: Turn) -> None:
     found = (await turn.repos.feedback.open_invites_of(turn.user.id, turn.now))[:MAX_LISTED]
     if not found:
         turn.say(
-            "You have no open surveys right now. They come after sessions and at key "
-            "moments of a program."
+            _(
+                "You have no open surveys right now. They come after sessions and at key "
+                "moments of a program."
+            )
         )
         return
     zone = await user_zone(turn.repos, turn.user)
@@ -313,20 +344,24 @@ async def list_surveys(turn: Turn) -> None:
 def _item(ctx: cards.Context, invite: SurveyInvite, survey: Survey, zone: str) -> dict[str, Any]:
     closes = cards.local_date(invite.closes_at, zone)
     if not invite.answered:
-        status, button = f"Not answered yet; open until {closes}.", "Answer"
+        status, button = _("Not answered yet; open until {date}.", date=closes), _("Answer")
     elif survey.anonymous:
         status, button = (
-            f"Answered anonymously. Only the card I sent when you answered can change it "
-            f"(until {closes}).",
+            _(
+                "Answered anonymously. Only the card I sent when you answered can change it "
+                "(until {date}).",
+                date=closes,
+            ),
             "",
         )
     else:
-        status, button = f"Answered; you can change it until {closes}.", "Change my answers"
+        status = _("Answered; you can change it until {date}.", date=closes)
+        button = _("Change my answers")
     return {
         "title": cards.title(ctx, survey, invite),
         "status": status,
         "can_open": bool(button),
-        "button": button or "Open",
+        "button": button or _("Open"),
         "invite": invite.id,
     }
 
@@ -345,8 +380,10 @@ async def open_survey(turn: Turn) -> None:
         return
     if survey.anonymous:
         turn.say(
-            "You answered that one anonymously, so only the card I sent when you answered "
-            "can change it."
+            _(
+                "You answered that one anonymously, so only the card I sent when you answered "
+                "can change it."
+            )
         )
         return
     response = await turn.repos.feedback.named_response(survey.id, turn.user.id)

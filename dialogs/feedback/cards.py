@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dialogs.core import i18n
 from dialogs.core.cards import Cards
 from dialogs.core.local_time import zone_name
 from dialogs.core.people import display
@@ -22,11 +23,22 @@ from dialogs.feedback.metrics import k_of
 from storage.models import Program, Survey, SurveyInvite, SurveyTemplate, Team, User
 from storage.repos import Repos
 
+_ = i18n.catalog(__package__)
+N_ = i18n.N_
 CARDS = Cards("dialogs.feedback")
 MAX_TEXT, MAX_STORY = 500, 2000
-SKILLS_FALLBACK = "The skills you worked on"
+SKILLS_FALLBACK = N_("The skills you worked on")  # stored as the area's name, said translated
 MAX_SKILL_AREAS = 5
-SHARE = {"anonymous": "Share it anonymously", "name": "Share it with my name"}
+SHARE = {"anonymous": N_("Share it anonymously"), "name": N_("Share it with my name")}
+TITLES = {
+    "session": N_("📝 How was your session with {partner}?"),
+    "day30": N_("🌱 30 days with {partner}: how is it going?"),
+    "mid": N_("⏳ Halfway through {program}"),
+    "end": N_("🏁 {program} has ended: how was it?"),
+    "progress": N_("📈 How is {partner} doing in {program}?"),
+    "after": N_("👋 Two months after {program}"),
+    "pulse": N_("☕ This round's coffee chat in {team}"),
+}
 
 
 @dataclass
@@ -70,47 +82,46 @@ class Context:
 
 
 def local_date(at: datetime, zone: str) -> str:
-    return at.astimezone(ZoneInfo(zone_name(zone))).strftime("%A %d %B %Y")
+    return i18n.when(at.astimezone(ZoneInfo(zone_name(zone))), "%A %d %B %Y")
 
 
 def _partner(ctx: Context, invite: SurveyInvite) -> str:
-    return display(ctx.people.get(invite.partner_id)) if invite.partner_id else "your partner"
+    return display(ctx.people.get(invite.partner_id)) if invite.partner_id else _("your partner")
 
 
 def title(ctx: Context, survey: Survey, invite: SurveyInvite) -> str:
     program = ctx.programs.get(survey.program_id or 0)
-    pname = program.name if program else "the program"
     team = ctx.teams.get(survey.team_id)
-    partner = _partner(ctx, invite)
-    return {
-        "session": f"📝 How was your session with {partner}?",
-        "day30": f"🌱 30 days with {partner}: how is it going?",
-        "mid": f"⏳ Halfway through {pname}",
-        "end": f"🏁 {pname} has ended: how was it?",
-        "progress": f"📈 How is {partner} doing in {pname}?",
-        "after": f"👋 Two months after {pname}",
-        "pulse": f"☕ This round's coffee chat in {team.name if team else 'your team'}",
-    }.get(survey.moment, "A short survey")
+    if survey.moment not in TITLES:
+        return _("A short survey")
+    return _(
+        TITLES[survey.moment],
+        partner=_partner(ctx, invite),
+        program=program.name if program else _("the program"),
+        team=team.name if team else _("your team"),
+    )
 
 
 def arrival_text(survey: Survey) -> str:
     return (
-        "A short survey (a minute or two). 🙏"
+        _("A short survey (a minute or two). 🙏")
         if survey.moment != "pulse"
-        else "One quick question."
+        else _("One quick question.")
     )
 
 
 def privacy(survey: Survey, k: int) -> str:
     if survey.anonymous:
-        return (
-            f"**Anonymous**: your answers are stored without your name, so nobody, admins "
-            f"included, can tell which are yours. Admins see only totals of at least {k} "
-            f"answers, and written answers only in lists of at least {k}."
+        return _(
+            "**Anonymous**: your answers are stored without your name, so nobody, admins "
+            "included, can tell which are yours. Admins see only totals of at least {k} "
+            "answers, and written answers only in lists of at least {k}.",
+            k=i18n.number(k),
         )
-    return (
-        f"**Confidential**: admins see only totals of at least {k} answers, never your name "
-        "next to an answer. Your own answers are in `my data`."
+    return _(
+        "**Confidential**: admins see only totals of at least {k} answers, never your name "
+        "next to an answer. Your own answers are in `my data`.",
+        k=i18n.number(k),
     )
 
 
@@ -131,11 +142,11 @@ def survey_card(
     return CARDS.render(
         "survey",
         title=title(ctx, survey, invite),
-        about="Your answers so far are filled in; change what you like." if changing else "",
+        about=_("Your answers so far are filled in; change what you like.") if changing else "",
         privacy=privacy(survey, ctx.k.get(survey.id, 3)),
         questions=blocks,
-        closes=f"Open until {local_date(invite.closes_at, zone)}.",
-        button="Change my answers" if changing else "Send",
+        closes=_("Open until {date}.", date=local_date(invite.closes_at, zone)),
+        button=_("Change my answers") if changing else _("Send"),
         invite=invite.id,
         rev=rev,
         edit=edit,
@@ -146,10 +157,16 @@ def skill_areas(survey: Survey) -> list[str]:
     return list(survey.focus_areas[:MAX_SKILL_AREAS]) or [SKILLS_FALLBACK]
 
 
+def area_name(area: str) -> str:
+    """A focus area as said: the program's own words, or the fallback translated."""
+    return _(SKILLS_FALLBACK) if area == SKILLS_FALLBACK else area
+
+
 def question_blocks(
     q: dict[str, Any], survey: Survey, partner: str, values: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    text = str(q["text"]).replace("{partner}", partner)
+    # A built-in question is a message of the catalog; an admin's own stays as written.
+    text = _(str(q["text"])).replace("{partner}", partner)
     input_id = f"q_{q['key']}"
     kind = q["kind"]
     if kind == templates.SKILLS:
@@ -168,8 +185,8 @@ def _options(q: dict[str, Any]) -> list[dict[str, str]]:
     if kind == templates.RECOMMEND:
         return [{"title": str(n), "value": str(n)} for n in range(11)]
     if kind == templates.YES_NO:
-        return [{"title": "Yes", "value": "yes"}, {"title": "No", "value": "no"}]
-    return [{"title": o["title"], "value": o["value"]} for o in q.get("options", [])]
+        return [{"title": _("Yes"), "value": "yes"}, {"title": _("No"), "value": "no"}]
+    return [{"title": _(o["title"]), "value": o["value"]} for o in q.get("options", [])]
 
 
 def _label(text: str) -> dict[str, Any]:
@@ -224,17 +241,17 @@ def _skill_rows(q: dict[str, Any], survey: Survey, values: dict[str, Any]) -> li
                     {
                         "type": "Column",
                         "width": "stretch",
-                        "items": [{"type": "TextBlock", "text": area, "wrap": True}],
+                        "items": [{"type": "TextBlock", "text": area_name(area), "wrap": True}],
                     },
                     {
                         "type": "Column",
                         "width": "auto",
-                        "items": [_compact(before, "At the start", scale, values.get(before))],
+                        "items": [_compact(before, _("At the start"), scale, values.get(before))],
                     },
                     {
                         "type": "Column",
                         "width": "auto",
-                        "items": [_compact(after, "Now", scale, values.get(after))],
+                        "items": [_compact(after, _("Now"), scale, values.get(after))],
                     },
                 ],
             }
@@ -251,11 +268,11 @@ def _compact(
 
 
 def _story(text: str, input_id: str, values: dict[str, Any]) -> list[dict[str, Any]]:
-    share = [{"title": title, "value": value} for value, title in SHARE.items()]
+    share = [{"title": _(title), "value": value} for value, title in SHARE.items()]
     chosen = values.get(f"{input_id}_share") or "anonymous"
     return [
         _text_input(input_id, text, values.get(input_id), MAX_STORY),
-        _choices(f"{input_id}_share", "If you write one, how may we share it?", share, chosen),
+        _choices(f"{input_id}_share", _("If you write one, how may we share it?"), share, chosen),
     ]
 
 

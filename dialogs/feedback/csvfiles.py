@@ -13,17 +13,23 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from dialogs.core import i18n
 from dialogs.core.people import display
 from dialogs.feedback import metrics, templates
 from dialogs.feedback.metrics import Aggregate, Metric, Withheld
 from storage.models import SurveyTemplate, User
 from storage.repos.feedback import CoffeeFacts, ProgramFacts
 
+# Headers, labels and wording are said in the reader's language (exports.download speaks
+# the admin's); the values programs read (codes, dates, yes/no, numbers) stay as they are.
+_ = i18n.catalog(__package__)
+N_ = i18n.N_
+
 
 def to_csv(header: list[str], rows: Iterable[list[Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
+    writer.writerow([_(h) for h in header])
     for row in rows:
         writer.writerow(["" if v is None else v for v in row])
     return out.getvalue()
@@ -39,18 +45,18 @@ def _yes(flag: bool | None) -> str:
 
 def pairs(f: ProgramFacts, people: dict[int, User]) -> str:
     header = [
-        "pair",
-        "mentor",
-        "mentee",
-        "status",
-        "matched_on",
-        "started_on",
-        "ended_on",
-        "ended_how",
-        "sessions_in_window",
-        "sessions_to_window_end",
-        "agendas_in_window",
-        "at_cadence_in_window",
+        N_("pair"),
+        N_("mentor"),
+        N_("mentee"),
+        N_("status"),
+        N_("matched_on"),
+        N_("started_on"),
+        N_("ended_on"),
+        N_("ended_how"),
+        N_("sessions_in_window"),
+        N_("sessions_to_window_end"),
+        N_("agendas_in_window"),
+        N_("at_cadence_in_window"),
     ]
     sessions = {s.mentorship_id: s for s in f.sessions}
     rows = []
@@ -77,17 +83,17 @@ def pairs(f: ProgramFacts, people: dict[int, User]) -> str:
 
 def participants(f: ProgramFacts, people: dict[int, User]) -> str:
     header = [
-        "participant",
-        "role",
-        "department",
-        "location",
-        "experience",
-        "enrolled_on",
-        "enrolment_active",
-        "matched",
-        "first_matched_on",
-        "days_to_match",
-        "mentorships",
+        N_("participant"),
+        N_("role"),
+        N_("department"),
+        N_("location"),
+        N_("experience"),
+        N_("enrolled_on"),
+        N_("enrolment_active"),
+        N_("matched"),
+        N_("first_matched_on"),
+        N_("days_to_match"),
+        N_("mentorships"),
     ]
     firsts: dict[tuple[int, str], Any] = {}
     counts: dict[tuple[int, str], int] = defaultdict(int)
@@ -126,7 +132,17 @@ def _number(value: Any) -> Any:
 
 
 def metric_rows(now: list[Metric], before: list[Metric]) -> str:
-    header = ["area", "metric", "label", "value", "shown", "answers", "previous", "trend", "unit"]
+    header = [
+        N_("area"),
+        N_("metric"),
+        N_("label"),
+        N_("value"),
+        N_("shown"),
+        N_("answers"),
+        N_("previous"),
+        N_("trend"),
+        N_("unit"),
+    ]
     previous = {m.key: m for m in before}
     rows = []
     for m in now:
@@ -160,16 +176,16 @@ def feedback(
     k: int,
 ) -> str:
     header = [
-        "survey",
-        "versions",
-        "question",
-        "text",
-        "kind",
-        "part",
-        "answers",
-        "mean",
-        "distribution",
-        "written_answers",
+        N_("survey"),
+        N_("versions"),
+        N_("question"),
+        N_("text"),
+        N_("kind"),
+        N_("part"),
+        N_("answers"),
+        N_("mean"),
+        N_("distribution"),
+        N_("written_answers"),
     ]
     by_question: dict[tuple[str, str, str], dict[str, Any]] = {}
 
@@ -212,14 +228,14 @@ def _order(key: tuple[str, str, str]) -> tuple[int, str, str, str]:
 
 
 def _feedback_row(name: str, question: str, part: str, slot: dict[str, Any], k: int) -> list[Any]:
-    q = slot["q"] or {"text": "(removed question)", "kind": "", "tag": ""}
+    q = slot["q"] or {"text": N_("(removed question)"), "kind": "", "tag": ""}
     floor = max(metrics.DEMOGRAPHIC_K, k) if str(q.get("tag", "")).startswith("demographic:") else k
     versions = ",".join(str(v) for v in sorted(slot["versions"]))
     values: dict[Any, int] = slot["values"]
     n = sum(values.values()) + len(slot["texts"])
-    base = [name, versions, question, q["text"], q["kind"], part, n]
+    base = [name, versions, question, _(q["text"]), q["kind"], part, n]
     if n < floor:
-        return [*base, "", "", f"fewer than {floor} answers"]
+        return [*base, "", "", _("fewer than {k} answers", k=floor)]
     if slot["texts"]:
         return [*base, "", "", "\n".join(slot["texts"])]
     return [*base, _mean(values, q["kind"]), _distribution(values, q, floor), ""]
@@ -238,10 +254,10 @@ def _mean(values: dict[Any, int], kind: str) -> Any:
 
 def _distribution(values: dict[Any, int], q: dict[str, Any], floor: int) -> str:
     if q["kind"] == templates.YES_NO:
-        return f"yes: {values.get(1, 0)}; no: {values.get(0, 0)}"
+        return f"yes: {values.get(1, 0)}; no: {values.get(0, 0)}"  # i18n: not said
     if q["kind"] == templates.CHOICE:
         shown = metrics.fold_counts(values, floor) if floor > metrics.MIN_K else dict(values)
-        titles = {o["value"]: o["title"] for o in q.get("options", [])}
+        titles = {o["value"]: _(o["title"]) for o in q.get("options", [])}
         return "; ".join(f"{titles.get(v, v)}: {n}" for v, n in shown.items())
     if q["kind"] == templates.SKILLS:
         return "; ".join(f"{v}: {n}" for v, n in sorted(values.items(), key=str))
@@ -259,15 +275,21 @@ def _story_rows(
         named = [f"{author}: {text}" for author, text in told if author]
         unnamed = [text for author, text in told if not author]
         shown = named + (unnamed if len(unnamed) >= k else [])
-        held = (
-            f" ({len(unnamed)} anonymous, fewer than {k}, withheld)" if 0 < len(unnamed) < k else ""
+        text = (
+            _(
+                "Stories shared ({n} anonymous, fewer than {k}, withheld)",
+                n=len(unnamed),
+                k=k,
+            )
+            if 0 < len(unnamed) < k
+            else _("Stories shared")
         )
         rows.append(
             [
                 name,
                 "",
                 "story",
-                "Stories shared" + held,
+                text,
                 templates.STORY,
                 "",
                 len(told),
@@ -281,7 +303,15 @@ def _story_rows(
 
 # --- coffee --------------------------------------------------------------------------------------
 def coffee_groups(f: CoffeeFacts, people: dict[int, User]) -> str:
-    header = ["round_on", "group", "members", "size", "departments", "followed_up", "met_yes"]
+    header = [
+        N_("round_on"),
+        N_("group"),
+        N_("members"),
+        N_("size"),
+        N_("departments"),
+        N_("followed_up"),
+        N_("met_yes"),
+    ]
     groups: dict[int, list[Any]] = defaultdict(list)
     for seat in f.seats:
         if f.start <= seat.round_at < f.end:

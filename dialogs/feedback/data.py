@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from dialogs.core import i18n
 from dialogs.core.router import DataPart, Turn
 from dialogs.feedback import templates
 from storage.models import SurveyAnswer
+
+_ = i18n.catalog(__package__)
 
 
 async def export(turn: Turn) -> dict[str, Any]:
@@ -69,7 +72,17 @@ async def erase(turn: Turn) -> None:
 def summary(export: dict[str, Any]) -> list[tuple[str, str]]:
     sent = export["surveys_sent_to_you"]
     answered = sum(1 for s in sent if s["answered"])
-    return [("Surveys", f"{len(sent)} sent to you, {answered} answered")]
+    return [
+        (
+            _("Surveys"),
+            _.ngettext(
+                "{n} sent to you, {answered} answered",
+                "{n} sent to you, {answered} answered",
+                len(sent),
+                answered=answered,
+            ),
+        )
+    ]
 
 
 def words(export: dict[str, Any]) -> list[str]:

@@ -21,9 +21,10 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from dialogs.core import forms
+from dialogs.core import forms, i18n
 from dialogs.core.admins import administers, is_admin, team_of
 from dialogs.core.downloads import LINK_MINUTES, Download, Refused, expiry, hash_token, new_token
+from dialogs.core.people import language_of_user
 from dialogs.core.router import Turn
 from dialogs.feedback import csvfiles, metrics
 from dialogs.feedback.cards import CARDS
@@ -32,22 +33,31 @@ from dialogs.feedback.report import coffee_report_metrics, program_report_metric
 from storage.models import ExportLink, Program, Team, User
 from storage.repos import Repos
 
+_ = i18n.catalog(__package__)
+N_ = i18n.N_
 EXPORT_ACTION = "feedback_export"
 PROGRAM_FILES = {
-    "pairs": "one row per pair",
-    "participants": "one row per participant",
-    "metrics": "one row per metric",
-    "feedback": "one row per survey question",
+    "pairs": N_("one row per pair"),
+    "participants": N_("one row per participant"),
+    "metrics": N_("one row per metric"),
+    "feedback": N_("one row per survey question"),
 }
-COFFEE_FILES = {"pairs": "one row per coffee group", "metrics": "one row per metric"}
+COFFEE_FILES = {"pairs": N_("one row per coffee group"), "metrics": N_("one row per metric")}
+# The file in a link card's title: "⬇️ Pairs of Spring mentoring, ...".
+FILE_TITLES = {
+    "pairs": N_("Pairs"),
+    "participants": N_("Participants"),
+    "metrics": N_("Metrics"),
+    "feedback": N_("Feedback"),
+}
 
 
 def _what(turn: Turn, raw: object, files: dict[str, str]) -> str | None:
     what = str(raw or "").strip().lower()
     if what in files:
         return what
-    options = "; ".join(f"`what={k}` ({v})" for k, v in files.items())
-    turn.say(f"Which file? {options}. Nothing changed.")
+    options = "; ".join(f"`what={k}` ({_(v)})" for k, v in files.items())  # i18n: not said
+    turn.say(_("Which file? {options}. Nothing changed.", options=options))
     return None
 
 
@@ -74,7 +84,7 @@ async def export_from_card(turn: Turn) -> None:
     value = turn.inbound.value if isinstance(turn.inbound.value, dict) else {}
     program, team = await _card_scope(turn, value)
     if team is None or not await is_admin(turn, team, turn.user):
-        turn.say("I can't find that report among the teams you admin. Nothing changed.")
+        turn.say(_("I can't find that report among the teams you admin. Nothing changed."))
         return
     files = PROGRAM_FILES if program else COFFEE_FILES
     what = _what(turn, value.get("what"), files)
@@ -129,15 +139,23 @@ async def _offer(
 ) -> None:
     token = make_link(turn.repos, turn.user, team, program, what, window, turn.now)
     expires = expiry(turn.now)
-    subject = program.name if program else f"coffee chats in {team.name}"
+    subject = program.name if program else _("coffee chats in {team}", team=team.name)
     turn.result.show(
         CARDS.render(
             "export_link",
-            title=f"⬇️ {what.capitalize()} of {subject}, {window}",
-            about=(
-                f"The link works for {LINK_MINUTES} minutes (until {expires:%H:%M} UTC) and "
-                f"only while you admin {team.name}. The file is made when you open it; "
-                "answers behind fewer than k people are withheld."
+            title=_(
+                "⬇️ {file} of {subject}, {window}",
+                file=_(FILE_TITLES[what]),
+                subject=subject,
+                window=str(window),
+            ),
+            about=_(
+                "The link works for {minutes} minutes (until {time} UTC) and "
+                "only while you admin {team}. The file is made when you open it; "
+                "answers behind fewer than k people are withheld.",
+                minutes=LINK_MINUTES,
+                time=i18n.when(expires, "%H:%M"),
+                team=team.name,
             ),
             url=f"{turn.env.public_url}/exports/{token}",
         )
@@ -157,10 +175,14 @@ async def download(repos: Repos, admins: frozenset[str], link: ExportLink) -> Do
         and team.active
         and await administers(repos, admins, team, user)
     )
-    if not allowed:
-        raise Refused(403, "This link was made for an admin who no longer admins the team.")
-    assert team is not None
-    found = await _file(repos, link, team)
+    # The file (and a refusal) speaks the language of the admin who asked for it: headers,
+    # labels, wording; the data programs read stays as it is.
+    language = await language_of_user(repos, user, team) if user is not None else None
+    with i18n.speaking(language):
+        if not allowed:
+            raise Refused(403, _("This link was made for an admin who no longer admins the team."))
+        assert team is not None
+        found = await _file(repos, link, team)
     await repos.feedback.count_download(link.id)
     return found
 
@@ -173,7 +195,7 @@ async def _file(repos: Repos, link: ExportLink, team: Team) -> Download:
         return Download(f"coffee-{_slug(team.name or 'team')}-{link.what}-{stamp}.csv", body)
     program = await repos.programs.get(link.program_id)
     if program is None or program.team_id != team.id:
-        raise Refused(404, "The program of this link is gone.")
+        raise Refused(404, _("The program of this link is gone."))
     body = await _program_file(repos, program, link.what, window)
     return Download(f"{_slug(program.name)}-{link.what}-{stamp}.csv", body)
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from dialogs.core import forms
+from dialogs.core import forms, i18n
 from dialogs.core.admins import team_of
 from dialogs.core.router import Turn
 from dialogs.feedback.metrics import midnight
 from storage.models import Program
 
+_ = i18n.catalog(__package__)
 MAX_WINDOW_DAYS = 3 * 366
 COFFEE_DAYS = 84  # coffee reports and files: the last 12 weeks unless from= says
 
@@ -39,24 +40,33 @@ class Window:
         return Window(self.first - length, self.first - timedelta(days=1))
 
     def __str__(self) -> str:
-        return f"{self.first.isoformat()} to {self.last.isoformat()}"
+        return _("{first} to {last}", first=self.first.isoformat(), last=self.last.isoformat())
 
 
 async def program_named(turn: Turn) -> Program | None:
     """The program a command names (`name=` or its words) in the command's team."""
     team = team_of(turn)
     name = " ".join((turn.args.get("name") or turn.rest).split())
-    command = turn.command.name if turn.command else "/program report"
+    command = turn.command.name if turn.command else "/program report"  # i18n: not said
     if not name:
-        turn.say(f"Which program? Add its name, e.g. `{command} Spring mentoring`.")
+        turn.say(
+            _("Which program? Add its name, e.g. `{command} Spring mentoring`.", command=command)
+        )
         return None
     found = await turn.repos.programs.by_name([team.id], name)
     if not found:
         names = ", ".join(f"'{p.name}'" for p in await turn.repos.programs.of_team(team.id))
         turn.say(
-            f"No program called '{name}' in {team.name}."
-            + (f" Programs: {names}." if names else "")
-            + " Nothing changed."
+            _(
+                "No program called '{name}' in {team}. Programs: {names}. Nothing changed.",
+                name=name,
+                team=team.name,
+                names=names,
+            )
+            if names
+            else _(
+                "No program called '{name}' in {team}. Nothing changed.", name=name, team=team.name
+            )
         )
         return None
     return found[0]
@@ -70,10 +80,16 @@ def read_window(turn: Turn, default_first: date, raw_from: object, raw_to: objec
     if first is None or last is None:
         return None
     if last < first:
-        turn.say(f"`to=` ({last}) is before `from=` ({first}). Nothing changed.")
+        turn.say(
+            _(
+                "`to=` ({last}) is before `from=` ({first}). Nothing changed.",
+                last=last,
+                first=first,
+            )
+        )
         return None
     if (last - first).days > MAX_WINDOW_DAYS:
-        turn.say("Pick at most three years at once (`from=` and `to=`). Nothing changed.")
+        turn.say(_("Pick at most three years at once (`from=` and `to=`). Nothing changed."))
         return None
     return Window(first, last)
 
@@ -83,6 +99,12 @@ def _day(turn: Turn, name: str, raw: object, default: date) -> date | None:
         return default
     found = forms.iso_date(raw)
     if found is None or not date(2000, 1, 1) <= found <= date(2100, 1, 1):
-        turn.say(f"`{name}=` must be a date as YYYY-MM-DD (you wrote '{raw}'). Nothing changed.")
+        turn.say(
+            _(
+                "`{name}=` must be a date as YYYY-MM-DD (you wrote '{raw}'). Nothing changed.",
+                name=name,
+                raw=raw,
+            )
+        )
         return None
     return found

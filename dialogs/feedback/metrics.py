@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
 from typing import Any
 
+from dialogs.core import i18n
 from storage.repos.feedback import (
     AnswerRow,
     CoffeeFacts,
@@ -29,6 +30,9 @@ from storage.repos.feedback import (
     SeatRow,
 )
 
+_ = i18n.catalog(__package__)
+N_ = i18n.N_
+
 MIN_K = 3  # never fewer answers than this behind an aggregate
 DEMOGRAPHIC_K = 5
 CADENCE_DAYS = {"weekly": 7, "biweekly": 14, "monthly": 30}
@@ -37,8 +41,11 @@ DAY = 86400.0
 CHECK_AFTER = timedelta(days=60)  # "still meeting?" after the end
 OPEN_PROPOSALS = ("suggested", "requested", "proposed")
 EARLY_ENDS = ("not_fit", "ended", "erased")
-SENIORITY = ((2, "0-2 years"), (5, "3-5 years"), (10, "6-10 years"))
-NOT_GIVEN, OTHER = "not given", "other"
+# Bands and folds are data (the CSV's values, the keys of counts), said translated.
+SENIORITY = ((2, N_("0-2 years")), (5, N_("3-5 years")), (10, N_("6-10 years")))
+SENIOR = N_("11+ years")
+NOT_GIVEN, OTHER = N_("not given"), N_("other")
+_SAID_KEYS = frozenset({NOT_GIVEN, OTHER, SENIOR, *(band for _top, band in SENIORITY)})
 
 
 def k_of(configured: int | None) -> int:
@@ -54,7 +61,7 @@ class Withheld:
     k: int
 
     def __str__(self) -> str:
-        return f"fewer than {self.k} answers"
+        return _("fewer than {k} answers", k=self.k)
 
 
 @dataclass(frozen=True)
@@ -545,7 +552,7 @@ def locations(f: ProgramFacts, k: int) -> dict[str, int]:
 def seniority_band(years: int | None) -> str:
     if years is None:
         return NOT_GIVEN
-    return next((band for top, band in SENIORITY if years <= top), "11+ years")
+    return next((band for top, band in SENIORITY if years <= top), SENIOR)
 
 
 def seniority(f: ProgramFacts, k: int) -> dict[str, int]:
@@ -668,131 +675,149 @@ def coffee_pulse(f: CoffeeFacts, k: int) -> Any:
 
 # --- the reports ----------------------------------------------------------------------------------
 def _m(area: str, key: str, label: str, unit: str, value: Value) -> Metric:
-    return Metric(area, key, label, unit, value)
+    """`label` is marked (N_) where the metric is listed, and said in the language in force
+    (the report card, the CSV's label column, the dashboard)."""
+    return Metric(area, key, _(label), unit, value)
 
 
 def program_metrics(f: ProgramFacts, k: int) -> list[Metric]:
     """Every program metric, in the order reports and exports show them."""
     parts: list[Callable[[], Metric]] = [
-        lambda: _m("participation", "invited", "Invited (team members)", "count", invited(f)),
-        lambda: _m("participation", "enrolled", "Enrolled", "count", enrolled(f)),
-        lambda: _m("participation", "matched", "Matched", "count", matched(f)),
+        lambda: _m("participation", "invited", N_("Invited (team members)"), "count", invited(f)),
+        lambda: _m("participation", "enrolled", N_("Enrolled"), "count", enrolled(f)),
+        lambda: _m("participation", "matched", N_("Matched"), "count", matched(f)),
         lambda: _m(
             "participation",
             "days_to_match",
-            "Median days to match",
+            N_("Median days to match"),
             "days",
             median_days_to_match(f),
         ),
         lambda: _m(
-            "participation", "unmatched", "Unmatched, by reason", "counts", unmatched_reasons(f)
+            "participation", "unmatched", N_("Unmatched, by reason"), "counts", unmatched_reasons(f)
         ),
         lambda: _m(
             "activity",
             "sessions_per_pair_month",
-            "Sessions per pair a month",
+            N_("Sessions per pair a month"),
             "mean",
             sessions_per_pair_month(f),
         ),
         lambda: _m(
             "activity",
             "at_cadence",
-            "Pairs meeting at the agreed cadence",
+            N_("Pairs meeting at the agreed cadence"),
             "share",
             at_cadence_share(f),
         ),
         lambda: _m(
-            "activity", "checkin_rate", "Check-in response rate", "share", checkin_response_rate(f)
+            "activity",
+            "checkin_rate",
+            N_("Check-in response rate"),
+            "share",
+            checkin_response_rate(f),
         ),
-        lambda: _m("activity", "agendas", "Agendas saved", "count", agendas_saved(f)),
+        lambda: _m("activity", "agendas", N_("Agendas saved"), "count", agendas_saved(f)),
         lambda: _m(
-            "activity", "agenda_pairs", "Pairs using agendas", "share", agenda_pair_share(f)
+            "activity", "agenda_pairs", N_("Pairs using agendas"), "share", agenda_pair_share(f)
         ),
         lambda: _m(
             "goals",
             "goals_per_participant",
-            "Goals per participant",
+            N_("Goals per participant"),
             "mean",
             goals_per_participant(f),
         ),
-        lambda: _m("goals", "goal_progress", "Mean goal progress", "percent", goal_progress(f)),
+        lambda: _m("goals", "goal_progress", N_("Mean goal progress"), "percent", goal_progress(f)),
         lambda: _m(
             "goals",
             "achieved_by_target",
-            "Goals achieved by target date",
+            N_("Goals achieved by target date"),
             "share",
             goals_achieved_by_target(f),
         ),
-        lambda: _m("goals", "blocked", "Goals blocked now", "count", goals_blocked(f)),
-        lambda: _m("feedback", "satisfaction", "Satisfaction (1-5)", "mean", satisfaction(f, k)),
+        lambda: _m("goals", "blocked", N_("Goals blocked now"), "count", goals_blocked(f)),
         lambda: _m(
-            "feedback", "recommend", "Recommend score (NPS)", "score", recommend_score(f, k)
+            "feedback", "satisfaction", N_("Satisfaction (1-5)"), "mean", satisfaction(f, k)
+        ),
+        lambda: _m(
+            "feedback", "recommend", N_("Recommend score (NPS)"), "score", recommend_score(f, k)
         ),
         lambda: _m(
             "feedback",
             "mentee_progress",
-            "Mentors' rating of mentee progress (1-5)",
+            N_("Mentors' rating of mentee progress (1-5)"),
             "mean",
             mentee_progress_rating(f, k),
         ),
         lambda: _m(
             "feedback",
             "goal_achievement",
-            "Self-rated goal achievement (1-5)",
+            N_("Self-rated goal achievement (1-5)"),
             "mean",
             goal_achievement_rating(f, k),
         ),
         lambda: _m(
             "feedback",
             "skill_growth",
-            "Skill growth (now minus start, 1-5)",
+            N_("Skill growth (now minus start, 1-5)"),
             "mean",
             skill_growth(f, k),
         ),
         lambda: _m(
             "feedback",
             "response_rate",
-            "Survey response rate",
+            N_("Survey response rate"),
             "share",
             survey_response_rate(f.invites),
         ),
         lambda: _m(
-            "outcomes", "retention_30", "Still meeting at day 30", "share", retention(f, 30)
+            "outcomes", "retention_30", N_("Still meeting at day 30"), "share", retention(f, 30)
         ),
         lambda: _m(
-            "outcomes", "retention_90", "Still meeting at day 90", "share", retention(f, 90)
+            "outcomes", "retention_90", N_("Still meeting at day 90"), "share", retention(f, 90)
         ),
         lambda: _m(
-            "outcomes", "retention_end", "Lasted to the program's end", "share", retention_to_end(f)
+            "outcomes",
+            "retention_end",
+            N_("Lasted to the program's end"),
+            "share",
+            retention_to_end(f),
         ),
         lambda: _m(
-            "outcomes", "completion", "Completed with the agreement kept", "share", completion(f)
+            "outcomes",
+            "completion",
+            N_("Completed with the agreement kept"),
+            "share",
+            completion(f),
         ),
         lambda: _m(
-            "outcomes", "early_endings", "Early endings, by how", "counts", early_endings(f)
+            "outcomes", "early_endings", N_("Early endings, by how"), "counts", early_endings(f)
         ),
-        lambda: _m("outcomes", "career_change", "Career change", "share", career_change(f, k)),
+        lambda: _m("outcomes", "career_change", N_("Career change"), "share", career_change(f, k)),
         lambda: _m(
             "outcomes",
             "continued",
-            "Still meeting 60 days after the end",
+            N_("Still meeting 60 days after the end"),
             "share",
             continued_relationships(f),
         ),
         lambda: _m(
-            "reach", "departments", "Participants by department", "counts", departments(f, k)
+            "reach", "departments", N_("Participants by department"), "counts", departments(f, k)
         ),
-        lambda: _m("reach", "locations", "Participants by location", "counts", locations(f, k)),
-        lambda: _m("reach", "seniority", "Participants by experience", "counts", seniority(f, k)),
+        lambda: _m("reach", "locations", N_("Participants by location"), "counts", locations(f, k)),
+        lambda: _m(
+            "reach", "seniority", N_("Participants by experience"), "counts", seniority(f, k)
+        ),
         lambda: _m(
             "reach",
             "cross_department",
-            "Cross-department pairs",
+            N_("Cross-department pairs"),
             "share",
             cross_department_share(f),
         ),
         lambda: _m(
-            "reach", "demographics", "Self-reported demographics", "counts", demographics(f, k)
+            "reach", "demographics", N_("Self-reported demographics"), "counts", demographics(f, k)
         ),
     ]
     return [part() for part in parts]
@@ -801,21 +826,27 @@ def program_metrics(f: ProgramFacts, k: int) -> list[Metric]:
 def coffee_metrics(f: CoffeeFacts, k: int) -> list[Metric]:
     """Every coffee metric of a team, in report order."""
     return [
-        _m("coffee", "rounds", "Rounds", "count", coffee_rounds(f)),
-        _m("coffee", "people", "People placed", "count", coffee_people(f)),
-        _m("coffee", "met_rate", "Met (of those asked)", "share", coffee_met_rate(f)),
-        _m("coffee", "rating", "Rating (1-5)", "mean", coffee_rating(f, k)),
-        _m("coffee", "repeat_rate", "Groups with a repeat", "share", coffee_repeat_rate(f)),
+        _m("coffee", "rounds", N_("Rounds"), "count", coffee_rounds(f)),
+        _m("coffee", "people", N_("People placed"), "count", coffee_people(f)),
+        _m("coffee", "met_rate", N_("Met (of those asked)"), "share", coffee_met_rate(f)),
+        _m("coffee", "rating", N_("Rating (1-5)"), "mean", coffee_rating(f, k)),
+        _m("coffee", "repeat_rate", N_("Groups with a repeat"), "share", coffee_repeat_rate(f)),
         _m(
             "coffee",
             "cross_department",
-            "Cross-department groups",
+            N_("Cross-department groups"),
             "share",
             coffee_cross_department(f),
         ),
-        _m("coffee", "ghost_pauses", "Ghost pauses", "count", coffee_ghost_pauses(f)),
-        _m("coffee", "pulse", "Pulse (1-5)", "mean", coffee_pulse(f, k)),
-        _m("coffee", "pulse_rate", "Pulse response rate", "share", survey_response_rate(f.invites)),
+        _m("coffee", "ghost_pauses", N_("Ghost pauses"), "count", coffee_ghost_pauses(f)),
+        _m("coffee", "pulse", N_("Pulse (1-5)"), "mean", coffee_pulse(f, k)),
+        _m(
+            "coffee",
+            "pulse_rate",
+            N_("Pulse response rate"),
+            "share",
+            survey_response_rate(f.invites),
+        ),
     ]
 
 
@@ -850,20 +881,39 @@ def _shown(unit: str, value: Value) -> str:
         return str(value)
     if isinstance(value, Aggregate) and "from_directory" in value.distribution:
         spread = value.distribution
-        return (
-            f"{_shown(unit, value.value)} ({value.n} mentees: {spread['reported']} reported, "
-            f"{spread['from_directory']} from the directory)"
+        return _(
+            "{value} ({n} mentees: {reported} reported, {from_directory} from the directory)",
+            value=_shown(unit, value.value),
+            n=value.n,
+            reported=spread["reported"],
+            from_directory=spread["from_directory"],
         )
     if isinstance(value, Aggregate):
-        return f"{_shown(unit, value.value)} ({value.n} answers)"
+        return _("{value} ({n} answers)", value=_shown(unit, value.value), n=value.n)
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {_shown('count', v)}" for k, v in value.items()) or "—"
+        return ", ".join(f"{_key(k)}: {_shown('count', v)}" for k, v in value.items()) or "—"
     if unit == "share":
-        return f"{round(100 * value)}%"
+        return i18n.percent(value)  # "42%" as round(100 * value) wrote it
     if unit == "percent":
-        return f"{value:g}%"
+        return _("{value}%", value=_g(value))
     if unit == "days":
-        return f"{value:g} day" + ("" if value == 1 else "s")
+        return _.ngettext("{n} day", "{n} days", 1 if value == 1 else 2, n=_g(value))
     if unit == "score":
-        return f"{value:+d}" if isinstance(value, int) else f"{value:+g}"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+        return f"{value:+d}" if isinstance(value, int) else f"{value:+g}"  # i18n: not said
+    return _g(value) if isinstance(value, float) else _whole(value)
+
+
+def _g(value: float) -> str:
+    """A number as `{value:g}` writes it in English, the language's way otherwise."""
+    return f"{value:g}" if i18n.current() == i18n.SOURCE else i18n.number(value)
+
+
+def _whole(value: Any) -> str:
+    if i18n.current() == i18n.SOURCE or not isinstance(value, int) or isinstance(value, bool):
+        return str(value)
+    return i18n.number(value)
+
+
+def _key(key: Any) -> str:
+    """A key of counts as said: a band or fold translated, a department or code as it is."""
+    return _(key) if key in _SAID_KEYS else str(key)

@@ -21,12 +21,14 @@ of the last 7 days, so a new deployment or a long outage does not send old ones.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from dialogs.core import outbox
+from dialogs.core import i18n, outbox
 from dialogs.core.local_time import local_day, reachable, zone_name, zones_of
+from dialogs.core.people import languages_of
 from dialogs.feedback import cards, templates
 from dialogs.feedback.metrics import program_end, program_middle
 from scheduler.types import JobContext
@@ -41,6 +43,7 @@ from storage.models import (
 )
 from storage.repos import Repos
 
+_ = i18n.catalog(__package__)
 JOB = "surveys"
 MORNING = time(9, 0)  # surveys arrive at 09:00 where the person is
 REMIND_AFTER_DAYS = 2
@@ -351,12 +354,19 @@ async def program_closed(
     end = program_end(program.ends_on, program.closed_at)
     invited = await program_wide(repos, program, settings, "end", end, now)
     waiting = await _still_to_answer(repos, program.id, {u.id for u in participants}, now)
+    team = (await repos.teams.by_ids({program.team_id})).get(program.team_id)
+    languages = await languages_of(repos, participants, team)
     follows = {}
     for user in participants:
-        if user.id in invited:
-            follows[user.id] = "A short survey about it will follow, in the morning your time."
-        elif user.id in waiting:
-            follows[user.id] = "Your end-of-program survey is waiting for you: type `surveys`."
+        with i18n.speaking(languages[user.id]):  # a sentence of their thank-you
+            if user.id in invited:
+                follows[user.id] = _(
+                    "A short survey about it will follow, in the morning your time."
+                )
+            elif user.id in waiting:
+                follows[user.id] = _(
+                    "Your end-of-program survey is waiting for you: type `surveys`."
+                )
     return follows
 
 
@@ -378,8 +388,9 @@ async def _still_to_answer(
 async def send(repos: Repos, now: datetime) -> None:
     """Invites that are due go out (to people reachable now; the rest wait until close)."""
     due = await repos.feedback.to_send(now)
-    zones = await zones_of(repos, {u.id: u for _, _, u in due}.values())
-    shown = await cards.Context.load(repos, (s for _, s, _ in due), (i for i, _, _ in due))
+    zones = await zones_of(repos, {u.id: u for _i, _s, u in due}.values())
+    shown = await cards.Context.load(repos, (s for _i, s, _u in due), (i for i, _s, _u in due))
+    languages = await _languages(repos, due, shown)
     sent: dict[int, int] = {}
     for invite, survey, user in due:
         zone = zones[user.id]
@@ -389,14 +400,15 @@ async def send(repos: Repos, now: datetime) -> None:
         sent[survey.id] = sent.get(survey.id, 0) + 1
         remind = morning_after_days(zone, now, REMIND_AFTER_DAYS)
         invite.remind_at = remind if remind < invite.closes_at else None
-        card = cards.survey_card(shown, survey, invite, zone)
-        message = outbox.to_user(
-            outbox.key("survey", invite=invite.id),
-            user.id,
-            text=cards.arrival_text(survey),
-            card=card,
-            team_id=survey.team_id,
-        )
+        with i18n.speaking(languages[survey.team_id, user.id]):
+            card = cards.survey_card(shown, survey, invite, zone)
+            message = outbox.to_user(
+                outbox.key("survey", invite=invite.id),
+                user.id,
+                text=cards.arrival_text(survey),
+                card=card,
+                team_id=survey.team_id,
+            )
         await outbox.queue(repos, message, now)
     await repos.feedback.count_sent(sent)
 
@@ -404,22 +416,40 @@ async def send(repos: Repos, now: datetime) -> None:
 async def remind(repos: Repos, now: datetime) -> None:
     """One reminder per unanswered invite, two local mornings after it came."""
     due = await repos.feedback.to_remind(now)
-    zones = await zones_of(repos, {u.id: u for _, _, u in due}.values())
-    shown = await cards.Context.load(repos, (s for _, s, _ in due), (i for i, _, _ in due))
+    zones = await zones_of(repos, {u.id: u for _i, _s, u in due}.values())
+    shown = await cards.Context.load(repos, (s for _i, s, _u in due), (i for i, _s, _u in due))
+    languages = await _languages(repos, due, shown)
     for invite, survey, user in due:
         zone = zones[user.id]
         if not reachable(user, local_day(zone, now)):
             continue
         invite.reminded_at = now
-        closes = cards.local_date(invite.closes_at, zone)
-        message = outbox.to_user(
-            outbox.key("surveyreminder", invite=invite.id),
-            user.id,
-            text=f"A gentle reminder: this survey is open until {closes}. 🙏",
-            card=cards.survey_card(shown, survey, invite, zone),
-            team_id=survey.team_id,
-        )
+        with i18n.speaking(languages[survey.team_id, user.id]):
+            closes = cards.local_date(invite.closes_at, zone)
+            message = outbox.to_user(
+                outbox.key("surveyreminder", invite=invite.id),
+                user.id,
+                text=_("A gentle reminder: this survey is open until {date}. 🙏", date=closes),
+                card=cards.survey_card(shown, survey, invite, zone),
+                team_id=survey.team_id,
+            )
         await outbox.queue(repos, message, now)
+
+
+async def _languages(
+    repos: Repos, due: list[tuple[SurveyInvite, Survey, User]], shown: cards.Context
+) -> dict[tuple[int, int], str]:
+    """(team id, user id) -> the language each invitee's card is written in (the team's
+    default counts for people with no language of their own)."""
+    by_team: dict[int, dict[int, User]] = defaultdict(dict)
+    for _invite, survey, user in due:
+        by_team[survey.team_id][user.id] = user
+    found: dict[tuple[int, int], str] = {}
+    for team_id, users in by_team.items():
+        team = shown.teams.get(team_id)
+        for user_id, language in (await languages_of(repos, users.values(), team)).items():
+            found[team_id, user_id] = language
+    return found
 
 
 async def run_job(ctx: JobContext) -> None:

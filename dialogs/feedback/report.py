@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from dialogs.core import i18n
 from dialogs.core.admins import team_of
 from dialogs.core.router import Turn
 from dialogs.feedback import metrics
@@ -21,13 +22,22 @@ from dialogs.feedback.metrics import Metric
 from storage.models import Program, Team
 from storage.repos import Repos
 
+_ = i18n.catalog(__package__)
+N_ = i18n.N_
+
 # The headline numbers of the card (every metric is in the metrics CSV).
 HEADLINES: Mapping[str, tuple[str, ...]] = {
-    "Participation": ("enrolled", "matched", "days_to_match"),
-    "Activity": ("sessions_per_pair_month", "at_cadence", "checkin_rate", "agenda_pairs"),
-    "Goals": ("goals_per_participant", "achieved_by_target", "blocked"),
-    "Feedback": ("satisfaction", "recommend", "mentee_progress", "skill_growth", "response_rate"),
-    "Outcomes": (
+    N_("Participation"): ("enrolled", "matched", "days_to_match"),
+    N_("Activity"): ("sessions_per_pair_month", "at_cadence", "checkin_rate", "agenda_pairs"),
+    N_("Goals"): ("goals_per_participant", "achieved_by_target", "blocked"),
+    N_("Feedback"): (
+        "satisfaction",
+        "recommend",
+        "mentee_progress",
+        "skill_growth",
+        "response_rate",
+    ),
+    N_("Outcomes"): (
         "retention_30",
         "retention_90",
         "completion",
@@ -35,10 +45,10 @@ HEADLINES: Mapping[str, tuple[str, ...]] = {
         "career_change",
         "continued",
     ),
-    "Reach": ("cross_department",),
+    N_("Reach"): ("cross_department",),
 }
 COFFEE_HEADLINES: Mapping[str, tuple[str, ...]] = {
-    "Coffee chats": (
+    N_("Coffee chats"): (
         "rounds",
         "people",
         "met_rate",
@@ -83,7 +93,7 @@ def sections(
     return [
         CARDS.part(
             "report_section",
-            heading=heading,
+            heading=_(heading),
             facts=[_fact(current[key], previous[key]) for key in keys],
         )
         for heading, keys in headlines.items()
@@ -94,7 +104,9 @@ def _fact(metric: Metric, before: Metric) -> dict[str, str]:
     arrow = metrics.trend(metric.value, before.value)
     was = metrics.shown(before)
     value = metrics.shown(metric)
-    return {"title": metric.label, "value": f"{value} {arrow} (before: {was})" if arrow else value}
+    if arrow:
+        value = _("{value} {arrow} (before: {before})", value=value, arrow=arrow, before=was)
+    return {"title": metric.label, "value": value}
 
 
 async def program_report(turn: Turn) -> None:
@@ -108,8 +120,8 @@ async def program_report(turn: Turn) -> None:
     turn.result.show(
         CARDS.render(
             "report",
-            title=f"📊 {program.name}",
-            window=f"{window} (UTC days); arrows compare with {window.before()}",
+            title=f"📊 {program.name}",  # i18n: not said
+            window=_window(window),
             sections=sections(now, before, HEADLINES),
             footnote=_footnote(now),
             program=program.id,
@@ -130,8 +142,8 @@ async def coffee_report(turn: Turn) -> None:
     turn.result.show(
         CARDS.render(
             "coffee_report",
-            title=f"☕ Coffee chats in {team.name}",
-            window=f"{window} (UTC days); arrows compare with {window.before()}",
+            title=_("☕ Coffee chats in {team}", team=team.name),
+            window=_window(window),
             sections=sections(now, before, COFFEE_HEADLINES),
             footnote=_footnote(now),
             team=team.id,
@@ -141,12 +153,26 @@ async def coffee_report(turn: Turn) -> None:
     )
 
 
+def _window(window: Window) -> str:
+    return _(
+        "{window} (UTC days); arrows compare with {before}",
+        window=str(window),
+        before=str(window.before()),
+    )
+
+
 def _footnote(now: list[Metric]) -> str:
     k = next((m.value.k for m in now if isinstance(m.value, metrics.Withheld)), None)
-    privacy = f" Aggregates of fewer than {k} answers are withheld." if k else ""
-    return (
+    if k:
+        return _(
+            "A session is notes saved after a meeting; shares are of those the metric applies "
+            "to (definitions: docs/architecture.md, Metrics). Aggregates of fewer than {k} "
+            "answers are withheld.",
+            k=k,
+        )
+    return _(
         "A session is notes saved after a meeting; shares are of those the metric applies to "
-        "(definitions: docs/architecture.md, Metrics)." + privacy
+        "(definitions: docs/architecture.md, Metrics)."
     )
 
 

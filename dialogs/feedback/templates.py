@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from dialogs.core.i18n import N_
 from storage.models import SurveyTemplate
 from storage.repos import Repos
 
@@ -33,11 +34,11 @@ RATING, RECOMMEND, YES_NO, CHOICE, TEXT, SKILLS, STORY = (
     "story",
 )
 ADMIN_KINDS = {
-    RATING: "a rating from 1 to 5",
-    RECOMMEND: "0 to 10, would you recommend",
-    YES_NO: "yes or no",
-    CHOICE: "one of a few options (options=)",
-    TEXT: "a short written answer",
+    RATING: N_("a rating from 1 to 5"),
+    RECOMMEND: N_("0 to 10, would you recommend"),
+    YES_NO: N_("yes or no"),
+    CHOICE: N_("one of a few options (options=)"),
+    TEXT: N_("a short written answer"),
 }
 MAX_QUESTIONS = 15
 ANONYMOUS_MOMENTS = ("mid", "end", "pulse")  # program- and round-wide: nobody's name kept
@@ -52,12 +53,12 @@ PROGRAM_TEMPLATES = (
     "after",
 )
 CAREER = [
-    {"value": "new_role", "title": "A new role"},
-    {"value": "new_responsibilities", "title": "New responsibilities"},
-    {"value": "promotion", "title": "A promotion"},
-    {"value": "none", "title": "None of these"},
+    {"value": "new_role", "title": N_("A new role")},
+    {"value": "new_responsibilities", "title": N_("New responsibilities")},
+    {"value": "promotion", "title": N_("A promotion")},
+    {"value": "none", "title": N_("None of these")},
 ]
-NOT_SAYING = {"value": "not_saying", "title": "I'd rather not say"}
+NOT_SAYING = {"value": "not_saying", "title": N_("I'd rather not say")}
 
 
 def question(
@@ -71,7 +72,7 @@ def question(
 
 def _satisfaction() -> dict[str, Any]:
     return question(
-        "satisfaction", RATING, "How satisfied are you with the program?", "satisfaction"
+        "satisfaction", RATING, N_("How satisfied are you with the program?"), "satisfaction"
     )
 
 
@@ -79,14 +80,14 @@ def _recommend() -> dict[str, Any]:
     return question(
         "recommend",
         RECOMMEND,
-        "How likely are you to recommend the program to a colleague? (0 to 10)",
+        N_("How likely are you to recommend the program to a colleague? (0 to 10)"),
         "recommend",
     )
 
 
 def _achieved() -> dict[str, Any]:
     return question(
-        "goal_achievement", RATING, "How far did you get with your goals?", "goal_achievement"
+        "goal_achievement", RATING, N_("How far did you get with your goals?"), "goal_achievement"
     )
 
 
@@ -94,34 +95,36 @@ def _support() -> dict[str, Any]:
     return question(
         "program_support",
         RATING,
-        "How well did the program support you as a mentor?",
+        N_("How well did the program support you as a mentor?"),
         "program_support",
     )
 
 
 def _skills() -> dict[str, Any]:
-    return question("skills", SKILLS, "Rate your skills (1 to 5): at the start, and now", "skills")
+    return question(
+        "skills", SKILLS, N_("Rate your skills (1 to 5): at the start, and now"), "skills"
+    )
 
 
 def _story() -> dict[str, Any]:
     return question(
         "story",
         STORY,
-        "Would you like to share a story about what the program meant to you? (optional)",
+        N_("Would you like to share a story about what the program meant to you? (optional)"),
         "story",
     )
 
 
 BUILT_IN: dict[str, list[dict[str, Any]]] = {
     "session": [
-        question("useful", RATING, "How useful was this session?", "session_rating"),
-        question("next_step", YES_NO, "Did you leave with a clear next step?", "next_step"),
-        question("more_of", TEXT, "Anything you'd like more of next time? (optional)"),
+        question("useful", RATING, N_("How useful was this session?"), "session_rating"),
+        question("next_step", YES_NO, N_("Did you leave with a clear next step?"), "next_step"),
+        question("more_of", TEXT, N_("Anything you'd like more of next time? (optional)")),
     ],
     "day30": [
-        question("working", RATING, "Is the mentorship working for you?", "working"),
-        question("often_enough", YES_NO, "Are you meeting often enough?", "often_enough"),
-        question("blocking", TEXT, "Is anything getting in the way? (optional)"),
+        question("working", RATING, N_("Is the mentorship working for you?"), "working"),
+        question("often_enough", YES_NO, N_("Are you meeting often enough?"), "often_enough"),
+        question("blocking", TEXT, N_("Is anything getting in the way? (optional)")),
     ],
     "mid.mentee": [_satisfaction(), _achieved(), _skills(), _recommend()],
     "mid.mentor": [_satisfaction(), _support(), _recommend()],
@@ -129,15 +132,17 @@ BUILT_IN: dict[str, list[dict[str, Any]]] = {
         _satisfaction(),
         _achieved(),
         _skills(),
-        question("career", CHOICE, "Since the program started, have you had...", "career", CAREER),
-        question("again", YES_NO, "Would you be mentored again?", "again"),
+        question(
+            "career", CHOICE, N_("Since the program started, have you had..."), "career", CAREER
+        ),
+        question("again", YES_NO, N_("Would you be mentored again?"), "again"),
         _recommend(),
         _story(),
     ],
     "end.mentor": [
         _satisfaction(),
         _support(),
-        question("again", YES_NO, "Would you mentor again?", "again"),
+        question("again", YES_NO, N_("Would you mentor again?"), "again"),
         _recommend(),
         _story(),
     ],
@@ -145,15 +150,17 @@ BUILT_IN: dict[str, list[dict[str, Any]]] = {
         question(
             "mentee_progress",
             RATING,
-            "How much progress has {partner} made toward their goals?",
+            N_("How much progress has {partner} made toward their goals?"),
             "mentee_progress",
         ),
-        question("helped", TEXT, "What helped most? (optional)"),
+        question("helped", TEXT, N_("What helped most? (optional)")),
     ],
     "after": [
-        question("still_meeting", YES_NO, "Are you and {partner} still meeting?", "still_meeting")
+        question(
+            "still_meeting", YES_NO, N_("Are you and {partner} still meeting?"), "still_meeting"
+        )
     ],
-    "pulse": [question("pulse", RATING, "How was your coffee chat this round?", "pulse")],
+    "pulse": [question("pulse", RATING, N_("How was your coffee chat this round?"), "pulse")],
 }
 
 # Optional, self-reported, asked only when a program turns them on; shown only as
@@ -162,24 +169,24 @@ DEMOGRAPHICS: list[dict[str, Any]] = [
     question(
         "demographic_gender",
         CHOICE,
-        "Optional: how do you describe your gender?",
+        N_("Optional: how do you describe your gender?"),
         "demographic:gender",
         [
-            {"value": "woman", "title": "Woman"},
-            {"value": "man", "title": "Man"},
-            {"value": "non_binary", "title": "Non-binary"},
+            {"value": "woman", "title": N_("Woman")},
+            {"value": "man", "title": N_("Man")},
+            {"value": "non_binary", "title": N_("Non-binary")},
             NOT_SAYING,
         ],
     ),
     question(
         "demographic_age",
         CHOICE,
-        "Optional: your age",
+        N_("Optional: your age"),
         "demographic:age",
         [
-            {"value": "under_30", "title": "Under 30"},
-            {"value": "30_44", "title": "30 to 44"},
-            {"value": "45_plus", "title": "45 or over"},
+            {"value": "under_30", "title": N_("Under 30")},
+            {"value": "30_44", "title": N_("30 to 44")},
+            {"value": "45_plus", "title": N_("45 or over")},
             NOT_SAYING,
         ],
     ),
