@@ -94,6 +94,7 @@ COMPLETE: tuple[str, ...] = (
     "bot",
     "bot.tab",
     "dialogs.dashboard",
+    "dialogs.feedback",
     "dialogs.goals",
     "dialogs.icebreakers",
     "manifest",
