@@ -57,6 +57,9 @@ async def test_the_admins_program_page_and_a_concern_notice_in_their_languages(b
     assert "Teilnahme-Trichter" in page and "Bindungskurve" in page  # chart titles
     assert "braucht Aufmerksamkeit" in page and "ein Ziel ist blockiert" in page  # health
     assert ">needs a check-in<" not in page  # the key is a value only, shown translated
+    # The report's section headings and the downloads' names and contents, in German too.
+    assert ">Teilnahme<" in page and ">Participation<" not in page
+    assert 'data-download="pairs">Paare <span class="muted">(eine Zeile pro Paar)' in page
     # The filter still takes the state's key.
     _, filtered, _ = await get(bot, f"/tab/programs/{ids['program']}?state=needs+a+check-in", ada)
     assert 'value="needs a check-in" selected' in filtered

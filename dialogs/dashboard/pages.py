@@ -11,6 +11,7 @@ the repository's batched fact reads, the same as the chat report and the CSV fil
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -31,6 +32,15 @@ from storage.repos import Repos
 from storage.repos.feedback import CoffeeFacts, ProgramFacts
 
 _ = i18n.catalog(__package__)
+# The section headings and the files' descriptions are the chat report's (feedback's words).
+_feedback = i18n.catalog("dialogs.feedback")
+# The downloads' names on their buttons; the keys are what the export asks for.
+FILE_NAMES = {
+    "pairs": N_("Pairs"),
+    "participants": N_("Participants"),
+    "metrics": N_("Metrics"),
+    "feedback": N_("Feedback"),
+}
 MAX_BUCKETS = 12
 # The early endings' kinds as the chart names them.
 ENDINGS = {"not_fit": N_("not fit"), "ended": N_("ended"), "erased": N_("erased")}
@@ -123,7 +133,7 @@ class ProgramPage:
     concerns: list[ConcernItem]
     insights: list[insights.Insight]
     response_rates: dict[str, float | None] = field(default_factory=dict)
-    downloads: dict[str, str] = field(default_factory=dict)
+    downloads: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -132,7 +142,7 @@ class CoffeePage:
     window: Window
     sections: list[Section]
     charts: list[Chart]
-    downloads: dict[str, str] = field(default_factory=dict)
+    downloads: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -303,8 +313,13 @@ async def program_page(
             program.name, unmatched, waiting, quiet, rates, len(concerns), counts[health.CHECK_IN]
         ),
         response_rates=rates,
-        downloads=dict(exports.PROGRAM_FILES),
+        downloads=_downloads(exports.PROGRAM_FILES),
     )
+
+
+def _downloads(files: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """Each file: its name and what it holds, in the reader's language."""
+    return {what: (_(FILE_NAMES[what]), _feedback(about)) for what, about in files.items()}
 
 
 def _sections(
@@ -314,7 +329,7 @@ def _sections(
     previous = {m.key: m for m in before}
     return [
         Section(
-            heading,
+            _feedback(heading),
             [
                 Row(
                     current[key].label,
@@ -711,7 +726,7 @@ async def coffee_page(
                 axis=N_("Round"),
             ),
         ],
-        downloads=dict(exports.COFFEE_FILES),
+        downloads=_downloads(exports.COFFEE_FILES),
     )
 
 
