@@ -211,15 +211,15 @@ def validate_program(
     out: dict[str, Any] = {}
     errors: list[str] = []
 
+    def wrong(label: str, problem: str) -> None:
+        errors.append(_("**{label}**: {problem}", label=_(label), problem=problem))
+
     def check(label: str, parse: Callable[[], Any]) -> Any:
         try:
             return parse()
         except ValueError as exc:
-            errors.append(f"**{_(label)}**: {exc}")
+            wrong(label, str(exc))
             return None
-
-    def wrong(label: str, problem: str) -> None:
-        errors.append(f"**{_(label)}**: {problem}")
 
     out["name"] = check(N_("Name"), lambda: _name(raw.get("name")))
     objectives = check(N_("Objectives"), lambda: _objectives(raw.get("objectives")))
