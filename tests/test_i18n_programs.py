@@ -13,7 +13,7 @@ from dialogs.core import i18n
 from storage.models import Program
 from tests.fakes import teams
 from tests.fakes.teams import TeamsTeam, TeamsUser
-from tests.inbox import count
+from tests.inbox import count, keyed
 from tests.test_programs import form
 
 ADMIN = TeamsUser("ada", "Ada Admin")
@@ -219,3 +219,31 @@ async def test_a_japanese_admin_reads_the_program_dates_in_japanese(bot):
     posted = [m for m in bot.connector.messages(TEAM.id) if m.cards][-1].cards[0]
     facts = next(b for b in posted["body"] if b.get("type") == "FactSet")["facts"]
     assert facts[0] == {"title": "Dates", "value": "2026-12-01 to 2027-05-31"}
+
+
+async def test_an_english_admin_closes_the_program_and_a_german_member_is_thanked_in_german(bot):
+    await install(bot)
+    await direct(bot, f'/program new name="{NAME}"', "en-US")
+    assert "is set up" in await submit(bot, form(), "en-US")
+    enrol = {"action": "enrol_save", "program": 1, "role": "mentor", "wants": "teach"}
+    activity = teams.card_submit(bot.service_url, MEMBER, enrol | {"capacity": "2"})
+    activity["locale"] = "de-DE"
+    await bot.settle()
+    [reply] = await bot.send(activity)
+    assert reply == said(
+        "de",
+        "You're in '{name}' as a mentor. Matching happens when an admin starts matching; "
+        "I'll message you.",
+        name=NAME,
+    )
+
+    reply = await channel(bot, f"/program close {NAME}", "en-US")
+    assert reply == (
+        f"'{NAME}' is closed: 0 mentorships ended with a thank-you to both sides, "
+        "and 1 participant was thanked."
+    )
+    await bot.settle()
+    [thanks] = keyed(bot, MEMBER, "programclosed:")
+    assert thanks.text.startswith(
+        said("de", "'{name}' has come to an end. Thank you for taking part!", name=NAME)
+    )
