@@ -17,7 +17,11 @@ from datetime import datetime
 from functools import cache, lru_cache
 from typing import Any, TypeGuard
 
+from dialogs.core import i18n
 from dialogs.core.words import plural
+
+_ = i18n.catalog(__package__)
+N_ = i18n.N_
 
 CRITERIA = (
     "skills",
@@ -61,7 +65,7 @@ _STOPWORDS = """
     over really role so some someone that the their them then there these they this to up us
     want wants way we well what when where which who will with work working would year years
     you your
-"""
+"""  # i18n: not said
 STOPWORDS = frozenset(_STOPWORDS.split())  # filler words of goals texts
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#]*")
 
@@ -106,7 +110,7 @@ def parse_people(
     """
     if side not in SIDES:
         raise ValueError(f"side must be one of {', '.join(SIDES)}")
-    _check_capacity(default_capacity, "the default capacity")
+    _check_capacity(default_capacity, "the default capacity")  # i18n: not said (the CLI's)
     if not isinstance(data, list):
         raise ValueError(f"{side} must be a JSON list of profile objects")
     people: list[Person] = []
@@ -128,21 +132,29 @@ def parse_weights(data: object) -> dict[str, float]:
     weights = {name: float(weight) for name, weight in DEFAULT_WEIGHTS.items()}
     if data is None:
         return weights
+    # Said to admins too (`/program weights`, in their language), after "weights: ": the
+    # setting's name in the CLI's JSON, which the bot leaves out.
     if not isinstance(data, Mapping):
         raise ValueError("weights must be a JSON object of criterion: weight (0 to 10)")
     for name, value in data.items():
         if name not in DEFAULT_WEIGHTS:
-            raise ValueError(f'weights: unknown criterion "{name}"; known: {", ".join(CRITERIA)}')
+            known = ", ".join(CRITERIA)
+            unknown = _('unknown criterion "{name}"; known: {known}', name=name, known=known)
+            raise ValueError(f"weights: {unknown}")
         if not _is_number(value) or not 0 <= value <= MAX_WEIGHT:
-            raise ValueError(f'weights: "{name}" must be a number from 0 to 10 (got {value!r})')
+            wrong = _(
+                '"{name}" must be a number from 0 to 10 (got {value})', name=name, value=repr(value)
+            )
+            raise ValueError(f"weights: {wrong}")
         weights[name] = float(value)
     if not any(weights.values()):
-        raise ValueError("weights: at least one criterion needs a weight above 0")
+        raise ValueError("weights: " + _("at least one criterion needs a weight above 0"))
     return weights
 
 
 class _Reader:
-    """Reads one profile object, naming the person and the field in every error."""
+    """Reads one profile object, naming the person and the field in every error (the
+    CLI's files: its errors are in English, like the JSON they are about)."""
 
     def __init__(self, item: object, side: str, n: int) -> None:
         where = f"{side}[{n}]"
@@ -176,12 +188,13 @@ class _Reader:
         role = self.item.get("role")
         if role is not None and role not in SIDES[self.side]:
             allowed = " or ".join(SIDES[self.side])
-            raise self.fail("role", f"must be {allowed} in the {self.side} file (got {role!r})")
+            wrong = f"must be {allowed} in the {self.side} file (got {role!r})"  # i18n: not said
+            raise self.fail("role", wrong)
 
     def text(self, name: str) -> str | None:
         value = self.item.get(name)
         if value is not None and not isinstance(value, str):
-            raise self.fail(name, f"must be text or null (got {value!r})")
+            raise self.fail(name, f"must be text or null (got {value!r})")  # i18n: not said
         if value is None:
             return None
         return " ".join(value.split()) or None  # blank counts as not given
@@ -191,15 +204,14 @@ class _Reader:
         if value is None:
             return ()
         if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-            raise self.fail(name, "must be a list of text items")
+            raise self.fail(name, "must be a list of text items")  # i18n: not said
         return _distinct(" ".join(x.split()) for x in value)
 
     def zone(self) -> str | None:
         name = self.text("timezone")
         if name is not None and name not in _known_zones():
-            raise self.fail(
-                "timezone", f"must be an IANA time zone such as Europe/Berlin ({name!r})"
-            )
+            wrong = f"must be an IANA time zone such as Europe/Berlin ({name!r})"  # i18n: not said
+            raise self.fail("timezone", wrong)
         return name
 
     def meeting_format(self) -> str:
@@ -207,15 +219,15 @@ class _Reader:
         if value is None:
             return "any"
         if value not in FORMATS:
-            raise self.fail("meeting_format", f"must be one of {', '.join(FORMATS)} ({value!r})")
+            wrong = f"must be one of {', '.join(FORMATS)} ({value!r})"  # i18n: not said
+            raise self.fail("meeting_format", wrong)
         return str(value)
 
     def seniority(self) -> float | None:
         value = self.item.get("seniority")
         if value is not None and (not _is_number(value) or value < 0):
-            raise self.fail(
-                "seniority", f"must be a number of years or a level, 0 or more ({value!r})"
-            )
+            wrong = f"must be a number of years or a level, 0 or more ({value!r})"  # i18n: not said
+            raise self.fail("seniority", wrong)
         return None if value is None else float(value)
 
     def capacity(self, default: int) -> int:
@@ -404,7 +416,12 @@ class _Pair:
         return 1.0, self.facts("cross_department", mentee_department=mine, mentor_department=theirs)
 
 
-FORMAT_WORDS = {"video": "video calls", "in_person": "meeting in person", "chat": "chat"}
+# The words of a meeting format, translated where they are said (`_format`).
+FORMAT_WORDS = {
+    "video": N_("video calls"),
+    "in_person": N_("meeting in person"),
+    "chat": N_("chat"),
+}
 
 
 def reason_words(facts: Any, reader: str) -> str:
@@ -412,7 +429,8 @@ def reason_words(facts: Any, reader: str) -> str:
     (about the mentee) or "admin" (about both): "Ana offers public speaking, which you
     want to grow" / "Chidi wants to grow public speaking, which you offer" / "Ana can help
     Chidi with public speaking". A reason stored as text (before reasons had facts) was
-    written for the mentee: only the mentee and admins read it."""
+    written for the mentee: only the mentee and admins read it. In the language in force
+    (the reader's)."""
     if reader not in READERS:
         raise ValueError(f"reader must be one of {', '.join(READERS)}")
     if isinstance(facts, str):
@@ -423,49 +441,77 @@ def reason_words(facts: Any, reader: str) -> str:
 
 
 def _skills_words(f: dict[str, Any], reader: str, mentor: str, mentee: str) -> str:
-    items = _and(f["items"])
+    names = {"items": _and(f["items"]), "mentor": mentor, "mentee": mentee}
     if reader == "mentee":
-        return f"{mentor} offers {items}, which you want to grow"
+        return _("{mentor} offers {items}, which you want to grow", **names)
     if reader == "mentor":
-        return f"{mentee} wants to grow {items}, which you offer"
-    return f"{mentor} can help {mentee} with {items}"
+        return _("{mentee} wants to grow {items}, which you offer", **names)
+    return _("{mentor} can help {mentee} with {items}", **names)
 
 
 def _goals_words(f: dict[str, Any], reader: str, mentor: str, mentee: str) -> str:
     if reader == "mentee":
-        return f"your goals are much like {mentor}'s"
+        return _("your goals are much like {mentor}'s", mentor=mentor)
     if reader == "mentor":
-        return f"{mentee}'s goals are much like yours"
-    return "their goals are much alike"
+        return _("{mentee}'s goals are much like yours", mentee=mentee)
+    return _("their goals are much alike")
 
 
-def _shared_words(verb: str) -> Callable[[dict[str, Any], str, str, str], str]:
+# Shared interests and languages, to the pair ("you both ...") or to an admin ("both ...").
+_SHARED = {
+    "interests": (N_("you both enjoy {items}"), N_("both enjoy {items}")),
+    "languages": (N_("you both speak {items}"), N_("both speak {items}")),
+}
+
+
+def _shared_words(criterion: str) -> Callable[[dict[str, Any], str, str, str], str]:
     def words(f: dict[str, Any], reader: str, mentor: str, mentee: str) -> str:
-        who = "both" if reader == "admin" else "you both"
-        return f"{who} {verb} {_and(f['items'])}"
+        to_pair, to_admin = _SHARED[criterion]
+        message = to_admin if reader == "admin" else to_pair
+        return _(message, items=_and(f["items"]))
 
     return words
 
 
 def _experience_words(f: dict[str, Any], reader: str, mentor: str, mentee: str) -> str:
     more = float(f["more"])
-    years = f"{more:g} more year{'' if more == 1 else 's'} of experience"
+    names = {"n": _decimal(more), "mentor": mentor, "mentee": mentee}
     if reader == "mentee":
-        return f"{mentor} has {years} than you"
+        return _.ngettext(
+            "{mentor} has {n} more year of experience than you",
+            "{mentor} has {n} more years of experience than you",
+            _count(more),
+            **names,
+        )
     if reader == "mentor":
-        return f"you have {years} than {mentee}"
-    return f"{mentor} has {years} than {mentee}"
+        return _.ngettext(
+            "you have {n} more year of experience than {mentee}",
+            "you have {n} more years of experience than {mentee}",
+            _count(more),
+            **names,
+        )
+    return _.ngettext(
+        "{mentor} has {n} more year of experience than {mentee}",
+        "{mentor} has {n} more years of experience than {mentee}",
+        _count(more),
+        **names,
+    )
 
 
 def _timezone_words(f: dict[str, Any], reader: str, mentor: str, mentee: str) -> str:
     hours = float(f["hours"])
     if not hours:
-        return "you're in the same time zone" if reader != "admin" else "same time zone"
-    apart = f"{hours:g} hour{'' if hours == 1 else 's'} apart"
+        return _("you're in the same time zone") if reader != "admin" else _("same time zone")
+    apart = _.ngettext("{n} hour apart", "{n} hours apart", _count(hours), n=_decimal(hours))
     if hours > WORKDAY_HOURS * (1 - REASON_FLOOR["timezone"]):
         return apart  # true, but never offered as a reason (below the floor)
-    who = "your" if reader != "admin" else "their"
-    return f"{who} working days overlap almost fully ({apart})"
+    if reader != "admin":
+        return _("your working days overlap almost fully ({apart})", apart=apart)
+    return _("their working days overlap almost fully ({apart})", apart=apart)
+
+
+def _format(key: str) -> str:
+    return _(FORMAT_WORDS[key]) if key in FORMAT_WORDS else key
 
 
 def _format_words(f: dict[str, Any], reader: str, mentor: str, mentee: str) -> str:
@@ -477,46 +523,75 @@ def _format_words(f: dict[str, Any], reader: str, mentor: str, mentee: str) -> s
         return _format_words_about(mentor, mentee, mentor_wants, mentee_wants)
     if mentee_wants == mentor_wants:
         if mentee_wants == "any":
-            return "you are both open to any meeting format"
-        return f"you both prefer {FORMAT_WORDS[mentee_wants]}"
+            return _("you are both open to any meeting format")
+        return _("you both prefer {format}", format=_format(mentee_wants))
     if mentor_wants == "any":
-        return f"{mentor} is happy with {FORMAT_WORDS[mentee_wants]}"
+        return _("{name} is happy with {format}", name=mentor, format=_format(mentee_wants))
     if mentee_wants == "any":
-        return f"you are happy with {FORMAT_WORDS[mentor_wants]}"
-    return (
-        f"you can both meet remotely ({FORMAT_WORDS[mentee_wants]} or {FORMAT_WORDS[mentor_wants]})"
+        return _("you are happy with {format}", format=_format(mentor_wants))
+    return _(
+        "you can both meet remotely ({one} or {other})",
+        one=_format(mentee_wants),
+        other=_format(mentor_wants),
     )
 
 
 def _format_words_about(mentor: str, mentee: str, mentor_wants: str, mentee_wants: str) -> str:
     if mentee_wants == mentor_wants:
         if mentee_wants == "any":
-            return "both are open to any meeting format"
-        return f"both prefer {FORMAT_WORDS[mentee_wants]}"
+            return _("both are open to any meeting format")
+        return _("both prefer {format}", format=_format(mentee_wants))
     if "any" in (mentor_wants, mentee_wants):
         fixed = mentee_wants if mentor_wants == "any" else mentor_wants
-        return f"both are happy with {FORMAT_WORDS[fixed]}"
-    return f"both can meet remotely ({FORMAT_WORDS[mentee_wants]} or {FORMAT_WORDS[mentor_wants]})"
+        return _("both are happy with {format}", format=_format(fixed))
+    return _(
+        "both can meet remotely ({one} or {other})",
+        one=_format(mentee_wants),
+        other=_format(mentor_wants),
+    )
 
 
 def _department_words(f: dict[str, Any], reader: str, mentor: str, mentee: str) -> str:
     if reader == "mentee":
-        return f"a fresh view from another department ({f['mentor_department']})"
+        return _(
+            "a fresh view from another department ({department})",
+            department=f["mentor_department"],
+        )
     if reader == "mentor":
-        return f"a fresh view from another department ({mentee} works in {f['mentee_department']})"
-    return f"across departments ({f['mentor_department']} and {f['mentee_department']})"
+        return _(
+            "a fresh view from another department ({mentee} works in {department})",
+            mentee=mentee,
+            department=f["mentee_department"],
+        )
+    return _(
+        "across departments ({mentor_department} and {mentee_department})",
+        mentor_department=f["mentor_department"],
+        mentee_department=f["mentee_department"],
+    )
 
 
 _WORDS: dict[str, Callable[[dict[str, Any], str, str, str], str]] = {
     "skills": _skills_words,
     "goals": _goals_words,
-    "interests": _shared_words("enjoy"),
+    "interests": _shared_words("interests"),
     "experience": _experience_words,
-    "languages": _shared_words("speak"),
+    "languages": _shared_words("languages"),
     "timezone": _timezone_words,
     "meeting_format": _format_words,
     "cross_department": _department_words,
 }
+
+
+def _decimal(value: float) -> str:
+    """Years or hours: "2", "1.5" (English as `:g` writes them), "1,5" in German."""
+    if i18n.current() == i18n.SOURCE:
+        return f"{value:g}"
+    return i18n.number(value)
+
+
+def _count(value: float) -> int:
+    """The count that picks a plural form for `value` (a fraction reads as many)."""
+    return int(value) if value.is_integer() else 2
 
 
 def explain_pair(
@@ -557,8 +632,21 @@ def _and(items: Sequence[str], limit: int = 3) -> str:
     """Items in plain words: "a", "a and b", "a, b and c", "a, b, c and 2 more"."""
     shown = list(items[:limit])
     if len(items) > limit:
-        shown.append(f"{len(items) - limit} more")
-    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+        shown.append(_.ngettext("{n} more", "{n} more", len(items) - limit))
+    return _listed(shown, "and")
+
+
+def _listed(items: list[str], word: str) -> str:
+    """Items joined with "and" or "or" in the language in force: "a, b and c" in English
+    (as the code always wrote it), "a, b und c", "a、b、c" through Babel otherwise."""
+    if len(items) == 1:
+        return items[0]
+    if i18n.current() == i18n.SOURCE:
+        return f"{', '.join(items[:-1])} {word} {items[-1]}"
+    from babel.lists import format_list
+
+    style = "or" if word == "or" else "standard"
+    return str(format_list(items, style=style, locale=i18n.current()))
 
 
 def _shared_items(mine: Sequence[str], theirs: Sequence[str]) -> list[str]:
@@ -573,14 +661,14 @@ def _shared_items(mine: Sequence[str], theirs: Sequence[str]) -> list[str]:
 # `unmatched_words` says it to the mentee or to an admin.
 
 _PROFILE_FIELD = {
-    "skills": ("skills_want", "skills you want to grow"),
-    "goals": ("goals", "goals"),
-    "interests": ("interests", "interests"),
-    "languages": ("languages", "languages"),
-    "timezone": ("timezone", "time zone"),
-    "experience": ("seniority", "years of experience"),
-    "cross_department": ("department", "department"),
-    "meeting_format": ("meeting_format", "meeting format"),
+    "skills": ("skills_want", N_("skills you want to grow")),
+    "goals": ("goals", N_("goals")),
+    "interests": ("interests", N_("interests")),
+    "languages": ("languages", N_("languages")),
+    "timezone": ("timezone", N_("time zone")),
+    "experience": ("seniority", N_("years of experience")),
+    "cross_department": ("department", N_("department")),
+    "meeting_format": ("meeting_format", N_("meeting format")),
 }
 
 
@@ -608,46 +696,118 @@ def why_unmatched(mentee: Person, causes: Sequence[str]) -> dict[str, Any]:
 
 
 def unmatched_words(facts: Any, reader: str) -> str:
-    """A `why_unmatched` reason for the mentee ("you") or an admin (naming the mentee)."""
+    """A `why_unmatched` reason for the mentee ("you") or an admin (naming the mentee),
+    in the language in force (the reader's)."""
     if not isinstance(facts, dict):
         return str(facts or "")
-    name = str(facts.get("mentee") or "them")
-    you, your = ("you", "your") if reader == "mentee" else (name, f"{name}'s")
+    name = str(facts.get("mentee") or _("them"))
+    to_mentee = reader == "mentee"
     kind = facts.get("c")
     if kind == "no_mentors":
-        return "no mentors have enrolled yet"
+        return _("no mentors have enrolled yet")
     if kind in ("full", "before"):
         n = int(facts.get("n", 1))
-        who = "the mentor who fits" if n == 1 else f"the {plural(n, 'mentor', spell=True)} who fit"
+        values = {"n": _spelled(n), "name": name}
+        if kind == "full" and to_mentee:
+            return _.ngettext(
+                "the mentor who fits you is full",
+                "the {n} mentors who fit you are full",
+                n,
+                **values,
+            )
         if kind == "full":
-            return f"{who} {you} {'is' if n == 1 else 'are'} full"
-        return f"{who} {you} {'has' if n == 1 else 'have'} been asked already"
+            return _.ngettext(
+                "the mentor who fits {name} is full",
+                "the {n} mentors who fit {name} are full",
+                n,
+                **values,
+            )
+        if to_mentee:
+            return _.ngettext(
+                "the mentor who fits you has been asked already",
+                "the {n} mentors who fit you have been asked already",
+                n,
+                **values,
+            )
+        return _.ngettext(
+            "the mentor who fits {name} has been asked already",
+            "the {n} mentors who fit {name} have been asked already",
+            n,
+            **values,
+        )
     if kind == "must":
-        prefer = "prefer" if reader == "mentee" else "prefers"
-        return _must_words(facts["criterion"], facts.get("have") or [], (you, your, prefer))
-    return f"no mentor has anything in common with {your} profile yet"
+        return _must_words(facts["criterion"], facts.get("have") or [], name, to_mentee)
+    if to_mentee:
+        return _("no mentor has anything in common with your profile yet")
+    return _("no mentor has anything in common with {name}'s profile yet", name=name)
 
 
-def _must_words(criterion: str, have: list[str], person: tuple[str, str, str]) -> str:
-    you, your, prefer = person
-    required = "which the program requires"
+def _spelled(n: int) -> str:
+    """A small count as English spells it ("two mentors"), digits in other languages."""
+    if i18n.current() == i18n.SOURCE:
+        return plural(n, "mentor", spell=True).partition(" ")[0]
+    return i18n.number(n)
+
+
+# Why a must-have rules every mentor out: criterion -> (to the mentee, to an admin).
+_MUST = {
+    "skills": (
+        N_("no mentor offers {either}, which the program requires"),
+        N_("no mentor offers {either}, which the program requires"),
+    ),
+    "languages": (
+        N_("no mentor speaks {either}, which the program requires"),
+        N_("no mentor speaks {either}, which the program requires"),
+    ),
+    "interests": (
+        N_("no mentor shares an interest with you ({either}), which the program requires"),
+        N_("no mentor shares an interest with {name} ({either}), which the program requires"),
+    ),
+    "goals": (
+        N_("no mentor's goals are like your, which the program requires"),
+        N_("no mentor's goals are like {name}'s, which the program requires"),
+    ),
+    "experience": (
+        N_("no mentor has more experience than you, which the program requires"),
+        N_("no mentor has more experience than {name}, which the program requires"),
+    ),
+    "timezone": (
+        N_("no mentor's working day overlaps with your, which the program requires"),
+        N_("no mentor's working day overlaps with {name}'s, which the program requires"),
+    ),
+    "meeting_format": (
+        N_("no mentor can meet the way you prefer ({format}), which the program requires"),
+        N_("no mentor can meet the way {name} prefers ({format}), which the program requires"),
+    ),
+    "cross_department": (
+        N_(
+            "every mentor works in your department ({either}), and the program asks for another one"
+        ),
+        N_(
+            "every mentor works in {name}'s department ({either}), and the program asks for "
+            "another one"
+        ),
+    ),
+}
+
+
+def _must_words(criterion: str, have: list[str], name: str, to_mentee: bool) -> str:
     if not have:
-        field_words = _PROFILE_FIELD[criterion][1]
-        return f"{your} profile has no {field_words}, {required}"
-    either = " or ".join(have) if len(have) < 3 else f"{', '.join(have[:-1])} or {have[-1]}"
-    sentences = {
-        "skills": f"no mentor offers {either}, {required}",
-        "languages": f"no mentor speaks {either}, {required}",
-        "interests": f"no mentor shares an interest with {you} ({either}), {required}",
-        "goals": f"no mentor's goals are like {your}, {required}",
-        "experience": f"no mentor has more experience than {you}, {required}",
-        "timezone": f"no mentor's working day overlaps with {your}, {required}",
-        "meeting_format": f"no mentor can meet the way {you} {prefer} "
-        f"({FORMAT_WORDS.get(have[0], have[0])}), {required}",
-        "cross_department": f"every mentor works in {your} department ({either}), and the "
-        "program asks for another one",
-    }
-    return sentences[criterion]
+        field_words = _(_PROFILE_FIELD[criterion][1])
+        if to_mentee:
+            return _("your profile has no {field}, which the program requires", field=field_words)
+        return _(
+            "{name}'s profile has no {field}, which the program requires",
+            name=name,
+            field=field_words,
+        )
+    to_them, to_admin = _MUST[criterion]
+    return _(
+        to_them if to_mentee else to_admin,
+        name=name,
+        either=_listed(have, "or"),
+        format=_format(have[0]),
+    )
 
 
 @lru_cache(maxsize=1 << 14)
