@@ -195,6 +195,7 @@ SKELETONS: Mapping[str, str] = {
     "%A %d %B %Y at %H:%M": "full+Hm",  # and the time, joined the language's way
     "%A %d %B": "MMMMEEEEd",
     "%d %b %Y": "yMMMd",
+    "%Y-%m-%d": "yMd",  # a round's date (its period key): "2027-03-01", "2027/3/1"
     "%d %b": "MMMd",
     "%b %Y": "yMMM",
     "%a %d %b, %H:%M": "MMMEd+Hm",
