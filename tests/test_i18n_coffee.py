@@ -215,3 +215,20 @@ async def test_a_japanese_admin_reads_pair_settings_with_japanese_weekdays_and_d
     with i18n.speaking("ja"):
         today = i18n.when(bot.now(), "%Y-%m-%d")
     assert f"- {today}（管理者による）" in history
+
+
+async def test_a_german_member_nobody_could_meet_is_told_why_in_german(bot):
+    await install(bot, BEN)
+    await hello(bot, BEN, "de-DE")
+    await channel(bot, BEN, "/pair now")
+    await bot.settle()
+    assert keyed(bot, BEN, "pairintro:") == []
+    (told,) = keyed(bot, BEN, "pairunplaced:")
+    why = _.in_language("de", rounds.UNPLACED_TEXT["alone"])
+    sorry = (
+        "No coffee partner for you in {team} this round, sorry: {why}. "
+        "You're still in, and I'll try again next round."
+    )
+    assert told.text == _.in_language("de", sorry, team=TEAM.name, why=why)
+    assert told.text.startswith("Diese Runde gibt es für dich in Data Guild leider keine")
+    assert "du warst diese Runde das einzige verfügbare Mitglied" in told.text
