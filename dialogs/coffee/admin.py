@@ -1,34 +1,41 @@
 """Admins steer coffee pairing: /pair settings|preview|now|history and /lottery.
 
-The dispatcher has resolved `turn.team` and checked the sender is its admin.
+The dispatcher has resolved `turn.team` and checked the sender is its admin. Replies are
+in the admin's language (the turn's); dates and weekdays too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from statistics import mean
 from typing import Any
 
 from dialogs.coffee import rounds as pairing
-from dialogs.core import forms, schedule_args
+from dialogs.core import forms, i18n, schedule_args
 from dialogs.core.admins import team_of
+from dialogs.core.i18n import N_
 from dialogs.core.local_time import zone_name
 from dialogs.core.people import display, team_member_named
 from dialogs.core.router import Turn
-from dialogs.core.words import is_are, plural
-from scheduler.periods import WEEKDAYS, ScheduleSpec, next_due
+from scheduler.periods import ScheduleSpec, next_due
 from storage.models import PairPool, PairRound, Schedule, Team, User
 
+_ = i18n.catalog(__package__)
 RECENT_ROUND = timedelta(hours=12)  # `/pair now` asks for "again" inside this
 HISTORY_ROUNDS = 8
 PREVIEW_GROUPS = 40  # groups listed by /pair preview before "and N more"
 MAX_LOTTERY_WINNERS = 3  # the host plus winners make one group of at most 4
 ON, OFF = ("on", "yes", "true", "1"), ("off", "no", "false", "0")
-CADENCE_NAMES = {"weekly": "every week", "biweekly": "every 2 weeks", "monthly": "every month"}
+# When rounds run: "every week on Monday at 09:00 (Europe/Berlin)", one message per cadence.
+CADENCE_WHEN = {
+    "weekly": N_("every week on {weekday} at {time} ({zone})"),
+    "biweekly": N_("every 2 weeks on {weekday} at {time} ({zone})"),
+    "monthly": N_("every month on {weekday} at {time} ({zone})"),
+}
 MODES = {"everyone": False, "opt-in": True, "optin": True}
 
-SETTINGS_HELP = (
+SETTINGS_HELP = N_(
     "Change with `/pair settings` and any of: `pairing=on|off`, "
     "`cadence=weekly|biweekly|monthly`, `day=monday`, `time=09:00`, "
     "`timezone=Europe/Berlin`, `size=2` (2 to 4), `history=12` (rounds without repeats, "
@@ -58,9 +65,10 @@ async def settings(turn: Turn) -> None:
         errors = _apply(turn, pool, timing, changes)
         if errors:
             turn.say(
-                "I couldn't change the settings:\n"
-                + "\n".join(f"- {e}" for e in errors)
-                + "\nNothing changed."
+                _(
+                    "I couldn't change the settings:\n{problems}\nNothing changed.",
+                    problems="\n".join(f"- {e}" for e in errors),
+                )
             )
             return
         pool.updated_at = turn.now
@@ -75,7 +83,10 @@ async def settings(turn: Turn) -> None:
             turn.now,
         )
         turn.say(
-            "Saved. Changes apply from the next round.\n" + _describe(turn, team, pool, schedule)
+            _(
+                "Saved. Changes apply from the next round.\n{settings}",
+                settings=_describe(turn, team, pool, schedule),
+            )
         )
         return
     turn.say(_describe(turn, team, pool, schedule))
@@ -102,7 +113,7 @@ def _apply(turn: Turn, pool: PairPool, timing: Timing, changes: dict[str, str]) 
             continue
         parse = _PARSERS.get(key)
         if parse is None:
-            errors.append(f"`{key}=` is not a setting. {SETTINGS_HELP}")
+            errors.append(_("`{key}=` is not a setting. {help}", key=key, help=_(SETTINGS_HELP)))
             continue
         try:
             setters.append(parse(turn, raw.strip()))
@@ -131,13 +142,22 @@ def _on_off(raw: str) -> bool:
         return True
     if word in OFF:
         return False
-    raise ValueError(f"use on or off, not '{raw}'")
+    raise ValueError(_("use on or off, not '{raw}'", raw=raw))
 
 
 def _number(raw: str, low: int, high: int, what: str) -> int:
+    """`what` is the setting's name in English (N_), said in the admin's language."""
     number = forms.whole(raw)
     if number is None or not low <= number <= high:
-        raise ValueError(f"{what} must be a whole number from {low} to {high}, not '{raw}'")
+        raise ValueError(
+            _(
+                "{what} must be a whole number from {low} to {high}, not '{raw}'",
+                what=_(what),
+                low=low,
+                high=high,
+                raw=raw,
+            )
+        )
     return number
 
 
@@ -147,12 +167,12 @@ def _set_pairing(turn: Turn, raw: str) -> Any:
 
 
 def _set_size(turn: Turn, raw: str) -> Any:
-    size = _number(raw, 2, 4, "group size")
+    size = _number(raw, 2, 4, N_("group size"))
     return lambda pool, t: setattr(pool, "group_size", size)
 
 
 def _set_history(turn: Turn, raw: str) -> Any:
-    rounds = _number(raw, 0, 52, "history")
+    rounds = _number(raw, 0, 52, N_("history"))
     return lambda pool, t: setattr(pool, "history_rounds", rounds)
 
 
@@ -163,13 +183,15 @@ def _set_cross(turn: Turn, raw: str) -> Any:
 
 def _set_mode(turn: Turn, raw: str) -> Any:
     if raw.lower() not in MODES:
-        raise ValueError(f"use everyone (members are in unless they leave) or opt-in, not '{raw}'")
+        raise ValueError(
+            _("use everyone (members are in unless they leave) or opt-in, not '{raw}'", raw=raw)
+        )
     opt_in = MODES[raw.lower()]
     return lambda pool, t: setattr(pool, "opt_in", opt_in)
 
 
 def _set_followup(turn: Turn, raw: str) -> Any:
-    days = _number(raw, 1, 14, "follow-up delay (days)")
+    days = _number(raw, 1, 14, N_("follow-up delay (days)"))
     return lambda pool, t: setattr(pool, "followup_days", days)
 
 
@@ -178,12 +200,12 @@ def _set_channel(turn: Turn, raw: str) -> Any:
     if word in ("none", "off"):
         return lambda pool, t: _set_notice_channel(pool, None, None)
     if word != "here":
-        raise ValueError("use `channel=here` (in the channel, @mentioning me) or `channel=none`")
+        raise ValueError(_("use `channel=here` (in the channel, @mentioning me) or `channel=none`"))
     inbound = turn.inbound
     if inbound.conversation_type != "channel" or inbound.team_id is None:
-        raise ValueError("`channel=here` only works in a team channel, @mentioning me")
+        raise ValueError(_("`channel=here` only works in a team channel, @mentioning me"))
     conversation = inbound.channel_id or inbound.conversation_id.split(";", 1)[0]
-    name = inbound.channel_name or "this channel"
+    name = inbound.channel_name or _("this channel")
     return lambda pool, t: _set_notice_channel(pool, conversation, name)
 
 
@@ -210,7 +232,11 @@ _PARSERS = {
 
 def _describe(turn: Turn, team: Team, pool: PairPool, schedule: Schedule | None) -> str:
     on = schedule is not None and schedule.enabled
-    lines = [f"**Coffee pairing in {team.name}: {'on' if on else 'off'}**"]
+    lines = [
+        _("**Coffee pairing in {team}: on**", team=team.name)
+        if on
+        else _("**Coffee pairing in {team}: off**", team=team.name)
+    ]
     if schedule is not None:
         spec = ScheduleSpec(
             schedule.cadence,
@@ -219,51 +245,81 @@ def _describe(turn: Turn, team: Team, pool: PairPool, schedule: Schedule | None)
             schedule.timezone,
             schedule.effective_from,
         )
-        when = (
-            f"{CADENCE_NAMES[schedule.cadence]} on {WEEKDAYS[schedule.weekday]} at "
-            f"{schedule.local_time} ({schedule.timezone})"
+        when = _(
+            CADENCE_WHEN[schedule.cadence],
+            weekday=i18n.weekday_name(schedule.weekday),
+            time=schedule.local_time,
+            zone=schedule.timezone,
         )
-        upcoming = f"; next round {next_due(spec, turn.now).period}" if on else ""
-        lines.append(f"- When: {when}{upcoming}")
-    mode = "opt-in (members type `join coffee`)" if pool.opt_in else "everyone, unless they leave"
+        if on:
+            upcoming = _day(next_due(spec, turn.now).period)
+            lines.append(_("- When: {when}; next round {day}", when=when, day=upcoming))
+        else:
+            lines.append(_("- When: {when}", when=when))
+    mode = (
+        _("opt-in (members type `join coffee`)")
+        if pool.opt_in
+        else _("everyone, unless they leave")
+    )
     lines += [
-        f"- Group size: {pool.group_size}",
-        f"- No repeats within the last {plural(pool.history_rounds, 'round')}",
-        f"- Prefer other departments: {'on' if pool.cross_department else 'off'}",
-        f"- Who takes part: {mode}",
-        f"- Follow-up: {plural(pool.followup_days, 'day')} after each round",
-        f"- Round notices: {_notice_line(pool)}",
-        f"- Lottery: {_lottery_line(pool)}",
-        f"- Group chats: {_chats_line(turn, pool)}",
+        _("- Group size: {size}", size=pool.group_size),
+        _.ngettext(
+            "- No repeats within the last {n} round",
+            "- No repeats within the last {n} rounds",
+            pool.history_rounds,
+        ),
+        _("- Prefer other departments: on")
+        if pool.cross_department
+        else _("- Prefer other departments: off"),
+        _("- Who takes part: {mode}", mode=mode),
+        _.ngettext(
+            "- Follow-up: {n} day after each round",
+            "- Follow-up: {n} days after each round",
+            pool.followup_days,
+        ),
+        _("- Round notices: {notices}", notices=_notice_line(pool)),
+        _("- Lottery: {lottery}", lottery=_lottery_line(pool)),
+        _("- Group chats: {chats}", chats=_chats_line(turn, pool)),
     ]
     if not on:
-        lines.append("Turn it on with `/pair settings pairing=on`.")
-    lines.append(SETTINGS_HELP)
+        lines.append(_("Turn it on with `/pair settings pairing=on`."))
+    lines.append(_(SETTINGS_HELP))
     return "\n".join(lines)
+
+
+def _day(period: str) -> str:
+    """A round's date (its period key, "2026-11-23") as the reader writes dates."""
+    return i18n.when(date.fromisoformat(period), "%Y-%m-%d")
 
 
 def _chats_line(turn: Turn, pool: PairPool) -> str:
     if not pool.group_chats:
-        return "off (intros come 1:1)"
+        return _("off (intros come 1:1)")
     if not turn.env.graph:
-        return "on, but Microsoft Graph is not connected, so intros come 1:1"
-    return "on (a group chat per group for its intro, where Graph allows; see `/graph status`)"
+        return _("on, but Microsoft Graph is not connected, so intros come 1:1")
+    return _("on (a group chat per group for its intro, where Graph allows; see `/graph status`)")
 
 
 def _notice_line(pool: PairPool) -> str:
     if not pool.channel_ref:
-        return "none (`channel=here` in a channel posts a short notice there each round)"
-    return f"posted in {pool.channel_name or 'the chosen channel'}"
+        return _("none (`channel=here` in a channel posts a short notice there each round)")
+    return _("posted in {channel}", channel=pool.channel_name or _("the chosen channel"))
 
 
 def _lottery_line(pool: PairPool) -> str:
     if not pool.lottery_winners or pool.lottery_host_id is None:
-        return "off"
-    return f"on, {plural(pool.lottery_winners, 'winner')} a round meet the host"
+        return _("off")
+    return _.ngettext(
+        "on, {n} winner a round meet the host",
+        "on, {n} winners a round meet the host",
+        pool.lottery_winners,
+    )
 
 
 def _ago(hours: int) -> str:
-    return "less than an hour ago" if hours < 1 else f"{plural(hours, 'hour')} ago"
+    if hours < 1:
+        return _("less than an hour ago")
+    return _.ngettext("{n} hour ago", "{n} hours ago", hours)
 
 
 # --- /pair preview, /pair now ------------------------------------------------------------
@@ -274,14 +330,14 @@ async def preview(turn: Turn) -> None:
     last = await turn.repos.pairing.last_round(team.id)
     # The draw `/pair now` would make: the same seed and the same inputs.
     plan = await pairing.plan_round(turn.repos, team, pool, turn.now, _now_seed(team, last))
-    text = _plan_text(plan, f"Preview for {team.name} (nothing was sent)")
-    text += (
-        "\n\nIf nothing changes before then (members, profiles, pauses, settings), "
+    text = _plan_text(plan, _("Preview for {team} (nothing was sent)", team=team.name))
+    text += "\n\n" + _(
+        "If nothing changes before then (members, profiles, pauses, settings), "
         "`/pair now` makes exactly these groups."
     )
     next_period = _next_period(schedule, turn)
     if next_period is not None:
-        text += " The next scheduled round draws its own groups."
+        text += " " + _("The next scheduled round draws its own groups.")
     turn.say(text)
 
 
@@ -310,54 +366,80 @@ async def run_now(turn: Turn) -> None:
     if last is not None and turn.now - last.created_at < RECENT_ROUND and turn.rest != "again":
         hours = max(int((turn.now - last.created_at).total_seconds() // 3600), 0)
         turn.say(
-            f"A round ran in {team.name} {_ago(hours)}. To make another one anyway, "
-            "type `/pair now again`. Nothing was sent."
+            _(
+                "A round ran in {team} {ago}. To make another one anyway, "
+                "type `/pair now again`. Nothing was sent.",
+                team=team.name,
+                ago=_ago(hours),
+            )
         )
         return
     # Keyed by the round it follows: two admins pressing at once make one round, not two.
-    period = f"now:{turn.now:%Y-%m-%dT%H:%M:%S}:after{last.id if last else 0}"
+    period = f"now:{turn.now:%Y-%m-%dT%H:%M:%S}:after{last.id if last else 0}"  # i18n: not said
     if await turn.repos.pairing.round_by_period(team.id, period) is not None:
-        turn.say("A round was made this very second. Nothing more was sent.")
+        turn.say(_("A round was made this very second. Nothing more was sent."))
         return
     plan = await pairing.plan_round(turn.repos, team, pool, turn.now, _now_seed(team, last))
     await pairing.commit_round(turn.repos, plan, turn.now, period, "admin", graph=turn.env.graph)
     turn.result.queued += plan.placed + len(plan.unplaced) + len(plan.ghosts) + 1
-    turn.say(_plan_text(plan, f"New round in {team.name}: intros are on their way"))
+    turn.say(_plan_text(plan, _("New round in {team}: intros are on their way", team=team.name)))
 
 
 def _plan_text(plan: pairing.Plan, heading: str) -> str:
     lines = [f"**{heading}**"]
     if plan.lottery:
         host, *winners = plan.lottery
-        lines.append(f"- Lottery: {display(host)} meets {_names(winners)}")
+        lines.append(
+            _("- Lottery: {host} meets {names}", host=display(host), names=_names(winners))
+        )
     for group in plan.groups[:PREVIEW_GROUPS]:
         lines.append("- " + _names(group))
     if len(plan.groups) > PREVIEW_GROUPS:
-        lines.append(f"- … and {len(plan.groups) - PREVIEW_GROUPS} more groups")
+        lines.append(_("- … and {n} more groups", n=len(plan.groups) - PREVIEW_GROUPS))
     if not plan.groups and not plan.lottery:
-        lines.append("- No groups: fewer than two members can take part.")
+        lines.append(_("- No groups: fewer than two members can take part."))
     lines.append(_counts(plan))
     if plan.unplaced:
-        names = _names([u for u, _ in plan.unplaced])
-        lines.append(f"Can't be placed this round: {names} (each gets a message saying why).")
+        names = _names([u for u, _code in plan.unplaced])
+        lines.append(
+            _("Can't be placed this round: {names} (each gets a message saying why).", names=names)
+        )
     if plan.ghosts:
         lines.append(
-            f"Paused for {pairing.GHOST_ROUNDS} unanswered follow-ups in a row: "
-            f"{len(plan.ghosts)} (they get a friendly message)."
+            _(
+                "Paused for {rounds} unanswered follow-ups in a row: "
+                "{n} (they get a friendly message).",
+                rounds=pairing.GHOST_ROUNDS,
+                n=len(plan.ghosts),
+            )
         )
     return "\n".join(lines)
 
 
 def _counts(plan: pairing.Plan) -> str:
     skipped = ", ".join(
-        f"{n} {pairing.SKIP_REASONS.get(reason, reason)}"
+        _("{n} {reason}", n=n, reason=_(pairing.SKIP_REASONS[reason]))
         for reason, n in sorted(plan.skipped.items())
         if reason in pairing.SKIP_REASONS
     )
     groups = len(plan.groups) + bool(plan.lottery)
-    text = f"{plural(plan.placed, 'person')} in {plural(groups, 'group')}"
-    text += f"; repeats within the history window: {plan.repeats}"
-    return text + (f"; not taking part: {skipped}" if skipped else "")
+    people = _.ngettext("{n} person", "{n} people", plan.placed)
+    grouped = _.ngettext("{n} group", "{n} groups", groups)
+    if skipped:
+        return _(
+            "{people} in {groups}; repeats within the history window: {repeats}; "
+            "not taking part: {skipped}",
+            people=people,
+            groups=grouped,
+            repeats=plan.repeats,
+            skipped=skipped,
+        )
+    return _(
+        "{people} in {groups}; repeats within the history window: {repeats}",
+        people=people,
+        groups=grouped,
+        repeats=plan.repeats,
+    )
 
 
 # --- /pair history ------------------------------------------------------------------------
@@ -365,20 +447,39 @@ async def history(turn: Turn) -> None:
     team = team_of(turn)
     stats = await turn.repos.pairing.recent_stats(team.id, HISTORY_ROUNDS)
     if not stats:
-        turn.say(f"No coffee rounds in {team.name} yet. `/pair now` makes one.")
+        turn.say(_("No coffee rounds in {team} yet. `/pair now` makes one.", team=team.name))
         return
-    lines = [f"**Recent coffee rounds in {team.name}** (answers are counts only)"]
+    lines = [_("**Recent coffee rounds in {team}** (answers are counts only)", team=team.name)]
     for s in stats:
         r = s.round
-        how = "scheduled" if r.trigger == "schedule" else "by an admin"
-        rating = f"; rating {mean(s.ratings):.1f} from {len(s.ratings)}" if s.ratings else ""
-        unplaced = r.summary.get("unplaced", 0)
-        lines.append(
-            f"- {r.created_at:%Y-%m-%d} ({how}): {plural(s.groups, 'group')}, "
-            f"{plural(s.seats, 'person')}; "
-            f"met: {s.met['yes']} yes, {s.met['not_yet']} not yet, {s.met['no']} no"
-            f"{rating}; repeats {r.summary.get('repeats', 0)}; unplaced {unplaced}"
-        )
+        values = {
+            "day": i18n.when(r.created_at, "%Y-%m-%d"),
+            "how": _("scheduled") if r.trigger == "schedule" else _("by an admin"),
+            "groups": _.ngettext("{n} group", "{n} groups", s.groups),
+            "people": _.ngettext("{n} person", "{n} people", s.seats),
+            "yes": s.met["yes"],
+            "not_yet": s.met["not_yet"],
+            "no": s.met["no"],
+            "repeats": r.summary.get("repeats", 0),
+            "unplaced": r.summary.get("unplaced", 0),
+        }
+        if s.ratings:
+            line = _(
+                "- {day} ({how}): {groups}, {people}; "
+                "met: {yes} yes, {not_yet} not yet, {no} no; "
+                "rating {rating} from {rated}; repeats {repeats}; unplaced {unplaced}",
+                rating=i18n.number(mean(s.ratings), 1),
+                rated=len(s.ratings),
+                **values,
+            )
+        else:
+            line = _(
+                "- {day} ({how}): {groups}, {people}; "
+                "met: {yes} yes, {not_yet} not yet, {no} no; "
+                "repeats {repeats}; unplaced {unplaced}",
+                **values,
+            )
+        lines.append(line)
     turn.say("\n".join(lines))
 
 
@@ -388,16 +489,16 @@ async def lottery(turn: Turn) -> None:
     pool = await turn.repos.pairing.ensure_pool(team.id, turn.now)
     if turn.rest.lower() == "off" and not turn.args.get("host"):
         pool.lottery_winners, pool.updated_at = 0, turn.now
-        turn.say(f"The coffee lottery in {team.name} is off.")
+        turn.say(_("The coffee lottery in {team} is off.", team=team.name))
         return
     if not turn.args and not turn.rest:
         await _lottery_status(turn, team, pool)
         return
     winners_raw = turn.args.get("winners", "1")
     try:
-        winners = _number(winners_raw, 1, MAX_LOTTERY_WINNERS, "winners")
+        winners = _number(winners_raw, 1, MAX_LOTTERY_WINNERS, N_("winners"))
     except ValueError as exc:
-        turn.say(f"{exc}. Nothing changed.")
+        turn.say(_("{problem}. Nothing changed.", problem=exc))
         return
     host = await _host(turn, team)
     if host is None:
@@ -406,26 +507,43 @@ async def lottery(turn: Turn) -> None:
         pool.lottery_since = turn.now  # a new host: everyone gets a fresh turn
     pool.lottery_host_id, pool.lottery_winners, pool.updated_at = host.id, winners, turn.now
     turn.say(
-        f"Coffee lottery on in {team.name}: each round {plural(winners, 'member')} "
-        f"{is_are(winners)} drawn to meet "
-        f"{display(host)}. Nobody wins twice before everyone taking part has had a turn. "
-        "`/lottery off` stops it."
+        _.ngettext(
+            "Coffee lottery on in {team}: each round {n} member is drawn to meet {host}. "
+            "Nobody wins twice before everyone taking part has had a turn. "
+            "`/lottery off` stops it.",
+            "Coffee lottery on in {team}: each round {n} members are drawn to meet {host}. "
+            "Nobody wins twice before everyone taking part has had a turn. "
+            "`/lottery off` stops it.",
+            winners,
+            team=team.name,
+            host=display(host),
+        )
     )
 
 
 async def _lottery_status(turn: Turn, team: Team, pool: PairPool) -> None:
     if not pool.lottery_winners or pool.lottery_host_id is None:
         turn.say(
-            f"No coffee lottery in {team.name}. Start one with `/lottery host=@name winners=2`."
+            _(
+                "No coffee lottery in {team}. Start one with `/lottery host=@name winners=2`.",
+                team=team.name,
+            )
         )
         return
     host = await turn.repos.users.get(pool.lottery_host_id)
     since = pool.lottery_since or turn.now
     wins = await turn.repos.pairing.lottery_wins(team.id, pool.lottery_host_id, since)
     turn.say(
-        f"Coffee lottery in {team.name}: {plural(pool.lottery_winners, 'winner')} a round meet "
-        f"{display(host)}; {plural(len(wins), 'member')} {'has' if len(wins) == 1 else 'have'} "
-        "had a turn so far. `/lottery off` stops it."
+        _.ngettext(
+            "Coffee lottery in {team}: {winners} a round meet {host}; "
+            "{n} member has had a turn so far. `/lottery off` stops it.",
+            "Coffee lottery in {team}: {winners} a round meet {host}; "
+            "{n} members have had a turn so far. `/lottery off` stops it.",
+            len(wins),
+            team=team.name,
+            winners=_.ngettext("{n} winner", "{n} winners", pool.lottery_winners),
+            host=display(host),
+        )
     )
 
 
@@ -434,11 +552,12 @@ async def _host(turn: Turn, team: Team) -> User | None:
     if len(mentions) == 1:
         user = await turn.repos.users.by_teams_id(mentions[0].id)
         if user is None:
-            turn.say(f"I don't know {mentions[0].name or 'that person'} yet. Nothing changed.")
+            who = mentions[0].name or _("that person")
+            turn.say(_("I don't know {name} yet. Nothing changed.", name=who))
         return user
     query = (turn.args.get("host") or "").strip().lstrip("@")
     if not query:
-        turn.say("Who hosts? Try `/lottery host=@name winners=2`. Nothing changed.")
+        turn.say(_("Who hosts? Try `/lottery host=@name winners=2`. Nothing changed."))
         return None
     return await team_member_named(turn, team, query)
 

@@ -6,23 +6,24 @@ from __future__ import annotations
 from datetime import timedelta
 
 from dialogs.coffee import admin, members, rounds
+from dialogs.core.i18n import N_
 from dialogs.core.router import TEAM_ARG, USER_ARG, Action, Arg, Command, Feature, Topic
 from dialogs.core.router import admin_command as _admin
 from scheduler.types import Job
 
 SETTINGS_ARGS = (
-    Arg("pairing", "on or off"),
-    Arg("cadence", "weekly, biweekly or monthly"),
-    Arg("day", "weekday of the round"),
-    Arg("time", "local time HH:MM"),
-    Arg("timezone", "IANA zone, e.g. Europe/Berlin"),
-    Arg("size", "group size 2 to 4"),
-    Arg("history", "rounds without repeats (default 12)"),
-    Arg("cross_department", "prefer other departments: on or off"),
-    Arg("mode", "everyone or opt-in"),
-    Arg("followup", 'days until "did you meet?" (default 5)'),
-    Arg("channel", "here (this channel gets round notices) or none"),
-    Arg("groupchat", "on or off: each group's intro in a group chat (Microsoft Graph)"),
+    Arg("pairing", N_("on or off")),
+    Arg("cadence", N_("weekly, biweekly or monthly")),
+    Arg("day", N_("weekday of the round")),
+    Arg("time", N_("local time HH:MM")),
+    Arg("timezone", N_("IANA zone, e.g. Europe/Berlin")),
+    Arg("size", N_("group size 2 to 4")),
+    Arg("history", N_("rounds without repeats (default 12)")),
+    Arg("cross_department", N_("prefer other departments: on or off")),
+    Arg("mode", N_("everyone or opt-in")),
+    Arg("followup", N_('days until "did you meet?" (default 5)')),
+    Arg("channel", N_("here (this channel gets round notices) or none")),
+    Arg("groupchat", N_("on or off: each group's intro in a group chat (Microsoft Graph)")),
     TEAM_ARG,
 )
 
@@ -30,55 +31,67 @@ SETTINGS_ARGS = (
 FEATURE = Feature(
     "coffee",
     commands=(
-        Command("coffee", "your coffee chats: where you're in, next round", members.status),
+        Command("coffee", N_("your coffee chats: where you're in, next round"), members.status),
         Command(
-            "join coffee",
-            "get coffee partners (again)",
+            "join coffee",  # i18n: not said
+            N_("get coffee partners (again)"),
             members.join,
-            args=(Arg("team", "only this team"),),
+            args=(Arg("team", N_("only this team")),),
             menu=False,
         ),
         Command(
-            "leave coffee",
-            "no more coffee partners",
+            "leave coffee",  # i18n: not said
+            N_("no more coffee partners"),
             members.leave,
-            args=(Arg("team", "only this team"),),
+            args=(Arg("team", N_("only this team")),),
             menu=False,
         ),
         Command(
-            "don't pair me with",
-            "never group me with someone (private)",
+            "don't pair me with",  # i18n: not said
+            N_("never group me with someone (private)"),
             members.dont_pair,
             usage="@user",
             args=(USER_ARG,),
             menu=False,
         ),
         Command(
-            "pair me again with",
-            "undo a don't-pair",
+            "pair me again with",  # i18n: not said
+            N_("undo a don't-pair"),
             members.allow_pair,
             usage="@user",
             args=(USER_ARG,),
             menu=False,
         ),
         _admin(
-            "/pair settings",
-            "coffee pairing: show or change when and how",
+            "/pair settings",  # i18n: not said
+            N_("coffee pairing: show or change when and how"),
             admin.settings,
-            usage="[key=value ...]",
+            usage="[key=value ...]",  # i18n: not said
             args=SETTINGS_ARGS,
         ),
-        _admin("/pair preview", "who would be paired now (sends nothing)", admin.preview),
-        _admin("/pair now", "run a coffee round at once", admin.run_now),
-        _admin("/pair history", "recent rounds with met and rating counts", admin.history),
         _admin(
-            "/lottery",
-            "coffee lottery: winners meet a host each round",
+            "/pair preview",  # i18n: not said
+            N_("who would be paired now (sends nothing)"),
+            admin.preview,
+        ),
+        _admin(
+            "/pair now",  # i18n: not said
+            N_("run a coffee round at once"),
+            admin.run_now,
+        ),
+        _admin(
+            "/pair history",  # i18n: not said
+            N_("recent rounds with met and rating counts"),
+            admin.history,
+        ),
+        _admin(
+            "/lottery",  # i18n: not said
+            N_("coffee lottery: winners meet a host each round"),
             admin.lottery,
-            usage="host=@user winners=2 | off",
+            usage="host=@user winners=2 | off",  # i18n: not said
             args=(
-                Arg("host", "who the winners meet (@mention, name or email)"),
-                Arg("winners", "1 to 3 a round"),
+                Arg("host", N_("who the winners meet (@mention, name or email)")),
+                Arg("winners", N_("1 to 3 a round")),
                 TEAM_ARG,
             ),
         ),
@@ -92,14 +105,16 @@ FEATURE = Feature(
     ),
     help=Topic(
         ("coffee", "pairing"),
-        "Coffee chats",
-        "meet a colleague or two each round. `coffee` shows where you take part.",
+        N_("Coffee chats"),
+        N_("meet a colleague or two each round. `coffee` shows where you take part."),
     ),
     admin_help=Topic(
         ("pair", "coffee", "lottery"),
-        "Coffee pairing",
-        "when rounds run and how groups are made (`/pair settings`), `/pair preview`, "
-        "`/pair now`, `/pair history`, `/lottery`.",
+        N_("Coffee pairing"),
+        N_(
+            "when rounds run and how groups are made (`/pair settings`), `/pair preview`, "
+            "`/pair now`, `/pair history`, `/lottery`."
+        ),
     ),
     data=(members.DATA,),
 )

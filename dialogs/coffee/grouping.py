@@ -226,7 +226,8 @@ def _check_round(r: int, round_: object, ids: set[str]) -> None:
             raise ValueError(f"{where} must be a list of member ids")
         unknown = [x for x in group if x not in ids]
         if unknown:
-            what = "an unknown member id" if len(unknown) == 1 else "unknown member ids"
+            one = len(unknown) == 1
+            what = "an unknown member id" if one else "unknown member ids"  # i18n: not said
             raise ValueError(f"{where}: {what} {', '.join(unknown)}")
 
 
@@ -675,9 +676,15 @@ class Problem:
         return sum(1 for b in group if b in forbidden)
 
 
-ALONE = "nobody else is taking part in this round"
-ALL_EXCLUDED = "every other member is on their don't-pair list, or has them on theirs"
-NO_GROUP = "every group has someone on their don't-pair list (or who has them on theirs)"
+# Why someone was not placed, in `mentorbot pair`'s JSON output (data for tools: the bot
+# tells a member in their own language, rounds.UNPLACED_TEXT).
+ALONE = "nobody else is taking part in this round"  # i18n: not said
+ALL_EXCLUDED = (
+    "every other member is on their don't-pair list, or has them on theirs"  # i18n: not said
+)
+NO_GROUP = (
+    "every group has someone on their don't-pair list (or who has them on theirs)"  # i18n: not said
+)
 
 
 def group_sizes(n: int, k: int) -> list[int]:

@@ -4,6 +4,12 @@ could not be placed, ghost pauses) and the follow-ups after it.
 A round is planned (pure reads plus the algorithm) and then committed: the round, its
 groups and every message it sends are written in one transaction, the caller's unit
 (the scheduler's claim, or an admin's `/pair now` turn). The outbox then delivers.
+
+Every message to one member (an intro, "no partner this round", a ghost pause, a
+follow-up) is in that member's language (people.language_of), rendered once per
+recipient; what a group or a channel reads together (a group chat's intro, the round's
+notice) is in the team's default language. A starter is chosen by its English text (the
+seed decides it whatever the languages) and said through the catalog.
 """
 
 from __future__ import annotations
@@ -16,13 +22,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from dialogs.coffee import grouping as algo
-from dialogs.core import outbox
+from dialogs.core import i18n, outbox
 from dialogs.core.cards import Cards
+from dialogs.core.i18n import N_
 from dialogs.core.links import chat_link, handle, meeting_link
 from dialogs.core.local_time import is_paused, local_day, zone_of
-from dialogs.core.people import display, listed
+from dialogs.core.people import display, languages_of, listed
 from dialogs.core.profiles import shared_fields
-from dialogs.core.words import plural
 from dialogs.directory.store import chats_allowed
 from scheduler.types import JobContext
 from storage.models import (
@@ -37,6 +43,7 @@ from storage.models import (
 )
 from storage.repos import Repos
 
+_ = i18n.catalog(__package__)
 CARDS = Cards("dialogs.coffee")
 ROUND_JOB = "pairing"
 FOLLOWUP_JOB = "pairing_followups"
@@ -45,42 +52,42 @@ GHOST_ROUNDS = 3  # unanswered follow-ups in a row before a member is paused
 FOLLOWUP_GRACE = timedelta(days=7)
 
 SKIP_REASONS = {
-    "erased": "deleted their data",
-    "opted_out": "opted out",
-    "paused": "paused",
-    "unreachable": "unreachable (removed or blocked the app)",
-    "ghost": "paused after unanswered follow-ups",
-    "not_joined": "not joined (opt-in mode)",
-    "left": "left coffee chats here",
+    "erased": N_("deleted their data"),
+    "opted_out": N_("opted out"),
+    "paused": N_("paused"),
+    "unreachable": N_("unreachable (removed or blocked the app)"),
+    "ghost": N_("paused after unanswered follow-ups"),
+    "not_joined": N_("not joined (opt-in mode)"),
+    "left": N_("left coffee chats here"),
 }
 
 # Conversation starters for intros; one per group, chosen by the round's seed.
 STARTERS = (
-    "What's something you learned recently that surprised you?",
-    "Which part of your work would you happily do all day?",
-    "What did you want to be when you were ten?",
-    "What's a small habit that made your week better?",
-    "Which tool or trick saves you the most time?",
-    "What's the best piece of advice you've been given at work?",
-    "If you could swap jobs with anyone here for a day, whose would it be?",
-    "What are you looking forward to this month?",
-    "What's a book, show or podcast you'd recommend, and why?",
-    "What's a skill you'd learn if you had a free month?",
-    "Where's the most interesting place you've worked from?",
-    "What's a problem you solved lately that you're proud of?",
-    "How did you end up in your current role?",
-    "What does a great day at work look like for you?",
-    "What's something most people here don't know about you?",
-    "Which project would you start tomorrow if you had the time?",
+    N_("What's something you learned recently that surprised you?"),
+    N_("Which part of your work would you happily do all day?"),
+    N_("What did you want to be when you were ten?"),
+    N_("What's a small habit that made your week better?"),
+    N_("Which tool or trick saves you the most time?"),
+    N_("What's the best piece of advice you've been given at work?"),
+    N_("If you could swap jobs with anyone here for a day, whose would it be?"),
+    N_("What are you looking forward to this month?"),
+    N_("What's a book, show or podcast you'd recommend, and why?"),
+    N_("What's a skill you'd learn if you had a free month?"),
+    N_("Where's the most interesting place you've worked from?"),
+    N_("What's a problem you solved lately that you're proud of?"),
+    N_("How did you end up in your current role?"),
+    N_("What does a great day at work look like for you?"),
+    N_("What's something most people here don't know about you?"),
+    N_("Which project would you start tomorrow if you had the time?"),
 )
 
 UNPLACED_TEXT = {
-    "alone": "you were the only member available this round",
-    "all_excluded": (
+    "alone": N_("you were the only member available this round"),
+    "all_excluded": N_(
         "nobody available this round could be grouped with you "
         "(don't-pair preferences, yours or theirs)"
     ),
-    "no_compatible_group": (
+    "no_compatible_group": N_(
         "no group could take you without breaking a don't-pair preference (yours or theirs)"
     ),
 }
@@ -290,25 +297,36 @@ async def commit_round(
     if plan.lottery:
         groups.append((plan.lottery, True, rng.choice(STARTERS)))
     group_ids = await repos.pairing.add_groups(
-        pair_round, [([u.id for u in members], lottery) for members, lottery, _ in groups]
+        pair_round, [([u.id for u in members], lottery) for members, lottery, _s in groups]
     )
     plan.graph = graph
     chats = graph and plan.pool.group_chats and await chats_allowed(repos, team.tenant_id, now)
+    # Everyone the round writes to, in their own language: one query for them all.
+    told = [u for members, _l, _s in groups for u in members]
+    told += [u for u, _c in plan.unplaced] + plan.ghosts
+    languages = await languages_of(repos, told, team)
     # One statement for every message of the round (not one per member), in the order
     # they were always queued: intros group by group, unplaced, ghosts, the notice.
     messages: list[outbox.Message] = []
     for group_id, (members, lottery, starter) in zip(group_ids, groups, strict=True):
-        intros = _intros(plan, pair_round, group_id, members, lottery, starter)
+        intros = _intros(plan, pair_round, group_id, members, lottery, starter, languages)
         if chats and team.tenant_id and all(u.aad_object_id for u in members):
-            repos.directory.add_chat(
-                _group_chat(plan, pair_round, group_id, members, lottery, starter, intros, now)
-            )
+            with i18n.speaking(team.language):
+                chat = _group_chat(
+                    plan, pair_round, group_id, members, lottery, starter, intros, now
+                )
+            repos.directory.add_chat(chat)
         else:
             messages += intros
-    messages += [_unplaced(team, pair_round, user, code) for user, code in plan.unplaced]
+    for user, code in plan.unplaced:
+        with i18n.speaking(languages[user.id]):
+            messages.append(_unplaced(team, pair_round, user, code))
     await repos.pairing.ghost_pause(team.id, [u.id for u in plan.ghosts], now)
-    messages += [_ghost_message(team, pair_round, user) for user in plan.ghosts]
-    notice = _notice(plan, pair_round)
+    for user in plan.ghosts:
+        with i18n.speaking(languages[user.id]):
+            messages.append(_ghost_message(team, pair_round, user))
+    with i18n.speaking(team.language):  # the channel reads it together
+        notice = _notice(plan, pair_round)
     if notice is not None:
         messages.append(notice)
     await outbox.queue_many(repos, messages, now)
@@ -325,12 +343,16 @@ def _group_chat(
     intros: list[outbox.Message],
     now: datetime,
 ) -> GroupChat:
+    """The group's own chat, in the language in force (the caller says the team's); its
+    fallback is the 1:1 intros, each already in its recipient's language."""
     team = plan.team
-    name = team.name or "your team"
+    name = team.name or _("your team")
+    names = listed(members)
     intro = {
         "key": outbox.key("pairchat", round=pair_round.id, group=group_id),
-        "text": f"{'Coffee lottery' if lottery else 'Your coffee chat'} in {name} this round: "
-        f"{listed(members)}.",
+        "text": _("Coffee lottery in {team} this round: {names}.", team=name, names=names)
+        if lottery
+        else _("Your coffee chat in {team} this round: {names}.", team=name, names=names),
         "card": chat_intro_card(plan, members, lottery, starter, group_id),
     }
     return GroupChat(
@@ -340,7 +362,7 @@ def _group_chat(
         tenant_id=team.tenant_id or "",
         state="pending",
         payload={
-            "topic": f"Coffee chat ({name})"[:250],
+            "topic": _("Coffee chat ({team})", team=name)[:250],
             "members": [u.aad_object_id for u in members],
             "intro": intro,
             "fallback": [
@@ -358,33 +380,42 @@ def chat_intro_card(
     plan: Plan, members: list[User], lottery: bool, starter: str, group_id: int = 0
 ) -> dict[str, Any]:
     """The intro posted once in the group's own chat: everyone, what each shares."""
-    team = plan.team.name or "your team"
+    team = plan.team.name or _("your team")
     reachable = [h for h in (handle(u) for u in members) if h]
-    title = f"{'🎟️ Coffee lottery' if lottery else '☕ Coffee chat'} in {team}: {listed(members)}"
+    names = listed(members)
+    title = (
+        _("🎟️ Coffee lottery in {team}: {names}", team=team, names=names)
+        if lottery
+        else _("☕ Coffee chat in {team}: {names}", team=team, names=names)
+    )
+    said = _(starter)
     return CARDS.render(
         "pair_intro",
         title=title,
         partners=[_partner_block(u, plan.profiles.get(u.id), None) for u in members],
-        starter=starter,
-        meeting_url=meeting_link(reachable, f"Coffee chat ({team})", starter),
+        starter=said,
+        meeting_url=meeting_link(reachable, _("Coffee chat ({team})", team=team), said),
         in_chat=bool(reachable),
         **_find_time(plan, members, group_id),
     )
 
 
 def _notice(plan: Plan, pair_round: PairRound) -> outbox.Message | None:
-    """A short post in the pool's chosen channel, when an admin chose one."""
+    """A short post in the pool's chosen channel, when an admin chose one (in the
+    language in force: the caller says the team's)."""
     channel = plan.pool.channel_ref
     if not channel or not plan.placed:
         return None
     groups = len(plan.groups) + bool(plan.lottery)
-    text = (
-        f"☕ A new coffee round in {plan.team.name}: {plural(plan.placed, 'person')} in "
-        f"{plural(groups, 'group')}. "
-        "Your partners are in your chat with me."
+    text = _(
+        "☕ A new coffee round in {team}: {people} in {groups}. "
+        "Your partners are in your chat with me.",
+        team=plan.team.name,
+        people=_.ngettext("{n} person", "{n} people", plan.placed),
+        groups=_.ngettext("{n} group", "{n} groups", groups),
     )
     if plan.pool.opt_in:
-        text += " Want in next time? Chat with me and type `join coffee`."
+        text += " " + _("Want in next time? Chat with me and type `join coffee`.")
     return outbox.to_team(
         outbox.key("pairnotice", round=pair_round.id), plan.team.id, text=text, channel=channel
     )
@@ -397,34 +428,43 @@ def _intros(
     members: list[User],
     lottery: bool,
     starter: str,
+    languages: dict[int, str],
 ) -> list[outbox.Message]:
+    """One intro per member, each in that member's own language."""
     intros = []
     for user in members:
         others = [u for u in members if u.id != user.id]
-        intros.append(
-            outbox.to_user(
-                outbox.key("pairintro", round=pair_round.id, user=user.id),
-                user.id,
-                text=_intro_text(plan.team, others, lottery),
-                card=intro_card(plan, user, others, lottery, starter, group_id),
-                team_id=plan.team.id,
+        with i18n.speaking(languages.get(user.id)):
+            intros.append(
+                outbox.to_user(
+                    outbox.key("pairintro", round=pair_round.id, user=user.id),
+                    user.id,
+                    text=_intro_text(plan.team, others, lottery),
+                    card=intro_card(plan, user, others, lottery, starter, group_id),
+                    team_id=plan.team.id,
+                )
             )
-        )
     return intros
 
 
 def _intro_text(team: Team, others: list[User], lottery: bool) -> str:
     names = listed(others)
     if lottery:
-        return f"Coffee lottery in {team.name}: you're meeting {names} this round."
-    return f"Your coffee chat in {team.name} this round: {names}."
+        return _(
+            "Coffee lottery in {team}: you're meeting {names} this round.",
+            team=team.name,
+            names=names,
+        )
+    return _("Your coffee chat in {team} this round: {names}.", team=team.name, names=names)
 
 
 def _unplaced(team: Team, pair_round: PairRound, user: User, code: str) -> outbox.Message:
-    why = UNPLACED_TEXT.get(code, "I couldn't find a group for you")
-    text = (
-        f"No coffee partner for you in {team.name} this round, sorry: {why}. "
-        "You're still in, and I'll try again next round."
+    why = UNPLACED_TEXT.get(code)
+    text = _(
+        "No coffee partner for you in {team} this round, sorry: {why}. "
+        "You're still in, and I'll try again next round.",
+        team=team.name,
+        why=_(why) if why else _("I couldn't find a group for you"),
     )
     return outbox.to_user(
         outbox.key("pairunplaced", round=pair_round.id, user=user.id),
@@ -435,10 +475,12 @@ def _unplaced(team: Team, pair_round: PairRound, user: User, code: str) -> outbo
 
 
 def _ghost_message(team: Team, pair_round: PairRound, user: User) -> outbox.Message:
-    text = (
-        f"You haven't answered my last {GHOST_ROUNDS} coffee follow-ups in {team.name}, "
+    text = _(
+        "You haven't answered my last {n} coffee follow-ups in {team}, "
         "so I've paused your coffee chats there (no hard feelings!). "
-        "Type `join coffee` or `resume` whenever you'd like partners again."
+        "Type `join coffee` or `resume` whenever you'd like partners again.",
+        n=GHOST_ROUNDS,
+        team=team.name,
     )
     return outbox.to_user(
         outbox.key("pairghost", round=pair_round.id, user=user.id),
@@ -452,18 +494,21 @@ def _ghost_message(team: Team, pair_round: PairRound, user: User) -> outbox.Mess
 def intro_card(
     plan: Plan, user: User, others: list[User], lottery: bool, starter: str, group_id: int = 0
 ) -> dict[str, Any]:
+    """One member's intro, in the language in force (the caller says the member's)."""
     mine = plan.profiles.get(user.id)
     partners = [_partner_block(u, plan.profiles.get(u.id), mine) for u in others]
     links = [handle(u) for u in others]
     reachable = [h for h in links if h]
-    team = plan.team.name or "your team"
+    team = plan.team.name or _("your team")
+    said = _(starter)
+    topic = _("Coffee chat ({team})", team=team)
     return CARDS.render(
         "pair_intro",
         title=_intro_title(plan, user, others, lottery, team),
         partners=partners,
-        starter=starter,
-        chat_url=chat_link(reachable, f"Coffee chat ({team})", f"Hi! {starter}"),
-        meeting_url=meeting_link(reachable, f"Coffee chat ({team})", starter),
+        starter=said,
+        chat_url=chat_link(reachable, topic, _("Hi! {starter}", starter=said)),
+        meeting_url=meeting_link(reachable, topic, said),
         has_links=bool(reachable),
         no_links=not reachable,
         **_find_time(plan, [user, *others], group_id),
@@ -480,10 +525,18 @@ def _find_time(plan: Plan, members: list[User], group_id: int) -> dict[str, Any]
 
 def _intro_title(plan: Plan, user: User, others: list[User], lottery: bool, team: str) -> str:
     if not lottery:
-        return f"☕ Your coffee chat in {team}: meet {listed(others)}"
+        return _("☕ Your coffee chat in {team}: meet {names}", team=team, names=listed(others))
     if plan.lottery and plan.lottery[0].id == user.id:
-        return f"🎟️ Coffee lottery in {team}: this round you meet {listed(others)}"
-    return f"🎟️ You won the coffee lottery in {team}: meet {listed(others[:1])}"
+        return _(
+            "🎟️ Coffee lottery in {team}: this round you meet {names}",
+            team=team,
+            names=listed(others),
+        )
+    return _(
+        "🎟️ You won the coffee lottery in {team}: meet {name}",
+        team=team,
+        name=listed(others[:1]),
+    )
 
 
 def _partner_block(partner: User, theirs: Profile | None, mine: Profile | None) -> dict[str, Any]:
@@ -505,17 +558,17 @@ def _shared_facts(profile: Profile | None, shared: list[str]) -> list[tuple[str,
         return []
     facts = []
     if "department" in shared and profile.department:
-        facts.append(("Department", profile.department))
+        facts.append((_("Department"), profile.department))
     if "location" in shared and profile.location:
-        facts.append(("Location", profile.location))
+        facts.append((_("Location"), profile.location))
     if "interests" in shared and profile.interests:
-        facts.append(("Interests", ", ".join(profile.interests)))
+        facts.append((_("Interests"), ", ".join(profile.interests)))
     if "skills" in shared and profile.skills_offer:
-        facts.append(("Can help with", ", ".join(profile.skills_offer)))
+        facts.append((_("Can help with"), ", ".join(profile.skills_offer)))
     if "skills" in shared and profile.skills_want:
-        facts.append(("Wants to grow", ", ".join(profile.skills_want)))
+        facts.append((_("Wants to grow"), ", ".join(profile.skills_want)))
     if "goals" in shared and profile.goals:
-        facts.append(("Goals", profile.goals[:300]))
+        facts.append((_("Goals"), profile.goals[:300]))
     return facts
 
 
@@ -530,15 +583,23 @@ def common_ground(
     if "interests" in shared:
         both = _overlap(mine.interests, theirs.interests)
         if both:
-            notes.append(f"you both like {', '.join(both)}")
+            notes.append(_("you both like {things}", things=", ".join(both)))
     if "skills" in shared:
         offers = _overlap(theirs.skills_offer, mine.skills_want)
         if offers:
-            notes.append(f"{first} can help with {', '.join(offers)}, which you want to grow")
+            notes.append(
+                _(
+                    "{name} can help with {skills}, which you want to grow",
+                    name=first,
+                    skills=", ".join(offers),
+                )
+            )
         wants = _overlap(mine.skills_offer, theirs.skills_want)
         if wants:
-            notes.append(f"you could help {first} with {', '.join(wants)}")
-    return ("In common: " + "; ".join(notes) + ".") if notes else ""
+            notes.append(
+                _("you could help {name} with {skills}", name=first, skills=", ".join(wants))
+            )
+    return _("In common: {notes}.", notes="; ".join(notes)) if notes else ""
 
 
 def _overlap(a: list[str], b: list[str]) -> list[str]:
@@ -563,13 +624,15 @@ async def scheduled_round(ctx: JobContext) -> None:
 
 
 async def send_followups(ctx: JobContext) -> None:
-    """The "pairing_followups" global job: "did you meet?" once the pool's delay passed."""
+    """The "pairing_followups" global job: "did you meet?" once the pool's delay passed,
+    each in its member's own language."""
     repos, now = ctx.repos, ctx.now
     oldest = now - timedelta(days=60)
     due = await repos.pairing.followups_due(now, oldest)
-    members = await repos.pairing.group_members({seat.group_id for seat, _, _ in due})
+    members = await repos.pairing.group_members({seat.group_id for seat, _r, _p in due})
     users = await repos.users.by_ids({u for ids in members.values() for u in ids})
-    teams = await repos.teams.by_ids({seat.team_id for seat, _, _ in due})
+    teams = await repos.teams.by_ids({seat.team_id for seat, _r, _p in due})
+    asked: list[tuple[PairSeat, PairRound, User, Team]] = []
     for seat, pair_round, pool in due:
         seat.followup_at = now  # settled either way: never considered again
         user, team = users.get(seat.user_id), teams.get(seat.team_id)
@@ -578,14 +641,33 @@ async def send_followups(ctx: JobContext) -> None:
             # Not asked, so it is no miss for ghost pausing (which counts unanswered asks).
             seat.answered_at = seat.answered_at or now
             continue
+        asked.append((seat, pair_round, user, team))
+    languages = await _languages_by_team(repos, [(user, team) for _s, _r, user, team in asked])
+    for seat, pair_round, user, team in asked:
         others = [users[u] for u in members[seat.group_id] if u != seat.user_id and u in users]
-        ask = outbox.to_user(
-            outbox.key("pairfollow", round=pair_round.id, user=user.id),
-            user.id,
-            card=followup_card(team, seat, others),
-            team_id=team.id,
-        )
+        with i18n.speaking(languages[team.id, user.id]):
+            ask = outbox.to_user(
+                outbox.key("pairfollow", round=pair_round.id, user=user.id),
+                user.id,
+                card=followup_card(team, seat, others),
+                team_id=team.id,
+            )
         await outbox.queue(repos, ask, now)
+
+
+async def _languages_by_team(
+    repos: Repos, people: list[tuple[User, Team]]
+) -> dict[tuple[int, int], str]:
+    """Each (team, member)'s language, one directory query per team (the team's default
+    is the fallback, so it is asked per team)."""
+    by_team: dict[int, tuple[Team, dict[int, User]]] = {}
+    for user, team in people:
+        by_team.setdefault(team.id, (team, {}))[1][user.id] = user
+    found: dict[tuple[int, int], str] = {}
+    for team, those in by_team.values():
+        for user_id, language in (await languages_of(repos, those.values(), team)).items():
+            found[team.id, user_id] = language
+    return found
 
 
 def _followable(user: User, team: Team) -> bool:
@@ -593,9 +675,15 @@ def _followable(user: User, team: Team) -> bool:
 
 
 def followup_card(team: Team, seat: PairSeat, others: list[User]) -> dict[str, Any]:
+    """The "did you meet?" card, in the language in force (the caller says the member's)."""
+    question = (
+        _("Did you meet {names}?", names=listed(others))
+        if others
+        else _("Did you meet your coffee partner?")
+    )
     return CARDS.render(
         "pair_followup",
-        question=f"Did you meet {listed(others) if others else 'your coffee partner'}?",
-        team=team.name or "your team",
+        question=question,
+        team=team.name or _("your team"),
         group=seat.group_id,
     )
