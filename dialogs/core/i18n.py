@@ -195,6 +195,7 @@ SKELETONS: Mapping[str, str] = {
     "%A %d %B %Y at %H:%M": "full+Hm",  # and the time, joined the language's way
     "%A %d %B": "MMMMEEEEd",
     "%d %b %Y": "yMMMd",
+    "%Y-%m-%d": "yMMMd",  # an ISO date in English; the language's own date elsewhere
     "%d %b": "MMMd",
     "%b %Y": "yMMM",
     "%a %d %b, %H:%M": "MMMEd+Hm",
