@@ -4,16 +4,19 @@ and comes back, and asks for `hilfe` in German, the help of other features inclu
 a Japanese user's time zone and pause replies write dates the Japanese way; `language
 es` typed in the middle of onboarding holds from the very next message (the card's
 submit, help, a pause). (tests/test_i18n.py covers the `language` command itself, the
-profile card's language choice and the catalogs' structure.)"""
+profile card's language choice and the catalogs' structure.) Greetings to team members
+are in each member's language, the channel's post in the team's."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
+from dialogs.account import admin, team_events
 from dialogs.core import i18n
 from tests.fakes import teams
-from tests.fakes.teams import TeamsUser
+from tests.fakes.teams import TeamsTeam, TeamsUser
+from tests.inbox import keyed
 
 BEN = TeamsUser("ben", "Ben Okafor")  # writes from a German Teams
 KAI = TeamsUser("kai", "Kai Sato")  # writes from a Japanese Teams
@@ -123,6 +126,15 @@ async def test_a_german_user_onboards_pauses_and_asks_for_help_in_german(bot, cl
     clock.advance(minutes=1)
     [updated] = await submit(bot, BEN, PROFILE, "de-DE")
     assert updated == said("de", "Profile updated.")
+
+    # What I store, on a German card (the export's own keys as the card names them).
+    await say(bot, BEN, "meine daten", "de-DE")
+    mine = cards(bot, BEN)[-1]
+    assert mine["body"][0]["text"] == said("de", "Everything I store about you")
+    assert {"title": said("de", "Profile"), "value": said("de", "yes")} in mine["body"][2]["facts"]
+    sections = [part["items"][0]["text"] for part in mine["body"][3]["items"]]
+    assert f"**{said('de', 'Account')}**" in sections
+    assert mine["actions"][0]["title"] == said("de", "Download all my data (JSON)")
 
     # Pause, for good and until a date (written the German way), and back.
     [paused] = await say(bot, BEN, "pause", "de-DE")
@@ -246,3 +258,55 @@ async def test_language_es_in_the_middle_of_onboarding_holds_from_the_next_messa
     assert facts[said("es", "Job title changes in program outcomes")] == said("es", "not used")
     assert facts[said("es", "Preferred meeting format")] == said("es", "Video call")
     assert find(view, "app_language")["value"] == "es"
+
+
+ANA = TeamsUser("ana", "Ana Lee")  # installs the bot from a German Teams: an admin
+CHLOE = TeamsUser("chloe", "Chloe Martin")  # never wrote to me: the team's language
+DAN = TeamsUser("dan", "Dan Wu")  # in the roster, never wrote: the team's language
+DATA = TeamsTeam("data", "Data Guild")
+
+
+async def channel(bot, user: TeamsUser, text: str) -> str:
+    await bot.settle()
+    activity = teams.channel_message(bot.service_url, user, DATA, text)
+    activity["locale"] = None  # a channel message says nothing of the sender's Teams
+    return "\n".join(await bot.send(activity))
+
+
+async def test_team_greetings_go_in_each_members_language_and_the_channel_in_the_teams(bot):
+    bot.connector.set_roster(DATA.id, [m.member() for m in (ANA, DAN)], DATA.name)
+    install = teams.bot_installed_in_team(bot.service_url, ANA, DATA)
+    install["locale"] = "de-DE"
+    [post] = await bot.send(install)
+    # The channel's post is in the team's language (English until an admin sets one),
+    # not in the installer's.
+    assert post == _(team_events.WELCOME, team="Data Guild")
+    await say(bot, ANA, "hallo", "de-DE")  # Ana's own language is German from now on
+    done = await channel(bot, ANA, "/team language es")
+    assert done.startswith("Die Standardsprache von Data Guild ist jetzt Español")
+
+    await say(bot, KAI, "hi", "ja-JP")  # Kai's Teams is Japanese
+    bot.connector.set_roster(DATA.id, [m.member() for m in (ANA, DAN, KAI, CHLOE)], DATA.name)
+    await bot.send(teams.members_added(bot.service_url, DATA, KAI, CHLOE, by=ANA))
+    await bot.settle()
+    [kai] = keyed(bot, KAI, "welcome:")
+    assert kai.text == said("ja", team_events.GREETING, name="Kai", team="Data Guild")
+    [chloe] = keyed(bot, CHLOE, "welcome:")
+    assert chloe.text == said("es", team_events.GREETING, name="Chloe", team="Data Guild")
+
+    # `/team welcome`: Dan's hello in the team's Spanish, the report in Ana's German.
+    report = await channel(bot, ANA, "/team welcome")
+    with i18n.speaking("de"):
+        head = _.ngettext(
+            "I'm greeting {n} member of {team} 1:1, {when}.",
+            "I'm greeting {n} members of {team} 1:1, {when}.",
+            1,
+            team="Data Guild",
+            when=_("in a moment"),
+        )
+    assert report.startswith(head + " ") and "I'm greeting" not in report
+    await bot.settle()
+    [dan] = keyed(bot, DAN, "teamwelcome:")
+    assert dan.text == said(
+        "es", admin.WELCOME_TEXT, name="Dan", admin="Ana Lee", team="Data Guild"
+    )

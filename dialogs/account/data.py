@@ -221,7 +221,49 @@ def _cut(text: str) -> str:
 
 
 def _label(key: str) -> str:
-    return key.replace("_", " ").capitalize()
+    """An export key as the card shows it ("time_zone_from_teams" -> "Time zone from
+    teams"), translated when a catalog word for it is known (the account's own below)."""
+    return _(key.replace("_", " ").capitalize())
+
+
+# The account's parts and keys as _label shows them, for the catalogs.
+LABELS = (
+    N_("Account"),
+    N_("Name"),
+    N_("Email"),
+    N_("User principal name"),
+    N_("Teams user id"),
+    N_("Aad object id"),
+    N_("Tenant id"),
+    N_("Time zone from teams"),
+    N_("Locale"),
+    N_("Status"),
+    N_("Paused until"),
+    N_("First seen"),
+    N_("Last seen"),
+    N_("Profile"),
+    N_("Role"),
+    N_("Skills offer"),
+    N_("Skills want"),
+    N_("Goals"),
+    N_("Interests"),
+    N_("Department"),
+    N_("Location"),
+    N_("Timezone"),
+    N_("Languages"),
+    N_("Meeting format"),
+    N_("Meetings per month"),
+    N_("Max mentees"),
+    N_("Shared fields"),
+    N_("Title history"),
+    N_("Updated at"),
+    N_("Teams"),
+    N_("Team"),
+    N_("Member"),
+    N_("Joined"),
+    N_("Left"),
+    N_("Admin"),
+)
 
 
 async def ask_delete(turn: Turn) -> None:
