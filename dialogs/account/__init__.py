@@ -15,6 +15,7 @@ from dialogs.account import (
     team_events,
     zone,
 )
+from dialogs.core.i18n import N_
 from dialogs.core.router import (
     EVERYWHERE,
     TEAM_ARG,
@@ -35,7 +36,7 @@ FEATURE = Feature(
     commands=(
         Command(
             "help",
-            "what I can do for you",
+            N_("what I can do for you"),
             guide.show_help,
             scopes=EVERYWHERE,
             usage="[coffee|programs|goals|icebreakers|account]",
@@ -43,7 +44,7 @@ FEATURE = Feature(
         ),
         Command(
             "profile",
-            "see and edit your profile",
+            N_("see and edit your profile"),
             profile.show_profile,
             aliases={
                 "de": ("profil",),
@@ -54,28 +55,28 @@ FEATURE = Feature(
         ),
         Command(
             "language",
-            "choose the language I write to you in",
+            N_("choose the language I write to you in"),
             language.language_command,
             usage="[en|de|es|fr|ja|auto]",
             aliases={"de": ("sprache",), "es": ("idioma",), "fr": ("langue",), "ja": ("言語",)},
         ),
         Command(
             "timezone",
-            "find and set your time zone by city",
+            N_("find and set your time zone by city"),
             zone.timezone_command,
-            usage="<city, country or IANA name>",
+            usage=N_("<city, country or IANA name>"),
             menu=False,
         ),
         Command(
             "pause",
-            "take a break from pairings and check-ins",
+            N_("take a break from pairings and check-ins"),
             status.pause,
-            usage="[until YYYY-MM-DD]",
+            usage="[until YYYY-MM-DD]",  # i18n: not said
             aliases={"es": ("pausa",), "ja": ("一時停止",)},
         ),
         Command(
             "resume",
-            "end a pause",
+            N_("end a pause"),
             status.resume,
             menu=False,
             aliases={
@@ -85,62 +86,79 @@ FEATURE = Feature(
                 "ja": ("再開",),
             },
         ),
-        Command("opt out", "stop all pairings and messages", status.opt_out),
-        Command("opt in", "join again after opting out", status.opt_in, menu=False),
+        Command("opt out", N_("stop all pairings and messages"), status.opt_out),  # i18n: not said
         Command(
-            "my data",
-            "everything I store about you",
+            "opt in",  # i18n: not said
+            N_("join again after opting out"),
+            status.opt_in,
+            menu=False,
+        ),
+        Command(
+            "my data",  # i18n: not said
+            N_("everything I store about you"),
             data.my_data,
             aliases={
-                "de": ("meine daten",),
-                "es": ("mis datos",),
-                "fr": ("mes données",),
+                "de": ("meine daten",),  # i18n: not said
+                "es": ("mis datos",),  # i18n: not said
+                "fr": ("mes données",),  # i18n: not said
                 "ja": ("マイデータ",),
             },
         ),
-        Command("delete my data", "remove your personal data (asks first)", data.ask_delete),
+        Command(
+            "delete my data",  # i18n: not said
+            N_("remove your personal data (asks first)"),
+            data.ask_delete,
+        ),
         Command(
             "/help",
-            "admin commands",
+            N_("admin commands"),
             guide.show_admin_help,
             scopes=EVERYWHERE,
             usage="[pair|program|icebreaker|team]",
         ),
         _admin(
-            "/admin add",
-            "make someone an admin of this team",
+            "/admin add",  # i18n: not said
+            N_("make someone an admin of this team"),
             admin.admin_add,
             usage="@user",
             args=(USER_ARG, TEAM_ARG),
         ),
         _admin(
-            "/admin remove",
-            "remove an admin of this team",
+            "/admin remove",  # i18n: not said
+            N_("remove an admin of this team"),
             admin.admin_remove,
             usage="@user",
             args=(USER_ARG, TEAM_ARG),
             menu=False,
         ),
-        _admin("/admin list", "who administers this team", admin.admin_list, menu=False),
+        _admin(
+            "/admin list",  # i18n: not said
+            N_("who administers this team"),
+            admin.admin_list,
+            menu=False,
+        ),
         _admin(
             "/delivery",
-            "messages waiting, sent, failed and unreachable members",
+            N_("messages waiting, sent, failed and unreachable members"),
             admin.delivery_status,
         ),
         _admin(
-            "/delivery retry", "send the failed messages again", admin.delivery_retry, menu=False
+            "/delivery retry",  # i18n: not said
+            N_("send the failed messages again"),
+            admin.delivery_retry,
+            menu=False,
         ),
-        _admin("/team", "team settings and counts", admin.team_info),
+        _admin("/team", N_("team settings and counts"), admin.team_info),
         _admin(
-            "/team language",
-            "the team's default language (its channel, members who never chose one)",
+            "/team language",  # i18n: not said
+            N_("the team's default language (its channel, members who never chose one)"),
             language.team_language,
             usage="[en|de|es|fr|ja]",
             menu=False,
         ),
         _admin(
-            "/team welcome",
-            "greet every member 1:1 once (not those who already talk to me)",
+            "/team welcome",  # i18n: not said
+            N_("greet every member 1:1 once (not those who already talk to me)"),
             admin.welcome_members,
         ),
     ),
@@ -152,15 +170,19 @@ FEATURE = Feature(
     ),
     help=Topic(
         ("account", "profile", "me"),
-        "You",
-        "your profile (`profile`, `timezone <city>`), a break (`pause`, `resume`, `opt out`) and "
-        "what I store about you (`my data`).",
+        N_("You"),
+        N_(
+            "your profile (`profile`, `timezone <city>`), a break (`pause`, `resume`, "
+            "`opt out`) and what I store about you (`my data`)."
+        ),
     ),
     admin_help=Topic(
         ("team", "admin", "delivery"),
-        "The team",
-        "who administers it (`/admin add @name`), counts (`/team`) and messages that "
-        "could not be delivered (`/delivery`).",
+        N_("The team"),
+        N_(
+            "who administers it (`/admin add @name`), counts (`/team`) and messages that "
+            "could not be delivered (`/delivery`)."
+        ),
     ),
     data=(data.ACCOUNT, data.PROFILE, data.TEAMS),
     # Sent messages' contents after RETENTION_DAYS; remembered activities after 2 days.

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dialogs.core import outbox
+from dialogs.core import i18n, outbox
 from dialogs.core.admins import is_admin, is_global_admin, team_of
-from dialogs.core.people import display, team_member_named
+from dialogs.core.i18n import N_
+from dialogs.core.people import display, languages_of, team_member_named
 from dialogs.core.router import Turn
-from dialogs.core.words import plural
 from storage.models import User
+
+_ = i18n.catalog(__package__)
 
 
 async def admin_add(turn: Turn) -> None:
@@ -22,10 +24,10 @@ async def admin_add(turn: Turn) -> None:
         return
     team = team_of(turn)
     if await is_admin(turn, team, target):
-        turn.say(f"{display(target)} is already an admin of {team.name}.")
+        turn.say(_("{name} is already an admin of {team}.", name=display(target), team=team.name))
         return
     await turn.repos.admins.add(team.id, target.id, turn.user.id, turn.now)
-    turn.say(f"{display(target)} is now an admin of {team.name}.")
+    turn.say(_("{name} is now an admin of {team}.", name=display(target), team=team.name))
 
 
 async def admin_remove(turn: Turn) -> None:
@@ -34,24 +36,39 @@ async def admin_remove(turn: Turn) -> None:
         return
     team = team_of(turn)
     if team.installer_id == target.id:
-        turn.say(f"{display(target)} installed me in {team.name} and stays an admin there.")
+        turn.say(
+            _(
+                "{name} installed me in {team} and stays an admin there.",
+                name=display(target),
+                team=team.name,
+            )
+        )
     elif is_global_admin(turn, target):
         turn.say(
-            f"{display(target)} is a global admin (the ADMINS setting); "
-            "change that setting to remove them."
+            _(
+                "{name} is a global admin (the ADMINS setting); "
+                "change that setting to remove them.",
+                name=display(target),
+            )
         )
     elif await turn.repos.admins.remove(team.id, target.id):
-        turn.say(f"{display(target)} is no longer an admin of {team.name}.")
+        turn.say(_("{name} is no longer an admin of {team}.", name=display(target), team=team.name))
     else:
-        turn.say(f"{display(target)} wasn't an admin of {team.name}. Nothing changed.")
+        turn.say(
+            _(
+                "{name} wasn't an admin of {team}. Nothing changed.",
+                name=display(target),
+                team=team.name,
+            )
+        )
 
 
 async def admin_list(turn: Turn) -> None:
     team = team_of(turn)
-    lines = [f"Admins of {team.name}:"]
+    lines = [_("Admins of {team}:", team=team.name)]
     installer = await turn.repos.users.get(team.installer_id) if team.installer_id else None
     if installer is not None:
-        lines.append(f"- {display(installer)} (installed the app)")
+        lines.append(_("- {name} (installed the app)", name=display(installer)))
     lines += [
         f"- {display(u)}"
         for u in await turn.repos.admins.of_team(team.id)
@@ -59,7 +76,11 @@ async def admin_list(turn: Turn) -> None:
     ]
     if turn.env.admins:
         lines.append(
-            f"- plus {plural(len(turn.env.admins), 'global admin id')} from the ADMINS setting"
+            _.ngettext(
+                "- plus {n} global admin id from the ADMINS setting",
+                "- plus {n} global admin ids from the ADMINS setting",
+                len(turn.env.admins),
+            )
         )
     turn.say("\n".join(lines))
 
@@ -74,15 +95,25 @@ async def team_info(turn: Turn) -> None:
         "\n".join(
             [
                 f"**{team.name}**",
-                f"- Installed {team.installed_at:%Y-%m-%d} by {display(installer)}",
-                f"- Status: {'active' if team.active else 'removed'}",
-                f"- Members: {counts['active']} active, {counts['inactive']} left",
-                f"- Profiles set up: {counts['profiles']}",
-                f"- Taking a break (paused themselves): {counts['paused']}",
-                "- Paused from coffee chats after 3 unanswered follow-ups: "
-                f"{counts['ghost_paused']}",
-                f"- Opted out: {counts['opted_out']}",
-                f"- Admins: {admin_count}",
+                _(
+                    "- Installed {when} by {name}",
+                    when=i18n.when(team.installed_at, "%Y-%m-%d"),
+                    name=display(installer),
+                ),
+                _("- Status: {status}", status=_("active") if team.active else _("removed")),
+                _(
+                    "- Members: {active} active, {left} left",
+                    active=counts["active"],
+                    left=counts["inactive"],
+                ),
+                _("- Profiles set up: {n}", n=counts["profiles"]),
+                _("- Taking a break (paused themselves): {n}", n=counts["paused"]),
+                _(
+                    "- Paused from coffee chats after 3 unanswered follow-ups: {n}",
+                    n=counts["ghost_paused"],
+                ),
+                _("- Opted out: {n}", n=counts["opted_out"]),
+                _("- Admins: {n}", n=admin_count),
             ]
         )
     )
@@ -93,21 +124,27 @@ async def _target(turn: Turn, verb: str) -> User | None:
     team = team_of(turn)
     mentions = turn.inbound.mentions
     if len(mentions) > 1:
-        turn.say(f"Please name one person at a time: `/admin {verb} @name`.")
+        turn.say(_("Please name one person at a time: `/admin {verb} @name`.", verb=verb))
         return None
     if mentions:
         user = await turn.repos.users.by_teams_id(mentions[0].id)
         if user is None:
             turn.say(
-                f"I don't know {mentions[0].name or 'that person'} yet; "
-                f"are they a member of {team.name}?"
+                _(
+                    "I don't know {name} yet; are they a member of {team}?",
+                    name=mentions[0].name or _("that person"),
+                    team=team.name,
+                )
             )
         return user
     query = (turn.args.get("user") or turn.rest).strip().lstrip("@")
     if not query:
         turn.say(
-            f"Who? Try `/admin {verb} @name` in the team channel, "
-            f"or `/admin {verb} user=name@example.com` here."
+            _(
+                "Who? Try `/admin {verb} @name` in the team channel, "
+                "or `/admin {verb} user=name@example.com` here.",
+                verb=verb,
+            )
         )
         return None
     return await team_member_named(turn, team, query)
@@ -118,19 +155,25 @@ async def delivery_status(turn: Turn) -> None:
     counts = await turn.repos.outbox.team_counts(team.id)
     unreachable = await turn.repos.users.unreachable_in_team(team.id)
     lines = [
-        f"**Delivery in {team.name}**",
-        f"- Waiting: {counts['pending'] + counts['sending']}",
-        f"- Sent: {counts['sent']}",
-        f"- Failed: {counts['failed']}",
-        f"- Unreachable members (removed or blocked the app): {unreachable}",
+        _("**Delivery in {team}**", team=team.name),
+        _("- Waiting: {n}", n=counts["pending"] + counts["sending"]),
+        _("- Sent: {n}", n=counts["sent"]),
+        _("- Failed: {n}", n=counts["failed"]),
+        _("- Unreachable members (removed or blocked the app): {n}", n=unreachable),
     ]
     failures = await turn.repos.outbox.last_failures(team.id, 5)
     if failures:
-        lines.append("Last failures:")
+        lines.append(_("Last failures:"))
         lines += [
-            f"- {_purpose(m.idempotency_key)} to {display(u)}: {m.last_error}" for m, u in failures
+            _(
+                "- {purpose} to {name}: {error}",
+                purpose=_purpose(m.idempotency_key),
+                name=display(u),
+                error=m.last_error,
+            )
+            for m, u in failures
         ]
-        lines.append("`/delivery retry` queues the failed ones again.")
+        lines.append(_("`/delivery retry` queues the failed ones again."))
     turn.say("\n".join(lines))
 
 
@@ -139,9 +182,9 @@ async def delivery_retry(turn: Turn) -> None:
     count = await turn.repos.outbox.requeue_failed(team.id)
     turn.result.queued += count
     turn.say(
-        f"Queued {plural(count, 'failed message')} again."
+        _.ngettext("Queued {n} failed message again.", "Queued {n} failed messages again.", count)
         if count
-        else "Nothing has failed, so nothing was queued."
+        else _("Nothing has failed, so nothing was queued.")
     )
 
 
@@ -153,7 +196,7 @@ def _purpose(key: str) -> str:
 # One greeting every this many seconds: a big team's hellos trickle out, well inside
 # Teams' limits for opening 1:1 chats, and never all at once.
 WELCOME_GAP_SECONDS = 0.25
-WELCOME_TEXT = (
+WELCOME_TEXT = N_(
     "Hi {name}! {admin} asked me to say hello. I'm Mentorbot: in {team} I run coffee "
     "chats, weekly icebreakers and mentoring programs. Say hi here to set up your "
     "profile (it takes two minutes), or type `help` to see what I can do."
@@ -171,22 +214,26 @@ async def welcome_members(turn: Turn) -> None:
     greeted = await _greeted_before(turn, team.id, waiting)
     new = [u for u in waiting if u.id not in greeted]
     previous: str | None = None
+    languages = await languages_of(turn.repos, new, team)
     for user in new:
+        with i18n.speaking(languages[user.id]):  # each member's own language
+            text = _(
+                WELCOME_TEXT,
+                name=user.name.split()[0] if user.name else _("there"),
+                admin=display(turn.user),
+                team=team.name or _("your team"),
+            )
         message = outbox.to_user(
             outbox.key("teamwelcome", user=user.id),
             user.id,
-            text=WELCOME_TEXT.format(
-                name=user.name.split()[0] if user.name else "there",
-                admin=display(turn.user),
-                team=team.name or "your team",
-            ),
+            text=text,
             team_id=team.id,
         )
         if previous is not None:
             message = replace(message, after=previous, gap_seconds=WELCOME_GAP_SECONDS)
         turn.result.queued += await outbox.queue(turn.repos, message, turn.now)
         previous = message.key
-    turn.say(_welcome_report(team.name or "your team", len(new), talked, greeted, out))
+    turn.say(_welcome_report(team.name or _("your team"), len(new), talked, greeted, out))
 
 
 def _talked(user: User) -> bool:
@@ -214,18 +261,36 @@ def _welcome_report(
 ) -> str:
     if new:
         seconds = int(new * WELCOME_GAP_SECONDS)
-        when = "in a moment" if seconds < 60 else f"over the next {seconds // 60 + 1} minutes"
-        head = f"I'm greeting {_people(new)} of {team} 1:1, {when}."
+        when = (
+            _("in a moment")
+            if seconds < 60
+            else _("over the next {n} minutes", n=seconds // 60 + 1)
+        )
+        head = _.ngettext(
+            "I'm greeting {n} member of {team} 1:1, {when}.",
+            "I'm greeting {n} members of {team} 1:1, {when}.",
+            new,
+            team=team,
+            when=when,
+        )
     else:
-        head = f"Nobody in {team} is left to greet."
+        head = _("Nobody in {team} is left to greet.", team=team)
     skipped = [
-        f"{_people(len(talked))} already talk to me" if talked else "",
-        f"{_people(len(greeted))} had a hello before" if greeted else "",
-        f"{_people(len(out))} opted out or can't be reached" if out else "",
+        _.ngettext("{n} member already talk to me", "{n} members already talk to me", len(talked))
+        if talked
+        else "",
+        _.ngettext("{n} member had a hello before", "{n} members had a hello before", len(greeted))
+        if greeted
+        else "",
+        _.ngettext(
+            "{n} member opted out or can't be reached",
+            "{n} members opted out or can't be reached",
+            len(out),
+        )
+        if out
+        else "",
     ]
     shown = [s for s in skipped if s]
-    return head + (" Skipped: " + "; ".join(shown) + "." if shown else "")
-
-
-def _people(n: int) -> str:
-    return plural(n, "member")
+    if not shown:
+        return head
+    return _("{head} Skipped: {skipped}.", head=head, skipped="; ".join(shown))

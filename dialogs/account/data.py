@@ -10,12 +10,15 @@ from typing import Any
 
 from dialogs.account import profile as profile_mod
 from dialogs.account.profile import CARDS
-from dialogs.core import downloads
+from dialogs.core import downloads, i18n
+from dialogs.core.i18n import N_
 from dialogs.core.local_time import status, today_of
 from dialogs.core.router import DataPart, Env, Turn
 from dialogs.core.types import Inbound, Person
 from storage.models import ExportLink, User
 from storage.repos import Repos
+
+_ = i18n.catalog(__package__)
 
 # The card stays well under the 28 KB a message may have: fewer latest items when the
 # sections would not fit (counts always stay).
@@ -57,10 +60,12 @@ async def my_data(turn: Turn) -> None:
             "my_data",
             summary=summary,
             sections=[_section(name, export[name], latest) for name in export],
-            about=(
-                f"The whole file (JSON) is behind the button: the link works for "
-                f"{downloads.LINK_MINUTES} minutes (until {expires:%H:%M} UTC), only for "
-                "you, and the file is made when you open it."
+            about=_(
+                "The whole file (JSON) is behind the button: the link works for "
+                "{minutes} minutes (until {until} UTC), only for "
+                "you, and the file is made when you open it.",
+                minutes=downloads.LINK_MINUTES,
+                until=i18n.when(expires, "%H:%M"),
             ),
             url=f"{turn.env.public_url}/exports/{token}",
         )
@@ -98,11 +103,13 @@ async def download(repos: Repos, env: Env, link: ExportLink) -> downloads.Downlo
     the link was made for (a link is deleted with their data, so it is theirs)."""
     user = await repos.users.get(link.user_id)
     if user is None or user.erased_at is not None or user.teams_id is None:
-        raise downloads.Refused(404, "This download link is unknown. Ask Mentorbot for a new one.")
+        raise downloads.Refused(
+            404, _("This download link is unknown. Ask Mentorbot for a new one.")
+        )
     turn = Turn(_offline(user), repos, env, user)
     body = json.dumps(await _export(turn), indent=2, ensure_ascii=False, default=str)
     await repos.feedback.count_download(link.id)
-    stamp = f"{turn.now:%Y-%m-%d}"
+    stamp = f"{turn.now:%Y-%m-%d}"  # i18n: not said
     return downloads.Download(f"mentorbot-my-data-{stamp}.json", body, "application/json")
 
 
@@ -131,7 +138,7 @@ def _section(name: str, exported: Any, latest: int) -> dict[str, Any]:
         for key, value in exported.items():
             _add(key, value, latest, facts, lines)
     if not facts and not lines:
-        lines.append("Nothing stored.")
+        lines.append(_("Nothing stored."))
     return CARDS.part(
         "my_data_section",
         title=_label(name),
@@ -145,7 +152,7 @@ def _section(name: str, exported: Any, latest: int) -> dict[str, Any]:
 def _add(key: str, value: Any, latest: int, facts: list[dict[str, str]], lines: list[str]) -> None:
     label = _label(key)
     if value == []:
-        facts.append({"title": label, "value": "none"})
+        facts.append({"title": label, "value": _("none")})
     elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
         lines += _list_lines(label, value, latest)
     elif isinstance(value, list):
@@ -158,11 +165,21 @@ def _add(key: str, value: Any, latest: int, facts: list[dict[str, str]], lines: 
 
 
 def _list_lines(label: str | None, items: list[Any], latest: int) -> list[str]:
-    count = f"{len(items)} in all" if label is None else f"**{label}**: {len(items)}"
     if not items:
-        return [count if label is None else f"**{label}**: none"]
+        return [_("{n} in all", n=0) if label is None else _("**{label}**: none", label=label)]
     shown = sorted(items, key=_when, reverse=True)[:latest]
-    heading = count + (" (latest first)" if shown and len(items) > len(shown) else "")
+    if shown and len(items) > len(shown):
+        heading = (
+            _("{n} in all (latest first)", n=len(items))
+            if label is None
+            else _("**{label}**: {n} (latest first)", label=label, n=len(items))
+        )
+    else:
+        heading = (
+            _("{n} in all", n=len(items))
+            if label is None
+            else _("**{label}**: {n}", label=label, n=len(items))
+        )
     return [heading] + [f"- {_cut(_one_line(item))}" for item in shown]
 
 
@@ -187,9 +204,9 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, datetime):
-        return f"{value:%Y-%m-%d %H:%M}"
+        return f"{value:%Y-%m-%d %H:%M}"  # i18n: not said (the export's own form)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
@@ -204,7 +221,49 @@ def _cut(text: str) -> str:
 
 
 def _label(key: str) -> str:
-    return key.replace("_", " ").capitalize()
+    """An export key as the card shows it ("time_zone_from_teams" -> "Time zone from
+    teams"), translated when a catalog word for it is known (the account's own below)."""
+    return _(key.replace("_", " ").capitalize())
+
+
+# The account's parts and keys as _label shows them, for the catalogs.
+LABELS = (
+    N_("Account"),
+    N_("Name"),
+    N_("Email"),
+    N_("User principal name"),
+    N_("Teams user id"),
+    N_("Aad object id"),
+    N_("Tenant id"),
+    N_("Time zone from teams"),
+    N_("Locale"),
+    N_("Status"),
+    N_("Paused until"),
+    N_("First seen"),
+    N_("Last seen"),
+    N_("Profile"),
+    N_("Role"),
+    N_("Skills offer"),
+    N_("Skills want"),
+    N_("Goals"),
+    N_("Interests"),
+    N_("Department"),
+    N_("Location"),
+    N_("Timezone"),
+    N_("Languages"),
+    N_("Meeting format"),
+    N_("Meetings per month"),
+    N_("Max mentees"),
+    N_("Shared fields"),
+    N_("Title history"),
+    N_("Updated at"),
+    N_("Teams"),
+    N_("Team"),
+    N_("Member"),
+    N_("Joined"),
+    N_("Left"),
+    N_("Admin"),
+)
 
 
 async def ask_delete(turn: Turn) -> None:
@@ -219,13 +278,15 @@ async def confirm_delete(turn: Turn) -> None:
             await part.erase(turn)
     await _erase_traces(turn, traces)
     turn.say(
-        "Done. I've deleted your profile and personal data and won't message you again. "
-        "If you ever write to me again, we'll start fresh."
+        _(
+            "Done. I've deleted your profile and personal data and won't message you again. "
+            "If you ever write to me again, we'll start fresh."
+        )
     )
 
 
 async def cancel_delete(turn: Turn) -> None:
-    turn.say("Okay, nothing was deleted.")
+    turn.say(_("Okay, nothing was deleted."))
 
 
 # --- the account's own parts -------------------------------------------------------------
@@ -319,8 +380,19 @@ PROFILE = DataPart(
     "profile",
     _profile,
     _erase_profile,
-    lambda p: [("Profile", "yes" if p else "not set up")],
+    lambda p: [(_("Profile"), _("yes") if p else _("not set up"))],
     words=lambda p: [p["goals"]] if p else [],
 )
-TEAMS = DataPart("teams", _teams, summary=lambda teams: [("Teams", str(len(teams)))])
-ACCOUNT = DataPart("account", _account, _erase_account, lambda a: [("Status", str(a["status"]))])
+# dialogs/core/local_time.py status(): the words a person's status is exported as.
+STATUSES = (N_("active"), N_("paused"), N_("opted out"))
+
+
+def _status(account: dict[str, Any]) -> str:
+    status_, until = str(account["status"]), account.get("paused_until")
+    if until is not None and status_ == f"paused until {until}":  # i18n: not said
+        return _("paused until {until}", until=i18n.when(until, "%Y-%m-%d"))
+    return _(status_)
+
+
+TEAMS = DataPart("teams", _teams, summary=lambda teams: [(_("Teams"), str(len(teams)))])
+ACCOUNT = DataPart("account", _account, _erase_account, lambda a: [(_("Status"), _status(a))])

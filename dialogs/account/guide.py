@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 
 from dialogs.core import outbox
-from dialogs.core.router import Command, Feature, Topic, Turn, Who, scope_of
+from dialogs.core.i18n import DOMAINS, N_, Catalog, catalog
+from dialogs.core.router import Arg, Command, Feature, RouteTable, Topic, Turn, Who, scope_of
+
+_ = catalog(__package__)
 
 
 async def show_help(turn: Turn) -> None:
@@ -32,7 +35,7 @@ async def show_admin_help(turn: Turn) -> None:
         team_id=await _team_id(turn),
     )
     turn.result.queued += await outbox.queue(turn.repos, message, turn.now)
-    turn.say("I've sent you the admin commands in our 1:1 chat.")
+    turn.say(_("I've sent you the admin commands in our 1:1 chat."))
 
 
 def _help(turn: Turn, who: Who, topic: str) -> list[str]:
@@ -44,9 +47,10 @@ def _help(turn: Turn, who: Who, topic: str) -> list[str]:
         return _overview(who, areas)
     for feature, area in areas:
         if wanted in area.words:
-            return [_detail(who, area, [c for c in feature.commands if c.who == who])]
-    known = ", ".join(f"`{_prefix(who)}{a.words[0]}`" for _, a in areas)
-    return [f"I have no help about '{topic.strip()}'. Try {known}."]
+            commands = [c for c in feature.commands if c.who == who]
+            return [_detail(who, feature, area, commands)]
+    known = ", ".join(f"`{_prefix(who)}{a.words[0]}`" for _f, a in areas)
+    return [_("I have no help about '{topic}'. Try {known}.", topic=topic.strip(), known=known)]
 
 
 def _topic(feature: Feature, who: Who) -> Topic | None:
@@ -54,31 +58,72 @@ def _topic(feature: Feature, who: Who) -> Topic | None:
 
 
 def _prefix(who: Who) -> str:
-    return "help " if who == "anyone" else "/help "
+    return "help " if who == "anyone" else "/help "  # i18n: not said
+
+
+def _words(feature: Feature) -> tuple[Catalog, ...]:
+    """Where a feature's help texts are translated: the catalog of the package declaring
+    its commands (as the manifest finds it), then dialogs.core's (the shared args)."""
+    modules = [getattr(c.handler, "__module__", None) for c in feature.commands]
+    named = f"dialogs.{feature.name}"
+    module = next((m for m in modules if m), named if named in DOMAINS else "dialogs.core")
+    own = catalog(module)
+    return (own, catalog("dialogs.core")) if own.package != "dialogs.core" else (own,)
+
+
+def _said(words: tuple[Catalog, ...], text: str) -> str:
+    """`text` in the language in force, from the first catalog that translates it."""
+    for found in words:
+        said = found(text)
+        if said != text:
+            return said
+    return text
 
 
 def _overview(who: Who, areas: list[tuple[Feature, Topic]]) -> list[str]:
     if who == "anyone":
-        lines = ["Here's what I can do for you (1:1 with me):"]
-        closing = "Team admins: type `/help` for what you can steer."
+        lines = [_("Here's what I can do for you (1:1 with me):")]
+        closing = _("Team admins: type `/help` for what you can steer.")
     else:
-        lines = ["Admin commands (1:1 with me, or @mention me in a team channel):"]
-        closing = 'In a 1:1 chat, add `team="Team name"` when you admin more than one team.'
-    lines += [f"- **{a.title}**: {a.summary} More: `{_prefix(who)}{a.words[0]}`" for _, a in areas]
+        lines = [_("Admin commands (1:1 with me, or @mention me in a team channel):")]
+        closing = _('In a 1:1 chat, add `team="Team name"` when you admin more than one team.')
+    lines += [
+        _(
+            "- **{title}**: {summary} More: `{command}`",
+            title=_said(_words(f), a.title),
+            summary=_said(_words(f), a.summary),
+            command=f"{_prefix(who)}{a.words[0]}",
+        )
+        for f, a in areas
+    ]
     return ["\n".join(lines), closing]
 
 
-def _detail(who: Who, area: Topic, commands: list[Command]) -> str:
-    lines = [f"**{area.title}**"]
-    lines += [f"- **{c.title}**: {c.summary}" + _options(c) for c in commands]
+def _detail(who: Who, feature: Feature, area: Topic, commands: list[Command]) -> str:
+    words = _words(feature)
+    lines = [f"**{_said(words, area.title)}**"]
+    lines += [
+        f"- **{_title(words, c)}**: {_said(words, c.summary)}" + _options(words, c)
+        for c in commands
+    ]
     return "\n".join(lines)
 
 
-def _options(command: Command) -> str:
+def _title(words: tuple[Catalog, ...], command: Command) -> str:
+    """The command's English words (they work in every language), its usage translated."""
+    usage = _said(words, command.usage) if command.usage else ""
+    return f"{command.name} {usage}".strip()
+
+
+def _options(words: tuple[Catalog, ...], command: Command) -> str:
     shown = [a for a in command.args if a.name != "team"]
     if not shown:
         return ""
-    return " (options: " + "; ".join(f"`{a.name}=` {a.help}" for a in shown) + ")"
+    return " " + _("(options: {options})", options="; ".join(_option(words, a) for a in shown))
+
+
+def _option(words: tuple[Catalog, ...], arg: Arg) -> str:
+    return f"`{arg.name}=` {_said(words, arg.help)}"
 
 
 async def _team_id(turn: Turn) -> int | None:
@@ -155,7 +200,7 @@ async def chatter(turn: Turn) -> bool:
 
 
 def group_chat_text() -> str:
-    return (
+    return _(
         "Hi! I'm Mentorbot. In a group chat I can't run coffee chats, icebreakers or "
         "mentoring: those live elsewhere.\n\n"
         "- **1:1 with me**: your profile, goals, coffee chats and mentoring. Open a chat "
@@ -167,24 +212,31 @@ def group_chat_text() -> str:
 
 
 _ANSWERS = {
-    "greeting": "Hi {name}! 👋 Good to see you.",
-    "thanks": "You're welcome, {name}! 😊",
-    "bye": "Bye {name}, talk soon! 👋",
-    "ok": "👍 Got it, {name}.",
+    "greeting": N_("Hi {name}! 👋 Good to see you."),
+    "thanks": N_("You're welcome, {name}! 😊"),
+    "bye": N_("Bye {name}, talk soon! 👋"),
+    "ok": N_("👍 Got it, {name}."),
 }
 
 
 def _answer(kind: str, name: str) -> str:
-    return _ANSWERS[kind].format(name=name)
+    return _(_ANSWERS[kind], name=name)
 
 
 def _first_name(turn: Turn) -> str:
-    return turn.user.name.split()[0] if turn.user.name else "there"
+    return turn.user.name.split()[0] if turn.user.name else _("there")
 
 
 def _next_steps(turn: Turn) -> str:
     table = turn.env.table
     known = {c.name: c for c in table.commands}
     steps = [known[name] for name in NEXT_STEPS if name in known][:3]
-    lines = [f"- `{c.name}`: {c.summary}" for c in steps]
-    return " Worth typing next:\n" + "\n".join(lines) + "\n\n`help` shows everything I can do."
+    lines = [f"- `{c.name}`: {_said(_words(_feature_of(table, c)), c.summary)}" for c in steps]
+    return " " + _(
+        "Worth typing next:\n{steps}\n\n`help` shows everything I can do.",
+        steps="\n".join(lines),
+    )
+
+
+def _feature_of(table: RouteTable, command: Command) -> Feature:
+    return table.feature_of(command) or Feature("", commands=(command,))

@@ -9,6 +9,7 @@ from typing import Any
 
 from dialogs.core import forms, i18n, zones
 from dialogs.core.cards import Cards
+from dialogs.core.i18n import N_
 from dialogs.core.people import language_of_user
 from dialogs.core.profiles import DEFAULT_SHARED, SHAREABLE, shared_fields
 from dialogs.core.router import Turn
@@ -18,36 +19,44 @@ CARDS = Cards("dialogs.account")
 _ = i18n.catalog(__package__)
 SAVE_ACTION = "profile_save"
 
+# Keys are stored; the words are translated where they are shown (`_(ROLES[key])`).
 ROLES = {
-    "mentor": "Mentor",
-    "mentee": "Mentee",
-    "both": "Mentor and mentee",
-    "coffee": "Coffee chats only",
+    "mentor": N_("Mentor"),
+    "mentee": N_("Mentee"),
+    "both": N_("Mentor and mentee"),
+    "coffee": N_("Coffee chats only"),
 }
-FORMATS = {"video": "Video call", "in_person": "In person", "chat": "Chat", "any": "No preference"}
+FORMATS = {
+    "video": N_("Video call"),
+    "in_person": N_("In person"),
+    "chat": N_("Chat"),
+    "any": N_("No preference"),
+}
 LIST_FIELDS = ("skills_offer", "skills_want", "interests", "languages")
 LABELS = {
-    "role": "Role",
-    "skills_offer": "Skills I can offer",
-    "skills_want": "Skills I want to grow",
-    "goals": "Goals",
-    "interests": "Interests",
-    "department": "Department",
-    "location": "Location",
-    "timezone": "Time zone",
-    "languages": "Languages",
-    "meeting_format": "Preferred meeting format",
-    "meetings_per_month": "Meetings per month",
-    "max_mentees": "Most mentees at once",
-    "shared_fields": "Coffee partners see",
-    "title_history": "Job title changes in program outcomes",
+    "role": N_("Role"),
+    "skills_offer": N_("Skills I can offer"),
+    "skills_want": N_("Skills I want to grow"),
+    "goals": N_("Goals"),
+    "interests": N_("Interests"),
+    "department": N_("Department"),
+    "location": N_("Location"),
+    "timezone": N_("Time zone"),
+    "languages": N_("Languages"),
+    "meeting_format": N_("Preferred meeting format"),
+    "meetings_per_month": N_("Meetings per month"),
+    "max_mentees": N_("Most mentees at once"),
+    "shared_fields": N_("Coffee partners see"),
+    "title_history": N_("Job title changes in program outcomes"),
 }
-LANGUAGE_LABEL = "Language I write to you in"  # on the card; the user's row, not the profile
+# dialogs/core/profiles.py SHAREABLE's words, translated here where the card shows them.
+SHAREABLE_WORDS = (N_("Interests"), N_("Skills"), N_("Goals"), N_("Department"), N_("Location"))
+LANGUAGE_LABEL = N_("Language I write to you in")  # on the card; the user's row, not the profile
 MAX_ITEMS, MAX_ITEM_LEN = 15, 60
 MAX_GOALS_LEN, MAX_SHORT_LEN = 1000, 100
 MEETINGS_RANGE, MENTEES_RANGE = (1, 8), (1, 5)
 DEFAULT_TIMEZONE = "UTC"
-FROM_DIRECTORY = " (from the directory)"
+FROM_DIRECTORY = N_(" (from the directory)")
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -57,7 +66,7 @@ class FieldError:
     message: str
 
     def __str__(self) -> str:
-        return f"**{LABELS.get(self.field, LANGUAGE_LABEL)}** {self.message}"
+        return f"**{_(LABELS.get(self.field, LANGUAGE_LABEL))}** {self.message}"
 
 
 def validate(raw: dict[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
@@ -94,12 +103,18 @@ def _shared(value: Any) -> list[str]:
     if value is None:
         return list(DEFAULT_SHARED)
     if not isinstance(value, str):
-        raise forms.FormError("must be a comma-separated choice of " + ", ".join(SHAREABLE))
+        raise forms.FormError(
+            _("must be a comma-separated choice of {choices}", choices=", ".join(SHAREABLE))
+        )
     picked = [part.strip().lower() for part in value.split(",") if part.strip()]
     unknown = [p for p in picked if p not in SHAREABLE]
     if unknown:
         raise forms.FormError(
-            f"can only be {', '.join(SHAREABLE)} (you sent {', '.join(map(repr, unknown))})"
+            _(
+                "can only be {choices} (you sent {sent})",
+                choices=", ".join(SHAREABLE),
+                sent=", ".join(map(repr, unknown)),
+            )
         )
     return [key for key in SHAREABLE if key in picked]
 
@@ -110,7 +125,7 @@ def _agreed(value: Any) -> bool:
         return False
     agreed = forms.flag(value)
     if agreed is None:
-        raise forms.FormError("must be on or off")
+        raise forms.FormError(_("must be on or off"))
     return agreed
 
 
@@ -118,9 +133,19 @@ def _timezone(value: Any) -> str:
     name = value.strip() if isinstance(value, str) else ""
     if name in zones.known():
         return name
+    if name:
+        raise forms.FormError(
+            _(
+                "must be one of the list (type a city to find yours), or an IANA name such as "
+                "Europe/Berlin (you sent {name})",
+                name=repr(name),
+            )
+        )
     raise forms.FormError(
-        "must be one of the list (type a city to find yours), or an IANA name such as "
-        "Europe/Berlin" + (f" (you sent {name!r})" if name else "")
+        _(
+            "must be one of the list (type a city to find yours), or an IANA name such as "
+            "Europe/Berlin"
+        )
     )
 
 
@@ -205,13 +230,16 @@ def view_card(
 ) -> dict[str, Any]:
     """The profile; a field the directory filled says so (Microsoft Graph)."""
     facts = [
-        {"title": LABELS[name], "value": shown(profile, name, now) + _source(profile, name, entry)}
+        {
+            "title": _(LABELS[name]),
+            "value": shown(profile, name, now) + _source(profile, name, entry),
+        }
         for name in LABELS
         if name != "max_mentees" or profile.role in ("mentor", "both")
     ]
     if entry is not None and entry.removed_at is None:
         facts += directory_facts(entry, manager)
-    form = form_card(profile, timezone_hint, "Edit your profile", now, entry, language)
+    form = form_card(profile, timezone_hint, _("Edit your profile"), now, entry, language)
     return CARDS.render("profile_view", facts=facts, form=form)
 
 
@@ -219,35 +247,40 @@ def _source(profile: Profile, name: str, entry: DirectoryEntry | None) -> str:
     if entry is None or entry.removed_at is not None:
         return ""
     if name == "department" and entry.department and profile.department == entry.department[:100]:
-        return FROM_DIRECTORY
+        return _(FROM_DIRECTORY)
     if name == "timezone" and entry.timezone == profile.timezone and not entry.zone_by_person:
-        return FROM_DIRECTORY
+        return _(FROM_DIRECTORY)
     if name == "languages" and entry.language and profile.languages == [entry.language]:
-        return FROM_DIRECTORY
+        return _(FROM_DIRECTORY)
     return ""
 
 
 def directory_facts(entry: DirectoryEntry, manager: str | None) -> list[dict[str, str]]:
     facts = [
-        ("Job title", entry.job_title),
-        ("Office", entry.office),
-        ("Manager", manager or ("in the directory" if entry.manager_aad_id else "")),
-        ("Working hours", working_hours(entry)),
+        (_("Job title"), entry.job_title),
+        (_("Office"), entry.office),
+        (_("Manager"), manager or (_("in the directory") if entry.manager_aad_id else "")),
+        (_("Working hours"), working_hours(entry)),
     ]
-    return [{"title": t, "value": v + FROM_DIRECTORY} for t, v in facts if v]
+    return [{"title": t, "value": v + _(FROM_DIRECTORY)} for t, v in facts if v]
 
 
 def working_hours(entry: DirectoryEntry) -> str:
     if not entry.work_start or not entry.work_end:
         return ""
-    days = [d for d in DAY_NAMES if d in entry.work_days]
+    days = [DAY_NAMES.index(d) for d in DAY_NAMES if d in entry.work_days]
     span = (
-        f"{days[0][:3].title()}-{days[-1][:3].title()}"
-        if days and DAY_NAMES.index(days[-1]) - DAY_NAMES.index(days[0]) == len(days) - 1
-        else ", ".join(d[:3].title() for d in days)
+        f"{_short_day(days[0])}-{_short_day(days[-1])}"
+        if days and days[-1] - days[0] == len(days) - 1
+        else ", ".join(_short_day(d) for d in days)
     )
     zone = f" ({entry.work_zone})" if entry.work_zone else ""
     return f"{span} {entry.work_start}-{entry.work_end}{zone}".strip()
+
+
+def _short_day(index: int) -> str:
+    """ "Mon" in English (as the directory's day names shortened), "Mo.", "lun.", "月"."""
+    return i18n.weekday_name(index, "abbreviated")
 
 
 async def directory_of(turn: Turn) -> tuple[DirectoryEntry | None, str | None]:
@@ -265,13 +298,13 @@ def shown(profile: Profile, name: str, now: datetime) -> str:
     if name == "timezone":
         return zones.friendly(value, now)
     if name == "role":
-        return ROLES[value]
+        return _(ROLES[value])
     if name == "meeting_format":
-        return FORMATS[value]
+        return _(FORMATS[value])
     if name == "shared_fields":
-        return ", ".join(SHAREABLE[f] for f in shared_fields(profile)) or "only my name"
+        return ", ".join(_(SHAREABLE[f]) for f in shared_fields(profile)) or _("only my name")
     if name == "title_history":
-        return "counted (in totals only)" if value else "not used"
+        return _("counted (in totals only)") if value else _("not used")
     if isinstance(value, list):
         return ", ".join(value) or "—"
     return str(value) if value not in (None, "") else "—"
@@ -285,7 +318,7 @@ def as_dict(profile: Profile) -> dict[str, Any]:
 
 
 def _choices(options: dict[str, str]) -> list[dict[str, str]]:
-    return [{"title": label, "value": key} for key, label in options.items()]
+    return [{"title": _(label), "value": key} for key, label in options.items()]
 
 
 def keep_directory(entry: DirectoryEntry, values: dict[str, Any]) -> None:
@@ -301,13 +334,16 @@ def keep_directory(entry: DirectoryEntry, values: dict[str, Any]) -> None:
 
 # --- onboarding and the profile command ------------------------------------------------
 async def start_onboarding(turn: Turn) -> None:
-    name = turn.user.name.split()[0] if turn.user.name else "there"
+    name = turn.user.name.split()[0] if turn.user.name else _("there")
     current = await turn.repos.profiles.get(turn.user.id)
     if current is not None:  # the app installed again: the profile is still here
         turn.result.route = "onboarding.welcome_back"
         turn.say(
-            f"Welcome back, {name}! 👋 Your profile is still here; change anything below. "
-            "Type `help` for what I can do."
+            _(
+                "Welcome back, {name}! 👋 Your profile is still here; change anything below. "
+                "Type `help` for what I can do.",
+                name=name,
+            )
         )
         turn.result.show(
             view_card(
@@ -321,13 +357,16 @@ async def start_onboarding(turn: Turn) -> None:
         return
     turn.user.onboarding_sent_at = turn.now
     turn.say(
-        f"Hi {name}! I'm Mentorbot. I connect people for mentoring and coffee chats. "
-        "Tell me a little about yourself to get started (type `help` any time)."
+        _(
+            "Hi {name}! I'm Mentorbot. I connect people for mentoring and coffee chats. "
+            "Tell me a little about yourself to get started (type `help` any time).",
+            name=name,
+        )
     )
     entry, _manager = await directory_of(turn)
     turn.result.show(
         form_card(
-            None, turn.user.timezone_hint, "Your profile", turn.now, entry, turn.user.language
+            None, turn.user.timezone_hint, _("Your profile"), turn.now, entry, turn.user.language
         )
     )
 
@@ -336,10 +375,15 @@ async def show_profile(turn: Turn) -> None:
     current = await turn.repos.profiles.get(turn.user.id)
     entry, manager = await directory_of(turn)
     if current is None:
-        turn.say("You haven't set up your profile yet. Here's the form:")
+        turn.say(_("You haven't set up your profile yet. Here's the form:"))
         turn.result.show(
             form_card(
-                None, turn.user.timezone_hint, "Your profile", turn.now, entry, turn.user.language
+                None,
+                turn.user.timezone_hint,
+                _("Your profile"),
+                turn.now,
+                entry,
+                turn.user.language,
             )
         )
         return
@@ -357,9 +401,10 @@ async def save_profile(turn: Turn) -> None:
         errors.append(FieldError("app_language", str(exc)))
     if errors:
         turn.say(
-            "I couldn't save your profile. Please fix:\n"
-            + "\n".join(f"- {e}" for e in errors)
-            + "\n\nNothing was saved."
+            _(
+                "I couldn't save your profile. Please fix:\n{errors}\n\nNothing was saved.",
+                errors="\n".join(f"- {e}" for e in errors),
+            )
         )
         return
     entry = await turn.repos.directory.get(turn.user.id)
@@ -372,8 +417,10 @@ async def save_profile(turn: Turn) -> None:
         turn.user.language = language  # in force from this answer on
         i18n.switch(language or await language_of_user(turn.repos, turn.user))
     turn.say(
-        "Profile updated."
+        _("Profile updated.")
         if not created
-        else "Thanks, your profile is saved! Type `profile` to see or change it, "
-        "`help` for everything else."
+        else _(
+            "Thanks, your profile is saved! Type `profile` to see or change it, "
+            "`help` for everything else."
+        )
     )

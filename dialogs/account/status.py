@@ -2,40 +2,54 @@
 
 from __future__ import annotations
 
-from dialogs.core import forms
+from dialogs.core import forms, i18n
 from dialogs.core.local_time import is_paused, today_of
 from dialogs.core.router import Turn
+
+_ = i18n.catalog(__package__)
 
 
 async def pause(turn: Turn) -> None:
     words = turn.rest.split()
     if not words:
         turn.user.paused, turn.user.paused_until = True, None
-        turn.say("Paused. I won't pair you or send you check-ins until you type `resume`.")
+        turn.say(_("Paused. I won't pair you or send you check-ins until you type `resume`."))
         return
     if len(words) != 2 or words[0].lower() != "until":
         turn.say(
-            "To pause for a while, type `pause` or `pause until YYYY-MM-DD` "
-            "(for example `pause until 2026-12-31`)."
+            _(
+                "To pause for a while, type `pause` or `pause until YYYY-MM-DD` "
+                "(for example `pause until 2026-12-31`)."
+            )
         )
         return
     until = forms.iso_date(words[1])
     today = await today_of(turn.repos, turn.user, turn.now)
     if until is None:
         turn.say(
-            f"'{words[1]}' isn't a date I can read. Use YYYY-MM-DD, "
-            "for example `pause until 2026-12-31`. Nothing changed."
+            _(
+                "'{typed}' isn't a date I can read. Use YYYY-MM-DD, "
+                "for example `pause until 2026-12-31`. Nothing changed.",
+                typed=words[1],
+            )
         )
     elif until <= today:
         turn.say(
-            f"{until.isoformat()} is not in the future (today is {today.isoformat()}). "
-            "Pick a later date. Nothing changed."
+            _(
+                "{until} is not in the future (today is {today}). "
+                "Pick a later date. Nothing changed.",
+                until=i18n.when(until, "%Y-%m-%d"),
+                today=i18n.when(today, "%Y-%m-%d"),
+            )
         )
     else:
         turn.user.paused, turn.user.paused_until = True, until
         turn.say(
-            f"Paused until {until.isoformat()}. I'll pick up again the day after; "
-            "type `resume` to come back sooner."
+            _(
+                "Paused until {until}. I'll pick up again the day after; "
+                "type `resume` to come back sooner.",
+                until=i18n.when(until, "%Y-%m-%d"),
+            )
         )
 
 
@@ -44,18 +58,20 @@ async def resume(turn: Turn) -> None:
     turn.user.paused, turn.user.paused_until = False, None
     # A coffee ghost pause ends too: `resume` means "I'm back" everywhere.
     was_paused |= bool(await turn.repos.pairing.clear_ghost_pauses(turn.user.id, turn.now))
-    turn.say("Welcome back! You're active again." if was_paused else "You're already active.")
+    turn.say(_("Welcome back! You're active again.") if was_paused else _("You're already active."))
 
 
 async def opt_out(turn: Turn) -> None:
     turn.user.opted_out = True
     turn.say(
-        "You're opted out: no pairings, check-ins or nudges from me. "
-        "Your profile stays; type `opt in` to come back or `delete my data` to remove it."
+        _(
+            "You're opted out: no pairings, check-ins or nudges from me. "
+            "Your profile stays; type `opt in` to come back or `delete my data` to remove it."
+        )
     )
 
 
 async def opt_in(turn: Turn) -> None:
     already = not turn.user.opted_out
     turn.user.opted_out = False
-    turn.say("You're already in." if already else "You're back in. Welcome!")
+    turn.say(_("You're already in.") if already else _("You're back in. Welcome!"))

@@ -5,22 +5,24 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from dialogs.core import outbox
-from dialogs.core.people import join, leave, touch_sender, upsert_people
+from dialogs.core import i18n, outbox
+from dialogs.core.i18n import N_
+from dialogs.core.people import join, languages_of, leave, touch_sender, upsert_people
 from dialogs.core.router import Env
 from dialogs.core.types import Inbound, TurnResult
 from storage.models import Team, User
 from storage.repos import Repos
 
 log = logging.getLogger("mentorbot.team")
+_ = i18n.catalog(__package__)
 
-WELCOME = (
+WELCOME = N_(
     "Hello {team}! I'm Mentorbot. I run mentoring programs, coffee chats and weekly "
     "icebreakers here. Everyone: chat with me 1:1 to set up your profile. "
     "Admins: @mention me with **/help** to see what you can steer. I'm reading the "
     "member list now and will tell the admins 1:1 when everyone is in."
 )
-GREETING = (
+GREETING = N_(
     "Hi {name}, welcome to {team}! I'm Mentorbot: I connect colleagues for mentoring "
     "and coffee chats. Say hi here to set up your profile, or type `help`."
 )
@@ -41,7 +43,9 @@ async def installed(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
     await join(repos, team, [installer], now)
     job = await repos.roster_imports.start(team.id, now)
     log.info("team installed team=%s roster_import=%s", team.id, job.id)
-    return TurnResult(route="team.installed").say(WELCOME.format(team=team.name or "team"))
+    with i18n.speaking(team.language):  # the channel's language: the team's default
+        welcome = _(WELCOME, team=team.name or _("team"))
+    return TurnResult(route="team.installed").say(welcome)
 
 
 async def members_added(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
@@ -54,8 +58,10 @@ async def members_added(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
     await join(repos, team, users, now)
     # Everyone the event names, once per team (the key): the roster import after an
     # install may have made them members a moment before this event arrived.
+    languages = await languages_of(repos, users, team)
     for user in users:
-        result.queued += await _greet(repos, team, user, now)
+        with i18n.speaking(languages[user.id]):  # each member's own language
+            result.queued += await _greet(repos, team, user, now)
     return result
 
 
@@ -77,11 +83,11 @@ async def uninstalled(inbound: Inbound, repos: Repos, env: Env) -> TurnResult:
 async def _greet(repos: Repos, team: Team, user: User, now: datetime) -> int:
     if user.opted_out:
         return 0
-    first = user.name.split()[0] if user.name else "there"
+    first = user.name.split()[0] if user.name else _("there")
     message = outbox.to_user(
         outbox.key("welcome", team=team.id, user=user.id),
         user.id,
-        text=GREETING.format(name=first, team=team.name or "the team"),
+        text=_(GREETING, name=first, team=team.name or _("the team")),
         team_id=team.id,
     )
     return await outbox.queue(repos, message, now)

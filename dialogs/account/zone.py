@@ -6,8 +6,10 @@ instead. Nothing changes on a miss."""
 from __future__ import annotations
 
 from dialogs.account.profile import CARDS, form_card
-from dialogs.core import forms, zones
+from dialogs.core import forms, i18n, zones
 from dialogs.core.router import Turn
+
+_ = i18n.catalog(__package__)
 
 PICK_ACTION = "timezone_save"
 
@@ -21,15 +23,18 @@ async def timezone_command(turn: Turn) -> None:
     if len(found) == 1:
         await _save(turn, found[0])
         return
-    question = f"Which time zone did you mean by '{typed[:60]}'?"
+    question = _("Which time zone did you mean by '{typed}'?", typed=typed[:60])
     if not found:
         found = zones.near(typed)
-        question = f"I found no '{typed[:60]}'. Did you mean one of these?"
+        question = _("I found no '{typed}'. Did you mean one of these?", typed=typed[:60])
     if not found:
         turn.say(
-            f"I couldn't find a time zone for '{typed[:60]}'. Try the nearest big city, your "
-            "country (`timezone Germany`) or an IANA name such as `timezone Europe/Berlin`. "
-            "Nothing changed."
+            _(
+                "I couldn't find a time zone for '{typed}'. Try the nearest big city, your "
+                "country (`timezone Germany`) or an IANA name such as `timezone Europe/Berlin`. "
+                "Nothing changed.",
+                typed=typed[:60],
+            )
         )
         return
     choices = [{"title": zones.friendly(z, turn.now), "value": z} for z in found]
@@ -51,7 +56,7 @@ async def pick_timezone(turn: Turn) -> None:
     except forms.FormError:
         zone = ""
     if zone not in zones.known():
-        turn.say("Please pick one of the time zones on the card. Nothing changed.")
+        turn.say(_("Please pick one of the time zones on the card. Nothing changed."))
         return
     await _save(turn, zone)
 
@@ -60,23 +65,28 @@ async def _save(turn: Turn, zone: str) -> None:
     profile = await turn.repos.profiles.get(turn.user.id)
     name = zones.friendly(zone, turn.now)
     if profile is None:
-        turn.say(f"Found it: {name}. Here's your profile form with it; save it to keep it.")
-        turn.result.show(form_card(None, zone, "Your profile", turn.now))
+        turn.say(
+            _("Found it: {name}. Here's your profile form with it; save it to keep it.", name=name)
+        )
+        turn.result.show(
+            form_card(None, zone, _("Your profile"), turn.now, language=turn.user.language)
+        )
         return
     if profile.timezone == zone:
-        turn.say(f"Your time zone is already {name}. Nothing changed.")
+        turn.say(_("Your time zone is already {name}. Nothing changed.", name=name))
         return
     profile.timezone, profile.updated_at = zone, turn.now
-    turn.say(f"Your time zone is now {name}.")
+    turn.say(_("Your time zone is now {name}.", name=name))
 
 
 async def _tell_current(turn: Turn) -> None:
     profile = await turn.repos.profiles.get(turn.user.id)
+    how = _("To change it, type `timezone` and a city, e.g. `timezone Lisbon`.")
     if profile is not None:
-        now = f"Your time zone is {zones.friendly(profile.timezone, turn.now)}. "
+        name = zones.friendly(profile.timezone, turn.now)
+        turn.say(_("Your time zone is {name}. {how}", name=name, how=how))
     elif turn.user.timezone_hint in zones.known():
         hint = zones.friendly(turn.user.timezone_hint or "UTC", turn.now)
-        now = f"Teams says your time zone is {hint}. "
+        turn.say(_("Teams says your time zone is {name}. {how}", name=hint, how=how))
     else:
-        now = ""
-    turn.say(now + "To change it, type `timezone` and a city, e.g. `timezone Lisbon`.")
+        turn.say(how)
