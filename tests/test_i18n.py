@@ -93,6 +93,7 @@ def test_unmarked_prose_is_found_and_marked_prose_is_not(tmp_path, monkeypatch):
 COMPLETE: tuple[str, ...] = (
     "bot",
     "bot.tab",
+    "dialogs.account",
     "dialogs.coffee",
     "dialogs.dashboard",
     "dialogs.feedback",
