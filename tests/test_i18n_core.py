@@ -1,9 +1,10 @@
 """What dialogs.core and dialogs.directory say, in the reader's language, end to end on
 both databases: an unknown command with a suggestion in the reader's own words, an admin
 command refused to a member, a stranger refused in a team's channel, a schedule option
-that is no weekday, the very next message after `language fr`, and `/graph status` with
-the admins' notice of a missing Graph permission. (tests/test_i18n.py covers the
-`language` command itself, commands typed in other languages and the team's default.)"""
+that is no weekday, the very next message after `language fr`, `/graph status` and the
+admins' notice of a missing Graph permission, an expired download link. (tests/test_i18n.py
+covers the `language` command itself, commands typed in other languages and the team's
+default language.)"""
 
 from __future__ import annotations
 
@@ -154,6 +155,22 @@ async def test_graph_status_and_the_missing_permission_notice_in_the_admins_lang
 
     german = await channel(gbot, BEN, "/graph status", "de-DE")  # a member: refused
     assert "ist nur für Admins von Data Guild" in german
+
+
+async def test_an_expired_download_link_is_refused_in_its_owners_language(bot):
+    await personal(bot, BEN, "hi", "ja-JP")
+    await personal(bot, BEN, "my data", "ja-JP")
+    [card] = [m for m in bot.connector.messages(BEN.personal_conversation) if m.cards][-1].cards
+    path = "/exports/" + card["actions"][0]["url"].rsplit("/exports/", 1)[1]
+    bot.clock.advance(minutes=16)
+    async with bot.session.get(bot.url + path) as resp:  # a browser: no Teams locale
+        assert resp.status == 410
+        assert await resp.text() == said(
+            "ja", "This download link has expired. Ask Mentorbot for a new one."
+        )
+    async with bot.session.get(bot.url + "/exports/" + "x" * 43) as resp:  # whose? English
+        assert resp.status == 404
+        assert await resp.text() == "This download link is unknown. Ask Mentorbot for a new one."
 
 
 async def _until_state(bot: Any, feature: str, state: str, timeout: float = 30.0) -> None:
