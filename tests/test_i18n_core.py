@@ -2,18 +2,19 @@
 both databases: an unknown command with a suggestion in the reader's own words, an admin
 command refused to a member, a stranger refused in a team's channel, a schedule option
 that is no weekday, the very next message after `language fr`, `/graph status` and the
-admins' notice of a missing Graph permission, an expired download link. (tests/test_i18n.py
-covers the `language` command itself, commands typed in other languages and the team's
-default language.)"""
+admins' notice of a missing Graph permission, an expired download link; and time zones'
+names. (tests/test_i18n.py covers the `language` command itself, commands typed in other
+languages and the team's default language.)"""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from dialogs.core import i18n
+from dialogs.core import i18n, zones
 from storage.models import GraphFeature
 from tests.fakes import teams
 from tests.fakes.graph import GraphUser
@@ -171,6 +172,18 @@ async def test_an_expired_download_link_is_refused_in_its_owners_language(bot):
     async with bot.session.get(bot.url + "/exports/" + "x" * 43) as resp:  # whose? English
         assert resp.status == 404
         assert await resp.text() == "This download link is unknown. Ask Mentorbot for a new one."
+
+
+def test_time_zones_are_named_in_the_readers_language_and_english_stays_as_it_was():
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    assert zones.friendly("Asia/Tokyo", now) == "Tokyo, Japan (UTC+9)"
+    with i18n.speaking("de"):
+        assert zones.friendly("Asia/Tokyo", now) == "Tokio, Japan (UTC+9)"
+        assert zones.friendly("Europe/Berlin", now) == "Berlin, Deutschland (UTC+1)"
+    with i18n.speaking("ja"):
+        assert zones.friendly("Asia/Tokyo", now) == "東京、日本 (UTC+9)"
+        assert zones.friendly("UTC", now) == "UTC"  # no place: its IANA name
+    assert zones.friendly("Europe/Berlin", now) == "Berlin, Germany (UTC+1)"
 
 
 async def _until_state(bot: Any, feature: str, state: str, timeout: float = 30.0) -> None:
