@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from dialogs.core import i18n
 from dialogs.core.router import Command, Turn
 from storage.models import Team, User
 from storage.repos import Repos
+
+_ = i18n.catalog(__package__)
 
 
 def is_global_admin(turn: Turn, user: User) -> bool:
@@ -56,8 +59,12 @@ async def authorize(turn: Turn, command: Command) -> bool:
         await turn.repos.teams.lock(team.id)
         return True
     turn.say(
-        f"Sorry, `{command.name}` is for admins of {team.name}. "
-        "Ask one of them (or the person who installed me) to run it. Nothing changed."
+        _(
+            "Sorry, `{command}` is for admins of {team}. Ask one of them (or the person who "
+            "installed me) to run it. Nothing changed.",
+            command=command.said_in(i18n.current()),
+            team=team.name,
+        )
     )
     return False
 
@@ -68,7 +75,7 @@ async def _resolve_team(turn: Turn) -> Team | None:
     if inbound.team_id:
         team = await repos.teams.by_team_id(inbound.team_id)
         if team is None or not team.active:
-            turn.say("I don't have this team registered. Try removing and adding me again.")
+            turn.say(_("I don't have this team registered. Try removing and adding me again."))
         return team if team and team.active else None
     candidates = await admin_teams(turn)
     wanted = turn.args.get("team")
@@ -76,26 +83,40 @@ async def _resolve_team(turn: Turn) -> Team | None:
         named = [t for t in candidates if (t.name or "").lower() == wanted.lower()]
         if named:
             return named[0]
-        turn.say(
-            f"You don't admin a team called '{wanted}'."
-            + _team_list(candidates)
-            + " Nothing changed."
-        )
+        if candidates:
+            turn.say(
+                _(
+                    "You don't admin a team called '{wanted}'. Your teams: {teams}. "
+                    "Nothing changed.",
+                    wanted=wanted,
+                    teams=_team_list(candidates),
+                )
+            )
+        else:
+            turn.say(_("You don't admin a team called '{wanted}'. Nothing changed.", wanted=wanted))
         return None
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
         turn.say(
-            f"Sorry, `{turn.command.name if turn.command else ''}` is for team admins, "
-            "and you don't admin any team I'm in. Nothing changed."
+            _(
+                "Sorry, `{command}` is for team admins, and you don't admin any team I'm in. "
+                "Nothing changed.",
+                command=turn.command.said_in(i18n.current()) if turn.command else "",
+            )
         )
     else:
-        turn.say('Which team? Add `team="Team name"`.' + _team_list(candidates))
+        turn.say(
+            _(
+                'Which team? Add `team="Team name"`. Your teams: {teams}.',
+                teams=_team_list(candidates),
+            )
+        )
     return None
 
 
 def _team_list(teams: list[Team]) -> str:
-    return (" Your teams: " + ", ".join(f"'{t.name}'" for t in teams) + ".") if teams else ""
+    return ", ".join(f"'{t.name}'" for t in teams)
 
 
 def team_of(turn: Turn) -> Team:

@@ -14,10 +14,12 @@ from typing import Any
 from dialogs.core import forms, i18n, members, once
 from dialogs.core.admins import authorize
 from dialogs.core.people import language_of_user, touch_sender
-from dialogs.core.router import AfterCommit, Command, Env, Turn, scope_of
+from dialogs.core.router import AfterCommit, Command, Env, Turn, arg_help, scope_of
 from dialogs.core.types import Inbound, TurnResult
 from storage.models import User
 from storage.repos import Repos
+
+_ = i18n.catalog(__package__)
 
 # The route of a channel message not for the bot: nothing stored, logged or answered.
 UNADDRESSED = "unaddressed"
@@ -71,12 +73,14 @@ async def _claimed(inbound: Inbound, repos: Repos, env: Env) -> bool:
 def refused(inbound: Inbound) -> str | None:
     """What a person sent that is not handled at all, worded for them; None if fine."""
     if len(inbound.text) > forms.MAX_MESSAGE_CHARS:
-        return (
-            f"That message is {len(inbound.text):,} characters long; I read at most "
-            f"{forms.MAX_MESSAGE_CHARS:,}. Please send something shorter. Nothing was changed."
+        return _(
+            "That message is {length} characters long; I read at most {limit}. Please send "
+            "something shorter. Nothing was changed.",
+            length=i18n.number(len(inbound.text)),
+            limit=i18n.number(forms.MAX_MESSAGE_CHARS),
         )
     if forms.has_control_characters(inbound.text) or forms.control_characters_in(inbound.value):
-        return (
+        return _(
             "Your message contains control characters (such as a NUL byte) that I can't "
             "store. Please send it without them. Nothing was changed."
         )
@@ -147,15 +151,17 @@ async def _on_submit(turn: Turn) -> None:
     turn.result.route = f"action:{name}" if action else "action:unknown"
     if action is None:
         turn.say(
-            "Sorry, I didn't understand that card. It may be from an older version; "
-            "type `help` to start again. Nothing was changed."
+            _(
+                "Sorry, I didn't understand that card. It may be from an older version; "
+                "type `help` to start again. Nothing was changed."
+            )
         )
         return
     if scope_of(turn.inbound) not in action.scopes:
         turn.say(
-            "Please use that card in our 1:1 chat."
+            _("Please use that card in our 1:1 chat.")
             if "personal" in action.scopes
-            else "That card only works where I posted it. Nothing was changed."
+            else _("That card only works where I posted it. Nothing was changed.")
         )
         return
     await action.handler(turn)
@@ -198,33 +204,54 @@ async def run_command(turn: Turn) -> None:
 
 def _unknown_options(command: Command, unknown: list[str]) -> str:
     named = ", ".join(f"`{k}=`" for k in unknown)
-    takes = ", ".join(f"`{a.name}=` ({a.help})" for a in command.args)
-    options = f" It takes {takes}." if takes else " It takes no options."
-    return f"`{command.name}` doesn't know {named}.{options} Nothing changed."
+    takes = ", ".join(f"`{a.name}=` ({arg_help(command, a)})" for a in command.args)
+    said = command.said_in(i18n.current())
+    if takes:
+        return _(
+            "`{command}` doesn't know {named}. It takes {takes}. Nothing changed.",
+            command=said,
+            named=named,
+            takes=takes,
+        )
+    return _(
+        "`{command}` doesn't know {named}. It takes no options. Nothing changed.",
+        command=said,
+        named=named,
+    )
 
 
 def _elsewhere(command: Command, scope: str) -> str:
     """Where a command said in the wrong place works, in the words of that place."""
+    said = command.said_in(i18n.current())
     if "team" in command.scopes and scope == "groupChat":
-        return (
-            f"`{command.name}` works in your team's channels (mention me there) or 1:1 with "
-            "me, not in a group chat: a group chat belongs to no team. Here I can only "
-            "answer `help`."
+        return _(
+            "`{command}` works in your team's channels (mention me there) or 1:1 with me, "
+            "not in a group chat: a group chat belongs to no team. Here I can only answer "
+            "`help`.",
+            command=said,
         )
-    return f"`{command.name}` is private; please send it to me in our 1:1 chat."
+    return _("`{command}` is private; please send it to me in our 1:1 chat.", command=said)
 
 
 async def _unknown(turn: Turn) -> None:
     turn.result.route = "unknown"
     text = turn.inbound.text.strip()
-    suggestion = turn.env.table.suggest(text) if text else None
+    suggestion = turn.env.table.suggest(text, i18n.current()) if text else None
     if await _greet_instead(turn, text, suggestion):
         await _welcome(turn)
         return
     if await _chatter(turn):
         return
-    hint = f" Did you mean `{suggestion}`?" if suggestion else ""
-    turn.say(f"Sorry, I don't know that command.{hint} Type `help` to see what I can do.")
+    if suggestion:
+        turn.say(
+            _(
+                "Sorry, I don't know that command. Did you mean `{suggestion}`? Type `help` "
+                "to see what I can do.",
+                suggestion=suggestion,
+            )
+        )
+    else:
+        turn.say(_("Sorry, I don't know that command. Type `help` to see what I can do."))
 
 
 async def _chatter(turn: Turn) -> bool:

@@ -14,8 +14,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from dialogs.core import i18n
+from dialogs.core.people import language_of_user
 from storage.models import ExportLink
 from storage.repos import Repos
+
+_ = i18n.catalog(__package__)
 
 LINK_MINUTES = 15
 MY_DATA = "mydata"  # a link's `what` for a person's own file
@@ -50,8 +54,11 @@ def expiry(now: datetime) -> datetime:
 async def find(repos: Repos, token: str, now: datetime) -> ExportLink:
     """The link behind a token while it lasts; `Refused` (404, 410) otherwise."""
     link = await repos.feedback.link(hash_token(token)) if TOKEN.fullmatch(token) else None
-    if link is None:
-        raise Refused(404, "This download link is unknown. Ask Mentorbot for a new one.")
+    if link is None:  # whose it was is unknown: the language in force
+        raise Refused(404, _("This download link is unknown. Ask Mentorbot for a new one."))
     if now >= link.expires_at:
-        raise Refused(410, "This download link has expired. Ask Mentorbot for a new one.")
+        owner = await repos.users.get(link.user_id)
+        with i18n.speaking(await language_of_user(repos, owner) if owner else None):
+            reason = _("This download link has expired. Ask Mentorbot for a new one.")
+        raise Refused(410, reason)
     return link

@@ -13,6 +13,9 @@ import re
 from datetime import date
 from typing import Any
 
+from dialogs.core import i18n
+
+_ = i18n.catalog(__package__)
 MAX_ID = 2**31 - 1  # database ids are INTEGER columns
 # A typed message longer than this is refused before it is parsed (the longest thing
 # anyone types to the bot, a question or a goal with its options, is a few hundred).
@@ -53,12 +56,18 @@ def text(raw: Any, limit: int, *, one_line: bool = False) -> str:
     if raw is None:
         return ""
     if not isinstance(raw, str):
-        raise FormError("must be text")
+        raise FormError(_("must be text"))
     if has_control_characters(raw):
-        raise FormError("contains control characters (such as a NUL byte)")
+        raise FormError(_("contains control characters (such as a NUL byte)"))
     cleaned = " ".join(raw.split()) if one_line else raw.strip()
     if len(cleaned) > limit:
-        raise FormError(f"is {len(cleaned):,} characters; at most {limit:,} fit")
+        raise FormError(
+            _(
+                "is {length} characters; at most {limit} fit",
+                length=i18n.number(len(cleaned)),
+                limit=i18n.number(limit),
+            )
+        )
     return cleaned
 
 
@@ -68,7 +77,7 @@ def text_or_problem(raw: Any, limit: int, label: str, problems: list[str]) -> st
     try:
         return text(raw, limit)
     except FormError as exc:
-        problems.append(f"{label} {exc}")
+        problems.append(_("{label} {problem}", label=label, problem=exc))
         return ""
 
 
@@ -87,8 +96,15 @@ def whole(raw: Any) -> int | None:
 def whole_in(raw: Any, low: int, high: int) -> int:
     number = whole(raw)
     if number is None or not low <= number <= high:
-        shown = "nothing" if raw in (None, "") else repr(raw)
-        raise FormError(f"must be a whole number from {low} to {high} (you entered {shown})")
+        shown = _("nothing") if raw in (None, "") else repr(raw)
+        raise FormError(
+            _(
+                "must be a whole number from {low} to {high} (you entered {shown})",
+                low=low,
+                high=high,
+                shown=shown,
+            )
+        )
     return number
 
 
@@ -121,7 +137,7 @@ def items(raw: Any, max_items: int, max_length: int) -> list[str]:
     if isinstance(raw, list):
         raw = ",".join(str(v) for v in raw)
     if not isinstance(raw, str):
-        raise FormError("must be a comma-separated list")
+        raise FormError(_("must be a comma-separated list"))
     found: dict[str, str] = {}
     for part in raw.split(","):
         item = " ".join(part.split())
@@ -129,10 +145,14 @@ def items(raw: Any, max_items: int, max_length: int) -> list[str]:
             found.setdefault(item.lower(), item)
     if len(found) > max_items:
         raise FormError(
-            f"takes at most {max_items} items, separated by commas (you gave {len(found)})"
+            _(
+                "takes at most {limit} items, separated by commas (you gave {count})",
+                limit=max_items,
+                count=len(found),
+            )
         )
     if any(len(item) > max_length for item in found.values()):
-        raise FormError(f"takes items of at most {max_length} characters each")
+        raise FormError(_("takes items of at most {limit} characters each", limit=max_length))
     return list(found.values())
 
 
@@ -141,8 +161,8 @@ def choice(raw: Any, allowed: dict[str, str]) -> str:
     if isinstance(raw, str) and raw.strip().lower() in allowed:
         return raw.strip().lower()
     options = ", ".join(f"{key} ({label})" for key, label in allowed.items())
-    shown = "nothing" if raw in (None, "") else repr(raw)
-    raise FormError(f"must be one of {options}; you sent {shown}")
+    shown = _("nothing") if raw in (None, "") else repr(raw)
+    raise FormError(_("must be one of {options}; you sent {shown}", options=options, shown=shown))
 
 
 def flag(raw: Any) -> bool | None:

@@ -13,16 +13,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Generic, Protocol, TypeVar
 
-T = TypeVar("T")
+from dialogs.core import i18n
+from dialogs.core.i18n import N_
 
-# Each feature and the application permission it needs (the narrowest Graph has).
+T = TypeVar("T")
+_ = i18n.catalog(__package__)
+
+# Each feature and the application permission it needs (the narrowest Graph has), and
+# what it does (said with `what_of`).
 FEATURES: dict[str, tuple[str, str]] = {
-    "directory": ("User.Read.All", "department, job title, office and manager"),
-    "mailbox": ("MailboxSettings.Read", "time zone, working hours and language"),
-    "chats": ("Chat.Create", "a group chat per coffee group or mentor pair"),
-    "chat_app": ("TeamsAppInstallation.ReadWriteSelfForChat.All", "the bot in those chats"),
-    "schedule": ("Calendars.ReadBasic", "free/busy for meeting slots"),
-    "events": ("Calendars.ReadWrite", "calendar invites with a Teams meeting"),
+    "directory": ("User.Read.All", N_("department, job title, office and manager")),
+    "mailbox": ("MailboxSettings.Read", N_("time zone, working hours and language")),
+    "chats": ("Chat.Create", N_("a group chat per coffee group or mentor pair")),
+    "chat_app": ("TeamsAppInstallation.ReadWriteSelfForChat.All", N_("the bot in those chats")),
+    "schedule": ("Calendars.ReadBasic", N_("free/busy for meeting slots")),
+    "events": ("Calendars.ReadWrite", N_("calendar invites with a Teams meeting")),
 }
 BATCH_SIZE = 20  # Graph's most requests in one JSON $batch
 
@@ -31,7 +36,7 @@ class GraphError(Exception):
     """Graph said no. `permission` is set for a 403: what the feature needs granted."""
 
     def __init__(self, status: int, message: str, *, feature: str = "") -> None:
-        super().__init__(f"Graph {status}: {message}")
+        super().__init__(f"Graph {status}: {message}")  # i18n: not said
         self.status, self.feature = status, feature
 
     @property
@@ -131,6 +136,12 @@ def chunks(items: Iterable[str], size: int = BATCH_SIZE) -> list[list[str]]:
 
 def permission_of(feature: str) -> str:
     return FEATURES[feature][0]
+
+
+def what_of(feature: str) -> str:
+    """What a Graph feature does, in the language in force ("free/busy for meeting
+    slots"), as `/graph status` and the admins' notice of a missing permission say it."""
+    return _(FEATURES[feature][1])
 
 
 def feature_names() -> Mapping[str, tuple[str, str]]:

@@ -190,15 +190,17 @@ def _translations(package: str, language: str) -> gettext.NullTranslations:
 
 # The strftime patterns the messages use, and the CLDR skeleton that says the same in
 # another language (Babel picks each language's own order, words and punctuation).
+# "full" is the language's full date ("Montag, 1. März 2027"); "full+Hm" adds the time,
+# joined the language's way. The patterns are code, not words (`# i18n: not said`).
 SKELETONS: Mapping[str, str] = {
-    "%A %d %B %Y": "full",  # the language's full date: "Montag, 1. März 2027"
-    "%A %d %B %Y at %H:%M": "full+Hm",  # and the time, joined the language's way
-    "%A %d %B": "MMMMEEEEd",
-    "%d %b %Y": "yMMMd",
-    "%Y-%m-%d": "yMMMd",  # an ISO date in English; the language's own date elsewhere
+    "%A %d %B %Y": "full",  # i18n: not said
+    "%A %d %B %Y at %H:%M": "full+Hm",  # i18n: not said
+    "%A %d %B": "MMMMEEEEd",  # i18n: not said
+    "%d %b %Y": "yMMMd",  # i18n: not said
+    "%Y-%m-%d": "yMMMd",  # ISO in English, the language's own date elsewhere; i18n: not said
     "%d %b": "MMMd",
     "%b %Y": "yMMM",
-    "%a %d %b, %H:%M": "MMMEd+Hm",
+    "%a %d %b, %H:%M": "MMMEd+Hm",  # i18n: not said
     "%H:%M": "Hm",
     "%A": "weekday",  # the weekday alone, in full
 }

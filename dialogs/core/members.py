@@ -6,10 +6,13 @@ thing's team. Membership is what the roster and Teams' member events told the bo
 
 from __future__ import annotations
 
+from dialogs.core import i18n
 from dialogs.core.admins import administers
 from dialogs.core.router import Env, Turn
 from storage.models import Team, User
 from storage.repos import Repos
+
+_ = i18n.catalog(__package__)
 
 
 async def active_in(repos: Repos, team_id: int | None, user_ids: list[int]) -> bool:
@@ -30,9 +33,15 @@ async def may_act_for(repos: Repos, env: Env, team: Team, user: User | None) -> 
 
 
 def refusal(team: Team) -> str:
-    return (
-        f"Sorry, only members of {team.name or 'that team'} can do that, and it's a team "
-        "you're not in (as far as Teams has told me). Nothing was changed."
+    if not team.name:
+        return _(
+            "Sorry, only members of that team can do that, and it's a team you're not in "
+            "(as far as Teams has told me). Nothing was changed."
+        )
+    return _(
+        "Sorry, only members of {team} can do that, and it's a team you're not in (as far "
+        "as Teams has told me). Nothing was changed.",
+        team=team.name,
     )
 
 
@@ -42,5 +51,7 @@ async def require(turn: Turn, team_id: int, *, quiet: bool = False) -> bool:
     if team is not None and await may_act_for(turn.repos, turn.env, team, turn.user):
         return True
     if not quiet:
-        turn.say(refusal(team) if team is not None else "I can't find that team. Nothing changed.")
+        turn.say(
+            refusal(team) if team is not None else _("I can't find that team. Nothing changed.")
+        )
     return False

@@ -34,7 +34,7 @@ class Repeated(Exception):
     """This activity was handled before: roll the turn back and give `answer(key)`."""
 
     def __init__(self, key: str) -> None:
-        super().__init__("the activity was handled before")
+        super().__init__("the activity was handled before")  # i18n: not said
         self.key = key
 
 

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dialogs.core import i18n
 from dialogs.core.members import active_in
 from dialogs.core.people import display
 from dialogs.core.router import Turn
 from storage.models import Mentorship, User
 from storage.repos import Repos
+
+_ = i18n.catalog(__package__)
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,9 @@ class Pair:
     key: str
     partner: User
     kind: str  # mentorship | coffee
-    role: str  # the partner seen from me: "your mentor", "your mentee", "your coffee partner"
+    # The partner seen from me: "your mentor", "your mentee", "your coffee partner", in
+    # the language in force when the pair was read (the turn's: said to its sender).
+    role: str
     team_id: int | None  # the team of the program or coffee round (for the outbox)
 
 
@@ -49,7 +54,7 @@ async def pairs_of(repos: Repos, user: User) -> list[Pair]:
             continue
         if not await active_in(repos, program.team_id, [user.id, other.id]):
             continue
-        role = "your mentee" if m.mentor_id == user.id else "your mentor"
+        role = _("your mentee") if m.mentor_id == user.id else _("your mentor")
         pairs.append(Pair(f"m{m.id}", other, "mentorship", role, program.team_id))
         seen.add(other.id)
     for partner_id, team_id in coffee:
@@ -59,7 +64,7 @@ async def pairs_of(repos: Repos, user: User) -> list[Pair]:
         if not await active_in(repos, team_id, [user.id, other.id]):
             continue
         key = coffee_key(user.id, other.id)
-        pairs.append(Pair(key, other, "coffee", "your coffee partner", team_id))
+        pairs.append(Pair(key, other, "coffee", _("your coffee partner"), team_id))
         seen.add(other.id)
     return pairs
 
@@ -73,8 +78,11 @@ async def choose_pair(turn: Turn, verb: str, query: str | None = None) -> Pair |
     pairs = await pairs_of(turn.repos, turn.user)
     if not pairs:
         turn.say(
-            f"`{verb}` is for you and your mentor, mentee or a coffee partner you keep "
-            "meeting, and you don't have one right now. Nothing changed."
+            _(
+                "`{verb}` is for you and your mentor, mentee or a coffee partner you keep "
+                "meeting, and you don't have one right now. Nothing changed.",
+                verb=verb,
+            )
         )
         return None
     chosen = _named(pairs, turn, turn.rest if query is None else query)
@@ -82,7 +90,9 @@ async def choose_pair(turn: Turn, verb: str, query: str | None = None) -> Pair |
         chosen = pairs[0]
     if chosen is None:
         names = ", ".join(f"{display(p.partner)} ({p.role})" for p in pairs)
-        turn.say(f"With whom? Type `{verb} <name>`: {names}. Nothing changed.")
+        turn.say(
+            _("With whom? Type `{verb} <name>`: {names}. Nothing changed.", verb=verb, names=names)
+        )
     return chosen
 
 
@@ -110,8 +120,10 @@ async def pair_from_card(turn: Turn) -> Pair | None:
     found = [p for p in pairs if p.key == key]
     if not found:
         turn.say(
-            "I can't find that pair of yours (it may have ended, or the card isn't yours). "
-            "Nothing was saved."
+            _(
+                "I can't find that pair of yours (it may have ended, or the card isn't "
+                "yours). Nothing was saved."
+            )
         )
         return None
     return found[0]

@@ -13,6 +13,7 @@ from storage.repos import Repos
 
 # last_seen_at is refreshed at most this often, so a busy user's turns stay read-only.
 SEEN_RESOLUTION = timedelta(hours=1)
+_ = i18n.catalog(__package__)
 
 
 async def touch_sender(repos: Repos, inbound: Inbound, now: datetime) -> User:
@@ -145,8 +146,8 @@ def _set_if_changed(user: User, attr: str, value: object) -> None:
 
 def display(user: User | None) -> str:
     if user is None:
-        return "someone"
-    return user.name or user.email or user.upn or "a member"
+        return _("someone")
+    return user.name or user.email or user.upn or _("a member")
 
 
 def listed(users: list[User]) -> str:
@@ -154,7 +155,7 @@ def listed(users: list[User]) -> str:
     names = [display(u) for u in users]
     if len(names) <= 1:
         return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    return _("{names} and {last}", names=", ".join(names[:-1]), last=names[-1])
 
 
 def one_of(turn: Turn, query: str, found: list[User], none: str) -> User | None:
@@ -166,16 +167,21 @@ def one_of(turn: Turn, query: str, found: list[User], none: str) -> User | None:
         turn.say(none)
     else:
         names = ", ".join(display(u) for u in found[:5])
-        turn.say(f"'{query}' matches several people ({names}); please be more specific.")
+        turn.say(
+            _(
+                "'{query}' matches several people ({names}); please be more specific.",
+                query=query,
+                names=names,
+            )
+        )
     return None
 
 
 async def team_member_named(turn: Turn, team: Team, query: str) -> User | None:
     """The one active member of `team` whose name, email or UPN contains `query`."""
     found = await turn.repos.users.in_team_matching(team.id, query)
-    return one_of(
-        turn, query, found, f"No member of {team.name} matches '{query}'. Nothing changed."
-    )
+    none = _("No member of {team} matches '{query}'. Nothing changed.", team=team.name, query=query)
+    return one_of(turn, query, found, none)
 
 
 async def member_teams(repos: Repos, user: User) -> list[Team]:

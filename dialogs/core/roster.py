@@ -12,17 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from dialogs.core import outbox
-from dialogs.core.people import join, leave, upsert_members
+from dialogs.core import i18n, outbox
+from dialogs.core.people import join, languages_of, leave, upsert_members
 from dialogs.core.types import Person
 from storage.models import RosterImport, Team
 from storage.repos import Repos
 
-DONE = (
-    "{everyone} of {team} {are} in: I can pair them for coffee, run icebreakers "
-    "and programs there now. Say `/help` to see what you can steer, and `/team welcome` "
-    "to greet every member 1:1 (members who joined before me got only the channel post)."
-)
+_ = i18n.catalog(__package__)
 
 
 @dataclass(frozen=True)
@@ -55,37 +51,45 @@ async def _finish(repos: Repos, job: RosterImport, team: Team, now: datetime) ->
     if job.pages < 2:
         return  # one page: in before anyone has read the welcome; no news worth a message
     count = await repos.members.active_count(team.id)
-    for admin in await repos.admins.reachable_of_team(team.id):
+    admins = await repos.admins.reachable_of_team(team.id)
+    languages = await languages_of(repos, admins, team)
+    for admin in admins:
+        with i18n.speaking(languages[admin.id]):
+            text = _.ngettext(
+                "The one member of {team} is in: I can pair them for coffee, run "
+                "icebreakers and programs there now. Say `/help` to see what you can steer, "
+                "and `/team welcome` to greet every member 1:1 (members who joined before me "
+                "got only the channel post).",
+                "All {n} members of {team} are in: I can pair them for coffee, run "
+                "icebreakers and programs there now. Say `/help` to see what you can steer, "
+                "and `/team welcome` to greet every member 1:1 (members who joined before me "
+                "got only the channel post).",
+                count,
+                team=team.name or _("your team"),
+            )
         message = outbox.to_user(
-            outbox.key("rosterdone", job.id, user=admin.id),
-            admin.id,
-            text=DONE.format(
-                everyone="The one member" if count == 1 else f"All {count} members",
-                are="is" if count == 1 else "are",
-                team=team.name or "your team",
-            ),
-            team_id=team.id,
+            outbox.key("rosterdone", job.id, user=admin.id), admin.id, text=text, team_id=team.id
         )
         await outbox.queue(repos, message, now)
-
-
-GAVE_UP = (
-    "I could not read the member list of {team} from Teams ({reason}). Members who write "
-    "to me or join the team from now on are added as usual; to try the whole list again, "
-    "remove the app from the team and add it back."
-)
 
 
 async def give_up(repos: Repos, job: RosterImport, team: Team, reason: str, now: datetime) -> None:
     """The import failed for good: say so to the admins (the reason is Teams' status)."""
     job.status, job.finished_at, job.last_error = "failed", now, reason[:1000]
     job.claimed_by, job.lease_until = None, None
-    for admin in await repos.admins.reachable_of_team(team.id):
+    admins = await repos.admins.reachable_of_team(team.id)
+    languages = await languages_of(repos, admins, team)
+    for admin in admins:
+        with i18n.speaking(languages[admin.id]):
+            text = _(
+                "I could not read the member list of {team} from Teams ({reason}). Members "
+                "who write to me or join the team from now on are added as usual; to try the "
+                "whole list again, remove the app from the team and add it back.",
+                team=team.name or _("your team"),
+                reason=reason.split(":")[0],
+            )
         message = outbox.to_user(
-            outbox.key("rosterfailed", job.id, user=admin.id),
-            admin.id,
-            text=GAVE_UP.format(team=team.name or "your team", reason=reason.split(":")[0]),
-            team_id=team.id,
+            outbox.key("rosterfailed", job.id, user=admin.id), admin.id, text=text, team_id=team.id
         )
         await outbox.queue(repos, message, now)
 

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from rapidfuzz import fuzz
 
+from dialogs.core import i18n
 from dialogs.core.graph import Graph
 from dialogs.core.types import Inbound, TurnResult
 from scheduler.types import Job
@@ -89,8 +90,26 @@ class Command:
 
 
 EVERYWHERE = ("personal", "team", "groupChat")  # 1:1, a channel (@mention), a group chat
-TEAM_ARG = Arg("team", "which team, when you admin more than one (1:1 only)")
-USER_ARG = Arg("user", "name or email, instead of an @mention")
+TEAM_ARG = Arg("team", i18n.N_("which team, when you admin more than one (1:1 only)"))
+USER_ARG = Arg("user", i18n.N_("name or email, instead of an @mention"))
+_ = i18n.catalog(__package__)
+
+
+def words_of(command: Command) -> i18n.Catalog:
+    """The catalog of the feature declaring `command` (its handler's package), where its
+    summary and its options' help are translated; dialogs.core's when it has none."""
+    module = getattr(command.handler, "__module__", None) or __package__
+    try:
+        return i18n.catalog(module)
+    except ValueError:  # a handler outside the catalogs' packages (a test's)
+        return i18n.catalog(__package__)
+
+
+def arg_help(command: Command, arg: Arg) -> str:
+    """An option's help in the language in force: from the catalog of the command's
+    feature, else dialogs.core's (TEAM_ARG, USER_ARG and other shared ones)."""
+    said = words_of(command)(arg.help)
+    return said if said != arg.help else _(arg.help)
 
 
 def admin_command(name: str, summary: str, handler: Handler, **options: Any) -> Command:

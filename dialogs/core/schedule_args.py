@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from dialogs.core import i18n
+from dialogs.core.i18n import N_
 from scheduler.periods import WEEKDAYS, ScheduleError, validate
 
 OPTIONS = ("day", "time", "timezone", "cadence")
@@ -28,6 +29,7 @@ CADENCE_WORDS = {
 # periods.validate names its fields; people typed options.
 _OPTION_OF_FIELD = {"weekday": "day", "local_time": "time", "timezone": "timezone"}
 _HHMM = re.compile(r"(\d{1,2}):(\d{2})")
+_ = i18n.catalog(__package__)
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def read(options: Mapping[str, str], timing: Timing) -> tuple[Timing, list[Probl
     if "day" in options:
         day = weekday(options["day"])
         if day is None:
-            message = f"'{options['day']}' is not a weekday; use e.g. monday"
+            message = _("'{day}' is not a weekday; use e.g. monday", day=options["day"])
             problems.append(Problem("day", message))
         else:
             timing = replace(timing, weekday=day)
@@ -101,5 +103,26 @@ def check(timing: Timing) -> list[Problem]:
         validate(timing.cadence, timing.weekday, timing.local_time, timing.timezone or "UTC")
     except ScheduleError as exc:
         option = _OPTION_OF_FIELD.get(exc.field, exc.field)
-        return [Problem(option, str(exc).split(": ", 1)[1])]
+        return [Problem(option, _said(exc, timing))]
     return []
+
+
+# What periods.validate says of each field (its English), for the reader's language.
+_REFUSALS = {
+    "cadence": N_("must be weekly, biweekly (every 2 weeks) or monthly, not {value}"),
+    "weekday": N_("must be a number from 0 (Monday) to 6 (Sunday), not {value}"),
+    "local_time": N_("must be a 24-hour time as HH:MM, e.g. 09:30, not {value}"),
+    "timezone": N_("must be an IANA time zone such as Europe/Berlin, not {value}"),
+}
+
+
+def _said(exc: ScheduleError, timing: Timing) -> str:
+    """The scheduler's refusal without the field's name, in the language in force when
+    it is one of the refusals above as periods.validate words it (else its English)."""
+    english = str(exc).split(": ", 1)[1]
+    message = _REFUSALS.get(exc.field)
+    if message is None:
+        return english
+    typed = (timing.timezone or "UTC") if exc.field == "timezone" else getattr(timing, exc.field)
+    value = repr(typed)
+    return _(message, value=value) if message.format(value=value) == english else english

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from dialogs.core import i18n
+
+_ = i18n.catalog(__package__)
+
 _SMALL = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _IRREGULAR = {"person": "people", "activity": "activities", "reply": "replies"}
 
@@ -13,7 +17,8 @@ _IRREGULAR = {"person": "people", "activity": "activities", "reply": "replies"}
 def plural(count: int, word: str, many: str | None = None, *, spell: bool = False) -> str:
     """`count` and the word in the right number: plural(1, "hour") -> "1 hour",
     plural(3, "hour") -> "3 hours", plural(2, "mentor", spell=True) -> "two mentors".
-    `many` is the plural when it is not the word plus "s" (or a known irregular one)."""
+    `many` is the plural when it is not the word plus "s" (or a known irregular one).
+    English only: a message said in the reader's language counts with `_.ngettext`."""
     form = word if count == 1 else (many or _IRREGULAR.get(word) or _plural_of(word))
     shown = _SMALL[count] if spell and 0 <= count < len(_SMALL) else str(count)
     return f"{shown} {form}"
@@ -34,7 +39,9 @@ def and_list(items: Sequence[str], limit: int = 0) -> str:
     the rest counted: "a, b and 2 more"."""
     shown = list(items[:limit] if limit else items)
     if limit and len(items) > limit:
-        shown.append(f"{len(items) - limit} more")
+        shown.append(_.ngettext("{n} more", "{n} more", len(items) - limit))
     if not shown:
         return ""
-    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+    if len(shown) == 1:
+        return shown[0]
+    return _("{names} and {last}", names=", ".join(shown[:-1]), last=shown[-1])

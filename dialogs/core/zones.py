@@ -19,6 +19,10 @@ from importlib import resources
 
 from rapidfuzz import fuzz, process
 
+from dialogs.core import i18n
+
+_ = i18n.catalog(__package__)
+
 MAX_FOUND = 8
 FUZZY_CUTOFF = 80
 
@@ -30,6 +34,7 @@ class Place:
     country: str  # "Germany"
     comment: str  # zone.tab's note within the country, often ""
     words: str  # everything searchable, folded: "berlin germany europe/berlin"
+    code: str = ""  # the country's ISO 3166 code: "DE"
 
 
 @cache
@@ -60,7 +65,7 @@ def places() -> dict[str, Place]:
         comment = row[3] if len(row) > 3 else ""
         country = countries.get(code, code)
         words = fold(f"{city} {country} {zone} {comment}")
-        found[zone] = Place(zone, city, country, comment, words)
+        found[zone] = Place(zone, city, country, comment, words, code)
     return found
 
 
@@ -92,7 +97,27 @@ def friendly(zone: str, now: datetime) -> str:
     offset = offset_text(zone, now)
     if place is None:
         return zone if zone == offset else f"{zone} ({offset})"
-    return f"{place.city}, {place.country} ({offset})"
+    language = i18n.current()
+    if language == i18n.SOURCE:
+        return f"{place.city}, {place.country} ({offset})"
+    city, country = _named_in(zone, language)
+    return _("{city}, {country} ({offset})", city=city, country=country, offset=offset)
+
+
+@cache
+def _named_in(zone: str, language: str) -> tuple[str, str]:
+    """The city and country of a zone as `language` names them (CLDR, through Babel):
+    "Tokio, Japan" in German, "東京、日本" in Japanese; zone.tab's where CLDR has none."""
+    from babel import Locale
+    from babel.dates import get_timezone_location
+
+    place = places()[zone]
+    try:
+        city = str(get_timezone_location(zoneinfo.ZoneInfo(zone), language, return_city=True))
+    except (LookupError, ValueError):
+        city = place.city
+    country = Locale.parse(language).territories.get(place.code, place.country)
+    return city or place.city, str(country)
 
 
 def search(query: str, limit: int = MAX_FOUND) -> list[str]:

@@ -2,51 +2,77 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from dialogs.core import i18n
 from dialogs.core.admins import team_of
-from dialogs.core.graph import FEATURES
+from dialogs.core.graph import FEATURES, what_of
+from dialogs.core.i18n import N_
 from dialogs.core.router import Turn
 
-NOT_CONFIGURED = (
+_ = i18n.catalog(__package__)
+
+NOT_CONFIGURED = N_(
     "Microsoft Graph is not connected, so profiles are typed by hand, pairs get chat and "
     "meeting links instead of a group chat and an invite, and the manager rule applies "
     'only where profiles name managers. The README\'s "Connect Microsoft Graph" says '
     "how to turn it on (GRAPH_CREDENTIAL)."
 )
 STATES = {
-    "working": "working",
-    "failing": "not answering right now ({detail}); I try again on my own",
-    "unknown": "not tried yet",
+    "working": N_("working"),
+    "failing": N_("not answering right now ({detail}); I try again on my own"),
+    "unknown": N_("not tried yet"),
 }
+# How dialogs/directory/store.py records a refusal other than a missing permission.
+_ANSWERED = re.compile(r"Graph answered (\d+)")  # i18n: not said
 
 
 async def graph_status(turn: Turn) -> None:
     team = team_of(turn)
     if not turn.env.graph:
-        turn.say(NOT_CONFIGURED)
+        turn.say(_(NOT_CONFIGURED))
         return
     if not team.tenant_id:
-        turn.say("I don't know this team's organisation yet, so I can't ask Graph for it.")
+        turn.say(_("I don't know this team's organisation yet, so I can't ask Graph for it."))
         return
     rows = await turn.repos.directory.features(team.tenant_id)
-    lines = [f"**Microsoft Graph in {team.name or 'this team'}'s organisation**"]
-    for name, (_permission, what) in FEATURES.items():
+    lines = [
+        _("**Microsoft Graph in {team}'s organisation**", team=team.name)
+        if team.name
+        else _("**Microsoft Graph in this team's organisation**")
+    ]
+    for name in FEATURES:
         row = rows.get(name)
-        lines.append(
-            f"- {what.capitalize()}: {_state(row.state, row.detail) if row else STATES['unknown']}"
-        )
+        state = _state(row.state, row.detail) if row else _(STATES["unknown"])
+        lines.append(_("- {what}: {state}", what=_first_up(what_of(name)), state=state))
     sync = await turn.repos.directory.sync_state(team.tenant_id)
     read = sync.synced_at if sync is not None else None
-    when = read.strftime("%Y-%m-%d %H:%M UTC") if read else "not yet"
-    lines.append(f"Directory last read: {when}.")
+    when = _("not yet")
+    if read:  # the same moment everywhere, written the one way
+        when = read.strftime("%Y-%m-%d %H:%M UTC")  # i18n: not said
+    lines.append(_("Directory last read: {when}.", when=when))
     turn.say("\n".join(lines))
+
+
+def _first_up(text: str) -> str:
+    """The English as it always was (str.capitalize); other languages keep their capitals
+    ("Abteilung, Jobtitel, Büro und Vorgesetzte")."""
+    return text.capitalize() if i18n.current() == i18n.SOURCE else text[:1].upper() + text[1:]
 
 
 def _state(state: str, detail: str) -> str:
     if state == "missing":
-        return f"missing the application permission **{detail}** (grant it with admin consent)"
-    return STATES.get(state, state).format(detail=detail)
+        return _(
+            "missing the application permission **{permission}** (grant it with admin consent)",
+            permission=detail,
+        )
+    if state not in STATES:
+        return state
+    answered = _ANSWERED.fullmatch(detail)
+    if answered:
+        detail = _("Graph answered {status}", status=answered.group(1))
+    return _(STATES[state], detail=detail)
 
 
 async def export(turn: Turn) -> Any:

@@ -15,14 +15,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from dialogs.core import outbox
-from dialogs.core.graph import FEATURES, Batched, DeltaPage, DirectoryUser, GraphError, Mailbox
+from dialogs.core import i18n, outbox
+from dialogs.core.graph import (
+    FEATURES,
+    Batched,
+    DeltaPage,
+    DirectoryUser,
+    GraphError,
+    Mailbox,
+    what_of,
+)
+from dialogs.core.i18n import N_
+from dialogs.core.people import languages_of
 from storage.models import DirectoryEntry, JobTitleChange, User
 from storage.repos import Repos
 
+_ = i18n.catalog(__package__)
+
 # A Graph feature refused for a missing permission is tried again after this long.
 CHATS_RETRY = timedelta(hours=24)
-MISSING = (
+MISSING = N_(
     "Microsoft Graph refused {what} in your organisation: the app needs the application "
     "permission **{permission}**. Until an administrator grants it (with admin consent), "
     "this part works without Graph. `/graph status` shows every feature."
@@ -177,18 +189,20 @@ async def record(
             await _tell_admins(repos, tenant_id, feature, now)
         row.state, row.detail = "missing", FEATURES[feature][0]
     elif row.state != "missing":
-        row.state, row.detail = "failing", f"Graph answered {error.status}"
+        # Data, worded for the reader by /graph status (dialogs/directory/status.py).
+        row.state, row.detail = "failing", f"Graph answered {error.status}"  # i18n: not said
 
 
 async def _tell_admins(repos: Repos, tenant_id: str, feature: str, now: datetime) -> None:
-    permission, what = FEATURES[feature]
-    text = MISSING.format(what=what, permission=permission)
+    permission = FEATURES[feature][0]
     told: set[int] = set()
     for team in await repos.directory.teams_of_tenant(tenant_id):
-        for admin in await repos.admins.reachable_of_team(team.id):
-            if admin.id in told:
-                continue
+        admins = [a for a in await repos.admins.reachable_of_team(team.id) if a.id not in told]
+        languages = await languages_of(repos, admins, team)
+        for admin in admins:
             told.add(admin.id)
+            with i18n.speaking(languages[admin.id]):
+                text = _(MISSING, what=what_of(feature), permission=permission)
             key = outbox.key("graphmissing", feature, user=admin.id, at=now.isoformat())
             await outbox.queue(
                 repos, outbox.to_user(key, admin.id, text=text, team_id=team.id), now
