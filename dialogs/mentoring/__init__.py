@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from dialogs.core.i18n import N_
 from dialogs.core.router import (
     TEAM_ARG,
     Action,
@@ -31,12 +32,12 @@ from dialogs.mentoring import (
 from scheduler.types import Job
 
 IN_CHAT = ("personal", "groupChat")  # 1:1, or the pair's own group chat
-PROGRAM_ARG = Arg("name", "the program's name (or type it after the command)")
+PROGRAM_ARG = Arg("name", N_("the program's name (or type it after the command)"))
 PEOPLE_ARGS = (
-    Arg("mentee", "the mentee's name (when names have spaces)"),
-    Arg("mentor", "the mentor's name"),
+    Arg("mentee", N_("the mentee's name (when names have spaces)")),
+    Arg("mentor", N_("the mentor's name")),
 )
-WEIGHT_ARGS = tuple(Arg(c, "0 to 10 (10 = must-have)") for c in criteria.CRITERIA)
+WEIGHT_ARGS = tuple(Arg(c, N_("0 to 10 (10 = must-have)")) for c in criteria.CRITERIA)
 
 
 def _admin(
@@ -50,85 +51,119 @@ def _admin(
 
 def _commands() -> tuple[Command, ...]:
     members: list[Any] = [
-        Command("join", "enrol in a mentoring program", programs.join, usage="<program>"),
-        Command("mentoring", "your mentor or mentees, and how it goes", mentorships.my_mentoring),
+        Command("join", N_("enrol in a mentoring program"), programs.join, usage="<program>"),
+        Command(
+            "mentoring", N_("your mentor or mentees, and how it goes"), mentorships.my_mentoring
+        ),
         Command(
             "schedule",
-            "find a time with your mentor or mentee and put it on both calendars",
+            N_("find a time with your mentor or mentee and put it on both calendars"),
             meetings.schedule,
             usage="[name]",
         ),
         Command(
-            "end mentoring",
-            "end a mentorship (the reason stays private)",
+            "end mentoring",  # i18n: not said
+            N_("end a mentorship (the reason stays private)"),
             mentorships.end_mentoring,
             usage="[name]",
-            args=(Arg("reason", "why, for me only (optional)"),),
+            args=(Arg("reason", N_("why, for me only (optional)")),),
             menu=False,
         ),
     ]
     steering = [
         _admin(
-            "/program new", "start a mentoring program (then a form)", programs.new, 'name="..."'
+            "/program new",  # i18n: not said
+            N_("start a mentoring program (then a form)"),
+            programs.new,
+            'name="..."',
         ),
-        _admin("/program list", "programs of this team", programs.list_programs, ""),
-        _admin("/program show", "a program's settings and counts", programs.show),
-        _admin("/program edit", "change a program (the form again)", programs.edit),
         _admin(
-            "/program settings",
-            "a program's options: a group chat per new pair",
+            "/program list",  # i18n: not said
+            N_("programs of this team"),
+            programs.list_programs,
+            "",
+        ),
+        _admin(
+            "/program show",  # i18n: not said
+            N_("a program's settings and counts"),
+            programs.show,
+        ),
+        _admin(
+            "/program edit",  # i18n: not said
+            N_("change a program (the form again)"),
+            programs.edit,
+        ),
+        _admin(
+            "/program settings",  # i18n: not said
+            N_("a program's options: a group chat per new pair"),
             programs.settings,
-            "<program> [groupchat=on|off]",
-            Arg("groupchat", "on|off: a Graph group chat of each new pair for its intro"),
+            "<program> [groupchat=on|off]",  # i18n: not said
+            Arg("groupchat", N_("on|off: a Graph group chat of each new pair for its intro")),
         ),
-        _admin("/program invite", "post a join card in the channel", programs.invite),
-        _admin("/program close", "end a program and all its mentorships", programs.close),
         _admin(
-            "/program cohort",
-            "start a new cohort: enrolments from now on are in it",
+            "/program invite",  # i18n: not said
+            N_("post a join card in the channel"),
+            programs.invite,
+        ),
+        _admin(
+            "/program close",  # i18n: not said
+            N_("end a program and all its mentorships"),
+            programs.close,
+        ),
+        _admin(
+            "/program cohort",  # i18n: not said
+            N_("start a new cohort: enrolments from now on are in it"),
             programs.cohort,
-            '<program> cohort="..."',
-            Arg("cohort", "the new cohort's name"),
+            '<program> cohort="..."',  # i18n: not said
+            Arg("cohort", N_("the new cohort's name")),
         ),
-        _admin("/match run", "match waiting mentees now (in the program's mode)", admin.admin_run),
-        _admin("/match review", "proposals waiting for your approval", admin.review),
         _admin(
-            "/match approve",
-            "approve a proposal: <#> or all <program>",
+            "/match run",  # i18n: not said
+            N_("match waiting mentees now (in the program's mode)"),
+            admin.admin_run,
+        ),
+        _admin(
+            "/match review",  # i18n: not said
+            N_("proposals waiting for your approval"),
+            admin.review,
+        ),
+        _admin(
+            "/match approve",  # i18n: not said
+            N_("approve a proposal: <#> or all <program>"),
             admin.approve,
-            "<#> | all <program>",
+            "<#> | all <program>",  # i18n: not said
         ),
         _admin(
-            "/match reject",
-            "reject a proposal with your reason; the mentee is proposed again next run",
+            "/match reject",  # i18n: not said
+            N_("reject a proposal with your reason; the mentee is proposed again next run"),
             admin.reject,
-            "<#> <why> | all <program> reason=...",
-            Arg("reason", "why not this pair (for the admins)"),
+            "<#> <why> | all <program> reason=...",  # i18n: not said
+            Arg("reason", N_("why not this pair (for the admins)")),
         ),
         _admin(
-            "/match pair",
-            "pair a mentee with a mentor by hand (seats and must-haves checked)",
+            "/match pair",  # i18n: not said
+            N_("pair a mentee with a mentor by hand (seats and must-haves checked)"),
             by_hand.pair,
-            "<mentee> <mentor> <program>",
+            "<mentee> <mentor> <program>",  # i18n: not said
             *PEOPLE_ARGS,
         ),
         _admin(
-            "/match move",
-            "move a mentee to another mentor",
+            "/match move",  # i18n: not said
+            N_("move a mentee to another mentor"),
             by_hand.move,
-            "<mentee> <new mentor> <program>",
+            "<mentee> <new mentor> <program>",  # i18n: not said
             *PEOPLE_ARGS,
         ),
         _admin(
-            "/match undo",
-            "take the last matching run back while nobody has confirmed",
+            "/match undo",  # i18n: not said
+            N_("take the last matching run back while nobody has confirmed"),
             by_hand.undo,
         ),
         _admin(
-            "/match weights",
-            "show or set matching weights",
+            "/match weights",  # i18n: not said
+            N_("show or set matching weights"),
             admin.set_weights,
-            "<program> [skills=8 ...]",
+            "<program> [skills=8 ...]",  # i18n: not said
             *WEIGHT_ARGS,
         ),
     ]
@@ -161,16 +196,20 @@ FEATURE = Feature(
     ),
     help=Topic(
         ("programs", "program", "mentoring", "mentor"),
-        "Mentoring programs",
-        "`join <program>` to take part; `mentoring` shows your mentor or mentees; "
-        "`schedule` finds a time with them and books it.",
+        N_("Mentoring programs"),
+        N_(
+            "`join <program>` to take part; `mentoring` shows your mentor or mentees; "
+            "`schedule` finds a time with them and books it."
+        ),
     ),
     admin_help=Topic(
         ("program", "programs", "match", "mentoring"),
-        "Mentoring programs",
-        'start one with `/program new name="..."`, invite with `/program invite`, '
-        "match with `/match run` (`/match undo` takes it back until someone confirms), "
-        "or pair by hand with `/match pair` and `/match move`.",
+        N_("Mentoring programs"),
+        N_(
+            'start one with `/program new name="..."`, invite with `/program invite`, '
+            "match with `/match run` (`/match undo` takes it back until someone confirms), "
+            "or pair by hand with `/match pair` and `/match move`."
+        ),
     ),
     data=(mentorships.DATA, meeting_ends.DATA),
 )

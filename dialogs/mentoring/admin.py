@@ -5,17 +5,25 @@ from __future__ import annotations
 
 from dialogs.core import forms
 from dialogs.core.admins import team_of
+from dialogs.core.i18n import N_, catalog
 from dialogs.core.people import display
 from dialogs.core.router import Turn
-from dialogs.core.words import plural
 from dialogs.mentoring import criteria
 from dialogs.mentoring.agreements import match_words as why
 from dialogs.mentoring.agreements import start_agreement
 from dialogs.mentoring.programs import named_program
 from dialogs.mentoring.runs import run_matching, run_summary, weights_of
-from storage.models import MatchProposal
+from storage.models import MatchProposal, Program
+
+_ = catalog(__package__)
 
 MAX_NOTE = 300  # an admin's reason for rejecting a proposal
+# A program's status as an admin reads it.
+STATUSES = {"draft": N_("draft"), "open": N_("open"), "closed": N_("closed")}
+
+
+def status_of(program: Program) -> str:
+    return _(STATUSES[program.status]) if program.status in STATUSES else program.status
 
 
 async def admin_run(turn: Turn) -> None:
@@ -23,7 +31,13 @@ async def admin_run(turn: Turn) -> None:
     if program is None:
         return
     if program.status != "open":
-        turn.say(f"'{program.name}' is {program.status}: nothing to match. Nothing changed.")
+        turn.say(
+            _(
+                "'{program}' is {status}: nothing to match. Nothing changed.",
+                program=program.name,
+                status=status_of(program),
+            )
+        )
         return
     result = await run_matching(turn.repos, program, turn.now, graph=turn.env.graph)
     turn.result.queued += result.messages
@@ -38,22 +52,29 @@ async def review(turn: Turn) -> None:
         p for p in await turn.repos.programs.open_proposals(program.id) if p.status == "proposed"
     ]
     if not waiting:
-        turn.say(f"No proposals wait for review in '{program.name}'.")
+        turn.say(_("No proposals wait for review in '{program}'.", program=program.name))
         return
     people = await turn.repos.users.by_ids(
         {p.mentor_id for p in waiting} | {p.mentee_id for p in waiting}
     )
     earlier = await turn.repos.programs.rejected(program.id)
-    lines = [f"**Proposals in '{program.name}'** (nobody has been told yet)"]
+    lines = [_("**Proposals in '{program}'** (nobody has been told yet)", program=program.name)]
     for p in waiting:
         mentor, mentee = display(people.get(p.mentor_id)), display(people.get(p.mentee_id))
-        line = f"- #{p.id}: {mentor} mentors {mentee}, {why(p.score, p.reasons, 'admin')}"
+        fit = why(p.score, p.reasons, "admin")
+        line = _(
+            "- #{id}: {mentor} mentors {mentee}, {fit}",
+            id=p.id,
+            mentor=mentor,
+            mentee=mentee,
+            fit=fit,
+        )
         before = [r for r in earlier if r.mentee_id == p.mentee_id and r.note]
         if before:
-            line += f" (rejected with someone else before: {before[-1].note})"
+            line += _(" (rejected with someone else before: {note})", note=before[-1].note)
         lines.append(line)
     lines.append(
-        "`/match approve <#>` or `/match reject <#> <why>`, or `all` plus the program name."
+        _("`/match approve <#>` or `/match reject <#> <why>`, or `all` plus the program name.")
     )
     turn.say("\n".join(lines))
 
@@ -67,11 +88,17 @@ async def reject(turn: Turn) -> None:
 
 
 async def _decide(turn: Turn, approve: bool) -> None:
-    verb = "approve" if approve else "reject"
+    verb = "approve" if approve else "reject"  # i18n: not said
     words = turn.rest.split()
     if not words:
-        usage = "<#>" if approve else "<#> <why>"
-        turn.say(f"Which proposal? `/match {verb} {usage}` or `/match {verb} all <program>`.")
+        usage = "<#>" if approve else "<#> <why>"  # i18n: not said
+        turn.say(
+            _(
+                "Which proposal? `/match {verb} {usage}` or `/match {verb} all <program>`.",
+                verb=verb,
+                usage=usage,
+            )
+        )
         return
     proposals = await _chosen_proposals(turn, words, verb)
     if proposals is None:
@@ -79,8 +106,11 @@ async def _decide(turn: Turn, approve: bool) -> None:
     note = _rejection_note(turn, words)
     if not approve and not note:
         turn.say(
-            "Why not this pair? Add a reason for the other admins: `/match reject <#> they "
-            'work side by side` or `/match reject all <program> reason="..."`. Nothing changed.'
+            _(
+                "Why not this pair? Add a reason for the other admins: `/match reject <#> they "
+                'work side by side` or `/match reject all <program> reason="..."`. '
+                "Nothing changed."
+            )
         )
         return
     done = 0
@@ -119,15 +149,23 @@ async def _decide(turn: Turn, approve: bool) -> None:
         done += 1
     if approve:
         turn.say(
-            f"Approved {plural(done, 'proposal')}."
-            + (" Both sides of each get the agreement to confirm." if done else "")
+            _.ngettext(
+                "Approved {n} proposal. Both sides of each get the agreement to confirm.",
+                "Approved {n} proposals. Both sides of each get the agreement to confirm.",
+                done,
+            )
+            if done
+            else _("Approved 0 proposals.")
         )
         return
     turn.say(
-        f"Rejected {plural(done, 'proposal')}. "
-        + ("The mentee is" if done == 1 else "The mentees are")
-        + " back in the pool and get a new proposal, with someone else, when matching "
-        "runs next. Your reason stays with the admins."
+        _.ngettext(
+            "Rejected {n} proposal. The mentee is back in the pool and get a new proposal, "
+            "with someone else, when matching runs next. Your reason stays with the admins.",
+            "Rejected {n} proposals. The mentees are back in the pool and get a new proposal, "
+            "with someone else, when matching runs next. Your reason stays with the admins.",
+            done,
+        )
     )
 
 
@@ -143,7 +181,9 @@ async def _chosen_proposals(turn: Turn, words: list[str], verb: str) -> list[Mat
         name = " ".join(words[1:])
         found = await turn.repos.programs.by_name([team.id], name) if name else []
         if not found:
-            turn.say(f"Which program? `/match {verb} all <program name>`. Nothing changed.")
+            turn.say(
+                _("Which program? `/match {verb} all <program name>`. Nothing changed.", verb=verb)
+            )
             return None
         return [
             p
@@ -160,7 +200,13 @@ async def _chosen_proposals(turn: Turn, words: list[str], verb: str) -> list[Mat
         or program.team_id != team.id
         or proposal.status != "proposed"
     ):
-        turn.say(f"There is no proposal #{number} waiting in {team.name}. Nothing changed.")
+        turn.say(
+            _(
+                "There is no proposal #{number} waiting in {team}. Nothing changed.",
+                number=number,
+                team=team.name,
+            )
+        )
         return None
     return [proposal]
 
@@ -175,14 +221,19 @@ async def set_weights(turn: Turn) -> None:
             numbers = {k: float(v) for k, v in changes.items()}
             weights = criteria.parse_weights((program.weights or {}) | numbers)
         except ValueError as exc:
-            turn.say(f"{str(exc).removeprefix('weights: ')}. Nothing changed.")
+            problem = str(exc).removeprefix("weights: ")
+            turn.say(_("{problem}. Nothing changed.", problem=problem))
             return
         program.weights = {k: v for k, v in weights.items()}
         program.updated_at = turn.now
     shown = weights_of(program)
-    lines = [f"**Matching weights in '{program.name}'** (0 to 10; 10 = must-have)"]
+    lines = [
+        _("**Matching weights in '{program}'** (0 to 10; 10 = must-have)", program=program.name)
+    ]
     lines += [
-        f"- {k.replace('_', ' ')}: {v:g}" + (" (must-have)" if v >= criteria.MUST_HAVE else "")
+        _("- {criterion}: {weight:g} (must-have)", criterion=k.replace("_", " "), weight=v)
+        if v >= criteria.MUST_HAVE
+        else f"- {k.replace('_', ' ')}: {v:g}"
         for k, v in shown.items()
     ]
-    turn.say(("Saved.\n" if changes else "") + "\n".join(lines))
+    turn.say((_("Saved.") + "\n" if changes else "") + "\n".join(lines))

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from dialogs.core import forms, members, outbox
+from dialogs.core import forms, i18n, members, outbox, words
+from dialogs.core.i18n import N_, catalog
 from dialogs.core.links import chat_link, handle, meeting_link
-from dialogs.core.people import display
+from dialogs.core.people import display, language_of_user
 from dialogs.core.router import Turn
 from dialogs.directory.store import chats_allowed
 from dialogs.mentoring import criteria
@@ -16,18 +17,55 @@ from dialogs.mentoring.programs import CADENCES, CARDS, rules_of
 from storage.models import GroupChat, Mentorship, Program, User
 from storage.repos import Repos
 
+_ = catalog(__package__)
+
 CONFIRM_ACTION = "agreement_confirm"
 SETTLE_ACTION = "agreement_settle"
 
 
 def match_words(score: float, reasons: list[Any], reader: str) -> str:
-    """A pair's fit for one reader: "82% match: Ana offers SQL, which you want to grow"."""
-    words = [w for w in (criteria.reason_words(r, reader) for r in reasons) if w]
-    return f"{score:.0f}% match" + (": " + "; ".join(words) if words else "")
+    """A pair's fit for one reader: "82% match: Ana offers SQL, which you want to grow",
+    in the language in force."""
+    said = reason_list(reasons, reader)
+    if not said:
+        return _("{score:.0f}% match", score=score)
+    return _("{score:.0f}% match: {reasons}", score=score, reasons=said)
 
 
-CHANNELS = {"chat": "Chat", "video": "Video call", "in_person": "In person"}
-HOW = {"chat": "by chat", "video": "by video call", "in_person": "in person"}
+def reason_list(reasons: list[Any], reader: str) -> str:
+    """The reasons of a pair's fit alone: "Ana offers SQL, which you want to grow; ..."."""
+    said = [w for w in (criteria.reason_words(r, reader) for r in reasons) if w]
+    return "; ".join(said)
+
+
+def and_list(items: list[str], limit: int = 0) -> str:
+    """words.and_list in the language in force: "a, b and c", "a, b und c", "a、b、c"."""
+    language = i18n.current()
+    if language == i18n.SOURCE:
+        return words.and_list(items, limit)
+    shown = list(items[:limit] if limit else items)
+    if limit and len(items) > limit:
+        shown.append(_("{n} more", n=len(items) - limit))
+    if not shown:
+        return ""
+    from babel.lists import format_list
+
+    return str(format_list(shown, locale=language))
+
+
+# The ways to meet: as the card's choices, as chosen ("you chose video call"), and how.
+CHANNELS = {"chat": N_("Chat"), "video": N_("Video call"), "in_person": N_("In person")}
+CHOSEN = {"chat": N_("chat"), "video": N_("video call"), "in_person": N_("in person")}
+HOW = {"chat": N_("by chat"), "video": N_("by video call"), "in_person": N_("in person")}
+
+
+async def language_for(repos: Repos, user: User | None, team_id: int | None) -> str:
+    """The language `user` is written to in (people.language_of), with the team's
+    default from the program's team."""
+    if user is None:
+        return i18n.current()
+    team = await repos.teams.get(team_id) if team_id is not None else None
+    return await language_of_user(repos, user, team)
 
 
 async def start_agreement(
@@ -65,7 +103,8 @@ async def start_agreement(
     for me, other, side in ((mentor, mentee, "mentor"), (mentee, mentor, "mentee")):
         profile = await repos.profiles.get(me.id)
         liked = profile.meeting_format if profile else ""
-        card = agreement_card(program, mentorship, other, side, liked)
+        with i18n.speaking(await language_for(repos, me, program.team_id)):
+            card = agreement_card(program, mentorship, other, side, liked)
         intros.append(
             outbox.to_user(
                 outbox.key("agreement", mentorship.id, user=me.id),
@@ -75,7 +114,14 @@ async def start_agreement(
             )
         )
     if graph and await _in_group_chat(repos, program, mentor, mentee, now):
-        repos.directory.add_chat(_group_chat(program, mentorship, mentor, mentee, intros, now))
+        # One intro in the pair's chat: in their language when they share one, else in
+        # the team's (the 1:1 fallbacks above are each in their reader's).
+        both = {await language_for(repos, u, program.team_id) for u in (mentor, mentee)}
+        team = await repos.teams.get(program.team_id)
+        shared = both.pop() if len(both) == 1 else (team.language if team else None)
+        with i18n.speaking(shared):
+            chat = _group_chat(program, mentorship, mentor, mentee, intros, now)
+        repos.directory.add_chat(chat)
         return mentorship
     for message in intros:
         await outbox.queue(repos, message, now)
@@ -103,7 +149,12 @@ def _group_chat(
     intros to send instead when Graph may not make it (their usual `agreement:` keys)."""
     intro = {
         "key": outbox.key("mentorchat", mentorship.id),
-        "text": f"{program.name}: {display(mentor)} mentors {display(mentee)}.",
+        "text": _(
+            "{program}: {mentor} mentors {mentee}.",
+            program=program.name,
+            mentor=display(mentor),
+            mentee=display(mentee),
+        ),
         "card": chat_agreement_card(program, mentorship, mentor, mentee),
     }
     return GroupChat(
@@ -113,7 +164,7 @@ def _group_chat(
         tenant_id=mentor.tenant_id or mentee.tenant_id or "",
         state="pending",
         payload={
-            "topic": f"Mentoring ({program.name})"[:250],
+            "topic": _("Mentoring ({program})", program=program.name)[:250],
             "members": [mentor.aad_object_id, mentee.aad_object_id],
             "intro": intro,
             "fallback": [
@@ -136,10 +187,15 @@ def chat_agreement_card(
     reach = [h for h in (handle(mentor), handle(mentee)) if h]
     return CARDS.render(
         "agreement_chat",
-        title=f"🌱 {program.name}: {display(mentor)} mentors {display(mentee)}",
+        title=_(
+            "🌱 {program}: {mentor} mentors {mentee}",
+            program=program.name,
+            mentor=display(mentor),
+            mentee=display(mentee),
+        ),
         why=match_words(mentorship.score, mentorship.reasons, "admin"),
         rules=rules_of(program),
-        cadence=f"Meet {CADENCES[program.cadence]}, from {program.starts_on} to {program.ends_on}.",
+        cadence=_cadence(program),
         channel_choices=_choices(CHANNELS),
         mentorship=mentorship.id,
         links=[
@@ -148,7 +204,9 @@ def chat_agreement_card(
         ],
         has_links=bool(resources),
         meeting_url=meeting_link(
-            reach, f"Mentoring ({program.name})", f"Our first mentoring meeting ({program.name})"
+            reach,
+            _("Mentoring ({program})", program=program.name),
+            _("Our first mentoring meeting ({program})", program=program.name),
         ),
         has_contact=len(reach) == 2,
     )
@@ -160,14 +218,18 @@ def agreement_card(
     """`liked`: the profile's meeting format, chosen in advance when it is one of ours."""
     resources = program.resources_mentors if side == "mentor" else program.resources_mentees
     reach = [h for h in [handle(other)] if h]
-    topic = f"Mentoring ({program.name})"
+    topic = _("Mentoring ({program})", program=program.name)
+    title = (
+        _("🌱 {program}: meet your mentee, {name}", program=program.name, name=display(other))
+        if side == "mentor"
+        else _("🌱 {program}: meet your mentor, {name}", program=program.name, name=display(other))
+    )
     return CARDS.render(
         "agreement",
-        title=f"🌱 {program.name}: meet your {'mentee' if side == 'mentor' else 'mentor'}, "
-        f"{display(other)}",
+        title=title,
         why=match_words(mentorship.score, mentorship.reasons, side),
         rules=rules_of(program),
-        cadence=f"Meet {CADENCES[program.cadence]}, from {program.starts_on} to {program.ends_on}.",
+        cadence=_cadence(program),
         channel_choices=_choices(CHANNELS),
         channel=liked if liked in CHANNELS else "",
         mentorship=mentorship.id,
@@ -176,16 +238,31 @@ def agreement_card(
             for r in resources[:5]
         ],
         has_links=bool(resources),
-        chat_url=chat_link(reach, topic, f"Hi {display(other).split()[0]}! Looking forward to it."),
-        meeting_url=meeting_link(reach, topic, f"Our first mentoring meeting ({program.name})"),
+        chat_url=chat_link(
+            reach,
+            topic,
+            _("Hi {name}! Looking forward to it.", name=display(other).split()[0]),
+        ),
+        meeting_url=meeting_link(
+            reach, topic, _("Our first mentoring meeting ({program})", program=program.name)
+        ),
         has_contact=bool(reach),
         no_contact=not reach,
         other=display(other),
     )
 
 
+def _cadence(program: Program) -> str:
+    return _(
+        "Meet {cadence}, from {start} to {end}.",
+        cadence=_(CADENCES[program.cadence]),
+        start=program.starts_on,
+        end=program.ends_on,
+    )
+
+
 def _choices(options: dict[str, str]) -> list[dict[str, str]]:
-    return [{"title": t, "value": v} for v, t in options.items()]
+    return [{"title": _(t), "value": v} for v, t in options.items()]
 
 
 def _sides(mentorship: Mentorship) -> dict[str, dict[str, str]]:
@@ -200,13 +277,15 @@ async def confirm_agreement(turn: Turn) -> None:
     if mentorship is None:
         return
     if mentorship.status != "agreeing":
-        turn.say("That agreement is settled already. Nothing changed.")
+        turn.say(_("That agreement is settled already. Nothing changed."))
         return
     channel = turn.inbound.value.get("channel")
     if channel not in CHANNELS:
         turn.say(
-            "Please choose how you'd like to meet (chat, video call or in person). "
-            "Nothing was saved."
+            _(
+                "Please choose how you'd like to meet (chat, video call or in person). "
+                "Nothing was saved."
+            )
         )
         return
     side = _side(turn, mentorship)
@@ -216,7 +295,9 @@ async def confirm_agreement(turn: Turn) -> None:
     other = await turn.repos.users.get(_other_id(mentorship, side))
     sides = _sides(mentorship)
     if len(sides) < 2:
-        turn.say(f"Thanks! I'll let you know as soon as {display(other)} confirms too.")
+        turn.say(
+            _("Thanks! I'll let you know as soon as {name} confirms too.", name=display(other))
+        )
         return
     theirs = sides["mentee" if side == "mentor" else "mentor"]["channel"]
     if theirs == channel:
@@ -224,9 +305,13 @@ async def confirm_agreement(turn: Turn) -> None:
         return
     await _ask_to_settle(turn, mentorship, other, side)
     turn.say(
-        f"Thanks! {display(other)} would rather meet {HOW[theirs]}, you chose "
-        f"{CHANNELS[channel].lower()}. I've sent you both a card to settle on one; the "
-        "mentorship starts as soon as one of you picks."
+        _(
+            "Thanks! {name} would rather meet {how}, you chose {chosen}. I've sent you both "
+            "a card to settle on one; the mentorship starts as soon as one of you picks.",
+            name=display(other),
+            how=_(HOW[theirs]),
+            chosen=_(CHOSEN[channel]),
+        )
     )
 
 
@@ -239,14 +324,17 @@ async def settle_format(turn: Turn) -> None:
     if mentorship.status != "agreeing":
         agreed = mentorship.agreement.get("channel")
         turn.say(
-            "That's settled already"
-            + (f": you're meeting {HOW[agreed]}" if agreed in HOW else "")
-            + ". Nothing changed."
+            _(
+                "That's settled already: you're meeting {how}. Nothing changed.",
+                how=_(HOW[agreed]),
+            )
+            if agreed in HOW
+            else _("That's settled already. Nothing changed.")
         )
         return
     channel = turn.inbound.value.get("channel")
     if len(_sides(mentorship)) < 2 or channel not in CHANNELS:
-        turn.say("Please pick one of the ways to meet on the card. Nothing was saved.")
+        turn.say(_("Please pick one of the ways to meet on the card. Nothing was saved."))
         return
     side = _side(turn, mentorship)
     other = await turn.repos.users.get(_other_id(mentorship, side))
@@ -255,7 +343,8 @@ async def settle_format(turn: Turn) -> None:
     for me, partner in ((turn.user, other), (other, turn.user)):
         if me is None:
             continue
-        card = _settle_card(program, mentorship, partner, me.id, settled=channel, by=turn.user)
+        with i18n.speaking(await _language(turn, me, program)):
+            card = _settle_card(program, mentorship, partner, me.id, settled=channel, by=turn.user)
         update = outbox.card_update(
             outbox.key("agreementsettled", mentorship.id, user=me.id),
             outbox.key("agreementsettle", mentorship.id, user=me.id),
@@ -273,7 +362,8 @@ async def _ask_to_settle(turn: Turn, mentorship: Mentorship, other: User | None,
     for me, partner in ((turn.user, other), (other, turn.user)):
         if me is None:
             continue
-        card = _settle_card(program, mentorship, partner, me.id)
+        with i18n.speaking(await _language(turn, me, program)):
+            card = _settle_card(program, mentorship, partner, me.id)
         ask = outbox.to_user(
             outbox.key("agreementsettle", mentorship.id, user=me.id),
             me.id,
@@ -298,19 +388,29 @@ def _settle_card(
     if settled is None:
         result = ""
     elif by is not None and by.id == me_id:
-        result = f"✅ Settled: you chose {CHANNELS[settled].lower()}. Your mentorship has started."
+        result = _(
+            "✅ Settled: you chose {chosen}. Your mentorship has started.",
+            chosen=_(CHOSEN[settled]),
+        )
     else:
-        result = (
-            f"✅ Settled: {display(by)} chose {CHANNELS[settled].lower()}. "
-            "Your mentorship has started."
+        result = _(
+            "✅ Settled: {name} chose {chosen}. Your mentorship has started.",
+            name=display(by),
+            chosen=_(CHOSEN[settled]),
         )
     return CARDS.render(
         "agreement_settle",
-        title=f"🌱 {program.name}: how will you and {display(partner)} meet?",
-        choices=(
-            f"You chose {CHANNELS[sides[mine]['channel']].lower()}; {display(partner)} chose "
-            f"{CHANNELS[sides[theirs]['channel']].lower()}. Settle on one you're both happy "
-            "with: the first pick counts for both of you."
+        title=_(
+            "🌱 {program}: how will you and {name} meet?",
+            program=program.name,
+            name=display(partner),
+        ),
+        choices=_(
+            "You chose {mine}; {name} chose {theirs}. Settle on one you're both happy "
+            "with: the first pick counts for both of you.",
+            mine=_(CHOSEN[sides[mine]["channel"]]),
+            name=display(partner),
+            theirs=_(CHOSEN[sides[theirs]["channel"]]),
         ),
         channel_choices=_choices({k: v for k, v in CHANNELS.items() if k in picked}),
         mentorship=mentorship.id,
@@ -325,12 +425,15 @@ async def _start(turn: Turn, mentorship: Mentorship, other: User | None, channel
     mentorship.agreement = mentorship.agreement | {"channel": channel}
     program = await turn.repos.programs.get(mentorship.program_id)
     assert program is not None
-    how = HOW[channel]
     other_id = _other_id(mentorship, _side(turn, mentorship))
-    text = (
-        f"You and {display(turn.user)} have both agreed: your mentorship in "
-        f"'{program.name}' starts now, and you'll meet {how}. Say hi and pick a first date!"
-    )
+    with i18n.speaking(await _language(turn, other, program)):
+        text = _(
+            "You and {name} have both agreed: your mentorship in '{program}' starts now, "
+            "and you'll meet {how}. Say hi and pick a first date!",
+            name=display(turn.user),
+            program=program.name,
+            how=_(HOW[channel]),
+        )
     started = outbox.to_user(
         outbox.key("mentorshipstarted", mentorship.id, user=other_id),
         other_id,
@@ -339,9 +442,19 @@ async def _start(turn: Turn, mentorship: Mentorship, other: User | None, channel
     )
     turn.result.queued += await outbox.queue(turn.repos, started, turn.now)
     turn.say(
-        f"You've both agreed: your mentorship with {display(other)} starts now, and you'll "
-        f"meet {how}. 🎉"
+        _(
+            "You've both agreed: your mentorship with {name} starts now, and you'll meet {how}. 🎉",
+            name=display(other),
+            how=_(HOW[channel]),
+        )
     )
+
+
+async def _language(turn: Turn, user: User | None, program: Program) -> str:
+    """The sender's language for the sender, the other's for the other."""
+    if user is None or user.id == turn.user.id:
+        return i18n.current()
+    return await language_for(turn.repos, user, program.team_id)
 
 
 def _side(turn: Turn, mentorship: Mentorship) -> str:
@@ -356,7 +469,7 @@ async def my_mentorship(turn: Turn) -> Mentorship | None:
     mentorship_id = forms.row_id(turn.inbound.value.get("mentorship"))
     mentorship = await turn.repos.programs.mentorship(mentorship_id) if mentorship_id else None
     if mentorship is None or turn.user.id not in (mentorship.mentor_id, mentorship.mentee_id):
-        turn.say("I can't find that mentorship of yours. Nothing changed.")
+        turn.say(_("I can't find that mentorship of yours. Nothing changed."))
         return None
     program = await turn.repos.programs.get(mentorship.program_id)
     if program is None or not await members.require(turn, program.team_id):

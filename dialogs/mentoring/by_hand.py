@@ -7,20 +7,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dialogs.core import outbox
+from dialogs.core import i18n, outbox
 from dialogs.core.admins import team_of
+from dialogs.core.i18n import catalog
 from dialogs.core.people import display
 from dialogs.core.router import Turn
-from dialogs.core.words import and_list, plural
 from dialogs.mentoring import criteria
-from dialogs.mentoring.agreements import start_agreement
+from dialogs.mentoring.admin import status_of
+from dialogs.mentoring.agreements import and_list, language_for, start_agreement
 from dialogs.mentoring.programs import CARDS, end_politely, named_program
 from dialogs.mentoring.runs import free_seats, pass_on_overflow, person, weights_of
 from storage.models import Enrolment, Mentorship, Program, User
 from storage.repos.mentoring import UNDONE
 
-PAIR_USAGE = "`/match pair <mentee> <mentor> <program>`"
-MOVE_USAGE = "`/match move <mentee> <new mentor> <program>`"
+_ = catalog(__package__)
+
+PAIR_USAGE = "`/match pair <mentee> <mentor> <program>`"  # i18n: not said
+MOVE_USAGE = "`/match move <mentee> <new mentor> <program>`"  # i18n: not said
 # Anything a person did in reply to a run: then it cannot be taken back quietly.
 ACTED = ("requested", "declined", "expired")
 
@@ -40,11 +43,15 @@ async def pair(turn: Turn) -> None:
     if live is not None:
         other = await turn.repos.users.get(live.mentor_id)
         turn.say(
-            f"{display(chosen.mentee)} already has a mentor, {display(other)}. To change it: "
-            f"{MOVE_USAGE}. Nothing changed."
+            _(
+                "{mentee} already has a mentor, {mentor}. To change it: {usage}. Nothing changed.",
+                mentee=display(chosen.mentee),
+                mentor=display(other),
+                usage=MOVE_USAGE,
+            )
         )
         return
-    await _introduce(turn, chosen, f"Paired {display(chosen.mentee)} with {display(chosen.mentor)}")
+    await _introduce(turn, chosen)
 
 
 async def move(turn: Turn) -> None:
@@ -54,13 +61,22 @@ async def move(turn: Turn) -> None:
     live = await _live_of(turn, chosen)
     if live is None:
         turn.say(
-            f"{display(chosen.mentee)} has no mentor in '{chosen.program.name}' to move from; "
-            f"{PAIR_USAGE} pairs them. Nothing changed."
+            _(
+                "{mentee} has no mentor in '{program}' to move from; {usage} pairs them. "
+                "Nothing changed.",
+                mentee=display(chosen.mentee),
+                program=chosen.program.name,
+                usage=PAIR_USAGE,
+            )
         )
         return
     if live.mentor_id == chosen.mentor.id:
         turn.say(
-            f"{display(chosen.mentor)} mentors {display(chosen.mentee)} already. Nothing changed."
+            _(
+                "{mentor} mentors {mentee} already. Nothing changed.",
+                mentor=display(chosen.mentor),
+                mentee=display(chosen.mentee),
+            )
         )
         return
     if await _no_seat(turn, chosen):
@@ -68,15 +84,12 @@ async def move(turn: Turn) -> None:
     old = await turn.repos.users.get(live.mentor_id)
     await end_politely(turn, chosen.program, live, "moved", None)
     turn.result.queued += 2
-    await _introduce(
-        turn,
-        chosen,
-        f"Moved {display(chosen.mentee)} from {display(old)} to {display(chosen.mentor)}",
-    )
+    await _introduce(turn, chosen, display(old))
 
 
-async def _introduce(turn: Turn, chosen: Chosen, done: str) -> None:
-    """Checks the seat and the rules, then both get the agreement, as from a run."""
+async def _introduce(turn: Turn, chosen: Chosen, old: str | None = None) -> None:
+    """Checks the seat and the rules, then both get the agreement, as from a run (`old`:
+    the name of the mentor the mentee moved from)."""
     if await _no_seat(turn, chosen):
         return
     program, mentor, mentee = chosen.program, chosen.mentor, chosen.mentee
@@ -91,27 +104,48 @@ async def _introduce(turn: Turn, chosen: Chosen, done: str) -> None:
     if broken:
         rules = and_list([c.replace("_", " ") for c in broken])
         warnings.append(
-            f"⚠️ This pair breaks the program's must-have ({rules}): matching would never "
-            "have made it."
+            _(
+                "⚠️ This pair breaks the program's must-have ({rules}): matching would never "
+                "have made it.",
+                rules=rules,
+            )
         )
     if (mentor.id, mentee.id) in before:
         warnings.append(
-            "⚠️ They were paired or asked before in this program (it ended, was declined, "
-            "ran out or was rejected): matching would not pair them again."
+            _(
+                "⚠️ They were paired or asked before in this program (it ended, was declined, "
+                "ran out or was rejected): matching would not pair them again."
+            )
         )
     warning = "".join(f"\n\n{w}" for w in warnings)
-    turn.say(
-        f"{done} in '{program.name}' ({score:.0f}% match). Both get the agreement to "
-        f"confirm.{warning}"
-    )
+    names = {"mentee": display(mentee), "mentor": display(mentor), "program": program.name}
+    if old is None:
+        done = _(
+            "Paired {mentee} with {mentor} in '{program}' ({score:.0f}% match). Both get the "
+            "agreement to confirm.",
+            score=score,
+            **names,
+        )
+    else:
+        done = _(
+            "Moved {mentee} from {old} to {mentor} in '{program}' ({score:.0f}% match). Both "
+            "get the agreement to confirm.",
+            old=old,
+            score=score,
+            **names,
+        )
+    turn.say(done + warning)
 
 
 async def _no_seat(turn: Turn, chosen: Chosen) -> bool:
     if await free_seats(turn.repos, chosen.program, chosen.mentor.id) > 0:
         return False
     turn.say(
-        f"{display(chosen.mentor)} has no free mentoring seat in '{chosen.program.name}'. "
-        "Nothing changed."
+        _(
+            "{mentor} has no free mentoring seat in '{program}'. Nothing changed.",
+            mentor=display(chosen.mentor),
+            program=chosen.program.name,
+        )
     )
     return True
 
@@ -168,20 +202,35 @@ async def _chosen(turn: Turn, usage: str) -> Chosen | None:
             continue
         if program.status != "open":
             turn.say(
-                f"'{program.name}' is {program.status}: nobody can be paired. Nothing changed."
+                _(
+                    "'{program}' is {status}: nobody can be paired. Nothing changed.",
+                    program=program.name,
+                    status=status_of(program),
+                )
             )
             return None
         chosen = await _people(turn, program, words[:cut])
         if chosen is not None:
             return chosen
         turn.say(
-            f"I couldn't tell the mentee and the mentor apart among those words in "
-            f'\'{program.name}\': {usage}, or name them with mentee="..." mentor="...". '
-            "Nothing changed."
+            _(
+                "I couldn't tell the mentee and the mentor apart among those words in "
+                '\'{program}\': {usage}, or name them with mentee="..." mentor="...". '
+                "Nothing changed.",
+                program=program.name,
+                usage=usage,
+            )
         )
         return None
-    names = and_list([f"'{p.name}'" for p in programs.values()]) or "none yet"
-    turn.say(f"Which program? {usage} (programs in {team.name}: {names}). Nothing changed.")
+    names = and_list([f"'{p.name}'" for p in programs.values()]) or _("none yet")
+    turn.say(
+        _(
+            "Which program? {usage} (programs in {team}: {names}). Nothing changed.",
+            usage=usage,
+            team=team.name,
+            names=names,
+        )
+    )
     return None
 
 
@@ -231,15 +280,24 @@ async def undo(turn: Turn) -> None:
     live_pairs = [m for m in pairs if m.status in ("agreeing", "active")]
     open_ones = [p for p in proposals if p.status in ("suggested", "proposed")]
     if not live_pairs and not open_ones:
-        turn.say(f"There is no matching run to undo in '{program.name}'. Nothing changed.")
+        turn.say(
+            _(
+                "There is no matching run to undo in '{program}'. Nothing changed.",
+                program=program.name,
+            )
+        )
         return
     acted = [m for m in live_pairs if m.agreement or m.status == "active"]
     asked = [p for p in proposals if p.status in ACTED]
     if acted or asked:
         who = await _who_acted(turn, acted, asked)
         turn.say(
-            f"The last run in '{program.name}' can't be undone: {who} already answered. "
-            "`/match move` or `end mentoring` change single pairs. Nothing changed."
+            _(
+                "The last run in '{program}' can't be undone: {who} already answered. "
+                "`/match move` or `end mentoring` change single pairs. Nothing changed.",
+                program=program.name,
+                who=who,
+            )
         )
         return
     for proposal in open_ones:
@@ -256,15 +314,24 @@ async def undo(turn: Turn) -> None:
         assert run_at is not None
         key = outbox.key("suggestions", program=program.id, user=mentee_id, at=run_at.isoformat())
         await _take_back(turn, program, key, mentee_id)
-    parts = [
-        plural(len(live_pairs), "introduction"),
-        plural(len([p for p in open_ones if not p.rank]), "proposal"),
-        plural(len(suggested), "set of suggestions", "sets of suggestions"),
+    counts = [
+        (len(live_pairs), _.ngettext("{n} introduction", "{n} introductions", len(live_pairs))),
+        (
+            len([p for p in open_ones if not p.rank]),
+            _.ngettext("{n} proposal", "{n} proposals", len([p for p in open_ones if not p.rank])),
+        ),
+        (
+            len(suggested),
+            _.ngettext("{n} set of suggestions", "{n} sets of suggestions", len(suggested)),
+        ),
     ]
     turn.say(
-        f"Undid the last matching run in '{program.name}': "
-        + and_list([p for p in parts if not p.startswith("0 ")])
-        + " taken back. Everyone in it is back in the pool for the next run."
+        _(
+            "Undid the last matching run in '{program}': {what} taken back. Everyone in it is "
+            "back in the pool for the next run.",
+            program=program.name,
+            what=and_list([words for count, words in counts if count]),
+        )
     )
 
 
@@ -274,12 +341,17 @@ async def _take_back(turn: Turn, program: Program, key: str, user_id: int) -> No
         return
     if key not in await turn.repos.outbox.by_keys([key]):
         return
-    card = CARDS.render(
-        "mentoring_notice",
-        title=f"{program.name}: this introduction was taken back",
-        text="An admin undid this matching round before anyone confirmed. You stay "
-        "enrolled, and I'll message you when matching runs again. Sorry for the mix-up!",
-    )
+    with i18n.speaking(
+        await language_for(turn.repos, await turn.repos.users.get(user_id), program.team_id)
+    ):
+        card = CARDS.render(
+            "mentoring_notice",
+            title=_("{program}: this introduction was taken back", program=program.name),
+            text=_(
+                "An admin undid this matching round before anyone confirmed. You stay "
+                "enrolled, and I'll message you when matching runs again. Sorry for the mix-up!"
+            ),
+        )
     update = outbox.card_update(
         outbox.key("undone", key), key, card, user_id=user_id, team_id=program.team_id
     )
@@ -296,4 +368,4 @@ async def _who_acted(turn: Turn, acted: list[Mentorship], asked: list[Any]) -> s
     ids |= {p.mentee_id for p in asked}
     people = await turn.repos.users.by_ids(ids)
     names = sorted(display(u) for u in people.values())
-    return and_list(names, limit=3) or "someone"
+    return and_list(names, limit=3) or _("someone")

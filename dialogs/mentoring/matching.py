@@ -627,10 +627,10 @@ def score_matrix(
         np.copyto(block, total, casting="unsafe")  # whole numbers from 0 to UNITS
         if barred is not None:
             block[barred] = 0
-    ruled_out["nothing in common"] = nothing
+    ruled_out["nothing in common"] = nothing  # i18n: not said
     related = _related_pairs(mentors, mentees)
     units[related] = 0
-    ruled_out["self or manager"] = np.bincount(related[0], minlength=n)
+    ruled_out["self or manager"] = np.bincount(related[0], minlength=n)  # i18n: not said
     return ScoreMatrix(units, checked, ruled_out, misses, scorer)
 
 
@@ -1070,7 +1070,7 @@ def _shortest_paths(
         parent[target[live]] = source[live]
         changed[:] = False
         changed[target[live]] = True
-    raise ArithmeticError("a negative cycle: the matching is not optimal")
+    raise ArithmeticError("a negative cycle: the matching is not optimal")  # i18n: not said
 
 
 def _first_of(counts: np.ndarray) -> np.ndarray:
@@ -1127,7 +1127,7 @@ class Match:
 
     @property
     def explanation(self) -> str:
-        return f"{self.score:g}% match: " + "; ".join(self.reasons)
+        return f"{self.score:g}% match: " + "; ".join(self.reasons)  # i18n: not said
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -1299,16 +1299,19 @@ def _why_unmatched(
 ) -> Unmatched:
     if eligible:
         who = (
-            "mentor they could be matched with is"
+            "mentor they could be matched with is"  # i18n: not said
             if eligible == 1
-            else f"{eligible} mentors they could be matched with are"
+            else f"{eligible} mentors they could be matched with are"  # i18n: not said
         )
-        return Unmatched(mentee.id, "no_capacity", f"the {who} full")
+        return Unmatched(mentee.id, "no_capacity", f"the {who} full")  # i18n: not said
     if mentors == 0:
-        return Unmatched(mentee.id, "no_eligible_mentor", "there are no mentors")
+        return Unmatched(mentee.id, "no_eligible_mentor", "there are no mentors")  # i18n: not said
     counts = sorted((-int(c[i]), rule) for rule, c in scores.ruled_out.items() if c[i])
-    rules = ", ".join(f"{rule} rules out {-count}" for count, rule in counts)
-    who = "the only mentor does not fit" if mentors == 1 else f"none of the {mentors} mentors fits"
+    rules = ", ".join(f"{rule} rules out {-count}" for count, rule in counts)  # i18n: not said
+    # The CLI's JSON (`mentorbot match`) is English data; the bot says why in
+    # criteria.unmatched_words, in the reader's language.
+    one = "the only mentor does not fit"  # i18n: not said
+    who = one if mentors == 1 else f"none of the {mentors} mentors fits"  # i18n: not said
     return Unmatched(mentee.id, "no_eligible_mentor", f"{who}: {rules}")
 
 

@@ -18,11 +18,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from dialogs.core.i18n import catalog
 from dialogs.core.members import active_in
 from dialogs.core.people import display
 from dialogs.core.router import DataPart, Turn
 from storage.models import Meeting, Mentorship, Program
 from storage.repos import Repos
+
+_ = catalog(__package__)
 
 LIVE = ("agreeing", "active")
 
@@ -122,7 +125,7 @@ async def erase(turn: Turn) -> None:
 
 def summary(export: list[dict[str, Any]]) -> list[tuple[str, str]]:
     booked = sum(1 for m in export if m["on_the_calendar"])
-    return [("Meetings on the calendar", str(booked))] if export else []
+    return [(_("Meetings on the calendar"), str(booked))] if export else []
 
 
 DATA = DataPart("meetings", export, erase, summary)

@@ -24,17 +24,20 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dialogs.core import forms, members, outbox
+from dialogs.core import forms, i18n, members, outbox
 from dialogs.core.graph import EventDraft, GraphError
+from dialogs.core.i18n import N_, catalog
 from dialogs.core.links import handle, meeting_link
 from dialogs.core.local_time import zone_name
-from dialogs.core.people import display, listed
+from dialogs.core.people import display
 from dialogs.core.router import Turn
 from dialogs.core.slots import DAYS, Availability, free_slots
 from dialogs.directory.store import record
-from dialogs.mentoring.agreements import my_mentorship
+from dialogs.mentoring.agreements import and_list, language_for, my_mentorship
 from dialogs.mentoring.programs import CADENCES, CARDS
 from storage.models import DirectoryEntry, Meeting, Mentorship, PairGroup, Program, Team, User
+
+_ = catalog(__package__)
 
 FIND_ACTION = "meeting_find"
 BOOK_ACTION = "meeting_book"
@@ -106,8 +109,8 @@ class Party:
     @property
     def topic(self) -> str:
         if self.program is not None:
-            return f"Mentoring ({self.program.name})"
-        return f"Coffee chat ({self.team.name or 'your team'})"
+            return _("Mentoring ({program})", program=self.program.name)
+        return _("Coffee chat ({team})", team=self.team.name or _("your team"))
 
     @property
     def cadence(self) -> str:
@@ -131,14 +134,14 @@ async def schedule(turn: Turn) -> None:
     """`schedule [name]`: slots with my mentor or mentee (the one named, when several)."""
     mine = [m for m in await turn.repos.programs.mentorships_of(turn.user.id) if m.status in LIVE]
     if not mine:
-        turn.say("You have no mentorship to schedule. `join <program>` enrols you in one.")
+        turn.say(_("You have no mentorship to schedule. `join <program>` enrols you in one."))
         return
     name = turn.rest.strip().lstrip("@").lower()
     others = await turn.repos.users.by_ids(_other_id(m, turn.user.id) for m in mine)
     chosen = [m for m in mine if name in display(others.get(_other_id(m, turn.user.id))).lower()]
     if len(chosen) != 1:
         names = ", ".join(display(others.get(_other_id(m, turn.user.id))) for m in mine)
-        turn.say(f"With whom? Type `schedule <name>`, one of: {names}.")
+        turn.say(_("With whom? Type `schedule <name>`, one of: {names}.", names=names))
         return
     party = await _pair(turn, chosen[0])
     await offer(turn, party, None)
@@ -146,7 +149,7 @@ async def schedule(turn: Turn) -> None:
 
 async def offer(turn: Turn, party: Party, move: int | None) -> None:
     if not party.live:
-        turn.say("That mentorship has ended, so there is nothing to schedule.")
+        turn.say(_("That mentorship has ended, so there is nothing to schedule."))
         return
     calendar = turn.env.calendar
     if calendar is None or len(party.addresses) < len(party.people):
@@ -175,7 +178,7 @@ async def _offer_slots(
         return
     if isinstance(busy, GraphError):
         await record(turn.repos, party.tenant, "schedule", busy, turn.now)
-        _fallback(turn, party, _refusal(busy, "read your calendars"))
+        _fallback(turn, party, _refusal(busy, READ))
         return
     await record(turn.repos, party.tenant, "schedule", None, turn.now)
     people = _availabilities(party, busy)
@@ -184,8 +187,9 @@ async def _offer_slots(
         _fallback(
             turn,
             party,
-            f"I found no 45 minutes in the next two weeks when you {_all(party)} work and "
-            "are free.",
+            _("I found no 45 minutes in the next two weeks when you both work and are free.")
+            if len(party.people) == 2
+            else _("I found no 45 minutes in the next two weeks when you all work and are free."),
         )
         return
     turn.result.show(_slots_card(party, slots, move))
@@ -199,8 +203,9 @@ async def _outcome(call: Awaitable[Any]) -> Any:
         return exc
 
 
-def _all(party: Party) -> str:
-    return "both" if len(party.people) == 2 else "all"
+def _listed(users: list[User]) -> str:
+    """Names in plain words, in the language in force (people.listed in English)."""
+    return and_list([display(u) for u in users])
 
 
 def _availabilities(party: Party, busy: dict[str, list[Any]]) -> list[Availability]:
@@ -239,17 +244,42 @@ def _slots_card(party: Party, slots: list[datetime], move: int | None) -> dict[s
         for slot in slots
     ]
     theirs = " ".join(
-        f"For {display(o)} that is {'; '.join(_when(s, party.zone(o)) for s in slots)} "
-        f"({party.zone(o)})."
+        _(
+            "For {name} that is {times} ({zone}).",
+            name=display(o),
+            times="; ".join(_when(s, party.zone(o)) for s in slots),
+            zone=party.zone(o),
+        )
         for o in party.others
     )
     program = party.program
+    others = _listed(party.others)
+    hint = (
+        _(
+            "45 minutes when you both work and are free, in your time ({zone}). {theirs}",
+            zone=party.zone(party.me),
+            theirs=theirs,
+        )
+        if len(party.people) == 2
+        else _(
+            "45 minutes when you all work and are free, in your time ({zone}). {theirs}",
+            zone=party.zone(party.me),
+            theirs=theirs,
+        )
+    )
     return CARDS.render(
         "meeting_slots",
-        title=f"📅 {'Move your meeting' if move else 'Meet'} with {listed(party.others)}",
-        hint=f"45 minutes when you {_all(party)} work and are free, in your time "
-        f"({party.zone(party.me)}). {theirs}",
-        repeat=f"Repeat {CADENCES[program.cadence]} until {program.ends_on}" if program else "",
+        title=_("📅 Move your meeting with {names}", names=others)
+        if move
+        else _("📅 Meet with {names}", names=others),
+        hint=hint,
+        repeat=_(
+            "Repeat {cadence} until {end}",
+            cadence=_(CADENCES[program.cadence]),
+            end=program.ends_on,
+        )
+        if program
+        else "",
         new=not move and program is not None,
         slots=choices,
     )
@@ -257,13 +287,13 @@ def _slots_card(party: Party, slots: list[datetime], move: int | None) -> dict[s
 
 def _fallback(turn: Turn, party: Party, why: str) -> None:
     """The Schedule deep link: Teams' own new-meeting form with everyone."""
-    first = "Our mentoring session" if party.program else "Our coffee chat"
+    first = _("Our mentoring session") if party.program else _("Our coffee chat")
     link = meeting_link(party.addresses, party.topic, first)
     turn.result.show(
         CARDS.render(
             "meeting_link",
             text=(why + " " if why else "")
-            + f"Pick a time with {listed(party.others)} in Teams' meeting form:",
+            + _("Pick a time with {names} in Teams' meeting form:", names=_listed(party.others)),
             url=link,
         )
     )
@@ -277,29 +307,39 @@ async def book(turn: Turn) -> None:
     if party is None:
         return
     if start is None:
-        turn.say("That time isn't one I offered (or it has passed). Nothing was booked.")
+        turn.say(_("That time isn't one I offered (or it has passed). Nothing was booked."))
         return
     if not party.live:
-        turn.say("That mentorship has ended, so nothing was booked.")
+        turn.say(_("That mentorship has ended, so nothing was booked."))
         return
     if turn.env.calendar is None or not party.organizer.aad_object_id:
-        _fallback(turn, party, "I can't write to calendars here.")
+        _fallback(turn, party, _("I can't write to calendars here."))
         return
     if not all(a.works(start, start + LENGTH) for a in _availabilities(party, {})):
-        theirs = "theirs" if len(party.people) == 2 else "one of theirs"
-        turn.say(f"That time is outside your working hours or {theirs}. Nothing was booked.")
+        turn.say(
+            _("That time is outside your working hours or theirs. Nothing was booked.")
+            if len(party.people) == 2
+            else _("That time is outside your working hours or one of theirs. Nothing was booked.")
+        )
         return
     booked = await turn.repos.programs.booked_meeting(**_only(party.mine))
     if booked is not None and booked.starts_at == start:
-        turn.say(f"That's booked already: {_when(start, party.zone(party.me))}. Nothing changed.")
+        turn.say(
+            _(
+                "That's booked already: {when}. Nothing changed.",
+                when=_when(start, party.zone(party.me)),
+            )
+        )
         return
     if booked is not None and booked.id == forms.row_id(turn.inbound.value.get("meeting")):
         await _move(turn, party, booked, start)
         return
     if booked is not None:
         turn.say(
-            f"You already meet {_when(booked.starts_at, party.zone(party.me))}; cancel or "
-            "move it from its card. Nothing was booked."
+            _(
+                "You already meet {when}; cancel or move it from its card. Nothing was booked.",
+                when=_when(booked.starts_at, party.zone(party.me)),
+            )
         )
         return
     recurring = party.program is not None and turn.inbound.value.get("recurring") == "true"
@@ -355,7 +395,7 @@ async def _booked(turn: Turn, meeting_id: int, fresh: bool, made: Any) -> None:
     if isinstance(made, GraphError):
         await _unbook(turn, meeting, fresh)
         await record(turn.repos, party.tenant, "events", made, turn.now)
-        _fallback(turn, party, _refusal(made, "put it on your calendars") + " Nothing was booked.")
+        _fallback(turn, party, _refusal(made, PUT) + " " + _("Nothing was booked."))
         return
     meeting.event_id = made
     await record(turn.repos, party.tenant, "events", None, turn.now)
@@ -390,7 +430,7 @@ async def _moved(turn: Turn, meeting_id: int, start: datetime, moved: Any) -> No
         return
     if isinstance(moved, GraphError):
         await record(turn.repos, party.tenant, "events", moved, turn.now)
-        _fallback(turn, party, _refusal(moved, "move it") + " Your meeting stays as it was.")
+        _fallback(turn, party, _refusal(moved, MOVE) + " " + _("Your meeting stays as it was."))
         return
     stale = await turn.repos.programs.meeting_at(starts_at=start, **party.mine)
     if stale is not None and stale.id != meeting.id:  # a cancelled booking of that slot
@@ -408,10 +448,10 @@ async def cancel(turn: Turn) -> None:
         return
     meeting = await turn.repos.programs.booked_meeting(**_only(party.mine))
     if meeting is None or meeting.id != forms.row_id(turn.inbound.value.get("meeting")):
-        turn.say("That meeting isn't booked any more. Nothing changed.")
+        turn.say(_("That meeting isn't booked any more. Nothing changed."))
         return
     if turn.env.calendar is None:
-        turn.say("I can't reach calendars right now. Nothing changed.")
+        turn.say(_("I can't reach calendars right now. Nothing changed."))
         return
     calendar, organizer, event_id = turn.env.calendar, meeting.organizer_aad, meeting.event_id
     meeting_id = meeting.id
@@ -428,7 +468,7 @@ async def _cancelled(turn: Turn, meeting_id: int, gone: Any) -> None:
         return
     if isinstance(gone, GraphError) and gone.status != 404:  # 404: deleted in Outlook already
         await record(turn.repos, party.tenant, "events", gone, turn.now)
-        turn.say(_refusal(gone, "cancel it") + " Your meeting stays on the calendars.")
+        turn.say(_refusal(gone, CANCEL) + " " + _("Your meeting stays on the calendars."))
         return
     meeting.status, meeting.updated_at = "cancelled", turn.now
     await _announce(turn, party, meeting, "cancelled")
@@ -437,6 +477,8 @@ async def _cancelled(turn: Turn, meeting_id: int, gone: Any) -> None:
 async def _announce(turn: Turn, party: Party, meeting: Meeting, what: str) -> None:
     """The others hear it (queued in this unit of work), the clicker sees the card."""
     for other in party.others:
+        with i18n.speaking(await language_for(turn.repos, other, party.team.id)):
+            card = _booked_card(party, meeting, what, other)
         message = outbox.to_user(
             outbox.key(
                 "meeting",
@@ -447,7 +489,7 @@ async def _announce(turn: Turn, party: Party, meeting: Meeting, what: str) -> No
                 at=meeting.starts_at.strftime("%Y%m%dT%H%M"),
             ),
             other.id,
-            card=_booked_card(party, meeting, what, other),
+            card=card,
             team_id=party.team.id,
         )
         turn.result.queued += await outbox.queue(turn.repos, message, turn.now)
@@ -456,15 +498,27 @@ async def _announce(turn: Turn, party: Party, meeting: Meeting, what: str) -> No
 
 def _booked_card(party: Party, meeting: Meeting, what: str, reader: User) -> dict[str, Any]:
     when = _when(meeting.starts_at, party.zone(reader))
-    others = listed([u for u in party.people if u.id != reader.id])
-    repeat = f", then {CADENCES[party.cadence]}" if meeting.recurring and party.cadence else ""
-    on = "both calendars" if len(party.people) == 2 else "everyone's calendar"
-    text = {
-        "booked": f"Your meeting with {others} is on {on}: {when}{repeat}, "
-        "with a Teams meeting link in the invite.",
-        "moved": f"Your meeting with {others} moved to {when}{repeat}.",
-        "cancelled": f"Your meeting with {others} on {when} is cancelled.",
-    }[what]
+    others = _listed([u for u in party.people if u.id != reader.id])
+    if meeting.recurring and party.cadence:
+        when = _("{when}, then {cadence}", when=when, cadence=_(CADENCES[party.cadence]))
+    if what == "booked" and len(party.people) == 2:
+        text = _(
+            "Your meeting with {others} is on both calendars: {when}, with a Teams meeting "
+            "link in the invite.",
+            others=others,
+            when=when,
+        )
+    elif what == "booked":
+        text = _(
+            "Your meeting with {others} is on everyone's calendar: {when}, with a Teams "
+            "meeting link in the invite.",
+            others=others,
+            when=when,
+        )
+    elif what == "moved":
+        text = _("Your meeting with {others} moved to {when}.", others=others, when=when)
+    else:
+        text = _("Your meeting with {others} on {when} is cancelled.", others=others, when=when)
     return CARDS.render(
         "meeting_booked", text=text, live=what != "cancelled", meeting=meeting.id, **party.owner
     )
@@ -522,7 +576,7 @@ async def _group(turn: Turn, group_id: int, lock: bool) -> Party | None:
     group = group or await turn.repos.session.get(PairGroup, group_id)
     ids = (await turn.repos.pairing.group_members([group_id])).get(group_id, [])
     if group is None or turn.user.id not in ids:
-        turn.say("I can't find that coffee group of yours. Nothing changed.")
+        turn.say(_("I can't find that coffee group of yours. Nothing changed."))
         return None
     if not await members.require(turn, group.team_id):
         return None
@@ -549,11 +603,17 @@ async def _zones(turn: Turn, party: Party) -> Party:
 
 def _draft(party: Party, meeting: Meeting) -> EventDraft:
     if party.program is not None:
-        subject = f"Mentoring: {listed(party.people)}"
-        body = f"Your mentoring session in '{party.program.name}', booked by Mentorbot."
+        subject = _("Mentoring: {names}", names=_listed(party.people))
+        body = _(
+            "Your mentoring session in '{program}', booked by Mentorbot.",
+            program=party.program.name,
+        )
     else:
-        subject = f"Coffee chat: {listed(party.people)}"
-        body = f"Your coffee chat in {party.team.name or 'your team'}, booked by Mentorbot."
+        subject = _("Coffee chat: {names}", names=_listed(party.people))
+        body = _(
+            "Your coffee chat in {team}, booked by Mentorbot.",
+            team=party.team.name or _("your team"),
+        )
     return EventDraft(
         subject=subject,
         start=meeting.starts_at,
@@ -581,17 +641,33 @@ def _slot(value: Any, now: datetime) -> datetime | None:
 
 
 def _when(moment: datetime, zone: str) -> str:
+    """ "Mon 1 Mar, 10:00" in the zone; in another language its own way ("3月1日(月) 10:00")."""
     local = moment.astimezone(ZoneInfo(zone))
+    if i18n.current() != i18n.SOURCE:
+        return i18n.when(local, "%a %d %b, %H:%M")
     return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
 
 
+# What Graph was asked to do, when the organisation has not allowed it.
+READ = N_("Your organisation hasn't let me read your calendars")
+PUT = N_("Your organisation hasn't let me put it on your calendars")
+MOVE = N_("Your organisation hasn't let me move it")
+CANCEL = N_("Your organisation hasn't let me cancel it")
+
+
 def _refusal(exc: GraphError, doing: str) -> str:
+    """`doing` is one of READ, PUT, MOVE, CANCEL."""
     if exc.permission:
-        return (
-            f"Your organisation hasn't let me {doing} (the app needs the permission "
-            f"{exc.permission}; an admin sees it in `/graph status`)."
+        return _(
+            "{refused} (the app needs the permission {permission}; an admin sees it in "
+            "`/graph status`).",
+            refused=_(doing),
+            permission=exc.permission,
         )
-    return f"Outlook didn't answer just now (Graph {exc.status}); please try again in a minute."
+    return _(
+        "Outlook didn't answer just now (Graph {status}); please try again in a minute.",
+        status=exc.status,
+    )
 
 
 def _other_id(mentorship: Mentorship, me: int) -> int:

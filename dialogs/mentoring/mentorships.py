@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogs.core import outbox
+from dialogs.core import i18n, outbox
 from dialogs.core.admins import uninvolved_admins
+from dialogs.core.i18n import catalog
 from dialogs.core.people import display
 from dialogs.core.router import DataPart, Turn
-from dialogs.mentoring.agreements import my_mentorship
+from dialogs.mentoring.agreements import language_for, my_mentorship
 from dialogs.mentoring.programs import CARDS, end_politely
 from dialogs.mentoring.runs import RunResult, run_matching
 from storage.models import Mentorship, Program, User
+
+_ = catalog(__package__)
 
 NOT_FIT_ACTION = "mentorship_not_fit"
 MAX_REASON = 500
@@ -22,7 +25,7 @@ MAX_REASON = 500
 async def my_mentoring(turn: Turn) -> None:
     mine = await turn.repos.programs.mentorships_of(turn.user.id)
     if not mine:
-        turn.say("You have no mentorship right now. Type `join <program>` to enrol in one.")
+        turn.say(_("You have no mentorship right now. Type `join <program>` to enrol in one."))
         return
     others = await turn.repos.users.by_ids(
         m.mentee_id if m.mentor_id == turn.user.id else m.mentor_id for m in mine
@@ -31,11 +34,13 @@ async def my_mentoring(turn: Turn) -> None:
     for m in mine:
         program = await turn.repos.programs.get(m.program_id)
         other = others.get(m.mentee_id if m.mentor_id == turn.user.id else m.mentor_id)
-        state = "active" if m.status == "active" else "waiting for both to confirm the agreement"
+        state = (
+            _("active") if m.status == "active" else _("waiting for both to confirm the agreement")
+        )
         item = CARDS.part(
             "mentorship_item",
             name=display(other),
-            role="your mentee" if m.mentor_id == turn.user.id else "your mentor",
+            role=_("your mentee") if m.mentor_id == turn.user.id else _("your mentor"),
             program=_name(program),
             state=state,
             active=m.status == "active",
@@ -52,7 +57,10 @@ async def not_a_good_fit(turn: Turn) -> None:
         return
     if mentorship.status != "active":
         turn.say(
-            "That mentorship isn't running (it may not have started, or it ended). Nothing changed."
+            _(
+                "That mentorship isn't running (it may not have started, or it ended). "
+                "Nothing changed."
+            )
         )
         return
     program = await turn.repos.programs.get(mentorship.program_id)
@@ -70,10 +78,9 @@ async def not_a_good_fit(turn: Turn) -> None:
     )
     turn.result.queued += result.messages
     turn.say(
-        "Thanks for telling me; that's ended, and "
-        + note
+        _("Thanks for telling me; that's ended, and {who}", who=note)
         + (
-            " I'm finding you a new mentor first thing."
+            " " + _("I'm finding you a new mentor first thing.")
             if mentorship.mentee_id == turn.user.id
             else ""
         )
@@ -85,13 +92,16 @@ async def _tell_admins(turn: Turn, program: Program, mentorship: Mentorship) -> 
     pair = (mentorship.mentor_id, mentorship.mentee_id)
     admins, inside = await uninvolved_admins(turn.repos, program.team_id, pair)
     people = await turn.repos.users.by_ids(pair)
-    text = (
-        f"In '{program.name}', the mentorship of {display(people.get(mentorship.mentor_id))} "
-        f"(mentor) and {display(people.get(mentorship.mentee_id))} (mentee) ended as not a good "
-        "fit. The mentee is being re-matched first."
-    )
     queued = 0
     for admin in admins:
+        with i18n.speaking(await language_for(turn.repos, admin, program.team_id)):
+            text = _(
+                "In '{program}', the mentorship of {mentor} (mentor) and {mentee} (mentee) "
+                "ended as not a good fit. The mentee is being re-matched first.",
+                program=program.name,
+                mentor=display(people.get(mentorship.mentor_id)),
+                mentee=display(people.get(mentorship.mentee_id)),
+            )
         notice = outbox.to_user(
             outbox.key("notfit", mentorship.id, admin=admin.id),
             admin.id,
@@ -100,24 +110,29 @@ async def _tell_admins(turn: Turn, program: Program, mentorship: Mentorship) -> 
         )
         queued += await outbox.queue(turn.repos, notice, turn.now)
     if admins:
-        return queued, "only the program's admins know it wasn't a good fit."
+        return queued, _("only the program's admins know it wasn't a good fit.")
     if inside:
-        return queued, (
+        return queued, _(
             "since the program's only admin is one of you two, I told no one else "
             "that it wasn't a good fit."
         )
-    return queued, "the program has no admin I can reach, so nobody else knows why."
+    return queued, _("the program has no admin I can reach, so nobody else knows why.")
 
 
 async def end_mentoring(turn: Turn) -> None:
     """`end mentoring [name] [reason="..."]`: the reason stays private to the sender."""
     mine = await turn.repos.programs.mentorships_of(turn.user.id)
     if not mine:
-        turn.say("You have no mentorship to end. Nothing changed.")
+        turn.say(_("You have no mentorship to end. Nothing changed."))
         return
     reason = (turn.args.get("reason") or "").strip()
     if len(reason) > MAX_REASON:
-        turn.say(f"Please keep the reason under {MAX_REASON} characters. Nothing changed.")
+        turn.say(
+            _(
+                "Please keep the reason under {n} characters. Nothing changed.",
+                n=i18n.number(MAX_REASON),
+            )
+        )
         return
     name = turn.rest.strip().lstrip("@").lower()
     others = await turn.repos.users.by_ids(
@@ -130,7 +145,9 @@ async def end_mentoring(turn: Turn) -> None:
     chosen = [m for m in mine if name and name in display(other_of(m)).lower()] if name else mine
     if len(chosen) != 1:
         names = ", ".join(display(other_of(m)) for m in mine)
-        turn.say(f"Which one? Type `end mentoring <name>` ({names}). Nothing changed.")
+        turn.say(
+            _("Which one? Type `end mentoring <name>` ({names}). Nothing changed.", names=names)
+        )
         return
     mentorship = chosen[0]
     program = await turn.repos.programs.get(mentorship.program_id)
@@ -138,13 +155,16 @@ async def end_mentoring(turn: Turn) -> None:
     await end_politely(turn, program, mentorship, "ended", reason or None)
     turn.result.queued += 1
     turn.say(
-        f"Your mentorship with {display(other_of(mentorship))} has ended; I've thanked them. "
-        + ("Your reason stays with me; nobody else sees it." if reason else "")
+        _(
+            "Your mentorship with {name} has ended; I've thanked them. ",
+            name=display(other_of(mentorship)),
+        )
+        + (_("Your reason stays with me; nobody else sees it.") if reason else "")
     )
 
 
 def _name(program: Program | None) -> str:
-    return program.name if program else "a closed program"
+    return program.name if program else _("a closed program")
 
 
 # --- members' data -----------------------------------------------------------------------
@@ -204,12 +224,23 @@ async def _tell_partner_it_ended(turn: Turn, mentorship: Mentorship) -> int:
     program = await turn.repos.programs.get(mentorship.program_id)
     mine_as = "mentor" if mentorship.mentor_id == turn.user.id else "mentee"
     partner = mentorship.mentee_id if mine_as == "mentor" else mentorship.mentor_id
-    role = "mentee" if mine_as == "mentor" else "mentor"
-    where = f" in '{program.name}'" if program else ""
-    text = (
-        f"Your mentorship{where} (you were the {role}) has ended. Thank you for the time "
-        "you gave it! Type `mentoring` to see the mentorships you still have."
-    )
+    partner_user = await turn.repos.users.get(partner)
+    team_id = program.team_id if program else None
+    with i18n.speaking(await language_for(turn.repos, partner_user, team_id)):
+        role = _("you were the mentee") if mine_as == "mentor" else _("you were the mentor")
+        if program:
+            text = _(
+                "Your mentorship in '{program}' ({role}) has ended. Thank you for the time "
+                "you gave it! Type `mentoring` to see the mentorships you still have.",
+                program=program.name,
+                role=role,
+            )
+        else:
+            text = _(
+                "Your mentorship ({role}) has ended. Thank you for the time you gave it! "
+                "Type `mentoring` to see the mentorships you still have.",
+                role=role,
+            )
     ended = outbox.to_user(
         outbox.key("mentorshiperased", mentorship.id, user=partner),
         partner,

@@ -16,22 +16,35 @@ from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any
 
-from dialogs.core import forms, members, outbox
+from dialogs.core import forms, i18n, members, outbox
+from dialogs.core.i18n import N_, catalog
 from dialogs.core.people import display
 from dialogs.core.router import Turn
-from dialogs.core.words import and_list, plural
 from dialogs.mentoring import criteria, programs
+from dialogs.mentoring.agreements import and_list, language_for, reason_list, start_agreement
 from dialogs.mentoring.agreements import match_words as why
-from dialogs.mentoring.agreements import start_agreement
 from dialogs.mentoring.programs import CARDS
 from scheduler.types import JobContext
 from storage.models import Enrolment, MatchProposal, Profile, Program, User
 from storage.repos import Repos
 
+_ = catalog(__package__)
+
 REQUEST_ACTION, ANSWER_ACTION = "match_request", "match_answer"
 MAX_LISTED = 10  # unmatched mentees named in a run's summary
 # A pair's score in words: the floors of "strong", "good", "fair"; below, "weak".
-FITS = ((70, "a strong fit"), (50, "a good fit"), (30, "a fair fit"), (0, "a weak fit"))
+FITS = (
+    (70, N_("a strong fit")),
+    (50, N_("a good fit")),
+    (30, N_("a fair fit")),
+    (0, N_("a weak fit")),
+)
+# A program's mode as a run's summary names it.
+MODES = {"automatic": N_("automatic"), "choose": N_("choose"), "approve": N_("approve")}
+# Why a request passed on to the mentee's next choice (said to the mentee).
+COULD_NOT = N_("{mentor} couldn't take you on")
+NO_SEAT = N_("{mentor} has no free seat any more")
+NO_ANSWER = N_("{mentor} didn't answer within {days} days")
 REQUEST_DAYS = 3  # a mentor answers a mentee's request within this, else it passes on
 SUGGESTIONS = (3, 5)  # a mentee in "choose" mode sees up to 5, at least 3 when there are
 
@@ -347,11 +360,13 @@ async def _tell_unmatched(
     program = pool.program
     for user, reason in unmatched:
         result.unmatched.append((user, reason))
-        text = (
-            f"No mentor for you in '{program.name}' yet, sorry: "
-            f"{criteria.unmatched_words(reason, 'mentee')}. "
-            "You stay enrolled, and I'll try again when matching runs next."
-        )
+        with i18n.speaking(await language_for(repos, user, program.team_id)):
+            text = _(
+                "No mentor for you in '{program}' yet, sorry: {why}. "
+                "You stay enrolled, and I'll try again when matching runs next.",
+                program=program.name,
+                why=criteria.unmatched_words(reason, "mentee"),
+            )
         message = outbox.to_user(
             outbox.key("unmatched", program=program.id, user=user.id, at=now.isoformat()),
             user.id,
@@ -368,20 +383,21 @@ async def _send_suggestions(
     proposals: list[tuple[MatchProposal, User]],
     now: datetime,
 ) -> None:
-    blocks = [
-        CARDS.part(
-            "match_suggestion",
-            name=display(mentor),
-            first_name=display(mentor).split()[0],
-            score=f"{proposal.score:.0f}",
-            reasons=why(proposal.score, proposal.reasons, "mentee").partition(": ")[2] or "—",
-            proposal=proposal.id,
+    with i18n.speaking(await language_for(repos, mentee, program.team_id)):
+        blocks = [
+            CARDS.part(
+                "match_suggestion",
+                name=display(mentor),
+                first_name=display(mentor).split()[0],
+                score=f"{proposal.score:.0f}",
+                reasons=reason_list(proposal.reasons, "mentee") or "—",
+                proposal=proposal.id,
+            )
+            for proposal, mentor in proposals
+        ]
+        card = CARDS.render(
+            "match_suggestions", pname=program.name, suggestions=blocks, days=REQUEST_DAYS
         )
-        for proposal, mentor in proposals
-    ]
-    card = CARDS.render(
-        "match_suggestions", pname=program.name, suggestions=blocks, days=REQUEST_DAYS
-    )
     message = outbox.to_user(
         outbox.key("suggestions", program=program.id, user=mentee.id, at=now.isoformat()),
         mentee.id,
@@ -403,7 +419,7 @@ async def request_mentor(turn: Turn) -> None:
             "requested",
         )
     ):
-        turn.say("That mentor isn't among your current suggestions. Nothing changed.")
+        turn.say(_("That mentor isn't among your current suggestions. Nothing changed."))
         return
     waiting = [
         p
@@ -413,8 +429,11 @@ async def request_mentor(turn: Turn) -> None:
     if waiting:
         mentor = await turn.repos.users.get(waiting[0].mentor_id)
         turn.say(
-            f"You've asked {display(mentor)} already; they have until the request runs out. "
-            "Nothing changed."
+            _(
+                "You've asked {name} already; they have until the request runs out. "
+                "Nothing changed.",
+                name=display(mentor),
+            )
         )
         return
     mentor = await turn.repos.users.get(proposal.mentor_id)
@@ -426,7 +445,11 @@ async def request_mentor(turn: Turn) -> None:
     await _ask(turn.repos, proposal, turn.now)
     turn.result.queued += 1
     turn.say(
-        f"I've asked {display(mentor)}. They have {REQUEST_DAYS} days to answer; I'll tell you."
+        _(
+            "I've asked {name}. They have {days} days to answer; I'll tell you.",
+            name=display(mentor),
+            days=REQUEST_DAYS,
+        )
     )
 
 
@@ -441,16 +464,26 @@ async def _full_since(turn: Turn, program: Program, proposal: MatchProposal, nam
         for p in await turn.repos.programs.suggestions_of(program.id, turn.user.id)
         if p.mentor_id in free
     ]
-    sorry = f"{name}'s mentoring seats have filled up since I suggested them, so I haven't asked."
+    sorry = _(
+        "{name}'s mentoring seats have filled up since I suggested them, so I haven't asked.",
+        name=name,
+    )
     if left:
         turn.say(
-            f"{sorry} Still free among your suggestions: {and_list(left)}. Nothing else changed."
+            _(
+                "{sorry} Still free among your suggestions: {names}. Nothing else changed.",
+                sorry=sorry,
+                names=and_list(left),
+            )
         )
         return
     await turn.repos.programs.close_proposals(program.id, turn.user.id, turn.now)
     turn.say(
-        f"{sorry} None of your other suggestions has a free seat either; you stay enrolled, "
-        "and I'll suggest mentors again when matching runs next."
+        _(
+            "{sorry} None of your other suggestions has a free seat either; you stay "
+            "enrolled, and I'll suggest mentors again when matching runs next.",
+            sorry=sorry,
+        )
     )
 
 
@@ -460,14 +493,20 @@ async def _ask(repos: Repos, proposal: MatchProposal, now: datetime) -> None:
     mentee = await repos.users.get(proposal.mentee_id)
     assert program is not None and mentee is not None
     enrolment = await repos.programs.enrolment(program.id, mentee.id)
-    card = CARDS.render(
-        "match_request",
-        title=f"{display(mentee)} would like you as their mentor in '{program.name}'",
-        why=why(proposal.score, proposal.reasons, "mentor"),
-        wants=(enrolment.wants if enrolment and enrolment.wants else "—"),
-        days=REQUEST_DAYS,
-        proposal=proposal.id,
-    )
+    mentor = await repos.users.get(proposal.mentor_id)
+    with i18n.speaking(await language_for(repos, mentor, program.team_id)):
+        card = CARDS.render(
+            "match_request",
+            title=_(
+                "{name} would like you as their mentor in '{program}'",
+                name=display(mentee),
+                program=program.name,
+            ),
+            why=why(proposal.score, proposal.reasons, "mentor"),
+            wants=(enrolment.wants if enrolment and enrolment.wants else "—"),
+            days=REQUEST_DAYS,
+            proposal=proposal.id,
+        )
     request = outbox.to_user(
         outbox.key("request", proposal.id), proposal.mentor_id, card=card, team_id=program.team_id
     )
@@ -478,10 +517,10 @@ async def answer_request(turn: Turn) -> None:
     """`match_answer`: the mentor accepts or declines a request."""
     proposal = await proposal_from_card(turn)
     if proposal is None or proposal.mentor_id != turn.user.id:
-        turn.say("I can't find that request of yours. Nothing changed.")
+        turn.say(_("I can't find that request of yours. Nothing changed."))
         return
     if proposal.status != "requested":
-        turn.say("That request was answered or ran out already. Nothing changed.")
+        turn.say(_("That request was answered or ran out already. Nothing changed."))
         return
     answer = turn.inbound.value.get("answer")
     program = await turn.repos.programs.get(proposal.program_id)
@@ -489,7 +528,7 @@ async def answer_request(turn: Turn) -> None:
     assert program is not None and mentee is not None
     if answer == "accept":
         if await free_seats(turn.repos, program, turn.user.id, but=proposal.id) <= 0:
-            turn.say("You have no free seat in this program right now, so I'll pass it on.")
+            turn.say(_("You have no free seat in this program right now, so I'll pass it on."))
             answer = "decline"
         else:
             proposal.status, proposal.decided_at = "accepted", turn.now
@@ -507,15 +546,20 @@ async def answer_request(turn: Turn) -> None:
             turn.result.queued += 2 + await pass_on_overflow(
                 turn.repos, program, turn.user.id, turn.now
             )
-            turn.say(f"Wonderful! {display(mentee)} and you each get the agreement to confirm.")
+            turn.say(
+                _(
+                    "Wonderful! {name} and you each get the agreement to confirm.",
+                    name=display(mentee),
+                )
+            )
             return
     if answer != "decline":
-        turn.say("Please answer with the Accept or Decline button. Nothing changed.")
+        turn.say(_("Please answer with the Accept or Decline button. Nothing changed."))
         return
     proposal.status, proposal.decided_at = "declined", turn.now
-    turn.result.queued += await pass_on(turn.repos, proposal, turn.now, "couldn't take you on")
+    turn.result.queued += await pass_on(turn.repos, proposal, turn.now, COULD_NOT)
     if not turn.result.replies:
-        turn.say("Thanks for answering. I'll pass the request on to their next choice.")
+        turn.say(_("Thanks for answering. I'll pass the request on to their next choice."))
 
 
 async def free_seats(repos: Repos, program: Program, mentor_id: int, but: int = 0) -> int:
@@ -562,7 +606,7 @@ async def pass_on_overflow(repos: Repos, program: Program, mentor_id: int, now: 
         proposal.status, proposal.decided_at = "closed", now
         if not await outbox.withdraw(repos, outbox.key("request", proposal.id)):
             sent += await _request_taken_back(repos, program, proposal, now)
-        sent += await pass_on(repos, proposal, now, "has no free seat any more")
+        sent += await pass_on(repos, proposal, now, NO_SEAT)
     return sent
 
 
@@ -571,11 +615,17 @@ async def _request_taken_back(
 ) -> int:
     """The request's card was sent already: it now says it was passed on."""
     mentee = await repos.users.get(proposal.mentee_id)
-    card = CARDS.render(
-        "mentoring_notice",
-        title=f"{display(mentee)}'s request in '{program.name}' was passed on",
-        text="Your mentoring seats are full now, so I've passed it on. No action needed.",
-    )
+    mentor = await repos.users.get(proposal.mentor_id)
+    with i18n.speaking(await language_for(repos, mentor, program.team_id)):
+        card = CARDS.render(
+            "mentoring_notice",
+            title=_(
+                "{name}'s request in '{program}' was passed on",
+                name=display(mentee),
+                program=program.name,
+            ),
+            text=_("Your mentoring seats are full now, so I've passed it on. No action needed."),
+        )
     update = outbox.card_update(
         outbox.key("requestpassed", proposal.id),
         outbox.key("request", proposal.id),
@@ -587,7 +637,8 @@ async def _request_taken_back(
 
 
 async def pass_on(repos: Repos, proposal: MatchProposal, now: datetime, what: str) -> int:
-    """A request failed: ask the mentee's next suggestion with a free seat. Messages queued."""
+    """A request failed: ask the mentee's next suggestion with a free seat. Messages queued.
+    `what` is why, one of COULD_NOT, NO_SEAT, NO_ANSWER (said in the mentee's language)."""
     program = await repos.programs.get(proposal.program_id)
     mentor = await repos.users.get(proposal.mentor_id)
     assert program is not None
@@ -598,23 +649,32 @@ async def pass_on(repos: Repos, proposal: MatchProposal, now: datetime, what: st
         for p in await repos.programs.suggestions_of(program.id, proposal.mentee_id)
         if p.mentor_id in free
     ]
+    mentee = await repos.users.get(proposal.mentee_id)
+    nxt_mentor = None
     if remaining:
         nxt = remaining[0]
         await _ask(repos, nxt, now)
         nxt_mentor = await repos.users.get(nxt.mentor_id)
-        text = (
-            f"{display(mentor)} {what}, so I've asked your next choice, "
-            f"{display(nxt_mentor)}. They have {REQUEST_DAYS} days to answer."
-        )
         sent = 2
     else:
         # Back in the pool: the next run suggests again (without the mentors who said no).
         await repos.programs.close_proposals(program.id, proposal.mentee_id, now)
-        text = (
-            f"{display(mentor)} {what}, and none of your other suggestions has a free "
-            "seat. You stay enrolled; I'll suggest mentors again when matching runs next."
-        )
         sent = 1
+    with i18n.speaking(await language_for(repos, mentee, program.team_id)):
+        because = _(what, mentor=display(mentor), days=REQUEST_DAYS)
+        if remaining:
+            text = _(
+                "{what}, so I've asked your next choice, {name}. They have {days} days to answer.",
+                what=because,
+                name=display(nxt_mentor),
+                days=REQUEST_DAYS,
+            )
+        else:
+            text = _(
+                "{what}, and none of your other suggestions has a free seat. You stay "
+                "enrolled; I'll suggest mentors again when matching runs next.",
+                what=because,
+            )
     told = outbox.to_user(
         outbox.key("passedon", proposal.id), proposal.mentee_id, text=text, team_id=program.team_id
     )
@@ -624,30 +684,49 @@ async def pass_on(repos: Repos, proposal: MatchProposal, now: datetime, what: st
 
 def run_summary(program: Program, result: RunResult) -> str:
     """What a run did, for admins: counts, the fit in words, and who was left out, why."""
-    lines = [f"**Matching in '{program.name}'** ({program.mode})"]
+    mode = _(MODES[program.mode]) if program.mode in MODES else program.mode
+    lines = [_("**Matching in '{program}'** ({mode})", program=program.name, mode=mode)]
     if program.mode == "automatic":
         lines.append(
-            f"- {plural(result.matched, 'new pair')} introduced (both confirm the agreement next)"
+            _.ngettext(
+                "- {n} new pair introduced (both confirm the agreement next)",
+                "- {n} new pairs introduced (both confirm the agreement next)",
+                result.matched,
+            )
         )
     elif program.mode == "choose":
-        lines.append(f"- {plural(result.suggested, 'mentee')} got suggestions to choose from")
-    else:
-        waiting = "waits" if result.proposed == 1 else "wait"
         lines.append(
-            f"- {plural(result.proposed, 'proposal')} {waiting} for you: "
-            f"`/match review {program.name}`"
+            _.ngettext(
+                "- {n} mentee got suggestions to choose from",
+                "- {n} mentees got suggestions to choose from",
+                result.suggested,
+            )
+        )
+    else:
+        lines.append(
+            _.ngettext(
+                "- {n} proposal waits for you: `/match review {program}`",
+                "- {n} proposals wait for you: `/match review {program}`",
+                result.proposed,
+                program=program.name,
+            )
         )
     lines += fit_lines(result.pairs)
     if result.unmatched:
-        lines.append(f"- Not matched: {len(result.unmatched)}")
+        lines.append(_("- Not matched: {n}", n=len(result.unmatched)))
         lines += [
             f"  - {display(u)}: {criteria.unmatched_words(reason, 'admin')}"
             for u, reason in result.unmatched[:MAX_LISTED]
         ]
         if len(result.unmatched) > MAX_LISTED:
-            lines.append(f"  - and {len(result.unmatched) - MAX_LISTED} more")
+            lines.append("  - " + _("and {n} more", n=len(result.unmatched) - MAX_LISTED))
     if result.pairs or result.suggested:
-        lines.append(f"`/match undo {program.name}` takes this run back until someone confirms.")
+        lines.append(
+            _(
+                "`/match undo {program}` takes this run back until someone confirms.",
+                program=program.name,
+            )
+        )
     return "\n".join(lines)
 
 
@@ -664,12 +743,17 @@ def fit_lines(pairs: list[tuple[User, User, float]]) -> list[str]:
     if not pairs:
         return []
     average = sum(score for _, _, score in pairs) / len(pairs)
-    lines = [f"- Average fit: {average:.0f}%, {fit_words(average)}"]
+    lines = [_("- Average fit: {average:.0f}%, {fit}", average=average, fit=_(fit_words(average)))]
     if len(pairs) > 1:
         mentor, mentee, score = min(pairs, key=lambda p: p[2])
         lines.append(
-            f"- Weakest pair: {display(mentor)} and {display(mentee)}, {score:.0f}% "
-            f"({fit_words(score)})"
+            _(
+                "- Weakest pair: {mentor} and {mentee}, {score:.0f}% ({fit})",
+                mentor=display(mentor),
+                mentee=display(mentee),
+                score=score,
+                fit=_(fit_words(score)),
+            )
         )
     return lines
 
@@ -678,15 +762,20 @@ async def expire_requests(ctx: JobContext) -> None:
     """The "mentoring_requests" job: unanswered requests pass to the next choice."""
     for proposal in await ctx.repos.programs.expired_requests(ctx.now):
         proposal.status, proposal.decided_at = "expired", ctx.now
-        text = (
-            f"A mentoring request to you ran out after {REQUEST_DAYS} days; "
-            "I've passed it on. No action needed."
-        )
+        program = await ctx.repos.programs.get(proposal.program_id)
+        mentor = await ctx.repos.users.get(proposal.mentor_id)
+        team_id = program.team_id if program else None
+        with i18n.speaking(await language_for(ctx.repos, mentor, team_id)):
+            text = _(
+                "A mentoring request to you ran out after {days} days; "
+                "I've passed it on. No action needed.",
+                days=REQUEST_DAYS,
+            )
         expired = outbox.to_user(
             outbox.key("requestexpired", proposal.id), proposal.mentor_id, text=text
         )
         await outbox.queue(ctx.repos, expired, ctx.now)
-        await pass_on(ctx.repos, proposal, ctx.now, f"didn't answer within {REQUEST_DAYS} days")
+        await pass_on(ctx.repos, proposal, ctx.now, NO_ANSWER)
 
 
 async def match_at_deadline(ctx: JobContext) -> None:
@@ -696,8 +785,13 @@ async def match_at_deadline(ctx: JobContext) -> None:
         graph = bool(getattr(ctx.env, "graph", False))
         result = await run_matching(ctx.repos, program, ctx.now, graph=graph)
         # Admins see what the run did, and why anyone was left out, as if they had run it.
-        text = "Matching ran at the enrolment deadline.\n\n" + run_summary(program, result)
         for admin in await ctx.repos.admins.reachable_of_team(program.team_id):
+            with i18n.speaking(await language_for(ctx.repos, admin, program.team_id)):
+                text = (
+                    _("Matching ran at the enrolment deadline.")
+                    + "\n\n"
+                    + run_summary(program, result)
+                )
             notice = outbox.to_user(
                 outbox.key("deadlinerun", program=program.id, admin=admin.id),
                 admin.id,
