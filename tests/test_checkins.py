@@ -160,6 +160,9 @@ async def test_six_weeks_in_three_time_zones_across_daylight_saving(settings, co
             reminders = keyed(bot, person, "checkinreminder:")
             assert len(reminders) == reminded, person
             assert all("gentle reminder" in m.text for m in reminders)
+        # A reminder names the day the check-in came in the zone of her check-ins: Kai's
+        # Friday 07:00 in Sydney is Thursday in UTC.
+        assert all("check-in from Friday" in m.text for m in keyed(bot, KAI, "checkinreminder:"))
         async with bot.db.unit() as repos:
             reminded = (
                 await repos.session.scalars(select(Checkin).where(Checkin.reminded_at.is_not(None)))

@@ -26,7 +26,7 @@ from typing import Any
 
 from dialogs.core import forms, i18n, outbox
 from dialogs.core.errors import report
-from dialogs.core.local_time import local_day, reachable, today_of, user_zone, zone_of
+from dialogs.core.local_time import local_day, reachable, user_zone, zone_of
 from dialogs.core.pairs import Pair, pairs_of
 from dialogs.core.people import display, language_of_user, languages_of
 from dialogs.core.router import Turn
@@ -405,8 +405,19 @@ async def send_reminders(ctx: JobContext) -> None:
     for checkin in await repos.goals.reminders_due(now - REMIND_AFTER, now - REMIND_WITHIN):
         checkin.reminded_at = now  # once, whether or not a message can go
         user = await repos.users.get(checkin.user_id)
-        if user is None or not reachable(user, await today_of(repos, user, now)):
+        if user is None:
             continue
+        profile = await repos.profiles.get(user.id)
+        profile_tz = profile.timezone if profile else None
+        if not reachable(user, local_day(zone_of(user, profile_tz), now)):
+            continue
+        # The day it came in the zone check-ins keep (a Sydney morning is the UTC day before).
+        row = await repos.goals.settings(user.id)
+        zone = (
+            checkin_settings.zone_of(row, profile_tz, user.timezone_hint)
+            if row is not None
+            else zone_of(user, profile_tz)
+        )
         asked = [await repos.goals.goal(i) for i in checkin.goal_ids]
         still_open = [g for g in asked if g is not None and g.status in OPEN]
         if not still_open:
@@ -416,7 +427,7 @@ async def send_reminders(ctx: JobContext) -> None:
             text = _(
                 "A gentle reminder: your check-in from {day} is still open. "
                 "Here it is again; a minute is enough.",
-                day=i18n.when(checkin.due_at, "%A %d %B"),
+                day=i18n.when(local_day(zone, checkin.due_at), "%A %d %B"),
             )
         reminder = outbox.to_user(
             outbox.key("checkinreminder", checkin.id), user.id, text=text, card=card
