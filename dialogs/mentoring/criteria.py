@@ -645,8 +645,9 @@ def _listed(items: list[str], word: str) -> str:
         return f"{', '.join(items[:-1])} {word} {items[-1]}"
     from babel.lists import format_list
 
-    style = "or" if word == "or" else "standard"
-    return str(format_list(items, style=style, locale=i18n.current()))
+    if word == "or":
+        return str(format_list(items, style="or", locale=i18n.current()))
+    return str(format_list(items, style="standard", locale=i18n.current()))
 
 
 def _shared_items(mine: Sequence[str], theirs: Sequence[str]) -> list[str]:
