@@ -249,3 +249,23 @@ async def test_a_japanese_admin_reads_the_next_date_in_japanese(bot):
     assert reply == (
         "OK, the next icebreaker (Monday 23 November 2026 at 10:00 (UTC)) will be posted after all."
     )
+
+
+async def test_a_category_is_named_in_any_language_the_bot_writes(bot):
+    """`/icebreaker categories` takes a category's key or its name as any of the languages
+    writes it; the reply is in the admin's language, whatever they typed."""
+    await install(bot, OPS)
+    reply = await say(bot, "/icebreaker categories お楽しみ off", team=OPS)
+    assert reply.startswith("Fun is now off.")
+    reply = await say(bot, "/icebreaker categories spass on", team=OPS)  # Spaß, typed plainly
+    assert reply.startswith("Fun is now on.")
+    reply = await say(bot, "/icebreaker categories Travail et savoir-faire off", team=OPS)
+    assert reply.startswith("Work and craft is now off.")
+    async with bot.db.unit() as repos:
+        row = await repos.teams.by_team_id(OPS.id)
+        settings = await repos.icebreakers.settings(row.id)
+        assert settings.categories_off == ["craft"]
+    unknown = await say(bot, "/icebreaker categories 料理 off", team=OPS)
+    assert "is now" not in unknown
+    async with bot.db.unit() as repos:
+        assert (await repos.icebreakers.settings(row.id)).categories_off == ["craft"]

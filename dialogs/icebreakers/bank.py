@@ -254,9 +254,21 @@ def near_duplicate(a: str, b: str) -> bool:
 
 
 def category_key(text: str) -> str | None:
-    """A category from what an admin typed: its key or its label, any case."""
-    wanted = normalize(text)
+    """A category from what an admin typed: its key or its label in any language Mentorbot
+    writes ("fun", "Work and craft", "Spaß", "仕事と専門性"), any case."""
+    from dialogs.core import i18n
+
+    wanted = _label(text)
+    if not wanted:
+        return None
+    words = i18n.catalog(__package__)
     for key, label in CATEGORIES.items():
-        if wanted in (key, normalize(label)):
+        said = {_label(words.in_language(lang, label)) for lang in i18n.LANGUAGES}
+        if wanted == key or wanted in said:
             return key
     return None
+
+
+def _label(text: str) -> str:
+    """A label's words in any script, any case: "Spaß", "spass", "お楽しみ"."""
+    return " ".join(re.findall(r"\w+", text.casefold().replace("'", "").replace("’", "")))
