@@ -16,6 +16,7 @@ from itertools import accumulate
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    Integer,
     String,
     and_,
     case,
@@ -270,10 +271,25 @@ class _Cuts:
         return self.day_place[start.date()], self.day_place[end.date()]
 
     def stretch(self, column: Any) -> Any:
-        return case(*((column < b, i) for i, b in enumerate(self.bounds)), else_=len(self.bounds))
+        return _stretch_of(column, self.bounds)
 
     def day_stretch(self, column: Any) -> Any:
-        return case(*((column < d, i) for i, d in enumerate(self.days)), else_=len(self.days))
+        return _stretch_of(column, self.days)
+
+
+def _stretch_of(column: Any, bounds: list[Any], lo: int = 0, hi: int | None = None) -> Any:
+    """SQL for the stretch of `column`: the first i with column < bounds[i], else
+    len(bounds) (and for NULL), as a binary search of nested CASEs: about log2(n)
+    comparisons a row instead of up to n (tens of thousands of rows a read). The stretch
+    is known to be in [lo, hi]."""
+    hi = len(bounds) if hi is None else hi
+    if lo == hi:
+        return literal(lo, Integer)
+    mid = (lo + hi) // 2
+    return case(
+        (column < bounds[mid], _stretch_of(column, bounds, lo, mid)),
+        else_=_stretch_of(column, bounds, mid + 1, hi),
+    )
 
 
 @dataclass(frozen=True)
@@ -1109,7 +1125,7 @@ class FeedbackRepo:
         the latest of each, as the driver gives it; stretch i is [bounds[i-1], bounds[i]),
         0 everything before bounds[0]."""
         at = model.created_at
-        stretch = case(*((at < b, i) for i, b in enumerate(bounds)), else_=len(bounds))
+        stretch = _stretch_of(at, bounds)
         # The latest time as the driver gives it (SQLite's text, PostgreSQL's time), made
         # UTC later, once each (_prefix_latest): tens of thousands of rows skip the column
         # type's conversion.
