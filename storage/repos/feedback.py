@@ -917,19 +917,31 @@ class FeedbackRepo:
         )
         return {(int(j), int(w)): int(n) for j, w, n in await self._core(stmt)}
 
+    def _enrolled_stretch(self, program_id: int, cut: _Cuts, cohort_id: int | None) -> Any:
+        """The program's participants enrolled before the latest bound, each with the
+        stretch of their enrolment: worked out once a person (a materialized CTE), not
+        once for each of their check-ins or goals."""
+        return (
+            select(Enrolment.user_id, cut.stretch(Enrolment.created_at).label("enrolled"))
+            .where(Enrolment.program_id == program_id, Enrolment.created_at < cut.latest)
+            .where(*_in_cohort(cohort_id))
+            .cte("people")
+            .prefix_with("MATERIALIZED")
+        )
+
     async def _checkins_of_windows(
         self, program_id: int, cut: _Cuts, cohort_id: int | None = None
     ) -> list[tuple[int, int, int, int]]:
         """(stretch due, stretch the person enrolled, sent, answered) of scheduled check-ins."""
-        due, enrolled = cut.stretch(Checkin.due_at), cut.stretch(Enrolment.created_at)
+        due = cut.stretch(Checkin.due_at)
+        people = self._enrolled_stretch(program_id, cut, cohort_id)
         stmt = (
-            select(due, enrolled, func.count(), func.count(Checkin.answered_at))
-            .join(Enrolment, Enrolment.user_id == Checkin.user_id)
-            .where(Enrolment.program_id == program_id, Enrolment.created_at < cut.latest)
+            select(due, people.c.enrolled, func.count(), func.count(Checkin.answered_at))
+            .select_from(people)
+            .join(Checkin, Checkin.user_id == people.c.user_id)
             .where(Checkin.trigger == "schedule")
             .where(Checkin.due_at >= cut.earliest, Checkin.due_at < cut.latest)
-            .where(*_in_cohort(cohort_id))
-            .group_by(due, enrolled)
+            .group_by(due, people.c.enrolled)
         )
         return [(int(d), int(e), int(s), int(a or 0)) for d, e, s, a in await self._core(stmt)]
 
@@ -938,8 +950,9 @@ class FeedbackRepo:
     ) -> list[tuple[Any, ...]]:
         """(stretch created, day stretch of the target, status, done by target, stretch the
         owner enrolled, progress summed, count) of the participants' goals."""
-        created, enrolled = cut.stretch(Goal.created_at), cut.stretch(Enrolment.created_at)
-        target = cut.day_stretch(Goal.target_on)
+        created, target = cut.stretch(Goal.created_at), cut.day_stretch(Goal.target_on)
+        people = self._enrolled_stretch(program_id, cut, cohort_id)
+        enrolled = people.c.enrolled
         by_target = case(
             (
                 and_(
@@ -954,9 +967,9 @@ class FeedbackRepo:
         groups = (created, target, Goal.status, by_target, enrolled)
         stmt = (
             select(*groups, func.sum(Goal.progress), func.count())
-            .join(Enrolment, Enrolment.user_id == Goal.user_id)
-            .where(Enrolment.program_id == program_id, Enrolment.created_at < cut.latest)
-            .where(Goal.created_at < cut.latest, *_in_cohort(cohort_id))
+            .select_from(people)
+            .join(Goal, Goal.user_id == people.c.user_id)
+            .where(Goal.created_at < cut.latest)
             .group_by(*groups)
         )
         return [
