@@ -35,6 +35,7 @@ from sqlalchemy.types import NullType
 from storage import sql
 from storage.models import (
     Checkin,
+    CheckinDay,
     CoffeeFeedbackSettings,
     Enrolment,
     ExportLink,
@@ -55,6 +56,7 @@ from storage.models import (
     SessionNotes,
     Survey,
     SurveyAnswer,
+    SurveyDay,
     SurveyInvite,
     SurveyResponse,
     SurveyStory,
@@ -254,6 +256,12 @@ def _prefix(rows: dict[int, list[int]]) -> dict[int, list[int]]:
     return {m: list(accumulate(row)) for m, row in rows.items()}
 
 
+def _utc_midnight(t: datetime) -> bool:
+    return t.utcoffset() == timedelta(0) and t.replace(tzinfo=None) == datetime.combine(
+        t.date(), datetime.min.time()
+    )
+
+
 class _Cuts:
     """The bounds of many windows, and SQL that puts a time in its stretch: stretch i is
     [bounds[i-1], bounds[i]), 0 everything before bounds[0], len(bounds) from the last on
@@ -266,6 +274,8 @@ class _Cuts:
         self.days = sorted({t.date() for t in self.bounds})
         self.day_place = {d: i for i, d in enumerate(self.days)}
         self.earliest, self.latest = self.bounds[0], self.bounds[-1]
+        # Every bound a UTC midnight: day i is bound i, so a day's stretch is its time's.
+        self.whole_days = all(_utc_midnight(t) for t in self.bounds)
 
     def days_of(self, start: datetime, end: datetime) -> tuple[int, int]:
         return self.day_place[start.date()], self.day_place[end.date()]
@@ -857,7 +867,7 @@ class FeedbackRepo:
             checkins=await self._checkins_of_windows(program.id, cut, cohort_id),
             goals=await self._goals_of_windows(program.id, cut, cohort_id),
             answers=await self._answers_of_windows(program.id, cut, cohort_id),
-            invites=await self._invites_of_windows(Survey.program_id == program.id, cut),
+            invites=await self._invites_of_windows(program.id, cut),
         )
         info = ProgramInfo(
             program.id,
@@ -932,7 +942,12 @@ class FeedbackRepo:
     async def _checkins_of_windows(
         self, program_id: int, cut: _Cuts, cohort_id: int | None = None
     ) -> list[tuple[int, int, int, int]]:
-        """(stretch due, stretch the person enrolled, sent, answered) of scheduled check-ins."""
+        """(stretch due, stretch the person enrolled, sent, answered) of scheduled check-ins:
+        from the counts per day (`checkin_days`) when every bound is a UTC midnight (a
+        time is before a midnight exactly when its UTC day is before that day), else, and
+        for a cohort, from the check-ins themselves."""
+        if cohort_id is None and cut.whole_days:
+            return await self._checkin_days_of_windows(program_id, cut)
         due = cut.stretch(Checkin.due_at)
         people = self._enrolled_stretch(program_id, cut, cohort_id)
         stmt = (
@@ -942,6 +957,20 @@ class FeedbackRepo:
             .where(Checkin.trigger == "schedule")
             .where(Checkin.due_at >= cut.earliest, Checkin.due_at < cut.latest)
             .group_by(due, people.c.enrolled)
+        )
+        return [(int(d), int(e), int(s), int(a or 0)) for d, e, s, a in await self._core(stmt)]
+
+    async def _checkin_days_of_windows(
+        self, program_id: int, cut: _Cuts
+    ) -> list[tuple[int, int, int, int]]:
+        due, enrolled = cut.day_stretch(CheckinDay.due_on), cut.day_stretch(CheckinDay.enrolled_on)
+        first, last = cut.days[0], cut.days[-1]
+        stmt = (
+            select(due, enrolled, func.sum(CheckinDay.sent), func.sum(CheckinDay.answered))
+            .where(CheckinDay.program_id == program_id, CheckinDay.enrolled_on < last)
+            .where(CheckinDay.due_on >= first, CheckinDay.due_on < last)
+            .group_by(due, enrolled)
+            .having(func.sum(CheckinDay.sent) > 0)
         )
         return [(int(d), int(e), int(s), int(a or 0)) for d, e, s, a in await self._core(stmt)]
 
@@ -1005,14 +1034,28 @@ class FeedbackRepo:
             )
         return [(int(row[0]), AnswerRow(*row[1:])) for row in (await self._core(stmt)).all()]
 
-    async def _invites_of_windows(self, where: Any, cut: _Cuts) -> list[tuple[int, str, int, int]]:
-        """(stretch of the moment, moment, sent, answered), from the surveys' counters."""
-        at = cut.stretch(Survey.moment_at)
-        stmt = (
-            select(at, Survey.moment, func.sum(Survey.sent), func.sum(Survey.answered))
-            .where(self._surveys_in(where, cut.earliest, cut.latest))
-            .group_by(at, Survey.moment)
-        )
+    async def _invites_of_windows(
+        self, program_id: int, cut: _Cuts
+    ) -> list[tuple[int, str, int, int]]:
+        """(stretch of the moment, moment, sent, answered), from the surveys' counters:
+        summed per day already (`survey_days`) when every bound is a UTC midnight."""
+        if cut.whole_days:
+            at = cut.day_stretch(SurveyDay.moment_on)
+            sent, answered = func.sum(SurveyDay.sent), func.sum(SurveyDay.answered)
+            stmt = (
+                select(at, SurveyDay.moment, sent, answered)
+                .where(SurveyDay.program_id == program_id)
+                .where(SurveyDay.moment_on >= cut.days[0], SurveyDay.moment_on < cut.days[-1])
+                .group_by(at, SurveyDay.moment)
+            )
+        else:
+            at = cut.stretch(Survey.moment_at)
+            where = Survey.program_id == program_id
+            stmt = (
+                select(at, Survey.moment, func.sum(Survey.sent), func.sum(Survey.answered))
+                .where(self._surveys_in(where, cut.earliest, cut.latest))
+                .group_by(at, Survey.moment)
+            )
         return [(int(i), m, int(s or 0), int(a or 0)) for i, m, s, a in await self._core(stmt)]
 
     async def _team_members_at(self, team_id: int, end: datetime) -> int:
