@@ -27,6 +27,7 @@ from sqlalchemy import (
     or_,
     select,
     type_coerce,
+    union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -1145,12 +1146,9 @@ class FeedbackRepo:
         place = {t: i for i, t in enumerate(bounds)}
         latest = max(end for _, end in windows)
         size = len(bounds) + 1
-        notes, notes_at = await self._per_stretch(SessionNotes, program_id, bounds, latest, size)
-        planned, planned_at = await self._per_stretch(
-            SessionAgenda, program_id, bounds, latest, size
-        )
+        notes, planned, saved_at = await self._per_stretch(program_id, bounds, latest, size)
         saved, agreed = _prefix(notes), _prefix(planned)
-        last = _prefix_latest([notes_at, planned_at], size)
+        last = _prefix_latest([saved_at], size)
         pe = place[program_end]
         # Per mentorship once, in id order: its prefix counts (saved[k]: notes before
         # bounds[k]) and latest rows; each window then only indexes them.
@@ -1175,33 +1173,40 @@ class FeedbackRepo:
         return found
 
     async def _per_stretch(
-        self, model: Any, program_id: int, bounds: list[datetime], end: datetime, size: int
-    ) -> tuple[dict[int, list[int]], dict[int, list[Any]]]:
-        """Per mentorship, the rows of `model` (notes or agendas) saved in each stretch and
-        the latest of each, as the driver gives it; stretch i is [bounds[i-1], bounds[i]),
-        0 everything before bounds[0]."""
-        at = model.created_at
-        stretch = _stretch_of(at, bounds)
+        self, program_id: int, bounds: list[datetime], end: datetime, size: int
+    ) -> tuple[dict[int, list[int]], dict[int, list[int]], dict[int, list[Any]]]:
+        """Per mentorship, the notes and the agendas saved in each stretch and the latest
+        of either, as the driver gives it; stretch i is [bounds[i-1], bounds[i]), 0
+        everything before bounds[0]. One statement over both tables (each a range of its
+        (pair, created) index), so one fetch of rows and the latest merged in SQL."""
+        kinds = [
+            select(Mentorship.id.label("m"), model.created_at.label("at"), literal(n).label("note"))
+            .join(model, model.pair_key == _mentorship_key())
+            .where(Mentorship.program_id == program_id, model.created_at < end)
+            for model, n in ((SessionNotes, 1), (SessionAgenda, 0))
+        ]
+        saved = union_all(*kinds).subquery()
+        stretch = _stretch_of(saved.c.at, bounds)
         # The latest time as the driver gives it (SQLite's text, PostgreSQL's time), made
         # UTC later, once each (_prefix_latest): tens of thousands of rows skip the column
         # type's conversion.
-        latest = type_coerce(func.max(at), NullType())
-        stmt = (
-            select(Mentorship.id, stretch, func.count(), latest)
-            .join(model, model.pair_key == _mentorship_key())
-            .where(Mentorship.program_id == program_id, at < end)
-            .group_by(Mentorship.id, stretch)
+        latest = type_coerce(func.max(saved.c.at), NullType())
+        stmt = select(saved.c.m, stretch, func.sum(saved.c.note), func.count(), latest).group_by(
+            saved.c.m, stretch
         )
-        counts: dict[int, list[int]] = {}
+        notes: dict[int, list[int]] = {}
+        agendas: dict[int, list[int]] = {}
         times: dict[int, list[Any]] = {}
-        for m, i, n, t in (await self._core(stmt)).all():  # one fetch, not one call a row
-            row = counts.get(m)
+        for m, i, n, both, t in (await self._core(stmt)).all():  # one fetch, not a call a row
+            row = notes.get(m)
             if row is None:
-                row = counts[m] = [0] * size
+                row = notes[m] = [0] * size
+                agendas[m] = [0] * size
                 times[m] = [None] * size
             row[i] = n
+            agendas[m][i] = both - n
             times[m][i] = t
-        return counts, times
+        return notes, agendas, times
 
     async def _sessions(
         self, program_id: int, start: datetime, end: datetime, program_end: datetime
