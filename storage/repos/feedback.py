@@ -359,25 +359,16 @@ def _later(a: Any, b: Any) -> Any:
     return b if a is None or (b is not None and b > a) else a
 
 
-def _prefix_latest(
-    saved: list[dict[int, list[Any]]], size: int
-) -> dict[int, list[datetime | None]]:
-    """Per mentorship, p[k] = the latest row saved before bounds[k] (of all kinds), from
-    each kind's latest per stretch as the driver gives it; each distinct time is made
-    UTC once (`_aware`)."""
-    merged: dict[int, list[Any]] = {}
-    for kind in saved:
-        for m, row in kind.items():
-            known = merged.get(m)
-            merged[m] = list(map(_later, known, row)) if known else row
-    aware: dict[Any, datetime] = {}
+def _prefix_latest(saved: dict[int, list[Any]]) -> dict[int, list[datetime | None]]:
+    """Per mentorship, p[k] = the latest row saved before bounds[k], from its latest per
+    stretch as the driver gives it; each distinct time is made UTC once (`_aware`)."""
+    aware: dict[Any, datetime | None] = {None: None}
     out: dict[int, list[datetime | None]] = {}
-    for m, row in merged.items():
+    for m, row in saved.items():
         latest = list(accumulate(row, _later))
-        for t in latest:
-            if t is not None and t not in aware:
-                aware[t] = _aware(t)
-        out[m] = [aware[t] if t is not None else None for t in latest]
+        for t in set(latest).difference(aware):
+            aware[t] = _aware(t)
+        out[m] = list(map(aware.__getitem__, latest))
     return out
 
 
@@ -1148,7 +1139,7 @@ class FeedbackRepo:
         size = len(bounds) + 1
         notes, planned, saved_at = await self._per_stretch(program_id, bounds, latest, size)
         saved, agreed = _prefix(notes), _prefix(planned)
-        last = _prefix_latest([saved_at], size)
+        last = _prefix_latest(saved_at)
         pe = place[program_end]
         # Per mentorship once, in id order: its prefix counts (saved[k]: notes before
         # bounds[k]) and latest rows; each window then only indexes them.
@@ -1158,18 +1149,21 @@ class FeedbackRepo:
             for m in sorted(set(saved) | set(agreed))
             if keep is None or m in keep  # a cohort's pairs only
         ]
-        make = SessionRow._make
+        new = tuple.__new__  # SessionRow._make without its Python frame (45,000 a page)
         found = []
         for start, end in windows:
             a, b = place[start], place[end]
-            after_end = pe < b
-            rows = []
-            for m, kept, made, latest_of in each:
-                until, agenda = kept[b], made[b] - made[a]
-                if until or agenda:
-                    after = until - kept[pe] if after_end else 0
-                    rows.append(make((m, until - kept[a], until, after, agenda, latest_of[b])))
-            found.append(rows)
+            e = pe if pe < b else b  # notes at or after the program's end: until - kept[e]
+            found.append(
+                [
+                    new(
+                        SessionRow,
+                        (m, k[b] - k[a], k[b], k[b] - k[e], g[b] - g[a], latest_of[b]),
+                    )
+                    for m, k, g, latest_of in each
+                    if k[b] or g[b] - g[a]
+                ]
+            )
         return found
 
     async def _per_stretch(
