@@ -188,10 +188,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("program_id", "moment_on", "moment"),
     )
     dialect = op.get_bind().dialect.name
-    op.execute(_sql(BACKFILL, dialect, "c", "e"))
-    op.execute(_survey_sql(SURVEY_BACKFILL, dialect, "surveys"))
+    # Triggers first: on PostgreSQL creating one locks its table against writes until this
+    # commits, so no row another replica writes can fall between the count and them.
     for statement in _postgres_triggers() if dialect == "postgresql" else _sqlite_triggers():
         op.execute(statement)
+    op.execute(_sql(BACKFILL, dialect, "c", "e"))
+    op.execute(_survey_sql(SURVEY_BACKFILL, dialect, "surveys"))
 
 
 def downgrade() -> None:
