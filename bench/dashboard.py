@@ -32,7 +32,7 @@ from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 from sqlalchemy import event
 
-from app import DB_KEY, create_app
+from app import DB_KEY, create_app, settle_heap
 from bench import metrics as seeded
 from bench.common import info, run_and_print
 from bot.tab.routes import COOKIE
@@ -60,8 +60,10 @@ async def measure(kind: str, args: argparse.Namespace, tmp: Path) -> dict[str, A
     first, last = seeded.START, seeded.END + timedelta(days=40)
     # No scheduled jobs: the page alone is measured (the survey job would run meanwhile).
     app = create_app(Settings(database_url=url, migrate_on_start=False), jobs=())
+    thresholds = gc.get_threshold()
     server = TestServer(app, host="127.0.0.1", port=0)
     await server.start_server()
+    settle_heap()  # as `app.serve` does once started
     try:
         app_db = app[DB_KEY]
         async with app_db.unit() as repos:
@@ -116,6 +118,8 @@ async def measure(kind: str, args: argparse.Namespace, tmp: Path) -> dict[str, A
         }
     finally:
         await server.close()
+        gc.unfreeze()  # the next database's run starts from a normal heap
+        gc.set_threshold(*thresholds)
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -608,6 +608,20 @@ class Checkin(Base):
     blocker: Mapped[str | None] = mapped_column(Text)  # "anything blocking you?"
 
 
+class CheckinDay(Base):
+    """Scheduled check-ins per program, UTC day due and UTC day the person enrolled, with
+    how many were answered: kept by database triggers (migration 0023) in the same
+    transaction as every change to `checkins` and `enrolments`; never written here."""
+
+    __tablename__ = "checkin_days"
+
+    program_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    due_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    enrolled_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    sent: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[int] = mapped_column(Integer)
+
+
 class CheckinEntry(Base):
     """One goal's answer in one check-in: the goal's history."""
 
@@ -778,6 +792,20 @@ class Survey(Base):
     # response rate reads the surveys alone.
     sent: Mapped[int] = mapped_column(Integer, default=0)
     answered: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SurveyDay(Base):
+    """The program surveys' sent and answered counters summed per program, moment and UTC
+    day of the moment: kept by database triggers (migration 0023) in the same
+    transaction as every change to `surveys`; never written here."""
+
+    __tablename__ = "survey_days"
+
+    program_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    moment_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    moment: Mapped[str] = mapped_column(String(20), primary_key=True)
+    sent: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[int] = mapped_column(Integer)
 
 
 class SurveyInvite(Base):

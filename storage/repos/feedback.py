@@ -16,6 +16,7 @@ from itertools import accumulate
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    Integer,
     String,
     and_,
     case,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     or_,
     select,
     type_coerce,
+    union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +36,7 @@ from sqlalchemy.types import NullType
 from storage import sql
 from storage.models import (
     Checkin,
+    CheckinDay,
     CoffeeFeedbackSettings,
     Enrolment,
     ExportLink,
@@ -54,6 +57,7 @@ from storage.models import (
     SessionNotes,
     Survey,
     SurveyAnswer,
+    SurveyDay,
     SurveyInvite,
     SurveyResponse,
     SurveyStory,
@@ -253,6 +257,12 @@ def _prefix(rows: dict[int, list[int]]) -> dict[int, list[int]]:
     return {m: list(accumulate(row)) for m, row in rows.items()}
 
 
+def _utc_midnight(t: datetime) -> bool:
+    return t.utcoffset() == timedelta(0) and t.replace(tzinfo=None) == datetime.combine(
+        t.date(), datetime.min.time()
+    )
+
+
 class _Cuts:
     """The bounds of many windows, and SQL that puts a time in its stretch: stretch i is
     [bounds[i-1], bounds[i]), 0 everything before bounds[0], len(bounds) from the last on
@@ -265,15 +275,32 @@ class _Cuts:
         self.days = sorted({t.date() for t in self.bounds})
         self.day_place = {d: i for i, d in enumerate(self.days)}
         self.earliest, self.latest = self.bounds[0], self.bounds[-1]
+        # Every bound a UTC midnight: day i is bound i, so a day's stretch is its time's.
+        self.whole_days = all(_utc_midnight(t) for t in self.bounds)
 
     def days_of(self, start: datetime, end: datetime) -> tuple[int, int]:
         return self.day_place[start.date()], self.day_place[end.date()]
 
     def stretch(self, column: Any) -> Any:
-        return case(*((column < b, i) for i, b in enumerate(self.bounds)), else_=len(self.bounds))
+        return _stretch_of(column, self.bounds)
 
     def day_stretch(self, column: Any) -> Any:
-        return case(*((column < d, i) for i, d in enumerate(self.days)), else_=len(self.days))
+        return _stretch_of(column, self.days)
+
+
+def _stretch_of(column: Any, bounds: list[Any], lo: int = 0, hi: int | None = None) -> Any:
+    """SQL for the stretch of `column`: the first i with column < bounds[i], else
+    len(bounds) (and for NULL), as a binary search of nested CASEs: about log2(n)
+    comparisons a row instead of up to n (tens of thousands of rows a read). The stretch
+    is known to be in [lo, hi]."""
+    hi = len(bounds) if hi is None else hi
+    if lo == hi:
+        return literal(lo, Integer)
+    mid = (lo + hi) // 2
+    return case(
+        (column < bounds[mid], _stretch_of(column, bounds, lo, mid)),
+        else_=_stretch_of(column, bounds, mid + 1, hi),
+    )
 
 
 @dataclass(frozen=True)
@@ -332,25 +359,16 @@ def _later(a: Any, b: Any) -> Any:
     return b if a is None or (b is not None and b > a) else a
 
 
-def _prefix_latest(
-    saved: list[dict[int, list[Any]]], size: int
-) -> dict[int, list[datetime | None]]:
-    """Per mentorship, p[k] = the latest row saved before bounds[k] (of all kinds), from
-    each kind's latest per stretch as the driver gives it; each distinct time is made
-    UTC once (`_aware`)."""
-    merged: dict[int, list[Any]] = {}
-    for kind in saved:
-        for m, row in kind.items():
-            known = merged.get(m)
-            merged[m] = list(map(_later, known, row)) if known else row
-    aware: dict[Any, datetime] = {}
+def _prefix_latest(saved: dict[int, list[Any]]) -> dict[int, list[datetime | None]]:
+    """Per mentorship, p[k] = the latest row saved before bounds[k], from its latest per
+    stretch as the driver gives it; each distinct time is made UTC once (`_aware`)."""
+    aware: dict[Any, datetime | None] = {None: None}
     out: dict[int, list[datetime | None]] = {}
-    for m, row in merged.items():
+    for m, row in saved.items():
         latest = list(accumulate(row, _later))
-        for t in latest:
-            if t is not None and t not in aware:
-                aware[t] = _aware(t)
-        out[m] = [aware[t] if t is not None else None for t in latest]
+        for t in set(latest).difference(aware):
+            aware[t] = _aware(t)
+        out[m] = list(map(aware.__getitem__, latest))
     return out
 
 
@@ -841,7 +859,7 @@ class FeedbackRepo:
             checkins=await self._checkins_of_windows(program.id, cut, cohort_id),
             goals=await self._goals_of_windows(program.id, cut, cohort_id),
             answers=await self._answers_of_windows(program.id, cut, cohort_id),
-            invites=await self._invites_of_windows(Survey.program_id == program.id, cut),
+            invites=await self._invites_of_windows(program.id, cut),
         )
         info = ProgramInfo(
             program.id,
@@ -901,19 +919,50 @@ class FeedbackRepo:
         )
         return {(int(j), int(w)): int(n) for j, w, n in await self._core(stmt)}
 
+    def _enrolled_stretch(self, program_id: int, cut: _Cuts, cohort_id: int | None) -> Any:
+        """The program's participants enrolled before the latest bound, each with the
+        stretch of their enrolment: worked out once a person (a materialized CTE), not
+        once for each of their check-ins or goals."""
+        return (
+            select(Enrolment.user_id, cut.stretch(Enrolment.created_at).label("enrolled"))
+            .where(Enrolment.program_id == program_id, Enrolment.created_at < cut.latest)
+            .where(*_in_cohort(cohort_id))
+            .cte("people")
+            .prefix_with("MATERIALIZED")
+        )
+
     async def _checkins_of_windows(
         self, program_id: int, cut: _Cuts, cohort_id: int | None = None
     ) -> list[tuple[int, int, int, int]]:
-        """(stretch due, stretch the person enrolled, sent, answered) of scheduled check-ins."""
-        due, enrolled = cut.stretch(Checkin.due_at), cut.stretch(Enrolment.created_at)
+        """(stretch due, stretch the person enrolled, sent, answered) of scheduled check-ins:
+        from the counts per day (`checkin_days`) when every bound is a UTC midnight (a
+        time is before a midnight exactly when its UTC day is before that day), else, and
+        for a cohort, from the check-ins themselves."""
+        if cohort_id is None and cut.whole_days:
+            return await self._checkin_days_of_windows(program_id, cut)
+        due = cut.stretch(Checkin.due_at)
+        people = self._enrolled_stretch(program_id, cut, cohort_id)
         stmt = (
-            select(due, enrolled, func.count(), func.count(Checkin.answered_at))
-            .join(Enrolment, Enrolment.user_id == Checkin.user_id)
-            .where(Enrolment.program_id == program_id, Enrolment.created_at < cut.latest)
+            select(due, people.c.enrolled, func.count(), func.count(Checkin.answered_at))
+            .select_from(people)
+            .join(Checkin, Checkin.user_id == people.c.user_id)
             .where(Checkin.trigger == "schedule")
             .where(Checkin.due_at >= cut.earliest, Checkin.due_at < cut.latest)
-            .where(*_in_cohort(cohort_id))
+            .group_by(due, people.c.enrolled)
+        )
+        return [(int(d), int(e), int(s), int(a or 0)) for d, e, s, a in await self._core(stmt)]
+
+    async def _checkin_days_of_windows(
+        self, program_id: int, cut: _Cuts
+    ) -> list[tuple[int, int, int, int]]:
+        due, enrolled = cut.day_stretch(CheckinDay.due_on), cut.day_stretch(CheckinDay.enrolled_on)
+        first, last = cut.days[0], cut.days[-1]
+        stmt = (
+            select(due, enrolled, func.sum(CheckinDay.sent), func.sum(CheckinDay.answered))
+            .where(CheckinDay.program_id == program_id, CheckinDay.enrolled_on < last)
+            .where(CheckinDay.due_on >= first, CheckinDay.due_on < last)
             .group_by(due, enrolled)
+            .having(func.sum(CheckinDay.sent) > 0)
         )
         return [(int(d), int(e), int(s), int(a or 0)) for d, e, s, a in await self._core(stmt)]
 
@@ -922,8 +971,9 @@ class FeedbackRepo:
     ) -> list[tuple[Any, ...]]:
         """(stretch created, day stretch of the target, status, done by target, stretch the
         owner enrolled, progress summed, count) of the participants' goals."""
-        created, enrolled = cut.stretch(Goal.created_at), cut.stretch(Enrolment.created_at)
-        target = cut.day_stretch(Goal.target_on)
+        created, target = cut.stretch(Goal.created_at), cut.day_stretch(Goal.target_on)
+        people = self._enrolled_stretch(program_id, cut, cohort_id)
+        enrolled = people.c.enrolled
         by_target = case(
             (
                 and_(
@@ -938,9 +988,9 @@ class FeedbackRepo:
         groups = (created, target, Goal.status, by_target, enrolled)
         stmt = (
             select(*groups, func.sum(Goal.progress), func.count())
-            .join(Enrolment, Enrolment.user_id == Goal.user_id)
-            .where(Enrolment.program_id == program_id, Enrolment.created_at < cut.latest)
-            .where(Goal.created_at < cut.latest, *_in_cohort(cohort_id))
+            .select_from(people)
+            .join(Goal, Goal.user_id == people.c.user_id)
+            .where(Goal.created_at < cut.latest)
             .group_by(*groups)
         )
         return [
@@ -976,14 +1026,28 @@ class FeedbackRepo:
             )
         return [(int(row[0]), AnswerRow(*row[1:])) for row in (await self._core(stmt)).all()]
 
-    async def _invites_of_windows(self, where: Any, cut: _Cuts) -> list[tuple[int, str, int, int]]:
-        """(stretch of the moment, moment, sent, answered), from the surveys' counters."""
-        at = cut.stretch(Survey.moment_at)
-        stmt = (
-            select(at, Survey.moment, func.sum(Survey.sent), func.sum(Survey.answered))
-            .where(self._surveys_in(where, cut.earliest, cut.latest))
-            .group_by(at, Survey.moment)
-        )
+    async def _invites_of_windows(
+        self, program_id: int, cut: _Cuts
+    ) -> list[tuple[int, str, int, int]]:
+        """(stretch of the moment, moment, sent, answered), from the surveys' counters:
+        summed per day already (`survey_days`) when every bound is a UTC midnight."""
+        if cut.whole_days:
+            at = cut.day_stretch(SurveyDay.moment_on)
+            sent, answered = func.sum(SurveyDay.sent), func.sum(SurveyDay.answered)
+            stmt = (
+                select(at, SurveyDay.moment, sent, answered)
+                .where(SurveyDay.program_id == program_id)
+                .where(SurveyDay.moment_on >= cut.days[0], SurveyDay.moment_on < cut.days[-1])
+                .group_by(at, SurveyDay.moment)
+            )
+        else:
+            at = cut.stretch(Survey.moment_at)
+            where = Survey.program_id == program_id
+            stmt = (
+                select(at, Survey.moment, func.sum(Survey.sent), func.sum(Survey.answered))
+                .where(self._surveys_in(where, cut.earliest, cut.latest))
+                .group_by(at, Survey.moment)
+            )
         return [(int(i), m, int(s or 0), int(a or 0)) for i, m, s, a in await self._core(stmt)]
 
     async def _team_members_at(self, team_id: int, end: datetime) -> int:
@@ -1073,12 +1137,9 @@ class FeedbackRepo:
         place = {t: i for i, t in enumerate(bounds)}
         latest = max(end for _, end in windows)
         size = len(bounds) + 1
-        notes, notes_at = await self._per_stretch(SessionNotes, program_id, bounds, latest, size)
-        planned, planned_at = await self._per_stretch(
-            SessionAgenda, program_id, bounds, latest, size
-        )
+        notes, planned, saved_at = await self._per_stretch(program_id, bounds, latest, size)
         saved, agreed = _prefix(notes), _prefix(planned)
-        last = _prefix_latest([notes_at, planned_at], size)
+        last = _prefix_latest(saved_at)
         pe = place[program_end]
         # Per mentorship once, in id order: its prefix counts (saved[k]: notes before
         # bounds[k]) and latest rows; each window then only indexes them.
@@ -1088,48 +1149,58 @@ class FeedbackRepo:
             for m in sorted(set(saved) | set(agreed))
             if keep is None or m in keep  # a cohort's pairs only
         ]
-        make = SessionRow._make
+        new = tuple.__new__  # SessionRow._make without its Python frame (45,000 a page)
         found = []
         for start, end in windows:
             a, b = place[start], place[end]
-            after_end = pe < b
-            rows = []
-            for m, kept, made, latest_of in each:
-                until, agenda = kept[b], made[b] - made[a]
-                if until or agenda:
-                    after = until - kept[pe] if after_end else 0
-                    rows.append(make((m, until - kept[a], until, after, agenda, latest_of[b])))
-            found.append(rows)
+            e = pe if pe < b else b  # notes at or after the program's end: until - kept[e]
+            found.append(
+                [
+                    new(
+                        SessionRow,
+                        (m, k[b] - k[a], k[b], k[b] - k[e], g[b] - g[a], latest_of[b]),
+                    )
+                    for m, k, g, latest_of in each
+                    if k[b] or g[b] - g[a]
+                ]
+            )
         return found
 
     async def _per_stretch(
-        self, model: Any, program_id: int, bounds: list[datetime], end: datetime, size: int
-    ) -> tuple[dict[int, list[int]], dict[int, list[Any]]]:
-        """Per mentorship, the rows of `model` (notes or agendas) saved in each stretch and
-        the latest of each, as the driver gives it; stretch i is [bounds[i-1], bounds[i]),
-        0 everything before bounds[0]."""
-        at = model.created_at
-        stretch = case(*((at < b, i) for i, b in enumerate(bounds)), else_=len(bounds))
+        self, program_id: int, bounds: list[datetime], end: datetime, size: int
+    ) -> tuple[dict[int, list[int]], dict[int, list[int]], dict[int, list[Any]]]:
+        """Per mentorship, the notes and the agendas saved in each stretch and the latest
+        of either, as the driver gives it; stretch i is [bounds[i-1], bounds[i]), 0
+        everything before bounds[0]. One statement over both tables (each a range of its
+        (pair, created) index), so one fetch of rows and the latest merged in SQL."""
+        kinds = [
+            select(Mentorship.id.label("m"), model.created_at.label("at"), literal(n).label("note"))
+            .join(model, model.pair_key == _mentorship_key())
+            .where(Mentorship.program_id == program_id, model.created_at < end)
+            for model, n in ((SessionNotes, 1), (SessionAgenda, 0))
+        ]
+        saved = union_all(*kinds).subquery()
+        stretch = _stretch_of(saved.c.at, bounds)
         # The latest time as the driver gives it (SQLite's text, PostgreSQL's time), made
         # UTC later, once each (_prefix_latest): tens of thousands of rows skip the column
         # type's conversion.
-        latest = type_coerce(func.max(at), NullType())
-        stmt = (
-            select(Mentorship.id, stretch, func.count(), latest)
-            .join(model, model.pair_key == _mentorship_key())
-            .where(Mentorship.program_id == program_id, at < end)
-            .group_by(Mentorship.id, stretch)
+        latest = type_coerce(func.max(saved.c.at), NullType())
+        stmt = select(saved.c.m, stretch, func.sum(saved.c.note), func.count(), latest).group_by(
+            saved.c.m, stretch
         )
-        counts: dict[int, list[int]] = {}
+        notes: dict[int, list[int]] = {}
+        agendas: dict[int, list[int]] = {}
         times: dict[int, list[Any]] = {}
-        for m, i, n, t in (await self._core(stmt)).all():  # one fetch, not one call a row
-            row = counts.get(m)
+        for m, i, n, both, t in (await self._core(stmt)).all():  # one fetch, not a call a row
+            row = notes.get(m)
             if row is None:
-                row = counts[m] = [0] * size
+                row = notes[m] = [0] * size
+                agendas[m] = [0] * size
                 times[m] = [None] * size
             row[i] = n
+            agendas[m][i] = both - n
             times[m][i] = t
-        return counts, times
+        return notes, agendas, times
 
     async def _sessions(
         self, program_id: int, start: datetime, end: datetime, program_end: datetime
