@@ -1173,20 +1173,26 @@ class FeedbackRepo:
         of either, as the driver gives it; stretch i is [bounds[i-1], bounds[i]), 0
         everything before bounds[0]. One statement over both tables (each a range of its
         (pair, created) index), so one fetch of rows and the latest merged in SQL."""
+        # Each row's stretch is worked out once, in its own branch (grouping by the
+        # expression over the union would evaluate it again for the group key).
         kinds = [
-            select(Mentorship.id.label("m"), model.created_at.label("at"), literal(n).label("note"))
+            select(
+                Mentorship.id.label("m"),
+                _stretch_of(model.created_at, bounds).label("s"),
+                model.created_at.label("at"),
+                literal(n).label("note"),
+            )
             .join(model, model.pair_key == _mentorship_key())
             .where(Mentorship.program_id == program_id, model.created_at < end)
             for model, n in ((SessionNotes, 1), (SessionAgenda, 0))
         ]
         saved = union_all(*kinds).subquery()
-        stretch = _stretch_of(saved.c.at, bounds)
         # The latest time as the driver gives it (SQLite's text, PostgreSQL's time), made
         # UTC later, once each (_prefix_latest): tens of thousands of rows skip the column
         # type's conversion.
         latest = type_coerce(func.max(saved.c.at), NullType())
-        stmt = select(saved.c.m, stretch, func.sum(saved.c.note), func.count(), latest).group_by(
-            saved.c.m, stretch
+        stmt = select(saved.c.m, saved.c.s, func.sum(saved.c.note), func.count(), latest).group_by(
+            saved.c.m, saved.c.s
         )
         notes: dict[int, list[int]] = {}
         agendas: dict[int, list[int]] = {}
