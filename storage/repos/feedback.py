@@ -1003,9 +1003,17 @@ class FeedbackRepo:
     ) -> list[tuple[int, AnswerRow]]:
         """(stretch of the survey's moment, its answers grouped by value) of the metrics'
         moments."""
-        at = cut.stretch(Survey.moment_at)
+        # Each survey's stretch once (a few thousand surveys), not once per answer
+        # (hundreds of thousands): materialized, so the planner does not fold it back.
+        surveyed = (
+            select(Survey.id, Survey.moment, cut.stretch(Survey.moment_at).label("s"))
+            .where(self._surveys_in(Survey.program_id == program_id, cut.earliest, cut.latest))
+            .where(Survey.moment.in_(METRIC_MOMENTS))
+            .cte("surveyed")
+            .prefix_with("MATERIALIZED")
+        )
         values = (
-            Survey.moment,
+            surveyed.c.moment,
             SurveyAnswer.tag,
             SurveyAnswer.part,
             SurveyAnswer.number,
@@ -1013,12 +1021,11 @@ class FeedbackRepo:
             SurveyAnswer.choice,
         )
         stmt = (
-            select(at, *values, func.count())
-            .select_from(Survey)
-            .join(SurveyAnswer, SurveyAnswer.survey_id == Survey.id)
-            .where(self._surveys_in(Survey.program_id == program_id, cut.earliest, cut.latest))
-            .where(Survey.moment.in_(METRIC_MOMENTS), SurveyAnswer.tag != "")
-            .group_by(at, *values)
+            select(surveyed.c.s, *values, func.count())
+            .select_from(surveyed)
+            .join(SurveyAnswer, SurveyAnswer.survey_id == surveyed.c.id)
+            .where(SurveyAnswer.tag != "")
+            .group_by(surveyed.c.s, *values)
         )
         if cohort_id is not None:
             stmt = stmt.join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id).where(
