@@ -162,6 +162,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # The one connection's page cache: 32 MB instead of SQLite's 2 MB, so a report over a
+    # year of a big program reads its indexes from memory (it is filled only as read).
+    cursor.execute("PRAGMA cache_size=-32768")
     cursor.close()
 
 

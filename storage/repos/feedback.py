@@ -372,6 +372,16 @@ def _prefix_latest(saved: dict[int, list[Any]]) -> dict[int, list[datetime | Non
     return out
 
 
+def _as_given(column: Any) -> Any:
+    """A time column as the driver gives it (SQLite's text, PostgreSQL's time), made UTC
+    by `_aware`: for reads of thousands of rows, half the cost of the column type."""
+    return type_coerce(column, NullType())
+
+
+def _maybe(at: Any) -> datetime | None:
+    return None if at is None else _aware(at)
+
+
 def _aware(at: Any) -> datetime:
     """min() of a time column comes back as SQLite's text or a naive time: make it UTC."""
     if isinstance(at, str):
@@ -1077,7 +1087,7 @@ class FeedbackRepo:
             select(
                 Enrolment.user_id,
                 Enrolment.role,
-                Enrolment.created_at,
+                _as_given(Enrolment.created_at),
                 Enrolment.active,
                 func.coalesce(Profile.department, ""),
                 func.coalesce(Profile.location, ""),
@@ -1086,7 +1096,10 @@ class FeedbackRepo:
             .outerjoin(Profile, Profile.user_id == Enrolment.user_id)
             .where(Enrolment.program_id == program_id, Enrolment.created_at < end)
         )
-        return [ParticipantRow(*row) for row in (await self._core(stmt)).all()]
+        return [
+            ParticipantRow(u, role, _aware(at), active, dept, where, years)
+            for u, role, at, active, dept, where, years in (await self._core(stmt)).all()
+        ]
 
     async def _title_moves(self, program_id: int, end: datetime) -> list[TitleMoveRow]:
         """Job title changes after enrolling, of participants who agreed (the history is
@@ -1117,9 +1130,9 @@ class FeedbackRepo:
             Mentorship.mentor_id,
             Mentorship.mentee_id,
             Mentorship.status,
-            Mentorship.created_at,
-            Mentorship.started_at,
-            Mentorship.ended_at,
+            _as_given(Mentorship.created_at),
+            _as_given(Mentorship.started_at),
+            _as_given(Mentorship.ended_at),
             Mentorship.end_kind,
         ).where(
             Mentorship.program_id == program_id,
@@ -1127,7 +1140,11 @@ class FeedbackRepo:
             # A pair of a run an admin undid before anyone confirmed never was a pair.
             or_(Mentorship.end_kind.is_(None), Mentorship.end_kind != "undone"),
         )
-        return [PairRow(*row) for row in (await self._core(stmt.order_by(Mentorship.id)))]
+        rows = (await self._core(stmt.order_by(Mentorship.id))).all()
+        return [
+            PairRow(m, mentor, mentee, status, _aware(made), _maybe(began), _maybe(ended), kind)
+            for m, mentor, mentee, status, made, began, ended, kind in rows
+        ]
 
     async def _sessions_of_windows(
         self,
