@@ -156,6 +156,15 @@ def test_activity_in_one_pass_equals_the_three_functions():
         info = ProgramInfo(1, 1, "P", date(2027, 1, 1), date(2027, 6, 30), cadence, None)
         f = facts(program=info, pairs=pairs, sessions=sessions)
         got = metrics.activity(f)
+        # The dashboard's pass over its months (shared pairs, other windows) gives the same.
+        later = facts(
+            program=info,
+            pairs=pairs,
+            sessions=sessions[::2],
+            start=START + timedelta(days=rng.uniform(-30, 90), microseconds=rng.randint(0, 999)),
+            end=END + timedelta(days=rng.uniform(0, 90), microseconds=rng.randint(0, 999)),
+        )
+        assert metrics.activities([f, later, f]) == [got, metrics.activity(later), got]
         assert got.sessions_per_pair_month == metrics.sessions_per_pair_month(f)
         assert got.at_cadence_share == metrics.at_cadence_share(f)
         assert got.at_cadence == {p.id: metrics.pair_at_cadence(f, p) for p in pairs}

@@ -20,7 +20,7 @@ Goals keep no history of their status, so a blocked goal counts in today's list 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import dialogs.feedback.metrics as metrics
 from dialogs.core import i18n
@@ -32,6 +32,7 @@ _ = i18n.catalog(__package__)
 ON_TRACK, CHECK_IN, TOO_EARLY = N_("on track"), N_("needs a check-in"), N_("too early to tell")
 STATES = (ON_TRACK, CHECK_IN, TOO_EARLY)
 QUIET_DAYS = 21
+QUIET = timedelta(days=QUIET_DAYS)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def states_at_end(
             continue
         last = last_at.get(p.id)
         since = last if last is not None and last > began else began
-        if (until - since).total_seconds() / 86400 >= QUIET_DAYS:
+        if until - since >= QUIET:  # the same as its days >= QUIET_DAYS, whole days
             check_in += 1
             continue
         met = cadence[p.id]

@@ -291,7 +291,7 @@ async def program_page(
     verdicts = [health.Verdict(p.state, p.reason) for p in pairs]
     counts = health.counts(verdicts)
     quiet = sum(1 for p in pairs if (p.quiet_days or 0) >= health.QUIET_DAYS)
-    activity = [metrics.activity(m) for m in monthly]  # once a month, for two charts
+    activity = metrics.activities(monthly)  # once a month, for two charts
     return ProgramPage(
         team=team,
         program=program,

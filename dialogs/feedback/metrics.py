@@ -274,6 +274,53 @@ def activity(f: ProgramFacts) -> Activity:
     return Activity(per_month, _share(met, counted), cadence)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+
+def activities(months: list[ProgramFacts]) -> list[Activity]:
+    """`activity` of each facts, the same numbers (tests/test_metrics.py): a dashboard's
+    months share their pairs, so each pair's times become whole microseconds once, and
+    the days a pair ran are those microseconds / 10**6 / DAY, exactly what
+    timedelta.total_seconds() / DAY gives, without a datetime a pair and month."""
+    times: dict[int, tuple[int | None, int | None]] = {}
+    found = []
+    for f in months:
+        start, end, every = (f.start - _EPOCH) // _US, (f.end - _EPOCH) // _US, _cadence_days(f)
+        held = {s.mentorship_id: s.in_window for s in f.sessions}
+        total: float = 0
+        cadence: dict[int, bool | None] = {}
+        met = counted = 0
+        for pair in f.pairs:
+            known = times.get(pair.id)
+            if known is None:
+                began_at, ended_at = pair.started_at, pair.ended_at
+                known = times[pair.id] = (
+                    None if began_at is None else (began_at - _EPOCH) // _US,
+                    None if ended_at is None else (ended_at - _EPOCH) // _US,
+                )
+            began, ended = known
+            if began is None:
+                running = 0.0
+            else:
+                until = end if ended is None else ended
+                a = began if began > start else start
+                b = until if until < end else end
+                running = (b - a) / 1_000_000 / DAY if b > a else 0.0
+            total += running
+            if running < every:
+                cadence[pair.id] = None
+                continue
+            verdict = held.get(pair.id, 0) >= math.floor(running / every)
+            cadence[pair.id] = verdict
+            met += verdict
+            counted += 1
+        total /= MONTH_DAYS
+        per_month = round(sum(s.in_window for s in f.sessions) / total, 2) if total > 0 else None
+        found.append(Activity(per_month, _share(met, counted), cadence))
+    return found
+
+
 def checkin_response_rate(f: ProgramFacts) -> float | None:
     """Scheduled goal check-ins of enrolled participants due in the window: the share
     answered (manual `checkin`s are left out)."""
