@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from operator import attrgetter
 from statistics import median
 from typing import Any
 
@@ -586,14 +587,24 @@ def _folded(values: Iterable[str], k: int) -> dict[str, int]:
     return fold_counts(Counter(v or NOT_GIVEN for v in values), k)
 
 
+def _tallied(f: ProgramFacts, field: str, key: Callable[[Any], str], k: int) -> dict[str, int]:
+    """`_folded(key(p.<field>) for p in f.participants)`, the same counts: each distinct
+    value is counted at C speed, then keyed once (thousands of participants, a few dozen
+    values)."""
+    found: Counter[str] = Counter()
+    for value, n in Counter(map(attrgetter(field), f.participants)).items():
+        found[key(value) or NOT_GIVEN] += n
+    return fold_counts(found, k)
+
+
 def departments(f: ProgramFacts, k: int) -> dict[str, int]:
     """Enrolled participants per department (from profiles), groups under k folded."""
-    return _folded((p.department.strip() for p in f.participants), k)
+    return _tallied(f, "department", str.strip, k)
 
 
 def locations(f: ProgramFacts, k: int) -> dict[str, int]:
     """Enrolled participants per location (from profiles), groups under k folded."""
-    return _folded((p.location.strip() for p in f.participants), k)
+    return _tallied(f, "location", str.strip, k)
 
 
 def seniority_band(years: int | None) -> str:
@@ -605,7 +616,7 @@ def seniority_band(years: int | None) -> str:
 def seniority(f: ProgramFacts, k: int) -> dict[str, int]:
     """Enrolled participants per band of years of experience (0-2, 3-5, 6-10, 11+, from
     the enrolment), groups under k folded."""
-    return _folded((seniority_band(p.years) for p in f.participants), k)
+    return _tallied(f, "years", seniority_band, k)
 
 
 def cross_department_share(f: ProgramFacts) -> float | None:
