@@ -355,17 +355,20 @@ def _sum_invites(rows: list[tuple[int, str, int, int]], a: int, b: int) -> list[
     return [InviteRow(m, s, n) for m, (s, n) in sorted(found.items()) if s or n]
 
 
-def _later(a: Any, b: Any) -> Any:
-    return b if a is None or (b is not None and b > a) else a
-
-
 def _prefix_latest(saved: dict[int, list[Any]]) -> dict[int, list[datetime | None]]:
     """Per mentorship, p[k] = the latest row saved before bounds[k], from its latest per
     stretch as the driver gives it; each distinct time is made UTC once (`_aware`)."""
     aware: dict[Any, datetime | None] = {None: None}
     out: dict[int, list[datetime | None]] = {}
     for m, row in saved.items():
-        latest = list(accumulate(row, _later))
+        # The stretches follow each other in time, so the latest before bounds[k] is the
+        # latest of the last stretch up to k that has any row.
+        latest: list[Any] = []
+        last = None
+        for t in row:
+            if t is not None:
+                last = t
+            latest.append(last)
         for t in set(latest).difference(aware):
             aware[t] = _aware(t)
         out[m] = list(map(aware.__getitem__, latest))
