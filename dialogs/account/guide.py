@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from dialogs.core import outbox
+from dialogs.core import i18n, outbox
 from dialogs.core.i18n import DOMAINS, N_, Catalog, catalog
 from dialogs.core.router import Arg, Command, Feature, RouteTable, Topic, Turn, Who, scope_of
 
@@ -61,9 +61,20 @@ def _prefix(who: Who) -> str:
     return "help " if who == "anyone" else "/help "  # i18n: not said
 
 
+# Each feature's catalogs, found once (the feature is kept with them, so its id stays its).
+_WORDS: dict[int, tuple[Feature, tuple[Catalog, ...]]] = {}
+
+
 def _words(feature: Feature) -> tuple[Catalog, ...]:
     """Where a feature's help texts are translated: the catalog of the package declaring
     its commands (as the manifest finds it), then dialogs.core's (the shared args)."""
+    known = _WORDS.get(id(feature))
+    if known is None:
+        known = _WORDS[id(feature)] = (feature, _find_words(feature))
+    return known[1]
+
+
+def _find_words(feature: Feature) -> tuple[Catalog, ...]:
     modules = [getattr(c.handler, "__module__", None) for c in feature.commands]
     named = f"dialogs.{feature.name}"
     module = next((m for m in modules if m), named if named in DOMAINS else "dialogs.core")
@@ -73,6 +84,8 @@ def _words(feature: Feature) -> tuple[Catalog, ...]:
 
 def _said(words: tuple[Catalog, ...], text: str) -> str:
     """`text` in the language in force, from the first catalog that translates it."""
+    if i18n.current() == i18n.SOURCE:
+        return text
     for found in words:
         said = found(text)
         if said != text:
