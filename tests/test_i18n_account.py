@@ -17,25 +17,11 @@ from dialogs.core import i18n
 from tests.fakes import teams
 from tests.fakes.teams import TeamsTeam, TeamsUser
 from tests.inbox import keyed
+from tests.test_i18n import PROFILE
 
 BEN = TeamsUser("ben", "Ben Okafor")  # writes from a German Teams
 KAI = TeamsUser("kai", "Kai Sato")  # writes from a Japanese Teams
 _ = i18n.catalog("dialogs.account")
-
-PROFILE = {
-    "action": "profile_save",
-    "role": "mentee",
-    "skills_offer": "",
-    "skills_want": "leadership",
-    "goals": "",
-    "interests": "",
-    "department": "Data",
-    "location": "Berlin",
-    "timezone": "Europe/Berlin",
-    "languages": "English",
-    "meeting_format": "video",
-    "meetings_per_month": "2",
-}
 
 
 def said(lang: str, message: str, /, **values: Any) -> str:

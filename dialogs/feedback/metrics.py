@@ -248,31 +248,7 @@ def activity(f: ProgramFacts) -> Activity:
     """The same numbers as the three functions, by the same arithmetic in the same
     order (tests/test_metrics.py compares them); each pair's days running are worked out
     once instead of once per function."""
-    start, end, every = f.start, f.end, _cadence_days(f)
-    held = {s.mentorship_id: s.in_window for s in f.sessions}
-    months: float = 0
-    cadence: dict[int, bool | None] = {}
-    met = counted = 0
-    for pair in f.pairs:
-        began = pair.started_at
-        if began is None:
-            running = 0.0
-        else:
-            until = pair.ended_at or end
-            a = began if began > start else start
-            b = until if until < end else end
-            running = (b - a).total_seconds() / DAY if b > a else 0.0
-        months += running
-        if running < every:
-            cadence[pair.id] = None
-            continue
-        verdict = held.get(pair.id, 0) >= math.floor(running / every)
-        cadence[pair.id] = verdict
-        met += verdict
-        counted += 1
-    months /= MONTH_DAYS
-    per_month = round(sum(s.in_window for s in f.sessions) / months, 2) if months > 0 else None
-    return Activity(per_month, _share(met, counted), cadence)
+    return activities([f])[0]
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -280,10 +256,10 @@ _US = timedelta(microseconds=1)
 
 
 def activities(months: list[ProgramFacts]) -> list[Activity]:
-    """`activity` of each facts, the same numbers (tests/test_metrics.py): a dashboard's
-    months share their pairs, so each pair's times become whole microseconds once, and
-    the days a pair ran are those microseconds / 10**6 / DAY, exactly what
-    timedelta.total_seconds() / DAY gives, without a datetime a pair and month."""
+    """`activity` of each facts: a dashboard's months share their pairs, so each pair's
+    times become whole microseconds once, and the days a pair ran are those microseconds
+    / 10**6 / DAY, exactly what timedelta.total_seconds() / DAY gives, without a datetime
+    a pair and month."""
     times: dict[int, tuple[int | None, int | None]] = {}
     found = []
     for f in months:

@@ -1190,7 +1190,7 @@ class FeedbackRepo:
         program_end: datetime,
         keep: set[int] | None = None,
     ) -> list[list[SessionRow]]:
-        """`_sessions` of every window from two statements: notes and agendas counted per
+        """`_sessions` of every window from one statement: notes and agendas counted per
         mentorship and per stretch between the windows' bounds (and the program's end),
         then summed per window here. A dashboard's dozen monthly windows cost one scan of
         each index instead of one per window (notes up to each window's end)."""
