@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from dialogs.core import i18n
 from dialogs.core.i18n import N_
-from dialogs.core.router import Command, RouteTable
+from dialogs.core.router import Command, RouteTable, words_of
 
 _ = i18n.catalog(__package__)
 
@@ -112,8 +112,7 @@ LOCALIZATION_SCHEMA = (
 
 def summary_in(command: Command, language: str) -> str:
     """A command's summary in `language`, from the catalog of the feature declaring it."""
-    words = i18n.catalog(getattr(command.handler, "__module__", None) or "dialogs.core")
-    return words.in_language(language, command.summary)
+    return words_of(command).in_language(language, command.summary)
 
 
 def _cut(text: str) -> str:

@@ -7,7 +7,17 @@ import re
 
 from dialogs.core import i18n, outbox
 from dialogs.core.i18n import DOMAINS, N_, Catalog, catalog
-from dialogs.core.router import Arg, Command, Feature, RouteTable, Topic, Turn, Who, scope_of
+from dialogs.core.router import (
+    Arg,
+    Command,
+    Feature,
+    RouteTable,
+    Topic,
+    Turn,
+    Who,
+    scope_of,
+    words_of,
+)
 
 _ = catalog(__package__)
 
@@ -75,10 +85,11 @@ def _words(feature: Feature) -> tuple[Catalog, ...]:
 
 
 def _find_words(feature: Feature) -> tuple[Catalog, ...]:
-    modules = [getattr(c.handler, "__module__", None) for c in feature.commands]
-    named = f"dialogs.{feature.name}"
-    module = next((m for m in modules if m), named if named in DOMAINS else "dialogs.core")
-    own = catalog(module)
+    if feature.commands:
+        own = words_of(feature.commands[0])
+    else:
+        named = f"dialogs.{feature.name}"
+        own = catalog(named if named in DOMAINS else "dialogs.core")
     return (own, catalog("dialogs.core")) if own.package != "dialogs.core" else (own,)
 
 
