@@ -13,12 +13,8 @@ from datetime import date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dialogs.core import i18n
-from dialogs.core.i18n import N_
 from storage.models import User
 from storage.repos import Repos
-
-_ = i18n.catalog(__package__)
 
 DEFAULT_ZONE = "UTC"
 _NOT_ZONES = ("localtime", "posixrules", "Factory")
@@ -96,26 +92,11 @@ def reachable(user: User, today: date) -> bool:
 
 
 def status(user: User, today: date) -> str:
-    """The person's status as data (the `my data` export keeps it in English); `said`
-    words it for a reader."""
+    """The person's status as data (the `my data` export keeps it in English; the card
+    words it for its reader, dialogs/account/data.py)."""
     if user.opted_out:
         return "opted out"  # i18n: not said
-    if is_paused(user, today) and user.paused_until:
-        return f"paused until {user.paused_until}"  # i18n: not said
-    return "paused" if is_paused(user, today) else "active"
-
-
-# The status values (data) and their words for a reader.
-STATUSES = {
-    "opted out": N_("opted out"),  # i18n: not said
-    "paused": N_("paused"),
-    "active": N_("active"),
-}
-_PAUSED_UNTIL = "paused until "  # i18n: not said
-
-
-def said(status: str) -> str:
-    """A `status` value in the language in force ("pausiert bis 2027-03-01")."""
-    if status.startswith(_PAUSED_UNTIL):
-        return _("paused until {date}", date=status.removeprefix(_PAUSED_UNTIL))
-    return _(STATUSES[status]) if status in STATUSES else status
+    if is_paused(user, today):
+        until = user.paused_until
+        return f"paused until {until}" if until else "paused"  # i18n: not said
+    return "active"  # i18n: not said
