@@ -11,7 +11,7 @@ from dialogs.core import forms, i18n, zones
 from dialogs.core.cards import Cards
 from dialogs.core.i18n import N_
 from dialogs.core.people import language_of_user
-from dialogs.core.profiles import DEFAULT_SHARED, SHAREABLE, shared_fields
+from dialogs.core.profiles import DEFAULT_SHARED, SHAREABLE, label, shared_fields
 from dialogs.core.router import Turn
 from storage.models import DirectoryEntry, Profile
 
@@ -302,7 +302,7 @@ def shown(profile: Profile, name: str, now: datetime) -> str:
     if name == "meeting_format":
         return _(FORMATS[value])
     if name == "shared_fields":
-        return ", ".join(_(SHAREABLE[f]) for f in shared_fields(profile)) or _("only my name")
+        return ", ".join(label(f) for f in shared_fields(profile)) or _("only my name")
     if name == "title_history":
         return _("counted (in totals only)") if value else _("not used")
     if isinstance(value, list):
